@@ -1,0 +1,282 @@
+/**
+ * Load benchmark: autocannon (in its own process) against loopback.
+ *   npm run bench [-- --duration 10 --runs 3 --connections 16 --only me]
+ * Scenarios: `me` and a four-subgraph query through the gateway in embedded and distributed
+ * mode, and `me` sent straight to the users subgraph (with a minted internal token) as the
+ * baseline. Prints a markdown table of medians; raw runs go to bench/results/.
+ */
+import 'reflect-metadata';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { loadEnv } from '../lib/env.js';
+import { listen, closeServer } from '../lib/http.js';
+import { InternalTokens } from '../lib/internal-token.js';
+import { startEmbedded } from '../server/services.js';
+import { gqlRequest } from '../tests/harness/client.js';
+import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
+
+const run = promisify(execFile);
+const AUTOCANNON = fileURLToPath(
+  new URL('../node_modules/autocannon/autocannon.js', import.meta.url),
+);
+const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
+
+const args = process.argv.slice(2);
+const flag = (name: string, dflt: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
+};
+const DURATION = Number(flag('duration', '10'));
+const RUNS = Number(flag('runs', '3'));
+const CONNECTIONS = Number(flag('connections', '16'));
+const ONLY = flag('only', '');
+
+const ME = `query Me { me { id kind user { handle } } }`;
+const FOUR = `query Four($id: ID!) {
+  workspace(id: $id) {
+    handle
+    account { handle name }
+    myPermissions
+    flows(first: 10) { totalCount edges { node { name tags createdBy { handle } } } }
+  }
+}`;
+
+interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function autocannon(url: string, body: string, token: string): Promise<Sample> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      AUTOCANNON,
+      '--json',
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(DURATION),
+      '-m',
+      'POST',
+      '-H',
+      'content-type=application/json',
+      '-H',
+      `authorization=Bearer ${token}`,
+      '-b',
+      body,
+      url,
+    ],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  const r = JSON.parse(stdout);
+  return {
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function measure(
+  name: string,
+  url: string,
+  query: string,
+  variables: unknown,
+  token: string,
+) {
+  // Fail loudly if the query does not work: a benchmark of errors measures nothing.
+  const check = await gqlRequest(url, query, variables as Record<string, unknown>, token);
+  if (check.errors?.length) throw new Error(`${name}: ${JSON.stringify(check.errors)}`);
+  const body = JSON.stringify({ query, variables });
+  await autocannon(url, body, token).catch(() => undefined); // warm-up (JIT, caches)
+  const samples: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) samples.push(await autocannon(url, body, token));
+  const bad = samples.reduce((n, s) => n + s.errors + s.non2xx, 0);
+  if (bad) throw new Error(`${name}: ${bad} failed requests`);
+  const row = {
+    name,
+    rps: median(samples.map((s) => s.rps)),
+    p50: median(samples.map((s) => s.p50)),
+    p99: median(samples.map((s) => s.p99)),
+    samples,
+  };
+  console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+  return row;
+}
+
+async function seed(url: string) {
+  const handle = `bench-${randomBytes(3).toString('hex')}`;
+  const up = await gqlRequest(
+    url,
+    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }`,
+    {
+      i: { handle, email: `${handle}@example.test`, password: 'Bench-Mark-123' },
+    },
+  );
+  const token = up.data.signUp.token as string;
+  let accountId = '';
+  for (let i = 0; i < 100 && !accountId; i++) {
+    accountId =
+      (await gqlRequest(url, `{ me { accounts { id } } }`, undefined, token)).data?.me
+        ?.accounts?.[0]?.id ?? '';
+    if (!accountId) await new Promise((r) => setTimeout(r, 100));
+  }
+  const ws = await gqlRequest(
+    url,
+    `mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { id } }`,
+    { i: { accountId, handle: 'bench', name: 'Bench' } },
+    token,
+  );
+  const workspaceId = ws.data.createWorkspace.id as string;
+  for (let i = 0; i < 10; i++) {
+    await gqlRequest(
+      url,
+      `mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }`,
+      { i: { workspaceId, name: `flow-${i}`, tags: ['bench'] } },
+      token,
+    );
+  }
+  const key = await gqlRequest(
+    url,
+    `mutation { createApiKey(input: { name: "bench" }) { key } }`,
+    undefined,
+    token,
+  );
+  return {
+    token: key.data.createApiKey.key as string,
+    userId: up.data.signUp.user.id as string,
+    workspaceId,
+  };
+}
+
+async function main() {
+  mkdirSync(RESULTS, { recursive: true });
+  const rows = [];
+  const dir = mkdtempSync(join(tmpdir(), 'flowplane-bench-'));
+  const want = (n: string) => !ONLY || n.includes(ONLY);
+  try {
+    // Embedded: gateway + subgraphs in this process, SQLite files.
+    const env = loadEnv({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: join(dir, 'embedded'),
+      NODE_ENV: 'production',
+    });
+    const embedded = await startEmbedded(env);
+    const url = `http://127.0.0.1:${embedded.port}/graphql`;
+    const s = await seed(url);
+    if (want('me')) rows.push(await measure('embedded gateway: me', url, ME, {}, s.token));
+    if (want('four'))
+      rows.push(
+        await measure(
+          'embedded gateway: four subgraphs',
+          url,
+          FOUR,
+          { id: s.workspaceId },
+          s.token,
+        ),
+      );
+    if (want('direct')) {
+      const users = embedded.subgraphs.users!;
+      const server = users.httpServer();
+      const port = await listen(server, 0, '127.0.0.1');
+      const identity = await embedded.gateway!.auth.authenticate(s.token);
+      const tokens = new InternalTokens(env.internalTokenSecret, 3600);
+      const internal = await tokens.sign(identity);
+      rows.push(
+        await measure(
+          'users subgraph direct: me',
+          `http://127.0.0.1:${port}/graphql`,
+          ME,
+          {},
+          internal,
+        ),
+      );
+      await closeServer(server);
+    }
+    await embedded.stop();
+
+    // Distributed: five processes over HTTP (and Redis for domain events when REDIS_URL is set).
+    if (want('distributed') || want('me') || want('four')) {
+      const procs: ServiceProcess[] = [];
+      const denv: Record<string, string> = {
+        INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
+        DATA_DIR: join(dir, 'distributed'),
+        REDIS_PREFIX: `fp-bench-${randomBytes(3).toString('hex')}`,
+        NODE_ENV: 'production',
+      };
+      const unset = ['DATABASE_URL'];
+      if (!process.env.REDIS_URL)
+        console.log('note: REDIS_URL unset; distributed sign-up provisioning needs it');
+      try {
+        const subs = await Promise.all(
+          ['users', 'workspaces', 'access', 'operations'].map((n) => spawnService(n, denv, unset)),
+        );
+        procs.push(...subs);
+        const gw = await spawnService(
+          'gateway',
+          {
+            ...denv,
+            USERS_URL: subs[0]!.url,
+            WORKSPACES_URL: subs[1]!.url,
+            ACCESS_URL: subs[2]!.url,
+            OPERATIONS_URL: subs[3]!.url,
+          },
+          unset,
+        );
+        procs.push(gw);
+        const d = await seed(gw.url);
+        if (want('me') || want('distributed'))
+          rows.push(await measure('distributed gateway: me', gw.url, ME, {}, d.token));
+        if (want('four') || want('distributed')) {
+          rows.push(
+            await measure(
+              'distributed gateway: four subgraphs',
+              gw.url,
+              FOUR,
+              { id: d.workspaceId },
+              d.token,
+            ),
+          );
+        }
+      } finally {
+        await Promise.all(procs.map((p) => p.stop()));
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const stamp = new Date().toISOString();
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  writeFileSync(
+    join(RESULTS, `${stamp.replace(/[:.]/g, '-')}.json`),
+    JSON.stringify({ stamp, machine, DURATION, RUNS, CONNECTIONS, rows }, null, 2),
+  );
+  console.log(
+    `\n${stamp} — ${machine}; ${CONNECTIONS} connections, ${RUNS} runs × ${DURATION} s, medians\n`,
+  );
+  console.log('| scenario | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} |`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

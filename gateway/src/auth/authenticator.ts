@@ -1,0 +1,178 @@
+import type { Bus, DomainEvent } from '../../../lib/bus.js';
+import { unauthenticated } from '../../../lib/errors.js';
+import { computeGrants, type BindingFact, type MembershipFact } from '../../../lib/grants.js';
+import type { InternalTokens } from '../../../lib/internal-token.js';
+import { ANONYMOUS, NO_GRANTS, type Grants, type Principal } from '../../../lib/principal.js';
+import { sha256 } from '../../../lib/secrets.js';
+import type { SubgraphTransport } from '../transport.js';
+
+export interface Identity {
+  principal: Principal;
+  grants: Grants;
+}
+
+interface CacheEntry extends Identity {
+  expiresAt: number;
+}
+
+const PRINCIPAL_QUERY = /* GraphQL */ `
+  query GatewayPrincipal($credentialHash: String!) {
+    _principalByCredential(credentialHash: $credentialHash) {
+      type
+      id
+      accountId
+      sessionId
+      apiKeyId
+      email
+      expiresAt
+    }
+  }
+`;
+const MEMBERSHIPS_QUERY = /* GraphQL */ `
+  query GatewayMemberships($principalId: ID!) {
+    _principalMemberships(principalId: $principalId) {
+      accountId
+      role
+      workspaces {
+        id
+        defaultRole
+      }
+    }
+  }
+`;
+const BINDINGS_QUERY = /* GraphQL */ `
+  query GatewayBindings($principalId: ID!) {
+    _workspaceBindings(principalId: $principalId) {
+      workspaceId
+      accountId
+      role
+    }
+  }
+`;
+
+const MAX_ENTRIES = 10_000;
+
+/**
+ * Resolves `Authorization: Bearer` credentials (session tokens and API keys) to a principal and
+ * its grants through internal subgraph queries, caches the answer briefly, and drops cached
+ * answers as soon as a revocation or grant change arrives on the bus (on every instance).
+ */
+export class Authenticator {
+  private readonly cache = new Map<string, CacheEntry>();
+  private systemToken?: { token: string; expiresAt: number };
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly transport: SubgraphTransport,
+    private readonly tokens: InternalTokens,
+    bus: Bus,
+    private readonly ttlMs: number,
+    private readonly tokenTtlSeconds: number,
+  ) {
+    this.unsubscribe = bus.subscribeBroadcast((e) => this.onEvent(e));
+  }
+
+  /** `undefined` header → anonymous; a header that resolves to nobody → UNAUTHENTICATED. */
+  async authenticate(credential: string | undefined): Promise<Identity> {
+    if (credential === undefined) return { principal: ANONYMOUS, grants: NO_GRANTS };
+    if (!credential || credential.length > 512) throw unauthenticated('Malformed credentials');
+    const hash = sha256(credential);
+    const hit = this.cache.get(hash);
+    if (hit && hit.expiresAt > Date.now()) return hit;
+    const resolved = await this.resolvePrincipal(hash);
+    if (!resolved) throw unauthenticated('Invalid, expired or revoked credentials');
+    const { principal, credentialExpiresAt } = resolved;
+    const grants = await this.resolveGrants(principal);
+    // A cached answer never outlives the credential itself.
+    const entry = {
+      principal,
+      grants,
+      expiresAt: Math.min(Date.now() + this.ttlMs, credentialExpiresAt),
+    };
+    if (this.ttlMs > 0) {
+      if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
+      this.cache.set(hash, entry);
+    }
+    return entry;
+  }
+
+  private async system(): Promise<string> {
+    const now = Date.now();
+    if (!this.systemToken || this.systemToken.expiresAt < now) {
+      const token = await this.tokens.sign({
+        principal: { type: 'system', id: 'gateway' },
+        grants: NO_GRANTS,
+      });
+      this.systemToken = { token, expiresAt: now + (this.tokenTtlSeconds * 1000) / 2 };
+    }
+    return this.systemToken.token;
+  }
+
+  private async resolvePrincipal(
+    credentialHash: string,
+  ): Promise<{ principal: Principal; credentialExpiresAt: number } | null> {
+    const res = await this.transport.execute(
+      'users',
+      { query: PRINCIPAL_QUERY, variables: { credentialHash } },
+      await this.system(),
+    );
+    if (res.errors?.length) throw new Error(`principal lookup failed: ${res.errors[0]!.message}`);
+    const p = res.data?._principalByCredential as Record<string, string | null> | null;
+    if (!p) return null;
+    const principal: Principal = { type: p.type as Principal['type'], id: p.id! };
+    if (p.accountId) principal.accountId = p.accountId;
+    if (p.sessionId) principal.sessionId = p.sessionId;
+    if (p.apiKeyId) principal.apiKeyId = p.apiKeyId;
+    if (p.email) principal.email = p.email;
+    return { principal, credentialExpiresAt: p.expiresAt ? Date.parse(p.expiresAt) : Infinity };
+  }
+
+  private async resolveGrants(principal: Principal): Promise<Grants> {
+    const token = await this.system();
+    const variables = { principalId: principal.id };
+    const [m, b] = await Promise.all([
+      this.transport.execute('workspaces', { query: MEMBERSHIPS_QUERY, variables }, token),
+      this.transport.execute('access', { query: BINDINGS_QUERY, variables }, token),
+    ]);
+    for (const r of [m, b]) {
+      if (r.errors?.length) throw new Error(`grants lookup failed: ${r.errors[0]!.message}`);
+    }
+    const memberships = (m.data?._principalMemberships ?? []) as MembershipFact[];
+    const bindings = (b.data?._workspaceBindings ?? []) as BindingFact[];
+    return computeGrants(memberships, bindings);
+  }
+
+  private onEvent(event: DomainEvent): void {
+    const p = event.payload as Record<string, unknown>;
+    switch (event.type) {
+      case 'api-key.revoked':
+        return this.drop((e) => e.principal.apiKeyId === p.apiKeyId);
+      case 'session.revoked':
+        return this.drop((e) => e.principal.sessionId === p.sessionId);
+      case 'service-account.deleted':
+        return this.drop((e) => e.principal.id === p.serviceAccountId);
+      case 'grants.changed': {
+        const ids = Array.isArray(p.principalIds) ? new Set(p.principalIds as string[]) : null;
+        if (ids) return this.drop((e) => ids.has(e.principal.id));
+        if (typeof p.accountId === 'string') {
+          const acct = p.accountId;
+          return this.drop(
+            (e) => Boolean(e.grants.accounts[acct]) || e.principal.accountId === acct,
+          );
+        }
+        return this.cache.clear();
+      }
+      default:
+        return;
+    }
+  }
+
+  private drop(pred: (e: CacheEntry) => boolean): void {
+    for (const [k, v] of this.cache) if (pred(v)) this.cache.delete(k);
+  }
+
+  close(): void {
+    this.unsubscribe();
+    this.cache.clear();
+  }
+}

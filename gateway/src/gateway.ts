@@ -1,0 +1,146 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
+import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import type { Bus } from '../../lib/bus.js';
+import { formatError } from '../../lib/errors.js';
+import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
+import type { InternalTokens } from '../../lib/internal-token.js';
+import type { Grants, Principal } from '../../lib/principal.js';
+import { Authenticator } from './auth/authenticator.js';
+import type { SubgraphName, SubgraphTransport } from './transport.js';
+
+export const SUPERGRAPH_PATH = fileURLToPath(
+  new URL('../../schema/supergraph.graphql', import.meta.url),
+);
+
+/** The gateway's request context: who is calling and the token that says so to subgraphs. */
+export interface GatewayContext {
+  principal: Principal;
+  grants: Grants;
+  requestId: string;
+  internalToken: string;
+}
+
+/** Sends the planner's subgraph fetches through our transport, with the internal token. */
+class TransportDataSource implements GraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly name: SubgraphName,
+    private readonly transport: SubgraphTransport,
+  ) {}
+
+  async process({ request, context }: { request: any; context: Partial<GatewayContext> }) {
+    if (!context.internalToken) {
+      return {
+        errors: [
+          { message: 'Missing gateway context', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        ],
+      } as any;
+    }
+    return (await this.transport.execute(this.name, request, context.internalToken)) as any;
+  }
+}
+
+export interface GatewayOptions {
+  transport: SubgraphTransport;
+  tokens: InternalTokens;
+  bus: Bus;
+  grantsCacheTtlMs: number;
+  tokenTtlSeconds: number;
+  introspection: boolean;
+  supergraphSdl?: string;
+}
+
+/** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
+export class Gateway {
+  readonly apollo: ApolloServer<GatewayContext>;
+  readonly auth: Authenticator;
+  private constructor(private readonly opts: GatewayOptions) {
+    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    const gateway = new ApolloGateway({
+      supergraphSdl: opts.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
+      buildService: ({ name }) => new TransportDataSource(name as SubgraphName, opts.transport),
+      logger: quietLogger,
+    });
+    this.apollo = new ApolloServer<GatewayContext>({
+      gateway,
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      introspection: opts.introspection,
+      plugins: [requestIdPlugin, settleAfterMutation(opts.bus)],
+    });
+    this.auth = new Authenticator(
+      opts.transport,
+      opts.tokens,
+      opts.bus,
+      opts.grantsCacheTtlMs,
+      opts.tokenTtlSeconds,
+    );
+  }
+
+  static async start(opts: GatewayOptions): Promise<Gateway> {
+    const g = new Gateway(opts);
+    await g.apollo.start();
+    return g;
+  }
+
+  /** Authenticates a request and mints the internal token for its subgraph calls. */
+  async context(credential: string | undefined): Promise<GatewayContext> {
+    const { principal, grants } = await this.auth.authenticate(credential);
+    const requestId = randomUUID();
+    const internalToken = await this.opts.tokens.sign({ principal, grants, requestId });
+    return { principal, grants, requestId, internalToken };
+  }
+
+  httpServer(): Server {
+    return createHttpServer<GatewayContext>({
+      apollo: this.apollo,
+      context: (req) => this.context(bearer(req)),
+      routes: {
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
+        '/ready': async (_req, res) => {
+          const subgraphs = await this.opts.transport.ready();
+          const ok = Object.values(subgraphs).every(Boolean);
+          sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
+        },
+      },
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.auth.close();
+    await this.apollo.stop();
+  }
+}
+
+const requestIdPlugin = {
+  async requestDidStart(rc: GraphQLRequestContext<GatewayContext>) {
+    return {
+      async willSendResponse() {
+        rc.response.http.headers.set('x-request-id', rc.contextValue.requestId);
+      },
+    };
+  },
+};
+
+/** After a mutation, wait until its domain events reached this gateway (cache invalidation). */
+function settleAfterMutation(bus: Bus) {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse(rc: GraphQLRequestContext<GatewayContext>) {
+          if (rc.operation?.operation === 'mutation') await bus.settle(1000).catch(() => undefined);
+        },
+      };
+    },
+  };
+}
+
+const quietLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: String(m) })),
+  error: (m: unknown) => console.error(JSON.stringify({ level: 'error', msg: String(m) })),
+};

@@ -1,0 +1,138 @@
+import {
+  AbilityBuilder,
+  createMongoAbility,
+  ForbiddenError,
+  subject as asSubject,
+  type MongoAbility,
+} from '@casl/ability';
+import { rulesToCondition } from '@casl/ability/extra';
+import { forbidden, notFound } from './errors.js';
+import type { Grants, Principal } from './principal.js';
+import { PERMISSION_BY_NAME } from './permissions.js';
+
+export type AppAbility = MongoAbility;
+
+/** Subjects that are the tenant themselves match on `id`; everything else on the tenant key. */
+const SELF_KEYED: Record<string, 'Account' | 'Workspace'> = {
+  Account: 'Account',
+  Workspace: 'Workspace',
+};
+
+/**
+ * Builds the CASL ability of one request from the grants in the internal token
+ * (ARCHITECTURE.md "Identity and permissions"): one rule per granted permission, scoped to the
+ * account or workspace it was granted in.
+ */
+export function defineAbilityFor(principal: Principal, grants: Grants): AppAbility {
+  const { can, build } = new AbilityBuilder(createMongoAbility);
+  if (principal.type === 'system') {
+    can('manage', 'all');
+    return build();
+  }
+  for (const [accountId, grant] of Object.entries(grants.accounts)) {
+    for (const p of grant.permissions) {
+      for (const [action, subject] of PERMISSION_BY_NAME.get(p)?.rules ?? []) {
+        can(
+          action,
+          subject,
+          (SELF_KEYED[subject] === 'Account' ? { id: accountId } : { accountId }) as any,
+        );
+      }
+    }
+  }
+  for (const [workspaceId, grant] of Object.entries(grants.workspaces)) {
+    for (const p of grant.permissions) {
+      for (const [action, subject] of PERMISSION_BY_NAME.get(p)?.rules ?? []) {
+        can(
+          action,
+          subject,
+          (SELF_KEYED[subject] === 'Workspace' ? { id: workspaceId } : { workspaceId }) as any,
+        );
+      }
+    }
+  }
+  return build();
+}
+
+/** Which permission grants `action` on `subject`, for error messages. */
+export function permissionFor(
+  action: string,
+  subject: string,
+  level?: 'ACCOUNT' | 'WORKSPACE',
+): string {
+  for (const def of PERMISSION_BY_NAME.values()) {
+    if (level && def.level !== level) continue;
+    if (def.rules.some(([a, s]) => a === action && s === subject)) return def.name;
+  }
+  return `${action}:${subject}`;
+}
+
+export interface Scope {
+  accountId?: string;
+  workspaceId?: string;
+}
+
+/**
+ * Throws NOT_FOUND when the caller has no grant at all in the object's tenant (existence is
+ * not disclosed), FORBIDDEN naming the missing permission when it is a member without it.
+ */
+export function authorize(
+  ctx: { ability: AppAbility; grants: Grants; principal: Principal },
+  action: string,
+  subjectType: string,
+  object: Record<string, unknown> & Scope,
+  what: string = subjectType,
+): void {
+  if (ctx.principal.type === 'system') return;
+  const workspaceId =
+    subjectType === 'Workspace' ? (object.id as string | undefined) : object.workspaceId;
+  const accountId =
+    subjectType === 'Account' ? (object.id as string | undefined) : object.accountId;
+  const member = workspaceId
+    ? Boolean(ctx.grants.workspaces[workspaceId])
+    : accountId
+      ? Boolean(ctx.grants.accounts[accountId])
+      : false;
+  if (!member) throw notFound(what);
+  const target = asSubject(subjectType, { ...object });
+  if (!ctx.ability.can(action, target)) {
+    const level = workspaceId ? 'WORKSPACE' : 'ACCOUNT';
+    throw forbidden(permissionFor(action, subjectType, level));
+  }
+}
+
+/** Whether a caller is a member of the tenant at all (used to turn lookups into NOT_FOUND). */
+export function isMember(grants: Grants, scope: Scope): boolean {
+  if (scope.workspaceId) return Boolean(grants.workspaces[scope.workspaceId]);
+  if (scope.accountId) return Boolean(grants.accounts[scope.accountId]);
+  return false;
+}
+
+type Filter = Record<string, unknown>;
+
+/**
+ * Turns the ability into a MikroORM filter for `action` on `subjectType`, so list queries load
+ * only rows the caller may see (never load-then-filter). Returns null when nothing is allowed.
+ */
+export function accessibleFilter(
+  ability: AppAbility,
+  action: string,
+  subjectType: string,
+): Filter | null {
+  const rules = ability.rulesFor(action, subjectType);
+  const result = rulesToCondition<AppAbility, Filter, Filter>(
+    rules,
+    (rule) => {
+      const cond = (rule.conditions ?? {}) as Filter;
+      return rule.inverted ? { $not: cond } : cond;
+    },
+    {
+      and: (conds) => (conds.length === 1 ? conds[0]! : { $and: conds }),
+      or: (conds) => (conds.length === 1 ? conds[0]! : { $or: conds }),
+      empty: () => ({}),
+    },
+  );
+  return result ?? null;
+}
+
+export { ForbiddenError };

@@ -1,0 +1,281 @@
+import { Redis } from 'ioredis';
+
+/** A domain event as it travels between subgraphs (ARCHITECTURE.md "Domain events"). */
+export interface DomainEvent<P = Record<string, unknown>> {
+  /** Unique id: consumers record it to stay idempotent. */
+  id: string;
+  /** Dotted name, e.g. `user.signed-up`, `api-key.revoked`. */
+  type: string;
+  /** The subgraph that wrote it. */
+  source: string;
+  occurredAt: string;
+  payload: P;
+}
+
+export type EventHandler = (event: DomainEvent) => Promise<void> | void;
+
+/**
+ * Carries domain events. `subscribeGroup` delivers each event to one member of a named group
+ * (at least once, until the handler succeeds); `subscribeBroadcast` delivers every event to
+ * every subscriber in every process (used for cache invalidation and live fan-out).
+ */
+export interface Bus {
+  publish(events: DomainEvent[]): Promise<void>;
+  subscribeGroup(group: string, handler: EventHandler): void;
+  subscribeBroadcast(handler: EventHandler): () => void;
+  /**
+   * Resolves once every event published so far has reached this process's broadcast
+   * subscribers (or after `timeoutMs`). The gateway awaits it after a mutation, so that a
+   * revocation made through it applies to its very next request.
+   */
+  settle(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The embedded-mode bus: delivery is a function call, awaited by the publisher. */
+export class InProcessBus implements Bus {
+  private readonly groups = new Map<string, EventHandler[]>();
+  private readonly broadcast = new Set<EventHandler>();
+
+  async publish(events: DomainEvent[]): Promise<void> {
+    for (const event of events) {
+      // A failing group handler fails the publish: the relay keeps the row and retries later,
+      // and the idempotent consumers skip what they already handled.
+      for (const handlers of this.groups.values()) {
+        for (const h of handlers) await h(event);
+      }
+      for (const h of this.broadcast) {
+        try {
+          await h(event);
+        } catch (err) {
+          console.error(
+            JSON.stringify({ level: 'error', msg: 'broadcast handler failed', error: String(err) }),
+          );
+        }
+      }
+    }
+  }
+
+  subscribeGroup(group: string, handler: EventHandler): void {
+    const list = this.groups.get(group) ?? [];
+    list.push(handler);
+    this.groups.set(group, list);
+  }
+
+  subscribeBroadcast(handler: EventHandler): () => void {
+    this.broadcast.add(handler);
+    return () => this.broadcast.delete(handler);
+  }
+
+  /** Delivery is synchronous with the publish: nothing to wait for. */
+  async settle(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.groups.clear();
+    this.broadcast.clear();
+  }
+}
+
+/**
+ * The scaled-out bus: one Redis stream; each group is a consumer group (entries stay pending
+ * until acknowledged, so a crashed consumer's events are delivered again), broadcast readers
+ * use plain XREAD from the moment they subscribed.
+ */
+export class RedisBus implements Bus {
+  private readonly writer: Redis;
+  private readonly readers: Redis[] = [];
+  private closed = false;
+  private readonly stream: string;
+  private readonly consumer: string;
+  /** Position of the broadcast reader in the stream, and who waits for it to move. */
+  private broadcastPosition = '0-0';
+  private broadcastReaders = 0;
+  private waiters: { id: string; resolve: () => void }[] = [];
+
+  constructor(
+    url: string,
+    prefix: string,
+    consumerName: string,
+    private readonly blockMs = 1000,
+  ) {
+    this.writer = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
+    this.stream = `${prefix}:events`;
+    this.consumer = consumerName;
+  }
+
+  async publish(events: DomainEvent[]): Promise<void> {
+    if (!events.length) return;
+    const pipeline = this.writer.pipeline();
+    for (const e of events) {
+      pipeline.xadd(this.stream, 'MAXLEN', '~', '100000', '*', 'e', JSON.stringify(e));
+    }
+    const results = await pipeline.exec();
+    for (const [err] of results ?? []) if (err) throw err;
+  }
+
+  subscribeGroup(group: string, handler: EventHandler): void {
+    const reader = this.newReader();
+    void this.runGroup(reader, group, handler);
+  }
+
+  subscribeBroadcast(handler: EventHandler): () => void {
+    const reader = this.newReader();
+    let active = true;
+    this.broadcastReaders++;
+    void (async () => {
+      // Start from the current tail, with a concrete id so that settle() can compare positions.
+      const tail = (await this.writer
+        .xrevrange(this.stream, '+', '-', 'COUNT', 1)
+        .catch(() => [])) as [string, string[]][];
+      let last = tail[0]?.[0] ?? '0-0';
+      this.advance(last);
+      while (active && !this.closed) {
+        try {
+          const res = (await reader.xread('BLOCK', this.blockMs, 'STREAMS', this.stream, last)) as
+            [string, [string, string[]][]][] | null;
+          for (const [, entries] of res ?? []) {
+            for (const [id, fields] of entries) {
+              last = id;
+              await this.deliver(handler, fields);
+              this.advance(id);
+            }
+          }
+        } catch (err) {
+          if (!active || this.closed) return;
+          await sleep(200);
+          void err;
+        }
+      }
+    })();
+    return () => {
+      active = false;
+      this.broadcastReaders--;
+      reader.disconnect();
+    };
+  }
+
+  async settle(timeoutMs = 1000): Promise<void> {
+    if (!this.broadcastReaders) return;
+    const tail = (await this.writer.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
+    const id = tail[0]?.[0];
+    if (!id || compareIds(this.broadcastPosition, id) >= 0) return;
+    await new Promise<void>((resolve) => {
+      const waiter = { id, resolve };
+      this.waiters.push(waiter);
+      setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve();
+      }, timeoutMs).unref();
+    });
+  }
+
+  private advance(id: string): void {
+    if (compareIds(id, this.broadcastPosition) > 0) this.broadcastPosition = id;
+    const ready = this.waiters.filter((w) => compareIds(this.broadcastPosition, w.id) >= 0);
+    if (!ready.length) return;
+    this.waiters = this.waiters.filter((w) => !ready.includes(w));
+    for (const w of ready) w.resolve();
+  }
+
+  private newReader(): Redis {
+    const r = this.writer.duplicate();
+    this.readers.push(r);
+    return r;
+  }
+
+  private async runGroup(reader: Redis, group: string, handler: EventHandler): Promise<void> {
+    try {
+      await reader.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String(err).includes('BUSYGROUP')) throw err;
+    }
+    // Our own pending entries first (a crash left them unacknowledged), then new ones.
+    let cursor = '0';
+    while (!this.closed) {
+      try {
+        const res = (await (reader as any).xreadgroup(
+          'GROUP',
+          group,
+          this.consumer,
+          'COUNT',
+          100,
+          ...(cursor === '>' ? ['BLOCK', this.blockMs] : []),
+          'STREAMS',
+          this.stream,
+          cursor,
+        )) as [string, [string, string[] | null][]][] | null;
+        const entries = res?.[0]?.[1] ?? [];
+        if (cursor === '0' && entries.length === 0) {
+          cursor = '>';
+          continue;
+        }
+        let failed = false;
+        for (const [id, fields] of entries) {
+          if (!fields) {
+            await reader.xack(this.stream, group, id);
+            continue;
+          }
+          try {
+            await this.deliver(handler, fields, true);
+            await reader.xack(this.stream, group, id);
+          } catch (err) {
+            failed = true;
+            console.error(
+              JSON.stringify({
+                level: 'error',
+                msg: 'event handler failed',
+                group,
+                error: String(err),
+              }),
+            );
+            break;
+          }
+        }
+        if (failed) {
+          cursor = '0';
+          await sleep(500);
+        } else if (cursor === '0') {
+          // Keep draining the pending list until it is empty.
+        }
+      } catch (err) {
+        if (this.closed) return;
+        console.error(
+          JSON.stringify({ level: 'error', msg: 'redis read failed', error: String(err) }),
+        );
+        await sleep(500);
+      }
+    }
+  }
+
+  private async deliver(handler: EventHandler, fields: string[], rethrow = false): Promise<void> {
+    const raw = fields[fields.indexOf('e') + 1];
+    if (!raw) return;
+    try {
+      await handler(JSON.parse(raw) as DomainEvent);
+    } catch (err) {
+      if (rethrow) throw err;
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'broadcast handler failed', error: String(err) }),
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.waiters) w.resolve();
+    for (const r of this.readers) r.disconnect();
+    await this.writer.quit().catch(() => undefined);
+  }
+}
+
+/** Orders Redis stream ids ("<ms>-<seq>"). */
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am !== bm ? am - bm : as - bs;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

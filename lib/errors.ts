@@ -1,0 +1,85 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+
+/** The only error codes a client ever sees (ARCHITECTURE.md, "Schema as a product"). */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'BAD_USER_INPUT'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'INTERNAL_SERVER_ERROR';
+
+const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
+  UNAUTHENTICATED: 401,
+  RATE_LIMITED: 429,
+};
+
+function error(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  const status = HTTP_STATUS[code];
+  return new GraphQLError(message, {
+    extensions: { code, ...extra, ...(status ? { http: { status } } : {}) },
+  });
+}
+
+export const unauthenticated = (message = 'Authentication required') =>
+  error('UNAUTHENTICATED', message);
+export const forbidden = (permission: string, message?: string) =>
+  error('FORBIDDEN', message ?? `Missing permission: ${permission}`, { permission });
+export const notFound = (what: string) => error('NOT_FOUND', `${what} not found`);
+export const conflict = (field: string, message: string) => error('CONFLICT', message, { field });
+export const badInput = (field: string, message: string) =>
+  error('BAD_USER_INPUT', message, { field });
+
+const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'BAD_USER_INPUT',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'INTERNAL_SERVER_ERROR',
+]);
+
+/** Apollo's own codes for documents that fail to parse or validate. */
+const CLIENT_DOCUMENT_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+]);
+
+/**
+ * One formatter for every server: known codes pass through, client document errors become
+ * BAD_USER_INPUT, anything else is masked as INTERNAL_SERVER_ERROR (no stack, path or SQL).
+ */
+export function formatError(
+  formatted: GraphQLFormattedError,
+  original?: unknown,
+): GraphQLFormattedError {
+  const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
+  delete ext.stacktrace;
+  delete ext.http;
+  const code = typeof ext.code === 'string' ? ext.code : undefined;
+  if (code && KNOWN.has(code)) return { ...formatted, extensions: ext };
+  if (code && CLIENT_DOCUMENT_CODES.has(code)) {
+    return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
+  }
+  if (!code && formatted.message.startsWith('Variable "$')) {
+    return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
+  }
+  if (process.env.FLOWPLANE_LOG_ERRORS !== 'false') {
+    const cause = (original as { originalError?: unknown })?.originalError ?? original;
+    console.error(
+      JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(cause) }),
+    );
+  }
+  return {
+    message: 'Internal server error',
+    path: formatted.path,
+    locations: formatted.locations,
+    extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ext.requestId },
+  };
+}

@@ -1,0 +1,133 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+
+export interface HttpOptions<C extends BaseContext> {
+  apollo: ApolloServer<C>;
+  /** Builds the per-request context from the HTTP request (authentication happens here). */
+  context: (req: IncomingMessage) => Promise<C>;
+  routes?: Record<string, Route>;
+  graphqlPath?: string;
+}
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) return reject(new BodyTooLarge());
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.destroy();
+        reject(new BodyTooLarge());
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * A small node:http adapter around Apollo Server's `executeHTTPGraphQLRequest`: it keeps the
+ * `http.Server` in our hands (graphql-ws attaches to it) and adds plain routes.
+ */
+export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): Server {
+  const path = opts.graphqlPath ?? '/graphql';
+  return createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    try {
+      const route = opts.routes?.[url.pathname];
+      if (route) return await route(req, res);
+      if (url.pathname !== path) return sendJson(res, 404, { error: 'not found' });
+      let body: unknown = undefined;
+      if (req.method === 'POST') {
+        const raw = await readBody(req, MAX_BODY_BYTES);
+        const type = req.headers['content-type'] ?? '';
+        if (
+          type.includes('application/json') ||
+          type.includes('application/graphql-response+json')
+        ) {
+          try {
+            body = raw.length ? JSON.parse(raw) : undefined;
+          } catch {
+            return sendJson(res, 400, {
+              errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_USER_INPUT' } }],
+            });
+          }
+        } else body = raw;
+      }
+      const headers = new HeaderMap();
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+      }
+      const result = await opts.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+        context: () => opts.context(req),
+      });
+      res.statusCode = result.status ?? 200;
+      for (const [k, v] of result.headers) res.setHeader(k, v);
+      if (result.body.kind === 'complete') {
+        res.end(result.body.string);
+      } else {
+        for await (const chunk of result.body.asyncIterator) res.write(chunk);
+        res.end();
+      }
+    } catch (err) {
+      if (err instanceof BodyTooLarge) {
+        res.setHeader('connection', 'close');
+        return sendJson(res, 413, {
+          errors: [{ message: 'Request body too large', extensions: { code: 'BAD_USER_INPUT' } }],
+        });
+      }
+      console.error(
+        JSON.stringify({ level: 'error', msg: 'http handler failed', error: String(err) }),
+      );
+      if (!res.headersSent)
+        sendJson(res, 500, {
+          errors: [
+            { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+          ],
+        });
+      else res.end();
+    }
+  });
+}
+
+/** Listens on `port` (0 = any free port) and resolves the bound port. */
+export function listen(server: Server, port: number, host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections?.();
+  });
+}
+
+/** Reads `Authorization: Bearer <token>`. */
+export function bearer(req: { headers: IncomingMessage['headers'] }): string | undefined {
+  const h = req.headers.authorization;
+  if (!h) return undefined;
+  const m = /^Bearer\s+(\S+)$/i.exec(h);
+  return m ? m[1] : '';
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import type { Grants, Principal } from './principal.js';
+
+/** What the gateway asserts to the subgraphs about one request. */
+export interface InternalClaims {
+  principal: Principal;
+  grants: Grants;
+  requestId: string;
+}
+
+const ISSUER = 'flowplane-gateway';
+const AUDIENCE = 'flowplane-subgraphs';
+
+/** Signs and verifies the short-lived token the gateway sends on every subgraph call. */
+export class InternalTokens {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds = 60,
+  ) {
+    if (secret.length < 32) throw new Error('INTERNAL_TOKEN_SECRET must be at least 32 characters');
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(claims: Omit<InternalClaims, 'requestId'> & { requestId?: string }): Promise<string> {
+    return new SignJWT({
+      principal: claims.principal,
+      grants: claims.grants,
+      rid: claims.requestId ?? randomUUID(),
+    })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  /** Returns the claims, or null for a missing, forged or expired token. */
+  async verify(token: string | undefined): Promise<InternalClaims | null> {
+    if (!token) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+      });
+      const principal = payload.principal as Principal | undefined;
+      const grants = payload.grants as Grants | undefined;
+      if (!principal || !grants || typeof payload.rid !== 'string') return null;
+      return { principal, grants, requestId: payload.rid };
+    } catch {
+      return null;
+    }
+  }
+}

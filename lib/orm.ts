@@ -1,0 +1,134 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Constructor, MigrationObject, Options } from '@mikro-orm/core';
+import { MikroORM as SqliteOrm } from '@mikro-orm/better-sqlite';
+import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
+import type { MikroORM } from '@mikro-orm/core';
+import { MikroORM as PgOrm } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+
+/** Where a subgraph keeps its tables. */
+export type DatabaseConfig =
+  | { kind: 'sqlite'; /** a file path or ":memory:" */ path: string }
+  | { kind: 'postgresql'; url: string; /** one schema per subgraph */ schema: string };
+
+/** Migrations of one subgraph, per platform (the SQL differs). */
+export interface SubgraphMigrations {
+  sqlite: MigrationObject[];
+  postgresql: MigrationObject[];
+}
+
+export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
+export type Em = SqlEntityManager;
+
+/** Counts SQL statements, so tests can assert the queries a request costs. */
+export class QueryCounter {
+  count = 0;
+  readonly statements: string[] = [];
+  keep = false;
+  record(sql: string): void {
+    this.count++;
+    if (this.keep) this.statements.push(sql);
+  }
+  reset(keep = false): void {
+    this.count = 0;
+    this.statements.length = 0;
+    this.keep = keep;
+  }
+}
+
+export interface CreateOrmOptions {
+  name: string;
+  entities: Constructor[];
+  migrations: SubgraphMigrations;
+  database: DatabaseConfig;
+  queryCounter?: QueryCounter;
+  /** Apply pending migrations on start (default true). */
+  migrate?: boolean;
+}
+
+/** One MikroORM instance per subgraph: SQLite file or PostgreSQL schema, migrated on start. */
+export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
+  const counter = opts.queryCounter;
+  const common: Partial<Options> = {
+    // Each subgraph's ORM gets its own async context: a consumer running inside another
+    // subgraph's transaction (in-process bus) must not pick up that transaction.
+    contextName: opts.name,
+    entities: opts.entities,
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    forceUtcTimezone: true,
+    allowGlobalContext: false,
+    extensions: [Migrator],
+    debug: counter ? ['query'] : false,
+    logger: counter
+      ? (msg: string) => {
+          if (msg.startsWith('[query]')) counter.record(msg);
+        }
+      : () => undefined,
+    colors: false,
+    schemaGenerator: { skipTables: ['mikro_orm_migrations'] },
+    migrations: {
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      disableForeignKeys: false,
+    },
+  };
+  let orm: Orm;
+  if (opts.database.kind === 'sqlite') {
+    const path = opts.database.path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    orm = (await SqliteOrm.init({
+      ...common,
+      dbName: path,
+      migrations: { ...common.migrations, migrationsList: opts.migrations.sqlite },
+      pool: { min: 1, max: 1 },
+    } as Options)) as unknown as Orm;
+    await orm.em.getConnection().execute('pragma journal_mode = wal;');
+    await orm.em.getConnection().execute('pragma busy_timeout = 5000;');
+  } else {
+    const { url, schema } = opts.database;
+    await ensureSchema(url, schema);
+    orm = (await PgOrm.init({
+      ...common,
+      clientUrl: url,
+      schema,
+      migrations: { ...common.migrations, migrationsList: opts.migrations.postgresql },
+      driverOptions: { connection: { options: `-c search_path=${schema}` } },
+      pool: { min: 0, max: 10 },
+    } as Options)) as unknown as Orm;
+  }
+  if (opts.migrate !== false) await orm.getMigrator().up();
+  return orm;
+}
+
+async function ensureSchema(url: string, schema: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`Invalid schema name ${schema}`);
+  const orm = await PgOrm.init({
+    clientUrl: url,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
+    allowGlobalContext: true,
+    pool: { min: 0, max: 1 },
+  } as Options);
+  try {
+    await orm.em.getConnection().execute(`create schema if not exists "${schema}"`);
+  } finally {
+    await orm.close(true);
+  }
+}
+
+/** Reports whether the database answers (readiness). */
+export async function isReachable(orm: Orm): Promise<boolean> {
+  try {
+    await orm.em.getConnection().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isPostgres(orm: Orm): boolean {
+  return orm.config.get('driver')?.name === 'PostgreSqlDriver';
+}

@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Entity,
+  LockMode,
+  PrimaryKey,
+  Property,
+  UniqueConstraintViolationException,
+  type EntityManager,
+} from '@mikro-orm/core';
+import type { Bus, DomainEvent } from './bus.js';
+import { isPostgres, type Orm } from './orm.js';
+
+/** A domain event written in the same transaction as the change it describes. */
+@Entity({ tableName: 'outbox' })
+export class OutboxEvent {
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  seq!: number;
+
+  @Property({ type: 'uuid', unique: true })
+  id: string = randomUUID();
+
+  @Property({ type: 'string', length: 120 })
+  type!: string;
+
+  @Property({ type: 'json' })
+  payload!: Record<string, unknown>;
+
+  @Property({ type: 'datetime' })
+  occurredAt: Date = new Date();
+
+  @Property({ type: 'datetime', nullable: true, index: true })
+  sentAt?: Date | null = null;
+}
+
+/** Ids of events a consumer already applied: at-least-once delivery, exactly-once effect. */
+@Entity({ tableName: 'handled_event' })
+export class HandledEvent {
+  @PrimaryKey({ type: 'string', length: 80 })
+  consumer!: string;
+
+  @PrimaryKey({ type: 'uuid' })
+  eventId!: string;
+
+  @Property({ type: 'datetime' })
+  handledAt: Date = new Date();
+}
+
+export const OUTBOX_ENTITIES = [OutboxEvent, HandledEvent];
+
+const BATCH = 100;
+
+/** Records an event to publish once the surrounding transaction commits. */
+export function recordEvent(
+  em: EntityManager,
+  type: string,
+  payload: Record<string, unknown>,
+): OutboxEvent {
+  const e = new OutboxEvent();
+  e.type = type;
+  e.payload = payload;
+  em.persist(e);
+  return e;
+}
+
+/**
+ * Publishes outbox rows to the bus in order and marks them sent. Runs after every commit that
+ * wrote events (`flush`) and on a timer (rows left by a crash). On PostgreSQL the rows are
+ * locked with SKIP LOCKED so several instances never publish the same row concurrently.
+ */
+export class OutboxRelay {
+  private running: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private started = false;
+
+  constructor(
+    private readonly orm: Orm,
+    private readonly bus: Bus,
+    private readonly source: string,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.started = true;
+    this.timer = setInterval(() => {
+      this.flush().catch((err) =>
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            msg: 'outbox relay failed',
+            source: this.source,
+            error: String(err),
+          }),
+        ),
+      );
+    }, this.pollMs);
+    this.timer.unref();
+  }
+
+  /** Publishes everything pending; concurrent callers share one pass at a time. */
+  flush(): Promise<void> {
+    const next = this.running.then(() => this.pass());
+    this.running = next.catch(() => undefined);
+    return next;
+  }
+
+  private async pass(): Promise<void> {
+    // A relay that was never started (a process "dying" in tests) publishes nothing.
+    if (this.stopped || !this.started) return;
+    for (;;) {
+      const published = isPostgres(this.orm) ? await this.lockedBatch() : await this.batch();
+      if (published < BATCH) return;
+    }
+  }
+
+  /** PostgreSQL: rows locked with SKIP LOCKED while they are published (several instances). */
+  private lockedBatch(): Promise<number> {
+    return this.orm.em.fork().transactional(async (em) => {
+      const rows = await em.find(
+        OutboxEvent,
+        { sentAt: null },
+        { orderBy: { seq: 'asc' }, limit: BATCH, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
+      );
+      if (!rows.length) return 0;
+      await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
+      const now = new Date();
+      for (const r of rows) r.sentAt = now;
+      return rows.length;
+    });
+  }
+
+  /**
+   * SQLite (one process per file): passes are serialised by `flush`, so no lock is needed, and
+   * no transaction stays open while in-process consumers run.
+   */
+  private async batch(): Promise<number> {
+    const em = this.orm.em.fork();
+    const rows = await em.find(OutboxEvent, { sentAt: null }, { orderBy: { seq: 'asc' }, limit: BATCH });
+    if (!rows.length) return 0;
+    await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
+    await em.nativeUpdate(OutboxEvent, { seq: { $in: rows.map((r) => r.seq) } }, { sentAt: new Date() });
+    return rows.length;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+    this.stopped = true;
+  }
+}
+
+function toDomainEvent(row: OutboxEvent, source: string): DomainEvent {
+  return {
+    id: row.id,
+    type: row.type,
+    source,
+    occurredAt: row.occurredAt.toISOString(),
+    payload: row.payload,
+  };
+}
+
+export type ConsumerHandler = (
+  payload: any,
+  em: EntityManager,
+  event: DomainEvent,
+) => Promise<void>;
+
+/**
+ * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
+ * together with its HandledEvent row, so a redelivered event changes nothing.
+ */
+export function consumeEvents(
+  orm: Orm,
+  bus: Bus,
+  consumer: string,
+  handlers: Record<string, ConsumerHandler>,
+  /** Called after an event was applied (the subgraph kicks its own relay: the events it wrote). */
+  afterApplied?: () => void,
+): void {
+  bus.subscribeGroup(consumer, async (event) => {
+    const handler = handlers[event.type];
+    if (!handler) return;
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
+        if (done) return;
+        const mark = new HandledEvent();
+        mark.consumer = consumer;
+        mark.eventId = event.id;
+        em.persist(mark);
+        await handler(event.payload, em, event);
+      });
+      afterApplied?.();
+    } catch (err) {
+      // Another instance applied it at the same moment: the effect exists once.
+      if (err instanceof UniqueConstraintViolationException) {
+        const done = await orm.em.fork().findOne(HandledEvent, { consumer, eventId: event.id });
+        if (done) return;
+      }
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,136 @@
+import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
+import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+import { badInput } from './errors.js';
+
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 20;
+
+@ObjectType({ description: 'Where a page of a connection stands in the whole list.' })
+@Directive('@shareable')
+export class PageInfo {
+  @Field(() => Boolean, { description: 'Whether more items follow this page.' })
+  hasNextPage!: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Cursor of the last item; pass it as `after`.',
+  })
+  endCursor?: string | null;
+}
+
+@ArgsType()
+export class ConnectionArgs {
+  @Field(() => Int, {
+    defaultValue: DEFAULT_PAGE_SIZE,
+    description: `Page size, at most ${MAX_PAGE_SIZE}.`,
+  })
+  first: number = DEFAULT_PAGE_SIZE;
+
+  @Field(() => String, { nullable: true, description: 'Return items after this cursor.' })
+  after?: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Declares `<Name>Connection` and `<Name>Edge` for a node type. */
+export function connectionType<T extends object>(node: ClassType<T>, name: string) {
+  @ObjectType(`${name}Edge`, { description: `One ${name} in a page, with its cursor.` })
+  @Directive('@shareable')
+  class EdgeType {
+    @Field(() => String, { description: 'Opaque position of this item.' })
+    cursor!: string;
+
+    @Field(() => node, { description: `The ${name}.` })
+    node!: T;
+  }
+
+  @ObjectType(`${name}Connection`, { description: `A page of ${name} items (Relay connection).` })
+  @Directive('@shareable')
+  class ConnectionType {
+    @Field(() => [EdgeType], { description: 'The items of this page.' })
+    edges!: EdgeType[];
+
+    @Field(() => PageInfo, { description: 'Paging state.' })
+    pageInfo!: PageInfo;
+
+    @Field(() => Int, { description: 'How many items match, across all pages.' })
+    totalCount!: number;
+  }
+  return ConnectionType;
+}
+
+interface Keyed {
+  id: string;
+  createdAt: Date;
+}
+
+function encodeCursor(row: Keyed): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [Date, string] {
+  try {
+    const [c, i] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+    ];
+    const d = new Date(c);
+    if (typeof i !== 'string' || Number.isNaN(d.getTime())) throw new Error('bad cursor');
+    return [d, i];
+  } catch {
+    throw badInput('after', 'Malformed cursor');
+  }
+}
+
+/** Validates `first` (BAD_USER_INPUT above the cap). */
+export function pageSize(args: { first?: number | null }): number {
+  const first = args.first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw badInput('first', `first must be between 0 and ${MAX_PAGE_SIZE}`);
+  }
+  return first;
+}
+
+/**
+ * Keyset pagination over (createdAt, id), oldest first: stable while rows are added, and one
+ * query for the page plus one for the count.
+ */
+export async function paginate<T extends Keyed & object>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<T>> {
+  const first = pageSize(args);
+  let filter = where;
+  if (args.after) {
+    const [c, i] = decodeCursor(args.after);
+    filter = {
+      $and: [where, { $or: [{ createdAt: { $gt: c } }, { createdAt: c, id: { $gt: i } }] }],
+    } as FilterQuery<T>;
+  }
+  const [rows, totalCount] = await Promise.all([
+    em.find(entity, filter, {
+      orderBy: { createdAt: 'asc', id: 'asc' } as never,
+      limit: first + 1,
+    }),
+    em.count(entity, where),
+  ]);
+  const page = rows.slice(0, first);
+  return {
+    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      endCursor: page.length ? encodeCursor(page[page.length - 1]!) : null,
+    },
+    totalCount,
+  };
+}

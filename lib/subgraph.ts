@@ -1,0 +1,233 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { ApolloServer, type GraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { printSchemaWithDirectives } from '@graphql-tools/utils';
+import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import type { Constructor } from '@mikro-orm/core';
+import { defineAbilityFor, type AppAbility } from './ability.js';
+import type { Bus } from './bus.js';
+import { formatError, unauthenticated } from './errors.js';
+import { bearer, createHttpServer, sendJson } from './http.js';
+import type { InternalTokens } from './internal-token.js';
+import {
+  createOrm,
+  isReachable,
+  type DatabaseConfig,
+  type Em,
+  type Orm,
+  type QueryCounter,
+  type SubgraphMigrations,
+} from './orm.js';
+import { consumeEvents, OUTBOX_ENTITIES, OutboxRelay, type ConsumerHandler } from './outbox.js';
+import type { Grants, Principal } from './principal.js';
+
+export const FEDERATION_LINK =
+  'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible", "@external", "@requires", "@provides"])';
+
+/** What every resolver and service of a subgraph receives for one request. */
+export interface BaseContext {
+  principal: Principal;
+  grants: Grants;
+  requestId: string;
+  ability: AppAbility;
+  /** A request-scoped entity manager (identity map per request). */
+  em: Em;
+  /** Runs `fn` in one transaction, then publishes the events it recorded. */
+  transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
+}
+
+export type ReferenceResolvers = Record<
+  string,
+  { __resolveReference: (ref: any, ctx: any) => unknown }
+>;
+
+/** How a subgraph is put together; `lib` runs it the same way in every mode. */
+export interface SubgraphDefinition<C extends BaseContext> {
+  name: 'users' | 'workspaces' | 'access' | 'operations';
+  resolvers: NonEmptyArray<Function>;
+  orphanedTypes?: Function[];
+  referenceResolvers?: (sub: Subgraph<C>) => ReferenceResolvers;
+  entities: Constructor[];
+  migrations: SubgraphMigrations;
+  /** Adds subgraph-specific members (loaders, services) to the base context. */
+  extendContext(base: BaseContext, sub: Subgraph<C>): C;
+  /** Idempotent domain-event consumers of this subgraph. */
+  consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler>;
+}
+
+export interface SubgraphRuntimeOptions {
+  database: DatabaseConfig;
+  bus: Bus;
+  tokens: InternalTokens;
+  queryCounter?: QueryCounter;
+  /** Start the outbox relay and event consumers (default true; tests of crashes turn it off). */
+  runRelay?: boolean;
+  relayPollMs?: number;
+  /** Extra settings a subgraph reads (e.g. session lifetime). */
+  settings?: Record<string, unknown>;
+}
+
+/** Builds the type-graphql schema and turns it into a federation subgraph schema. */
+export async function buildFederatedSchema(
+  resolvers: NonEmptyArray<Function>,
+  orphanedTypes: Function[] | undefined,
+  referenceResolvers: ReferenceResolvers = {},
+): Promise<{ schema: GraphQLSchema; sdl: string }> {
+  const tg = await buildSchema({
+    resolvers,
+    orphanedTypes,
+    skipCheck: true,
+    validate: false,
+    emitSchemaFile: false,
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+  });
+  const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tg)}`;
+  const map = createResolversMap(tg) as Record<string, any>;
+  for (const [type, ref] of Object.entries(referenceResolvers)) {
+    map[type] = { ...(map[type] ?? {}), ...ref };
+  }
+  map.JSON ??= GraphQLJSON;
+  const schema = buildSubgraphSchema({ typeDefs: parse(sdl), resolvers: map as any });
+  return { schema, sdl };
+}
+
+/** One running subgraph: schema, ORM, relay, consumers, and its two entry points. */
+export class Subgraph<C extends BaseContext = BaseContext> {
+  readonly apollo: ApolloServer<C>;
+  readonly relay: OutboxRelay;
+  private constructor(
+    readonly def: SubgraphDefinition<C>,
+    readonly schema: GraphQLSchema,
+    readonly orm: Orm,
+    readonly opts: SubgraphRuntimeOptions,
+  ) {
+    this.apollo = new ApolloServer<C>({
+      schema,
+      formatError,
+      includeStacktraceInErrorResponses: false,
+      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      csrfPrevention: false,
+    });
+    this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
+  }
+
+  get name(): string {
+    return this.def.name;
+  }
+
+  static async start<C extends BaseContext>(
+    def: SubgraphDefinition<C>,
+    opts: SubgraphRuntimeOptions,
+  ): Promise<Subgraph<C>> {
+    const orm = await createOrm({
+      name: def.name,
+      entities: [...def.entities, ...OUTBOX_ENTITIES],
+      migrations: def.migrations,
+      database: opts.database,
+      queryCounter: opts.queryCounter,
+    });
+    // Reference resolvers run per request, after start; they may reach the subgraph lazily.
+    const holder: { sub?: Subgraph<C> } = {};
+    const lazy = new Proxy({} as Subgraph<C>, { get: (_t, p) => (holder.sub as any)[p] });
+    const refs = def.referenceResolvers ? def.referenceResolvers(lazy) : {};
+    const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
+    const sub = new Subgraph(def, schema, orm, opts);
+    holder.sub = sub;
+    await sub.apollo.start();
+    if (opts.runRelay !== false && def.consumers) {
+      // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.
+      const kick = () => void sub.relay.flush().catch(() => undefined);
+      consumeEvents(orm, opts.bus, def.name, def.consumers(sub), kick);
+    }
+    return sub;
+  }
+
+  /**
+   * Starts publishing the outbox. Called once every consumer sharing the bus has subscribed
+   * (the in-process bus delivers only to current subscribers).
+   */
+  async startRelay(): Promise<void> {
+    if (this.opts.runRelay === false) return;
+    this.relay.start();
+    await this.relay.flush().catch(() => undefined);
+  }
+
+  /** Verifies the internal token and builds the request context (UNAUTHENTICATED otherwise). */
+  async createContext(token: string | undefined): Promise<C> {
+    const claims = await this.opts.tokens.verify(token);
+    if (!claims) throw unauthenticated('A valid internal token is required');
+    const em = this.orm.em.fork() as Em;
+    const base: BaseContext = {
+      principal: claims.principal,
+      grants: claims.grants,
+      requestId: claims.requestId ?? randomUUID(),
+      ability: defineAbilityFor(claims.principal, claims.grants),
+      em,
+      transaction: async (fn) => {
+        const result = await em.transactional(fn);
+        await this.relay
+          .flush()
+          .catch((err) =>
+            console.error(
+              JSON.stringify({ level: 'error', msg: 'outbox flush failed', error: String(err) }),
+            ),
+          );
+        return result;
+      },
+    };
+    return this.def.extendContext(base, this);
+  }
+
+  /** The in-process entry point used by the embedded gateway (no HTTP hop). */
+  async execute(
+    request: GraphQLRequest,
+    token: string | undefined,
+  ): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }> {
+    let contextValue: C;
+    try {
+      contextValue = await this.createContext(token);
+    } catch (err) {
+      if (err instanceof GraphQLError) return { errors: [formatError(err.toJSON(), err)] };
+      throw err;
+    }
+    const res = await this.apollo.executeOperation(request, { contextValue });
+    if (res.body.kind !== 'single')
+      throw new Error('Incremental delivery is not supported in-process');
+    return res.body.singleResult as {
+      data?: Record<string, unknown> | null;
+      errors?: GraphQLFormattedError[];
+    };
+  }
+
+  /** The HTTP entry point for the distributed mode: `/graphql`, `/health`, `/ready`. */
+  httpServer(): Server {
+    return createHttpServer<C>({
+      apollo: this.apollo,
+      context: (req) => this.createContext(bearer(req)),
+      routes: {
+        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name }),
+        '/ready': async (_req, res) => {
+          const ok = await this.ready();
+          sendJson(res, ok ? 200 : 503, {
+            status: ok ? 'ready' : 'unavailable',
+            service: this.name,
+          });
+        },
+      },
+    });
+  }
+
+  ready(): Promise<boolean> {
+    return isReachable(this.orm);
+  }
+
+  async stop(): Promise<void> {
+    await this.relay.stop();
+    await this.apollo.stop();
+    await this.orm.close(true);
+  }
+}

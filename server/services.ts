@@ -1,0 +1,177 @@
+import 'reflect-metadata';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
+import type { Env } from '../lib/env.js';
+import { closeServer, listen } from '../lib/http.js';
+import { InternalTokens } from '../lib/internal-token.js';
+import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
+import { Subgraph } from '../lib/subgraph.js';
+import { Gateway } from '../gateway/src/gateway.js';
+import {
+  HttpTransport,
+  InProcessTransport,
+  SUBGRAPH_NAMES,
+  type SubgraphName,
+} from '../gateway/src/transport.js';
+import { SUBGRAPHS } from './registry.js';
+
+export interface ServiceOverrides {
+  /** Replace the database of every subgraph (tests: ":memory:" SQLite or a PG schema prefix). */
+  database?: (name: SubgraphName) => DatabaseConfig;
+  bus?: Bus;
+  queryCounters?: Partial<Record<SubgraphName, QueryCounter>>;
+  runRelay?: boolean;
+  supergraphSdl?: string;
+}
+
+export interface Running {
+  port: number;
+  server: Server;
+  gateway?: Gateway;
+  subgraphs: Partial<Record<SubgraphName, Subgraph<any>>>;
+  bus: Bus;
+  stop(): Promise<void>;
+}
+
+export function databaseFor(env: Env, name: SubgraphName): DatabaseConfig {
+  if (env.DATABASE_URL) {
+    return {
+      kind: 'postgresql',
+      url: env.DATABASE_URL,
+      schema: `${env.DATABASE_SCHEMA_PREFIX}${name}`,
+    };
+  }
+  return { kind: 'sqlite', path: join(env.DATA_DIR, `${name}.sqlite`) };
+}
+
+export function createBus(env: Env, role: string): Bus {
+  if (!env.REDIS_URL) return new InProcessBus();
+  return new RedisBus(env.REDIS_URL, env.REDIS_PREFIX, `${hostname()}-${process.pid}-${role}`);
+}
+
+function startSubgraph(
+  name: SubgraphName,
+  env: Env,
+  bus: Bus,
+  tokens: InternalTokens,
+  o: ServiceOverrides,
+) {
+  return Subgraph.start(SUBGRAPHS[name], {
+    database: o.database?.(name) ?? databaseFor(env, name),
+    bus,
+    tokens,
+    queryCounter: o.queryCounters?.[name],
+    runRelay: o.runRelay,
+    relayPollMs: env.OUTBOX_POLL_MS,
+    settings: { sessionTtlHours: env.SESSION_TTL_HOURS },
+  });
+}
+
+function gatewayOptions(env: Env) {
+  return {
+    grantsCacheTtlMs: env.GRANTS_CACHE_TTL_MS,
+    tokenTtlSeconds: env.INTERNAL_TOKEN_TTL_SECONDS,
+    introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
+  };
+}
+
+/** Embedded mode: gateway and the four subgraphs in this process, called without HTTP. */
+export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise<Running> {
+  const bus = o.bus ?? createBus(env, 'embedded');
+  const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
+  const subgraphs = {} as Record<SubgraphName, Subgraph<any>>;
+  for (const name of SUBGRAPH_NAMES)
+    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o);
+  // Relays start once every consumer has subscribed: the in-process bus drops events for
+  // groups that are not there yet.
+  for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
+  const gateway = await Gateway.start({
+    transport: new InProcessTransport(subgraphs),
+    tokens,
+    bus,
+    supergraphSdl: o.supergraphSdl,
+    ...gatewayOptions(env),
+  });
+  const server = gateway.httpServer();
+  const port = await listen(server, env.PORT, env.HOST);
+  return {
+    port,
+    server,
+    gateway,
+    subgraphs,
+    bus,
+    async stop() {
+      await closeServer(server);
+      await gateway.stop();
+      for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
+      await bus.close();
+    },
+  };
+}
+
+/** Distributed mode: one subgraph alone, on its own port, reached over HTTP. */
+export async function startSubgraphService(
+  name: SubgraphName,
+  env: Env,
+  o: ServiceOverrides = {},
+): Promise<Running> {
+  const bus = o.bus ?? createBus(env, name);
+  const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
+  const sub = await startSubgraph(name, env, bus, tokens, o);
+  await sub.startRelay();
+  const server = sub.httpServer();
+  const port = await listen(server, env.PORT, env.HOST);
+  return {
+    port,
+    server,
+    subgraphs: { [name]: sub },
+    bus,
+    async stop() {
+      await closeServer(server);
+      await sub.stop();
+      await bus.close();
+    },
+  };
+}
+
+/** Distributed mode: the gateway alone, reaching subgraphs at USERS_URL, WORKSPACES_URL, … */
+export async function startGatewayService(env: Env, o: ServiceOverrides = {}): Promise<Running> {
+  const urls = {
+    users: env.USERS_URL,
+    workspaces: env.WORKSPACES_URL,
+    access: env.ACCESS_URL,
+    operations: env.OPERATIONS_URL,
+  };
+  const missing = Object.entries(urls)
+    .filter(([, v]) => !v)
+    .map(([k]) => `${k.toUpperCase()}_URL`);
+  if (missing.length)
+    throw new Error(
+      `Invalid configuration:\n  ${missing.join(', ')}: required by the gateway alone`,
+    );
+  const bus = o.bus ?? createBus(env, 'gateway');
+  const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
+  const gateway = await Gateway.start({
+    transport: new HttpTransport(urls as Record<SubgraphName, string>),
+    tokens,
+    bus,
+    supergraphSdl: o.supergraphSdl,
+    ...gatewayOptions(env),
+  });
+  const server = gateway.httpServer();
+  const port = await listen(server, env.PORT, env.HOST);
+  return {
+    port,
+    server,
+    gateway,
+    subgraphs: {},
+    bus,
+    async stop() {
+      await closeServer(server);
+      await gateway.stop();
+      await bus.close();
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import DataLoader from 'dataloader';
+import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
+import { Flow } from './flows/flow.entity.js';
+import { isUuid } from './ids.js';
+
+/** The operations subgraph's request context: base context plus per-request loaders. */
+export interface OperationsContext extends BaseContext {
+  loaders: {
+    /** Flows by id, unfiltered: callers authorize each one before returning it. */
+    flowById: DataLoader<string, Flow | null>;
+  };
+}
+
+export function extendContext(
+  base: BaseContext,
+  _sub: Subgraph<OperationsContext>,
+): OperationsContext {
+  const em = base.em;
+  return {
+    ...base,
+    loaders: {
+      flowById: new DataLoader(async (ids) => {
+        const rows = await em.find(Flow, { id: { $in: ids.filter(isUuid) } });
+        const byId = new Map(rows.map((r) => [r.id, r]));
+        return ids.map((id) => byId.get(id) ?? null);
+      }),
+    },
+  };
+}

@@ -1,0 +1,26 @@
+import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { extendContext, type OperationsContext } from './context.js';
+import { flowConsumers } from './flows/flow.consumers.js';
+import { Flow } from './flows/flow.entity.js';
+import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
+import { FlowService } from './flows/flow.service.js';
+import { migrations } from './migrations/index.js';
+import { Workspace } from './tenancy/workspace.type.js';
+
+/** operations: flows now; deployments, runs, work pools and the orchestration engine follow. */
+export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
+  name: 'operations',
+  resolvers: [FlowResolver, WorkspaceFlowsResolver],
+  orphanedTypes: [Workspace],
+  entities: [Flow],
+  migrations,
+  extendContext,
+  referenceResolvers: () => ({
+    Flow: {
+      __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
+        new FlowService(ctx).reference(ref.id),
+    },
+    Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  }),
+  consumers: () => ({ ...flowConsumers }),
+};

@@ -1,0 +1,45 @@
+import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { ApiKey } from './api-keys/api-key.entity.js';
+import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
+import { extendContext, type UsersContext } from './context.js';
+import { migrations } from './migrations/index.js';
+import { Session } from './sessions/session.entity.js';
+import { SessionResolver } from './sessions/session.resolver.js';
+import { Account } from './service-accounts/account.type.js';
+import { ServiceAccount } from './service-accounts/service-account.entity.js';
+import {
+  AccountServiceAccountsResolver,
+  ServiceAccountResolver,
+} from './service-accounts/service-account.resolver.js';
+import { User } from './users/user.entity.js';
+import { UserResolver } from './users/user.resolver.js';
+import { ViewerResolver } from './viewer/viewer.resolver.js';
+
+/** users: people, profiles, sessions, API keys and service accounts. */
+export const usersSubgraph: SubgraphDefinition<UsersContext> = {
+  name: 'users',
+  resolvers: [
+    UserResolver,
+    SessionResolver,
+    ApiKeyResolver,
+    ServiceAccountResolver,
+    AccountServiceAccountsResolver,
+    ViewerResolver,
+  ],
+  // Account is only extended here (no root field returns it), so it must be listed.
+  orphanedTypes: [Account],
+  entities: [User, Session, ApiKey, ServiceAccount],
+  migrations,
+  extendContext,
+  referenceResolvers: () => ({
+    User: {
+      __resolveReference: (ref: { id: string }, ctx: UsersContext) =>
+        ctx.loaders.userById.load(ref.id),
+    },
+    ServiceAccount: {
+      __resolveReference: (ref: { id: string }, ctx: UsersContext) =>
+        ctx.loaders.serviceAccountById.load(ref.id),
+    },
+    Account: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  }),
+};

@@ -1,0 +1,41 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+
+/** A signed-in browser or client. Only the token's SHA-256 is stored. */
+@ObjectType({ description: 'A sign-in session of the current user.' })
+@Entity({ tableName: 'session' })
+export class Session {
+  @Field(() => ID, { description: 'Session id.' })
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid', index: true })
+  userId!: string;
+
+  @Property({ type: 'string', length: 64, unique: true })
+  tokenHash!: string;
+
+  @Field(() => String, { nullable: true, description: 'User agent that signed in.' })
+  @Property({ type: 'string', length: 300, nullable: true })
+  userAgent?: string | null = null;
+
+  @Field(() => Date, { description: 'When the session started.' })
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date, { description: 'When the session stops working.' })
+  @Property({ type: 'datetime' })
+  expiresAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'Last request made with this session.' })
+  @Property({ type: 'datetime', nullable: true })
+  lastUsedAt?: Date | null = null;
+
+  @Field(() => Date, { nullable: true, description: 'When the session was signed out or revoked.' })
+  @Property({ type: 'datetime', nullable: true })
+  revokedAt?: Date | null = null;
+
+  @Field(() => Boolean, { description: 'Whether this is the session making the request.' })
+  current?: boolean;
+}

@@ -1,0 +1,68 @@
+import DataLoader from 'dataloader';
+import { accessibleFilter } from '../../../lib/ability.js';
+import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
+import { Account } from './accounts/account.entity.js';
+import { isUuid } from './db.js';
+import { AccountMembership } from './memberships/membership.entity.js';
+import { Workspace } from './workspaces/workspace.entity.js';
+
+/** The workspaces subgraph's request context: base context plus per-request loaders. */
+export interface WorkspacesContext extends BaseContext {
+  loaders: {
+    /** Non-deleted accounts by id (no permission check: callers decide visibility). */
+    accountById: DataLoader<string, Account | null>;
+    workspaceById: DataLoader<string, Workspace | null>;
+    /** Workspaces of an account that the caller may read, oldest first. */
+    visibleWorkspacesByAccount: DataLoader<string, Workspace[]>;
+    /** The caller's own membership in an account (active or not). */
+    myMembershipByAccount: DataLoader<string, AccountMembership | null>;
+  };
+}
+
+function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | null)[] {
+  const map = new Map(rows.map((r) => [key(r), r]));
+  return keys.map((k) => map.get(k) ?? null);
+}
+
+export function extendContext(
+  base: BaseContext,
+  _sub: Subgraph<WorkspacesContext>,
+): WorkspacesContext {
+  const em = base.em;
+  return {
+    ...base,
+    loaders: {
+      accountById: new DataLoader(async (ids) => {
+        const valid = ids.filter(isUuid);
+        const rows = valid.length
+          ? await em.find(Account, { id: { $in: valid }, deletedAt: null })
+          : [];
+        return byKey(ids, rows, (r) => r.id);
+      }),
+      workspaceById: new DataLoader(async (ids) => {
+        const valid = ids.filter(isUuid);
+        const rows = valid.length ? await em.find(Workspace, { id: { $in: valid } }) : [];
+        return byKey(ids, rows, (r) => r.id);
+      }),
+      visibleWorkspacesByAccount: new DataLoader(async (accountIds) => {
+        const filter = accessibleFilter(base.ability, 'read', 'Workspace');
+        if (!filter) return accountIds.map(() => []);
+        const rows = await em.find(
+          Workspace,
+          { $and: [filter, { accountId: { $in: [...accountIds] } }] },
+          { orderBy: { createdAt: 'asc', id: 'asc' } },
+        );
+        return accountIds.map((id) => rows.filter((w) => w.accountId === id));
+      }),
+      myMembershipByAccount: new DataLoader(async (accountIds) => {
+        const { type } = base.principal;
+        if (type !== 'user' && type !== 'service_account') return accountIds.map(() => null);
+        const rows = await em.find(AccountMembership, {
+          accountId: { $in: [...accountIds] },
+          principalId: base.principal.id,
+        });
+        return byKey(accountIds, rows, (r) => r.accountId);
+      }),
+    },
+  };
+}

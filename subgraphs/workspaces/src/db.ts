@@ -1,0 +1,35 @@
+import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import { conflict } from '../../../lib/errors.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Ids are UUIDs; anything else cannot name a row (and must not reach a uuid column on PostgreSQL). */
+export function isUuid(value: string | null | undefined): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/**
+ * Find options that lock the loaded row until the transaction ends, on PostgreSQL. SQLite
+ * serialises write transactions by itself (and has no row locks).
+ */
+export function forUpdate(em: EntityManager): { lockMode?: LockMode } {
+  const driver = em.config.get('driver') as { name?: string } | undefined;
+  return driver?.name === 'PostgreSqlDriver' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+}
+
+/**
+ * Runs a write and turns a unique-constraint race (two requests passing the pre-check at once)
+ * into the same CONFLICT the pre-check gives.
+ */
+export async function conflictOnDuplicate<T>(
+  field: string,
+  message: string,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) throw conflict(field, message);
+    throw err;
+  }
+}

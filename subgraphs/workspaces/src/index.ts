@@ -1,0 +1,44 @@
+import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { Account } from './accounts/account.entity.js';
+import { AccountResolver } from './accounts/account.resolver.js';
+import { AccountService } from './accounts/account.service.js';
+import { consumers } from './consumers.js';
+import { extendContext, type WorkspacesContext } from './context.js';
+import { Invitation } from './invitations/invitation.entity.js';
+import { InvitationResolver } from './invitations/invitation.resolver.js';
+import { AccountMembership } from './memberships/membership.entity.js';
+import { MembershipResolver } from './memberships/membership.resolver.js';
+import { migrations } from './migrations/index.js';
+import { ViewerAccountsResolver } from './viewer/viewer.resolver.js';
+import { Viewer } from './viewer/viewer.types.js';
+import { Workspace } from './workspaces/workspace.entity.js';
+import { WorkspaceResolver } from './workspaces/workspace.resolver.js';
+import { WorkspaceService } from './workspaces/workspace.service.js';
+
+/** workspaces: accounts, workspaces, memberships, invitations and account settings. */
+export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
+  name: 'workspaces',
+  resolvers: [
+    AccountResolver,
+    WorkspaceResolver,
+    MembershipResolver,
+    InvitationResolver,
+    ViewerAccountsResolver,
+  ],
+  orphanedTypes: [Viewer],
+  entities: [Account, Workspace, AccountMembership, Invitation],
+  migrations,
+  extendContext,
+  consumers,
+  referenceResolvers: () => ({
+    Account: {
+      __resolveReference: (ref: { id: string }, ctx: WorkspacesContext) =>
+        new AccountService(ctx).reference(ref.id),
+    },
+    Workspace: {
+      __resolveReference: (ref: { id: string }, ctx: WorkspacesContext) =>
+        new WorkspaceService(ctx).reference(ref.id),
+    },
+    Viewer: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
+  }),
+};

@@ -1,0 +1,227 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { authorize } from '../../../../lib/ability.js';
+import { conflict, forbidden, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { AccountRole } from '../../../../lib/graphql-enums.js';
+import type { MembershipFact } from '../../../../lib/grants.js';
+import type { Em } from '../../../../lib/orm.js';
+import { paginate, type Connection, type ConnectionArgs } from '../../../../lib/pagination.js';
+import { Account } from '../accounts/account.entity.js';
+import type { WorkspacesContext } from '../context.js';
+import { forUpdate, isUuid } from '../db.js';
+import { Workspace } from '../workspaces/workspace.entity.js';
+import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';
+import type {
+  RemoveMemberInput,
+  SetAccountRoleInput,
+  SetMembershipActiveInput,
+} from './membership.inputs.js';
+
+const ROLE_RANK: Record<AccountRole, number> = { OWNER: 3, ADMIN: 2, MEMBER: 1 };
+
+/** The higher of two account roles (accepting an invitation never demotes). */
+export function higherRole(a: AccountRole, b: AccountRole): AccountRole {
+  return ROLE_RANK[b] > ROLE_RANK[a] ? b : a;
+}
+
+/**
+ * Loads the (non-deleted) account inside the transaction and locks its row, so that membership
+ * changes of one account are serialised (two owners demoting each other at once cannot both
+ * succeed).
+ */
+export async function lockAccount(em: EntityManager, accountId: string): Promise<Account> {
+  const account = isUuid(accountId)
+    ? await em.findOne(Account, { id: accountId, deletedAt: null }, forUpdate(em))
+    : null;
+  if (!account) throw notFound('Account');
+  return account;
+}
+
+/**
+ * Refuses a change that would leave the account without an active user owner. Service accounts
+ * do not count: they can be deleted from the users subgraph without asking this one.
+ */
+async function assertAnotherOwner(
+  em: EntityManager,
+  m: AccountMembership,
+  field: string,
+): Promise<void> {
+  if (m.role !== AccountRole.OWNER || !m.active || m.principalType !== PrincipalKind.USER) return;
+  const others = await em.count(AccountMembership, {
+    accountId: m.accountId,
+    role: AccountRole.OWNER,
+    active: true,
+    principalType: PrincipalKind.USER,
+    id: { $ne: m.id },
+  });
+  if (!others) throw conflict(field, 'An account needs at least one active owner');
+}
+
+/** Adds an active membership (or reactivates one), with its events. Returns it. */
+export async function addMember(
+  em: EntityManager,
+  data: { accountId: string; principalId: string; principalType: PrincipalKind; role: AccountRole },
+  keepHigherRole = false,
+): Promise<AccountMembership> {
+  const existing = await em.findOne(AccountMembership, {
+    accountId: data.accountId,
+    principalId: data.principalId,
+  });
+  if (!existing) {
+    const m = em.create(AccountMembership, { ...data, active: true } as AccountMembership);
+    recordMembershipEvent(em, 'account-membership.created', m);
+    recordGrantsChanged(em, { principalIds: [m.principalId] });
+    return m;
+  }
+  const role = keepHigherRole && existing.active ? higherRole(existing.role, data.role) : data.role;
+  if (existing.active && existing.role === role) return existing;
+  existing.active = true;
+  existing.role = role;
+  recordMembershipEvent(em, 'account-membership.updated', existing);
+  recordGrantsChanged(em, { principalIds: [existing.principalId] });
+  return existing;
+}
+
+/** Account memberships: listing, activation, roles, removal, and the gateway's grant facts. */
+export class MembershipService {
+  constructor(private readonly ctx: WorkspacesContext) {}
+
+  list(accountId: string, args: ConnectionArgs): Promise<Connection<AccountMembership>> {
+    authorize(this.ctx, 'read', 'AccountMembership', { accountId }, 'Account');
+    return paginate(this.ctx.em, AccountMembership, { accountId }, args);
+  }
+
+  async setActive(input: SetMembershipActiveInput): Promise<AccountMembership> {
+    authorize(this.ctx, 'update', 'AccountMembership', { accountId: input.accountId }, 'Account');
+    return this.change(input.accountId, input.principalId, async (em, m) => {
+      if (m.active === input.active) return false;
+      if (m.role === AccountRole.OWNER) this.requireOwner(m.accountId);
+      if (!input.active) await assertAnotherOwner(em, m, 'active');
+      m.active = input.active;
+      return true;
+    });
+  }
+
+  async setRole(input: SetAccountRoleInput): Promise<AccountMembership> {
+    authorize(this.ctx, 'update', 'AccountMembership', { accountId: input.accountId }, 'Account');
+    return this.change(input.accountId, input.principalId, async (em, m) => {
+      if (m.role === input.role) return false;
+      if (m.role === AccountRole.OWNER || input.role === AccountRole.OWNER)
+        this.requireOwner(m.accountId);
+      await assertAnotherOwner(em, m, 'role');
+      m.role = input.role;
+      return true;
+    });
+  }
+
+  /** Removes a member; anyone may remove themselves (leave the account). Returns the membership id. */
+  async remove(input: RemoveMemberInput): Promise<string> {
+    const self = input.principalId === this.ctx.principal.id;
+    if (self) authorize(this.ctx, 'read', 'Account', { id: input.accountId }, 'Account');
+    else
+      authorize(this.ctx, 'delete', 'AccountMembership', { accountId: input.accountId }, 'Account');
+    return this.ctx.transaction(async (em) => {
+      const m = await this.load(em, input.accountId, input.principalId);
+      if (!self && m.role === AccountRole.OWNER) this.requireOwner(m.accountId);
+      await assertAnotherOwner(em, m, 'principalId');
+      em.remove(m);
+      recordMembershipEvent(em, 'account-membership.removed', m);
+      recordGrantsChanged(em, { principalIds: [m.principalId] });
+      return m.id;
+    });
+  }
+
+  /** The caller's active accounts (Viewer.accounts); other viewers' accounts are never listed. */
+  async viewerAccounts(viewerId: string): Promise<Account[]> {
+    const { principal } = this.ctx;
+    if (
+      viewerId !== principal.id ||
+      (principal.type !== 'user' && principal.type !== 'service_account')
+    )
+      return [];
+    const memberships = await this.ctx.em.find(
+      AccountMembership,
+      { principalId: principal.id, active: true },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    const accounts = await this.ctx.loaders.accountById.loadMany(
+      memberships.map((m) => m.accountId),
+    );
+    return accounts.filter((a): a is Account => a instanceof Account);
+  }
+
+  /**
+   * Internal (gateway): the principal's active memberships in live accounts and every workspace
+   * of those accounts, in two queries whatever their number.
+   */
+  async principalMemberships(principalId: string): Promise<MembershipFact[]> {
+    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    if (!isUuid(principalId)) return [];
+    const em: Em = this.ctx.em;
+    const liveAccounts = em
+      .createQueryBuilder(Account, 'a')
+      .select('a.id')
+      .where({ deletedAt: null });
+    const rows: { accountId: string; role: AccountRole }[] = await em
+      .createQueryBuilder(AccountMembership, 'm')
+      .select(['m.accountId', 'm.role'])
+      .where({ principalId, active: true, accountId: { $in: liveAccounts.getKnexQuery() } })
+      .orderBy({ accountId: 'asc' })
+      .execute('all');
+    if (!rows.length) return [];
+    const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
+      await em
+        .createQueryBuilder(Workspace, 'w')
+        .select(['w.id', 'w.accountId', 'w.defaultRole'])
+        .where({ accountId: { $in: rows.map((r) => r.accountId) } })
+        .orderBy({ createdAt: 'asc', id: 'asc' })
+        .execute('all');
+    return rows.map((r) => ({
+      accountId: r.accountId,
+      role: r.role,
+      workspaces: workspaces
+        .filter((w) => w.accountId === r.accountId)
+        .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
+    }));
+  }
+
+  private async load(
+    em: EntityManager,
+    accountId: string,
+    principalId: string,
+  ): Promise<AccountMembership> {
+    await lockAccount(em, accountId);
+    const m = isUuid(principalId)
+      ? await em.findOne(AccountMembership, { accountId, principalId })
+      : null;
+    if (!m) throw notFound('Member');
+    return m;
+  }
+
+  /** Applies `apply` in one transaction; records the update and grant change when it changed something. */
+  private change(
+    accountId: string,
+    principalId: string,
+    apply: (em: EntityManager, m: AccountMembership) => Promise<boolean>,
+  ): Promise<AccountMembership> {
+    return this.ctx.transaction(async (em) => {
+      const m = await this.load(em, accountId, principalId);
+      if (await apply(em, m)) {
+        recordMembershipEvent(em, 'account-membership.updated', m);
+        recordGrantsChanged(em, { principalIds: [m.principalId] });
+      }
+      return m;
+    });
+  }
+
+  /** Granting, changing or removing the owner role is for owners only (admins cannot promote themselves). */
+  private requireOwner(accountId: string): void {
+    if (this.ctx.principal.type === 'system') return;
+    if (this.ctx.grants.accounts[accountId]?.role !== AccountRole.OWNER) {
+      throw forbidden(
+        'manage:member',
+        'Only an account owner can grant, change or remove the owner role',
+      );
+    }
+  }
+}
