@@ -62,7 +62,11 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
     debug: counter ? ['query'] : false,
     logger: counter
       ? (msg: string) => {
-          if (msg.startsWith('[query]')) counter.record(msg);
+          // Strip colour codes: MikroORM colours by terminal, whatever `colors` says.
+          // eslint-disable-next-line no-control-regex
+          const plain = msg.replace(/\x1b\[[0-9;]*m/g, '');
+          if (plain.startsWith('[query]') && !plain.startsWith('[query] (outbox)'))
+            counter.record(plain);
         }
       : () => undefined,
     colors: false,

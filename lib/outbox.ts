@@ -49,6 +49,13 @@ export const OUTBOX_ENTITIES = [OutboxEvent, HandledEvent];
 
 const BATCH = 100;
 
+/**
+ * Relay and consumer work is labelled in the query log, so that tests counting the queries of
+ * a request do not see the background polling.
+ */
+export const BACKGROUND_LABEL = 'outbox';
+const BACKGROUND = { loggerContext: { label: BACKGROUND_LABEL } };
+
 /** Records an event to publish once the surrounding transaction commits. */
 export function recordEvent(
   em: EntityManager,
@@ -116,7 +123,7 @@ export class OutboxRelay {
 
   /** PostgreSQL: rows locked with SKIP LOCKED while they are published (several instances). */
   private lockedBatch(): Promise<number> {
-    return this.orm.em.fork().transactional(async (em) => {
+    return this.orm.em.fork(BACKGROUND).transactional(async (em) => {
       const rows = await em.find(
         OutboxEvent,
         { sentAt: null },
@@ -135,11 +142,19 @@ export class OutboxRelay {
    * no transaction stays open while in-process consumers run.
    */
   private async batch(): Promise<number> {
-    const em = this.orm.em.fork();
-    const rows = await em.find(OutboxEvent, { sentAt: null }, { orderBy: { seq: 'asc' }, limit: BATCH });
+    const em = this.orm.em.fork(BACKGROUND);
+    const rows = await em.find(
+      OutboxEvent,
+      { sentAt: null },
+      { orderBy: { seq: 'asc' }, limit: BATCH },
+    );
     if (!rows.length) return 0;
     await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
-    await em.nativeUpdate(OutboxEvent, { seq: { $in: rows.map((r) => r.seq) } }, { sentAt: new Date() });
+    await em.nativeUpdate(
+      OutboxEvent,
+      { seq: { $in: rows.map((r) => r.seq) } },
+      { sentAt: new Date() },
+    );
     return rows.length;
   }
 
@@ -182,7 +197,7 @@ export function consumeEvents(
     const handler = handlers[event.type];
     if (!handler) return;
     try {
-      await orm.em.fork().transactional(async (em) => {
+      await orm.em.fork(BACKGROUND).transactional(async (em) => {
         const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
         if (done) return;
         const mark = new HandledEvent();
@@ -195,7 +210,9 @@ export function consumeEvents(
     } catch (err) {
       // Another instance applied it at the same moment: the effect exists once.
       if (err instanceof UniqueConstraintViolationException) {
-        const done = await orm.em.fork().findOne(HandledEvent, { consumer, eventId: event.id });
+        const done = await orm.em
+          .fork(BACKGROUND)
+          .findOne(HandledEvent, { consumer, eventId: event.id });
         if (done) return;
       }
       throw err;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../harness/client.js';
-import { testDatabase } from '../harness/services.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import {
   addMember,
@@ -239,8 +238,8 @@ describe('Workspace.flows', () => {
     };
     const one = await cost(1);
     expect(await cost(5)).toEqual(one);
-    // The page and its count. (QueryCounter sees no statements on PostgreSQL yet.)
-    if (testDatabase() === 'sqlite') expect(one[0]).toBe(2);
+    // The page and its count.
+    expect(one[0]).toBe(2);
   });
 
   it('resolves createdBy from users and the account from workspaces in one query', async () => {

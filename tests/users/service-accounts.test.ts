@@ -6,6 +6,7 @@ import {
 } from '../generated/graphql.js';
 import { codes } from '../harness/client.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+import { join } from '../workspaces/helpers.js';
 
 let stack: Stack;
 let owner: Actor;
@@ -117,5 +118,24 @@ describe('service accounts', () => {
       input: { accountId: owner.accountId, name },
     });
     expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', field: 'name' });
+  });
+
+  it('an Admin cannot create an Owner service account; an Owner can', async () => {
+    const admin = await join(stack, owner, 'ADMIN');
+    const input = {
+      accountId: owner.accountId,
+      name: `boss-${uid()}`,
+      accountRole: 'OWNER' as const,
+    };
+    const denied = await admin.gql(CreateServiceAccountDocument, { input });
+    expect(codes(denied)).toEqual(['FORBIDDEN']);
+    const asMember = await admin.gql(CreateServiceAccountDocument, {
+      input: { ...input, accountRole: 'MEMBER' as const },
+    });
+    expect(asMember.errors).toBeUndefined();
+    const byOwner = await owner.gql(CreateServiceAccountDocument, {
+      input: { ...input, name: `boss2-${uid()}` },
+    });
+    expect(byOwner.errors).toBeUndefined();
   });
 });

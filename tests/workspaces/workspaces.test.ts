@@ -252,8 +252,9 @@ describe('query cost', () => {
     };
     const a = await cost(few);
     const b = await cost(many);
-    expect(b).toBe(a);
+    expect(a).toBeGreaterThan(0);
     expect(a).toBeLessThanOrEqual(4);
+    expect(b).toBe(a);
   });
 
   it('answers the gateway grant lookup in two queries', async () => {

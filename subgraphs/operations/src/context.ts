@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import { Flow } from './flows/flow.entity.js';
-import { isUuid } from './ids.js';
+import { isUuid } from '../../../lib/db.js';
 
 /** The operations subgraph's request context: base context plus per-request loaders. */
 export interface OperationsContext extends BaseContext {

@@ -4,7 +4,7 @@ import { AccountRole } from '../../../lib/graphql-enums.js';
 import { Account } from './accounts/account.entity.js';
 import { freeHandle, provisionAccount } from './accounts/account.service.js';
 import type { WorkspacesContext } from './context.js';
-import { isUuid } from './db.js';
+import { isUuid } from '../../../lib/db.js';
 import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
 import { addMember } from './memberships/membership.service.js';
@@ -37,11 +37,7 @@ function skip(type: string, reason: string): void {
  * row). A malformed payload is logged and skipped: throwing would make the bus redeliver it
  * forever.
  */
-export function consumers(sub: Subgraph<WorkspacesContext>): Record<string, ConsumerHandler> {
-  // Events recorded by a consumer are published by the relay's next pass; ask for it now rather
-  // than at the next poll (it waits for the consumer's transaction on SQLite's one connection).
-  const publishSoon = () => setImmediate(() => void sub.relay.flush().catch(() => undefined));
-
+export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, ConsumerHandler> {
   return {
     /** Sign-up provisions the user's own account, with the id the users subgraph chose. */
     'user.signed-up': async (p: SignedUp, em) => {
@@ -59,7 +55,6 @@ export function consumers(sub: Subgraph<WorkspacesContext>): Record<string, Cons
         ownerId: p.userId,
         ownerType: PrincipalKind.USER,
       });
-      publishSoon();
     },
 
     'service-account.created': async (p: ServiceAccountCreated, em) => {
@@ -77,7 +72,6 @@ export function consumers(sub: Subgraph<WorkspacesContext>): Record<string, Cons
         principalType: PrincipalKind.SERVICE_ACCOUNT,
         role,
       });
-      publishSoon();
     },
 
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {
@@ -91,7 +85,6 @@ export function consumers(sub: Subgraph<WorkspacesContext>): Record<string, Cons
       em.remove(m);
       recordMembershipEvent(em, 'account-membership.removed', m);
       recordGrantsChanged(em, { principalIds: [m.principalId] });
-      publishSoon();
     },
   };
 }

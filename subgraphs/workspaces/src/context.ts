@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import { accessibleFilter } from '../../../lib/ability.js';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import { Account } from './accounts/account.entity.js';
-import { isUuid } from './db.js';
+import { isUuid } from '../../../lib/db.js';
 import { AccountMembership } from './memberships/membership.entity.js';
 import { Workspace } from './workspaces/workspace.entity.js';
 

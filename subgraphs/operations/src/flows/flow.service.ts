@@ -12,7 +12,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { isUuid } from '../ids.js';
+import { isUuid } from '../../../../lib/db.js';
 import { CreatorType, Flow } from './flow.entity.js';
 import type {
   CreateFlowInput,

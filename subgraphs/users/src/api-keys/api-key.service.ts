@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
+import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import {
@@ -67,6 +68,7 @@ export class ApiKeyService {
   }
 
   async revoke(id: string): Promise<ApiKey> {
+    if (!isUuid(id)) throw notFound('API key');
     return this.ctx.transaction(async (em) => {
       const key = await em.findOne(ApiKey, { id });
       if (!key) throw notFound('API key');
@@ -97,6 +99,7 @@ export class ApiKeyService {
       throw badInput('gracePeriodHours', `The grace period is 0 to ${MAX_GRACE_HOURS} hours`);
     }
     const expiresAt = validateFuture(input.expiresAt, 'expiresAt');
+    if (!isUuid(input.serviceAccountId)) throw notFound('Service account');
     return this.ctx.transaction(async (em) => {
       const sa = await em.findOne(ServiceAccount, { id: input.serviceAccountId, deletedAt: null });
       if (!sa) throw notFound('Service account');

@@ -1,6 +1,8 @@
 import { subject } from '@casl/ability';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
-import { conflict, notFound } from '../../../../lib/errors.js';
+import { isUuid } from '../../../../lib/db.js';
+import { conflict, forbidden, notFound } from '../../../../lib/errors.js';
+import { AccountRole } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateFuture, validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { ApiKey, ApiKeyOwner } from '../api-keys/api-key.entity.js';
@@ -14,7 +16,16 @@ export class ServiceAccountService {
   constructor(private readonly ctx: UsersContext) {}
 
   async create(input: CreateServiceAccountInput): Promise<CreatedServiceAccount> {
+    if (!isUuid(input.accountId)) throw notFound('Account');
     authorize(this.ctx, 'create', 'ServiceAccount', { accountId: input.accountId }, 'Account');
+    // Nobody hands out more than they hold: only an account Owner creates Owner service accounts.
+    if (
+      input.accountRole === AccountRole.OWNER &&
+      this.ctx.principal.type !== 'system' &&
+      this.ctx.grants.accounts[input.accountId]?.role !== 'OWNER'
+    ) {
+      throw forbidden('owner role', 'Only an account Owner can create an Owner service account');
+    }
     const name = validateName(input.name);
     const description = validateOptionalText(input.description, 'description', 500);
     const expiresAt = validateFuture(input.keyExpiresAt, 'keyExpiresAt');
@@ -65,6 +76,7 @@ export class ServiceAccountService {
   }
 
   async delete(id: string): Promise<string> {
+    if (!isUuid(id)) throw notFound('Service account');
     return this.ctx.transaction(async (em) => {
       const sa = await em.findOne(ServiceAccount, { id, deletedAt: null });
       if (!sa) throw notFound('Service account');

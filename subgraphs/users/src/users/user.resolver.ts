@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { isUuid } from '../../../../lib/db.js';
 import type { UsersContext } from '../context.js';
 import { User } from './user.entity.js';
 import { AuthPayload, SignInInput, SignUpInput, UpdateProfileInput } from './user.inputs.js';
@@ -8,7 +9,7 @@ import { UserService } from './user.service.js';
 export class UserResolver {
   @Query(() => User, { nullable: true, description: 'A user by id (public profile fields).' })
   user(@Arg('id', () => ID) id: string, @Ctx() ctx: UsersContext): Promise<User | null> {
-    return ctx.loaders.userById.load(id);
+    return isUuid(id) ? ctx.loaders.userById.load(id) : Promise.resolve(null);
   }
 
   @FieldResolver(() => String, {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import argon2 from 'argon2';
+import { isUuid } from '../../../../lib/db.js';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { badInput, conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -166,6 +167,7 @@ export class UserService {
 
   async revokeSession(id: string): Promise<Session> {
     const userId = requireUser(this.ctx);
+    if (!isUuid(id)) throw notFound('Session');
     return this.ctx.transaction(async (em) => {
       const session = await em.findOne(Session, { id, userId });
       if (!session) throw notFound('Session');

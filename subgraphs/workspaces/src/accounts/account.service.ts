@@ -8,7 +8,7 @@ import { badInput, conflict, notFound, unauthenticated } from '../../../../lib/e
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateHandle, validateName } from '../../../../lib/validation.js';
 import type { WorkspacesContext } from '../context.js';
-import { conflictOnDuplicate, isUuid } from '../db.js';
+import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
 import { AccountMembership, PrincipalKind } from '../memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from '../memberships/membership.events.js';
 

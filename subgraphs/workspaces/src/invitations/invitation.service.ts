@@ -10,7 +10,7 @@ import { normalizeEmail } from '../../../../lib/validation.js';
 import type { Account } from '../accounts/account.entity.js';
 import { requireUser } from '../accounts/account.service.js';
 import type { WorkspacesContext } from '../context.js';
-import { conflictOnDuplicate, forUpdate, isUuid } from '../db.js';
+import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { PrincipalKind } from '../memberships/membership.entity.js';
 import { addMember, lockAccount } from '../memberships/membership.service.js';
 import { Workspace } from '../workspaces/workspace.entity.js';

@@ -7,7 +7,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { paginate, type Connection, type ConnectionArgs } from '../../../../lib/pagination.js';
 import { Account } from '../accounts/account.entity.js';
 import type { WorkspacesContext } from '../context.js';
-import { forUpdate, isUuid } from '../db.js';
+import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { Workspace } from '../workspaces/workspace.entity.js';
 import { AccountMembership, PrincipalKind } from './membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';

@@ -6,7 +6,7 @@ import { recordEvent } from '../../../../lib/outbox.js';
 import { validateHandle, validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { Account } from '../accounts/account.entity.js';
 import type { WorkspacesContext } from '../context.js';
-import { conflictOnDuplicate, isUuid } from '../db.js';
+import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
 import { Invitation, InvitationStatus } from '../invitations/invitation.entity.js';
 import { recordGrantsChanged } from '../memberships/membership.events.js';
 
