@@ -19,6 +19,7 @@ import { InternalTokens } from '../lib/internal-token.js';
 import { startEmbedded } from '../server/services.js';
 import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
+import { FOUR, ME, seed } from './scenarios.js';
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(
@@ -35,16 +36,6 @@ const DURATION = Number(flag('duration', '10'));
 const RUNS = Number(flag('runs', '3'));
 const CONNECTIONS = Number(flag('connections', '16'));
 const ONLY = flag('only', '');
-
-const ME = `query Me { me { id kind user { handle } } }`;
-const FOUR = `query Four($id: ID!) {
-  workspace(id: $id) {
-    handle
-    account { handle name }
-    myPermissions
-    flows(first: 10) { totalCount edges { node { name tags createdBy { handle } } } }
-  }
-}`;
 
 interface Sample {
   rps: number;
@@ -116,51 +107,6 @@ async function measure(
   };
   console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
   return row;
-}
-
-async function seed(url: string) {
-  const handle = `bench-${randomBytes(3).toString('hex')}`;
-  const up = await gqlRequest(
-    url,
-    `mutation($i: SignUpInput!) { signUp(input: $i) { token user { id } } }`,
-    {
-      i: { handle, email: `${handle}@example.test`, password: 'Bench-Mark-123' },
-    },
-  );
-  const token = up.data.signUp.token as string;
-  let accountId = '';
-  for (let i = 0; i < 100 && !accountId; i++) {
-    accountId =
-      (await gqlRequest(url, `{ me { accounts { id } } }`, undefined, token)).data?.me
-        ?.accounts?.[0]?.id ?? '';
-    if (!accountId) await new Promise((r) => setTimeout(r, 100));
-  }
-  const ws = await gqlRequest(
-    url,
-    `mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { id } }`,
-    { i: { accountId, handle: 'bench', name: 'Bench' } },
-    token,
-  );
-  const workspaceId = ws.data.createWorkspace.id as string;
-  for (let i = 0; i < 10; i++) {
-    await gqlRequest(
-      url,
-      `mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }`,
-      { i: { workspaceId, name: `flow-${i}`, tags: ['bench'] } },
-      token,
-    );
-  }
-  const key = await gqlRequest(
-    url,
-    `mutation { createApiKey(input: { name: "bench" }) { key } }`,
-    undefined,
-    token,
-  );
-  return {
-    token: key.data.createApiKey.key as string,
-    userId: up.data.signUp.user.id as string,
-    workspaceId,
-  };
 }
 
 async function main() {
