@@ -21,18 +21,34 @@ export interface SubgraphMigrations {
 export type Orm = MikroORM<AbstractSqlDriver, SqlEntityManager>;
 export type Em = SqlEntityManager;
 
-/** Counts SQL statements, so tests can assert the queries a request costs. */
+/**
+ * Counts SQL statements, so tests can assert the queries a request costs. Background work (the
+ * outbox relay) and the gateway's internal lookups are labelled and not counted.
+ */
 export class QueryCounter {
+  /** Statements of client operations. */
   count = 0;
+  /** Statements of the gateway's internal lookups (credentials, grants). */
+  internal = 0;
   readonly statements: string[] = [];
+  readonly internalStatements: string[] = [];
   keep = false;
-  record(sql: string): void {
-    this.count++;
-    if (this.keep) this.statements.push(sql);
+  record(line: string): void {
+    // Background work is labelled; transaction control carries no label, and it does not
+    // grow with the data a request touches.
+    if (line.startsWith('[query] (outbox)')) return;
+    if (/^\[query\] (\(\w+\) )?(begin|commit|rollback|savepoint|release savepoint)\b/i.test(line))
+      return;
+    const internal = line.startsWith('[query] (internal)');
+    if (internal) this.internal++;
+    else this.count++;
+    if (this.keep) (internal ? this.internalStatements : this.statements).push(line);
   }
   reset(keep = false): void {
     this.count = 0;
+    this.internal = 0;
     this.statements.length = 0;
+    this.internalStatements.length = 0;
     this.keep = keep;
   }
 }
@@ -65,8 +81,7 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
           // Strip colour codes: MikroORM colours by terminal, whatever `colors` says.
           // eslint-disable-next-line no-control-regex
           const plain = msg.replace(/\x1b\[[0-9;]*m/g, '');
-          if (plain.startsWith('[query]') && !plain.startsWith('[query] (outbox)'))
-            counter.record(plain);
+          if (plain.startsWith('[query]')) counter.record(plain);
         }
       : () => undefined,
     colors: false,

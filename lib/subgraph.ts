@@ -160,7 +160,11 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async createContext(token: string | undefined): Promise<C> {
     const claims = await this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
-    const em = this.orm.em.fork() as Em;
+    // The gateway's own lookups (credentials, grants) are labelled in the query log, apart
+    // from the queries a client's operation costs.
+    const em = this.orm.em.fork(
+      claims.principal.type === 'system' ? { loggerContext: { label: 'internal' } } : {},
+    ) as Em;
     const base: BaseContext = {
       principal: claims.principal,
       grants: claims.grants,

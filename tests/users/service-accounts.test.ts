@@ -6,7 +6,7 @@ import {
 } from '../generated/graphql.js';
 import { codes } from '../harness/client.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { join } from '../workspaces/helpers.js';
+import { join } from '../harness/seed.js';
 
 let stack: Stack;
 let owner: Actor;

@@ -277,7 +277,7 @@ describe('query cost', () => {
     counter.reset(true);
     const res = await fresh.gql(`{ me { id } }`);
     expect(res.errors).toBeUndefined();
-    const statements = counter.statements.filter((s) => !/outbox|begin|commit|savepoint/i.test(s));
+    const statements = counter.internalStatements.filter((s) => !/begin|commit|savepoint/i.test(s));
     expect(statements).toHaveLength(2);
   });
 });
