@@ -10,7 +10,7 @@ import {
   Root,
 } from 'type-graphql';
 import type { AccessContext } from '../context.js';
-import { ServiceAccountRef, UserRef } from '../tenancy/principal.types.js';
+import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import {
   InternalBinding,

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { ServiceAccountRef, UserRef } from '../tenancy/principal.types.js';
+import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { CreatorType, Flow } from './flow.entity.js';
 import { CreateFlowInput, FlowConnection, FlowFilter, UpdateFlowInput } from './flow.inputs.js';

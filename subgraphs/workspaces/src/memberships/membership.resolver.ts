@@ -19,7 +19,11 @@ import {
   SetMembershipActiveInput,
 } from './membership.inputs.js';
 import { MembershipService } from './membership.service.js';
-import { InternalMembership, ServiceAccount, User } from './principal.types.js';
+import {
+  ServiceAccountRef as ServiceAccount,
+  UserRef as User,
+} from '../../../../lib/entity-refs.js';
+import { InternalMembership } from './internal-membership.types.js';
 
 @Resolver(() => AccountMembership)
 export class MembershipResolver {

@@ -1,23 +1,6 @@
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { AccountRole, WorkspaceRole } from '../../../../lib/graphql-enums.js';
 
-/** A reference to a user; the users subgraph resolves every other field. */
-@ObjectType({ description: 'A person who signs in to Flowplane.' })
-@Directive('@key(fields: "id", resolvable: false)')
-export class User {
-  @Field(() => ID, { description: 'Stable identifier (UUID).' })
-  id!: string;
-}
-
-/** A reference to a service account; the users subgraph resolves every other field. */
-@ObjectType({ description: 'A non-person actor that belongs to one account and holds API keys.' })
-@Directive('@key(fields: "id", resolvable: false)')
-export class ServiceAccount {
-  @Field(() => ID, { description: 'Service account id.' })
-  id!: string;
-}
-
-/** Internal (gateway only): one workspace of an account, for computing grants. */
 @ObjectType({ description: 'Internal: a workspace and its default role, for computing grants.' })
 @Directive('@inaccessible')
 export class InternalWorkspace {

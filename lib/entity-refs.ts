@@ -1,3 +1,7 @@
+/**
+ * Stubs of entities owned by the users subgraph, for subgraphs that only point at them
+ * (`@key(..., resolvable: false)`): federation fetches their fields from users.
+ */
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
 
 /** A reference to a user; the users subgraph resolves its fields. */
