@@ -21,7 +21,14 @@ const AUTOCANNON = fileURLToPath(
 
 const which = process.argv[2] ?? 'four';
 const dir = mkdtempSync(join(tmpdir(), 'flowplane-profile-'));
-const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, NODE_ENV: 'production' });
+const env = loadEnv({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dir,
+  NODE_ENV: 'production',
+  LOG_REQUESTS: 'false',
+  RATE_LIMIT_COST_PER_MINUTE: '0',
+});
 const stack = await startEmbedded(env);
 const url = `http://127.0.0.1:${stack.port}/graphql`;
 const s = await seed(url);

@@ -121,6 +121,9 @@ async function main() {
       HOST: '127.0.0.1',
       DATA_DIR: join(dir, 'embedded'),
       NODE_ENV: 'production',
+      // Throughput, not limiting, is measured: per-request log lines and rate limits are off.
+      LOG_REQUESTS: 'false',
+      RATE_LIMIT_COST_PER_MINUTE: '0',
     });
     const embedded = await startEmbedded(env);
     const url = `http://127.0.0.1:${embedded.port}/graphql`;
@@ -164,6 +167,9 @@ async function main() {
         DATA_DIR: join(dir, 'distributed'),
         REDIS_PREFIX: `fp-bench-${randomBytes(3).toString('hex')}`,
         NODE_ENV: 'production',
+        // Throughput, not limiting, is measured: per-request log lines and rate limits are off.
+        LOG_REQUESTS: 'false',
+        RATE_LIMIT_COST_PER_MINUTE: '0',
       };
       const unset = ['DATABASE_URL'];
       if (!process.env.REDIS_URL)

@@ -30,6 +30,15 @@ const schema = z.object({
   GRANTS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   INTROSPECTION: bool.optional(),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  LIMIT_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
+  LIMIT_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
+  LIMIT_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(20),
+  LIMIT_DIRECTIVES: z.coerce.number().int().min(0).max(1000).default(20),
+  LIMIT_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
+  LIMIT_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
+  RATE_LIMIT_COST_PER_MINUTE: z.coerce.number().int().min(0).default(100_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  LOG_REQUESTS: bool.optional(),
 });
 
 export type Env = z.infer<typeof schema> & { internalTokenSecret: string };

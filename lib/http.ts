@@ -117,10 +117,20 @@ export function listen(server: Server, port: number, host = '127.0.0.1'): Promis
   });
 }
 
-export function closeServer(server: Server): Promise<void> {
+/**
+ * Graceful close: stop accepting, let in-flight requests finish (idle keep-alive connections
+ * close at once), and cut what is still open after `graceMs`.
+ */
+export function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections?.();
+    if (!server.listening) return resolve();
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    timer.unref();
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+    server.closeIdleConnections();
   });
 }
 

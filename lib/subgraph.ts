@@ -230,6 +230,8 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   }
 
   async stop(): Promise<void> {
+    // Publish what the last requests wrote before the relay stops.
+    await this.relay.flush().catch(() => undefined);
     await this.relay.stop();
     await this.apollo.stop();
     await this.orm.close(true);

@@ -16,6 +16,8 @@ import {
   type SubgraphName,
 } from '../gateway/src/transport.js';
 import { SUBGRAPHS } from './registry.js';
+import { Redis } from 'ioredis';
+import { MemoryRateLimiter, RedisRateLimiter } from '../gateway/src/limits/rate-limit.js';
 
 export interface ServiceOverrides {
   /** Replace the database of every subgraph (tests: ":memory:" SQLite or a PG schema prefix). */
@@ -71,6 +73,24 @@ function startSubgraph(
 
 function gatewayOptions(env: Env) {
   return {
+    limits: {
+      depth: env.LIMIT_DEPTH,
+      aliases: env.LIMIT_ALIASES,
+      rootFields: env.LIMIT_ROOT_FIELDS,
+      directives: env.LIMIT_DIRECTIVES,
+      cost: env.LIMIT_COST,
+    },
+    maxTokens: env.LIMIT_TOKENS,
+    rateLimiter: env.REDIS_URL
+      ? new RedisRateLimiter(
+          new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 }),
+          env.REDIS_PREFIX,
+        )
+      : new MemoryRateLimiter(),
+    rateLimitCostPerMinute: env.RATE_LIMIT_COST_PER_MINUTE,
+    production: env.NODE_ENV === 'production',
+    logRequests: env.LOG_REQUESTS ?? env.NODE_ENV !== 'test',
+    requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
     grantsCacheTtlMs: env.GRANTS_CACHE_TTL_MS,
     tokenTtlSeconds: env.INTERNAL_TOKEN_TTL_SECONDS,
     introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',

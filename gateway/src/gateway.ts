@@ -10,6 +10,10 @@ import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import type { Grants, Principal } from '../../lib/principal.js';
 import { Authenticator } from './auth/authenticator.js';
+import { operationLimitsPlugin, type OperationLimits } from './limits/operation-limits.js';
+import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
+import type { RateDecision, RateLimiter } from './limits/rate-limit.js';
+import { requestLogPlugin } from './limits/request-log.js';
 import type { SubgraphName, SubgraphTransport } from './transport.js';
 
 export const SUPERGRAPH_PATH = fileURLToPath(
@@ -22,6 +26,9 @@ export interface GatewayContext {
   grants: Grants;
   requestId: string;
   internalToken: string;
+  clientIp?: string;
+  /** The tightest rate-limit budget this request was charged to. */
+  rate?: RateDecision;
 }
 
 /** Sends the planner's subgraph fetches through our transport, with the internal token. */
@@ -45,6 +52,14 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
 
 export interface GatewayOptions {
   transport: SubgraphTransport;
+  limits: OperationLimits;
+  maxTokens: number;
+  rateLimiter: RateLimiter;
+  rateLimitCostPerMinute: number;
+  /** Production hides schema details (field suggestions) from client errors. */
+  production: boolean;
+  logRequests: boolean;
+  requestTimeoutMs: number;
   tokens: InternalTokens;
   bus: Bus;
   grantsCacheTtlMs: number;
@@ -69,7 +84,18 @@ export class Gateway {
       formatError,
       includeStacktraceInErrorResponses: false,
       introspection: opts.introspection,
-      plugins: [requestIdPlugin, settleAfterMutation(opts.bus)],
+      hideSchemaDetailsFromClientErrors: opts.production,
+      parseOptions: { maxTokens: opts.maxTokens },
+      plugins: [
+        requestIdPlugin,
+        requestLogPlugin(opts.logRequests),
+        operationLimitsPlugin(
+          opts.limits,
+          createRateLimitCharge(opts.rateLimiter, opts.rateLimitCostPerMinute),
+        ),
+        rateLimitHeadersPlugin,
+        settleAfterMutation(opts.bus),
+      ],
     });
     this.auth = new Authenticator(
       opts.transport,
@@ -87,17 +113,17 @@ export class Gateway {
   }
 
   /** Authenticates a request and mints the internal token for its subgraph calls. */
-  async context(credential: string | undefined): Promise<GatewayContext> {
+  async context(credential: string | undefined, clientIp?: string): Promise<GatewayContext> {
     const { principal, grants } = await this.auth.authenticate(credential);
     const requestId = randomUUID();
     const internalToken = await this.opts.tokens.sign({ principal, grants, requestId });
-    return { principal, grants, requestId, internalToken };
+    return { principal, grants, requestId, internalToken, clientIp };
   }
 
   httpServer(): Server {
-    return createHttpServer<GatewayContext>({
+    const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
-      context: (req) => this.context(bearer(req)),
+      context: (req) => this.context(bearer(req), req.socket.remoteAddress),
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
@@ -107,11 +133,15 @@ export class Gateway {
         },
       },
     });
+    server.requestTimeout = this.opts.requestTimeoutMs;
+    server.headersTimeout = Math.min(this.opts.requestTimeoutMs, 60_000);
+    return server;
   }
 
   async stop(): Promise<void> {
     this.auth.close();
     await this.apollo.stop();
+    await this.opts.rateLimiter.close();
   }
 }
 

@@ -1,0 +1,46 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { Principal } from '../../../lib/principal.js';
+
+interface LogContext {
+  principal: Principal;
+  requestId: string;
+}
+
+/**
+ * One structured JSON line per request (principal, operation, duration, status, error codes),
+ * and the request id on every INTERNAL_SERVER_ERROR, so a user's report finds its log line.
+ */
+export function requestLogPlugin(log: boolean): ApolloServerPlugin<LogContext> {
+  return {
+    async requestDidStart(rc) {
+      const started = performance.now();
+      return {
+        async willSendResponse(rc2) {
+          const body = rc2.response.body;
+          const errors = body.kind === 'single' ? (body.singleResult.errors ?? []) : [];
+          for (const e of errors) {
+            if (e.extensions?.code === 'INTERNAL_SERVER_ERROR') {
+              (e.extensions as Record<string, unknown>).requestId = rc2.contextValue.requestId;
+            }
+          }
+          if (!log) return;
+          const p = rc.contextValue?.principal;
+          console.log(
+            JSON.stringify({
+              level: 'info',
+              msg: 'request',
+              requestId: rc.contextValue?.requestId,
+              principal: p ? `${p.type}:${p.id}` : undefined,
+              apiKeyId: p?.apiKeyId,
+              operation: rc2.operationName ?? undefined,
+              type: rc2.operation?.operation,
+              status: rc2.response.http.status ?? 200,
+              errors: errors.length ? errors.map((e) => e.extensions?.code) : undefined,
+              durationMs: Math.round((performance.now() - started) * 10) / 10,
+            }),
+          );
+        },
+      };
+    },
+  };
+}
