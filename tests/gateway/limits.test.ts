@@ -36,6 +36,7 @@ describe('operation limits (checked before any subgraph is called)', () => {
   it('rejects more than 15 aliases', async () => {
     const fields = Array.from({ length: 16 }, (_, i) => `a${i}: me { id }`).join(' ');
     const res = await alice.gql(`{ ${fields} }`);
+    expect(res.status).toBe(400);
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors?.[0]?.message).toMatch(/aliases/);
   });

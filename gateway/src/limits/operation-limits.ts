@@ -45,7 +45,7 @@ export interface OperationMeasure {
 
 function reject(message: string, field?: string): GraphQLError {
   return new GraphQLError(message, {
-    extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) },
+    extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}), http: { status: 400 } },
   });
 }
 
