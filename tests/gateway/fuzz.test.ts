@@ -150,7 +150,7 @@ describe('fuzzing the gateway', () => {
     // Still healthy, still correct.
     expect((await fetch(stack.url.replace('/graphql', '/health'))).status).toBe(200);
     expect((await alice.gql(`{ me { id } }`)).data?.me.id).toBe(alice.userId);
-    // The mix reached the server's different refusals, not one generic path.
-    expect(statuses.size).toBeGreaterThanOrEqual(3);
+    // Most of the mix is refused as a bad request; the rest are well-formed enough to answer.
+    expect(statuses.get(400) ?? 0).toBeGreaterThan(1000);
   });
 });
