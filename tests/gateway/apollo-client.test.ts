@@ -23,7 +23,7 @@ describe('Apollo Client (HTTP link) against the gateway', () => {
       }),
       cache: new InMemoryCache(),
     });
-    const me = await client.query({
+    const me = await client.query<any>({
       query: gql`
         query Me {
           me {
@@ -41,7 +41,7 @@ describe('Apollo Client (HTTP link) against the gateway', () => {
       `,
     });
     expect(me.data?.me.accounts[0].id).toBe(alice.accountId);
-    const created = await client.mutate({
+    const created = await client.mutate<any>({
       mutation: gql`
         mutation Create($input: CreateWorkspaceInput!) {
           createWorkspace(input: $input) {
@@ -61,7 +61,9 @@ describe('Apollo Client (HTTP link) against the gateway', () => {
       account: { id: alice.accountId },
     });
     // The account object the mutation returned is the one the query cached.
-    expect(client.cache.extract()[`Account:${alice.accountId}`]).toMatchObject({
+    expect(
+      (client.cache.extract() as Record<string, unknown>)[`Account:${alice.accountId}`],
+    ).toMatchObject({
       handle: alice.handle,
     });
     const failed = await client
