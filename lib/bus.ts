@@ -24,11 +24,12 @@ export interface Bus {
   subscribeGroup(group: string, handler: EventHandler): void;
   subscribeBroadcast(handler: EventHandler): () => void;
   /**
-   * Resolves once every event published so far has reached this process's broadcast
-   * subscribers (or after `timeoutMs`). The gateway awaits it after a mutation, so that a
-   * revocation made through it applies to its very next request.
+   * Resolves once every event published so far (by any process) has reached this process's
+   * broadcast subscribers: true then, false after `timeoutMs`. The gateway awaits it before
+   * serving a cached identity, so that a revocation made through any instance applies to the
+   * very next request on every instance.
    */
-  settle(timeoutMs?: number): Promise<void>;
+  settle(timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -68,7 +69,9 @@ export class InProcessBus implements Bus {
   }
 
   /** Delivery is synchronous with the publish: nothing to wait for. */
-  async settle(): Promise<void> {}
+  async settle(): Promise<boolean> {
+    return true;
+  }
 
   async close(): Promise<void> {
     this.groups.clear();
@@ -90,7 +93,7 @@ export class RedisBus implements Bus {
   /** Position of the broadcast reader in the stream, and who waits for it to move. */
   private broadcastPosition = '0-0';
   private broadcastReaders = 0;
-  private waiters: { id: string; resolve: () => void }[] = [];
+  private waiters: { id: string; resolve: (caughtUp: boolean) => void }[] = [];
 
   constructor(
     url: string,
@@ -154,20 +157,22 @@ export class RedisBus implements Bus {
     };
   }
 
-  async settle(timeoutMs = 1000): Promise<void> {
-    if (!this.broadcastReaders) return;
+  /** One XREVRANGE round trip; waits only when the broadcast reader is behind the stream's tail. */
+  async settle(timeoutMs = 1000): Promise<boolean> {
+    if (!this.broadcastReaders) return true;
     const tail = (await this.writer.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [
       string,
       string[],
     ][];
     const id = tail[0]?.[0];
-    if (!id || compareIds(this.broadcastPosition, id) >= 0) return;
-    await new Promise<void>((resolve) => {
+    if (!id || compareIds(this.broadcastPosition, id) >= 0) return true;
+    return new Promise<boolean>((resolve) => {
       const waiter = { id, resolve };
       this.waiters.push(waiter);
       setTimeout(() => {
+        if (!this.waiters.includes(waiter)) return;
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        resolve();
+        resolve(false);
       }, timeoutMs).unref();
     });
   }
@@ -177,7 +182,7 @@ export class RedisBus implements Bus {
     const ready = this.waiters.filter((w) => compareIds(this.broadcastPosition, w.id) >= 0);
     if (!ready.length) return;
     this.waiters = this.waiters.filter((w) => !ready.includes(w));
-    for (const w of ready) w.resolve();
+    for (const w of ready) w.resolve(true);
   }
 
   private newReader(): Redis {
@@ -265,7 +270,7 @@ export class RedisBus implements Bus {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const w of this.waiters) w.resolve();
+    for (const w of this.waiters) w.resolve(false);
     for (const r of this.readers) r.disconnect();
     await this.writer.quit().catch(() => undefined);
   }

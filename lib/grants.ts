@@ -1,6 +1,7 @@
 import type { AccountRoleName, Grants, WorkspaceRoleName } from './principal.js';
 import {
   ACCOUNT_ROLE_PERMISSIONS,
+  PERMISSION_BY_NAME,
   WORKSPACE_ROLE_PERMISSIONS,
   expandPermissions,
 } from './permissions.js';
@@ -15,13 +16,28 @@ export interface MembershipFact {
   workspaces: { id: string; defaultRole: WorkspaceRoleName | null }[];
 }
 
-/** What the access subgraph answers to `_workspaceBindings(principalId)`. */
+/** One workspace binding of a principal, given directly or through one of its teams. */
 export interface BindingFact {
   workspaceId: string;
   accountId: string;
-  role: WorkspaceRoleName;
-  /** Extra permissions (custom roles); empty for built-in roles. */
+  /** The built-in role bound, or the built-in role a bound custom role inherits from. */
+  role: WorkspaceRoleName | null;
+  /** Permissions of a bound custom role (inherited ones included); empty for built-in roles. */
   permissions?: string[];
+  /** The team the binding was given to, when it came through a team. */
+  teamId?: string | null;
+}
+
+/** Permissions that custom account roles add to a principal's built-in account role. */
+export interface AccountPermissionFact {
+  accountId: string;
+  permissions: string[];
+}
+
+/** What the access subgraph answers to `_principalGrants(principalId)`. */
+export interface PrincipalGrantsFact {
+  workspaceBindings: BindingFact[];
+  accountPermissions: AccountPermissionFact[];
 }
 
 const RANK: Record<WorkspaceRoleName, number> = {
@@ -32,22 +48,39 @@ const RANK: Record<WorkspaceRoleName, number> = {
   OWNER: 4,
 };
 
+const ofLevel = (level: 'ACCOUNT' | 'WORKSPACE', names: string[]) =>
+  names.filter((n) => PERMISSION_BY_NAME.get(n)?.level === level);
+
 /**
- * Merges memberships and role bindings into grants (REFERENCE §2): account Owners and Admins
- * are implicit Owners of every workspace; other members get their bindings (union when several)
- * or the workspace's default role; bindings in accounts where the principal is not an active
- * member count for nothing.
+ * Merges memberships, role bindings and custom account roles into grants (REFERENCE §2): account
+ * Owners and Admins are implicit Owners of every workspace; other members get the union of their
+ * bindings (direct and through teams) or else the workspace's default role; custom account roles
+ * add to the built-in account role. Anything in an account where the principal is not an active
+ * member counts for nothing.
  */
-export function computeGrants(memberships: MembershipFact[], bindings: BindingFact[]): Grants {
+export function computeGrants(
+  memberships: MembershipFact[],
+  facts: PrincipalGrantsFact = { workspaceBindings: [], accountPermissions: [] },
+): Grants {
   const grants: Grants = { accounts: {}, workspaces: {} };
   const byWorkspace = new Map<string, BindingFact[]>();
-  for (const b of bindings) {
+  for (const b of facts.workspaceBindings) {
     const list = byWorkspace.get(b.workspaceId) ?? [];
     list.push(b);
     byWorkspace.set(b.workspaceId, list);
   }
+  const extraByAccount = new Map<string, string[]>();
+  for (const a of facts.accountPermissions) {
+    extraByAccount.set(a.accountId, [...(extraByAccount.get(a.accountId) ?? []), ...a.permissions]);
+  }
   for (const m of memberships) {
-    grants.accounts[m.accountId] = { role: m.role, permissions: ACCOUNT_ROLE_PERMISSIONS[m.role] };
+    const extra = extraByAccount.get(m.accountId);
+    grants.accounts[m.accountId] = {
+      role: m.role,
+      permissions: extra?.length
+        ? expandPermissions([...ACCOUNT_ROLE_PERMISSIONS[m.role], ...ofLevel('ACCOUNT', extra)])
+        : ACCOUNT_ROLE_PERMISSIONS[m.role],
+    };
     for (const ws of m.workspaces) {
       if (m.role === 'OWNER' || m.role === 'ADMIN') {
         grants.workspaces[ws.id] = {
@@ -59,11 +92,15 @@ export function computeGrants(memberships: MembershipFact[], bindings: BindingFa
       }
       const own = (byWorkspace.get(ws.id) ?? []).filter((b) => b.accountId === m.accountId);
       if (own.length) {
-        const top = own.reduce((a, b) => (RANK[b.role] > RANK[a.role] ? b : a));
+        const builtIn = own.map((b) => b.role).filter((r): r is WorkspaceRoleName => r !== null);
+        const top = builtIn.length ? builtIn.reduce((a, b) => (RANK[b] > RANK[a] ? b : a)) : null;
         const perms = expandPermissions(
-          own.flatMap((b) => [...WORKSPACE_ROLE_PERMISSIONS[b.role], ...(b.permissions ?? [])]),
+          own.flatMap((b) => [
+            ...(b.role ? WORKSPACE_ROLE_PERMISSIONS[b.role] : []),
+            ...ofLevel('WORKSPACE', b.permissions ?? []),
+          ]),
         );
-        grants.workspaces[ws.id] = { accountId: m.accountId, role: top.role, permissions: perms };
+        grants.workspaces[ws.id] = { accountId: m.accountId, role: top, permissions: perms };
       } else if (ws.defaultRole) {
         grants.workspaces[ws.id] = {
           accountId: m.accountId,

@@ -143,6 +143,7 @@ acct('create:workspace', 'Create workspaces', 'Workspaces', [['create', 'Workspa
 acct('read:member', 'See account members', 'Members', [
   ['read', 'AccountMembership'],
   ['read', 'Invitation'],
+  ['read', 'AccountAccess'],
 ]);
 acct(
   'manage:member',
@@ -153,6 +154,9 @@ acct(
     ['update', 'Invitation'],
     ['update', 'AccountMembership'],
     ['delete', 'AccountMembership'],
+    ['create', 'AccountAccess'],
+    ['update', 'AccountAccess'],
+    ['delete', 'AccountAccess'],
   ],
   ['read:member'],
 );
@@ -295,3 +299,30 @@ export const WORKSPACE_ROLES: readonly WorkspaceRoleName[] = [
   'VIEWER',
   'WORKER',
 ];
+
+/** The permissions of a built-in role of a level, or null when there is no such role. */
+export function builtInRolePermissions(
+  level: 'ACCOUNT' | 'WORKSPACE',
+  name: string,
+): string[] | null {
+  const table: Record<string, string[]> =
+    level === 'ACCOUNT' ? ACCOUNT_ROLE_PERMISSIONS : WORKSPACE_ROLE_PERMISSIONS;
+  return Object.hasOwn(table, name) ? table[name]! : null;
+}
+
+/**
+ * A custom role's permissions: the inherited built-in role's permissions as they are now (so they
+ * grow with it and cannot be taken away) plus its own, included ones expanded, of its level only.
+ */
+export function customRolePermissions(role: {
+  level: 'ACCOUNT' | 'WORKSPACE';
+  inheritsFrom?: string | null;
+  permissions: readonly string[];
+}): string[] {
+  const inherited = role.inheritsFrom
+    ? (builtInRolePermissions(role.level, role.inheritsFrom) ?? [])
+    : [];
+  return expandPermissions([...inherited, ...role.permissions]).filter(
+    (p) => PERMISSION_BY_NAME.get(p)?.level === role.level,
+  );
+}

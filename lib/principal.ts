@@ -24,7 +24,8 @@ export interface AccountGrant {
 
 export interface WorkspaceGrant {
   accountId: string;
-  role: WorkspaceRoleName;
+  /** The highest built-in role behind the grant; null when only custom roles grant it. */
+  role: WorkspaceRoleName | null;
   permissions: string[];
 }
 

@@ -218,7 +218,7 @@ describe('workspace role bindings', () => {
 
   it('the internal bindings query is not part of the public API', async () => {
     const res = await alice.gql(
-      `query($id: ID!) { _workspaceBindings(principalId: $id) { workspaceId } }`,
+      `query($id: ID!) { _principalGrants(principalId: $id) { accountPermissions { accountId } } }`,
       {
         id: alice.userId,
       },

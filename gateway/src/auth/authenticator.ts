@@ -1,6 +1,10 @@
 import type { Bus, DomainEvent } from '../../../lib/bus.js';
 import { unauthenticated } from '../../../lib/errors.js';
-import { computeGrants, type BindingFact, type MembershipFact } from '../../../lib/grants.js';
+import {
+  computeGrants,
+  type MembershipFact,
+  type PrincipalGrantsFact,
+} from '../../../lib/grants.js';
 import type { InternalTokens } from '../../../lib/internal-token.js';
 import { ANONYMOUS, NO_GRANTS, type Grants, type Principal } from '../../../lib/principal.js';
 import { sha256 } from '../../../lib/secrets.js';
@@ -40,17 +44,27 @@ const MEMBERSHIPS_QUERY = /* GraphQL */ `
     }
   }
 `;
-const BINDINGS_QUERY = /* GraphQL */ `
-  query GatewayBindings($principalId: ID!) {
-    _workspaceBindings(principalId: $principalId) {
-      workspaceId
-      accountId
-      role
+const GRANTS_QUERY = /* GraphQL */ `
+  query GatewayGrants($principalId: ID!) {
+    _principalGrants(principalId: $principalId) {
+      workspaceBindings {
+        workspaceId
+        accountId
+        role
+        permissions
+        teamId
+      }
+      accountPermissions {
+        accountId
+        permissions
+      }
     }
   }
 `;
 
 const MAX_ENTRIES = 10_000;
+/** How long a request waits for this instance to catch up with the bus before a fresh lookup. */
+const SETTLE_TIMEOUT_MS = 1000;
 
 /**
  * Resolves `Authorization: Bearer` credentials (session tokens and API keys) to a principal and
@@ -61,11 +75,13 @@ export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private systemToken?: { token: string; expiresAt: number };
   private readonly unsubscribe: () => void;
+  /** Grows on every invalidation: a lookup that raced with one is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly transport: SubgraphTransport,
     private readonly tokens: InternalTokens,
-    bus: Bus,
+    private readonly bus: Bus,
     private readonly ttlMs: number,
     private readonly tokenTtlSeconds: number,
   ) {
@@ -78,7 +94,14 @@ export class Authenticator {
     if (!credential || credential.length > 512) throw unauthenticated('Malformed credentials');
     const hash = sha256(credential);
     const hit = this.cache.get(hash);
-    if (hit && hit.expiresAt > Date.now()) return hit;
+    if (hit && hit.expiresAt > Date.now()) {
+      // Another instance may have just revoked something: serve from the cache only once this
+      // instance has seen every event published so far (one round trip; waits only when behind).
+      // If it cannot catch up in time, look the identity up afresh instead.
+      const caughtUp = await this.bus.settle(SETTLE_TIMEOUT_MS).catch(() => false);
+      if (caughtUp && this.cache.get(hash) === hit) return hit;
+    }
+    const generation = this.generation;
     const resolved = await this.resolvePrincipal(hash);
     if (!resolved) throw unauthenticated('Invalid, expired or revoked credentials');
     const { principal, credentialExpiresAt } = resolved;
@@ -89,7 +112,7 @@ export class Authenticator {
       grants,
       expiresAt: Math.min(Date.now() + this.ttlMs, credentialExpiresAt),
     };
-    if (this.ttlMs > 0) {
+    if (this.ttlMs > 0 && generation === this.generation) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(hash, entry);
     }
@@ -130,16 +153,19 @@ export class Authenticator {
   private async resolveGrants(principal: Principal): Promise<Grants> {
     const token = await this.system();
     const variables = { principalId: principal.id };
-    const [m, b] = await Promise.all([
+    const [m, g] = await Promise.all([
       this.transport.execute('workspaces', { query: MEMBERSHIPS_QUERY, variables }, token),
-      this.transport.execute('access', { query: BINDINGS_QUERY, variables }, token),
+      this.transport.execute('access', { query: GRANTS_QUERY, variables }, token),
     ]);
-    for (const r of [m, b]) {
+    for (const r of [m, g]) {
       if (r.errors?.length) throw new Error(`grants lookup failed: ${r.errors[0]!.message}`);
     }
     const memberships = (m.data?._principalMemberships ?? []) as MembershipFact[];
-    const bindings = (b.data?._workspaceBindings ?? []) as BindingFact[];
-    return computeGrants(memberships, bindings);
+    const facts = (g.data?._principalGrants ?? {
+      workspaceBindings: [],
+      accountPermissions: [],
+    }) as PrincipalGrantsFact;
+    return computeGrants(memberships, facts);
   }
 
   private onEvent(event: DomainEvent): void {
@@ -160,6 +186,7 @@ export class Authenticator {
             (e) => Boolean(e.grants.accounts[acct]) || e.principal.accountId === acct,
           );
         }
+        this.generation++;
         return this.cache.clear();
       }
       default:
@@ -168,6 +195,7 @@ export class Authenticator {
   }
 
   private drop(pred: (e: CacheEntry) => boolean): void {
+    this.generation++;
     for (const [k, v] of this.cache) if (pred(v)) this.cache.delete(k);
   }
 

@@ -1,11 +1,21 @@
 import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import {
+  AccountAccessListResolver,
+  AccountAccessResolver,
+} from './account-access/account-access.resolver.js';
+import { AccountRoleBinding } from './account-access/account-role-binding.entity.js';
 import { extendContext, type AccessContext } from './context.js';
+import { GrantsResolver } from './grants/grants.resolver.js';
 import { migrations } from './migrations/index.js';
 import {
   AccountPermissionsResolver,
   PermissionResolver,
   WorkspacePermissionsResolver,
 } from './permissions/permission.resolver.js';
+import { CustomRole } from './roles/custom-role.entity.js';
+import { RoleResolver } from './roles/role.resolver.js';
+import { Team, TeamMember } from './teams/team.entity.js';
+import { AccountTeamsResolver, TeamMemberResolver, TeamResolver } from './teams/team.resolver.js';
 import { Account } from './tenancy/account.type.js';
 import { Workspace } from './tenancy/workspace.type.js';
 import { workspaceAccessConsumers } from './workspace-access/workspace-access.consumers.js';
@@ -15,18 +25,28 @@ import {
 } from './workspace-access/workspace-access.resolver.js';
 import { WorkspaceRoleBinding } from './workspace-access/workspace-role-binding.entity.js';
 
-/** access: the permission catalogue, roles, workspace role bindings and the caller's permissions. */
+/**
+ * access: the permission catalogue, built-in and custom roles, teams, workspace and account role
+ * bindings, the caller's permissions and why, and the grants the gateway computes.
+ */
 export const accessSubgraph: SubgraphDefinition<AccessContext> = {
   name: 'access',
   resolvers: [
     PermissionResolver,
     AccountPermissionsResolver,
     WorkspacePermissionsResolver,
+    RoleResolver,
+    TeamResolver,
+    TeamMemberResolver,
+    AccountTeamsResolver,
     WorkspaceAccessResolver,
     WorkspaceAccessListResolver,
+    AccountAccessResolver,
+    AccountAccessListResolver,
+    GrantsResolver,
   ],
   orphanedTypes: [Account, Workspace],
-  entities: [WorkspaceRoleBinding],
+  entities: [WorkspaceRoleBinding, AccountRoleBinding, CustomRole, Team, TeamMember],
   migrations,
   extendContext,
   referenceResolvers: () => ({

@@ -1,9 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import type { AccessContext } from '../context.js';
 import { Account } from '../tenancy/account.type.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { PermissionService } from './permission.service.js';
-import { Permission, Role } from './permission.types.js';
+import { Permission } from './permission.types.js';
 
 @Resolver(() => Permission)
 export class PermissionResolver {
@@ -12,13 +12,6 @@ export class PermissionResolver {
   })
   permissions(@Ctx() ctx: AccessContext): Permission[] {
     return new PermissionService(ctx).catalogue();
-  }
-
-  @Query(() => [Role], {
-    description: 'Roles available in an account (needs read:role). Built-in roles for now.',
-  })
-  roles(@Arg('accountId', () => ID) accountId: string, @Ctx() ctx: AccessContext): Role[] {
-    return new PermissionService(ctx).roles(accountId);
   }
 }
 

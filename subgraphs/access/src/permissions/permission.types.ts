@@ -44,26 +44,3 @@ export class Permission {
   })
   includes!: string[];
 }
-
-/** A role: built in for now; custom roles (stored per account) come later with the same shape. */
-@ObjectType({
-  description: 'A named set of permissions that members and service accounts are given.',
-})
-export class Role {
-  @Field(() => String, { description: 'Role name, e.g. OWNER or DEVELOPER for built-in roles.' })
-  name!: string;
-
-  @Field(() => String, { description: 'What the role is for.' })
-  description!: string;
-
-  @Field(() => PermissionLevel, { description: 'Account role or workspace role.' })
-  level!: PermissionLevel;
-
-  @Field(() => Boolean, { description: 'Built into Flowplane (cannot be changed or deleted).' })
-  builtIn!: boolean;
-
-  @Field(() => [String], {
-    description: 'Every permission the role grants, included ones expanded, sorted by name.',
-  })
-  permissions!: string[];
-}

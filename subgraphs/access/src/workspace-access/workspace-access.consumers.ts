@@ -1,8 +1,10 @@
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import type { ConsumerHandler } from '../../../../lib/outbox.js';
 import { WORKSPACE_ROLES } from '../../../../lib/permissions.js';
+import { removeAccountBindings } from '../account-access/account-access.service.js';
+import { PrincipalType } from '../principals.js';
+import { TeamMember } from '../teams/team.entity.js';
 import { removeBindings, upsertBinding } from './workspace-access.service.js';
-import { PrincipalType } from './workspace-role-binding.entity.js';
 
 interface InvitationAccepted {
   invitationId: string;
@@ -29,6 +31,7 @@ export const workspaceAccessConsumers: Record<string, ConsumerHandler> = {
       accountId: p.accountId,
       workspaceId: p.workspaceId,
       role: p.workspaceRole as WorkspaceRole,
+      roleId: null,
       actorId: p.invitedById ?? p.userId,
     });
   },
@@ -36,17 +39,17 @@ export const workspaceAccessConsumers: Record<string, ConsumerHandler> = {
     await removeBindings(em, { workspaceId: p.workspaceId }, { reason: 'workspace-deleted' });
   },
   'account-membership.removed': async (p: { accountId: string; principalId: string }, em) => {
-    await removeBindings(
-      em,
-      { accountId: p.accountId, principalId: p.principalId },
-      { reason: 'membership-removed' },
-    );
+    const where = { accountId: p.accountId, principalId: p.principalId };
+    const cause = { reason: 'membership-removed' };
+    await removeBindings(em, where, cause);
+    await removeAccountBindings(em, where, cause);
+    await em.nativeDelete(TeamMember, where);
   },
   'service-account.deleted': async (p: { serviceAccountId: string }, em) => {
-    await removeBindings(
-      em,
-      { principalType: PrincipalType.SERVICE_ACCOUNT, principalId: p.serviceAccountId },
-      { reason: 'service-account-deleted' },
-    );
+    const where = { principalType: PrincipalType.SERVICE_ACCOUNT, principalId: p.serviceAccountId };
+    const cause = { reason: 'service-account-deleted' };
+    await removeBindings(em, where, cause);
+    await removeAccountBindings(em, where, cause);
+    await em.nativeDelete(TeamMember, where);
   },
 };

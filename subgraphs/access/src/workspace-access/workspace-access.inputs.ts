@@ -1,8 +1,9 @@
-import { Directive, Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType } from 'type-graphql';
 import { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 
 @InputType({
-  description: 'Give a user or a service account a role in a workspace (replaces its current one).',
+  description:
+    'Give a user, a service account or a team a role in a workspace (replaces its current one).',
 })
 export class SetWorkspaceRoleInput {
   @Field(() => ID, { description: 'The workspace.' })
@@ -10,53 +11,58 @@ export class SetWorkspaceRoleInput {
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The user; give exactly one of userId and serviceAccountId.',
+    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
   })
   userId?: string | null;
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The service account; give exactly one of userId and serviceAccountId.',
+    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
   })
   serviceAccountId?: string | null;
 
-  @Field(() => WorkspaceRole, { description: 'The role to give.' })
-  role!: WorkspaceRole;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'A team of the account; give exactly one of userId, serviceAccountId and teamId.',
+  })
+  teamId?: string | null;
+
+  @Field(() => WorkspaceRole, {
+    nullable: true,
+    description: 'The built-in role to give; give exactly one of role and roleId.',
+  })
+  role?: WorkspaceRole | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'A custom workspace role of the account to give; give exactly one of role and roleId.',
+  })
+  roleId?: string | null;
 }
 
-@InputType({ description: "Take away a user's or a service account's role in a workspace." })
+@InputType({
+  description: "Take away a user's, a service account's or a team's role in a workspace.",
+})
 export class RemoveWorkspaceAccessInput {
   @Field(() => ID, { description: 'The workspace.' })
   workspaceId!: string;
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The user; give exactly one of userId and serviceAccountId.',
+    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
   })
   userId?: string | null;
 
   @Field(() => ID, {
     nullable: true,
-    description: 'The service account; give exactly one of userId and serviceAccountId.',
+    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
   })
   serviceAccountId?: string | null;
-}
 
-/** Internal: one binding as the gateway merges it into grants (`BindingFact` in lib/grants.ts). */
-@ObjectType({ description: 'Internal: a workspace role binding of a principal.' })
-@Directive('@inaccessible')
-export class InternalBinding {
-  @Field(() => ID, { description: 'The workspace.' })
-  workspaceId!: string;
-
-  @Field(() => ID, { description: 'The account the workspace belongs to.' })
-  accountId!: string;
-
-  @Field(() => WorkspaceRole, { description: 'The bound role.' })
-  role!: WorkspaceRole;
-
-  @Field(() => [String], {
-    description: 'Extra permissions of a custom role; empty for built-in roles.',
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The team; give exactly one of userId, serviceAccountId and teamId.',
   })
-  permissions!: string[];
+  teamId?: string | null;
 }

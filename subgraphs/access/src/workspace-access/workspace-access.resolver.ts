@@ -1,24 +1,15 @@
-import {
-  Arg,
-  Ctx,
-  Directive,
-  FieldResolver,
-  ID,
-  Mutation,
-  Query,
-  Resolver,
-  Root,
-} from 'type-graphql';
-import type { AccessContext } from '../context.js';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
+import type { AccessContext } from '../context.js';
+import { bindingPermissions } from '../grants/principal-bindings.js';
+import { PrincipalType } from '../principals.js';
+import { Role } from '../roles/role.types.js';
+import { toRole } from '../roles/role.service.js';
+import { Team } from '../teams/team.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
-import {
-  InternalBinding,
-  RemoveWorkspaceAccessInput,
-  SetWorkspaceRoleInput,
-} from './workspace-access.inputs.js';
+import { RemoveWorkspaceAccessInput, SetWorkspaceRoleInput } from './workspace-access.inputs.js';
 import { WorkspaceAccessService } from './workspace-access.service.js';
-import { PrincipalType, WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
+import { WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
 
 @Resolver(() => WorkspaceRoleBinding)
 export class WorkspaceAccessResolver {
@@ -45,9 +36,39 @@ export class WorkspaceAccessResolver {
       : null;
   }
 
+  @FieldResolver(() => Team, {
+    nullable: true,
+    description: 'The team, when the role is given to one.',
+  })
+  team(@Root() binding: WorkspaceRoleBinding, @Ctx() ctx: AccessContext): Promise<Team | null> {
+    return new WorkspaceAccessService(ctx).team(binding);
+  }
+
+  @FieldResolver(() => Role, {
+    nullable: true,
+    description: 'The custom role given; null when a built-in role is given (see role).',
+  })
+  async customRole(
+    @Root() binding: WorkspaceRoleBinding,
+    @Ctx() ctx: AccessContext,
+  ): Promise<Role | null> {
+    const custom = await new WorkspaceAccessService(ctx).customRole(binding);
+    return custom ? toRole(custom) : null;
+  }
+
+  @FieldResolver(() => [String], {
+    description: 'Every permission this binding grants in the workspace, sorted.',
+  })
+  async permissions(
+    @Root() binding: WorkspaceRoleBinding,
+    @Ctx() ctx: AccessContext,
+  ): Promise<string[]> {
+    return bindingPermissions(binding, await new WorkspaceAccessService(ctx).customRole(binding));
+  }
+
   @Mutation(() => WorkspaceRoleBinding, {
     description:
-      'Give a user or a service account a role in a workspace (needs manage_workspace_members).',
+      'Give a user, a service account or a team a built-in or custom role in a workspace (needs manage_workspace_members and every permission of the role).',
   })
   setWorkspaceRole(
     @Arg('input', () => SetWorkspaceRoleInput) input: SetWorkspaceRoleInput,
@@ -65,17 +86,6 @@ export class WorkspaceAccessResolver {
     @Ctx() ctx: AccessContext,
   ): Promise<string> {
     return new WorkspaceAccessService(ctx).remove(input);
-  }
-
-  @Directive('@inaccessible')
-  @Query(() => [InternalBinding], {
-    description: 'Internal (gateway only): every workspace role binding of a principal.',
-  })
-  _workspaceBindings(
-    @Arg('principalId', () => ID) principalId: string,
-    @Ctx() ctx: AccessContext,
-  ): Promise<InternalBinding[]> {
-    return new WorkspaceAccessService(ctx).internalBindings(principalId);
   }
 }
 

@@ -4,41 +4,23 @@ import {
   type FilterQuery,
 } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
-import { badInput, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { isUuid } from '../../../../lib/db.js';
+import { badInput, notFound } from '../../../../lib/errors.js';
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
+import { WORKSPACE_ROLE_PERMISSIONS, customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
+import { assertHolds } from '../hand-out.js';
+import { PermissionLevel } from '../permissions/permission.types.js';
+import { PrincipalType, targetOf, type BindingTarget } from '../principals.js';
+import { CustomRole } from '../roles/custom-role.entity.js';
+import { Team } from '../teams/team.entity.js';
+import { affectedPrincipals } from './affected.js';
 import type {
-  InternalBinding,
   RemoveWorkspaceAccessInput,
   SetWorkspaceRoleInput,
 } from './workspace-access.inputs.js';
-import { PrincipalType, WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-interface BindingTarget {
-  principalType: PrincipalType;
-  principalId: string;
-}
-
-/** Reads "exactly one of userId and serviceAccountId" from an input. */
-function targetOf(input: {
-  userId?: string | null;
-  serviceAccountId?: string | null;
-}): BindingTarget {
-  const { userId, serviceAccountId } = input;
-  if (userId && serviceAccountId) {
-    throw badInput('serviceAccountId', 'Give either userId or serviceAccountId, not both');
-  }
-  if (!userId && !serviceAccountId) throw badInput('userId', 'Give userId or serviceAccountId');
-  if (userId && !UUID.test(userId)) throw badInput('userId', 'Not a valid id');
-  if (serviceAccountId && !UUID.test(serviceAccountId))
-    throw badInput('serviceAccountId', 'Not a valid id');
-  return userId
-    ? { principalType: PrincipalType.USER, principalId: userId }
-    : { principalType: PrincipalType.SERVICE_ACCOUNT, principalId: serviceAccountId! };
-}
+import { WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
 
 /** Who gives and takes workspace roles, and who sees them. */
 export class WorkspaceAccessService {
@@ -53,18 +35,41 @@ export class WorkspaceAccessService {
       'Workspace',
     );
     const target = targetOf(input);
+    if (Boolean(input.role) === Boolean(input.roleId)) {
+      throw badInput('role', 'Give either a built-in role or the roleId of a custom role');
+    }
+    if (input.roleId && !isUuid(input.roleId)) throw badInput('roleId', 'Not a valid id');
     const accountId = this.ctx.grants.workspaces[input.workspaceId]?.accountId;
     if (!accountId) throw notFound('Workspace');
     const write = () =>
-      this.ctx.transaction((em) =>
-        upsertBinding(em, {
+      this.ctx.transaction(async (em) => {
+        let permissions = input.role ? WORKSPACE_ROLE_PERMISSIONS[input.role] : [];
+        if (input.roleId) {
+          const custom = await em.findOne(CustomRole, {
+            id: input.roleId,
+            accountId,
+            level: PermissionLevel.WORKSPACE,
+          });
+          if (!custom)
+            throw badInput('roleId', 'No custom workspace role with this id in the account');
+          permissions = customRolePermissions(custom);
+        }
+        if (
+          target.principalType === PrincipalType.TEAM &&
+          !(await em.count(Team, { id: target.principalId, accountId }))
+        ) {
+          throw badInput('teamId', 'No team with this id in the account');
+        }
+        assertHolds(this.ctx, { workspaceId: input.workspaceId }, permissions);
+        return upsertBinding(em, {
           ...target,
           accountId,
           workspaceId: input.workspaceId,
-          role: input.role,
+          role: input.role ?? null,
+          roleId: input.roleId ?? null,
           actorId: this.ctx.principal.id,
-        }),
-      );
+        });
+      });
     try {
       return await write();
     } catch (err) {
@@ -86,7 +91,7 @@ export class WorkspaceAccessService {
     return this.ctx.transaction(async (em) => {
       const [removed] = await removeBindings(
         em,
-        { workspaceId: input.workspaceId, ...target },
+        { workspaceId: input.workspaceId, principalId: target.principalId },
         { reason: 'removed', actorId: this.ctx.principal.id },
       );
       if (!removed) throw notFound('Workspace access');
@@ -99,21 +104,14 @@ export class WorkspaceAccessService {
     return this.ctx.loaders.accessByWorkspaceId.load(workspaceId);
   }
 
-  /** For the gateway: every binding of a principal, in one query. */
-  async internalBindings(principalId: string): Promise<InternalBinding[]> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
-    if (!UUID.test(principalId)) return [];
-    const rows = await this.ctx.em.find(
-      WorkspaceRoleBinding,
-      { principalId },
-      { fields: ['workspaceId', 'accountId', 'role'], orderBy: { workspaceId: 'asc' } },
-    );
-    return rows.map((r) => ({
-      workspaceId: r.workspaceId,
-      accountId: r.accountId,
-      role: r.role,
-      permissions: [],
-    }));
+  /** The custom role of a binding, for its `customRole` and `permissions` fields. */
+  async customRole(binding: WorkspaceRoleBinding): Promise<CustomRole | null> {
+    return binding.roleId ? this.ctx.loaders.roleById.load(binding.roleId) : null;
+  }
+
+  team(binding: WorkspaceRoleBinding): Promise<Team | null> {
+    if (binding.principalType !== PrincipalType.TEAM) return Promise.resolve(null);
+    return this.ctx.loaders.teamById.load(binding.principalId);
   }
 }
 
@@ -126,7 +124,8 @@ export async function upsertBinding(
   b: BindingTarget & {
     accountId: string;
     workspaceId: string;
-    role: WorkspaceRole;
+    role: WorkspaceRole | null;
+    roleId: string | null;
     actorId: string;
   },
 ): Promise<WorkspaceRoleBinding> {
@@ -134,9 +133,14 @@ export async function upsertBinding(
     workspaceId: b.workspaceId,
     principalId: b.principalId,
   });
-  if (existing && existing.role === b.role && existing.principalType === b.principalType)
+  if (
+    existing &&
+    existing.role === b.role &&
+    existing.roleId === b.roleId &&
+    existing.principalType === b.principalType
+  )
     return existing;
-  const before = existing?.role ?? null;
+  const before = existing ? { role: existing.role, roleId: existing.roleId } : null;
   const binding =
     existing ??
     em.create(WorkspaceRoleBinding, {
@@ -145,10 +149,12 @@ export async function upsertBinding(
       principalType: b.principalType,
       principalId: b.principalId,
       role: b.role,
+      roleId: b.roleId,
       createdById: b.actorId,
     } as WorkspaceRoleBinding);
   if (existing) {
     existing.role = b.role;
+    existing.roleId = b.roleId;
     existing.principalType = b.principalType;
   }
   recordEvent(em, existing ? 'workspace-access.updated' : 'workspace-access.created', {
@@ -158,10 +164,11 @@ export async function upsertBinding(
     principalType: binding.principalType,
     principalId: binding.principalId,
     role: binding.role,
+    roleId: binding.roleId,
     before,
     actorId: b.actorId,
   });
-  recordEvent(em, 'grants.changed', { principalIds: [binding.principalId] });
+  recordEvent(em, 'grants.changed', { principalIds: await affectedPrincipals(em, [binding]) });
   return binding;
 }
 
@@ -182,10 +189,11 @@ export async function removeBindings(
       principalType: r.principalType,
       principalId: r.principalId,
       role: r.role,
+      roleId: r.roleId,
       reason: cause.reason,
       actorId: cause.actorId ?? null,
     });
   }
-  recordEvent(em, 'grants.changed', { principalIds: [...new Set(rows.map((r) => r.principalId))] });
+  recordEvent(em, 'grants.changed', { principalIds: await affectedPrincipals(em, rows) });
   return rows;
 }
