@@ -1,4 +1,13 @@
 import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { auditConsumers } from './audit/audit.consumers.js';
+import {
+  AuditChain,
+  AuditEvent,
+  AuditMembership,
+  AuditWorkspace,
+} from './audit/audit-event.entity.js';
+import { AuditResolver } from './audit/audit.resolver.js';
+import { auditRetentionService } from './audit/audit-retention.js';
 import { extendContext, type AccessContext } from './context.js';
 import { migrations } from './migrations/index.js';
 import {
@@ -15,7 +24,7 @@ import {
 } from './workspace-access/workspace-access.resolver.js';
 import { WorkspaceRoleBinding } from './workspace-access/workspace-role-binding.entity.js';
 
-/** access: the permission catalogue, roles, workspace role bindings and the caller's permissions. */
+/** access: the permission catalogue, roles, workspace role bindings, the caller's permissions and the audit log. */
 export const accessSubgraph: SubgraphDefinition<AccessContext> = {
   name: 'access',
   resolvers: [
@@ -24,9 +33,10 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     WorkspacePermissionsResolver,
     WorkspaceAccessResolver,
     WorkspaceAccessListResolver,
+    AuditResolver,
   ],
   orphanedTypes: [Account, Workspace],
-  entities: [WorkspaceRoleBinding],
+  entities: [WorkspaceRoleBinding, AuditEvent, AuditChain, AuditMembership, AuditWorkspace],
   migrations,
   extendContext,
   referenceResolvers: () => ({
@@ -34,4 +44,6 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
   consumers: () => workspaceAccessConsumers,
+  consumerGroups: () => ({ audit: auditConsumers }),
+  services: (sub) => [auditRetentionService(sub.orm)],
 };

@@ -1,0 +1,7 @@
+import { Migration } from '@mikro-orm/migrations';
+
+export class Migration20261127022409 extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(`alter table \`outbox\` add column \`actor\` json null;`);
+  }
+}
