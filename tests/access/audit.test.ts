@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../lib/bus.js';
 import type { Orm } from '../../lib/orm.js';
@@ -6,7 +6,13 @@ import { clientInfo } from '../../gateway/src/gateway.js';
 import { loadEnv } from '../../lib/env.js';
 import { AuditEvent } from '../../subgraphs/access/src/audit/audit-event.entity.js';
 import { AuditActorType } from '../../subgraphs/access/src/audit/audit-event.entity.js';
-import { appendEntries, type AuditDraft } from '../../subgraphs/access/src/audit/audit-chain.js';
+import {
+  appendEntries,
+  canonicalJson,
+  entryHash,
+  hashedFields,
+  type AuditDraft,
+} from '../../subgraphs/access/src/audit/audit-chain.js';
 import { isSecretKey, mapEvent, redact } from '../../subgraphs/access/src/audit/audit-actions.js';
 import { purgeAccount, purgeExpired } from '../../subgraphs/access/src/audit/audit-retention.js';
 import type { GqlResult } from '../harness/client.js';
@@ -711,6 +717,30 @@ describe('a long chain, concurrent appends and retention', () => {
       firstBrokenId: first.id,
       reason: 'LINK',
     });
+  });
+});
+
+describe('hash', () => {
+  it('is sha256 of prevHash and the canonical JSON of every other field', async () => {
+    const [row] = await sql('select id from audit_event where account_id = ? and seq = 2', [
+      alice.accountId,
+    ]);
+    const e = await orm.em.fork().findOneOrFail(AuditEvent, { id: row.id });
+    const expected = createHash('sha256')
+      .update(e.prevHash + canonicalJson(hashedFields(e)))
+      .digest('hex');
+    expect(e.hash).toBe(expected);
+    expect(entryHash(e)).toBe(expected);
+    expect(canonicalJson({ b: [1, { d: null, c: 'x' }], a: new Date(0) })).toBe(
+      '{"a":"1970-01-01T00:00:00.000Z","b":[1,{"c":"x","d":null}]}',
+    );
+    // Every field counts: changing any one changes the hash.
+    for (const [k, v] of Object.entries({
+      actorIp: '10.9.9.9',
+      workspaceId: randomUUID(),
+      seq: 99,
+    }))
+      expect(entryHash({ ...e, [k]: v } as AuditEvent)).not.toBe(e.hash);
   });
 });
 

@@ -22,7 +22,10 @@ export interface AuditDraft {
   summary: Record<string, unknown>;
 }
 
-/** JSON with sorted keys and no insignificant space: the same text for the same data. */
+/**
+ * JSON with sorted keys and no insignificant space: the same text for the same data (for the
+ * JSON we store, what RFC 8785 canonicalisation gives).
+ */
 export function canonicalJson(value: unknown): string {
   if (value instanceof Date) return JSON.stringify(value.toISOString());
   if (value === null || value === undefined) return 'null';
@@ -35,32 +38,52 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
-/** Every stored field of an entry except its own hash goes into it. */
-export function entryHash(e: Omit<AuditEvent, 'hash' | 'actor'>): string {
-  const fields = {
-    id: e.id,
+type Hashed = Omit<AuditEvent, 'hash' | 'actor'>;
+type Row = Hashed & { hash: string };
+
+/** The fields an entry's hash covers (all it stores but the hash), as an auditor sees them. */
+export function hashedFields(e: Hashed): Record<string, unknown> {
+  return {
     accountId: e.accountId,
-    workspaceId: e.workspaceId,
-    seq: e.seq,
-    occurredAt: e.occurredAt,
-    eventId: e.eventId,
+    action: e.action,
     actor: {
-      type: e.actorType,
-      id: e.actorId,
       apiKeyId: e.actorApiKeyId,
+      id: e.actorId,
       ip: e.actorIp,
+      type: e.actorType,
       userAgent: e.actorUserAgent,
     },
+    eventId: e.eventId,
+    id: e.id,
+    occurredAt: e.occurredAt.toISOString(),
     requestId: e.requestId,
-    action: e.action,
-    resourceType: e.resourceType,
     resourceId: e.resourceId,
+    resourceType: e.resourceType,
+    seq: e.seq,
     summary: e.summary,
+    workspaceId: e.workspaceId,
   };
+}
+
+/**
+ * sha256(prevHash + canonicalJson(hashedFields(e))), hex. The fixed fields are written in
+ * their sorted order directly (the same text, several times faster on long chains).
+ */
+export function entryHash(e: Hashed): string {
+  const text =
+    `{"accountId":${str(e.accountId)},"action":${str(e.action)}` +
+    `,"actor":{"apiKeyId":${str(e.actorApiKeyId)},"id":${str(e.actorId)},"ip":${str(e.actorIp)}` +
+    `,"type":${str(e.actorType)},"userAgent":${str(e.actorUserAgent)}}` +
+    `,"eventId":${str(e.eventId)},"id":${str(e.id)},"occurredAt":${str(e.occurredAt.toISOString())}` +
+    `,"requestId":${str(e.requestId)},"resourceId":${str(e.resourceId)}` +
+    `,"resourceType":${str(e.resourceType)},"seq":${e.seq},"summary":${canonicalJson(e.summary)}` +
+    `,"workspaceId":${str(e.workspaceId)}}`;
   return createHash('sha256')
-    .update(e.prevHash + canonicalJson(fields))
+    .update(e.prevHash + text)
     .digest('hex');
 }
+
+const str = (v: string | null | undefined) => (v == null ? 'null' : JSON.stringify(v));
 
 /**
  * The account's chain head, locked until the transaction ends (PostgreSQL: FOR UPDATE; SQLite
@@ -146,13 +169,18 @@ export async function verifyChain(
   let checked = 0;
   let after = -1;
   for (;;) {
-    const rows = await em.find(
-      AuditEvent,
-      { accountId, seq: { $gt: after } },
-      { orderBy: { seq: 'asc' }, limit: VERIFY_BATCH, disableIdentityMap: true },
-    );
+    // Plain rows, not entities: hydrating 10,000 entities costs several times the hashing.
+    const rows = (await (em as Em)
+      .createQueryBuilder(AuditEvent)
+      .select('*')
+      .where({ accountId, seq: { $gt: after } })
+      .orderBy({ seq: 'asc' })
+      .limit(VERIFY_BATCH)
+      .execute('all', true)) as unknown as Row[];
     for (const row of rows) {
       checked++;
+      // SQLite hands JSON columns back as text.
+      if (typeof row.summary === 'string') row.summary = JSON.parse(row.summary) as never;
       if (row.seq !== expectedSeq)
         return result(checked, { id: row.id, seq: expectedSeq, reason: 'SEQUENCE' });
       if (row.prevHash !== prevHash)
