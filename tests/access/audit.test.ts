@@ -354,15 +354,22 @@ describe('entries for mutations across subgraphs', () => {
       id: randomUUID(),
       type: 'widget.frobbed',
       source: 'operations',
-      occurredAt: new Date().toISOString(),
-      payload: { accountId: alice.accountId, widgetId: 'w-1', token: 'fpu_never-to-be-seen' },
+      // Malformed parts must not make the bus redeliver it forever.
+      occurredAt: 'not a time',
+      payload: {
+        accountId: alice.accountId,
+        widgetId: 'w-1',
+        token: 'fpu_never-to-be-seen',
+        note: 'a\u0000b',
+      },
       actor: null,
     };
     await stack.running.bus.publish([event]);
     const entry = await waitFor(alice, alice.accountId, (e) => e.action === 'widget.frobbed');
     expect(entry).toMatchObject({ resourceType: 'widget', resourceId: 'w-1' });
     expect(entry.actor).toMatchObject({ type: 'SYSTEM', id: 'operations' });
-    expect(entry.summary).toEqual({ widgetId: 'w-1' });
+    expect(entry.summary).toEqual({ widgetId: 'w-1', note: 'ab' });
+    expect(Date.now() - new Date(entry.occurredAt).getTime()).toBeLessThan(60_000);
   });
 });
 

@@ -120,14 +120,16 @@ export function isSecretKey(key: string): boolean {
 
 /** Drops secret keys at any depth and masks values that look like credentials. */
 export function redact(value: unknown): unknown {
-  if (typeof value === 'string') return CREDENTIAL_VALUE.test(value) ? '[redacted]' : value;
+  // NUL is the one character PostgreSQL's jsonb refuses.
+  if (typeof value === 'string')
+    return CREDENTIAL_VALUE.test(value) ? '[redacted]' : value.replaceAll('\u0000', '');
   if (Array.isArray(value)) return value.map(redact);
   if (value instanceof Date) return value.toISOString();
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.entries(value as Payload)
         .filter(([k]) => !isSecretKey(k))
-        .map(([k, v]) => [k, redact(v)]),
+        .map(([k, v]) => [k.replaceAll('\u0000', ''), redact(v)]),
     );
   }
   return value;

@@ -44,13 +44,15 @@ export async function recordAuditEntries(
     return;
   }
   const actor = actorOf(event, p);
+  const at = new Date(event.occurredAt);
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
   for (const accountId of accountIds.sort()) {
     await appendEntries(em, accountId, [
       {
         workspaceId,
-        occurredAt: new Date(event.occurredAt),
+        // A malformed time must not stop the log (the bus would redeliver the event forever).
+        occurredAt: Number.isNaN(at.getTime()) ? new Date() : at,
         eventId: event.id,
         ...actor,
         ...mapped,
