@@ -6,7 +6,7 @@ import {
   type MongoAbility,
 } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
-import { forbidden, notFound } from './errors.js';
+import { forbiddenDenial, notFound } from './errors.js';
 import type { Grants, Principal } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
 
@@ -97,7 +97,16 @@ export function authorize(
   const target = asSubject(subjectType, { ...object });
   if (!ctx.ability.can(action, target)) {
     const level = workspaceId ? 'WORKSPACE' : 'ACCOUNT';
-    throw forbidden(permissionFor(action, subjectType, level));
+    // Only the tenant is kept for the audit entry, never the ids or arguments asked for.
+    throw forbiddenDenial({
+      action,
+      subject: subjectType,
+      permission: permissionFor(action, subjectType, level),
+      accountId: workspaceId
+        ? (ctx.grants.workspaces[workspaceId]?.accountId ?? null)
+        : (accountId ?? null),
+      workspaceId: workspaceId ?? null,
+    });
   }
 }
 

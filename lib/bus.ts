@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { EventActor } from './actor.js';
 
 /** A domain event as it travels between subgraphs (ARCHITECTURE.md "Domain events"). */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -10,6 +11,8 @@ export interface DomainEvent<P = Record<string, unknown>> {
   source: string;
   occurredAt: string;
   payload: P;
+  /** Who caused it; absent on events recorded before actors were. */
+  actor?: EventActor | null;
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void> | void;

@@ -29,6 +29,7 @@ const schema = z.object({
     .default(24 * 14),
   GRANTS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   INTROSPECTION: bool.optional(),
+  TRUST_PROXY: bool.default(false),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   LIMIT_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   LIMIT_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),

@@ -26,6 +26,33 @@ export const unauthenticated = (message = 'Authentication required') =>
   error('UNAUTHENTICATED', message);
 export const forbidden = (permission: string, message?: string) =>
   error('FORBIDDEN', message ?? `Missing permission: ${permission}`, { permission });
+/** What a refused request asked for, kept off the wire (audit log, lib/subgraph.ts). */
+export interface Denial {
+  /** CASL action and subject type, e.g. `create` `Flow`. */
+  action: string;
+  subject: string;
+  permission: string;
+  accountId: string | null;
+  workspaceId: string | null;
+}
+
+const DENIALS = new WeakMap<object, Denial>();
+
+/** A FORBIDDEN error that the subgraph's audit plugin will record as a denied request. */
+export function forbiddenDenial(denial: Denial): GraphQLError {
+  const err = forbidden(denial.permission);
+  DENIALS.set(err, denial);
+  return err;
+}
+
+/** The denial behind an error (or the error it wraps), if `authorize` raised it. */
+export function denialOf(err: unknown): Denial | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  return (
+    DENIALS.get(err) ?? denialOf((err as { originalError?: unknown }).originalError ?? undefined)
+  );
+}
+
 export const notFound = (what: string) => error('NOT_FOUND', `${what} not found`);
 export const conflict = (field: string, message: string) => error('CONFLICT', message, { field });
 export const badInput = (field: string, message: string) =>

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
+import type { ClientInfo } from './actor.js';
 import type { Grants, Principal } from './principal.js';
 
 /** What the gateway asserts to the subgraphs about one request. */
@@ -7,7 +8,11 @@ export interface InternalClaims {
   principal: Principal;
   grants: Grants;
   requestId: string;
+  /** The client's address and user agent (audit log); null parts when unknown. */
+  client: ClientInfo;
 }
+
+const NO_CLIENT: ClientInfo = Object.freeze({ ip: null, userAgent: null });
 
 const ISSUER = 'flowplane-gateway';
 const AUDIENCE = 'flowplane-subgraphs';
@@ -24,11 +29,18 @@ export class InternalTokens {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async sign(claims: Omit<InternalClaims, 'requestId'> & { requestId?: string }): Promise<string> {
+  async sign(
+    claims: Omit<InternalClaims, 'requestId' | 'client'> & {
+      requestId?: string;
+      client?: ClientInfo;
+    },
+  ): Promise<string> {
     return new SignJWT({
       principal: claims.principal,
       grants: claims.grants,
       rid: claims.requestId ?? randomUUID(),
+      ...(claims.client?.ip ? { cip: claims.client.ip } : {}),
+      ...(claims.client?.userAgent ? { cua: claims.client.userAgent } : {}),
     })
       .setProtectedHeader({ alg: 'HS256' })
       .setIssuer(ISSUER)
@@ -50,7 +62,14 @@ export class InternalTokens {
       const principal = payload.principal as Principal | undefined;
       const grants = payload.grants as Grants | undefined;
       if (!principal || !grants || typeof payload.rid !== 'string') return null;
-      return { principal, grants, requestId: payload.rid };
+      const client =
+        payload.cip || payload.cua
+          ? {
+              ip: typeof payload.cip === 'string' ? payload.cip : null,
+              userAgent: typeof payload.cua === 'string' ? payload.cua : null,
+            }
+          : NO_CLIENT;
+      return { principal, grants, requestId: payload.rid, client };
     } catch {
       return null;
     }

@@ -7,6 +7,7 @@ import {
   UniqueConstraintViolationException,
   type EntityManager,
 } from '@mikro-orm/core';
+import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres, type Orm } from './orm.js';
 
@@ -27,6 +28,10 @@ export class OutboxEvent {
 
   @Property({ type: 'datetime' })
   occurredAt: Date = new Date();
+
+  /** Who caused it (null for rows written before actors were recorded). */
+  @Property({ type: 'json', nullable: true })
+  actor?: EventActor | null = null;
 
   @Property({ type: 'datetime', nullable: true, index: true })
   sentAt?: Date | null = null;
@@ -56,7 +61,10 @@ const BATCH = 100;
 export const BACKGROUND_LABEL = 'outbox';
 const BACKGROUND = { loggerContext: { label: BACKGROUND_LABEL } };
 
-/** Records an event to publish once the surrounding transaction commits. */
+/**
+ * Records an event to publish once the surrounding transaction commits. The actor comes from
+ * the async context that `ctx.transaction` (requests) or `consumeEvents` (system) sets.
+ */
 export function recordEvent(
   em: EntityManager,
   type: string,
@@ -65,6 +73,7 @@ export function recordEvent(
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
+  e.actor = currentActor();
   em.persist(e);
   return e;
 }
@@ -172,6 +181,7 @@ function toDomainEvent(row: OutboxEvent, source: string): DomainEvent {
     source,
     occurredAt: row.occurredAt.toISOString(),
     payload: row.payload,
+    actor: row.actor ?? null,
   };
 }
 
@@ -183,7 +193,9 @@ export type ConsumerHandler = (
 
 /**
  * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
- * together with its HandledEvent row, so a redelivered event changes nothing.
+ * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler
+ * receives every event type without a handler of its own. Events a handler records are the
+ * system's (actor `system`, named after the consumer), linked to the causing request.
  */
 export function consumeEvents(
   orm: Orm,
@@ -194,18 +206,20 @@ export function consumeEvents(
   afterApplied?: () => void,
 ): void {
   bus.subscribeGroup(consumer, async (event) => {
-    const handler = handlers[event.type];
+    const handler = handlers[event.type] ?? handlers['*'];
     if (!handler) return;
     try {
-      await orm.em.fork(BACKGROUND).transactional(async (em) => {
-        const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
-        if (done) return;
-        const mark = new HandledEvent();
-        mark.consumer = consumer;
-        mark.eventId = event.id;
-        em.persist(mark);
-        await handler(event.payload, em, event);
-      });
+      await runAsActor(systemActor(consumer, event.actor), () =>
+        orm.em.fork(BACKGROUND).transactional(async (em) => {
+          const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
+          if (done) return;
+          const mark = new HandledEvent();
+          mark.consumer = consumer;
+          mark.eventId = event.id;
+          em.persist(mark);
+          await handler(event.payload, em, event);
+        }),
+      );
       afterApplied?.();
     } catch (err) {
       // Another instance applied it at the same moment: the effect exists once.

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { ApolloServer, type GraphQLRequest } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
@@ -9,8 +9,9 @@ import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Constructor } from '@mikro-orm/core';
 import { defineAbilityFor, type AppAbility } from './ability.js';
+import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import type { Bus } from './bus.js';
-import { formatError, unauthenticated } from './errors.js';
+import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
 import type { InternalTokens } from './internal-token.js';
 import {
@@ -22,7 +23,14 @@ import {
   type QueryCounter,
   type SubgraphMigrations,
 } from './orm.js';
-import { consumeEvents, OUTBOX_ENTITIES, OutboxRelay, type ConsumerHandler } from './outbox.js';
+import {
+  BACKGROUND_LABEL,
+  consumeEvents,
+  OUTBOX_ENTITIES,
+  OutboxRelay,
+  recordEvent,
+  type ConsumerHandler,
+} from './outbox.js';
 import type { Grants, Principal } from './principal.js';
 
 export const FEDERATION_LINK =
@@ -33,11 +41,22 @@ export interface BaseContext {
   principal: Principal;
   grants: Grants;
   requestId: string;
+  /** The client's IP address and user agent, as forwarded by the gateway. */
+  client: ClientInfo;
   ability: AppAbility;
   /** A request-scoped entity manager (identity map per request). */
   em: Em;
-  /** Runs `fn` in one transaction, then publishes the events it recorded. */
+  /**
+   * Runs `fn` in one transaction, then publishes the events it recorded. Events recorded inside
+   * carry this request's actor (principal, key, session, IP, user agent, request id).
+   */
   transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
+}
+
+/** Work a subgraph runs beside requests (timers), started with the relay. */
+export interface BackgroundService {
+  start(): void;
+  stop(): Promise<void>;
 }
 
 export type ReferenceResolvers = Record<
@@ -57,6 +76,13 @@ export interface SubgraphDefinition<C extends BaseContext> {
   extendContext(base: BaseContext, sub: Subgraph<C>): C;
   /** Idempotent domain-event consumers of this subgraph. */
   consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler>;
+  /**
+   * Further consumer groups (`<subgraph>.<group>`), each with its own handled-event ids and
+   * delivery, so that one slow or failing group does not hold back the others.
+   */
+  consumerGroups?: (sub: Subgraph<C>) => Record<string, Record<string, ConsumerHandler>>;
+  /** Timers of this subgraph (e.g. retention purges); they run where the relay runs. */
+  services?: (sub: Subgraph<C>) => BackgroundService[];
 }
 
 export interface SubgraphRuntimeOptions {
@@ -99,6 +125,7 @@ export async function buildFederatedSchema(
 export class Subgraph<C extends BaseContext = BaseContext> {
   readonly apollo: ApolloServer<C>;
   readonly relay: OutboxRelay;
+  private services: BackgroundService[] = [];
   private constructor(
     readonly def: SubgraphDefinition<C>,
     readonly schema: GraphQLSchema,
@@ -109,7 +136,10 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       schema,
       formatError,
       includeStacktraceInErrorResponses: false,
-      plugins: [ApolloServerPluginInlineTraceDisabled()],
+      plugins: [
+        ApolloServerPluginInlineTraceDisabled(),
+        auditDenials<C>((ctx, d) => this.recordDenials(ctx, d)),
+      ],
       csrfPrevention: false,
     });
     this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
@@ -138,10 +168,12 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const sub = new Subgraph(def, schema, orm, opts);
     holder.sub = sub;
     await sub.apollo.start();
-    if (opts.runRelay !== false && def.consumers) {
+    if (opts.runRelay !== false) {
       // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.
       const kick = () => void sub.relay.flush().catch(() => undefined);
-      consumeEvents(orm, opts.bus, def.name, def.consumers(sub), kick);
+      if (def.consumers) consumeEvents(orm, opts.bus, def.name, def.consumers(sub), kick);
+      for (const [group, handlers] of Object.entries(def.consumerGroups?.(sub) ?? {}))
+        consumeEvents(orm, opts.bus, `${def.name}.${group}`, handlers, kick);
     }
     return sub;
   }
@@ -153,6 +185,22 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async startRelay(): Promise<void> {
     if (this.opts.runRelay === false) return;
     this.relay.start();
+    await this.relay.flush().catch(() => undefined);
+    this.services = this.def.services?.(this) ?? [];
+    for (const s of this.services) s.start();
+  }
+
+  /**
+   * Records refused requests (FORBIDDEN from `authorize`) as `request.denied` events, in a
+   * transaction of their own: the refused operation's transaction rolled back.
+   */
+  private async recordDenials(ctx: BaseContext, denials: Denial[]): Promise<void> {
+    const actor = actorOf(ctx.principal, ctx.client, ctx.requestId);
+    await runAsActor(actor, () =>
+      this.orm.em.fork({ loggerContext: { label: BACKGROUND_LABEL } }).transactional(async (em) => {
+        for (const d of denials) recordEvent(em, 'request.denied', { ...d });
+      }),
+    );
     await this.relay.flush().catch(() => undefined);
   }
 
@@ -169,10 +217,12 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       principal: claims.principal,
       grants: claims.grants,
       requestId: claims.requestId ?? randomUUID(),
+      client: claims.client,
       ability: defineAbilityFor(claims.principal, claims.grants),
       em,
       transaction: async (fn) => {
-        const result = await em.transactional(fn);
+        const actor = actorOf(claims.principal, claims.client, claims.requestId ?? null);
+        const result = await runAsActor(actor, () => em.transactional(fn));
         await this.relay
           .flush()
           .catch((err) =>
@@ -230,10 +280,40 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   }
 
   async stop(): Promise<void> {
+    for (const s of this.services) await s.stop();
+    this.services = [];
     // Publish what the last requests wrote before the relay stops.
     await this.relay.flush().catch(() => undefined);
     await this.relay.stop();
     await this.apollo.stop();
     await this.orm.close(true);
   }
+}
+
+/**
+ * Sees the FORBIDDEN errors `authorize` raised (their scope travels off the wire, see
+ * `denialOf`) and has them recorded once per request and kind, before the response leaves.
+ */
+function auditDenials<C extends BaseContext>(
+  record: (ctx: C, denials: Denial[]) => Promise<void>,
+): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors(rc) {
+          const seen = new Map<string, Denial>();
+          for (const err of rc.errors) {
+            const d = denialOf(err);
+            if (d) seen.set(JSON.stringify(d), d);
+          }
+          if (!seen.size || rc.contextValue.principal.type === 'system') return;
+          await record(rc.contextValue, [...seen.values()]).catch((err) =>
+            console.error(
+              JSON.stringify({ level: 'error', msg: 'denial audit failed', error: String(err) }),
+            ),
+          );
+        },
+      };
+    },
+  };
 }

@@ -94,6 +94,7 @@ function gatewayOptions(env: Env) {
     grantsCacheTtlMs: env.GRANTS_CACHE_TTL_MS,
     tokenTtlSeconds: env.INTERNAL_TOKEN_TTL_SECONDS,
     introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
+    trustProxy: env.TRUST_PROXY,
   };
 }
 

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
@@ -65,6 +67,8 @@ export interface GatewayOptions {
   grantsCacheTtlMs: number;
   tokenTtlSeconds: number;
   introspection: boolean;
+  /** Take the client's address from the first X-Forwarded-For hop (behind a trusted proxy). */
+  trustProxy?: boolean;
   supergraphSdl?: string;
 }
 
@@ -112,18 +116,24 @@ export class Gateway {
     return g;
   }
 
-  /** Authenticates a request and mints the internal token for its subgraph calls. */
-  async context(credential: string | undefined, clientIp?: string): Promise<GatewayContext> {
+  /**
+   * Authenticates a request and mints the internal token for its subgraph calls; the client's
+   * address and user agent travel in it to the audit log.
+   */
+  async context(
+    credential: string | undefined,
+    client: ClientInfo = { ip: null, userAgent: null },
+  ): Promise<GatewayContext> {
     const { principal, grants } = await this.auth.authenticate(credential);
     const requestId = randomUUID();
-    const internalToken = await this.opts.tokens.sign({ principal, grants, requestId });
-    return { principal, grants, requestId, internalToken, clientIp };
+    const internalToken = await this.opts.tokens.sign({ principal, grants, requestId, client });
+    return { principal, grants, requestId, internalToken, clientIp: client.ip ?? undefined };
   }
 
   httpServer(): Server {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
-      context: (req) => this.context(bearer(req), req.socket.remoteAddress),
+      context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
@@ -143,6 +153,28 @@ export class Gateway {
     await this.apollo.stop();
     await this.opts.rateLimiter.close();
   }
+}
+
+const MAX_USER_AGENT = 300;
+
+/**
+ * The client of an HTTP request: the socket's address, or the first X-Forwarded-For hop when
+ * the gateway runs behind a proxy it trusts (anyone can send that header otherwise).
+ */
+export function clientInfo(
+  req: Pick<IncomingMessage, 'headers' | 'socket'>,
+  trustProxy: boolean,
+): ClientInfo {
+  let ip = req.socket.remoteAddress ?? null;
+  if (trustProxy) {
+    const header = req.headers['x-forwarded-for'];
+    const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+    if (first && isIP(first)) ip = first;
+  }
+  // IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d.
+  if (ip?.startsWith('::ffff:') && isIP(ip.slice(7)) === 4) ip = ip.slice(7);
+  const ua = req.headers['user-agent'];
+  return { ip, userAgent: ua ? ua.slice(0, MAX_USER_AGENT) : null };
 }
 
 const requestIdPlugin = {

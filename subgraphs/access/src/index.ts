@@ -4,6 +4,15 @@ import {
   AccountAccessResolver,
 } from './account-access/account-access.resolver.js';
 import { AccountRoleBinding } from './account-access/account-role-binding.entity.js';
+import { auditConsumers } from './audit/audit.consumers.js';
+import {
+  AuditChain,
+  AuditEvent,
+  AuditMembership,
+  AuditWorkspace,
+} from './audit/audit-event.entity.js';
+import { AuditResolver } from './audit/audit.resolver.js';
+import { auditRetentionService } from './audit/audit-retention.js';
 import { extendContext, type AccessContext } from './context.js';
 import { GrantsResolver } from './grants/grants.resolver.js';
 import { migrations } from './migrations/index.js';
@@ -27,7 +36,7 @@ import { WorkspaceRoleBinding } from './workspace-access/workspace-role-binding.
 
 /**
  * access: the permission catalogue, built-in and custom roles, teams, workspace and account role
- * bindings, the caller's permissions and why, and the grants the gateway computes.
+ * bindings, the caller's permissions and why, the grants the gateway computes, and the audit log.
  */
 export const accessSubgraph: SubgraphDefinition<AccessContext> = {
   name: 'access',
@@ -44,9 +53,20 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     AccountAccessResolver,
     AccountAccessListResolver,
     GrantsResolver,
+    AuditResolver,
   ],
   orphanedTypes: [Account, Workspace],
-  entities: [WorkspaceRoleBinding, AccountRoleBinding, CustomRole, Team, TeamMember],
+  entities: [
+    WorkspaceRoleBinding,
+    AccountRoleBinding,
+    CustomRole,
+    Team,
+    TeamMember,
+    AuditEvent,
+    AuditChain,
+    AuditMembership,
+    AuditWorkspace,
+  ],
   migrations,
   extendContext,
   referenceResolvers: () => ({
@@ -54,4 +74,6 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
   consumers: () => workspaceAccessConsumers,
+  consumerGroups: () => ({ audit: auditConsumers }),
+  services: (sub) => [auditRetentionService(sub.orm)],
 };

@@ -27,7 +27,7 @@ export class UserResolver {
     @Arg('input', () => SignUpInput) input: SignUpInput,
     @Ctx() ctx: UsersContext,
   ): Promise<AuthPayload> {
-    return new UserService(ctx).signUp(input);
+    return new UserService(ctx).signUp(input, ctx.client.userAgent ?? undefined);
   }
 
   @Mutation(() => AuthPayload, {
@@ -37,7 +37,7 @@ export class UserResolver {
     @Arg('input', () => SignInInput) input: SignInInput,
     @Ctx() ctx: UsersContext,
   ): Promise<AuthPayload> {
-    return new UserService(ctx).signIn(input);
+    return new UserService(ctx).signIn(input, ctx.client.userAgent ?? undefined);
   }
 
   @Mutation(() => Boolean, { description: 'End the session that made this request.' })

@@ -52,6 +52,8 @@ export function provisionAccount(
     handle: account.handle,
     name: account.name,
     createdById: data.ownerId,
+    // The audit log (access subgraph) purges by it.
+    auditRetentionDays: account.auditRetentionDays,
   });
   recordMembershipEvent(em, 'account-membership.created', membership);
   recordGrantsChanged(em, { principalIds: [data.ownerId] });

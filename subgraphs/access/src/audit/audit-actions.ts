@@ -1,0 +1,136 @@
+/**
+ * How domain events become audit entries: one table from event type to action, resource and
+ * summary. Types not in the table get the generic mapping (their own name as the action), so
+ * an event added later is recorded rather than lost.
+ */
+
+type Payload = Record<string, unknown>;
+
+export interface AuditMapping {
+  /** `<resource-type>.<verb>`; default: the event type. */
+  action?: (p: Payload) => string;
+  /** Default: the event type before its first dot. */
+  resourceType?: (p: Payload) => string;
+  /** Payload key holding the resource id; default `<resourceType in camelCase>Id`, then `id`. */
+  idKey?: string;
+  /** What the entry shows; default: the payload without scope keys and secrets. */
+  summary?: (p: Payload) => Payload;
+  /** Requests made before sign-in (anonymous) are the signing-in user's: this payload key. */
+  anonymousActorKey?: string;
+  /** A cache signal that repeats another event; nothing to audit. */
+  internal?: true;
+}
+
+const kebab = (s: string) =>
+  s
+    .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .toLowerCase();
+
+const camel = (s: string) => s.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+
+const same = (types: string[], m: AuditMapping) => Object.fromEntries(types.map((t) => [t, m]));
+
+export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
+  'user.signed-up': { idKey: 'userId', anonymousActorKey: 'userId' },
+  'user.logged-in': { idKey: 'userId', anonymousActorKey: 'userId' },
+  ...same(['user.logged-out', 'user.updated'], { idKey: 'userId' }),
+  'session.revoked': { idKey: 'sessionId' },
+  ...same(['api-key.created', 'api-key.revoked'], { idKey: 'apiKeyId' }),
+  ...same(['service-account.created', 'service-account.deleted', 'service-account.key-rotated'], {
+    idKey: 'serviceAccountId',
+  }),
+  ...same(['account.created', 'account.updated'], { idKey: 'accountId' }),
+  ...same(
+    ['account-membership.created', 'account-membership.updated', 'account-membership.removed'],
+    { idKey: 'principalId' },
+  ),
+  ...same(['workspace.created', 'workspace.updated', 'workspace.deleted'], {
+    idKey: 'workspaceId',
+  }),
+  ...same(
+    ['invitation.created', 'invitation.accepted', 'invitation.rejected', 'invitation.revoked'],
+    { idKey: 'invitationId' },
+  ),
+  ...same(['workspace-access.created', 'workspace-access.updated', 'workspace-access.deleted'], {
+    idKey: 'bindingId',
+  }),
+  ...same(['flow.created', 'flow.updated', 'flow.deleted'], { idKey: 'flowId' }),
+  /** A member refused by `authorize` (lib/subgraph.ts records it): `flow.denied`, … */
+  'request.denied': {
+    action: (p) => `${kebab(String(p.subject ?? 'request'))}.denied`,
+    resourceType: (p) => kebab(String(p.subject ?? 'request')),
+    summary: (p) => ({ action: p.action ?? null, permission: p.permission ?? null }),
+  },
+  // Cache invalidation for the gateway: the membership or access change it follows is audited.
+  'grants.changed': { internal: true },
+};
+
+export interface MappedEntry {
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  summary: Payload;
+}
+
+/** Keys that only place the entry (columns of their own) or repeat the actor. */
+const SCOPE_KEYS = new Set(['accountId', 'workspaceId', 'actorId', 'actorType']);
+
+export function mapEvent(type: string, payload: Payload): MappedEntry | null {
+  const m = AUDIT_ACTIONS[type] ?? {};
+  if (m.internal) return null;
+  const resourceType = m.resourceType?.(payload) ?? (type.split('.')[0] || 'event');
+  const idKey = m.idKey ?? `${camel(resourceType)}Id`;
+  const rawId = payload[idKey] ?? (m.idKey ? undefined : payload.id);
+  const summary = m.summary
+    ? m.summary(payload)
+    : Object.fromEntries(Object.entries(payload).filter(([k]) => !SCOPE_KEYS.has(k)));
+  return {
+    action: (m.action?.(payload) ?? type).slice(0, 120),
+    resourceType: resourceType.slice(0, 80),
+    resourceId: typeof rawId === 'string' ? rawId.slice(0, 100) : null,
+    summary: redact(summary) as Payload,
+  };
+}
+
+/** Words that make a key secret (`passwordHash`, `code`, `token`), unless it only names one. */
+const SECRET_WORDS = new Set([
+  'key',
+  'token',
+  'code',
+  'password',
+  'secret',
+  'hash',
+  'credential',
+  'credentials',
+]);
+const NAMING_WORDS = new Set(['id', 'ids', 'type', 'prefix', 'name', 'at', 'count', 'hours']);
+/** Flowplane credentials by their typed prefixes (keys, sessions, invitation codes). */
+const CREDENTIAL_VALUE = /^fp[a-z]{0,6}_[A-Za-z0-9_-]{16,}/;
+
+export function isSecretKey(key: string): boolean {
+  const words = key
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter(Boolean);
+  if (!words.some((w) => SECRET_WORDS.has(w))) return false;
+  return !NAMING_WORDS.has(words[words.length - 1]!);
+}
+
+/** Drops secret keys at any depth and masks values that look like credentials. */
+export function redact(value: unknown): unknown {
+  // NUL is the one character PostgreSQL's jsonb refuses.
+  if (typeof value === 'string')
+    return CREDENTIAL_VALUE.test(value) ? '[redacted]' : value.replaceAll('\u0000', '');
+  if (Array.isArray(value)) return value.map(redact);
+  if (value instanceof Date) return value.toISOString();
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value as Payload)
+        .filter(([k]) => !isSecretKey(k))
+        .map(([k, v]) => [k.replaceAll('\u0000', ''), redact(v)]),
+    );
+  }
+  return value;
+}
