@@ -64,9 +64,10 @@ function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
 }
 
 /**
- * Measures an operation: depth, aliases, root fields, directives, and a cost where each field
- * costs 1 and the selection below a list multiplies by the page it asks for (`first`/`last`,
- * default 20, for connections and plain lists; a connection's `edges` are not counted twice).
+ * Measures an operation: depth, aliases, root fields, directives, and a cost where each object
+ * field costs 1 (scalar leaves are free) and the selection below a list multiplies by the page
+ * it asks for (`first`/`last`, default 20, for connections and plain lists; a connection's
+ * `edges` are not counted twice).
  * Introspection fields are not counted: tools need them and their shape is fixed.
  */
 export function measureOperation(
@@ -118,7 +119,9 @@ export function measureOperation(
             multiplier = size ?? DEFAULT_PAGE_SIZE;
           }
         }
-        cost += 1 + multiplier * child;
+        // Leaves (scalars, enums) are free: what costs is resolving objects and lists of them.
+        const leaf = !sel.selectionSet;
+        cost += (leaf ? 0 : 1) + multiplier * child;
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {
         const on = sel.typeCondition
           ? (schema.getType(sel.typeCondition.name.value) as GraphQLOutputType)
