@@ -6,13 +6,16 @@ import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Workspace } from './tenancy/workspace.type.js';
+import { deleteWorkspaceConfiguration } from './common/workspace-cleanup.js';
+import { Variable } from './variables/variable.entity.js';
+import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
 
 /** operations: flows now; deployments, runs, work pools and the orchestration engine follow. */
 export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
   name: 'operations',
-  resolvers: [FlowResolver, WorkspaceFlowsResolver],
+  resolvers: [FlowResolver, WorkspaceFlowsResolver, VariableResolver, WorkspaceVariablesResolver],
   orphanedTypes: [Workspace],
-  entities: [Flow],
+  entities: [Flow, Variable],
   migrations,
   extendContext,
   referenceResolvers: () => ({
@@ -22,5 +25,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     },
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
-  consumers: () => ({ ...flowConsumers }),
+  consumers: () => ({
+    ...flowConsumers,
+    'workspace.deleted': async (p: { workspaceId: string }, em, event) => {
+      await flowConsumers['workspace.deleted']!(p, em, event);
+      await deleteWorkspaceConfiguration(p.workspaceId, em);
+    },
+  }),
 };

@@ -1,0 +1,13 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { Variable } from '../variables/variable.entity.js';
+
+/**
+ * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
+ * artifacts, logs, concurrency limits, object ACLs) of a deleted workspace; idempotent.
+ */
+export async function deleteWorkspaceConfiguration(
+  workspaceId: string,
+  em: EntityManager,
+): Promise<void> {
+  for (const entity of [Variable]) await em.nativeDelete(entity, { workspaceId });
+}
