@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
@@ -21,7 +22,13 @@ const AUTOCANNON = fileURLToPath(
 
 const which = process.argv[2] ?? 'four';
 const dir = mkdtempSync(join(tmpdir(), 'flowplane-profile-'));
-const env = loadEnv({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, NODE_ENV: 'production' });
+const env = loadEnv({
+  PORT: '0',
+  HOST: '127.0.0.1',
+  DATA_DIR: dir,
+  NODE_ENV: 'production',
+  BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+});
 const stack = await startEmbedded(env);
 const url = `http://127.0.0.1:${stack.port}/graphql`;
 const s = await seed(url);

@@ -121,6 +121,7 @@ async function main() {
       HOST: '127.0.0.1',
       DATA_DIR: join(dir, 'embedded'),
       NODE_ENV: 'production',
+      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     const embedded = await startEmbedded(env);
     const url = `http://127.0.0.1:${embedded.port}/graphql`;
@@ -164,6 +165,7 @@ async function main() {
         DATA_DIR: join(dir, 'distributed'),
         REDIS_PREFIX: `fp-bench-${randomBytes(3).toString('hex')}`,
         NODE_ENV: 'production',
+        BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       };
       const unset = ['DATABASE_URL'];
       if (!process.env.REDIS_URL)

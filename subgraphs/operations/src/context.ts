@@ -2,23 +2,29 @@ import DataLoader from 'dataloader';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import { Flow } from './flows/flow.entity.js';
 import { isUuid } from '../../../lib/db.js';
+import { BlockCrypto } from './blocks/block-crypto.js';
+import { blockLoaders } from './blocks/block.loaders.js';
 
 /** The operations subgraph's request context: base context plus per-request loaders. */
 export interface OperationsContext extends BaseContext {
   loaders: {
     /** Flows by id, unfiltered: callers authorize each one before returning it. */
     flowById: DataLoader<string, Flow | null>;
-  };
+  } & ReturnType<typeof blockLoaders>;
+  /** Encrypts and decrypts secret block fields with the configured key. */
+  blockCrypto: BlockCrypto;
 }
 
 export function extendContext(
   base: BaseContext,
-  _sub: Subgraph<OperationsContext>,
+  sub: Subgraph<OperationsContext>,
 ): OperationsContext {
   const em = base.em;
   return {
     ...base,
+    blockCrypto: new BlockCrypto(sub.opts.settings?.blockEncryptionKey as Buffer | undefined),
     loaders: {
+      ...blockLoaders(em, async (ids) => ids.map(() => base.ability)),
       flowById: new DataLoader(async (ids) => {
         const rows = await em.find(Flow, { id: { $in: ids.filter(isUuid) } });
         const byId = new Map(rows.map((r) => [r.id, r]));

@@ -8,14 +8,32 @@ import { migrations } from './migrations/index.js';
 import { Workspace } from './tenancy/workspace.type.js';
 import { deleteWorkspaceConfiguration } from './common/workspace-cleanup.js';
 import { Variable } from './variables/variable.entity.js';
+import { BlockDocument } from './blocks/block-document.entity.js';
+import { BlockSchema } from './blocks/block-schema.entity.js';
+import { BlockType } from './blocks/block-type.entity.js';
+import {
+  BlockDocumentResolver,
+  BlockSchemaResolver,
+  BlockTypeResolver,
+  WorkspaceBlocksResolver,
+} from './blocks/block.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
 
 /** operations: flows now; deployments, runs, work pools and the orchestration engine follow. */
 export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
   name: 'operations',
-  resolvers: [FlowResolver, WorkspaceFlowsResolver, VariableResolver, WorkspaceVariablesResolver],
+  resolvers: [
+    FlowResolver,
+    WorkspaceFlowsResolver,
+    VariableResolver,
+    WorkspaceVariablesResolver,
+    BlockTypeResolver,
+    BlockSchemaResolver,
+    BlockDocumentResolver,
+    WorkspaceBlocksResolver,
+  ],
   orphanedTypes: [Workspace],
-  entities: [Flow, Variable],
+  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument],
   migrations,
   extendContext,
   referenceResolvers: () => ({

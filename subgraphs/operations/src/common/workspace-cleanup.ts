@@ -1,4 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { BlockDocument } from '../blocks/block-document.entity.js';
+import { BlockSchema } from '../blocks/block-schema.entity.js';
+import { BlockType } from '../blocks/block-type.entity.js';
 import { Variable } from '../variables/variable.entity.js';
 
 /**
@@ -9,5 +12,6 @@ export async function deleteWorkspaceConfiguration(
   workspaceId: string,
   em: EntityManager,
 ): Promise<void> {
-  for (const entity of [Variable]) await em.nativeDelete(entity, { workspaceId });
+  for (const entity of [Variable, BlockDocument, BlockSchema, BlockType])
+    await em.nativeDelete(entity, { workspaceId });
 }
