@@ -17,6 +17,8 @@ import {
   BlockTypeResolver,
   WorkspaceBlocksResolver,
 } from './blocks/block.resolver.js';
+import { Log } from './logs/log.entity.js';
+import { LogResolver, WorkspaceLogsResolver } from './logs/log.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
 
 /** operations: flows now; deployments, runs, work pools and the orchestration engine follow. */
@@ -31,9 +33,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     BlockSchemaResolver,
     BlockDocumentResolver,
     WorkspaceBlocksResolver,
+    LogResolver,
+    WorkspaceLogsResolver,
   ],
   orphanedTypes: [Workspace],
-  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument],
+  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument, Log],
   migrations,
   extendContext,
   referenceResolvers: () => ({
