@@ -17,6 +17,8 @@ import {
   BlockTypeResolver,
   WorkspaceBlocksResolver,
 } from './blocks/block.resolver.js';
+import { Artifact } from './artifacts/artifact.entity.js';
+import { ArtifactResolver, WorkspaceArtifactsResolver } from './artifacts/artifact.resolver.js';
 import { Log } from './logs/log.entity.js';
 import { LogResolver, WorkspaceLogsResolver } from './logs/log.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
@@ -35,9 +37,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceBlocksResolver,
     LogResolver,
     WorkspaceLogsResolver,
+    ArtifactResolver,
+    WorkspaceArtifactsResolver,
   ],
   orphanedTypes: [Workspace],
-  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument, Log],
+  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument, Log, Artifact],
   migrations,
   extendContext,
   referenceResolvers: () => ({

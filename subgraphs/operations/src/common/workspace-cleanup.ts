@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import { BlockSchema } from '../blocks/block-schema.entity.js';
 import { BlockType } from '../blocks/block-type.entity.js';
+import { Artifact } from '../artifacts/artifact.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { Variable } from '../variables/variable.entity.js';
 
@@ -13,6 +14,6 @@ export async function deleteWorkspaceConfiguration(
   workspaceId: string,
   em: EntityManager,
 ): Promise<void> {
-  for (const entity of [Variable, BlockDocument, BlockSchema, BlockType, Log])
+  for (const entity of [Variable, BlockDocument, BlockSchema, BlockType, Log, Artifact])
     await em.nativeDelete(entity, { workspaceId });
 }
