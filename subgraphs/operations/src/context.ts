@@ -4,12 +4,15 @@ import { Flow } from './flows/flow.entity.js';
 import { isUuid } from '../../../lib/db.js';
 import { BlockCrypto } from './blocks/block-crypto.js';
 import { blockLoaders } from './blocks/block.loaders.js';
+import { activeSlots } from './concurrency-limits/concurrency-limit.service.js';
 
 /** The operations subgraph's request context: base context plus per-request loaders. */
 export interface OperationsContext extends BaseContext {
   loaders: {
     /** Flows by id, unfiltered: callers authorize each one before returning it. */
     flowById: DataLoader<string, Flow | null>;
+    /** Slots held now per concurrency limit. */
+    activeSlotsByLimitId: DataLoader<string, number>;
   } & ReturnType<typeof blockLoaders>;
   /** Encrypts and decrypts secret block fields with the configured key. */
   blockCrypto: BlockCrypto;
@@ -25,6 +28,10 @@ export function extendContext(
     blockCrypto: new BlockCrypto(sub.opts.settings?.blockEncryptionKey as Buffer | undefined),
     loaders: {
       ...blockLoaders(em, async (ids) => ids.map(() => base.ability)),
+      activeSlotsByLimitId: new DataLoader(async (ids) => {
+        const used = await activeSlots(em, ids);
+        return ids.map((id) => used.get(id) ?? 0);
+      }),
       flowById: new DataLoader(async (ids) => {
         const rows = await em.find(Flow, { id: { $in: ids.filter(isUuid) } });
         const byId = new Map(rows.map((r) => [r.id, r]));

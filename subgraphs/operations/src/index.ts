@@ -20,6 +20,14 @@ import {
 import { Artifact } from './artifacts/artifact.entity.js';
 import { ArtifactResolver, WorkspaceArtifactsResolver } from './artifacts/artifact.resolver.js';
 import { Log } from './logs/log.entity.js';
+import {
+  ConcurrencyLeaseSlot,
+  ConcurrencyLimit,
+} from './concurrency-limits/concurrency-limit.entity.js';
+import {
+  ConcurrencyLimitResolver,
+  WorkspaceConcurrencyLimitsResolver,
+} from './concurrency-limits/concurrency-limit.resolver.js';
 import { LogResolver, WorkspaceLogsResolver } from './logs/log.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
 
@@ -39,9 +47,21 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceLogsResolver,
     ArtifactResolver,
     WorkspaceArtifactsResolver,
+    ConcurrencyLimitResolver,
+    WorkspaceConcurrencyLimitsResolver,
   ],
   orphanedTypes: [Workspace],
-  entities: [Flow, Variable, BlockType, BlockSchema, BlockDocument, Log, Artifact],
+  entities: [
+    Flow,
+    Variable,
+    BlockType,
+    BlockSchema,
+    BlockDocument,
+    Log,
+    Artifact,
+    ConcurrencyLimit,
+    ConcurrencyLeaseSlot,
+  ],
   migrations,
   extendContext,
   referenceResolvers: () => ({

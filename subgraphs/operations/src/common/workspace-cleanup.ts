@@ -3,6 +3,10 @@ import { BlockDocument } from '../blocks/block-document.entity.js';
 import { BlockSchema } from '../blocks/block-schema.entity.js';
 import { BlockType } from '../blocks/block-type.entity.js';
 import { Artifact } from '../artifacts/artifact.entity.js';
+import {
+  ConcurrencyLeaseSlot,
+  ConcurrencyLimit,
+} from '../concurrency-limits/concurrency-limit.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { Variable } from '../variables/variable.entity.js';
 
@@ -14,6 +18,15 @@ export async function deleteWorkspaceConfiguration(
   workspaceId: string,
   em: EntityManager,
 ): Promise<void> {
-  for (const entity of [Variable, BlockDocument, BlockSchema, BlockType, Log, Artifact])
+  for (const entity of [
+    Variable,
+    BlockDocument,
+    BlockSchema,
+    BlockType,
+    Log,
+    Artifact,
+    ConcurrencyLeaseSlot,
+    ConcurrencyLimit,
+  ])
     await em.nativeDelete(entity, { workspaceId });
 }

@@ -5,11 +5,13 @@ import { Migration20261127022051 as SqliteMigration20261127022051 } from './sqli
 import { Migration20261127022424 as SqliteMigration20261127022424 } from './sqlite/Migration20261127022424.js';
 import { Migration20261127023211 as SqliteMigration20261127023211 } from './sqlite/Migration20261127023211.js';
 import { Migration20261127023442 as SqliteMigration20261127023442 } from './sqlite/Migration20261127023442.js';
+import { Migration20261127023822 as SqliteMigration20261127023822 } from './sqlite/Migration20261127023822.js';
 import { Migration20261127015040 as PgMigration20261127015040 } from './postgresql/Migration20261127015040.js';
 import { Migration20261127022051 as PgMigration20261127022051 } from './postgresql/Migration20261127022051.js';
 import { Migration20261127022425 as PgMigration20261127022425 } from './postgresql/Migration20261127022425.js';
 import { Migration20261127023212 as PgMigration20261127023212 } from './postgresql/Migration20261127023212.js';
 import { Migration20261127023443 as PgMigration20261127023443 } from './postgresql/Migration20261127023443.js';
+import { Migration20261127023822 as PgMigration20261127023822 } from './postgresql/Migration20261127023822.js';
 
 export const migrations: SubgraphMigrations = {
   sqlite: [
@@ -18,6 +20,7 @@ export const migrations: SubgraphMigrations = {
     { name: 'Migration20261127022424', class: SqliteMigration20261127022424 },
     { name: 'Migration20261127023211', class: SqliteMigration20261127023211 },
     { name: 'Migration20261127023442', class: SqliteMigration20261127023442 },
+    { name: 'Migration20261127023822', class: SqliteMigration20261127023822 },
   ],
   postgresql: [
     { name: 'Migration20261127015040', class: PgMigration20261127015040 },
@@ -25,5 +28,6 @@ export const migrations: SubgraphMigrations = {
     { name: 'Migration20261127022425', class: PgMigration20261127022425 },
     { name: 'Migration20261127023212', class: PgMigration20261127023212 },
     { name: 'Migration20261127023443', class: PgMigration20261127023443 },
+    { name: 'Migration20261127023822', class: PgMigration20261127023822 },
   ],
 };
