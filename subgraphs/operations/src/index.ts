@@ -20,6 +20,11 @@ import {
 import { Artifact } from './artifacts/artifact.entity.js';
 import { ArtifactResolver, WorkspaceArtifactsResolver } from './artifacts/artifact.resolver.js';
 import { Log } from './logs/log.entity.js';
+import { ObjectAccess } from './object-access/object-access.entity.js';
+import {
+  BlockDocumentAccessResolver,
+  ObjectAccessResolver,
+} from './object-access/object-access.resolver.js';
 import {
   ConcurrencyLeaseSlot,
   ConcurrencyLimit,
@@ -49,6 +54,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceArtifactsResolver,
     ConcurrencyLimitResolver,
     WorkspaceConcurrencyLimitsResolver,
+    ObjectAccessResolver,
+    BlockDocumentAccessResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -61,6 +68,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Artifact,
     ConcurrencyLimit,
     ConcurrencyLeaseSlot,
+    ObjectAccess,
   ],
   migrations,
   extendContext,

@@ -10,6 +10,8 @@ import { validateName, validateOptionalText, validateUrl } from '../../../../lib
 import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
+import { abilitiesWithAcl } from '../object-access/object-access.ability.js';
+import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
 import { BlockDocument } from './block-document.entity.js';
 import {
   compileFields,
@@ -204,7 +206,7 @@ export class BlockService {
     const data = this.checkData(input.data);
     return this.ctx.transaction(async (em) => {
       const doc = await this.loadDocument(em, input.id);
-      await this.authorizeDocument('update', doc, 'BlockDocument');
+      await this.authorizeDocument('update', doc, 'BlockDocument', em);
       // Inside the transaction every read goes through its entity manager: SQLite has one
       // connection, and the request's loaders would wait for it forever.
       const schemaId = input.blockSchemaId ?? doc.blockSchemaId;
@@ -227,7 +229,7 @@ export class BlockService {
         [...next].some(
           ([k, v]) => !stored.has(k) || JSON.stringify(stored.get(k)) !== JSON.stringify(v),
         ) || [...stored.keys()].some((k) => !next.has(k));
-      if (changed) await this.authorizeSecretWrite(doc.workspaceId, doc.id);
+      if (changed) await this.authorizeSecretWrite(doc.workspaceId, doc.id, em);
       validateData(compileFields(schema.fields, schema.id), joinSecrets(values, kept, false));
       const fields = [
         ...(schema.id !== doc.blockSchemaId ? ['blockSchemaId'] : []),
@@ -250,8 +252,12 @@ export class BlockService {
     caller(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const doc = await this.loadDocument(em, id);
-      await this.authorizeDocument('delete', doc, 'BlockDocument');
+      await this.authorizeDocument('delete', doc, 'BlockDocument', em);
       em.remove(doc);
+      await em.nativeDelete(ObjectAccess, {
+        objectType: AccessObjectType.BLOCK_DOCUMENT,
+        objectId: doc.id,
+      });
       recordEvent(em, 'block-document.deleted', this.documentEvent(doc));
       return doc.id;
     });
@@ -325,12 +331,30 @@ export class BlockService {
    * The caller's ability for block documents of a workspace. Object ACLs narrow it (see
    * object-access); without any it is the role-based ability of the request.
    */
-  protected async abilityIn(workspaceId: string): Promise<AppAbility> {
-    return this.ctx.loaders.blockAbility.load(workspaceId);
+  protected async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
+    // Inside a transaction, reads use its entity manager (SQLite has a single connection).
+    if (!em) return this.ctx.loaders.blockAbility.load(workspaceId);
+    const [ability] = await abilitiesWithAcl(
+      this.ctx,
+      em,
+      AccessObjectType.BLOCK_DOCUMENT,
+      SUBJECT,
+      [workspaceId],
+    );
+    return ability!;
   }
 
-  private async authorizeDocument(action: string, doc: BlockDocument, what: string): Promise<void> {
-    const ability = await this.abilityIn(doc.workspaceId);
+  private async authorizeDocument(
+    action: string,
+    doc: BlockDocument,
+    what: string,
+    em?: Em,
+  ): Promise<void> {
+    const ability = await this.abilityIn(doc.workspaceId, em);
+    const target = subject(SUBJECT, { workspaceId: doc.workspaceId, id: doc.id });
+    // A document its access list hides is NOT_FOUND, like any object the caller cannot see.
+    if (this.ctx.grants.workspaces[doc.workspaceId] && !ability.can('read', target))
+      throw notFound(what);
     authorize(
       { ...this.ctx, ability },
       action,
@@ -340,8 +364,8 @@ export class BlockService {
     );
   }
 
-  private async authorizeSecretWrite(workspaceId: string, id: string): Promise<void> {
-    const ability = await this.abilityIn(workspaceId);
+  private async authorizeSecretWrite(workspaceId: string, id: string, em?: Em): Promise<void> {
+    const ability = await this.abilityIn(workspaceId, em);
     authorize(
       { ...this.ctx, ability },
       'writeSecret',

@@ -7,6 +7,7 @@ import {
   ConcurrencyLeaseSlot,
   ConcurrencyLimit,
 } from '../concurrency-limits/concurrency-limit.entity.js';
+import { ObjectAccess } from '../object-access/object-access.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { Variable } from '../variables/variable.entity.js';
 
@@ -26,6 +27,7 @@ export async function deleteWorkspaceConfiguration(
     Log,
     Artifact,
     ConcurrencyLeaseSlot,
+    ObjectAccess,
     ConcurrencyLimit,
   ])
     await em.nativeDelete(entity, { workspaceId });

@@ -6,12 +6,14 @@ import { Migration20261127022424 as SqliteMigration20261127022424 } from './sqli
 import { Migration20261127023211 as SqliteMigration20261127023211 } from './sqlite/Migration20261127023211.js';
 import { Migration20261127023442 as SqliteMigration20261127023442 } from './sqlite/Migration20261127023442.js';
 import { Migration20261127023822 as SqliteMigration20261127023822 } from './sqlite/Migration20261127023822.js';
+import { Migration20261127024135 as SqliteMigration20261127024135 } from './sqlite/Migration20261127024135.js';
 import { Migration20261127015040 as PgMigration20261127015040 } from './postgresql/Migration20261127015040.js';
 import { Migration20261127022051 as PgMigration20261127022051 } from './postgresql/Migration20261127022051.js';
 import { Migration20261127022425 as PgMigration20261127022425 } from './postgresql/Migration20261127022425.js';
 import { Migration20261127023212 as PgMigration20261127023212 } from './postgresql/Migration20261127023212.js';
 import { Migration20261127023443 as PgMigration20261127023443 } from './postgresql/Migration20261127023443.js';
 import { Migration20261127023822 as PgMigration20261127023822 } from './postgresql/Migration20261127023822.js';
+import { Migration20261127024135 as PgMigration20261127024135 } from './postgresql/Migration20261127024135.js';
 
 export const migrations: SubgraphMigrations = {
   sqlite: [
@@ -21,6 +23,7 @@ export const migrations: SubgraphMigrations = {
     { name: 'Migration20261127023211', class: SqliteMigration20261127023211 },
     { name: 'Migration20261127023442', class: SqliteMigration20261127023442 },
     { name: 'Migration20261127023822', class: SqliteMigration20261127023822 },
+    { name: 'Migration20261127024135', class: SqliteMigration20261127024135 },
   ],
   postgresql: [
     { name: 'Migration20261127015040', class: PgMigration20261127015040 },
@@ -29,5 +32,6 @@ export const migrations: SubgraphMigrations = {
     { name: 'Migration20261127023212', class: PgMigration20261127023212 },
     { name: 'Migration20261127023443', class: PgMigration20261127023443 },
     { name: 'Migration20261127023822', class: PgMigration20261127023822 },
+    { name: 'Migration20261127024135', class: PgMigration20261127024135 },
   ],
 };
