@@ -141,3 +141,30 @@ describe('permissions', () => {
     expect(codes(await mallory.gql(LIST, { id: ws.id }))).toEqual(['NOT_FOUND']);
   });
 });
+
+describe('workspace deletion', () => {
+  it('removes the variables, blocks, logs, artifacts and limits of the workspace', async () => {
+    const gone = await createWorkspace(alice);
+    await alice.gql(SET, { input: { workspaceId: gone.id, name: 'doomed', value: 1 } });
+    await alice.gql(
+      `mutation($input: CreateConcurrencyLimitInput!) { createConcurrencyLimit(input: $input) { id } }`,
+      { input: { workspaceId: gone.id, kind: 'TAG', name: 'doomed', limit: 1 } },
+    );
+    const conn = stack.running.subgraphs.operations!.orm.em.getConnection();
+    const count = async () => {
+      let n = 0;
+      for (const t of ['variable', 'concurrency_limit'])
+        n += Number(
+          (
+            await conn.execute(`select count(*) as n from ${t} where workspace_id = ?`, [gone.id])
+          )[0].n,
+        );
+      return n;
+    };
+    expect(await count()).toBe(2);
+    expect(
+      (await alice.gql(`mutation($id: ID!) { deleteWorkspace(id: $id) }`, { id: gone.id })).errors,
+    ).toBeUndefined();
+    await eventually(async () => expect(await count()).toBe(0));
+  });
+});
