@@ -10,7 +10,9 @@ import { Field, Int, ObjectType } from 'type-graphql';
 @Index({ properties: ['workspaceId', 'flowRunId', 'timestamp', 'seq'] })
 @Index({ properties: ['workspaceId', 'timestamp', 'seq'] })
 export class Log {
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  // SQLite reads its 64-bit `integer` key back as a different type than `bigint`; without
+  // this every migration diff would rebuild the table.
+  @PrimaryKey({ type: 'bigint', autoincrement: true, ignoreSchemaChanges: ['type'] })
   seq!: string;
 
   @Property({ type: 'uuid' })
