@@ -5,6 +5,7 @@
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'node:inspector/promises';
@@ -28,6 +29,7 @@ const env = loadEnv({
   NODE_ENV: 'production',
   LOG_REQUESTS: 'false',
   RATE_LIMIT_COST_PER_MINUTE: '0',
+  BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 });
 const stack = await startEmbedded(env);
 const url = `http://127.0.0.1:${stack.port}/graphql`;

@@ -124,6 +124,7 @@ async function main() {
       // Throughput, not limiting, is measured: per-request log lines and rate limits are off.
       LOG_REQUESTS: 'false',
       RATE_LIMIT_COST_PER_MINUTE: '0',
+      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     });
     const embedded = await startEmbedded(env);
     const url = `http://127.0.0.1:${embedded.port}/graphql`;
@@ -170,6 +171,7 @@ async function main() {
         // Throughput, not limiting, is measured: per-request log lines and rate limits are off.
         LOG_REQUESTS: 'false',
         RATE_LIMIT_COST_PER_MINUTE: '0',
+        BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       };
       const unset = ['DATABASE_URL'];
       if (!process.env.REDIS_URL)

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -40,9 +42,30 @@ const schema = z.object({
   RATE_LIMIT_COST_PER_MINUTE: z.coerce.number().int().min(0).default(100_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   LOG_REQUESTS: bool.optional(),
+  BLOCK_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseKey(v) !== null, {
+      message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    }),
 });
 
-export type Env = z.infer<typeof schema> & { internalTokenSecret: string };
+/** A 32-byte key written as 64 hex characters or as base64 (standard or URL-safe). */
+export function parseKey(value: string): Buffer | null {
+  const v = value.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(v)) return Buffer.from(v, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) {
+    const b = Buffer.from(v.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (b.length === 32) return b;
+  }
+  return null;
+}
+
+export type Env = z.infer<typeof schema> & {
+  internalTokenSecret: string;
+  /** BLOCK_ENCRYPTION_KEY decoded; see `blockEncryptionKey` for the embedded fallback. */
+  blockKey?: Buffer;
+};
 
 /**
  * The one place that reads `process.env`. A bad value stops start-up with a message naming
@@ -67,5 +90,43 @@ export function loadEnv(
   return {
     ...env,
     internalTokenSecret: env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
+    blockKey: env.BLOCK_ENCRYPTION_KEY ? parseKey(env.BLOCK_ENCRYPTION_KEY)! : undefined,
   };
+}
+
+export const BLOCK_KEY_FILE = 'block-encryption.key';
+
+/**
+ * The AES-256 key of secret block fields. Required wherever several processes (or machines)
+ * may share the data: PostgreSQL, a subgraph served alone, production. The embedded SQLite
+ * mode without it keeps a generated key next to its data files (DATA_DIR), so a restart reads
+ * what it wrote; the key itself is never logged.
+ */
+export function blockEncryptionKey(env: Env, mode: 'embedded' | 'alone'): Buffer {
+  if (env.blockKey) return env.blockKey;
+  if (mode !== 'embedded' || env.DATABASE_URL || env.NODE_ENV === 'production') {
+    throw new Error(
+      'Invalid configuration:\n  BLOCK_ENCRYPTION_KEY: required with DATABASE_URL, in production and when the operations subgraph runs alone (32 bytes as hex or base64; every operations process needs the same key)',
+    );
+  }
+  const file = join(env.DATA_DIR, BLOCK_KEY_FILE);
+  if (existsSync(file)) {
+    const key = parseKey(readFileSync(file, 'utf8'));
+    if (!key)
+      throw new Error(
+        `Invalid configuration:\n  BLOCK_ENCRYPTION_KEY: ${file} does not hold a 32-byte key`,
+      );
+    return key;
+  }
+  mkdirSync(env.DATA_DIR, { recursive: true });
+  const key = randomBytes(32);
+  writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  console.warn(
+    JSON.stringify({
+      level: 'warn',
+      msg: `BLOCK_ENCRYPTION_KEY is not set: generated a key for secret block fields in ${file}. Back it up with the data; set BLOCK_ENCRYPTION_KEY before moving to PostgreSQL or production.`,
+    }),
+  );
+  return key;
 }

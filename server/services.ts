@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
-import type { Env } from '../lib/env.js';
+import { blockEncryptionKey, type Env } from '../lib/env.js';
 import { closeServer, listen } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
@@ -59,6 +59,7 @@ function startSubgraph(
   bus: Bus,
   tokens: InternalTokens,
   o: ServiceOverrides,
+  mode: 'embedded' | 'alone',
 ) {
   return Subgraph.start(SUBGRAPHS[name], {
     database: o.database?.(name) ?? databaseFor(env, name),
@@ -67,7 +68,10 @@ function startSubgraph(
     queryCounter: o.queryCounters?.[name],
     runRelay: o.runRelay,
     relayPollMs: env.OUTBOX_POLL_MS,
-    settings: { sessionTtlHours: env.SESSION_TTL_HOURS },
+    settings: {
+      sessionTtlHours: env.SESSION_TTL_HOURS,
+      ...(name === 'operations' ? { blockEncryptionKey: blockEncryptionKey(env, mode) } : {}),
+    },
   });
 }
 
@@ -104,7 +108,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
   const subgraphs = {} as Record<SubgraphName, Subgraph<any>>;
   for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o);
+    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded');
   // Relays start once every consumer has subscribed: the in-process bus drops events for
   // groups that are not there yet.
   for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
@@ -140,7 +144,7 @@ export async function startSubgraphService(
 ): Promise<Running> {
   const bus = o.bus ?? createBus(env, name);
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
-  const sub = await startSubgraph(name, env, bus, tokens, o);
+  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone');
   await sub.startRelay();
   const server = sub.httpServer();
   const port = await listen(server, env.PORT, env.HOST);

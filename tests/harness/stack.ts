@@ -79,6 +79,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     HOST: '127.0.0.1',
     GRANTS_CACHE_TTL_MS: '10000',
     OUTBOX_POLL_MS: '200',
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...opts.env,
   });
   const database = (name: SubgraphName): DatabaseConfig =>

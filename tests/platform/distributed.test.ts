@@ -27,6 +27,7 @@ beforeAll(async () => {
     DATA_DIR: dir,
     OUTBOX_POLL_MS: '200',
     NODE_ENV: 'test',
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
   };
   const unset: string[] = [];
   if (testDatabase() === 'postgres') {

@@ -1,0 +1,34 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { BlockDocument } from '../blocks/block-document.entity.js';
+import { BlockSchema } from '../blocks/block-schema.entity.js';
+import { BlockType } from '../blocks/block-type.entity.js';
+import { Artifact } from '../artifacts/artifact.entity.js';
+import {
+  ConcurrencyLeaseSlot,
+  ConcurrencyLimit,
+} from '../concurrency-limits/concurrency-limit.entity.js';
+import { ObjectAccess } from '../object-access/object-access.entity.js';
+import { Log } from '../logs/log.entity.js';
+import { Variable } from '../variables/variable.entity.js';
+
+/**
+ * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
+ * artifacts, logs, concurrency limits, object ACLs) of a deleted workspace; idempotent.
+ */
+export async function deleteWorkspaceConfiguration(
+  workspaceId: string,
+  em: EntityManager,
+): Promise<void> {
+  for (const entity of [
+    Variable,
+    BlockDocument,
+    BlockSchema,
+    BlockType,
+    Log,
+    Artifact,
+    ConcurrencyLeaseSlot,
+    ObjectAccess,
+    ConcurrencyLimit,
+  ])
+    await em.nativeDelete(entity, { workspaceId });
+}

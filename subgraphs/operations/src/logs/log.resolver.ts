@@ -1,0 +1,45 @@
+import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs } from '../../../../lib/pagination.js';
+import type { OperationsContext } from '../context.js';
+import { Workspace } from '../tenancy/workspace.type.js';
+import { Log } from './log.entity.js';
+import { LogConnection, LogFilter, LogLevel, WriteLogsInput } from './log.inputs.js';
+import { LogService } from './log.service.js';
+
+@Resolver(() => Log)
+export class LogResolver {
+  @FieldResolver(() => LogLevel, {
+    nullable: true,
+    description: 'The named level, when the level is one of the named ones.',
+  })
+  levelName(@Root() log: Log): LogLevel | null {
+    return log.level in LogLevel ? (log.level as LogLevel) : null;
+  }
+
+  @Mutation(() => Int, {
+    description:
+      'Store up to 1,000 log lines of runs in one call (needs write_logs); returns the count.',
+  })
+  writeLogs(
+    @Arg('input', () => WriteLogsInput) input: WriteLogsInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<number> {
+    return new LogService(ctx).write(input);
+  }
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceLogsResolver {
+  @FieldResolver(() => LogConnection, {
+    description: 'Log lines of the workspace, by timestamp then arrival (needs see_logs).',
+  })
+  logs(
+    @Root() workspace: Workspace,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => LogFilter, { nullable: true, description: 'Which lines to list.' })
+    filter: LogFilter | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<LogConnection> {
+    return new LogService(ctx).list(workspace.id, args, filter);
+  }
+}

@@ -1,0 +1,120 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { isUuid } from '../../../../lib/db.js';
+import { badInput, forbidden } from '../../../../lib/errors.js';
+import { pageSize } from '../../../../lib/pagination.js';
+import { caller, requireAuthenticated } from '../common/caller.js';
+import type { OperationsContext } from '../context.js';
+import { Log } from './log.entity.js';
+import type { LogConnection, LogFilter, WriteLogsInput } from './log.inputs.js';
+
+export const MAX_LOGS_PER_CALL = 1000;
+export const MAX_MESSAGE_BYTES = 32 * 1024;
+
+const cursorOf = (l: Log) =>
+  Buffer.from(JSON.stringify([l.timestamp.toISOString(), String(l.seq)])).toString('base64url');
+
+function parseCursor(cursor: string): [Date, string] {
+  try {
+    const [t, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      string,
+    ];
+    const d = new Date(t);
+    if (Number.isNaN(d.getTime()) || !/^\d{1,19}$/.test(seq)) throw new Error('bad');
+    return [d, seq];
+  } catch {
+    throw badInput('after', 'Malformed cursor');
+  }
+}
+
+function validLevel(level: number | null | undefined, field: string): number {
+  if (level == null || !Number.isInteger(level) || level < 0 || level > 50)
+    throw badInput(field, 'A level is an integer from 0 to 50');
+  return level;
+}
+
+/** Run logs: bulk ingest in one statement, keyset-paged reads. */
+export class LogService {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  /** Stores up to 1,000 lines in one multi-row insert; returns how many were stored. */
+  async write(input: WriteLogsInput): Promise<number> {
+    caller(this.ctx.principal);
+    authorize(this.ctx, 'create', 'Log', { workspaceId: input.workspaceId }, 'Workspace');
+    if (input.logs.length > MAX_LOGS_PER_CALL)
+      throw badInput('logs', `At most ${MAX_LOGS_PER_CALL} lines per call`);
+    if (!input.logs.length) return 0;
+    const now = new Date();
+    const rows = input.logs.map((l, i) => {
+      const at = `logs.${i}`;
+      if (!isUuid(l.flowRunId)) throw badInput(`${at}.flowRunId`, 'Not a run id (UUID)');
+      if (l.taskRunId != null && !isUuid(l.taskRunId))
+        throw badInput(`${at}.taskRunId`, 'Not a task run id (UUID)');
+      if (l.level != null && l.levelName != null && l.level !== l.levelName)
+        throw badInput(`${at}.level`, 'Give level or levelName, not two different ones');
+      const level = validLevel(l.level ?? l.levelName, `${at}.level`);
+      if (Buffer.byteLength(l.message, 'utf8') > MAX_MESSAGE_BYTES)
+        throw badInput(`${at}.message`, `A message is at most ${MAX_MESSAGE_BYTES} bytes`);
+      if (Number.isNaN(l.timestamp.getTime())) throw badInput(`${at}.timestamp`, 'Not a time');
+      return {
+        workspaceId: input.workspaceId,
+        flowRunId: l.flowRunId,
+        taskRunId: l.taskRunId ?? null,
+        level,
+        message: l.message,
+        timestamp: l.timestamp,
+        createdAt: now,
+      };
+    });
+    // One INSERT … VALUES (…), (…): the sequence follows the order of the batch.
+    await this.ctx.em.insertMany(Log, rows as Log[]);
+    return rows.length;
+  }
+
+  /** Lines ordered by (timestamp, seq): within a run, the order they were logged and sent. */
+  async list(
+    workspaceId: string,
+    args: { first?: number | null; after?: string | null },
+    filter?: LogFilter | null,
+  ): Promise<LogConnection> {
+    requireAuthenticated(this.ctx.principal);
+    authorize(this.ctx, 'read', 'Log', { workspaceId }, 'Workspace');
+    const first = pageSize(args);
+    const readable = accessibleFilter(this.ctx.ability, 'read', 'Log');
+    if (!readable) throw forbidden('see_logs');
+    const where: FilterQuery<Log>[] = [readable as FilterQuery<Log>, { workspaceId }];
+    for (const key of ['flowRunId', 'taskRunId'] as const) {
+      const id = filter?.[key];
+      if (id == null) continue;
+      if (!isUuid(id)) throw badInput(`filter.${key}`, 'Not a run id (UUID)');
+      where.push({ [key]: id });
+    }
+    if (filter?.levelAtLeast != null)
+      where.push({ level: { $gte: validLevel(filter.levelAtLeast, 'filter.levelAtLeast') } });
+    if (filter?.since) where.push({ timestamp: { $gte: filter.since } });
+    if (filter?.until) where.push({ timestamp: { $lt: filter.until } });
+    const page: FilterQuery<Log>[] = [...where];
+    if (args.after) {
+      const [t, seq] = parseCursor(args.after);
+      page.push({ $or: [{ timestamp: { $gt: t } }, { timestamp: t, seq: { $gt: seq } }] });
+    }
+    const [rows, totalCount] = await Promise.all([
+      this.ctx.em.find(
+        Log,
+        { $and: page },
+        { orderBy: { timestamp: 'asc', seq: 'asc' }, limit: first + 1 },
+      ),
+      this.ctx.em.count(Log, { $and: where }),
+    ]);
+    const nodes = rows.slice(0, first);
+    return {
+      edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        endCursor: nodes.length ? cursorOf(nodes[nodes.length - 1]!) : null,
+      },
+      totalCount,
+    };
+  }
+}
