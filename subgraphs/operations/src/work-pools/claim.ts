@@ -74,6 +74,7 @@ export async function claimFlowRuns(
   let want = Math.min(opts.limit, poolRoom);
   if (want <= 0 || !open.length) return [];
 
+  const queueLimited = open.some((q) => q.concurrencyLimit != null);
   const claimed: FlowRun[] = [];
   const priorities = [...new Set(open.map((q) => q.priority))].sort((a, b) => a - b);
   for (const priority of priorities) {
@@ -87,7 +88,8 @@ export async function claimFlowRuns(
       },
       {
         orderBy: { nextScheduledStartTime: 'asc', id: 'asc' },
-        limit: Math.min(200, want * 2),
+        // Lock only what can be taken: locked rows are invisible to other claimers until commit.
+        limit: queueLimited ? Math.min(200, want * 2) : want,
         refresh: true,
         ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
       },
