@@ -30,6 +30,7 @@ const schema = z.object({
   GRANTS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   INTROSPECTION: bool.optional(),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  BACKGROUND_SERVICES: bool.default(true),
 });
 
 export type Env = z.infer<typeof schema> & { internalTokenSecret: string };

@@ -9,6 +9,7 @@ import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Constructor } from '@mikro-orm/core';
 import { defineAbilityFor, type AppAbility } from './ability.js';
+import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { formatError, unauthenticated } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
@@ -57,6 +58,8 @@ export interface SubgraphDefinition<C extends BaseContext> {
   extendContext(base: BaseContext, sub: Subgraph<C>): C;
   /** Idempotent domain-event consumers of this subgraph. */
   consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler>;
+  /** Background services, started after the relay and stopped with the subgraph. */
+  services?: (sub: Subgraph<C>) => BackgroundService[];
 }
 
 export interface SubgraphRuntimeOptions {
@@ -67,6 +70,8 @@ export interface SubgraphRuntimeOptions {
   /** Start the outbox relay and event consumers (default true; tests of crashes turn it off). */
   runRelay?: boolean;
   relayPollMs?: number;
+  /** Run background services on their intervals (default true; tests drive `runOnce` instead). */
+  runServices?: boolean;
   /** Extra settings a subgraph reads (e.g. session lifetime). */
   settings?: Record<string, unknown>;
 }
@@ -99,6 +104,9 @@ export async function buildFederatedSchema(
 export class Subgraph<C extends BaseContext = BaseContext> {
   readonly apollo: ApolloServer<C>;
   readonly relay: OutboxRelay;
+  /** This subgraph's background services (tests call their `runOnce`). */
+  services: BackgroundService[] = [];
+  private runner?: BackgroundRunner;
   private constructor(
     readonly def: SubgraphDefinition<C>,
     readonly schema: GraphQLSchema,
@@ -137,6 +145,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
     const sub = new Subgraph(def, schema, orm, opts);
     holder.sub = sub;
+    sub.services = def.services ? def.services(sub) : [];
     await sub.apollo.start();
     if (opts.runRelay !== false && def.consumers) {
       // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.
@@ -154,6 +163,10 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     if (this.opts.runRelay === false) return;
     this.relay.start();
     await this.relay.flush().catch(() => undefined);
+    if (this.opts.runServices !== false && this.services.length) {
+      this.runner = new BackgroundRunner(this.services, this.name);
+      this.runner.start();
+    }
   }
 
   /** Verifies the internal token and builds the request context (UNAUTHENTICATED otherwise). */
@@ -230,6 +243,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   }
 
   async stop(): Promise<void> {
+    await this.runner?.stop();
     await this.relay.stop();
     await this.apollo.stop();
     await this.orm.close(true);

@@ -79,6 +79,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     HOST: '127.0.0.1',
     GRANTS_CACHE_TTL_MS: '10000',
     OUTBOX_POLL_MS: '200',
+    // Tests drive background services with runOnce, not timers.
+    BACKGROUND_SERVICES: 'false',
     ...opts.env,
   });
   const database = (name: SubgraphName): DatabaseConfig =>

@@ -17,6 +17,12 @@ import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { RunState } from './orchestration/run-state.entity.js';
+import {
+  lateRunsService,
+  pauseExpiryService,
+  workerLivenessService,
+} from './services/run-services.js';
+import { schedulerService } from './services/scheduler.js';
 import { TaskRun } from './task-runs/task-run.entity.js';
 import { TaskRunResolver } from './task-runs/task-run.resolver.js';
 import { Workspace } from './tenancy/workspace.type.js';
@@ -90,4 +96,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
   consumers: () => ({ ...flowConsumers }),
+  services: (sub) => [
+    schedulerService(sub),
+    lateRunsService(sub),
+    workerLivenessService(sub),
+    pauseExpiryService(sub),
+  ],
 };
