@@ -243,6 +243,9 @@ export const POLICY: readonly OrchestrationRule[] = [
     async before({ em, run, now }) {
       const flowRun = run as FlowRun;
       if (!flowRun.deploymentId || flowRun.holdsDeploymentSlot) return;
+      // Most deployments have no limit: only those with one pay for the lock below.
+      const unlocked = await em.findOne(Deployment, { id: flowRun.deploymentId });
+      if (!unlocked || unlocked.concurrencyLimit == null) return;
       // The lock serialises slot decisions of one deployment across transactions (PostgreSQL).
       const deployment = await em.findOne(
         Deployment,
