@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../harness/client.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { createWorkspace, expectError } from '../harness/seed.js';
+import { createWorkspace, eventually, expectError } from '../harness/seed.js';
 import { addMember, setRole } from '../access/fixtures.js';
 import {
   CREATE_DEPLOYMENT,
@@ -334,5 +334,46 @@ describe('permissions', () => {
     expect(
       (await bob.gql(`mutation($id: ID!) { deleteFlowRun(id: $id) }`, { id: runId })).errors,
     ).toBeUndefined();
+  });
+});
+
+describe('cascades', () => {
+  const count = async (table: string, workspaceId: string) =>
+    Number(
+      (
+        await stack.running.subgraphs
+          .operations!.orm.em.fork()
+          .getConnection()
+          .execute(`select count(*) as n from ${table} where workspace_id = ?`, [workspaceId])
+      )[0].n,
+    );
+
+  it('deleting a flow deletes its deployments and runs; deleting the workspace deletes the rest', async () => {
+    const w = await createWorkspace(alice, alice.accountId);
+    const keep = await createFlow(alice, w.id);
+    const gone = await createFlow(alice, w.id);
+    const pool = await createPool(alice, w.id);
+    for (const f of [keep, gone]) {
+      const d = await createDeployment(alice, f.id, {
+        workPoolId: pool.id,
+        schedules: [{ intervalSeconds: 60 }],
+      });
+      await createRun(alice, { deploymentId: d.id });
+    }
+    await ok(alice, `mutation($id: ID!) { deleteFlow(id: $id) }`, { id: gone.id });
+    expect(await count('deployment', w.id)).toBe(1);
+    expect(await count('flow_run', w.id)).toBe(1);
+    await ok(alice, `mutation($id: ID!) { deleteWorkspace(id: $id) }`, { id: w.id });
+    await eventually(async () => {
+      for (const t of [
+        'flow',
+        'deployment',
+        'deployment_schedule',
+        'flow_run',
+        'work_pool',
+        'work_queue',
+      ])
+        expect(await count(t, w.id), t).toBe(0);
+    });
   });
 });
