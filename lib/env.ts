@@ -48,6 +48,7 @@ const schema = z.object({
     .refine((v) => v === undefined || parseKey(v) !== null, {
       message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
     }),
+  BACKGROUND_SERVICES: bool.default(true),
 });
 
 /** A 32-byte key written as 64 hex characters or as base64 (standard or URL-safe). */

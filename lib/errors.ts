@@ -90,7 +90,10 @@ export function formatError(
   delete ext.stacktrace;
   delete ext.http;
   const code = typeof ext.code === 'string' ? ext.code : undefined;
-  if (code && KNOWN.has(code)) return { ...formatted, extensions: ext };
+  // Apollo labels any thrown error INTERNAL_SERVER_ERROR, message (SQL included) and all: only
+  // the already-masked message passes through.
+  const masked = code === 'INTERNAL_SERVER_ERROR' && formatted.message !== 'Internal server error';
+  if (code && KNOWN.has(code) && !masked) return { ...formatted, extensions: ext };
   if (code && CLIENT_DOCUMENT_CODES.has(code)) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }

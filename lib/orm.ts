@@ -23,7 +23,8 @@ export type Em = SqlEntityManager;
 
 /**
  * Counts SQL statements, so tests can assert the queries a request costs. Background work (the
- * outbox relay) and the gateway's internal lookups are labelled and not counted.
+ * outbox relay, background services) and the gateway's internal lookups are labelled and not
+ * counted.
  */
 export class QueryCounter {
   /** Statements of client operations. */
@@ -36,7 +37,7 @@ export class QueryCounter {
   record(line: string): void {
     // Background work is labelled; transaction control carries no label, and it does not
     // grow with the data a request touches.
-    if (line.startsWith('[query] (outbox)')) return;
+    if (line.startsWith('[query] (outbox)') || line.startsWith('[query] (background)')) return;
     if (/^\[query\] (\(\w+\) )?(begin|commit|rollback|savepoint|release savepoint)\b/i.test(line))
       return;
     const internal = line.startsWith('[query] (internal)');

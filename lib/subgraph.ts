@@ -10,6 +10,7 @@ import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphq
 import type { Constructor } from '@mikro-orm/core';
 import { defineAbilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
+import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
@@ -53,12 +54,6 @@ export interface BaseContext {
   transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
 }
 
-/** Work a subgraph runs beside requests (timers), started with the relay. */
-export interface BackgroundService {
-  start(): void;
-  stop(): Promise<void>;
-}
-
 export type ReferenceResolvers = Record<
   string,
   { __resolveReference: (ref: any, ctx: any) => unknown }
@@ -81,7 +76,7 @@ export interface SubgraphDefinition<C extends BaseContext> {
    * delivery, so that one slow or failing group does not hold back the others.
    */
   consumerGroups?: (sub: Subgraph<C>) => Record<string, Record<string, ConsumerHandler>>;
-  /** Timers of this subgraph (e.g. retention purges); they run where the relay runs. */
+  /** Background services, started after the relay and stopped with the subgraph. */
   services?: (sub: Subgraph<C>) => BackgroundService[];
 }
 
@@ -93,6 +88,8 @@ export interface SubgraphRuntimeOptions {
   /** Start the outbox relay and event consumers (default true; tests of crashes turn it off). */
   runRelay?: boolean;
   relayPollMs?: number;
+  /** Run background services on their intervals (default true; tests drive `runOnce` instead). */
+  runServices?: boolean;
   /** Extra settings a subgraph reads (e.g. session lifetime). */
   settings?: Record<string, unknown>;
 }
@@ -125,7 +122,9 @@ export async function buildFederatedSchema(
 export class Subgraph<C extends BaseContext = BaseContext> {
   readonly apollo: ApolloServer<C>;
   readonly relay: OutboxRelay;
-  private services: BackgroundService[] = [];
+  /** This subgraph's background services (tests call their `runOnce`). */
+  services: BackgroundService[] = [];
+  private runner?: BackgroundRunner;
   private constructor(
     readonly def: SubgraphDefinition<C>,
     readonly schema: GraphQLSchema,
@@ -167,6 +166,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
     const sub = new Subgraph(def, schema, orm, opts);
     holder.sub = sub;
+    sub.services = def.services ? def.services(sub) : [];
     await sub.apollo.start();
     if (opts.runRelay !== false) {
       // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.
@@ -186,8 +186,10 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     if (this.opts.runRelay === false) return;
     this.relay.start();
     await this.relay.flush().catch(() => undefined);
-    this.services = this.def.services?.(this) ?? [];
-    for (const s of this.services) s.start();
+    if (this.opts.runServices !== false && this.services.length) {
+      this.runner = new BackgroundRunner(this.services, this.name);
+      this.runner.start();
+    }
   }
 
   /**
@@ -280,8 +282,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.services) await s.stop();
-    this.services = [];
+    await this.runner?.stop();
     // Publish what the last requests wrote before the relay stops.
     await this.relay.flush().catch(() => undefined);
     await this.relay.stop();

@@ -68,6 +68,7 @@ function startSubgraph(
     queryCounter: o.queryCounters?.[name],
     runRelay: o.runRelay,
     relayPollMs: env.OUTBOX_POLL_MS,
+    runServices: env.BACKGROUND_SERVICES,
     settings: {
       sessionTtlHours: env.SESSION_TTL_HOURS,
       ...(name === 'operations' ? { blockEncryptionKey: blockEncryptionKey(env, mode) } : {}),

@@ -80,6 +80,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     GRANTS_CACHE_TTL_MS: '10000',
     OUTBOX_POLL_MS: '200',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Tests drive background services with runOnce, not timers.
+    BACKGROUND_SERVICES: 'false',
     ...opts.env,
   });
   const database = (name: SubgraphName): DatabaseConfig =>

@@ -1,10 +1,30 @@
 import type { SubgraphDefinition } from '../../../lib/subgraph.js';
 import { extendContext, type OperationsContext } from './context.js';
+import { Deployment } from './deployments/deployment.entity.js';
+import {
+  DeploymentResolver,
+  FlowDeploymentsResolver,
+  WorkspaceDeploymentsResolver,
+} from './deployments/deployment.resolver.js';
+import { DeploymentService } from './deployments/deployment.service.js';
+import { DeploymentSchedule } from './deployments/schedules/schedule.entity.js';
+import { FlowRun } from './flow-runs/flow-run.entity.js';
+import { FlowRunResolver, WorkspaceFlowRunsResolver } from './flow-runs/flow-run.resolver.js';
+import { FlowRunService } from './flow-runs/flow-run.service.js';
 import { flowConsumers } from './flows/flow.consumers.js';
 import { Flow } from './flows/flow.entity.js';
 import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
+import { RunState } from './orchestration/run-state.entity.js';
+import {
+  lateRunsService,
+  pauseExpiryService,
+  workerLivenessService,
+} from './services/run-services.js';
+import { schedulerService } from './services/scheduler.js';
+import { TaskRun } from './task-runs/task-run.entity.js';
+import { TaskRunResolver } from './task-runs/task-run.resolver.js';
 import { Workspace } from './tenancy/workspace.type.js';
 import { deleteWorkspaceConfiguration } from './common/workspace-cleanup.js';
 import { Variable } from './variables/variable.entity.js';
@@ -35,8 +55,17 @@ import {
 } from './concurrency-limits/concurrency-limit.resolver.js';
 import { LogResolver, WorkspaceLogsResolver } from './logs/log.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
+import { WorkPool } from './work-pools/work-pool.entity.js';
+import {
+  WorkPoolResolver,
+  WorkQueueResolver,
+  WorkspaceWorkPoolsResolver,
+} from './work-pools/work-pool.resolver.js';
+import { WorkPoolService } from './work-pools/work-pool.service.js';
+import { WorkQueue } from './work-pools/work-queue.entity.js';
+import { Worker } from './work-pools/worker.entity.js';
 
-/** operations: flows now; deployments, runs, work pools and the orchestration engine follow. */
+/** operations: flows, deployments, runs and their orchestration, work pools. */
 export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
   name: 'operations',
   resolvers: [
@@ -56,6 +85,15 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceConcurrencyLimitsResolver,
     ObjectAccessResolver,
     BlockDocumentAccessResolver,
+    DeploymentResolver,
+    WorkspaceDeploymentsResolver,
+    FlowDeploymentsResolver,
+    FlowRunResolver,
+    WorkspaceFlowRunsResolver,
+    TaskRunResolver,
+    WorkPoolResolver,
+    WorkQueueResolver,
+    WorkspaceWorkPoolsResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -69,6 +107,14 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     ConcurrencyLimit,
     ConcurrencyLeaseSlot,
     ObjectAccess,
+    Deployment,
+    DeploymentSchedule,
+    FlowRun,
+    TaskRun,
+    RunState,
+    WorkPool,
+    WorkQueue,
+    Worker,
   ],
   migrations,
   extendContext,
@@ -76,6 +122,28 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Flow: {
       __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
         new FlowService(ctx).reference(ref.id),
+    },
+    Deployment: {
+      __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
+        new DeploymentService(ctx).visible(ref.id),
+    },
+    FlowRun: {
+      __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
+        new FlowRunService(ctx).visible(ref.id),
+    },
+    TaskRun: {
+      __resolveReference: async (ref: { id: string }, ctx: OperationsContext) => {
+        const run = await ctx.loaders.taskRunById.load(ref.id);
+        return run && (await new FlowRunService(ctx).visible(run.flowRunId)) ? run : null;
+      },
+    },
+    WorkPool: {
+      __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
+        new WorkPoolService(ctx).visiblePool(ref.id),
+    },
+    WorkQueue: {
+      __resolveReference: (ref: { id: string }, ctx: OperationsContext) =>
+        new WorkPoolService(ctx).visibleQueue(ref.id),
     },
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
@@ -86,4 +154,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
+  services: (sub) => [
+    schedulerService(sub),
+    lateRunsService(sub),
+    workerLivenessService(sub),
+    pauseExpiryService(sub),
+  ],
 };

@@ -1,7 +1,7 @@
 import { forUpdate } from '../../../../lib/db.js';
 import { BACKGROUND_LABEL } from '../../../../lib/outbox.js';
 import type { Orm } from '../../../../lib/orm.js';
-import type { BackgroundService } from '../../../../lib/subgraph.js';
+import type { BackgroundService } from '../../../../lib/background.js';
 import { AuditChain, AuditEvent } from './audit-event.entity.js';
 
 /** The workspaces subgraph's default (Account.auditRetentionDays), until its event says more. */
@@ -50,24 +50,7 @@ export async function purgeExpired(orm: Orm, now = new Date()): Promise<number> 
   return total;
 }
 
-/** Runs the purge on a timer in every instance (the chain lock keeps them from colliding). */
+/** Purges on an interval in every instance (the chain lock keeps them from colliding). */
 export function auditRetentionService(orm: Orm, intervalMs = 3600_000): BackgroundService {
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  return {
-    start() {
-      timer = setInterval(() => {
-        running = purgeExpired(orm).catch((err) =>
-          console.error(
-            JSON.stringify({ level: 'error', msg: 'audit purge failed', error: String(err) }),
-          ),
-        );
-      }, intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+  return { name: 'audit-retention', intervalMs, runOnce: (now) => purgeExpired(orm, now) };
 }

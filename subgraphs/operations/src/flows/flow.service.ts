@@ -13,6 +13,7 @@ import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { isUuid } from '../../../../lib/db.js';
+import { deleteFlowData } from './flow.consumers.js';
 import { CreatorType, Flow } from './flow.entity.js';
 import type {
   CreateFlowInput,
@@ -85,6 +86,7 @@ export class FlowService {
     return this.ctx.transaction(async (em) => {
       const flow = await this.load(em, id);
       authorize(this.ctx, 'delete', 'Flow', { workspaceId: flow.workspaceId }, 'Flow');
+      await deleteFlowData(em, { workspaceId: flow.workspaceId, flowId: flow.id });
       em.remove(flow);
       recordEvent(em, 'flow.deleted', { ...this.eventBase(flow), name: flow.name });
       return flow.id;

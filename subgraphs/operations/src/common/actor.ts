@@ -1,0 +1,31 @@
+import { unauthenticated } from '../../../../lib/errors.js';
+import type { BaseContext } from '../../../../lib/subgraph.js';
+import { CreatorType } from '../flows/flow.entity.js';
+
+/** The user or service account making a change (UNAUTHENTICATED for anyone else). */
+export function actorOf(ctx: BaseContext): { type: CreatorType; id: string } {
+  const p = ctx.principal;
+  if (p.type === 'user') return { type: CreatorType.USER, id: p.id };
+  if (p.type === 'service_account') return { type: CreatorType.SERVICE_ACCOUNT, id: p.id };
+  throw unauthenticated();
+}
+
+/** UNAUTHENTICATED for anonymous callers (reads check membership afterwards). */
+export function requireAuthenticated(ctx: BaseContext): void {
+  if (ctx.principal.type === 'anonymous') throw unauthenticated();
+}
+
+/** Common payload fields of this subgraph's domain events. */
+export function eventActor(ctx: BaseContext, workspaceId: string) {
+  return {
+    workspaceId,
+    accountId: ctx.grants.workspaces[workspaceId]?.accountId ?? null,
+    actorType: ctx.principal.type,
+    actorId: ctx.principal.id,
+  };
+}
+
+/** Whether the driver behind an entity manager is PostgreSQL. */
+export function isPg(em: { config: { get(k: 'driver'): unknown } }): boolean {
+  return (em.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
+}

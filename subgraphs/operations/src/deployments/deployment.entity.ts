@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { CreatorType } from '../flows/flow.entity.js';
+
+/** What happens to a new run when its deployment's concurrency slots are all taken. */
+export enum CollisionStrategy {
+  ENQUEUE = 'ENQUEUE',
+  CANCEL_NEW = 'CANCEL_NEW',
+}
+registerEnumType(CollisionStrategy, {
+  name: 'CollisionStrategy',
+  description: 'What happens to a run that would exceed its deployment’s concurrency limit.',
+  valuesConfig: {
+    ENQUEUE: { description: 'It waits (SCHEDULED, AwaitingConcurrencySlot) for a free slot.' },
+    CANCEL_NEW: { description: 'It is cancelled.' },
+  },
+});
+
+/** A flow's server-side configuration: parameters, schedules, infrastructure (REFERENCE §5). */
+@ObjectType({
+  description: 'A flow’s server-side configuration: parameters, schedules, work pool and limits.',
+})
+@Directive('@key(fields: "id")')
+@Entity({ tableName: 'deployment' })
+@Unique({ properties: ['flowId', 'name'] })
+export class Deployment {
+  @Field(() => ID, { description: 'Deployment id.' })
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid', index: true })
+  workspaceId!: string;
+
+  @Property({ type: 'uuid', index: true })
+  flowId!: string;
+
+  @Field(() => String, { description: 'Name, unique per flow (1 to 200 characters).' })
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Description (at most 5000 characters).' })
+  @Property({ type: 'text', nullable: true })
+  description?: string | null = null;
+
+  @Field(() => String, { nullable: true, description: 'Version label (at most 100 characters).' })
+  @Property({ type: 'string', length: 100, nullable: true })
+  version?: string | null = null;
+
+  @Field(() => GraphQLJSON, { description: 'Default parameters of its runs (a JSON object).' })
+  @Property({ type: 'json' })
+  parameters: Record<string, unknown> = {};
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'JSON Schema that run parameters must satisfy; null accepts any object.',
+  })
+  @Property({ type: 'json', nullable: true })
+  parameterSchema?: Record<string, unknown> | null = null;
+
+  @Property({ type: 'uuid', nullable: true, index: true })
+  workPoolId?: string | null = null;
+
+  @Property({ type: 'uuid', nullable: true })
+  workQueueId?: string | null = null;
+
+  @Field(() => GraphQLJSON, {
+    description: 'Overrides of the work pool’s base job template (a JSON object).',
+  })
+  @Property({ type: 'json' })
+  jobVariables: Record<string, unknown> = {};
+
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'At most this many runs PENDING, RUNNING or CANCELLING at once; null for no limit.',
+  })
+  @Property({ type: 'integer', nullable: true })
+  concurrencyLimit?: number | null = null;
+
+  @Field(() => CollisionStrategy, { description: 'What happens to a run above the limit.' })
+  @Property({ type: 'string', length: 20 })
+  collisionStrategy: CollisionStrategy = CollisionStrategy.ENQUEUE;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Default retries of its runs (a FAILED attempt is retried this many times).',
+  })
+  @Property({ type: 'integer', nullable: true })
+  retries?: number | null = null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Default seconds between a failure and its retry.',
+  })
+  @Property({ type: 'integer', nullable: true })
+  retryDelaySeconds?: number | null = null;
+
+  @Field(() => Boolean, { description: 'A paused deployment’s schedules create no runs.' })
+  @Property({ type: 'boolean' })
+  paused: boolean = false;
+
+  @Field(() => [String], { description: 'Tags.' })
+  @Property({ type: 'json' })
+  tags: string[] = [];
+
+  @Property({ type: 'string', length: 20 })
+  createdByType!: CreatorType;
+
+  @Property({ type: 'uuid' })
+  createdById!: string;
+
+  @Field(() => Date, { description: 'Creation time.' })
+  @Property({ type: 'datetime' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date, { description: 'Last change.' })
+  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

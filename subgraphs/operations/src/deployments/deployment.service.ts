@@ -1,0 +1,306 @@
+import { subject } from '@casl/ability';
+import type { FilterQuery } from '@mikro-orm/core';
+import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
+import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { paginate } from '../../../../lib/pagination.js';
+import { validateName, validateOptionalText } from '../../../../lib/validation.js';
+import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import type { OperationsContext } from '../context.js';
+import { idOrNone } from '../common/ids.js';
+import { Flow } from '../flows/flow.entity.js';
+import { validateTags } from '../flows/flow.validation.js';
+import { removeFutureScheduledRuns } from '../flow-runs/flow-run.cleanup.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
+import { DEFAULT_QUEUE, WorkQueue } from '../work-pools/work-queue.entity.js';
+import { CollisionStrategy, Deployment } from './deployment.entity.js';
+import type {
+  CreateDeploymentInput,
+  DeploymentConnection,
+  DeploymentFilter,
+  UpdateDeploymentInput,
+} from './deployment.inputs.js';
+import { validateJsonObject, validateParameters, validateParameterSchema } from './parameters.js';
+import { DeploymentSchedule } from './schedules/schedule.entity.js';
+import type { DeploymentScheduleInput } from './schedules/schedule.inputs.js';
+import { MAX_SCHEDULES, validateSchedule } from './schedules/schedule.js';
+
+const DUPLICATE_NAME = 'A deployment with this name exists for the flow';
+
+function intIn(value: number | null | undefined, field: string, min: number, max: number) {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw badInput(field, `Must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Deployments of a flow: configuration, schedules, pause/resume. */
+export class DeploymentService {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  async create(input: CreateDeploymentInput): Promise<Deployment> {
+    const creator = actorOf(this.ctx);
+    const flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId) : null;
+    if (!flow) {
+      throw notFound('Flow');
+    }
+    authorize(this.ctx, 'create', 'Deployment', { workspaceId: flow.workspaceId }, 'Flow');
+    const name = validateName(input.name, 'name', 200);
+    const parameterSchema =
+      input.parameterSchema == null ? null : validateParameterSchema(input.parameterSchema);
+    const parameters =
+      input.parameters == null ? {} : validateJsonObject(input.parameters, 'parameters');
+    validateParameters(parameters, parameterSchema, { partial: true });
+    const schedules = this.schedules(input.schedules ?? []);
+    return conflictOnDuplicate('name', DUPLICATE_NAME, () =>
+      this.ctx.transaction(async (em) => {
+        if (await em.count(Deployment, { flowId: flow.id, name })) {
+          throw conflict('name', DUPLICATE_NAME);
+        }
+        const { workPoolId, workQueueId } = await this.placement(
+          em,
+          flow.workspaceId,
+          input.workPoolId ?? null,
+          input.workQueueId ?? null,
+        );
+        const d = em.create(Deployment, {
+          workspaceId: flow.workspaceId,
+          flowId: flow.id,
+          name,
+          description: validateOptionalText(input.description, 'description', 5000),
+          version: validateOptionalText(input.version, 'version', 100),
+          parameters,
+          parameterSchema,
+          workPoolId,
+          workQueueId,
+          jobVariables:
+            input.jobVariables == null
+              ? {}
+              : validateJsonObject(input.jobVariables, 'jobVariables'),
+          concurrencyLimit: intIn(input.concurrencyLimit, 'concurrencyLimit', 0, 100_000),
+          collisionStrategy: input.collisionStrategy ?? CollisionStrategy.ENQUEUE,
+          retries: intIn(input.retries, 'retries', 0, 100),
+          retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 0, 86_400),
+          paused: input.paused ?? false,
+          tags: validateTags(input.tags ?? []),
+          createdByType: creator.type,
+          createdById: creator.id,
+        } as Deployment);
+        this.addSchedules(em, d, schedules);
+        recordEvent(em, 'deployment.created', { ...this.base(d), name, flowId: flow.id });
+        return d;
+      }),
+    );
+  }
+
+  async update(input: UpdateDeploymentInput): Promise<Deployment> {
+    return conflictOnDuplicate('name', DUPLICATE_NAME, () =>
+      this.ctx.transaction(async (em) => {
+        const d = await this.load(em, input.id);
+        authorize(this.ctx, 'update', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+        const changed: string[] = [];
+        const set = <K extends keyof Deployment>(k: K, v: Deployment[K]) => {
+          d[k] = v;
+          changed.push(k);
+        };
+        if (input.name != null) {
+          const name = validateName(input.name, 'name', 200);
+          if (
+            name !== d.name &&
+            (await em.count(Deployment, { flowId: d.flowId, name, id: { $ne: d.id } }))
+          ) {
+            throw conflict('name', DUPLICATE_NAME);
+          }
+          set('name', name);
+        }
+        if (input.description !== undefined)
+          set('description', validateOptionalText(input.description, 'description', 5000));
+        if (input.version !== undefined)
+          set('version', validateOptionalText(input.version, 'version', 100));
+        if (input.parameterSchema !== undefined)
+          set(
+            'parameterSchema',
+            input.parameterSchema === null ? null : validateParameterSchema(input.parameterSchema),
+          );
+        if (input.parameters != null)
+          set('parameters', validateJsonObject(input.parameters, 'parameters'));
+        validateParameters(d.parameters, d.parameterSchema, { partial: true });
+        if (input.workPoolId !== undefined || input.workQueueId !== undefined) {
+          const placement = await this.placement(
+            em,
+            d.workspaceId,
+            input.workPoolId !== undefined ? input.workPoolId : (d.workPoolId ?? null),
+            input.workQueueId !== undefined
+              ? input.workQueueId
+              : input.workPoolId !== undefined
+                ? null
+                : (d.workQueueId ?? null),
+          );
+          set('workPoolId', placement.workPoolId);
+          set('workQueueId', placement.workQueueId);
+        }
+        if (input.jobVariables != null)
+          set('jobVariables', validateJsonObject(input.jobVariables, 'jobVariables'));
+        if (input.concurrencyLimit !== undefined)
+          set('concurrencyLimit', intIn(input.concurrencyLimit, 'concurrencyLimit', 0, 100_000));
+        if (input.collisionStrategy != null) set('collisionStrategy', input.collisionStrategy);
+        if (input.retries !== undefined) set('retries', intIn(input.retries, 'retries', 0, 100));
+        if (input.retryDelaySeconds !== undefined)
+          set('retryDelaySeconds', intIn(input.retryDelaySeconds, 'retryDelaySeconds', 0, 86_400));
+        if (input.tags != null) set('tags', validateTags(input.tags));
+        if (input.schedules != null) {
+          const schedules = this.schedules(input.schedules);
+          await em.nativeDelete(DeploymentSchedule, { deploymentId: d.id });
+          this.addSchedules(em, d, schedules);
+          await removeFutureScheduledRuns(em, { deploymentId: d.id });
+          changed.push('schedules');
+        }
+        this.ctx.loaders.schedulesByDeploymentId.clear(d.id);
+        recordEvent(em, 'deployment.updated', { ...this.base(d), fields: changed });
+        return d;
+      }),
+    );
+  }
+
+  /** Pausing stops its schedules and removes the runs they had created ahead. */
+  async setPaused(id: string, paused: boolean): Promise<Deployment> {
+    return this.ctx.transaction(async (em) => {
+      const d = await this.load(em, id);
+      authorize(this.ctx, 'update', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+      if (d.paused === paused) return d;
+      d.paused = paused;
+      if (paused) await removeFutureScheduledRuns(em, { deploymentId: d.id });
+      recordEvent(em, paused ? 'deployment.paused' : 'deployment.resumed', this.base(d));
+      return d;
+    });
+  }
+
+  /** Its schedules and future scheduled runs go; runs that already ran keep their history. */
+  async delete(id: string): Promise<string> {
+    return this.ctx.transaction(async (em) => {
+      const d = await this.load(em, id);
+      authorize(this.ctx, 'delete', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+      await em.nativeDelete(DeploymentSchedule, { deploymentId: d.id });
+      await removeFutureScheduledRuns(em, { deploymentId: d.id });
+      await em.nativeUpdate(
+        FlowRun,
+        { deploymentId: d.id },
+        { deploymentId: null, holdsDeploymentSlot: false },
+      );
+      em.remove(d);
+      recordEvent(em, 'deployment.deleted', { ...this.base(d), name: d.name });
+      return d.id;
+    });
+  }
+
+  async get(id: string): Promise<Deployment> {
+    requireAuthenticated(this.ctx);
+    const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
+    if (!d) throw notFound('Deployment');
+    authorize(this.ctx, 'read', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+    return d;
+  }
+
+  /** For nested fields: the deployment, or null when missing or not visible to the caller. */
+  async visible(id: string | null | undefined): Promise<Deployment | null> {
+    const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
+    if (!d || !this.ctx.ability.can('read', subject('Deployment', { workspaceId: d.workspaceId })))
+      return null;
+    return d;
+  }
+
+  async schedulesOf(d: Deployment): Promise<DeploymentSchedule[]> {
+    return this.ctx.loaders.schedulesByDeploymentId.load(d.id);
+  }
+
+  async listForWorkspace(
+    workspaceId: string,
+    args: { first?: number | null; after?: string | null },
+    filter?: DeploymentFilter | null,
+  ): Promise<DeploymentConnection> {
+    requireAuthenticated(this.ctx);
+    authorize(this.ctx, 'read', 'Deployment', { workspaceId }, 'Workspace');
+    return this.list({ workspaceId }, args, filter);
+  }
+
+  async listForFlow(
+    flow: Flow,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<DeploymentConnection> {
+    authorize(this.ctx, 'read', 'Deployment', { workspaceId: flow.workspaceId }, 'Flow');
+    return this.list({ workspaceId: flow.workspaceId, flowId: flow.id }, args, null);
+  }
+
+  private list(
+    scope: FilterQuery<Deployment>,
+    args: { first?: number | null; after?: string | null },
+    filter?: DeploymentFilter | null,
+  ) {
+    const readable = accessibleFilter(this.ctx.ability, 'read', 'Deployment');
+    if (!readable) throw forbidden('see_deployments');
+    const where: FilterQuery<Deployment>[] = [readable as FilterQuery<Deployment>, scope];
+    if (filter?.flowId) where.push({ flowId: idOrNone(filter.flowId) });
+    if (filter?.workPoolId) where.push({ workPoolId: idOrNone(filter.workPoolId) });
+    if (filter?.paused != null) where.push({ paused: filter.paused });
+    return paginate(this.ctx.em, Deployment, { $and: where }, args);
+  }
+
+  /** Stored in the given order: creation times one millisecond apart keep it. */
+  private addSchedules(em: Em, d: Deployment, schedules: ReturnType<typeof validateSchedule>[]) {
+    const t = Date.now();
+    schedules.forEach((s, i) =>
+      em.create(DeploymentSchedule, {
+        ...s,
+        deploymentId: d.id,
+        workspaceId: d.workspaceId,
+        createdAt: new Date(t + i),
+      } as DeploymentSchedule),
+    );
+  }
+
+  private schedules(inputs: DeploymentScheduleInput[]) {
+    if (inputs.length > MAX_SCHEDULES) {
+      throw badInput('schedules', `At most ${MAX_SCHEDULES} schedules`);
+    }
+    return inputs.map((s, i) => validateSchedule(s, `schedules.${i}`));
+  }
+
+  /** A pool of the same workspace and one of its queues (its default queue when none is named). */
+  private async placement(
+    em: Em,
+    workspaceId: string,
+    workPoolId: string | null,
+    workQueueId: string | null,
+  ): Promise<{ workPoolId: string | null; workQueueId: string | null }> {
+    if (!workPoolId) {
+      if (workQueueId) throw badInput('workQueueId', 'A work queue needs its work pool');
+      return { workPoolId: null, workQueueId: null };
+    }
+    const pool = isUuid(workPoolId)
+      ? await em.findOne(WorkPool, { id: workPoolId, workspaceId })
+      : null;
+    if (!pool) throw badInput('workPoolId', 'No such work pool in this workspace');
+    const queue = workQueueId
+      ? isUuid(workQueueId)
+        ? await em.findOne(WorkQueue, { id: workQueueId, workPoolId: pool.id })
+        : null
+      : await em.findOne(WorkQueue, { workPoolId: pool.id, name: DEFAULT_QUEUE });
+    if (!queue) throw badInput('workQueueId', 'No such work queue in this work pool');
+    return { workPoolId: pool.id, workQueueId: queue.id };
+  }
+
+  private async load(em: Em, id: string): Promise<Deployment> {
+    actorOf(this.ctx);
+    const d = isUuid(id) ? await em.findOne(Deployment, { id }, forUpdate(em)) : null;
+    if (!d) throw notFound('Deployment');
+    return d;
+  }
+
+  private base(d: Deployment) {
+    return { deploymentId: d.id, ...eventActor(this.ctx, d.workspaceId) };
+  }
+}

@@ -1,0 +1,158 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
+import { ConnectionArgs } from '../../../../lib/pagination.js';
+import type { OperationsContext } from '../context.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { DeploymentService } from '../deployments/deployment.service.js';
+import { CreatorType, Flow } from '../flows/flow.entity.js';
+import { FlowService } from '../flows/flow.service.js';
+import { currentState } from '../orchestration/policy.js';
+import { RunState } from '../orchestration/run-state.entity.js';
+import { SetStateResult } from '../orchestration/state.types.js';
+import { TaskRun } from '../task-runs/task-run.entity.js';
+import { TaskRunConnection } from '../task-runs/task-run.inputs.js';
+import { TaskRunService } from '../task-runs/task-run.service.js';
+import { Workspace } from '../tenancy/workspace.type.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
+import { WorkQueue } from '../work-pools/work-queue.entity.js';
+import { WorkPoolService } from '../work-pools/work-pool.service.js';
+import { FlowRun } from './flow-run.entity.js';
+import {
+  CreateFlowRunInput,
+  FlowRunConnection,
+  FlowRunFilter,
+  SetFlowRunStateInput,
+} from './flow-run.inputs.js';
+import { FlowRunService } from './flow-run.service.js';
+
+@Resolver(() => FlowRun)
+export class FlowRunResolver {
+  @Query(() => FlowRun, {
+    nullable: true,
+    description: 'A flow run by id (needs see_flow_runs; NOT_FOUND otherwise).',
+  })
+  flowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<FlowRun> {
+    return new FlowRunService(ctx).get(id);
+  }
+
+  @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })
+  workspace(@Root() run: FlowRun): Workspace {
+    return { id: run.workspaceId };
+  }
+
+  @FieldResolver(() => Flow, { nullable: true, description: 'The flow it runs.' })
+  flow(@Root() run: FlowRun, @Ctx() ctx: OperationsContext): Promise<Flow | null> {
+    return new FlowService(ctx).reference(run.flowId);
+  }
+
+  @FieldResolver(() => Deployment, {
+    nullable: true,
+    description:
+      'The deployment it was created from (null for ad hoc runs or without see_deployments).',
+  })
+  deployment(@Root() run: FlowRun, @Ctx() ctx: OperationsContext): Promise<Deployment | null> {
+    return new DeploymentService(ctx).visible(run.deploymentId);
+  }
+
+  @FieldResolver(() => WorkPool, { nullable: true, description: 'Work pool it runs in.' })
+  workPool(@Root() run: FlowRun, @Ctx() ctx: OperationsContext): Promise<WorkPool | null> {
+    return new WorkPoolService(ctx).visiblePool(run.workPoolId);
+  }
+
+  @FieldResolver(() => WorkQueue, { nullable: true, description: 'Work queue it waits in.' })
+  workQueue(@Root() run: FlowRun, @Ctx() ctx: OperationsContext): Promise<WorkQueue | null> {
+    return new WorkPoolService(ctx).visibleQueue(run.workQueueId);
+  }
+
+  @FieldResolver(() => TaskRun, {
+    nullable: true,
+    description: 'For a subflow: the task run of the parent flow run that called it.',
+  })
+  async parentTaskRun(
+    @Root() run: FlowRun,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<TaskRun | null> {
+    return run.parentTaskRunId ? ctx.loaders.taskRunById.load(run.parentTaskRunId) : null;
+  }
+
+  @FieldResolver(() => RunState, { description: 'The current state.' })
+  state(@Root() run: FlowRun): RunState {
+    return currentState(run);
+  }
+
+  @FieldResolver(() => [RunState], { description: 'State history, oldest first.' })
+  states(@Root() run: FlowRun, @Ctx() ctx: OperationsContext): Promise<RunState[]> {
+    return new FlowRunService(ctx).states(run);
+  }
+
+  @FieldResolver(() => TaskRunConnection, { description: 'Its task runs, oldest first.' })
+  taskRuns(
+    @Root() run: FlowRun,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<TaskRunConnection> {
+    return new TaskRunService(ctx).listForFlowRun(run, args);
+  }
+
+  @FieldResolver(() => UserRef, { nullable: true, description: 'The user who created it.' })
+  createdBy(@Root() run: FlowRun): UserRef | null {
+    return run.createdByType === CreatorType.USER && run.createdById
+      ? { id: run.createdById }
+      : null;
+  }
+
+  @FieldResolver(() => ServiceAccountRef, {
+    nullable: true,
+    description: 'The service account that created it.',
+  })
+  createdByServiceAccount(@Root() run: FlowRun): ServiceAccountRef | null {
+    return run.createdByType === CreatorType.SERVICE_ACCOUNT && run.createdById
+      ? { id: run.createdById }
+      : null;
+  }
+
+  @Mutation(() => FlowRun, {
+    description:
+      'Create a flow run from a deployment (needs run_deployments) or ad hoc (needs manage_flow_runs); an idempotency key returns the existing run.',
+  })
+  createFlowRun(
+    @Arg('input', () => CreateFlowRunInput) input: CreateFlowRunInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRun> {
+    return new FlowRunService(ctx).create(input);
+  }
+
+  @Mutation(() => SetStateResult, {
+    description:
+      'Propose a state for a flow run (needs write_flow_runs); the orchestration policy answers.',
+  })
+  setFlowRunState(
+    @Arg('input', () => SetFlowRunStateInput) input: SetFlowRunStateInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<SetStateResult> {
+    return new FlowRunService(ctx).setState(input);
+  }
+
+  @Mutation(() => ID, {
+    description: 'Delete a flow run with its task runs and history (needs manage_flow_runs).',
+  })
+  deleteFlowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<string> {
+    return new FlowRunService(ctx).delete(id);
+  }
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceFlowRunsResolver {
+  @FieldResolver(() => FlowRunConnection, {
+    description: 'Flow runs of the workspace, oldest first (needs see_flow_runs).',
+  })
+  flowRuns(
+    @Root() workspace: Workspace,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => FlowRunFilter, { nullable: true, description: 'Which runs.' })
+    filter: FlowRunFilter | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRunConnection> {
+    return new FlowRunService(ctx).listForWorkspace(workspace.id, args, filter);
+  }
+}

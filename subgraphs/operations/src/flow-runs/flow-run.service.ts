@@ -1,0 +1,262 @@
+import { subject } from '@casl/ability';
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { forUpdate, isUuid } from '../../../../lib/db.js';
+import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { paginate } from '../../../../lib/pagination.js';
+import { validateName } from '../../../../lib/validation.js';
+import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { idOrNone } from '../common/ids.js';
+import { withAllTags } from '../common/tags-sql.js';
+import type { OperationsContext } from '../context.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { validateJsonObject, validateParameters } from '../deployments/parameters.js';
+import { Flow } from '../flows/flow.entity.js';
+import { validateLabels, validateTags } from '../flows/flow.validation.js';
+import { orchestrate, type Proposal } from '../orchestration/policy.js';
+import { toProposal } from '../orchestration/proposal.js';
+import type { RunState } from '../orchestration/run-state.entity.js';
+import { SetStateStatus, StateType } from '../orchestration/state-type.js';
+import type { SetStateResult } from '../orchestration/state.types.js';
+import { TaskRun } from '../task-runs/task-run.entity.js';
+import { WorkQueue } from '../work-pools/work-queue.entity.js';
+import { deleteFlowRuns } from './flow-run.cleanup.js';
+import { FlowRun } from './flow-run.entity.js';
+import type {
+  CreateFlowRunInput,
+  FlowRunConnection,
+  FlowRunFilter,
+  SetFlowRunStateInput,
+} from './flow-run.inputs.js';
+import { generateRunName } from './flow-run.names.js';
+
+export type NewFlowRun = Pick<FlowRun, 'workspaceId' | 'flowId' | 'name'> &
+  Partial<
+    Pick<
+      FlowRun,
+      | 'deploymentId'
+      | 'parameters'
+      | 'tags'
+      | 'labels'
+      | 'idempotencyKey'
+      | 'autoScheduled'
+      | 'retries'
+      | 'retryDelaySeconds'
+      | 'parentTaskRunId'
+      | 'workPoolId'
+      | 'workQueueId'
+      | 'createdByType'
+      | 'createdById'
+    >
+  >;
+
+/**
+ * Creates a run and proposes its first state through the policy (from no state). A first state
+ * the policy refuses outright is BAD_USER_INPUT on `state`; one it replaces (a full deployment
+ * enqueues or cancels it) is kept.
+ */
+export async function insertFlowRun(
+  em: Em,
+  spec: NewFlowRun,
+  proposal: Proposal,
+  now = new Date(),
+): Promise<{ run: FlowRun; result: Awaited<ReturnType<typeof orchestrate>> }> {
+  const run = em.create(FlowRun, {
+    ...spec,
+    stateType: proposal.type,
+    stateName: proposal.name,
+    createdAt: now,
+  } as FlowRun);
+  const result = await orchestrate(em, 'FLOW', run, proposal, { now });
+  if (!run.stateId) throw badInput('state.type', result.reason ?? 'This first state is refused');
+  return { run, result };
+}
+
+const intIn = (v: number | null | undefined, field: string, max: number) => {
+  if (v == null) return null;
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    throw badInput(field, `An integer from 0 to ${max}`);
+  return v;
+};
+
+/** Flow runs: creation (from a deployment or ad hoc), reads, lists, state proposals, deletion. */
+export class FlowRunService {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  async create(input: CreateFlowRunInput): Promise<FlowRun> {
+    const creator = actorOf(this.ctx);
+    if ((input.deploymentId == null) === (input.flowId == null)) {
+      throw badInput('deploymentId', 'Give exactly one of deploymentId or flowId');
+    }
+    let deployment: Deployment | null = null;
+    let flow: Flow | null;
+    if (input.deploymentId != null) {
+      deployment = isUuid(input.deploymentId)
+        ? await this.ctx.loaders.deploymentById.load(input.deploymentId)
+        : null;
+      if (!deployment) throw notFound('Deployment');
+      authorize(
+        this.ctx,
+        'run',
+        'Deployment',
+        { workspaceId: deployment.workspaceId },
+        'Deployment',
+      );
+      flow = await this.ctx.loaders.flowById.load(deployment.flowId);
+    } else {
+      flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId!) : null;
+      if (!flow) throw notFound('Flow');
+      // A running flow reports its subflows with the worker's write permission.
+      const action = input.parentTaskRunId ? 'write' : 'create';
+      authorize(this.ctx, action, 'FlowRun', { workspaceId: flow.workspaceId }, 'Flow');
+    }
+    if (!flow) throw notFound('Flow');
+    const workspaceId = flow.workspaceId;
+    const key = input.idempotencyKey ?? null;
+    if (key != null && (!key.length || key.length > 200)) {
+      throw badInput('idempotencyKey', 'Must be 1 to 200 characters');
+    }
+    if (key) {
+      const existing = await this.ctx.em.findOne(FlowRun, { workspaceId, idempotencyKey: key });
+      if (existing) return existing;
+    }
+    const given =
+      input.parameters == null ? {} : validateJsonObject(input.parameters, 'parameters');
+    const parameters = { ...(deployment?.parameters ?? {}), ...given };
+    validateParameters(parameters, deployment?.parameterSchema);
+    const proposal = toProposal(input.state ?? { type: StateType.SCHEDULED });
+    const spec: NewFlowRun = {
+      workspaceId,
+      flowId: flow.id,
+      deploymentId: deployment?.id ?? null,
+      name: input.name == null ? generateRunName() : validateName(input.name, 'name', 200),
+      parameters,
+      tags: validateTags([...(deployment?.tags ?? []), ...(input.tags ?? [])]),
+      labels: input.labels == null ? {} : validateLabels(input.labels),
+      idempotencyKey: key,
+      retries: intIn(input.retries, 'retries', 100) ?? deployment?.retries ?? 0,
+      retryDelaySeconds:
+        intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400) ??
+        deployment?.retryDelaySeconds ??
+        0,
+      workPoolId: deployment?.workPoolId ?? null,
+      workQueueId: deployment?.workQueueId ?? null,
+      createdByType: creator.type,
+      createdById: creator.id,
+    };
+    try {
+      return await this.ctx.transaction(async (em) => {
+        if (input.parentTaskRunId != null) {
+          const parent = isUuid(input.parentTaskRunId)
+            ? await em.findOne(TaskRun, { id: input.parentTaskRunId, workspaceId })
+            : null;
+          if (!parent) throw badInput('parentTaskRunId', 'No such task run in this workspace');
+          spec.parentTaskRunId = parent.id;
+        }
+        if (input.workQueueId != null) {
+          const queue = isUuid(input.workQueueId)
+            ? await em.findOne(WorkQueue, { id: input.workQueueId, workspaceId })
+            : null;
+          if (!queue) throw badInput('workQueueId', 'No such work queue in this workspace');
+          spec.workPoolId = queue.workPoolId;
+          spec.workQueueId = queue.id;
+        }
+        const { run } = await insertFlowRun(em, spec, proposal);
+        recordEvent(em, 'flow-run.created', {
+          ...eventActor(this.ctx, workspaceId),
+          runId: run.id,
+          flowId: run.flowId,
+          deploymentId: run.deploymentId,
+        });
+        return run;
+      });
+    } catch (err) {
+      // Two requests with one key at once: the unique index lets one in; the other gets its run.
+      if (key && err instanceof UniqueConstraintViolationException) {
+        const winner = await this.ctx.em
+          .fork()
+          .findOne(FlowRun, { workspaceId, idempotencyKey: key });
+        if (winner) return winner;
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<FlowRun> {
+    requireAuthenticated(this.ctx);
+    const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
+    if (!run) throw notFound('FlowRun');
+    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+    return run;
+  }
+
+  /** For nested fields and references: the run, or null when missing or not visible. */
+  async visible(id: string | null | undefined): Promise<FlowRun | null> {
+    const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
+    if (!run || !this.ctx.ability.can('read', subject('FlowRun', { workspaceId: run.workspaceId })))
+      return null;
+    return run;
+  }
+
+  async states(run: FlowRun | TaskRun): Promise<RunState[]> {
+    return this.ctx.loaders.statesByRunId.load(run.id);
+  }
+
+  async listForWorkspace(
+    workspaceId: string,
+    args: { first?: number | null; after?: string | null },
+    filter?: FlowRunFilter | null,
+  ): Promise<FlowRunConnection> {
+    requireAuthenticated(this.ctx);
+    authorize(this.ctx, 'read', 'FlowRun', { workspaceId }, 'Workspace');
+    const readable = accessibleFilter(this.ctx.ability, 'read', 'FlowRun');
+    if (!readable) throw forbidden('see_flow_runs');
+    const where: FilterQuery<FlowRun>[] = [readable as FilterQuery<FlowRun>, { workspaceId }];
+    if (filter?.stateTypes?.length) where.push({ stateType: { $in: filter.stateTypes } });
+    if (filter?.flowId) where.push({ flowId: idOrNone(filter.flowId) });
+    if (filter?.deploymentId) where.push({ deploymentId: idOrNone(filter.deploymentId) });
+    if (filter?.workPoolId) where.push({ workPoolId: idOrNone(filter.workPoolId) });
+    if (filter?.tags?.length) {
+      const tags = validateTags(filter.tags, 'filter.tags');
+      where.push({ id: { $in: withAllTags(this.ctx.em, 'flow_run', workspaceId, tags) as never } });
+    }
+    return paginate(this.ctx.em, FlowRun, { $and: where }, args);
+  }
+
+  async delete(id: string): Promise<string> {
+    return this.ctx.transaction(async (em) => {
+      actorOf(this.ctx);
+      const run = isUuid(id) ? await em.findOne(FlowRun, { id }) : null;
+      if (!run) throw notFound('FlowRun');
+      authorize(this.ctx, 'delete', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      await deleteFlowRuns(em, { id: run.id });
+      recordEvent(em, 'flow-run.deleted', {
+        ...eventActor(this.ctx, run.workspaceId),
+        runId: run.id,
+      });
+      return run.id;
+    });
+  }
+
+  async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
+    actorOf(this.ctx);
+    return this.ctx.transaction(async (em) => {
+      const run = isUuid(input.flowRunId)
+        ? await em.findOne(FlowRun, { id: input.flowRunId }, forUpdate(em))
+        : null;
+      if (!run) throw notFound('FlowRun');
+      authorize(this.ctx, 'write', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      const proposal = toProposal(input.state);
+      if (input.infrastructureId != null && input.infrastructureId.length > 500) {
+        throw badInput('infrastructureId', 'At most 500 characters');
+      }
+      const result = await orchestrate(em, 'FLOW', run, proposal, { force: input.force ?? false });
+      if (result.status === SetStateStatus.ACCEPT && input.infrastructureId != null) {
+        run.infrastructureId = input.infrastructureId;
+      }
+      return result;
+    });
+  }
+}

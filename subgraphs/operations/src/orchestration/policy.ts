@@ -1,0 +1,456 @@
+/**
+ * The orchestration policy (REFERENCE §5): a client proposes a state, an ordered list of rules
+ * answers ACCEPT, REJECT, WAIT or ABORT, and bookkeeping rules update the run on every accepted
+ * transition. Each rule declares the (from, to) state types it governs; `from` null is a run
+ * that has no state yet (its creation). `force` skips the `before` hooks, never the `after` ones.
+ */
+import { forUpdate } from '../../../../lib/db.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { TaskRun } from '../task-runs/task-run.entity.js';
+import type { RunBase } from './run.base.js';
+import { RunState } from './run-state.entity.js';
+import { ACTIVE, SetStateStatus, STATE_TYPES, StateType, TERMINAL } from './state-type.js';
+
+export type RunKind = 'FLOW' | 'TASK';
+export type OrchestratedRun = FlowRun | TaskRun;
+
+/** A proposed (or server-chosen) state, validated and normalised. */
+export interface Proposal {
+  type: StateType;
+  name: string;
+  message: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface TransitionContext {
+  em: Em;
+  kind: RunKind;
+  run: OrchestratedRun;
+  /** The current state; null while a run is being created. */
+  initial: {
+    type: StateType;
+    name: string;
+    timestamp: Date;
+    details: Record<string, unknown>;
+  } | null;
+  proposed: Proposal;
+  now: Date;
+}
+
+export interface Decision {
+  status: SetStateStatus.REJECT | SetStateStatus.WAIT | SetStateStatus.ABORT;
+  reason: string;
+  delaySeconds?: number;
+  /** A state the server sets instead of the proposal (AwaitingRetry, AwaitingConcurrencySlot, …). */
+  replacement?: Proposal;
+}
+
+export interface OrchestrationRule {
+  name: string;
+  kinds: readonly RunKind[];
+  from: readonly (StateType | null)[];
+  to: readonly StateType[];
+  /** May answer instead of ACCEPT; the first rule that answers wins. */
+  before?(c: TransitionContext): Promise<Decision | void> | Decision | void;
+  /** Bookkeeping on an accepted transition (also when forced). */
+  after?(c: TransitionContext): Promise<void> | void;
+}
+
+export interface OrchestrationResult {
+  status: SetStateStatus;
+  reason: string | null;
+  delaySeconds: number | null;
+  state: RunState;
+}
+
+/** How long a run waits for a deployment concurrency slot before it is due again. */
+export const SLOT_WAIT_SECONDS = 10;
+export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
+
+const ANY_FROM: readonly (StateType | null)[] = [null, ...STATE_TYPES];
+const ANY: readonly StateType[] = STATE_TYPES;
+const S = StateType;
+const BOTH: readonly RunKind[] = ['FLOW', 'TASK'];
+const NON_TERMINAL = STATE_TYPES.filter((t) => !TERMINAL.has(t));
+
+const reject = (reason: string, extra: Partial<Decision> = {}): Decision => ({
+  status: SetStateStatus.REJECT,
+  reason,
+  ...extra,
+});
+const abort = (reason: string): Decision => ({ status: SetStateStatus.ABORT, reason });
+const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000));
+const scheduledTimeOf = (p: { details: Record<string, unknown> }) =>
+  typeof p.details.scheduledTime === 'string' ? p.details.scheduledTime : null;
+
+/** The rules, in the order they are consulted. */
+export const POLICY: readonly OrchestrationRule[] = [
+  {
+    name: 'PreventDuplicateTransitions',
+    kinds: BOTH,
+    from: STATE_TYPES,
+    to: ANY,
+    before({ initial, proposed }) {
+      const tid = proposed.details.transitionId;
+      if (tid !== undefined && tid === initial!.details.transitionId) {
+        return reject('This transition was already applied (same transitionId)');
+      }
+      if (initial!.type !== proposed.type || initial!.name !== proposed.name) return;
+      // Moving a SCHEDULED run to another time is a reschedule, not a duplicate.
+      if (proposed.type === S.SCHEDULED && scheduledTimeOf(initial!) !== scheduledTimeOf(proposed))
+        return;
+      return reject(`The run is already ${proposed.type} (${proposed.name})`);
+    },
+  },
+  {
+    name: 'OnlyScheduledRunsBecomeLate',
+    kinds: BOTH,
+    from: ANY_FROM,
+    to: [S.SCHEDULED],
+    before({ initial, proposed }) {
+      if (proposed.name === 'Late' && initial?.type !== S.SCHEDULED) {
+        return reject('Only a SCHEDULED run can be marked Late');
+      }
+    },
+  },
+  {
+    name: 'TerminalStatesAreLeftOnlyByRetryOrReschedule',
+    kinds: BOTH,
+    from: [...TERMINAL],
+    to: ANY.filter((t) => t !== S.SCHEDULED),
+    before({ initial }) {
+      return abort(
+        `The run is already ${initial!.type}; only a retry or reschedule (SCHEDULED) leaves a terminal state`,
+      );
+    },
+  },
+  {
+    name: 'CancellingOnlyEnds',
+    kinds: BOTH,
+    from: [S.CANCELLING],
+    to: NON_TERMINAL,
+    before() {
+      return reject(
+        'The run is being cancelled: only CANCELLED or another terminal state may follow',
+      );
+    },
+  },
+  {
+    name: 'NothingToCancelOrPause',
+    kinds: BOTH,
+    from: [null],
+    to: [S.CANCELLING, S.PAUSED],
+    before({ proposed }) {
+      return reject(`A new run cannot start ${proposed.type}`);
+    },
+  },
+  {
+    name: 'PendingToPendingOnlyToASubState',
+    kinds: BOTH,
+    from: [S.PENDING],
+    to: [S.PENDING],
+    before({ proposed }) {
+      if (proposed.name === 'Pending') {
+        return reject('The run is already PENDING (another worker submitted it)');
+      }
+    },
+  },
+  {
+    name: 'NoStepBack',
+    kinds: BOTH,
+    from: [S.PENDING, S.RUNNING],
+    to: [S.SCHEDULED, S.PENDING],
+    before({ initial, proposed }) {
+      if (initial!.type === S.PENDING && proposed.type === S.PENDING) return;
+      return reject(`A ${initial!.type} run cannot go back to ${proposed.type}`);
+    },
+  },
+  {
+    name: 'OnlyRunningRunsPause',
+    kinds: BOTH,
+    from: [S.SCHEDULED, S.PENDING, S.PAUSED],
+    to: [S.PAUSED],
+    before() {
+      return reject('Only a RUNNING run can be paused');
+    },
+  },
+  {
+    name: 'ResumeBeforeThePauseExpires',
+    kinds: BOTH,
+    from: [S.PAUSED],
+    to: [S.SCHEDULED, S.PENDING, S.RUNNING],
+    before({ run, now }) {
+      if (run.pauseExpiresAt && run.pauseExpiresAt <= now) {
+        return abort('The pause expired; the run can no longer resume');
+      }
+    },
+  },
+  {
+    name: 'WaitForScheduledTime',
+    kinds: BOTH,
+    from: [S.SCHEDULED],
+    to: [S.PENDING],
+    before({ run, now }) {
+      const due = run.nextScheduledStartTime;
+      if (due && due.getTime() > now.getTime()) {
+        const delaySeconds = seconds(due.getTime() - now.getTime());
+        return {
+          status: SetStateStatus.WAIT,
+          reason: `The run is scheduled for ${due.toISOString()}`,
+          delaySeconds,
+        };
+      }
+    },
+  },
+  {
+    name: 'RetryFailedRuns',
+    kinds: BOTH,
+    from: [S.RUNNING],
+    to: [S.FAILED],
+    before({ run, proposed, now }) {
+      if (run.runCount > run.retries) return;
+      const at = new Date(now.getTime() + run.retryDelaySeconds * 1000);
+      return reject(`Retrying: attempt ${run.runCount + 1} of ${run.retries + 1}`, {
+        replacement: {
+          type: S.SCHEDULED,
+          name: 'AwaitingRetry',
+          message: proposed.message,
+          details: { scheduledTime: at.toISOString(), retryAttempt: run.runCount + 1 },
+        },
+      });
+    },
+  },
+  {
+    name: 'TaskRunsRunInsideARunningFlowRun',
+    kinds: ['TASK'],
+    from: ANY_FROM,
+    to: [S.RUNNING],
+    async before({ em, run }) {
+      const parent = await em.findOne(FlowRun, { id: (run as TaskRun).flowRunId });
+      if (parent && parent.stateType !== S.RUNNING) {
+        return abort(`Its flow run is ${parent.stateType}, not RUNNING`);
+      }
+    },
+  },
+  {
+    name: 'DeploymentConcurrencySlots',
+    kinds: ['FLOW'],
+    from: ANY_FROM,
+    to: [S.PENDING, S.RUNNING],
+    async before({ em, run, now }) {
+      const flowRun = run as FlowRun;
+      if (!flowRun.deploymentId || flowRun.holdsDeploymentSlot) return;
+      // Most deployments have no limit: only those with one pay for the lock below.
+      const unlocked = await em.findOne(Deployment, { id: flowRun.deploymentId });
+      if (!unlocked || unlocked.concurrencyLimit == null) return;
+      // The lock serialises slot decisions of one deployment across transactions (PostgreSQL).
+      const deployment = await em.findOne(
+        Deployment,
+        { id: flowRun.deploymentId },
+        { ...forUpdate(em), refresh: true },
+      );
+      if (!deployment || deployment.concurrencyLimit == null) return;
+      await em.flush();
+      const used = await em.count(FlowRun, {
+        deploymentId: deployment.id,
+        holdsDeploymentSlot: true,
+        id: { $ne: flowRun.id },
+      });
+      if (used < deployment.concurrencyLimit) return;
+      const reason = `The deployment's concurrency limit (${deployment.concurrencyLimit}) is reached`;
+      if (deployment.collisionStrategy === CollisionStrategy.CANCEL_NEW) {
+        return reject(reason, {
+          replacement: { type: S.CANCELLED, name: 'Cancelled', message: reason, details: {} },
+        });
+      }
+      const at = new Date(now.getTime() + SLOT_WAIT_SECONDS * 1000);
+      return {
+        status: SetStateStatus.WAIT,
+        reason,
+        delaySeconds: SLOT_WAIT_SECONDS,
+        replacement: {
+          type: S.SCHEDULED,
+          name: 'AwaitingConcurrencySlot',
+          message: reason,
+          details: { scheduledTime: at.toISOString() },
+        },
+      };
+    },
+    after({ run, proposed }) {
+      const flowRun = run as FlowRun;
+      flowRun.holdsDeploymentSlot = ACTIVE.has(proposed.type) && flowRun.deploymentId != null;
+    },
+  },
+  {
+    name: 'ReleaseDeploymentConcurrencySlots',
+    kinds: ['FLOW'],
+    from: ANY_FROM,
+    to: ANY.filter((t) => !ACTIVE.has(t)),
+    after({ run }) {
+      (run as FlowRun).holdsDeploymentSlot = false;
+    },
+  },
+  {
+    name: 'Bookkeeping',
+    kinds: BOTH,
+    from: ANY_FROM,
+    to: ANY,
+    after({ run, initial, proposed, now }) {
+      const from = initial?.type ?? null;
+      const to = proposed.type;
+      if (from === S.RUNNING && to !== S.RUNNING) {
+        run.totalRunTime += Math.max(0, now.getTime() - initial!.timestamp.getTime()) / 1000;
+      }
+      if (to === S.RUNNING && from !== S.RUNNING) {
+        run.runCount += 1;
+        run.startTime ??= now;
+      }
+      if (TERMINAL.has(to)) run.endTime = now;
+      else if (from && TERMINAL.has(from)) run.endTime = null;
+      if (to === S.SCHEDULED) {
+        const at = new Date(scheduledTimeOf(proposed)!);
+        run.nextScheduledStartTime = at;
+        // The first time it was meant to run; a plain reschedule before it ever ran moves it.
+        if (!run.expectedStartTime || (run.runCount === 0 && proposed.name === 'Scheduled')) {
+          run.expectedStartTime = at;
+        }
+      } else {
+        run.nextScheduledStartTime = null;
+        run.expectedStartTime ??= now;
+      }
+      run.pauseExpiresAt =
+        to === S.PAUSED ? new Date(proposed.details.pauseExpiresAt as string) : null;
+    },
+  },
+];
+
+const applies = (rule: OrchestrationRule, kind: RunKind, from: StateType | null, to: StateType) =>
+  rule.kinds.includes(kind) && rule.from.includes(from) && rule.to.includes(to);
+
+/** The run's current state as a State object (from the copy on the run). */
+export function currentState(run: RunBase): RunState {
+  return Object.assign(new RunState(), {
+    id: run.stateId!,
+    runId: run.id,
+    type: run.stateType,
+    name: run.stateName,
+    message: run.stateMessage ?? null,
+    details: run.stateDetails,
+    timestamp: run.stateTimestamp,
+  });
+}
+
+/**
+ * Runs the policy for one proposal inside the caller's transaction (the run is loaded, and
+ * locked on PostgreSQL, by the caller). Accepted and server-chosen states are stored, copied
+ * onto the run and announced as `flow-run.state-changed` / `task-run.state-changed` events.
+ */
+export async function orchestrate(
+  em: Em,
+  kind: RunKind,
+  run: OrchestratedRun,
+  proposal: Proposal,
+  opts: { force?: boolean; now?: Date; rules?: readonly OrchestrationRule[] } = {},
+): Promise<OrchestrationResult> {
+  const rules = opts.rules ?? POLICY;
+  const now = opts.now ?? new Date();
+  const c: TransitionContext = {
+    em,
+    kind,
+    run,
+    initial: run.stateId
+      ? {
+          type: run.stateType,
+          name: run.stateName,
+          timestamp: run.stateTimestamp,
+          details: run.stateDetails,
+        }
+      : null,
+    proposed: complete(proposal, now),
+    now,
+  };
+  let decision: Decision | undefined;
+  if (!opts.force) {
+    for (const rule of rules) {
+      if (!rule.before || !applies(rule, kind, c.initial?.type ?? null, c.proposed.type)) continue;
+      const d = await rule.before(c);
+      if (d) {
+        decision = d;
+        break;
+      }
+    }
+  }
+  if (!decision) {
+    return {
+      status: SetStateStatus.ACCEPT,
+      reason: null,
+      delaySeconds: null,
+      state: await commit(c, rules),
+    };
+  }
+  const state = decision.replacement
+    ? await commit({ ...c, proposed: complete(decision.replacement, now) }, rules)
+    : currentState(run);
+  return {
+    status: decision.status,
+    reason: decision.reason,
+    delaySeconds: decision.delaySeconds ?? null,
+    state,
+  };
+}
+
+/** Fills the details the bookkeeping relies on: a SCHEDULED state's time, a pause's expiry. */
+function complete(p: Proposal, now: Date): Proposal {
+  const details = { ...p.details };
+  if (p.type === S.SCHEDULED && typeof details.scheduledTime !== 'string') {
+    details.scheduledTime = now.toISOString();
+  }
+  if (p.type === S.PAUSED && typeof details.pauseExpiresAt !== 'string') {
+    const timeout = Number(details.pauseTimeoutSeconds ?? DEFAULT_PAUSE_TIMEOUT_SECONDS);
+    details.pauseExpiresAt = new Date(now.getTime() + timeout * 1000).toISOString();
+  }
+  return { ...p, details };
+}
+
+async function commit(
+  c: TransitionContext,
+  rules: readonly OrchestrationRule[],
+): Promise<RunState> {
+  const { em, run, kind, proposed, now, initial } = c;
+  for (const rule of rules) {
+    if (rule.after && applies(rule, kind, initial?.type ?? null, proposed.type))
+      await rule.after(c);
+  }
+  const state = em.create(RunState, {
+    runId: run.id,
+    runKind: kind,
+    type: proposed.type,
+    name: proposed.name,
+    message: proposed.message,
+    details: proposed.details,
+    timestamp: now,
+  });
+  run.stateId = state.id;
+  run.stateType = proposed.type;
+  run.stateName = proposed.name;
+  run.stateMessage = proposed.message;
+  run.stateDetails = proposed.details;
+  run.stateTimestamp = now;
+  const flowRun = kind === 'FLOW' ? (run as FlowRun) : null;
+  recordEvent(em, kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed', {
+    runId: run.id,
+    workspaceId: run.workspaceId,
+    flowId: flowRun?.flowId ?? null,
+    deploymentId: flowRun?.deploymentId ?? null,
+    flowRunId: flowRun ? run.id : (run as TaskRun).flowRunId,
+    stateId: state.id,
+    from: initial ? { type: initial.type, name: initial.name } : null,
+    to: { type: proposed.type, name: proposed.name },
+    message: proposed.message,
+    timestamp: now.toISOString(),
+  });
+  return state;
+}

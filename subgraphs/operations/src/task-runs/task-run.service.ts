@@ -1,0 +1,107 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { authorize } from '../../../../lib/ability.js';
+import { forUpdate, isUuid } from '../../../../lib/db.js';
+import { badInput, notFound } from '../../../../lib/errors.js';
+import { paginate } from '../../../../lib/pagination.js';
+import { validateName } from '../../../../lib/validation.js';
+import { actorOf, requireAuthenticated } from '../common/actor.js';
+import type { OperationsContext } from '../context.js';
+import { validateTags } from '../flows/flow.validation.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { orchestrate } from '../orchestration/policy.js';
+import { toProposal } from '../orchestration/proposal.js';
+import { StateType } from '../orchestration/state-type.js';
+import type { SetStateResult } from '../orchestration/state.types.js';
+import { TaskRun } from './task-run.entity.js';
+import type {
+  CreateTaskRunInput,
+  SetTaskRunStateInput,
+  TaskRunConnection,
+} from './task-run.inputs.js';
+
+const intIn = (v: number | null | undefined, field: string, max: number) => {
+  if (v == null) return 0;
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    throw badInput(field, `An integer from 0 to ${max}`);
+  return v;
+};
+
+/** Task runs of a flow run; their states go through the same policy as flow runs. */
+export class TaskRunService {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  async create(input: CreateTaskRunInput): Promise<TaskRun> {
+    actorOf(this.ctx);
+    const flowRun = isUuid(input.flowRunId)
+      ? await this.ctx.loaders.flowRunById.load(input.flowRunId)
+      : null;
+    if (!flowRun) throw notFound('FlowRun');
+    authorize(this.ctx, 'write', 'TaskRun', { workspaceId: flowRun.workspaceId }, 'FlowRun');
+    const taskKey = validateName(input.taskKey, 'taskKey', 200);
+    const dynamicKey =
+      input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
+    const identity = { flowRunId: flowRun.id, taskKey, dynamicKey };
+    const existing = await this.ctx.em.findOne(TaskRun, identity);
+    if (existing) return existing;
+    if (input.cacheKey != null && input.cacheKey.length > 500) {
+      throw badInput('cacheKey', 'At most 500 characters');
+    }
+    const proposal = toProposal(input.state ?? { type: StateType.PENDING });
+    const spec = {
+      ...identity,
+      workspaceId: flowRun.workspaceId,
+      name: input.name == null ? taskKey : validateName(input.name, 'name', 200),
+      cacheKey: input.cacheKey ?? null,
+      tags: validateTags(input.tags ?? []),
+      retries: intIn(input.retries, 'retries', 100),
+      retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400),
+    };
+    try {
+      return await this.ctx.transaction(async (em) => {
+        const run = em.create(TaskRun, {
+          ...spec,
+          stateType: proposal.type,
+          stateName: proposal.name,
+        } as TaskRun);
+        const result = await orchestrate(em, 'TASK', run, proposal);
+        if (!run.stateId)
+          throw badInput('state.type', result.reason ?? 'This first state is refused');
+        return run;
+      });
+    } catch (err) {
+      if (err instanceof UniqueConstraintViolationException) {
+        const winner = await this.ctx.em.fork().findOne(TaskRun, identity);
+        if (winner) return winner;
+      }
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<TaskRun> {
+    requireAuthenticated(this.ctx);
+    const run = isUuid(id) ? await this.ctx.loaders.taskRunById.load(id) : null;
+    if (!run) throw notFound('TaskRun');
+    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId }, 'TaskRun');
+    return run;
+  }
+
+  async listForFlowRun(
+    flowRun: FlowRun,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<TaskRunConnection> {
+    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: flowRun.workspaceId }, 'FlowRun');
+    return paginate(this.ctx.em, TaskRun, { flowRunId: flowRun.id }, args);
+  }
+
+  async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
+    actorOf(this.ctx);
+    return this.ctx.transaction(async (em) => {
+      const run = isUuid(input.taskRunId)
+        ? await em.findOne(TaskRun, { id: input.taskRunId }, forUpdate(em))
+        : null;
+      if (!run) throw notFound('TaskRun');
+      authorize(this.ctx, 'write', 'TaskRun', { workspaceId: run.workspaceId }, 'TaskRun');
+      return orchestrate(em, 'TASK', run, toProposal(input.state), { force: input.force ?? false });
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { LockMode } from '@mikro-orm/core';
+import { badInput } from '../../../../lib/errors.js';
+import type { Em } from '../../../../lib/orm.js';
+import { isPg } from '../common/actor.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { orchestrate } from '../orchestration/policy.js';
+import { ACTIVE, SetStateStatus, StateType } from '../orchestration/state-type.js';
+import { WorkPool } from './work-pool.entity.js';
+import { WorkQueue } from './work-queue.entity.js';
+import { recordHeartbeat } from './worker.entity.js';
+
+/**
+ * Hands due SCHEDULED runs of a pool's queues to one worker, by queue priority then scheduled
+ * time, moving each to PENDING through the policy, within the pool's and queues' concurrency
+ * limits. On PostgreSQL candidate rows are taken with FOR UPDATE SKIP LOCKED, so concurrent
+ * claimers never get the same run; when a limit applies the pool row is locked first, so the
+ * counts that limits compare against cannot be raced. SQLite has one writer at a time.
+ */
+export async function claimFlowRuns(
+  em: Em,
+  pool: WorkPool,
+  opts: { workerName: string; queueNames: string[] | null; limit: number; now?: Date },
+): Promise<FlowRun[]> {
+  const now = opts.now ?? new Date();
+  await recordHeartbeat(em, pool, opts.workerName, 30, now);
+  let queues = await em.find(WorkQueue, { workPoolId: pool.id }, { orderBy: { priority: 'asc' } });
+  if (opts.queueNames) {
+    const unknown = opts.queueNames.filter((n) => !queues.some((q) => q.name === n));
+    if (unknown.length) {
+      throw badInput('queueNames', `No such queue in the pool: ${unknown[0]!.slice(0, 200)}`);
+    }
+    queues = queues.filter((q) => opts.queueNames!.includes(q.name));
+  }
+  queues = queues.filter((q) => !q.paused);
+  if (pool.paused || !queues.length) return [];
+
+  const limited = pool.concurrencyLimit != null || queues.some((q) => q.concurrencyLimit != null);
+  if (limited && isPg(em)) {
+    await em.findOne(
+      WorkPool,
+      { id: pool.id },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+  }
+  const activeByQueue = new Map<string, number>();
+  let poolRoom = Infinity;
+  if (limited) {
+    const rows: { queue: string; n: number }[] = await em.getConnection().execute(
+      em
+        .getKnex()('flow_run')
+        .select('work_queue_id as queue')
+        .count('* as n')
+        .where('work_pool_id', pool.id)
+        .whereIn('state_type', [...ACTIVE])
+        .groupBy('work_queue_id'),
+      [],
+      'all',
+      em.getTransactionContext(),
+    );
+    let total = 0;
+    for (const r of rows) {
+      activeByQueue.set(r.queue, Number(r.n));
+      total += Number(r.n);
+    }
+    if (pool.concurrencyLimit != null) poolRoom = pool.concurrencyLimit - total;
+  }
+  const room = new Map(
+    queues.map((q) => [
+      q.id,
+      q.concurrencyLimit == null ? Infinity : q.concurrencyLimit - (activeByQueue.get(q.id) ?? 0),
+    ]),
+  );
+  const open = queues.filter((q) => room.get(q.id)! > 0);
+  let want = Math.min(opts.limit, poolRoom);
+  if (want <= 0 || !open.length) return [];
+
+  const queueLimited = open.some((q) => q.concurrencyLimit != null);
+  const claimed: FlowRun[] = [];
+  const priorities = [...new Set(open.map((q) => q.priority))].sort((a, b) => a - b);
+  for (const priority of priorities) {
+    if (want <= 0) break;
+    const candidates = await em.find(
+      FlowRun,
+      {
+        workQueueId: { $in: open.filter((q) => q.priority === priority).map((q) => q.id) },
+        stateType: StateType.SCHEDULED,
+        nextScheduledStartTime: { $lte: now },
+      },
+      {
+        orderBy: { nextScheduledStartTime: 'asc', id: 'asc' },
+        // Lock only what can be taken: locked rows are invisible to other claimers until commit.
+        limit: queueLimited ? Math.min(200, want * 2) : want,
+        refresh: true,
+        ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
+      },
+    );
+    for (const run of candidates) {
+      if (want <= 0) break;
+      const left = room.get(run.workQueueId!) ?? 0;
+      if (left <= 0) continue;
+      const result = await orchestrate(
+        em,
+        'FLOW',
+        run,
+        {
+          type: StateType.PENDING,
+          name: 'Pending',
+          message: null,
+          details: { workerName: opts.workerName },
+        },
+        { now },
+      );
+      if (result.status !== SetStateStatus.ACCEPT) continue;
+      run.workerName = opts.workerName;
+      claimed.push(run);
+      room.set(run.workQueueId!, left - 1);
+      want--;
+    }
+  }
+  return claimed;
+}

@@ -1,0 +1,141 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, ID, InputType, Int } from 'type-graphql';
+import { connectionType } from '../../../../lib/pagination.js';
+import { WorkPool } from './work-pool.entity.js';
+
+@InputType({ description: 'A new work pool; it gets a queue named "default".' })
+export class CreateWorkPoolInput {
+  @Field(() => ID, { description: 'The workspace.' })
+  workspaceId!: string;
+
+  @Field(() => String, { description: 'Name, unique within the workspace (1 to 200 characters).' })
+  name!: string;
+
+  @Field(() => String, {
+    description:
+      'Type: process, docker, kubernetes, … or a push type ending in "-push" (lower case, digits, "-").',
+  })
+  type!: string;
+
+  @Field(() => String, { nullable: true, description: 'Description.' })
+  description?: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'Base job template: a JSON object; its `variables`, if given, is a JSON Schema.',
+  })
+  baseJobTemplate?: unknown;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Concurrency limit (0 or more); null for none.',
+  })
+  concurrencyLimit?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Start paused (default false).' })
+  paused?: boolean | null;
+}
+
+@InputType({ description: 'Changes to a work pool; omitted fields stay, null clears the limit.' })
+export class UpdateWorkPoolInput {
+  @Field(() => ID, { description: 'The work pool.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'New name.' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New description.' })
+  description?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'New base job template.' })
+  baseJobTemplate?: unknown;
+
+  @Field(() => Int, { nullable: true, description: 'New concurrency limit; null for none.' })
+  concurrencyLimit?: number | null;
+}
+
+@InputType({ description: 'A new queue in a work pool.' })
+export class CreateWorkQueueInput {
+  @Field(() => ID, { description: 'The work pool.' })
+  workPoolId!: string;
+
+  @Field(() => String, { description: 'Name, unique within the pool (1 to 200 characters).' })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Description.' })
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'Priority, 1 (first) or more; default 1.' })
+  priority?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Concurrency limit (0 or more); null for none.',
+  })
+  concurrencyLimit?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Start paused (default false).' })
+  paused?: boolean | null;
+}
+
+@InputType({ description: 'Changes to a work queue; omitted fields stay, null clears the limit.' })
+export class UpdateWorkQueueInput {
+  @Field(() => ID, { description: 'The work queue.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'New name (not for the default queue).' })
+  name?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New description.' })
+  description?: string | null;
+
+  @Field(() => Int, { nullable: true, description: 'New priority.' })
+  priority?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'New concurrency limit; null for none.' })
+  concurrencyLimit?: number | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Pause (true) or resume (false).' })
+  paused?: boolean | null;
+}
+
+@InputType({ description: 'A worker’s heartbeat.' })
+export class WorkerHeartbeatInput {
+  @Field(() => ID, { description: 'The work pool it polls.' })
+  workPoolId!: string;
+
+  @Field(() => String, {
+    description: 'Worker name, unique within the pool (1 to 200 characters).',
+  })
+  name!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Seconds between its heartbeats (5 to 3600, default 30); OFFLINE after 3 missed.',
+  })
+  heartbeatIntervalSeconds?: number | null;
+}
+
+@InputType({ description: 'A worker asking for due runs of its pool.' })
+export class ClaimFlowRunsInput {
+  @Field(() => ID, { description: 'The work pool.' })
+  workPoolId!: string;
+
+  @Field(() => String, { description: 'The claiming worker (also counts as its heartbeat).' })
+  workerName!: string;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Only these queues of the pool (default: all of them).',
+  })
+  queueNames?: string[] | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'At most this many runs (1 to 100, default 10).',
+  })
+  limit?: number | null;
+}
+
+export const WorkPoolConnection = connectionType(WorkPool, 'WorkPool');
+export type WorkPoolConnection = InstanceType<typeof WorkPoolConnection>;

@@ -1,0 +1,338 @@
+import { subject } from '@casl/ability';
+import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
+import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { paginate } from '../../../../lib/pagination.js';
+import { validateName, validateOptionalText } from '../../../../lib/validation.js';
+import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import type { OperationsContext } from '../context.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { validateJsonObject, validateParameterSchema } from '../deployments/parameters.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { claimFlowRuns } from './claim.js';
+import { isPushType, WorkPool, WorkPoolStatus } from './work-pool.entity.js';
+import type {
+  ClaimFlowRunsInput,
+  CreateWorkPoolInput,
+  CreateWorkQueueInput,
+  UpdateWorkPoolInput,
+  UpdateWorkQueueInput,
+  WorkerHeartbeatInput,
+  WorkPoolConnection,
+} from './work-pool.inputs.js';
+import { DEFAULT_QUEUE, WorkQueue } from './work-queue.entity.js';
+import { recordHeartbeat, Worker } from './worker.entity.js';
+
+const POOL_EXISTS = 'A work pool with this name exists in the workspace';
+const QUEUE_EXISTS = 'A work queue with this name exists in the pool';
+const TYPE = /^[a-z0-9][a-z0-9-]{0,99}$/;
+
+function limitOf(value: number | null | undefined, field: string): number | null {
+  if (value == null) return null;
+  if (!Number.isInteger(value) || value < 0 || value > 100_000) {
+    throw badInput(field, 'An integer from 0 to 100000');
+  }
+  return value;
+}
+
+function baseJobTemplate(value: unknown): Record<string, unknown> {
+  const t = validateJsonObject(value, 'baseJobTemplate');
+  if (t.variables !== undefined) validateParameterSchema(t.variables, 'baseJobTemplate.variables');
+  return t;
+}
+
+/** Work pools, their queues and workers; workers heartbeat and claim runs here. */
+export class WorkPoolService {
+  constructor(private readonly ctx: OperationsContext) {}
+
+  async createPool(input: CreateWorkPoolInput): Promise<WorkPool> {
+    actorOf(this.ctx);
+    authorize(this.ctx, 'create', 'WorkPool', { workspaceId: input.workspaceId }, 'Workspace');
+    const name = validateName(input.name, 'name', 200);
+    if (!TYPE.test(input.type)) {
+      throw badInput('type', 'A type is 1 to 100 characters of a-z, 0-9 and "-"');
+    }
+    const template = input.baseJobTemplate == null ? {} : baseJobTemplate(input.baseJobTemplate);
+    return conflictOnDuplicate('name', POOL_EXISTS, () =>
+      this.ctx.transaction(async (em) => {
+        if (await em.count(WorkPool, { workspaceId: input.workspaceId, name })) {
+          throw conflict('name', POOL_EXISTS);
+        }
+        const pool = em.create(WorkPool, {
+          workspaceId: input.workspaceId,
+          name,
+          type: input.type,
+          description: validateOptionalText(input.description, 'description', 5000),
+          baseJobTemplate: template,
+          concurrencyLimit: limitOf(input.concurrencyLimit, 'concurrencyLimit'),
+          paused: input.paused ?? false,
+        } as WorkPool);
+        em.create(WorkQueue, {
+          workPoolId: pool.id,
+          workspaceId: pool.workspaceId,
+          name: DEFAULT_QUEUE,
+          description: 'The queue runs go to when none is named.',
+        } as WorkQueue);
+        recordEvent(em, 'work-pool.created', { ...this.base(pool), name, type: pool.type });
+        return pool;
+      }),
+    );
+  }
+
+  async updatePool(input: UpdateWorkPoolInput): Promise<WorkPool> {
+    return conflictOnDuplicate('name', POOL_EXISTS, () =>
+      this.ctx.transaction(async (em) => {
+        const pool = await this.loadPool(em, input.id);
+        authorize(this.ctx, 'update', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+        const fields: string[] = [];
+        if (input.name != null) {
+          const name = validateName(input.name, 'name', 200);
+          if (
+            name !== pool.name &&
+            (await em.count(WorkPool, { workspaceId: pool.workspaceId, name }))
+          )
+            throw conflict('name', POOL_EXISTS);
+          pool.name = name;
+          fields.push('name');
+        }
+        if (input.description !== undefined) {
+          pool.description = validateOptionalText(input.description, 'description', 5000);
+          fields.push('description');
+        }
+        if (input.baseJobTemplate != null) {
+          pool.baseJobTemplate = baseJobTemplate(input.baseJobTemplate);
+          fields.push('baseJobTemplate');
+        }
+        if (input.concurrencyLimit !== undefined) {
+          pool.concurrencyLimit = limitOf(input.concurrencyLimit, 'concurrencyLimit');
+          fields.push('concurrencyLimit');
+        }
+        recordEvent(em, 'work-pool.updated', { ...this.base(pool), fields });
+        return pool;
+      }),
+    );
+  }
+
+  async setPoolPaused(id: string, paused: boolean): Promise<WorkPool> {
+    return this.ctx.transaction(async (em) => {
+      const pool = await this.loadPool(em, id);
+      authorize(this.ctx, 'update', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+      if (pool.paused !== paused) {
+        pool.paused = paused;
+        recordEvent(em, paused ? 'work-pool.paused' : 'work-pool.resumed', this.base(pool));
+      }
+      return pool;
+    });
+  }
+
+  /** Its queues and workers go; deployments and runs that pointed at it keep running nowhere. */
+  async deletePool(id: string): Promise<string> {
+    return this.ctx.transaction(async (em) => {
+      const pool = await this.loadPool(em, id);
+      authorize(this.ctx, 'delete', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+      await em.nativeUpdate(
+        Deployment,
+        { workPoolId: pool.id },
+        { workPoolId: null, workQueueId: null },
+      );
+      await em.nativeUpdate(
+        FlowRun,
+        { workPoolId: pool.id },
+        { workPoolId: null, workQueueId: null },
+      );
+      await em.nativeDelete(Worker, { workPoolId: pool.id });
+      await em.nativeDelete(WorkQueue, { workPoolId: pool.id });
+      em.remove(pool);
+      recordEvent(em, 'work-pool.deleted', { ...this.base(pool), name: pool.name });
+      return pool.id;
+    });
+  }
+
+  async getPool(id: string): Promise<WorkPool> {
+    requireAuthenticated(this.ctx);
+    const pool = isUuid(id) ? await this.ctx.loaders.workPoolById.load(id) : null;
+    if (!pool) throw notFound('WorkPool');
+    authorize(this.ctx, 'read', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+    return pool;
+  }
+
+  async visiblePool(id: string | null | undefined): Promise<WorkPool | null> {
+    const pool = isUuid(id) ? await this.ctx.loaders.workPoolById.load(id) : null;
+    if (
+      !pool ||
+      !this.ctx.ability.can('read', subject('WorkPool', { workspaceId: pool.workspaceId }))
+    )
+      return null;
+    return pool;
+  }
+
+  async visibleQueue(id: string | null | undefined): Promise<WorkQueue | null> {
+    const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
+    if (!q || !this.ctx.ability.can('read', subject('WorkQueue', { workspaceId: q.workspaceId })))
+      return null;
+    return q;
+  }
+
+  async listForWorkspace(
+    workspaceId: string,
+    args: { first?: number | null; after?: string | null },
+  ): Promise<WorkPoolConnection> {
+    requireAuthenticated(this.ctx);
+    authorize(this.ctx, 'read', 'WorkPool', { workspaceId }, 'Workspace');
+    const readable = accessibleFilter(this.ctx.ability, 'read', 'WorkPool');
+    if (!readable) throw forbidden('see_work_pools');
+    return paginate(this.ctx.em, WorkPool, { $and: [readable, { workspaceId }] } as never, args);
+  }
+
+  /** PAUSED when paused; READY with an online worker (push pools need none); else NOT_READY. */
+  async status(pool: WorkPool): Promise<WorkPoolStatus> {
+    if (pool.paused) return WorkPoolStatus.PAUSED;
+    if (isPushType(pool.type)) return WorkPoolStatus.READY;
+    const online = await this.ctx.loaders.onlineWorkersByPoolId.load(pool.id);
+    return online > 0 ? WorkPoolStatus.READY : WorkPoolStatus.NOT_READY;
+  }
+
+  async queuesOf(pool: WorkPool): Promise<WorkQueue[]> {
+    if (!this.ctx.ability.can('read', subject('WorkQueue', { workspaceId: pool.workspaceId })))
+      return [];
+    return this.ctx.loaders.queuesByPoolId.load(pool.id);
+  }
+
+  async workersOf(pool: WorkPool): Promise<Worker[]> {
+    if (!this.ctx.ability.can('read', subject('Worker', { workspaceId: pool.workspaceId })))
+      return [];
+    return this.ctx.loaders.workersByPoolId.load(pool.id);
+  }
+
+  async createQueue(input: CreateWorkQueueInput): Promise<WorkQueue> {
+    return conflictOnDuplicate('name', QUEUE_EXISTS, () =>
+      this.ctx.transaction(async (em) => {
+        const pool = await this.loadPool(em, input.workPoolId);
+        authorize(this.ctx, 'create', 'WorkQueue', { workspaceId: pool.workspaceId }, 'WorkPool');
+        const name = validateName(input.name, 'name', 200);
+        if (await em.count(WorkQueue, { workPoolId: pool.id, name })) {
+          throw conflict('name', QUEUE_EXISTS);
+        }
+        const queue = em.create(WorkQueue, {
+          workPoolId: pool.id,
+          workspaceId: pool.workspaceId,
+          name,
+          description: validateOptionalText(input.description, 'description', 5000),
+          priority: this.priority(input.priority) ?? 1,
+          concurrencyLimit: limitOf(input.concurrencyLimit, 'concurrencyLimit'),
+          paused: input.paused ?? false,
+        } as WorkQueue);
+        recordEvent(em, 'work-queue.created', { ...this.base(pool), workQueueId: queue.id, name });
+        return queue;
+      }),
+    );
+  }
+
+  async updateQueue(input: UpdateWorkQueueInput): Promise<WorkQueue> {
+    return conflictOnDuplicate('name', QUEUE_EXISTS, () =>
+      this.ctx.transaction(async (em) => {
+        const queue = await this.loadQueue(em, input.id);
+        authorize(this.ctx, 'update', 'WorkQueue', { workspaceId: queue.workspaceId }, 'WorkQueue');
+        if (input.name != null) {
+          const name = validateName(input.name, 'name', 200);
+          if (name !== queue.name) {
+            if (queue.name === DEFAULT_QUEUE)
+              throw badInput('name', 'The default queue keeps its name');
+            if (await em.count(WorkQueue, { workPoolId: queue.workPoolId, name }))
+              throw conflict('name', QUEUE_EXISTS);
+            queue.name = name;
+          }
+        }
+        if (input.description !== undefined)
+          queue.description = validateOptionalText(input.description, 'description', 5000);
+        if (input.priority != null) queue.priority = this.priority(input.priority)!;
+        if (input.concurrencyLimit !== undefined)
+          queue.concurrencyLimit = limitOf(input.concurrencyLimit, 'concurrencyLimit');
+        if (input.paused != null) queue.paused = input.paused;
+        recordEvent(em, 'work-queue.updated', {
+          ...eventActor(this.ctx, queue.workspaceId),
+          workPoolId: queue.workPoolId,
+          workQueueId: queue.id,
+        });
+        return queue;
+      }),
+    );
+  }
+
+  /** Runs and deployments of a deleted queue move to the pool's default queue. */
+  async deleteQueue(id: string): Promise<string> {
+    return this.ctx.transaction(async (em) => {
+      const queue = await this.loadQueue(em, id);
+      authorize(this.ctx, 'delete', 'WorkQueue', { workspaceId: queue.workspaceId }, 'WorkQueue');
+      if (queue.name === DEFAULT_QUEUE) throw badInput('id', 'The default queue cannot be deleted');
+      const fallback = await em.findOneOrFail(WorkQueue, {
+        workPoolId: queue.workPoolId,
+        name: DEFAULT_QUEUE,
+      });
+      await em.nativeUpdate(Deployment, { workQueueId: queue.id }, { workQueueId: fallback.id });
+      await em.nativeUpdate(FlowRun, { workQueueId: queue.id }, { workQueueId: fallback.id });
+      em.remove(queue);
+      recordEvent(em, 'work-queue.deleted', {
+        ...eventActor(this.ctx, queue.workspaceId),
+        workPoolId: queue.workPoolId,
+        workQueueId: queue.id,
+      });
+      return queue.id;
+    });
+  }
+
+  async heartbeat(input: WorkerHeartbeatInput): Promise<Worker> {
+    actorOf(this.ctx);
+    const interval = input.heartbeatIntervalSeconds ?? 30;
+    if (!Number.isInteger(interval) || interval < 5 || interval > 3600) {
+      throw badInput('heartbeatIntervalSeconds', 'An integer from 5 to 3600');
+    }
+    const name = validateName(input.name, 'name', 200);
+    return this.ctx.transaction(async (em) => {
+      const pool = await this.loadPool(em, input.workPoolId);
+      authorize(this.ctx, 'write', 'Worker', { workspaceId: pool.workspaceId }, 'WorkPool');
+      return recordHeartbeat(em, pool, name, interval);
+    });
+  }
+
+  async claim(input: ClaimFlowRunsInput): Promise<FlowRun[]> {
+    actorOf(this.ctx);
+    const limit = input.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw badInput('limit', 'An integer from 1 to 100');
+    }
+    const workerName = validateName(input.workerName, 'workerName', 200);
+    return this.ctx.transaction(async (em) => {
+      const pool = await this.loadPool(em, input.workPoolId, false);
+      authorize(this.ctx, 'claim', 'FlowRun', { workspaceId: pool.workspaceId }, 'WorkPool');
+      return claimFlowRuns(em, pool, { workerName, queueNames: input.queueNames ?? null, limit });
+    });
+  }
+
+  private priority(p: number | null | undefined): number | null {
+    if (p == null) return null;
+    if (!Number.isInteger(p) || p < 1 || p > 1000)
+      throw badInput('priority', 'An integer from 1 to 1000');
+    return p;
+  }
+
+  private async loadPool(em: Em, id: string, lock = true): Promise<WorkPool> {
+    actorOf(this.ctx);
+    const pool = isUuid(id) ? await em.findOne(WorkPool, { id }, lock ? forUpdate(em) : {}) : null;
+    if (!pool) throw notFound('WorkPool');
+    return pool;
+  }
+
+  private async loadQueue(em: Em, id: string): Promise<WorkQueue> {
+    actorOf(this.ctx);
+    const q = isUuid(id) ? await em.findOne(WorkQueue, { id }) : null;
+    if (!q) throw notFound('WorkQueue');
+    return q;
+  }
+
+  private base(pool: WorkPool) {
+    return { workPoolId: pool.id, ...eventActor(this.ctx, pool.workspaceId) };
+  }
+}
