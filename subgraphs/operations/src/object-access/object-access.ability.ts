@@ -1,5 +1,6 @@
-import { createMongoAbility, type RawRuleOf } from '@casl/ability';
-import type { AppAbility } from '../../../../lib/ability.js';
+import { createMongoAbility, subject as asSubject, type RawRuleOf } from '@casl/ability';
+import { authorize, type AppAbility } from '../../../../lib/ability.js';
+import { notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { Grants, Principal } from '../../../../lib/principal.js';
 import {
@@ -94,4 +95,22 @@ export async function abilitiesWithAcl(
     }
     return createMongoAbility(rules);
   });
+}
+
+/**
+ * `authorize` with an ability narrowed by access lists. An object its list hides is NOT_FOUND,
+ * like any object the caller cannot see; a member whose role lacks the permission still gets
+ * FORBIDDEN naming it (the list only matters where the role would allow).
+ */
+export function authorizeObject(
+  ctx: { ability: AppAbility; principal: Principal; grants: Grants },
+  narrowed: AppAbility,
+  action: string,
+  subjectType: string,
+  target: { workspaceId: string; id: string },
+  what: string = subjectType,
+): void {
+  const t = asSubject(subjectType, { ...target });
+  if (ctx.ability.can('read', t) && !narrowed.can('read', t)) throw notFound(what);
+  authorize({ ...ctx, ability: narrowed }, action, subjectType, target, what);
 }

@@ -1,5 +1,3 @@
-import { subject } from '@casl/ability';
-import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
@@ -7,7 +5,12 @@ import { recordEvent } from '../../../../lib/outbox.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import { accountOf, caller } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
-import { abilitiesWithAcl, bypassesAcl, levelOf } from './object-access.ability.js';
+import {
+  abilitiesWithAcl,
+  authorizeObject,
+  bypassesAcl,
+  levelOf,
+} from './object-access.ability.js';
 import {
   AccessLevel,
   AccessObjectType,
@@ -116,11 +119,14 @@ export class ObjectAccessService {
     const obj = isUuid(id) ? await kind.load(em, id) : null;
     if (!obj) throw notFound('Object');
     const [ability] = await abilitiesWithAcl(this.ctx, em, type, kind.subject, [obj.workspaceId]);
-    const scoped = { ...this.ctx, ability: ability! };
-    const target = { workspaceId: obj.workspaceId, id: obj.id };
-    // Objects hidden by their list stay hidden: NOT_FOUND, as for any invisible object.
-    if (!ability!.can('read', subject(kind.subject, { ...target }))) throw notFound('Object');
-    authorize(scoped, 'update', kind.subject, target, 'Object');
+    authorizeObject(
+      this.ctx,
+      ability!,
+      'update',
+      kind.subject,
+      { workspaceId: obj.workspaceId, id: obj.id },
+      'Object',
+    );
     return obj;
   }
 
