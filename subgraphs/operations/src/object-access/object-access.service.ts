@@ -3,6 +3,8 @@ import { badInput, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { accountOf, caller } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
 import {
@@ -26,8 +28,8 @@ import type {
 const MAX_ENTRIES = 200;
 
 /**
- * Where each object type lives and which CASL subject guards it. A deployment or work pool
- * joins by adding a line here and calling `abilitiesWithAcl` in its service.
+ * Where each object type lives and which CASL subject guards it. Another type joins by adding
+ * a line here and calling `abilitiesWithAcl` in its service.
  */
 const OBJECTS: Record<
   AccessObjectType,
@@ -39,6 +41,14 @@ const OBJECTS: Record<
   [AccessObjectType.BLOCK_DOCUMENT]: {
     load: (em, id) => em.findOne(BlockDocument, { id }),
     subject: 'BlockDocument',
+  },
+  [AccessObjectType.DEPLOYMENT]: {
+    load: (em, id) => em.findOne(Deployment, { id }),
+    subject: 'Deployment',
+  },
+  [AccessObjectType.WORK_POOL]: {
+    load: (em, id) => em.findOne(WorkPool, { id }),
+    subject: 'WorkPool',
   },
 };
 
