@@ -62,6 +62,136 @@ const flowOf = async (fx: OperationFixture): Promise<string> =>
     .createFlow.id;
 const SET_ROLE = `mutation($input: SetWorkspaceRoleInput!) { setWorkspaceRole(input: $input) { id } }`;
 
+/**
+ * Objects many entries only look at or change harmlessly (a description, a pause), created once
+ * per fixture so that the matrix's thousands of runs stay cheap. Entries that delete or lock an
+ * object prepare their own.
+ */
+const sharedObjects = new WeakMap<OperationFixture, Map<string, Promise<any>>>();
+function shared<T>(fx: OperationFixture, key: string, make: () => Promise<T>): Promise<T> {
+  let m = sharedObjects.get(fx);
+  if (!m) sharedObjects.set(fx, (m = new Map()));
+  if (!m.has(key)) m.set(key, make());
+  return m.get(key)!;
+}
+const sharedFlow = (fx: OperationFixture) => shared(fx, 'flow', () => flowOf(fx));
+const CREATE_DEPLOYMENT = `mutation($input: CreateDeploymentInput!) { createDeployment(input: $input) { id } }`;
+const deploymentOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_DEPLOYMENT, {
+      input: { flowId: await sharedFlow(fx), name: `d-${uid(4)}` },
+    })
+  ).createDeployment.id;
+const sharedDeployment = (fx: OperationFixture) => shared(fx, 'deployment', () => deploymentOf(fx));
+const CREATE_FLOW_RUN = `mutation($input: CreateFlowRunInput!) { createFlowRun(input: $input) { id } }`;
+const flowRunOf = async (fx: OperationFixture): Promise<string> =>
+  (await prepared(fx, CREATE_FLOW_RUN, { input: { flowId: await sharedFlow(fx) } })).createFlowRun
+    .id;
+const sharedFlowRun = (fx: OperationFixture) => shared(fx, 'flow-run', () => flowRunOf(fx));
+const sharedTaskRun = (fx: OperationFixture) =>
+  shared(
+    fx,
+    'task-run',
+    async () =>
+      (
+        await prepared(
+          fx,
+          `mutation($input: CreateTaskRunInput!) { createTaskRun(input: $input) { id } }`,
+          { input: { flowRunId: await sharedFlowRun(fx), taskKey: 'matrix' } },
+        )
+      ).createTaskRun.id as string,
+  );
+const CREATE_POOL = `mutation($input: CreateWorkPoolInput!) { createWorkPool(input: $input) { id } }`;
+const poolOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_POOL, {
+      input: { workspaceId: fx.workspaceId, name: `p-${uid(4)}`, type: 'process' },
+    })
+  ).createWorkPool.id;
+const sharedPool = (fx: OperationFixture) => shared(fx, 'pool', () => poolOf(fx));
+const CREATE_QUEUE = `mutation($input: CreateWorkQueueInput!) { createWorkQueue(input: $input) { id } }`;
+const queueOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_QUEUE, {
+      input: { workPoolId: await sharedPool(fx), name: `q-${uid(4)}` },
+    })
+  ).createWorkQueue.id;
+const SET_VARIABLE = `mutation($input: SetVariableInput!) { setVariable(input: $input) { id name } }`;
+const variableOf = async (fx: OperationFixture): Promise<{ id: string; name: string }> =>
+  (
+    await prepared(fx, SET_VARIABLE, {
+      input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: 1 },
+    })
+  ).setVariable;
+const sharedVariable = (fx: OperationFixture) => shared(fx, 'variable', () => variableOf(fx));
+const sharedBlockType = (fx: OperationFixture) =>
+  shared(
+    fx,
+    'block-type',
+    async () =>
+      (
+        await prepared(
+          fx,
+          `mutation($input: CreateBlockTypeInput!) { createBlockType(input: $input) { id } }`,
+          { input: { workspaceId: fx.workspaceId, slug: `t-${uid(4)}`, name: 'Matrix' } },
+        )
+      ).createBlockType.id as string,
+  );
+/** A schema without secret fields: its documents need manage_blocks only. */
+const sharedBlockSchema = (fx: OperationFixture) =>
+  shared(
+    fx,
+    'block-schema',
+    async () =>
+      (
+        await prepared(
+          fx,
+          `mutation($input: CreateBlockSchemaInput!) { createBlockSchema(input: $input) { id } }`,
+          {
+            input: {
+              blockTypeId: await sharedBlockType(fx),
+              version: '1',
+              fields: { type: 'object', properties: { n: { type: 'integer' } } },
+            },
+          },
+        )
+      ).createBlockSchema.id as string,
+  );
+const CREATE_BLOCK = `mutation($input: CreateBlockDocumentInput!) { createBlockDocument(input: $input) { id } }`;
+const blockOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_BLOCK, {
+      input: {
+        workspaceId: fx.workspaceId,
+        blockSchemaId: await sharedBlockSchema(fx),
+        name: `b-${uid(4)}`,
+        data: { n: 1 },
+      },
+    })
+  ).createBlockDocument.id;
+const sharedBlock = (fx: OperationFixture) => shared(fx, 'block', () => blockOf(fx));
+const CREATE_ARTIFACT = `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`;
+const sharedArtifact = (fx: OperationFixture) =>
+  shared(
+    fx,
+    'artifact',
+    async () =>
+      (
+        await prepared(fx, CREATE_ARTIFACT, {
+          input: { workspaceId: fx.workspaceId, key: 'matrix', type: 'MARKDOWN', data: '# hi' },
+        })
+      ).createArtifact.id as string,
+  );
+const CREATE_LIMIT = `mutation($input: CreateConcurrencyLimitInput!) { createConcurrencyLimit(input: $input) { id name } }`;
+const limitOf = async (fx: OperationFixture): Promise<{ id: string; name: string }> =>
+  (
+    await prepared(fx, CREATE_LIMIT, {
+      input: { workspaceId: fx.workspaceId, kind: 'GLOBAL', name: `l-${uid(4)}`, limit: 100_000 },
+    })
+  ).createConcurrencyLimit;
+const sharedLimit = (fx: OperationFixture) => shared(fx, 'limit', () => limitOf(fx));
+const ACQUIRE = `mutation($input: AcquireConcurrencySlotsInput!) { acquireConcurrencySlots(input: $input) { status lease { id } } }`;
+
 export const OPERATIONS: ProtectedOperation[] = [
   // ---- flows (operations subgraph) -------------------------------------------------------
   {
@@ -285,6 +415,551 @@ export const OPERATIONS: ProtectedOperation[] = [
     alsoNeeds: ['read:account'],
     run: (fx, a) =>
       a.gql(`query($id: ID!) { account(id: $id) { teams { id } } }`, { id: fx.accountId }),
+  },
+  // ---- deployments (operations subgraph) -------------------------------------------------
+  {
+    name: 'deployment',
+    level: 'WORKSPACE',
+    permission: 'see_deployments',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { deployment(id: $id) { id } }`, { id: await sharedDeployment(fx) }),
+  },
+  {
+    name: 'Workspace.deployments',
+    level: 'WORKSPACE',
+    permission: 'see_deployments',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { deployments { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'Flow.deployments',
+    level: 'WORKSPACE',
+    permission: 'see_deployments',
+    alsoNeeds: ['see_flows'],
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flow(id: $id) { deployments { totalCount } } }`, {
+        id: await sharedFlow(fx),
+      }),
+  },
+  {
+    name: 'createDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(CREATE_DEPLOYMENT, { input: { flowId: await sharedFlow(fx), name: `d-${uid(4)}` } }),
+  },
+  {
+    name: 'updateDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateDeploymentInput!) { updateDeployment(input: $input) { id } }`, {
+        input: { id: await sharedDeployment(fx), description: `changed ${uid(3)}` },
+      }),
+  },
+  {
+    name: 'deleteDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteDeployment(id: $id) }`, { id: await deploymentOf(fx) }),
+  },
+  {
+    name: 'pauseDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { pauseDeployment(id: $id) { id } }`, {
+        id: await sharedDeployment(fx),
+      }),
+  },
+  {
+    name: 'resumeDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { resumeDeployment(id: $id) { id } }`, {
+        id: await sharedDeployment(fx),
+      }),
+  },
+  // ---- flow and task runs (operations subgraph) ------------------------------------------
+  {
+    name: 'createFlowRun (from a deployment)',
+    level: 'WORKSPACE',
+    permission: 'run_deployments',
+    run: async (fx, a) =>
+      a.gql(CREATE_FLOW_RUN, { input: { deploymentId: await sharedDeployment(fx) } }),
+  },
+  {
+    name: 'createFlowRun (ad hoc)',
+    level: 'WORKSPACE',
+    permission: 'manage_flow_runs',
+    run: async (fx, a) => a.gql(CREATE_FLOW_RUN, { input: { flowId: await sharedFlow(fx) } }),
+  },
+  {
+    name: 'deleteFlowRun',
+    level: 'WORKSPACE',
+    permission: 'manage_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteFlowRun(id: $id) }`, { id: await flowRunOf(fx) }),
+  },
+  {
+    name: 'setFlowRunState',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    // The policy may refuse the transition; that is an answer, not an error.
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: SetFlowRunStateInput!) { setFlowRunState(input: $input) { status } }`,
+        { input: { flowRunId: await sharedFlowRun(fx), state: { type: 'PENDING' } } },
+      ),
+  },
+  {
+    name: 'createTaskRun',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: CreateTaskRunInput!) { createTaskRun(input: $input) { id } }`, {
+        input: { flowRunId: await sharedFlowRun(fx), taskKey: `t-${uid(4)}` },
+      }),
+  },
+  {
+    name: 'setTaskRunState',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: SetTaskRunStateInput!) { setTaskRunState(input: $input) { status } }`,
+        { input: { taskRunId: await sharedTaskRun(fx), state: { type: 'RUNNING' } } },
+      ),
+  },
+  {
+    name: 'flowRun',
+    level: 'WORKSPACE',
+    permission: 'see_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flowRun(id: $id) { id } }`, { id: await sharedFlowRun(fx) }),
+  },
+  {
+    name: 'taskRun',
+    level: 'WORKSPACE',
+    permission: 'see_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { taskRun(id: $id) { id } }`, { id: await sharedTaskRun(fx) }),
+  },
+  {
+    name: 'Workspace.flowRuns',
+    level: 'WORKSPACE',
+    permission: 'see_flow_runs',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { flowRuns { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- concurrency slots (operations subgraph) --------------------------------------------
+  {
+    name: 'acquireConcurrencySlots',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) =>
+      a.gql(ACQUIRE, {
+        input: { workspaceId: fx.workspaceId, names: [(await sharedLimit(fx)).name] },
+      }),
+  },
+  {
+    name: 'releaseConcurrencySlots',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) => {
+      const { acquireConcurrencySlots: got } = await prepared(fx, ACQUIRE, {
+        input: { workspaceId: fx.workspaceId, names: [(await sharedLimit(fx)).name] },
+      });
+      return a.gql(`mutation($id: ID!) { releaseConcurrencySlots(leaseId: $id) }`, {
+        id: got.lease.id,
+      });
+    },
+  },
+  // ---- work pools, queues and workers (operations subgraph) ------------------------------
+  {
+    name: 'workPool',
+    level: 'WORKSPACE',
+    permission: 'see_work_pools',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { workPool(id: $id) { id } }`, { id: await sharedPool(fx) }),
+  },
+  {
+    name: 'Workspace.workPools',
+    level: 'WORKSPACE',
+    permission: 'see_work_pools',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { workPools { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'createWorkPool',
+    level: 'WORKSPACE',
+    permission: 'manage_work_pools',
+    run: (fx, a) =>
+      a.gql(CREATE_POOL, {
+        input: { workspaceId: fx.workspaceId, name: `p-${uid(4)}`, type: 'process' },
+      }),
+  },
+  {
+    name: 'updateWorkPool',
+    level: 'WORKSPACE',
+    permission: 'manage_work_pools',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateWorkPoolInput!) { updateWorkPool(input: $input) { id } }`, {
+        input: { id: await sharedPool(fx), description: `changed ${uid(3)}` },
+      }),
+  },
+  {
+    name: 'deleteWorkPool',
+    level: 'WORKSPACE',
+    permission: 'manage_work_pools',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteWorkPool(id: $id) }`, { id: await poolOf(fx) }),
+  },
+  {
+    name: 'pauseWorkPool',
+    level: 'WORKSPACE',
+    permission: 'manage_work_pools',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { pauseWorkPool(id: $id) { id } }`, { id: await sharedPool(fx) }),
+  },
+  {
+    name: 'resumeWorkPool',
+    level: 'WORKSPACE',
+    permission: 'manage_work_pools',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { resumeWorkPool(id: $id) { id } }`, { id: await sharedPool(fx) }),
+  },
+  {
+    name: 'createWorkQueue',
+    level: 'WORKSPACE',
+    permission: 'manage_work_queues',
+    run: async (fx, a) =>
+      a.gql(CREATE_QUEUE, { input: { workPoolId: await sharedPool(fx), name: `q-${uid(4)}` } }),
+  },
+  {
+    name: 'updateWorkQueue',
+    level: 'WORKSPACE',
+    permission: 'manage_work_queues',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateWorkQueueInput!) { updateWorkQueue(input: $input) { id } }`, {
+        input: {
+          id: await shared(fx, 'queue', () => queueOf(fx)),
+          description: `changed ${uid(3)}`,
+        },
+      }),
+  },
+  {
+    name: 'deleteWorkQueue',
+    level: 'WORKSPACE',
+    permission: 'manage_work_queues',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteWorkQueue(id: $id) }`, { id: await queueOf(fx) }),
+  },
+  {
+    name: 'workerHeartbeat',
+    level: 'WORKSPACE',
+    permission: 'write_workers',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: WorkerHeartbeatInput!) { workerHeartbeat(input: $input) { id } }`, {
+        input: { workPoolId: await sharedPool(fx), name: 'matrix-worker' },
+      }),
+  },
+  {
+    name: 'claimFlowRuns',
+    level: 'WORKSPACE',
+    permission: 'write_workers',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: ClaimFlowRunsInput!) { claimFlowRuns(input: $input) { id } }`, {
+        input: { workPoolId: await sharedPool(fx), workerName: 'matrix-worker' },
+      }),
+  },
+  // ---- variables (operations subgraph) ---------------------------------------------------
+  {
+    name: 'setVariable',
+    level: 'WORKSPACE',
+    permission: 'manage_variables',
+    run: (fx, a) =>
+      a.gql(SET_VARIABLE, {
+        input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: { n: 1 } },
+      }),
+  },
+  {
+    name: 'deleteVariable',
+    level: 'WORKSPACE',
+    permission: 'manage_variables',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteVariable(id: $id) }`, { id: (await variableOf(fx)).id }),
+  },
+  {
+    name: 'variable',
+    level: 'WORKSPACE',
+    permission: 'see_variables',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { variable(id: $id) { id } }`, { id: (await sharedVariable(fx)).id }),
+  },
+  {
+    name: 'Workspace.variables',
+    level: 'WORKSPACE',
+    permission: 'see_variables',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { variables { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'Workspace.variableByName',
+    level: 'WORKSPACE',
+    permission: 'see_variables',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) =>
+      a.gql(
+        `query($id: ID!, $name: String!) { workspace(id: $id) { variableByName(name: $name) { id } } }`,
+        {
+          id: fx.workspaceId,
+          name: (await sharedVariable(fx)).name,
+        },
+      ),
+  },
+  // ---- blocks (operations subgraph) ------------------------------------------------------
+  {
+    name: 'createBlockType',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: (fx, a) =>
+      a.gql(`mutation($input: CreateBlockTypeInput!) { createBlockType(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, slug: `t-${uid(4)}`, name: 'Matrix' },
+      }),
+  },
+  {
+    name: 'createBlockSchema',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: CreateBlockSchemaInput!) { createBlockSchema(input: $input) { id } }`,
+        {
+          input: {
+            blockTypeId: await sharedBlockType(fx),
+            version: `v-${uid(4)}`,
+            fields: { type: 'object', properties: { n: { type: 'integer' } } },
+          },
+        },
+      ),
+  },
+  {
+    name: 'createBlockDocument',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(CREATE_BLOCK, {
+        input: {
+          workspaceId: fx.workspaceId,
+          blockSchemaId: await sharedBlockSchema(fx),
+          name: `b-${uid(4)}`,
+          data: { n: 1 },
+        },
+      }),
+  },
+  {
+    name: 'updateBlockDocument',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: UpdateBlockDocumentInput!) { updateBlockDocument(input: $input) { id } }`,
+        { input: { id: await sharedBlock(fx), data: { n: 2 } } },
+      ),
+  },
+  {
+    name: 'deleteBlockDocument',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteBlockDocument(id: $id) }`, { id: await blockOf(fx) }),
+  },
+  {
+    name: 'blockDocument',
+    level: 'WORKSPACE',
+    permission: 'see_blocks',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { blockDocument(id: $id) { id } }`, { id: await sharedBlock(fx) }),
+  },
+  {
+    name: 'Workspace.blockDocuments',
+    level: 'WORKSPACE',
+    permission: 'see_blocks',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { blockDocuments { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'Workspace.blockTypes',
+    level: 'WORKSPACE',
+    permission: 'see_blocks',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { blockTypes { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'setObjectAccess (block)',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    // The list must leave its author MANAGE; a fresh document so no other entry is locked out.
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: SetObjectAccessInput!) { setObjectAccess(input: $input) { objectId } }`,
+        {
+          input: {
+            objectType: 'BLOCK_DOCUMENT',
+            objectId: await blockOf(fx),
+            entries: [{ level: 'MANAGE', userId: a.principalId }],
+          },
+        },
+      ),
+  },
+  {
+    name: 'removeObjectAccess (block)',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: RemoveObjectAccessInput!) { removeObjectAccess(input: $input) }`, {
+        input: { objectType: 'BLOCK_DOCUMENT', objectId: await sharedBlock(fx) },
+      }),
+  },
+  // ---- logs and artifacts (operations subgraph) ------------------------------------------
+  {
+    name: 'writeLogs',
+    level: 'WORKSPACE',
+    permission: 'write_logs',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: WriteLogsInput!) { writeLogs(input: $input) }`, {
+        input: {
+          workspaceId: fx.workspaceId,
+          logs: [
+            {
+              flowRunId: await sharedFlowRun(fx),
+              level: 20,
+              message: 'matrix',
+              timestamp: new Date().toISOString(),
+            },
+          ],
+        },
+      }),
+  },
+  {
+    name: 'Workspace.logs',
+    level: 'WORKSPACE',
+    permission: 'see_logs',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { logs { edges { cursor } } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'createArtifact',
+    level: 'WORKSPACE',
+    permission: 'manage_artifacts',
+    run: (fx, a) =>
+      a.gql(CREATE_ARTIFACT, {
+        input: { workspaceId: fx.workspaceId, key: 'matrix', type: 'PROGRESS', data: 50 },
+      }),
+  },
+  {
+    name: 'artifact',
+    level: 'WORKSPACE',
+    permission: 'see_artifacts',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { artifact(id: $id) { id } }`, { id: await sharedArtifact(fx) }),
+  },
+  {
+    name: 'Workspace.artifacts',
+    level: 'WORKSPACE',
+    permission: 'see_artifacts',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { artifacts { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'Workspace.latestArtifact',
+    level: 'WORKSPACE',
+    permission: 'see_artifacts',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) => {
+      await sharedArtifact(fx);
+      return a.gql(
+        `query($id: ID!) { workspace(id: $id) { latestArtifact(key: "matrix") { id } } }`,
+        {
+          id: fx.workspaceId,
+        },
+      );
+    },
+  },
+  // ---- concurrency limits (operations subgraph) ------------------------------------------
+  {
+    name: 'createConcurrencyLimit',
+    level: 'WORKSPACE',
+    permission: 'manage_concurrency_limits',
+    run: (fx, a) =>
+      a.gql(CREATE_LIMIT, {
+        input: { workspaceId: fx.workspaceId, kind: 'TAG', name: `l-${uid(4)}`, limit: 5 },
+      }),
+  },
+  {
+    name: 'updateConcurrencyLimit',
+    level: 'WORKSPACE',
+    permission: 'manage_concurrency_limits',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: UpdateConcurrencyLimitInput!) { updateConcurrencyLimit(input: $input) { id } }`,
+        { input: { id: (await sharedLimit(fx)).id, limit: 100_000 } },
+      ),
+  },
+  {
+    name: 'deleteConcurrencyLimit',
+    level: 'WORKSPACE',
+    permission: 'manage_concurrency_limits',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteConcurrencyLimit(id: $id) }`, {
+        id: (await limitOf(fx)).id,
+      }),
+  },
+  {
+    name: 'concurrencyLimit',
+    level: 'WORKSPACE',
+    permission: 'see_concurrency_limits',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { concurrencyLimit(id: $id) { id } }`, {
+        id: (await sharedLimit(fx)).id,
+      }),
+  },
+  {
+    name: 'Workspace.concurrencyLimits',
+    level: 'WORKSPACE',
+    permission: 'see_concurrency_limits',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { concurrencyLimits { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
   },
 ];
 

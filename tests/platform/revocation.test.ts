@@ -33,6 +33,8 @@ beforeAll(async () => {
     OUTBOX_POLL_MS: '200',
     NODE_ENV: 'test',
     GRANTS_CACHE_TTL_MS: '60000',
+    // Every operations process needs the same key when it runs alone.
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
   };
   const unset: string[] = [];
   if (testDatabase() === 'postgres') {

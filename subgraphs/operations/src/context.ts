@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import type { Em } from '../../../lib/orm.js';
+import type { AppAbility } from '../../../lib/ability.js';
 import { isUuid } from '../../../lib/db.js';
 import { BlockCrypto } from './blocks/block-crypto.js';
 import { blockLoaders } from './blocks/block.loaders.js';
@@ -37,6 +38,10 @@ export interface OperationsContext extends BaseContext {
     queuesByPoolId: DataLoader<string, WorkQueue[]>;
     workersByPoolId: DataLoader<string, Worker[]>;
     onlineWorkersByPoolId: DataLoader<string, number>;
+    /** The caller's ability for deployments per workspace, narrowed by (inherited) access lists. */
+    deploymentAbility: DataLoader<string, AppAbility>;
+    /** The caller's ability for work pools per workspace, narrowed by access lists. */
+    workPoolAbility: DataLoader<string, AppAbility>;
   } & ReturnType<typeof blockLoaders>;
   /** Encrypts and decrypts secret block fields with the configured key. */
   blockCrypto: BlockCrypto;
@@ -93,6 +98,12 @@ export function extendContext(
         const byKey = new Map(rows.map((r) => [`${r.objectType}:${r.objectId}`, r]));
         return keys.map((k) => byKey.get(k) ?? null);
       }),
+      deploymentAbility: new DataLoader((ids) =>
+        abilitiesWithAcl(base, em, AccessObjectType.DEPLOYMENT, 'Deployment', ids),
+      ),
+      workPoolAbility: new DataLoader((ids) =>
+        abilitiesWithAcl(base, em, AccessObjectType.WORK_POOL, 'WorkPool', ids),
+      ),
       activeSlotsByLimitId: new DataLoader(async (ids) => {
         const used = await activeSlots(em, ids);
         return ids.map((id) => used.get(id) ?? 0);

@@ -43,6 +43,8 @@ import { Log } from './logs/log.entity.js';
 import { ObjectAccess } from './object-access/object-access.entity.js';
 import {
   BlockDocumentAccessResolver,
+  DeploymentAccessResolver,
+  WorkPoolAccessResolver,
   ObjectAccessResolver,
 } from './object-access/object-access.resolver.js';
 import {
@@ -85,6 +87,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceConcurrencyLimitsResolver,
     ObjectAccessResolver,
     BlockDocumentAccessResolver,
+    DeploymentAccessResolver,
+    WorkPoolAccessResolver,
     DeploymentResolver,
     WorkspaceDeploymentsResolver,
     FlowDeploymentsResolver,

@@ -10,7 +10,7 @@ import { validateName, validateOptionalText, validateUrl } from '../../../../lib
 import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
-import { abilitiesWithAcl } from '../object-access/object-access.ability.js';
+import { abilitiesWithAcl, authorizeObject } from '../object-access/object-access.ability.js';
 import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
 import { BlockDocument } from './block-document.entity.js';
 import {
@@ -351,12 +351,9 @@ export class BlockService {
     em?: Em,
   ): Promise<void> {
     const ability = await this.abilityIn(doc.workspaceId, em);
-    const target = subject(SUBJECT, { workspaceId: doc.workspaceId, id: doc.id });
-    // A document its access list hides is NOT_FOUND, like any object the caller cannot see.
-    if (this.ctx.grants.workspaces[doc.workspaceId] && !ability.can('read', target))
-      throw notFound(what);
-    authorize(
-      { ...this.ctx, ability },
+    authorizeObject(
+      this.ctx,
+      ability,
       action,
       SUBJECT,
       { workspaceId: doc.workspaceId, id: doc.id },

@@ -1,6 +1,6 @@
 import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
-import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
@@ -14,6 +14,8 @@ import { Flow } from '../flows/flow.entity.js';
 import { validateTags } from '../flows/flow.validation.js';
 import { removeFutureScheduledRuns } from '../flow-runs/flow-run.cleanup.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { abilitiesWithAcl, authorizeObject } from '../object-access/object-access.ability.js';
+import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { DEFAULT_QUEUE, WorkQueue } from '../work-pools/work-queue.entity.js';
 import { CollisionStrategy, Deployment } from './deployment.entity.js';
@@ -101,7 +103,7 @@ export class DeploymentService {
     return conflictOnDuplicate('name', DUPLICATE_NAME, () =>
       this.ctx.transaction(async (em) => {
         const d = await this.load(em, input.id);
-        authorize(this.ctx, 'update', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+        await this.authorizeDeployment('update', d, em);
         const changed: string[] = [];
         const set = <K extends keyof Deployment>(k: K, v: Deployment[K]) => {
           d[k] = v;
@@ -170,7 +172,7 @@ export class DeploymentService {
   async setPaused(id: string, paused: boolean): Promise<Deployment> {
     return this.ctx.transaction(async (em) => {
       const d = await this.load(em, id);
-      authorize(this.ctx, 'update', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+      await this.authorizeDeployment('update', d, em);
       if (d.paused === paused) return d;
       d.paused = paused;
       if (paused) await removeFutureScheduledRuns(em, { deploymentId: d.id });
@@ -183,8 +185,12 @@ export class DeploymentService {
   async delete(id: string): Promise<string> {
     return this.ctx.transaction(async (em) => {
       const d = await this.load(em, id);
-      authorize(this.ctx, 'delete', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+      await this.authorizeDeployment('delete', d, em);
       await em.nativeDelete(DeploymentSchedule, { deploymentId: d.id });
+      await em.nativeDelete(ObjectAccess, {
+        objectType: AccessObjectType.DEPLOYMENT,
+        objectId: d.id,
+      });
       await removeFutureScheduledRuns(em, { deploymentId: d.id });
       await em.nativeUpdate(
         FlowRun,
@@ -201,16 +207,18 @@ export class DeploymentService {
     requireAuthenticated(this.ctx);
     const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
     if (!d) throw notFound('Deployment');
-    authorize(this.ctx, 'read', 'Deployment', { workspaceId: d.workspaceId }, 'Deployment');
+    await this.authorizeDeployment('read', d);
     return d;
   }
 
   /** For nested fields: the deployment, or null when missing or not visible to the caller. */
   async visible(id: string | null | undefined): Promise<Deployment | null> {
     const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
-    if (!d || !this.ctx.ability.can('read', subject('Deployment', { workspaceId: d.workspaceId })))
-      return null;
-    return d;
+    if (!d) return null;
+    const ability = await this.abilityIn(d.workspaceId);
+    return ability.can('read', subject('Deployment', { workspaceId: d.workspaceId, id: d.id }))
+      ? d
+      : null;
   }
 
   async schedulesOf(d: Deployment): Promise<DeploymentSchedule[]> {
@@ -235,12 +243,17 @@ export class DeploymentService {
     return this.list({ workspaceId: flow.workspaceId, flowId: flow.id }, args, null);
   }
 
-  private list(
-    scope: FilterQuery<Deployment>,
+  private async list(
+    scope: FilterQuery<Deployment> & { workspaceId: string },
     args: { first?: number | null; after?: string | null },
     filter?: DeploymentFilter | null,
   ) {
-    const readable = accessibleFilter(this.ctx.ability, 'read', 'Deployment');
+    // Access lists narrow the ability: hidden deployments become `id not in (…)` in SQL.
+    const readable = accessibleFilter(
+      await this.abilityIn(scope.workspaceId),
+      'read',
+      'Deployment',
+    );
     if (!readable) throw forbidden('see_deployments');
     const where: FilterQuery<Deployment>[] = [readable as FilterQuery<Deployment>, scope];
     if (filter?.flowId) where.push({ flowId: idOrNone(filter.flowId) });
@@ -283,7 +296,8 @@ export class DeploymentService {
     const pool = isUuid(workPoolId)
       ? await em.findOne(WorkPool, { id: workPoolId, workspaceId })
       : null;
-    if (!pool) throw badInput('workPoolId', 'No such work pool in this workspace');
+    if (!pool || !(await this.poolVisible(em, pool)))
+      throw badInput('workPoolId', 'No such work pool in this workspace');
     const queue = workQueueId
       ? isUuid(workQueueId)
         ? await em.findOne(WorkQueue, { id: workQueueId, workPoolId: pool.id })
@@ -291,6 +305,45 @@ export class DeploymentService {
       : await em.findOne(WorkQueue, { workPoolId: pool.id, name: DEFAULT_QUEUE });
     if (!queue) throw badInput('workQueueId', 'No such work queue in this work pool');
     return { workPoolId: pool.id, workQueueId: queue.id };
+  }
+
+  /**
+   * The caller's ability for deployments of a workspace, narrowed by access lists (a deployment
+   * without one follows its work pool's). Inside a transaction reads use its entity manager.
+   */
+  async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
+    if (!em) return this.ctx.loaders.deploymentAbility.load(workspaceId);
+    const [ability] = await abilitiesWithAcl(
+      this.ctx,
+      em,
+      AccessObjectType.DEPLOYMENT,
+      'Deployment',
+      [workspaceId],
+    );
+    return ability!;
+  }
+
+  /** Role and access list; a deployment its list hides is NOT_FOUND. */
+  async authorizeDeployment(action: string, d: Deployment, em?: Em): Promise<void> {
+    authorizeObject(
+      this.ctx,
+      await this.abilityIn(d.workspaceId, em),
+      action,
+      'Deployment',
+      { workspaceId: d.workspaceId, id: d.id },
+      'Deployment',
+    );
+  }
+
+  private async poolVisible(em: Em, pool: WorkPool): Promise<boolean> {
+    const [ability] = await abilitiesWithAcl(this.ctx, em, AccessObjectType.WORK_POOL, 'WorkPool', [
+      pool.workspaceId,
+    ]);
+    // Only the list matters here: placing runs in a pool is part of managing the deployment.
+    return (
+      !this.ctx.ability.can('read', subject('WorkPool', { workspaceId: pool.workspaceId })) ||
+      ability!.can('read', subject('WorkPool', { workspaceId: pool.workspaceId, id: pool.id }))
+    );
   }
 
   private async load(em: Em, id: string): Promise<Deployment> {

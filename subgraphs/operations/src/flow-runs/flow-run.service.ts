@@ -12,6 +12,7 @@ import { idOrNone } from '../common/ids.js';
 import { withAllTags } from '../common/tags-sql.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
+import { DeploymentService } from '../deployments/deployment.service.js';
 import { validateJsonObject, validateParameters } from '../deployments/parameters.js';
 import { Flow } from '../flows/flow.entity.js';
 import { validateLabels, validateTags } from '../flows/flow.validation.js';
@@ -97,13 +98,8 @@ export class FlowRunService {
         ? await this.ctx.loaders.deploymentById.load(input.deploymentId)
         : null;
       if (!deployment) throw notFound('Deployment');
-      authorize(
-        this.ctx,
-        'run',
-        'Deployment',
-        { workspaceId: deployment.workspaceId },
-        'Deployment',
-      );
+      // Its (or its work pool's) access list applies: RUN or MANAGE on it, or NOT_FOUND if unlisted.
+      await new DeploymentService(this.ctx).authorizeDeployment('run', deployment);
       flow = await this.ctx.loaders.flowById.load(deployment.flowId);
     } else {
       flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId!) : null;

@@ -1,12 +1,14 @@
-import { createMongoAbility, type RawRuleOf } from '@casl/ability';
-import type { AppAbility } from '../../../../lib/ability.js';
+import { createMongoAbility, subject as asSubject, type RawRuleOf } from '@casl/ability';
+import { authorize, type AppAbility } from '../../../../lib/ability.js';
+import { notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { Grants, Principal } from '../../../../lib/principal.js';
+import { Deployment } from '../deployments/deployment.entity.js';
 import {
+  AccessObjectType,
   LEVEL_RANK,
   ObjectAccess,
   type AccessLevel,
-  type AccessObjectType,
   type StoredAccessEntry,
 } from './object-access.entity.js';
 
@@ -62,10 +64,20 @@ export async function abilitiesWithAcl(
   subject: string,
   workspaceIds: readonly string[],
 ): Promise<AppAbility[]> {
-  const restricted = workspaceIds.filter((w) => !bypassesAcl(ctx.principal, ctx.grants, w));
-  const lists = restricted.length
-    ? await em.find(ObjectAccess, { objectType, workspaceId: { $in: [...new Set(restricted)] } })
-    : [];
+  const restricted = [
+    ...new Set(workspaceIds.filter((w) => !bypassesAcl(ctx.principal, ctx.grants, w))),
+  ];
+  const lists: Pick<ObjectAccess, 'workspaceId' | 'objectId' | 'entries' | 'objectType'>[] =
+    restricted.length
+      ? await em.find(ObjectAccess, {
+          objectType:
+            objectType === AccessObjectType.DEPLOYMENT
+              ? { $in: [AccessObjectType.DEPLOYMENT, AccessObjectType.WORK_POOL] }
+              : objectType,
+          workspaceId: { $in: restricted },
+        })
+      : [];
+  if (objectType === AccessObjectType.DEPLOYMENT) await inheritPoolLists(em, lists);
   return workspaceIds.map((workspaceId) => {
     const acls = lists.filter((l) => l.workspaceId === workspaceId);
     if (!acls.length) return ctx.ability;
@@ -94,4 +106,69 @@ export async function abilitiesWithAcl(
     }
     return createMongoAbility(rules);
   });
+}
+
+/**
+ * A deployment without its own list follows its work pool's: the pool lists loaded with the
+ * deployment lists are replaced, in place, by one list per deployment of those pools that has
+ * none of its own (one query, only when some pool of the workspaces has a list).
+ */
+async function inheritPoolLists(
+  em: Em,
+  lists: Pick<ObjectAccess, 'workspaceId' | 'objectId' | 'entries' | 'objectType'>[],
+): Promise<void> {
+  const pools = lists.filter((l) => l.objectType === AccessObjectType.WORK_POOL);
+  if (!pools.length) return;
+  const own = lists.filter((l) => l.objectType === AccessObjectType.DEPLOYMENT);
+  const inheriting = await em.find(Deployment, {
+    workPoolId: { $in: pools.map((p) => p.objectId) },
+    ...(own.length ? { id: { $nin: own.map((l) => l.objectId) } } : {}),
+  });
+  const byPool = new Map(pools.map((p) => [p.objectId, p]));
+  lists.splice(0, lists.length, ...own);
+  for (const d of inheriting)
+    lists.push({
+      objectType: AccessObjectType.DEPLOYMENT,
+      workspaceId: d.workspaceId,
+      objectId: d.id,
+      entries: byPool.get(d.workPoolId!)!.entries,
+    });
+}
+
+/**
+ * The level the caller holds on one object's effective list: 'ALL' when no list applies (or
+ * the caller bypasses lists), null when a list applies and does not name the caller.
+ */
+export async function levelOnObject(
+  ctx: { principal: Principal; grants: Grants },
+  em: Em,
+  objectType: AccessObjectType,
+  obj: { id: string; workspaceId: string; workPoolId?: string | null },
+): Promise<AccessLevel | 'ALL' | null> {
+  if (bypassesAcl(ctx.principal, ctx.grants, obj.workspaceId)) return 'ALL';
+  let acl = await em.findOne(ObjectAccess, { objectType, objectId: obj.id });
+  if (!acl && objectType === AccessObjectType.DEPLOYMENT && obj.workPoolId)
+    acl = await em.findOne(ObjectAccess, {
+      objectType: AccessObjectType.WORK_POOL,
+      objectId: obj.workPoolId,
+    });
+  return acl ? levelOf(ctx.principal, ctx.grants, obj.workspaceId, acl.entries) : 'ALL';
+}
+
+/**
+ * `authorize` with an ability narrowed by access lists. An object its list hides is NOT_FOUND,
+ * like any object the caller cannot see; a member whose role lacks the permission still gets
+ * FORBIDDEN naming it (the list only matters where the role would allow).
+ */
+export function authorizeObject(
+  ctx: { ability: AppAbility; principal: Principal; grants: Grants },
+  narrowed: AppAbility,
+  action: string,
+  subjectType: string,
+  target: { workspaceId: string; id: string },
+  what: string = subjectType,
+): void {
+  const t = asSubject(subjectType, { ...target });
+  if (ctx.ability.can('read', t) && !narrowed.can('read', t)) throw notFound(what);
+  authorize({ ...ctx, ability: narrowed }, action, subjectType, target, what);
 }

@@ -2,14 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
 
-/** Objects that can carry an access list. Deployments and work pools join later. */
+/** Objects that can carry an access list. */
 export enum AccessObjectType {
   BLOCK_DOCUMENT = 'BLOCK_DOCUMENT',
+  DEPLOYMENT = 'DEPLOYMENT',
+  WORK_POOL = 'WORK_POOL',
 }
 registerEnumType(AccessObjectType, {
   name: 'AccessObjectType',
   description: 'A kind of object that can carry an access list.',
-  valuesConfig: { BLOCK_DOCUMENT: { description: 'A block document.' } },
+  valuesConfig: {
+    BLOCK_DOCUMENT: { description: 'A block document.' },
+    DEPLOYMENT: {
+      description: "A deployment (without its own list it follows its work pool's).",
+    },
+    WORK_POOL: { description: 'A work pool (and the deployments without a list of their own).' },
+  },
 });
 
 /** What a listed actor may do with the object (each level includes the ones below it). */
@@ -23,7 +31,10 @@ registerEnumType(AccessLevel, {
   description: 'What a listed actor may do with an object; MANAGE includes RUN includes VIEW.',
   valuesConfig: {
     VIEW: { description: 'See it (secret values too, if the role allows).' },
-    RUN: { description: 'Use it to run work (for blocks, the same as VIEW).' },
+    RUN: {
+      description:
+        'Use it to run work: run a deployment, claim runs from a pool (for blocks, the same as VIEW).',
+    },
     MANAGE: { description: 'Change, delete it and its access list.' },
   },
 });

@@ -1,6 +1,8 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import type { OperationsContext } from '../context.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { AccessObjectType, ObjectAccess } from './object-access.entity.js';
 import {
@@ -53,5 +55,29 @@ export class BlockDocumentAccessResolver {
   })
   access(@Root() doc: BlockDocument, @Ctx() ctx: OperationsContext): Promise<ObjectAccess | null> {
     return new ObjectAccessService(ctx).listOf(AccessObjectType.BLOCK_DOCUMENT, doc.id);
+  }
+}
+
+@Resolver(() => Deployment)
+export class DeploymentAccessResolver {
+  @FieldResolver(() => ObjectAccess, {
+    nullable: true,
+    description:
+      "Its own access list; null when it has none (it then follows its work pool's, if any).",
+  })
+  access(@Root() d: Deployment, @Ctx() ctx: OperationsContext): Promise<ObjectAccess | null> {
+    return new ObjectAccessService(ctx).listOf(AccessObjectType.DEPLOYMENT, d.id);
+  }
+}
+
+@Resolver(() => WorkPool)
+export class WorkPoolAccessResolver {
+  @FieldResolver(() => ObjectAccess, {
+    nullable: true,
+    description:
+      'Its access list (also of its deployments without their own); null when access follows roles only.',
+  })
+  access(@Root() pool: WorkPool, @Ctx() ctx: OperationsContext): Promise<ObjectAccess | null> {
+    return new ObjectAccessService(ctx).listOf(AccessObjectType.WORK_POOL, pool.id);
   }
 }

@@ -1,13 +1,18 @@
-import { subject } from '@casl/ability';
-import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
+import { Deployment } from '../deployments/deployment.entity.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { accountOf, caller } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
-import { abilitiesWithAcl, bypassesAcl, levelOf } from './object-access.ability.js';
+import {
+  abilitiesWithAcl,
+  authorizeObject,
+  bypassesAcl,
+  levelOf,
+} from './object-access.ability.js';
 import {
   AccessLevel,
   AccessObjectType,
@@ -23,8 +28,8 @@ import type {
 const MAX_ENTRIES = 200;
 
 /**
- * Where each object type lives and which CASL subject guards it. A deployment or work pool
- * joins by adding a line here and calling `abilitiesWithAcl` in its service.
+ * Where each object type lives and which CASL subject guards it. Another type joins by adding
+ * a line here and calling `abilitiesWithAcl` in its service.
  */
 const OBJECTS: Record<
   AccessObjectType,
@@ -36,6 +41,14 @@ const OBJECTS: Record<
   [AccessObjectType.BLOCK_DOCUMENT]: {
     load: (em, id) => em.findOne(BlockDocument, { id }),
     subject: 'BlockDocument',
+  },
+  [AccessObjectType.DEPLOYMENT]: {
+    load: (em, id) => em.findOne(Deployment, { id }),
+    subject: 'Deployment',
+  },
+  [AccessObjectType.WORK_POOL]: {
+    load: (em, id) => em.findOne(WorkPool, { id }),
+    subject: 'WorkPool',
   },
 };
 
@@ -116,11 +129,14 @@ export class ObjectAccessService {
     const obj = isUuid(id) ? await kind.load(em, id) : null;
     if (!obj) throw notFound('Object');
     const [ability] = await abilitiesWithAcl(this.ctx, em, type, kind.subject, [obj.workspaceId]);
-    const scoped = { ...this.ctx, ability: ability! };
-    const target = { workspaceId: obj.workspaceId, id: obj.id };
-    // Objects hidden by their list stay hidden: NOT_FOUND, as for any invisible object.
-    if (!ability!.can('read', subject(kind.subject, { ...target }))) throw notFound('Object');
-    authorize(scoped, 'update', kind.subject, target, 'Object');
+    authorizeObject(
+      this.ctx,
+      ability!,
+      'update',
+      kind.subject,
+      { workspaceId: obj.workspaceId, id: obj.id },
+      'Object',
+    );
     return obj;
   }
 

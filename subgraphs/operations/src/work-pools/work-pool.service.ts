@@ -1,5 +1,5 @@
 import { subject } from '@casl/ability';
-import { accessibleFilter, authorize } from '../../../../lib/ability.js';
+import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
@@ -11,6 +11,17 @@ import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { validateJsonObject, validateParameterSchema } from '../deployments/parameters.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import {
+  abilitiesWithAcl,
+  authorizeObject,
+  levelOnObject,
+} from '../object-access/object-access.ability.js';
+import {
+  AccessLevel,
+  AccessObjectType,
+  LEVEL_RANK,
+  ObjectAccess,
+} from '../object-access/object-access.entity.js';
 import { claimFlowRuns } from './claim.js';
 import { isPushType, WorkPool, WorkPoolStatus } from './work-pool.entity.js';
 import type {
@@ -85,7 +96,7 @@ export class WorkPoolService {
     return conflictOnDuplicate('name', POOL_EXISTS, () =>
       this.ctx.transaction(async (em) => {
         const pool = await this.loadPool(em, input.id);
-        authorize(this.ctx, 'update', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+        await this.authorizePool('update', pool, em);
         const fields: string[] = [];
         if (input.name != null) {
           const name = validateName(input.name, 'name', 200);
@@ -118,7 +129,7 @@ export class WorkPoolService {
   async setPoolPaused(id: string, paused: boolean): Promise<WorkPool> {
     return this.ctx.transaction(async (em) => {
       const pool = await this.loadPool(em, id);
-      authorize(this.ctx, 'update', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+      await this.authorizePool('update', pool, em);
       if (pool.paused !== paused) {
         pool.paused = paused;
         recordEvent(em, paused ? 'work-pool.paused' : 'work-pool.resumed', this.base(pool));
@@ -131,7 +142,11 @@ export class WorkPoolService {
   async deletePool(id: string): Promise<string> {
     return this.ctx.transaction(async (em) => {
       const pool = await this.loadPool(em, id);
-      authorize(this.ctx, 'delete', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+      await this.authorizePool('delete', pool, em);
+      await em.nativeDelete(ObjectAccess, {
+        objectType: AccessObjectType.WORK_POOL,
+        objectId: pool.id,
+      });
       await em.nativeUpdate(
         Deployment,
         { workPoolId: pool.id },
@@ -154,18 +169,17 @@ export class WorkPoolService {
     requireAuthenticated(this.ctx);
     const pool = isUuid(id) ? await this.ctx.loaders.workPoolById.load(id) : null;
     if (!pool) throw notFound('WorkPool');
-    authorize(this.ctx, 'read', 'WorkPool', { workspaceId: pool.workspaceId }, 'WorkPool');
+    await this.authorizePool('read', pool);
     return pool;
   }
 
   async visiblePool(id: string | null | undefined): Promise<WorkPool | null> {
     const pool = isUuid(id) ? await this.ctx.loaders.workPoolById.load(id) : null;
-    if (
-      !pool ||
-      !this.ctx.ability.can('read', subject('WorkPool', { workspaceId: pool.workspaceId }))
-    )
-      return null;
-    return pool;
+    if (!pool) return null;
+    const ability = await this.abilityIn(pool.workspaceId);
+    return ability.can('read', subject('WorkPool', { workspaceId: pool.workspaceId, id: pool.id }))
+      ? pool
+      : null;
   }
 
   async visibleQueue(id: string | null | undefined): Promise<WorkQueue | null> {
@@ -181,7 +195,8 @@ export class WorkPoolService {
   ): Promise<WorkPoolConnection> {
     requireAuthenticated(this.ctx);
     authorize(this.ctx, 'read', 'WorkPool', { workspaceId }, 'Workspace');
-    const readable = accessibleFilter(this.ctx.ability, 'read', 'WorkPool');
+    // Access lists narrow the ability: hidden pools become `id not in (…)` in SQL.
+    const readable = accessibleFilter(await this.abilityIn(workspaceId), 'read', 'WorkPool');
     if (!readable) throw forbidden('see_work_pools');
     return paginate(this.ctx.em, WorkPool, { $and: [readable, { workspaceId }] } as never, args);
   }
@@ -211,6 +226,7 @@ export class WorkPoolService {
       this.ctx.transaction(async (em) => {
         const pool = await this.loadPool(em, input.workPoolId);
         authorize(this.ctx, 'create', 'WorkQueue', { workspaceId: pool.workspaceId }, 'WorkPool');
+        await this.requireListed(em, pool, AccessLevel.VIEW);
         const name = validateName(input.name, 'name', 200);
         if (await em.count(WorkQueue, { workPoolId: pool.id, name })) {
           throw conflict('name', QUEUE_EXISTS);
@@ -293,6 +309,7 @@ export class WorkPoolService {
     return this.ctx.transaction(async (em) => {
       const pool = await this.loadPool(em, input.workPoolId);
       authorize(this.ctx, 'write', 'Worker', { workspaceId: pool.workspaceId }, 'WorkPool');
+      await this.requireListed(em, pool, AccessLevel.RUN);
       return recordHeartbeat(em, pool, name, interval);
     });
   }
@@ -307,8 +324,45 @@ export class WorkPoolService {
     return this.ctx.transaction(async (em) => {
       const pool = await this.loadPool(em, input.workPoolId, false);
       authorize(this.ctx, 'claim', 'FlowRun', { workspaceId: pool.workspaceId }, 'WorkPool');
+      await this.requireListed(em, pool, AccessLevel.RUN);
       return claimFlowRuns(em, pool, { workerName, queueNames: input.queueNames ?? null, limit });
     });
+  }
+
+  /** The caller's ability for work pools of a workspace, narrowed by access lists. */
+  private async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
+    // Inside a transaction, reads use its entity manager (SQLite has a single connection).
+    if (!em) return this.ctx.loaders.workPoolAbility.load(workspaceId);
+    const [ability] = await abilitiesWithAcl(this.ctx, em, AccessObjectType.WORK_POOL, 'WorkPool', [
+      workspaceId,
+    ]);
+    return ability!;
+  }
+
+  private async authorizePool(action: string, pool: WorkPool, em?: Em): Promise<void> {
+    authorizeObject(
+      this.ctx,
+      await this.abilityIn(pool.workspaceId, em),
+      action,
+      'WorkPool',
+      { workspaceId: pool.workspaceId, id: pool.id },
+      'WorkPool',
+    );
+  }
+
+  /**
+   * Work inside a pool (its queues, heartbeats, claims) needs the pool's access list to name
+   * the caller: unlisted is NOT_FOUND; listed below `level` is FORBIDDEN.
+   */
+  private async requireListed(em: Em, pool: WorkPool, level: AccessLevel): Promise<void> {
+    const held = await levelOnObject(this.ctx, em, AccessObjectType.WORK_POOL, pool);
+    if (held === 'ALL') return;
+    if (!held) throw notFound('WorkPool');
+    if (LEVEL_RANK[held] < LEVEL_RANK[level])
+      throw forbidden(
+        'write_workers',
+        `The work pool's access list gives you ${held}; this needs ${level}`,
+      );
   }
 
   private priority(p: number | null | undefined): number | null {
