@@ -26,7 +26,6 @@ beforeAll(async () => {
   if (!enabled) return;
   const env: Record<string, string> = {
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     REDIS_URL: process.env.REDIS_URL!,
     REDIS_PREFIX: `fp-test-${uid()}`,
     DATA_DIR: dir,
