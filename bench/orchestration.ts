@@ -156,6 +156,10 @@ async function measure(kind: 'sqlite' | 'postgresql') {
     HOST: '127.0.0.1',
     DATA_DIR: dir,
     BACKGROUND_SERVICES: 'false',
+    // Throughput, not limiting, is measured.
+    LOG_REQUESTS: 'false',
+    RATE_LIMIT_COST_PER_MINUTE: '0',
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...(kind === 'postgresql' ? { DATABASE_URL, DATABASE_SCHEMA_PREFIX: prefix } : {}),
   });
   const stack = await startEmbedded(env);

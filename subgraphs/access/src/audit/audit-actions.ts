@@ -17,7 +17,10 @@ export interface AuditMapping {
   summary?: (p: Payload) => Payload;
   /** Requests made before sign-in (anonymous) are the signing-in user's: this payload key. */
   anonymousActorKey?: string;
-  /** A cache signal that repeats another event; nothing to audit. */
+  /**
+   * Nothing to audit: a cache signal that repeats another event, or high-volume run activity
+   * reported by workers (state changes), which belongs to the event store, not the audit log.
+   */
   internal?: true;
 }
 
@@ -64,6 +67,9 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   },
   // Cache invalidation for the gateway: the membership or access change it follows is audited.
   'grants.changed': { internal: true },
+  // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
+  'flow-run.state-changed': { internal: true },
+  'task-run.state-changed': { internal: true },
 };
 
 export interface MappedEntry {
