@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -70,4 +71,49 @@ export function spawnService(
       reject(new Error(`${name} exited with ${code}:\n${output.join('')}`));
     });
   });
+}
+
+export interface DistributedSubgraphs {
+  /** The environment every process of this deployment shares (secret, Redis, storage). */
+  env: Record<string, string>;
+  /** Variables to drop from the child environment (DATABASE_URL when on SQLite). */
+  unset: string[];
+  processes: ServiceProcess[];
+  /** USERS_URL, WORKSPACES_URL, ACCESS_URL, OPERATIONS_URL for `serve gateway`. */
+  urls: Record<string, string>;
+}
+
+/**
+ * The four subgraphs as separate processes sharing one secret, one Redis prefix and one
+ * storage (SQLite files in `dir`, or PostgreSQL schemas under `schemaPrefix`).
+ */
+export async function spawnSubgraphs(opts: {
+  dir: string;
+  schemaPrefix: string;
+  postgres: boolean;
+  databaseUrl?: string;
+  env?: Record<string, string>;
+}): Promise<DistributedSubgraphs> {
+  const env: Record<string, string> = {
+    INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    // Every operations process needs the same key when it runs alone.
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    REDIS_URL: process.env.REDIS_URL!,
+    REDIS_PREFIX: `fp-test-${randomBytes(6).toString('hex')}`,
+    DATA_DIR: opts.dir,
+    OUTBOX_POLL_MS: '200',
+    NODE_ENV: 'test',
+    ...opts.env,
+  };
+  const unset: string[] = [];
+  if (opts.postgres) {
+    env.DATABASE_URL = opts.databaseUrl!;
+    env.DATABASE_SCHEMA_PREFIX = opts.schemaPrefix;
+  } else unset.push('DATABASE_URL');
+  const names = ['users', 'workspaces', 'access', 'operations'] as const;
+  const processes = await Promise.all(names.map((n) => spawnService(n, env, unset)));
+  const urls = Object.fromEntries(
+    names.map((n, i) => [`${n.toUpperCase()}_URL`, processes[i]!.url]),
+  );
+  return { env, unset, processes, urls };
 }

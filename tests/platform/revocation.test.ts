@@ -1,10 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes, gqlRequest } from '../harness/client.js';
-import { spawnService, type ServiceProcess } from '../harness/processes.js';
+import { spawnService, spawnSubgraphs, type ServiceProcess } from '../harness/processes.js';
 import { startRedisProxy, type RedisProxy } from '../harness/redis-proxy.js';
 import { DATABASE_URL, requireService, testDatabase } from '../harness/services.js';
 import { dropSchemas, uid } from '../harness/stack.js';
@@ -24,35 +23,15 @@ let gatewayB = '';
 
 beforeAll(async () => {
   if (!enabled) return;
-  const env: Record<string, string> = {
-    INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
-    REDIS_URL: process.env.REDIS_URL!,
-    REDIS_PREFIX: `fp-test-${uid()}`,
-    DATA_DIR: dir,
-    OUTBOX_POLL_MS: '200',
-    NODE_ENV: 'test',
-    GRANTS_CACHE_TTL_MS: '60000',
-    // Every operations process needs the same key when it runs alone.
-    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-  };
-  const unset: string[] = [];
-  if (testDatabase() === 'postgres') {
-    env.DATABASE_URL = DATABASE_URL!;
-    env.DATABASE_SCHEMA_PREFIX = schemaPrefix;
-  } else unset.push('DATABASE_URL');
-  const subgraphs = await Promise.all(
-    (['users', 'workspaces', 'access', 'operations'] as const).map((n) =>
-      spawnService(n, env, unset),
-    ),
-  );
-  procs.push(...subgraphs);
-  const [users, workspaces, access, operations] = subgraphs;
-  const urls = {
-    USERS_URL: users!.url,
-    WORKSPACES_URL: workspaces!.url,
-    ACCESS_URL: access!.url,
-    OPERATIONS_URL: operations!.url,
-  };
+  const subgraphs = await spawnSubgraphs({
+    dir,
+    schemaPrefix,
+    postgres: testDatabase() === 'postgres',
+    databaseUrl: DATABASE_URL,
+    env: { GRANTS_CACHE_TTL_MS: '60000' },
+  });
+  procs.push(...subgraphs.processes);
+  const { env, unset, urls } = subgraphs;
   proxy = await startRedisProxy(process.env.REDIS_URL!);
   const [a, b] = await Promise.all([
     spawnService('gateway', { ...env, ...urls }, unset),
