@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** SHA-256 hex digest: how keys and session tokens are stored and looked up. */
 export function sha256(value: string): string {
@@ -13,12 +13,6 @@ export function newCredential(prefix: string): string {
 /** `fpu_…wxyz`: what is shown of a key after creation. */
 export function maskCredential(prefix: string, last4: string): string {
   return `${prefix}…${last4}`;
-}
-
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 export const USER_KEY_PREFIX = 'fpu_';

@@ -1,30 +1,13 @@
 import { Field, ID, InputType } from 'type-graphql';
+import { PrincipalSelector } from '../common/principal-selector.input.js';
 
 @InputType({
   description:
     'Give a user, a service account or a team a custom account role (replaces the custom role it has in the account).',
 })
-export class SetAccountCustomRoleInput {
+export class SetAccountCustomRoleInput extends PrincipalSelector {
   @Field(() => ID, { description: 'The account.' })
   accountId!: string;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  userId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  serviceAccountId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'A team of the account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  teamId?: string | null;
 
   @Field(() => ID, { description: 'A custom role of level ACCOUNT of this account.' })
   roleId!: string;
@@ -33,25 +16,7 @@ export class SetAccountCustomRoleInput {
 @InputType({
   description: 'Take away the custom account role of a user, a service account or a team.',
 })
-export class RemoveAccountCustomRoleInput {
+export class RemoveAccountCustomRoleInput extends PrincipalSelector {
   @Field(() => ID, { description: 'The account.' })
   accountId!: string;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  userId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  serviceAccountId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The team; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  teamId?: string | null;
 }

@@ -1,31 +1,14 @@
 import { Field, ID, InputType } from 'type-graphql';
+import { PrincipalSelector } from '../common/principal-selector.input.js';
 import { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 
 @InputType({
   description:
     'Give a user, a service account or a team a role in a workspace (replaces its current one).',
 })
-export class SetWorkspaceRoleInput {
+export class SetWorkspaceRoleInput extends PrincipalSelector {
   @Field(() => ID, { description: 'The workspace.' })
   workspaceId!: string;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  userId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  serviceAccountId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'A team of the account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  teamId?: string | null;
 
   @Field(() => WorkspaceRole, {
     nullable: true,
@@ -44,25 +27,7 @@ export class SetWorkspaceRoleInput {
 @InputType({
   description: "Take away a user's, a service account's or a team's role in a workspace.",
 })
-export class RemoveWorkspaceAccessInput {
+export class RemoveWorkspaceAccessInput extends PrincipalSelector {
   @Field(() => ID, { description: 'The workspace.' })
   workspaceId!: string;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The user; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  userId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The service account; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  serviceAccountId?: string | null;
-
-  @Field(() => ID, {
-    nullable: true,
-    description: 'The team; give exactly one of userId, serviceAccountId and teamId.',
-  })
-  teamId?: string | null;
 }
