@@ -16,6 +16,8 @@ import { Flow } from './flows/flow.entity.js';
 import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
+import { Event, EventRelated } from './events/event.entity.js';
+import { EventResolver } from './events/event.resolver.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -98,6 +100,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkPoolResolver,
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
+    EventResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -119,6 +122,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkPool,
     WorkQueue,
     Worker,
+    Event,
+    EventRelated,
   ],
   migrations,
   extendContext,

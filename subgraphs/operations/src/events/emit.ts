@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
+
+/** The domain event that carries every stored event to subscribers and automations. */
+export const EVENT_EMITTED = 'event.emitted';
+
+/** Names under this prefix are the system's; clients may not emit them. */
+export const SYSTEM_PREFIX = 'flowplane.';
+
+/** The kinds of resource the system names in events. */
+export type ResourceKind =
+  | 'flow'
+  | 'flow-run'
+  | 'task-run'
+  | 'deployment'
+  | 'work-pool'
+  | 'work-queue'
+  | 'block-document'
+  | 'automation'
+  | 'incident'
+  | 'workspace';
+
+/** `flowplane.<kind>.<id>`: how events name the system's resources. */
+export const resourceId = (kind: ResourceKind, id: string): string =>
+  `${SYSTEM_PREFIX}${kind}.${id}`;
+
+/** An event as stored and as it travels on the bus (`event.emitted`). */
+export interface EventJson {
+  id: string;
+  workspaceId: string;
+  occurred: string;
+  received: string;
+  event: string;
+  resource: EventResourceJson;
+  related: EventResourceJson[];
+  payload: Record<string, unknown>;
+  follows: string | null;
+}
+
+export interface EmitSpec {
+  workspaceId: string;
+  /** The event name. */
+  event: string;
+  resource: { id: string; labels?: Record<string, string> };
+  related?: { id: string; role: string; labels?: Record<string, string> }[];
+  payload?: Record<string, unknown>;
+  occurred?: Date;
+  follows?: string | null;
+  /** A client-chosen id (de-duplication); new by default. */
+  id?: string;
+}
+
+export function toEventJson(e: Event): EventJson {
+  return {
+    id: e.id,
+    workspaceId: e.workspaceId,
+    occurred: e.occurred.toISOString(),
+    received: e.received.toISOString(),
+    event: e.name,
+    resource: e.resource,
+    related: e.related,
+    payload: e.payload,
+    follows: e.follows ?? null,
+  };
+}
+
+/**
+ * Stores an event in the workspace's event store and records `event.emitted` in the outbox, in
+ * the caller's transaction: the event exists, and is delivered, exactly when the change it
+ * describes commits. Inputs are trusted (system events); client events are validated first.
+ */
+export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
+  const now = new Date();
+  const e = new Event();
+  e.id = spec.id ?? randomUUID();
+  e.workspaceId = spec.workspaceId;
+  e.occurred = spec.occurred ?? now;
+  e.received = now;
+  e.name = spec.event;
+  e.resourceId = spec.resource.id;
+  e.resource = { id: spec.resource.id, labels: spec.resource.labels ?? {} };
+  e.related = (spec.related ?? []).map((r) => ({ id: r.id, role: r.role, labels: r.labels ?? {} }));
+  e.payload = spec.payload ?? {};
+  e.follows = spec.follows ?? null;
+  em.persist(e);
+  const seen = new Set<string>();
+  for (const r of e.related) {
+    const key = `${r.id}\u0000${r.role}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const row = new EventRelated();
+    row.eventId = e.id;
+    row.resourceId = r.id;
+    row.role = r.role ?? '';
+    row.workspaceId = e.workspaceId;
+    em.persist(row);
+  }
+  recordEvent(em, EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
+  return e;
+}
