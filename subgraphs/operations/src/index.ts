@@ -18,6 +18,17 @@ import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
+import { Automation } from './automations/automation.entity.js';
+import {
+  AutomationResolver,
+  WorkspaceAutomationsResolver,
+} from './automations/automation.resolver.js';
+import { AutomationBucket } from './automations/evaluation/bucket.entity.js';
+import { automationConsumers } from './automations/evaluation/consumer.js';
+import { proactiveWindowsService } from './automations/evaluation/proactive.service.js';
+import { AutomationRevision } from './automations/evaluation/revision.entity.js';
+import { webhookDeliveryService } from './automations/webhooks/delivery.service.js';
+import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -101,6 +112,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    AutomationResolver,
+    WorkspaceAutomationsResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -124,6 +137,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Automation,
+    AutomationBucket,
+    AutomationRevision,
+    WebhookDelivery,
   ],
   migrations,
   extendContext,
@@ -163,10 +180,13 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
+  consumerGroups: (sub) => ({ automations: automationConsumers(sub) }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
+    proactiveWindowsService(sub),
+    webhookDeliveryService(sub),
   ],
 };
