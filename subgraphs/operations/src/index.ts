@@ -18,6 +18,14 @@ import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
+import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
+import {
+  IncidentActorResolver,
+  IncidentChangeResolver,
+  IncidentResolver,
+  IncidentResourceResolver,
+  WorkspaceIncidentsResolver,
+} from './incidents/incident.resolver.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -101,6 +109,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    IncidentResolver,
+    IncidentChangeResolver,
+    IncidentResourceResolver,
+    IncidentActorResolver,
+    WorkspaceIncidentsResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -124,6 +137,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Incident,
+    IncidentResourceRow,
   ],
   migrations,
   extendContext,
