@@ -94,6 +94,23 @@ export interface SubgraphRuntimeOptions {
   settings?: Record<string, unknown>;
 }
 
+/** Subscriptions are served by the gateway (graphql-ws), never by a subgraph. */
+export const SUBSCRIPTIONS_ARE_THE_GATEWAYS =
+  'Subscriptions are served by the gateway over graphql-ws on /graphql, not by a subgraph';
+
+/**
+ * type-graphql wants a PubSub as soon as a schema declares a subscription; subgraphs only declare
+ * them (for the supergraph and codegen), so this one refuses every use.
+ */
+const gatewayOnlyPubSub = {
+  publish(): void {
+    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
+  },
+  subscribe(): AsyncIterable<never> {
+    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
+  },
+};
+
 /** Builds the type-graphql schema and turns it into a federation subgraph schema. */
 export async function buildFederatedSchema(
   resolvers: NonEmptyArray<Function>,
@@ -107,6 +124,7 @@ export async function buildFederatedSchema(
     validate: false,
     emitSchemaFile: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    pubSub: gatewayOnlyPubSub,
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tg)}`;
   const map = createResolversMap(tg) as Record<string, any>;

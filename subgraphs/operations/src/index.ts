@@ -29,6 +29,16 @@ import { proactiveWindowsService } from './automations/evaluation/proactive.serv
 import { AutomationRevision } from './automations/evaluation/revision.entity.js';
 import { webhookDeliveryService } from './automations/webhooks/delivery.service.js';
 import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
+import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
+import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
+import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
+import {
+  IncidentActorResolver,
+  IncidentChangeResolver,
+  IncidentResolver,
+  IncidentResourceResolver,
+  WorkspaceIncidentsResolver,
+} from './incidents/incident.resolver.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -114,6 +124,13 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     EventResolver,
     AutomationResolver,
     WorkspaceAutomationsResolver,
+    FlowRunEventResolver,
+    EventSubscriptionResolver,
+    IncidentResolver,
+    IncidentChangeResolver,
+    IncidentResourceResolver,
+    IncidentActorResolver,
+    WorkspaceIncidentsResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -141,6 +158,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     AutomationBucket,
     AutomationRevision,
     WebhookDelivery,
+    Incident,
+    IncidentResourceRow,
   ],
   migrations,
   extendContext,
