@@ -17,12 +17,30 @@ const ACTOR_TYPES: Record<string, AuditActorType> = {
   anonymous: AuditActorType.ANONYMOUS,
 };
 
+/** The event types `project` reads. */
+const PROJECTED_TYPES = new Set([
+  'user.signed-up',
+  'account-membership.created',
+  'account-membership.updated',
+  'account-membership.removed',
+  'workspace.created',
+  'account.created',
+  'account.updated',
+]);
+
 /**
  * The audit consumer group of the access subgraph: every domain event of every subgraph (a
  * `'*'` handler) becomes one entry in each account it concerns. It also keeps the projections
  * that tell which accounts those are.
  */
-export const auditConsumers: Record<string, ConsumerHandler> = {
+export const auditConsumers: Record<string, ConsumerHandler | null> = {
+  // Types that are never audited nor projected cost no transaction (run activity arrives by the
+  // thousand, and the in-process bus makes the writer wait for every consumer).
+  ...Object.fromEntries(
+    Object.entries(AUDIT_ACTIONS)
+      .filter(([type, m]) => m.internal && !PROJECTED_TYPES.has(type))
+      .map(([type]) => [type, null]),
+  ),
   '*': async (payload: Payload | null, em, event) => {
     await recordAuditEntries(em, event, payload ?? {});
   },
