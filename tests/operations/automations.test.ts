@@ -14,7 +14,7 @@ import {
   storedEvents,
   UPDATE_AUTOMATION,
 } from './automation-fixtures.js';
-import { createDeployment, createFlow, createPool, createRun, ok } from './fixtures.js';
+import { createDeployment, createFlow, createPool, createRun, ok, setState } from './fixtures.js';
 
 const TRIGGERED = 'flowplane.automation.triggered';
 const RESOLVED = 'flowplane.automation.resolved';
@@ -678,6 +678,89 @@ describe('automations: actions', () => {
   const deploymentPaused = async (id: string) =>
     (await ok(alice, `query($id: ID!) { deployment(id: $id) { paused } }`, { id })).deployment
       .paused as boolean;
+
+  /**
+   * The `flowplane.flow-run.<State>` event of a run's current state. The system emits it on
+   * every accepted transition (event store work); where that has not landed yet, the test
+   * stores it in the contract's shape, from the run itself.
+   */
+  async function stateEvent(ws: string, runId: string) {
+    const run = (
+      await ok(
+        alice,
+        `query($id: ID!) { flowRun(id: $id) { id name stateType stateName flow { id } deployment { id } } }`,
+        { id: runId },
+      )
+    ).flowRun;
+    const name = `flowplane.flow-run.${run.stateName}`;
+    const stored = await storedEvents(stack, ws, [name]);
+    if (stored.some((e) => e.resource.id === `flowplane.flow-run.${runId}`)) return;
+    await emit(stack, {
+      workspaceId: ws,
+      event: name,
+      resource: {
+        id: `flowplane.flow-run.${runId}`,
+        labels: { 'flowplane.resource.name': run.name, 'flowplane.state-type': run.stateType },
+      },
+      related: [
+        { id: `flowplane.flow.${run.flow.id}`, role: 'flow' },
+        ...(run.deployment
+          ? [{ id: `flowplane.deployment.${run.deployment.id}`, role: 'deployment' }]
+          : []),
+      ],
+    });
+  }
+
+  it('pauses the deployment of a failed run and resumes it when a run completes (inferred targets)', async () => {
+    const ws = await workspace();
+    const flow = await createFlow(alice, ws);
+    const d = await createDeployment(alice, flow.id);
+    const a = await createAutomation(alice, {
+      workspaceId: ws,
+      name: 'stop on failure',
+      trigger: {
+        event: {
+          match: { ids: ['flowplane.flow-run.*'] },
+          matchRelated: [{ role: 'deployment', ids: [`flowplane.deployment.${d.id}`] }],
+          expect: ['flowplane.flow-run.Failed'],
+          resolveOn: ['flowplane.flow-run.Completed'],
+        },
+      },
+      actions: [{ type: 'PAUSE_DEPLOYMENT', source: 'INFERRED' }],
+      actionsOnResolve: [{ type: 'RESUME_DEPLOYMENT', source: 'INFERRED' }],
+    });
+    const failing = await createRun(alice, { deploymentId: d.id });
+    for (const type of ['PENDING', 'RUNNING', 'FAILED']) {
+      await setState(alice, failing.id, { type });
+      await stateEvent(ws, failing.id);
+    }
+    await settle(stack);
+    expect(await runOf(failing.id)).toMatchObject({ stateType: 'FAILED' });
+    expect(await deploymentPaused(d.id)).toBe(true);
+    const [triggered] = await storedEvents(stack, ws, [TRIGGERED]);
+    expect(triggered!.related).toEqual([
+      { id: `flowplane.flow-run.${failing.id}`, role: 'flow-run', labels: {} },
+    ]);
+    expect((await automationState(alice, a.id)).triggered).toBe(true);
+
+    const passing = await createRun(alice, { deploymentId: d.id });
+    for (const type of ['RUNNING', 'COMPLETED']) {
+      await setState(alice, passing.id, { type });
+      await stateEvent(ws, passing.id);
+    }
+    await settle(stack);
+    expect(await deploymentPaused(d.id)).toBe(false);
+    const executed = await storedEvents(stack, ws, [EXECUTED]);
+    expect(executed.map((e) => [e.payload.action, e.payload.firing])).toEqual([
+      [{ id: a.actions[0].id, type: 'PAUSE_DEPLOYMENT' }, 'triggered'],
+      [{ id: a.actionsOnResolve[0].id, type: 'RESUME_DEPLOYMENT' }, 'resolved'],
+    ]);
+    expect(executed[1]!.related).toEqual([
+      { id: `flowplane.flow-run.${passing.id}`, role: 'flow-run', labels: {} },
+      { id: `flowplane.deployment.${d.id}`, role: 'deployment', labels: {} },
+    ]);
+    expect(await storedEvents(stack, ws, [FAILED])).toHaveLength(0);
+  });
 
   it('cancels a flow run inferred from the event (CANCELLED before it runs, CANCELLING while it runs)', async () => {
     const ws = await workspace();
