@@ -461,6 +461,31 @@ describe('automations: REACTIVE triggers', () => {
     expect(onResolve).toHaveLength(1);
   });
 
+  it('drops idle buckets a day after their window, keeping unresolved firings', async () => {
+    const ws = await workspace();
+    const a = await createAutomation(alice, {
+      workspaceId: ws,
+      name: 'many keys',
+      trigger: reactive({
+        threshold: 2,
+        forEach: ['flowplane.resource.id'],
+        resolveOn: ['acme.sensor.ok'],
+      }),
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'open'));
+    for (const sensor of ['fired', 'fired', 'resolved', 'resolved'])
+      await emit(stack, sensorEvent(ws, 'acme.sensor.alert', sensor));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.ok', 'resolved'));
+    const keys = async () =>
+      (await automationState(alice, a.id)).buckets.map((b) => b.key[0]).sort();
+    expect(await keys()).toEqual(['acme.sensor.fired', 'acme.sensor.open', 'acme.sensor.resolved']);
+    await service(stack, 'automation-windows').runOnce(new Date(Date.now() + 3_600_000));
+    expect(await keys()).toHaveLength(3);
+    await service(stack, 'automation-windows').runOnce(new Date(Date.now() + 2 * 86_400_000));
+    expect(await keys()).toEqual(['acme.sensor.fired']);
+  });
+
   it('an automation never reacts to its own events; a chain of automations stops', async () => {
     const ws = await workspace();
     const watcher = await createAutomation(alice, {
