@@ -168,6 +168,10 @@ describe('automations: CRUD and validation', () => {
       [{ trigger: reactive({ withinSeconds: 0 }) }, 'trigger.event.withinSeconds'],
       [{ trigger: reactive({ expect: ['acme.*.alert'] }) }, 'trigger.event.expect.0'],
       [
+        { trigger: reactive({ threshold: 1, withinSeconds: 0, after: ['acme.start'] }) },
+        'trigger.event.withinSeconds',
+      ],
+      [
         { trigger: reactive({ posture: 'PROACTIVE', withinSeconds: 5 }) },
         'trigger.event.withinSeconds',
       ],
@@ -416,6 +420,32 @@ describe('automations: REACTIVE triggers', () => {
       follows: fired[0]!.id,
       payload: { action: { type: 'DO_NOTHING' }, firing: 'triggered', triggeringEventId: third },
     });
+  });
+
+  it('with `after`, only expected events after the opening event count', async () => {
+    const ws = await workspace();
+    await createAutomation(alice, {
+      workspaceId: ws,
+      name: 'errors after a deploy',
+      trigger: reactive({ after: ['acme.sensor.deployed'], threshold: 2 }),
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(0);
+    await emit(stack, sensorEvent(ws, 'acme.sensor.deployed', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(0);
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
+    // The firing closed the window: alerts count again only after the next deploy.
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
   });
 
   it('forEach splits buckets; resolveOn resolves only its own key', async () => {
