@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, expectError } from '../harness/seed.js';
+import { createWorkspace, eventually, expectError } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import {
   AUTOMATION,
@@ -148,6 +148,26 @@ describe('automations: CRUD and validation', () => {
     });
     expect(deleted.deleteAutomation).toBe(a.id);
     expectError(await alice.gql(AUTOMATION, { id: a.id }), 'NOT_FOUND');
+    // Every change is in the account's audit log, attributed to alice.
+    await eventually(async () => {
+      const audit = await ok(
+        alice,
+        `query($accountId: ID!, $filter: AuditEventFilter) { auditEvents(accountId: $accountId, filter: $filter) {
+          edges { node { action resourceType resourceId actor { id } } } } }`,
+        { accountId: alice.accountId, filter: { resourceId: a.id } },
+      );
+      expect(audit.auditEvents.edges.map((e: any) => e.node.action).sort()).toEqual([
+        'automation.created',
+        'automation.deleted',
+        'automation.disabled',
+        'automation.updated',
+      ]);
+      expect(
+        audit.auditEvents.edges.every(
+          (e: any) => e.node.resourceType === 'automation' && e.node.actor.id === alice.userId,
+        ),
+      ).toBe(true);
+    });
   });
 
   it('refuses invalid automations with the field at fault', async () => {
