@@ -18,6 +18,7 @@ import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
+import { ActivityPause } from './incidents/activity-pause.entity.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
 import {
   IncidentActorResolver,
@@ -139,6 +140,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     EventRelated,
     Incident,
     IncidentResourceRow,
+    ActivityPause,
   ],
   migrations,
   extendContext,

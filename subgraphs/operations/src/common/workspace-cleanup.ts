@@ -9,11 +9,14 @@ import {
 } from '../concurrency-limits/concurrency-limit.entity.js';
 import { ObjectAccess } from '../object-access/object-access.entity.js';
 import { Log } from '../logs/log.entity.js';
+import { ActivityPause } from '../incidents/activity-pause.entity.js';
+import { Incident, IncidentResourceRow } from '../incidents/incident.entity.js';
 import { Variable } from '../variables/variable.entity.js';
 
 /**
  * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
- * artifacts, logs, concurrency limits, object ACLs) of a deleted workspace; idempotent.
+ * artifacts, logs, concurrency limits, object ACLs, incidents and the activity they hold paused)
+ * of a deleted workspace; idempotent.
  */
 export async function deleteWorkspaceConfiguration(
   workspaceId: string,
@@ -29,6 +32,9 @@ export async function deleteWorkspaceConfiguration(
     ConcurrencyLeaseSlot,
     ObjectAccess,
     ConcurrencyLimit,
+    IncidentResourceRow,
+    Incident,
+    ActivityPause,
   ])
     await em.nativeDelete(entity, { workspaceId });
 }
