@@ -1,4 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ActionTargetSource,
+  ActionType,
+} from '../../subgraphs/operations/src/automations/actions/action-type.js';
+import type {
+  AutomationData,
+  StoredAction,
+} from '../../subgraphs/operations/src/automations/actions/action.types.js';
+import { runActions } from '../../subgraphs/operations/src/automations/actions/run-actions.js';
+import { toEventJson, type EventJson } from '../../subgraphs/operations/src/events/emit.js';
+import { Event } from '../../subgraphs/operations/src/events/event.entity.js';
 import { createWorkspace, eventually, expectError, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { createDeployment, createFlow, createPool, createRun, ok } from './fixtures.js';
@@ -539,5 +551,311 @@ describe('permissions', () => {
     const i = await declare(owner, { relatedResources: [{ kind: 'DEPLOYMENT', id: hidden.id }] });
     const got = (await ok(developer, RELATED, { id: i.id })).incident.relatedResources;
     expect(got).toEqual([expect.objectContaining({ kind: 'DEPLOYMENT', deployment: null })]);
+  });
+});
+
+/**
+ * "Pause activity while an incident is open", through the automation engine's action runner
+ * (runActions: the savepoint, the system context and the outcome events of a real firing) with
+ * the declared and resolved events as the firings' triggering events.
+ */
+describe('pause activity while an incident is open (automation actions)', () => {
+  const state = async (deployments: { id: string }[], pools: { id: string }[]) => {
+    const out: Record<string, boolean> = {};
+    for (const d of deployments)
+      out[d.id] = (
+        await ok(owner, `query($id: ID!) { deployment(id: $id) { paused } }`, { id: d.id })
+      ).deployment.paused;
+    for (const p of pools)
+      out[p.id] = (
+        await ok(owner, `query($id: ID!) { workPool(id: $id) { paused } }`, { id: p.id })
+      ).workPool.paused;
+    return out;
+  };
+
+  async function eventJson(id: string): Promise<EventJson> {
+    const em = stack.running.subgraphs.operations!.orm.em.fork();
+    return toEventJson(await em.findOneOrFail(Event, { id }));
+  }
+
+  /** Runs one action of `automation` for a firing caused by `event`; returns its outcome event. */
+  async function fire(
+    automation: AutomationData,
+    type: ActionType,
+    kind: 'triggered' | 'resolved',
+    event: EventJson | null,
+    options: Record<string, unknown> | null = null,
+  ) {
+    const sub = stack.running.subgraphs.operations!;
+    const action: StoredAction = {
+      id: randomUUID(),
+      type,
+      source: ActionTargetSource.SELECTED,
+      targetId: null,
+      options,
+    };
+    const firing = { kind, eventId: randomUUID(), event, depth: 0 };
+    await sub.orm.em
+      .fork()
+      .transactional((tx) => runActions(sub, tx, automation, [action], firing, new Date()));
+    const em = sub.orm.em.fork();
+    const outcome = await em.findOneOrFail(Event, {
+      workspaceId: automation.workspaceId,
+      resourceId: `flowplane.automation.${automation.id}`,
+      follows: firing.eventId,
+    });
+    return { name: outcome.name, payload: outcome.payload, related: outcome.related };
+  }
+
+  const automationIn = (workspaceId: string, name = 'pause on incident'): AutomationData => ({
+    id: randomUUID(),
+    workspaceId,
+    name,
+    actions: [],
+    actionsOnTrigger: [],
+    actionsOnResolve: [],
+  });
+
+  it('declaring pauses deployments and work pools; resolving resumes exactly those', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const pool = await createPool(owner, space.id);
+    const pausedPool = await createPool(owner, space.id, { paused: true });
+    const scheduled = await createDeployment(owner, flow.id, {
+      workPoolId: pool.id,
+      schedules: [{ intervalSeconds: 3600 }],
+    });
+    const plain = await createDeployment(owner, flow.id);
+    const byHand = await createDeployment(owner, flow.id, { paused: true });
+    const scheduler = stack.running.subgraphs.operations!.services.find(
+      (s) => s.name === 'scheduler',
+    )!;
+    const now = new Date(Date.now() + 60_000);
+    expect(await scheduler.runOnce(now)).toBe(3);
+
+    const incident = (
+      await ok(owner, DECLARE, {
+        input: { workspaceId: space.id, name: 'Outage', severity: 'CRITICAL' },
+      })
+    ).declareIncident;
+    const declared = (await timeline(incident.id))[0].id;
+    const automation = automationIn(space.id);
+    const paused = await fire(
+      automation,
+      ActionType.PAUSE_WORKSPACE_ACTIVITY,
+      'triggered',
+      await eventJson(declared),
+    );
+    expect(paused.name).toBe('flowplane.automation.action.executed');
+    expect(paused.payload).toMatchObject({
+      incidentId: incident.id,
+      deployments: 2,
+      workPools: 1,
+    });
+    expect((paused.payload.deploymentIds as string[]).sort()).toEqual(
+      [scheduled.id, plain.id].sort(),
+    );
+    expect(paused.related).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: `flowplane.incident.${incident.id}`, role: 'incident' }),
+      ]),
+    );
+    const all = [scheduled, plain, byHand];
+    const pools = [pool, pausedPool];
+    expect(await state(all, pools)).toEqual({
+      [scheduled.id]: true,
+      [plain.id]: true,
+      [byHand.id]: true,
+      [pool.id]: true,
+      [pausedPool.id]: true,
+    });
+    // Paused deployments' schedules stop: the runs created ahead are gone, none are made.
+    const runs = await ok(
+      owner,
+      `query($id: ID!) { workspace(id: $id) { flowRuns(first: 200) { totalCount } } }`,
+      { id: space.id },
+    );
+    expect(runs.workspace.flowRuns.totalCount).toBe(0);
+    expect(await scheduler.runOnce(now)).toBe(0);
+    // Pausing again for the same incident changes nothing.
+    const again = await fire(
+      automation,
+      ActionType.PAUSE_WORKSPACE_ACTIVITY,
+      'triggered',
+      await eventJson(declared),
+    );
+    expect(again.payload).toMatchObject({ deployments: 0, workPools: 0 });
+
+    // A deployment made during the incident is nobody's to resume.
+    const during = await createDeployment(owner, flow.id);
+    await ok(owner, RESOLVE, { id: incident.id });
+    const resolvedEvent = (await timeline(incident.id)).at(-1);
+    expect(resolvedEvent.kind).toBe('RESOLVED');
+    const resumed = await fire(
+      automation,
+      ActionType.RESUME_WORKSPACE_ACTIVITY,
+      'resolved',
+      await eventJson(resolvedEvent.id),
+    );
+    expect(resumed.payload).toMatchObject({ deployments: 2, workPools: 1 });
+    expect(await state([...all, during], pools)).toEqual({
+      [scheduled.id]: false,
+      [plain.id]: false,
+      [byHand.id]: true,
+      [during.id]: false,
+      [pool.id]: false,
+      [pausedPool.id]: true,
+    });
+    expect(await scheduler.runOnce(now)).toBe(3);
+    // Nothing is held any more: a second resume resumes nothing.
+    const twice = await fire(
+      automation,
+      ActionType.RESUME_WORKSPACE_ACTIVITY,
+      'resolved',
+      await eventJson(resolvedEvent.id),
+    );
+    expect(twice.payload).toMatchObject({ deployments: 0, workPools: 0 });
+  });
+
+  it('an object two incidents hold resumes when the last one resolves; one resumed by hand stays', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const a = await createDeployment(owner, flow.id);
+    const b = await createDeployment(owner, flow.id);
+    const declareIn = async () => {
+      const i = (
+        await ok(owner, DECLARE, {
+          input: { workspaceId: space.id, name: `i ${uid(2)}`, severity: 'HIGH' },
+        })
+      ).declareIncident;
+      return { id: i.id as string, declared: (await timeline(i.id))[0].id as string };
+    };
+    const automation = automationIn(space.id);
+    const first = await declareIn();
+    const second = await declareIn();
+    await fire(
+      automation,
+      ActionType.PAUSE_WORKSPACE_ACTIVITY,
+      'triggered',
+      await eventJson(first.declared),
+    );
+    const held = await fire(
+      automation,
+      ActionType.PAUSE_WORKSPACE_ACTIVITY,
+      'triggered',
+      await eventJson(second.declared),
+    );
+    expect(held.payload).toMatchObject({ deployments: 0 });
+    // Resumed by hand during the incidents: left as it is.
+    await ok(owner, `mutation($id: ID!) { resumeDeployment(id: $id) { id } }`, { id: b.id });
+
+    const resolve = async (i: { id: string }) => {
+      await ok(owner, RESOLVE, { id: i.id });
+      const last = (await timeline(i.id)).at(-1);
+      return fire(
+        automation,
+        ActionType.RESUME_WORKSPACE_ACTIVITY,
+        'resolved',
+        await eventJson(last.id),
+      );
+    };
+    expect((await resolve(first)).payload).toMatchObject({ deployments: 0 });
+    expect(await state([a, b], [])).toEqual({ [a.id]: true, [b.id]: false });
+    expect((await resolve(second)).payload).toMatchObject({ deployments: 1 });
+    expect(await state([a, b], [])).toEqual({ [a.id]: false, [b.id]: false });
+  });
+
+  it('without an incident in the triggering event the action fails, and nothing pauses', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const d = await createDeployment(owner, flow.id);
+    const out = await fire(
+      automationIn(space.id),
+      ActionType.PAUSE_WORKSPACE_ACTIVITY,
+      'triggered',
+      {
+        id: randomUUID(),
+        workspaceId: space.id,
+        occurred: new Date().toISOString(),
+        received: new Date().toISOString(),
+        event: 'custom.thing',
+        resource: { id: `flowplane.deployment.${d.id}`, labels: {} },
+        related: [],
+        payload: {},
+        follows: null,
+      },
+    );
+    expect(out.name).toBe('flowplane.automation.action.failed');
+    expect(out.payload.reason).toMatch(/no incident/);
+    expect(await state([d], [])).toEqual({ [d.id]: false });
+  });
+
+  it('DECLARE_INCIDENT declares from the triggering event: templated name, inferred resources', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const dep = await createDeployment(owner, flow.id);
+    const automation = automationIn(space.id, 'declare on failure');
+    const out = await fire(
+      automation,
+      ActionType.DECLARE_INCIDENT,
+      'triggered',
+      {
+        id: randomUUID(),
+        workspaceId: space.id,
+        occurred: new Date().toISOString(),
+        received: new Date().toISOString(),
+        event: 'flowplane.deployment.not-ready',
+        resource: {
+          id: `flowplane.deployment.${dep.id}`,
+          labels: { 'flowplane.resource.name': dep.name },
+        },
+        related: [
+          { id: `flowplane.flow.${flow.id}`, role: 'flow', labels: {} },
+          // Gone since: not related.
+          { id: `flowplane.work-pool.${randomUUID()}`, role: 'work-pool', labels: {} },
+          { id: 'flowplane.tag.prod', role: 'tag', labels: {} },
+        ],
+        payload: {},
+        follows: null,
+      },
+      {
+        incident: {
+          name: '{{ event.resource.name }} is not ready',
+          summary: 'Raised by {{ automation.name }} on {{ event.event }}',
+          severity: 'HIGH',
+          tags: ['auto'],
+        },
+      },
+    );
+    expect(out.name).toBe('flowplane.automation.action.executed');
+    const id = out.payload.incidentId as string;
+    const got = await ok(owner, TIMELINE, { id });
+    expect(got.incident).toMatchObject({
+      name: `${dep.name} is not ready`,
+      summary: 'Raised by declare on failure on flowplane.deployment.not-ready',
+      severity: 'HIGH',
+      status: 'ACTIVE',
+      tags: ['auto'],
+      declaredBy: { type: 'AUTOMATION', id: automation.id, user: null, serviceAccount: null },
+    });
+    expect(got.incident.timeline.edges[0].node.actor).toEqual({
+      type: 'AUTOMATION',
+      id: automation.id,
+      user: null,
+    });
+    const related = (await ok(owner, RELATED, { id })).incident.relatedResources;
+    expect(related.map((r: any) => [r.kind, r.id])).toEqual([
+      ['DEPLOYMENT', dep.id],
+      ['FLOW', flow.id],
+    ]);
+    const declared = await eventJson(got.incident.timeline.edges[0].node.id);
+    expect(declared.related).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: `flowplane.automation.${automation.id}`,
+          role: 'automation',
+        }),
+      ]),
+    );
   });
 });
