@@ -367,6 +367,50 @@ describe('filters', () => {
   });
 });
 
+describe('batching', () => {
+  it('a page of incidents with their related objects costs the same for 1 and for 6', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const pool = await createPool(owner, space.id);
+    const PAGE = `query($id: ID!) { workspace(id: $id) { incidents(first: 50) { edges { node {
+      id declaredBy { type } relatedResources { kind deployment { id } workPool { id } flowRun { id } flow { id } }
+    } } } } }`;
+    const declareWithObjects = async () => {
+      const dep = await createDeployment(owner, flow.id, { workPoolId: pool.id });
+      const run = await createRun(owner, { deploymentId: dep.id });
+      await ok(owner, DECLARE, {
+        input: {
+          workspaceId: space.id,
+          name: `b ${uid(2)}`,
+          severity: 'LOW',
+          relatedResources: [
+            { kind: 'DEPLOYMENT', id: dep.id },
+            { kind: 'FLOW_RUN', id: run.id },
+            { kind: 'WORK_POOL', id: pool.id },
+            { kind: 'FLOW', id: flow.id },
+          ],
+        },
+      });
+    };
+    const cost = async (n: number) => {
+      stack.counters.operations.reset();
+      const d = await ok(owner, PAGE, { id: space.id });
+      expect(d.workspace.incidents.edges).toHaveLength(n);
+      for (const e of d.workspace.incidents.edges)
+        expect(
+          e.node.relatedResources.map(
+            (r: any) => r.deployment ?? r.flowRun ?? r.workPool ?? r.flow,
+          ),
+        ).not.toContain(null);
+      return stack.counters.operations.count;
+    };
+    await declareWithObjects();
+    const one = await cost(1);
+    for (let i = 0; i < 5; i++) await declareWithObjects();
+    expect(await cost(6)).toBe(one);
+  });
+});
+
 describe('events in the store', () => {
   it('every change is a flowplane.incident.* event of the incident, chained by follows', async () => {
     const flow = await createFlow(owner, ws.id);
