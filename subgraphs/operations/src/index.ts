@@ -18,6 +18,19 @@ import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
+import { Automation } from './automations/automation.entity.js';
+import {
+  AutomationResolver,
+  WorkspaceAutomationsResolver,
+} from './automations/automation.resolver.js';
+import { AutomationBucket } from './automations/evaluation/bucket.entity.js';
+import { automationConsumers } from './automations/evaluation/consumer.js';
+import { proactiveWindowsService } from './automations/evaluation/proactive.service.js';
+import { AutomationRevision } from './automations/evaluation/revision.entity.js';
+import { webhookDeliveryService } from './automations/webhooks/delivery.service.js';
+import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
+import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
+import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
 import { ActivityPause } from './incidents/activity-pause.entity.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
 import {
@@ -110,6 +123,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    AutomationResolver,
+    WorkspaceAutomationsResolver,
+    FlowRunEventResolver,
+    EventSubscriptionResolver,
     IncidentResolver,
     IncidentChangeResolver,
     IncidentResourceResolver,
@@ -138,6 +155,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Automation,
+    AutomationBucket,
+    AutomationRevision,
+    WebhookDelivery,
     Incident,
     IncidentResourceRow,
     ActivityPause,
@@ -180,10 +201,13 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
+  consumerGroups: (sub) => ({ automations: automationConsumers(sub) }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
+    proactiveWindowsService(sub),
+    webhookDeliveryService(sub),
   ],
 };

@@ -45,10 +45,22 @@ export async function applyEnabled(
   a.enabled = enabled;
   a.updatedAt = now;
   if (enabled) await resetBuckets(em, a, now);
+  await bumpRevision(em, a.workspaceId);
   recordEvent(em, enabled ? 'automation.enabled' : 'automation.disabled', {
     automationId: a.id,
     name: a.name,
     ...eventPayload,
   });
   return true;
+}
+
+/**
+ * Bumps the workspace's automation revision in the caller's transaction: evaluators on every
+ * instance compare it to reload their cached automations (see evaluation/automation-cache.ts).
+ */
+export async function bumpRevision(em: Em, workspaceId: string): Promise<void> {
+  await em.execute(
+    'insert into automation_revision (workspace_id, revision) values (?, 1) on conflict (workspace_id) do update set revision = automation_revision.revision + 1',
+    [workspaceId],
+  );
 }

@@ -12,11 +12,15 @@ import { Log } from '../logs/log.entity.js';
 import { ActivityPause } from '../incidents/activity-pause.entity.js';
 import { Incident, IncidentResourceRow } from '../incidents/incident.entity.js';
 import { Variable } from '../variables/variable.entity.js';
+import { Automation } from '../automations/automation.entity.js';
+import { AutomationBucket } from '../automations/evaluation/bucket.entity.js';
+import { AutomationRevision } from '../automations/evaluation/revision.entity.js';
+import { WebhookDelivery } from '../automations/webhooks/webhook-delivery.entity.js';
 
 /**
  * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
- * artifacts, logs, concurrency limits, object ACLs, incidents and the activity they hold paused)
- * of a deleted workspace; idempotent.
+ * artifacts, logs, concurrency limits, object ACLs, automations, incidents and the activity
+ * they hold paused) of a deleted workspace; idempotent.
  */
 export async function deleteWorkspaceConfiguration(
   workspaceId: string,
@@ -35,6 +39,10 @@ export async function deleteWorkspaceConfiguration(
     IncidentResourceRow,
     Incident,
     ActivityPause,
+    AutomationBucket,
+    Automation,
+    AutomationRevision,
+    WebhookDelivery,
   ])
     await em.nativeDelete(entity, { workspaceId });
 }

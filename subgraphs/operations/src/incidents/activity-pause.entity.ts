@@ -33,6 +33,6 @@ export class ActivityPause {
   @Property({ type: 'uuid' })
   incidentId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

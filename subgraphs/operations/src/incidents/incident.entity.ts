@@ -118,14 +118,14 @@ export class Incident {
   @Field(() => Date, {
     description: 'When the disruption began (the declaration time by default).',
   })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   startTime!: Date;
 
   @Field(() => Date, {
     nullable: true,
     description: 'When it was resolved; null while ACTIVE.',
   })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   endTime?: Date | null = null;
 
   @Field(() => [String], { description: 'Tags for filtering and grouping (at most 50).' })
@@ -143,11 +143,11 @@ export class Incident {
   lastEventId?: string | null = null;
 
   @Field(() => Date, { description: 'When it was declared (stored).' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change of any field or status.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
 

@@ -134,6 +134,7 @@ function webhookHandler(type: ActionType.CALL_WEBHOOK | ActionType.SEND_NOTIFICA
         actionType: r.action.type,
         firing: r.firing.kind,
         firingEventId: r.firing.eventId,
+        triggeringEventId: r.firing.event?.id ?? null,
         depth: r.firing.depth,
         related: triggeringRelated(r.firing.event),
         url: w.url,

@@ -47,25 +47,25 @@ export class AutomationBucket {
   @Property({ type: 'string', length: 20, nullable: true })
   posture?: string | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   windowStart?: Date | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   windowEnd?: Date | null = null;
 
   @Property({ type: 'integer' })
   count: number = 0;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   firedAt?: Date | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   resolvedAt?: Date | null = null;
 
   @Property({ type: 'json' })
   state: BucketState = { values: [] };
 
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
 

@@ -36,6 +36,9 @@ export class WebhookDelivery {
   @Property({ type: 'uuid' })
   firingEventId!: string;
 
+  @Property({ type: 'uuid', nullable: true })
+  triggeringEventId?: string | null = null;
+
   @Property({ type: 'integer' })
   depth: number = 0;
 
@@ -68,11 +71,11 @@ export class WebhookDelivery {
   @Property({ type: 'integer' })
   attempts: number = 0;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   nextAttemptAt: Date = new Date();
 
   /** A claimed row is someone's until then (a crashed instance's claim lapses). */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   leaseUntil?: Date | null = null;
 
   @Property({ type: 'uuid', nullable: true })
@@ -84,9 +87,9 @@ export class WebhookDelivery {
   @Property({ type: 'text', nullable: true })
   lastError?: string | null = null;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   completedAt?: Date | null = null;
 }
