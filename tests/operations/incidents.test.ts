@@ -598,6 +598,92 @@ describe('permissions', () => {
   });
 });
 
+describe('pause activity while an incident is open (an automation)', () => {
+  const CREATE_AUTOMATION = `mutation($input: CreateAutomationInput!) {
+    createAutomation(input: $input) { id actions { type } actionsOnResolve { type } }
+  }`;
+  const pausedOf = async (deployments: { id: string }[], pools: { id: string }[]) => {
+    const out: boolean[] = [];
+    for (const d of deployments)
+      out.push(
+        (await ok(owner, `query($id: ID!) { deployment(id: $id) { paused } }`, { id: d.id }))
+          .deployment.paused,
+      );
+    for (const p of pools)
+      out.push(
+        (await ok(owner, `query($id: ID!) { workPool(id: $id) { paused } }`, { id: p.id })).workPool
+          .paused,
+      );
+    return out;
+  };
+
+  it('declaring pauses the workspace’s deployments and pools; resolving resumes them, not what was paused by hand', async () => {
+    const space = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, space.id);
+    const pool = await createPool(owner, space.id);
+    const active = await createDeployment(owner, flow.id, {
+      workPoolId: pool.id,
+      schedules: [{ intervalSeconds: 3600 }],
+    });
+    const other = await createDeployment(owner, flow.id);
+    const byHand = await createDeployment(owner, flow.id);
+    await ok(owner, `mutation($id: ID!) { pauseDeployment(id: $id) { id } }`, { id: byHand.id });
+    const automation = (
+      await ok(owner, CREATE_AUTOMATION, {
+        input: {
+          workspaceId: space.id,
+          name: 'Pause while an incident is open',
+          trigger: {
+            event: {
+              expect: ['flowplane.incident.declared'],
+              forEach: ['flowplane.resource.id'],
+              resolveOn: ['flowplane.incident.resolved'],
+            },
+          },
+          actions: [{ type: 'PAUSE_WORKSPACE_ACTIVITY' }],
+          actionsOnResolve: [{ type: 'RESUME_WORKSPACE_ACTIVITY' }],
+        },
+      })
+    ).createAutomation;
+    expect(automation).toMatchObject({
+      actions: [{ type: 'PAUSE_WORKSPACE_ACTIVITY' }],
+      actionsOnResolve: [{ type: 'RESUME_WORKSPACE_ACTIVITY' }],
+    });
+    const deployments = [active, other, byHand];
+    expect(await pausedOf(deployments, [pool])).toEqual([false, false, true, false]);
+
+    const incident = (
+      await ok(owner, DECLARE, {
+        input: { workspaceId: space.id, name: 'Database down', severity: 'CRITICAL' },
+      })
+    ).declareIncident;
+    await eventually(async () => {
+      expect(await pausedOf(deployments, [pool])).toEqual([true, true, true, true]);
+    }, 15_000);
+
+    await ok(owner, RESOLVE, { id: incident.id });
+    await eventually(async () => {
+      expect(await pausedOf(deployments, [pool])).toEqual([false, false, true, false]);
+    }, 15_000);
+
+    // The actions' outcomes are events of the automation, naming the incident.
+    const em = stack.running.subgraphs.operations!.orm.em.fork();
+    const outcomes = await em.find(
+      Event,
+      {
+        workspaceId: space.id,
+        resourceId: `flowplane.automation.${automation.id}`,
+        name: { $like: 'flowplane.automation.action.%' },
+      },
+      { orderBy: { seq: 'asc' } },
+    );
+    expect(outcomes.map((e) => [e.name, e.payload.incidentId, e.payload.deployments])).toEqual([
+      ['flowplane.automation.action.executed', incident.id, 2],
+      ['flowplane.automation.action.executed', incident.id, 2],
+    ]);
+  });
+});
+
 /**
  * "Pause activity while an incident is open", through the automation engine's action runner
  * (runActions: the savepoint, the system context and the outcome events of a real firing) with
@@ -675,7 +761,18 @@ describe('pause activity while an incident is open (automation actions)', () => 
       (s) => s.name === 'scheduler',
     )!;
     const now = new Date(Date.now() + 60_000);
-    expect(await scheduler.runOnce(now)).toBe(3);
+    // The scheduler serves every workspace: count this one's runs.
+    const runsAhead = async () => {
+      await scheduler.runOnce(now);
+      return (
+        await ok(
+          owner,
+          `query($id: ID!) { workspace(id: $id) { flowRuns(first: 200) { totalCount } } }`,
+          { id: space.id },
+        )
+      ).workspace.flowRuns.totalCount;
+    };
+    expect(await runsAhead()).toBe(3);
 
     const incident = (
       await ok(owner, DECLARE, {
@@ -714,13 +811,7 @@ describe('pause activity while an incident is open (automation actions)', () => 
       [pausedPool.id]: true,
     });
     // Paused deployments' schedules stop: the runs created ahead are gone, none are made.
-    const runs = await ok(
-      owner,
-      `query($id: ID!) { workspace(id: $id) { flowRuns(first: 200) { totalCount } } }`,
-      { id: space.id },
-    );
-    expect(runs.workspace.flowRuns.totalCount).toBe(0);
-    expect(await scheduler.runOnce(now)).toBe(0);
+    expect(await runsAhead()).toBe(0);
     // Pausing again for the same incident changes nothing.
     const again = await fire(
       automation,
@@ -750,7 +841,7 @@ describe('pause activity while an incident is open (automation actions)', () => 
       [pool.id]: false,
       [pausedPool.id]: true,
     });
-    expect(await scheduler.runOnce(now)).toBe(3);
+    expect(await runsAhead()).toBe(3);
     // Nothing is held any more: a second resume resumes nothing.
     const twice = await fire(
       automation,
@@ -838,7 +929,44 @@ describe('pause activity while an incident is open (automation actions)', () => 
     const space = await createWorkspace(owner, owner.accountId);
     const flow = await createFlow(owner, space.id);
     const dep = await createDeployment(owner, flow.id);
-    const automation = automationIn(space.id, 'declare on failure');
+    const spec = {
+      name: '{{ event.resource.name }} is not ready',
+      summary: 'Raised by {{ automation.name }} on {{ event.event }}',
+      severity: 'HIGH',
+      tags: ['auto'],
+    };
+    const CREATE = `mutation($input: CreateAutomationInput!) {
+      createAutomation(input: $input) { id actions { type incident { name summary severity tags } } }
+    }`;
+    const input = (actions: unknown[]) => ({
+      workspaceId: space.id,
+      name: 'declare on failure',
+      trigger: { event: { expect: ['flowplane.deployment.not-ready'] } },
+      actions,
+    });
+    // The action's own fields are validated at the edge.
+    expectError(
+      await owner.gql(CREATE, { input: input([{ type: 'DECLARE_INCIDENT' }]) }),
+      'BAD_USER_INPUT',
+      'actions.0.incident',
+    );
+    expectError(
+      await owner.gql(CREATE, {
+        input: input([{ type: 'DECLARE_INCIDENT', incident: { ...spec, name: '{{ oops' } }]),
+      }),
+      'BAD_USER_INPUT',
+      'actions.0.incident.name',
+    );
+    expectError(
+      await owner.gql(CREATE, { input: input([{ type: 'DO_NOTHING', incident: spec }]) }),
+      'BAD_USER_INPUT',
+      'actions.0.incident',
+    );
+    const created = (
+      await ok(owner, CREATE, { input: input([{ type: 'DECLARE_INCIDENT', incident: spec }]) })
+    ).createAutomation;
+    expect(created.actions).toEqual([{ type: 'DECLARE_INCIDENT', incident: spec }]);
+    const automation = { ...automationIn(space.id, 'declare on failure'), id: created.id };
     const out = await fire(
       automation,
       ActionType.DECLARE_INCIDENT,
@@ -862,14 +990,7 @@ describe('pause activity while an incident is open (automation actions)', () => 
         payload: {},
         follows: null,
       },
-      {
-        incident: {
-          name: '{{ event.resource.name }} is not ready',
-          summary: 'Raised by {{ automation.name }} on {{ event.event }}',
-          severity: 'HIGH',
-          tags: ['auto'],
-        },
-      },
+      { incident: spec },
     );
     expect(out.name).toBe('flowplane.automation.action.executed');
     const id = out.payload.incidentId as string;
@@ -881,6 +1002,15 @@ describe('pause activity while an incident is open (automation actions)', () => 
       status: 'ACTIVE',
       tags: ['auto'],
       declaredBy: { type: 'AUTOMATION', id: automation.id, user: null, serviceAccount: null },
+    });
+    const by = await ok(
+      owner,
+      `query($id: ID!) { incident(id: $id) { declaredBy { automation { id name } } } }`,
+      { id },
+    );
+    expect(by.incident.declaredBy.automation).toEqual({
+      id: automation.id,
+      name: 'declare on failure',
     });
     expect(got.incident.timeline.edges[0].node.actor).toEqual({
       type: 'AUTOMATION',
