@@ -8,7 +8,11 @@ import type {
   AutomationData,
   StoredAction,
 } from '../../subgraphs/operations/src/automations/actions/action.types.js';
-import { runActions } from '../../subgraphs/operations/src/automations/actions/run-actions.js';
+import {
+  runActions,
+  systemContext,
+} from '../../subgraphs/operations/src/automations/actions/run-actions.js';
+import { pauseWorkspaceActivity } from '../../subgraphs/operations/src/incidents/activity.js';
 import { toEventJson, type EventJson } from '../../subgraphs/operations/src/events/emit.js';
 import { Event } from '../../subgraphs/operations/src/events/event.entity.js';
 import { createWorkspace, eventually, expectError, join } from '../harness/seed.js';
@@ -408,6 +412,48 @@ describe('batching', () => {
     const one = await cost(1);
     for (let i = 0; i < 5; i++) await declareWithObjects();
     expect(await cost(6)).toBe(one);
+  });
+});
+
+describe('workspace deletion', () => {
+  it('removes the workspace’s incidents, their related objects and the activity held for them', async () => {
+    const gone = await createWorkspace(owner, owner.accountId);
+    const flow = await createFlow(owner, gone.id);
+    await createDeployment(owner, flow.id);
+    const i = (
+      await ok(owner, DECLARE, {
+        input: {
+          workspaceId: gone.id,
+          name: 'doomed',
+          severity: 'LOW',
+          relatedResources: [{ kind: 'FLOW', id: flow.id }],
+        },
+      })
+    ).declareIncident;
+    const sub = stack.running.subgraphs.operations!;
+    // Held as the pause automation would hold it.
+    await sub.orm.em.fork().transactional(async (tx) =>
+      pauseWorkspaceActivity(systemContext(sub, tx), gone.id, {
+        automationId: randomUUID(),
+        incidentId: i.id,
+      }),
+    );
+    const conn = sub.orm.em.getConnection();
+    const count = async () => {
+      const n: number[] = [];
+      for (const t of ['incident', 'incident_resource', 'activity_pause'])
+        n.push(
+          Number(
+            (
+              await conn.execute(`select count(*) as n from ${t} where workspace_id = ?`, [gone.id])
+            )[0].n,
+          ),
+        );
+      return n;
+    };
+    expect(await count()).toEqual([1, 1, 1]);
+    await ok(owner, `mutation($id: ID!) { deleteWorkspace(id: $id) }`, { id: gone.id });
+    await eventually(async () => expect(await count()).toEqual([0, 0, 0]));
   });
 });
 
