@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackgroundService } from '../../lib/background.js';
+import { HandledEvent } from '../../lib/outbox.js';
 import type { Grants } from '../../lib/principal.js';
+import { AuditEvent } from '../../subgraphs/access/src/audit/audit-event.entity.js';
 import { WORKSPACE_ROLE_PERMISSIONS } from '../../lib/permissions.js';
 import { createWorkspace, eventually, expectError, join } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
@@ -460,5 +462,28 @@ describe('audit actions', () => {
       again.map((e) => e.event).filter((n) => n.includes('state') || n.includes('event.emitted')),
     ).toEqual([]);
     expect(new Set(again.map((e) => e.id)).size).toBe(again.length);
+  });
+
+  it('stored events cost the audit consumer nothing (no entry, no transaction)', async () => {
+    const access = stack.running.subgraphs.access!;
+    const handled = () => access.orm.em.fork().count(HandledEvent, {});
+    const entries = () => access.orm.em.fork().count(AuditEvent, {});
+    const [h0, e0] = [await handled(), await entries()];
+    const res = await alice.gql(
+      `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`,
+      {
+        input: {
+          workspaceId: ws.id,
+          events: Array.from({ length: 20 }, () => ({
+            event: 'acme.quiet',
+            resource: { id: 'r.1' },
+          })),
+        },
+      },
+    );
+    expect(res.data.emitEvents).toBe(20);
+    await stack.running.subgraphs.operations!.relay.flush();
+    await access.relay.flush();
+    expect([(await handled()) - h0, (await entries()) - e0]).toEqual([0, 0]);
   });
 });

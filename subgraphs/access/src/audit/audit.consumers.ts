@@ -3,10 +3,9 @@ import type { EventActor } from '../../../../lib/actor.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import type { ConsumerHandler } from '../../../../lib/outbox.js';
+import { ignoreEvent, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
 import { appendEntries, lockChain } from './audit-chain.js';
-import { recordEvent } from '../../../../lib/outbox.js';
 import {
   AuditActorType,
   AuditMembership,
@@ -23,6 +22,17 @@ const ACTOR_TYPES: Record<string, AuditActorType> = {
   anonymous: AuditActorType.ANONYMOUS,
 };
 
+/** The event types `project` reads. */
+const PROJECTED = new Set([
+  'user.signed-up',
+  'account-membership.created',
+  'account-membership.updated',
+  'account-membership.removed',
+  'workspace.created',
+  'account.created',
+  'account.updated',
+]);
+
 /**
  * The audit consumer group of the access subgraph: every domain event of every subgraph (a
  * `'*'` handler) becomes one entry in each account it concerns. It also keeps the projections
@@ -32,6 +42,12 @@ export const auditConsumers: Record<string, ConsumerHandler> = {
   '*': async (payload: Payload | null, em, event) => {
     await recordAuditEntries(em, event, payload ?? {});
   },
+  // Not audited and not projected (run activity, stored events): no transaction per event.
+  ...Object.fromEntries(
+    Object.entries(AUDIT_ACTIONS)
+      .filter(([type, m]) => m.internal && !PROJECTED.has(type))
+      .map(([type]) => [type, ignoreEvent]),
+  ),
 };
 
 export async function recordAuditEntries(
