@@ -83,6 +83,7 @@ async function bench(
     PORT: '0',
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
+    LOG_REQUESTS: 'false',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extraEnv,
   });
