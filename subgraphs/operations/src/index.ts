@@ -17,7 +17,10 @@ import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
-import { EventResolver } from './events/event.resolver.js';
+import { EventResolver, WorkspaceEventsResolver } from './events/event.resolver.js';
+import { eventConsumers } from './events/event.consumers.js';
+import { eventRetentionService } from './events/event-retention.js';
+import { EventSettings } from './events/event-settings.entity.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
@@ -111,6 +114,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    WorkspaceEventsResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
     IncidentResolver,
@@ -143,6 +147,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     EventRelated,
     Incident,
     IncidentResourceRow,
+    EventSettings,
   ],
   migrations,
   extendContext,
@@ -182,10 +187,12 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
+  consumerGroups: () => ({ events: eventConsumers }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
+    eventRetentionService(sub),
   ],
 };
