@@ -101,6 +101,17 @@ const sharedTaskRun = (fx: OperationFixture) =>
         )
       ).createTaskRun.id as string,
   );
+/** The first state event of the shared flow run (its creation). */
+const sharedStateEvent = (fx: OperationFixture) =>
+  shared(fx, 'state-event', async () => {
+    const runId = await sharedFlowRun(fx);
+    const data = await prepared(
+      fx,
+      `query($id: ID!, $filter: EventFilter) { workspace(id: $id) { events(first: 1, filter: $filter, order: OCCURRED_ASC) { edges { node { id } } } } }`,
+      { id: fx.workspaceId, filter: { resourceIds: [`flowplane.flow-run.${runId}`] } },
+    );
+    return data.workspace.events.edges[0].node.id as string;
+  });
 const CREATE_POOL = `mutation($input: CreateWorkPoolInput!) { createWorkPool(input: $input) { id } }`;
 const poolOf = async (fx: OperationFixture): Promise<string> =>
   (
@@ -1034,6 +1045,74 @@ export const OPERATIONS: ProtectedOperation[] = [
     alsoNeeds: ['see_workspace'],
     run: (fx, a) =>
       a.gql(`query($id: ID!) { workspace(id: $id) { incidents { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- events (operations subgraph) ---------------------------------------------------------
+  {
+    name: 'emitEvents',
+    level: 'WORKSPACE',
+    permission: 'write_events',
+    run: (fx, a) =>
+      a.gql(`mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+        input: {
+          workspaceId: fx.workspaceId,
+          events: [{ event: 'matrix.emitted', resource: { id: 'matrix.resource' } }],
+        },
+      }),
+  },
+  {
+    name: 'event',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { event(id: $id) { id } }`, { id: await sharedStateEvent(fx) }),
+  },
+  {
+    name: 'flowRunEvent',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flowRunEvent(id: $id) { id to } }`, {
+        id: await sharedStateEvent(fx),
+      }),
+  },
+  {
+    name: 'Workspace.events',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { events(first: 5) { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'eventCounts',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: (fx, a) =>
+      a.gql(
+        `query($id: ID!) { eventCounts(workspaceId: $id, filter: {}, countBy: EVENT) { value count } }`,
+        { id: fx.workspaceId },
+      ),
+  },
+  {
+    name: 'setEventRetention',
+    level: 'WORKSPACE',
+    permission: 'manage_workspace_settings',
+    run: (fx, a) =>
+      a.gql(
+        `mutation($input: SetEventRetentionInput!) { setEventRetention(input: $input) { id } }`,
+        { input: { workspaceId: fx.workspaceId, days: 30 } },
+      ),
+  },
+  {
+    name: 'Workspace.eventRetentionDays',
+    level: 'WORKSPACE',
+    permission: 'see_workspace',
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { eventRetentionDays } }`, {
         id: fx.workspaceId,
       }),
   },

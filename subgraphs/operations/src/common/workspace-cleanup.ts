@@ -16,11 +16,13 @@ import { Automation } from '../automations/automation.entity.js';
 import { AutomationBucket } from '../automations/evaluation/bucket.entity.js';
 import { AutomationRevision } from '../automations/evaluation/revision.entity.js';
 import { WebhookDelivery } from '../automations/webhooks/webhook-delivery.entity.js';
+import { Event, EventRelated } from '../events/event.entity.js';
+import { EventSettings } from '../events/event-settings.entity.js';
 
 /**
  * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
- * artifacts, logs, concurrency limits, object ACLs, automations, incidents and the activity
- * they hold paused) of a deleted workspace; idempotent.
+ * artifacts, logs, concurrency limits, object ACLs, events, automations, incidents and the
+ * activity they hold paused) of a deleted workspace; idempotent.
  */
 export async function deleteWorkspaceConfiguration(
   workspaceId: string,
@@ -43,6 +45,9 @@ export async function deleteWorkspaceConfiguration(
     Automation,
     AutomationRevision,
     WebhookDelivery,
+    EventRelated,
+    Event,
+    EventSettings,
   ])
     await em.nativeDelete(entity, { workspaceId });
 }
