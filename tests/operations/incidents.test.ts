@@ -707,10 +707,41 @@ describe('pause activity while an incident is open (an automation)', () => {
       expect(await pausedOf(deployments, [pool])).toEqual([true, true, true, true]);
     }, 15_000);
 
+    // The pauses are those of the API: each object announces its status change as an event.
+    const statusEvents = async (names: string[]) => {
+      const em = stack.running.subgraphs.operations!.orm.em.fork();
+      const rows = await em.find(
+        Event,
+        { workspaceId: space.id, name: { $in: names } },
+        { orderBy: { seq: 'asc' } },
+      );
+      return rows.map((e) => `${e.name} ${e.resourceId.split('.').pop()}`).sort();
+    };
+    expect(
+      await statusEvents(['flowplane.deployment.paused', 'flowplane.work-pool.paused']),
+    ).toEqual(
+      [
+        `flowplane.deployment.paused ${active.id}`,
+        `flowplane.deployment.paused ${byHand.id}`,
+        `flowplane.deployment.paused ${other.id}`,
+        `flowplane.work-pool.paused ${pool.id}`,
+      ].sort(),
+    );
+
     await ok(owner, RESOLVE, { id: incident.id });
     await eventually(async () => {
       expect(await pausedOf(deployments, [pool])).toEqual([false, false, true, false]);
     }, 15_000);
+    // Resumed objects announce their status again; the one paused by hand stays silent.
+    const resumed = await statusEvents([
+      'flowplane.deployment.ready',
+      'flowplane.deployment.not-ready',
+      'flowplane.work-pool.ready',
+      'flowplane.work-pool.not-ready',
+    ]);
+    expect(resumed.filter((e) => e.endsWith(byHand.id))).toEqual([]);
+    for (const id of [active.id, other.id, pool.id])
+      expect(resumed.filter((e) => e.endsWith(id)).length).toBeGreaterThanOrEqual(1);
 
     // The actions' outcomes are events of the automation, naming the incident.
     const em = stack.running.subgraphs.operations!.orm.em.fork();
