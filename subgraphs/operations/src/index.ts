@@ -21,6 +21,17 @@ import { EventResolver, WorkspaceEventsResolver } from './events/event.resolver.
 import { eventConsumers } from './events/event.consumers.js';
 import { eventRetentionService } from './events/event-retention.js';
 import { EventSettings } from './events/event-settings.entity.js';
+import { Automation } from './automations/automation.entity.js';
+import {
+  AutomationResolver,
+  WorkspaceAutomationsResolver,
+} from './automations/automation.resolver.js';
+import { AutomationBucket } from './automations/evaluation/bucket.entity.js';
+import { automationConsumers } from './automations/evaluation/consumer.js';
+import { proactiveWindowsService } from './automations/evaluation/proactive.service.js';
+import { AutomationRevision } from './automations/evaluation/revision.entity.js';
+import { webhookDeliveryService } from './automations/webhooks/delivery.service.js';
+import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
@@ -115,6 +126,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkspaceWorkPoolsResolver,
     EventResolver,
     WorkspaceEventsResolver,
+    AutomationResolver,
+    WorkspaceAutomationsResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
     IncidentResolver,
@@ -145,6 +158,10 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Automation,
+    AutomationBucket,
+    AutomationRevision,
+    WebhookDelivery,
     Incident,
     IncidentResourceRow,
     EventSettings,
@@ -187,12 +204,14 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
-  consumerGroups: () => ({ events: eventConsumers }),
+  consumerGroups: (sub) => ({ events: eventConsumers, automations: automationConsumers(sub) }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
     eventRetentionService(sub),
+    proactiveWindowsService(sub),
+    webhookDeliveryService(sub),
   ],
 };

@@ -59,6 +59,16 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     idKey: 'bindingId',
   }),
   ...same(['flow.created', 'flow.updated', 'flow.deleted'], { idKey: 'flowId' }),
+  ...same(
+    [
+      'automation.created',
+      'automation.updated',
+      'automation.deleted',
+      'automation.enabled',
+      'automation.disabled',
+    ],
+    { idKey: 'automationId' },
+  ),
   /** A member refused by `authorize` (lib/subgraph.ts records it): `flow.denied`, … */
   'request.denied': {
     action: (p) => `${kebab(String(p.subject ?? 'request'))}.denied`,

@@ -2,7 +2,13 @@ import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
-import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
+import {
+  badInput,
+  conflict,
+  forbidden,
+  notFound,
+  unauthenticated,
+} from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
@@ -47,6 +53,7 @@ export class DeploymentService {
 
   async create(input: CreateDeploymentInput): Promise<Deployment> {
     const creator = actorOf(this.ctx);
+    if (!creator) throw unauthenticated('Deployments are created by users and service accounts');
     const flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId) : null;
     if (!flow) {
       throw notFound('Flow');
