@@ -6,108 +6,21 @@
  * baseline. Prints a markdown table of medians; raw runs go to bench/results/.
  */
 import 'reflect-metadata';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { loadEnv } from '../lib/env.js';
 import { listen, closeServer } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import { startEmbedded } from '../server/services.js';
-import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
 import { FOUR, ME, seed } from './scenarios.js';
+import { CONNECTIONS, DURATION, flag, measure, RUNS } from './load.js';
 
-const run = promisify(execFile);
-const AUTOCANNON = fileURLToPath(
-  new URL('../node_modules/autocannon/autocannon.js', import.meta.url),
-);
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
-
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
-const DURATION = Number(flag('duration', '10'));
-const RUNS = Number(flag('runs', '3'));
-const CONNECTIONS = Number(flag('connections', '16'));
 const ONLY = flag('only', '');
-
-interface Sample {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function autocannon(url: string, body: string, token: string): Promise<Sample> {
-  const { stdout } = await run(
-    process.execPath,
-    [
-      AUTOCANNON,
-      '--json',
-      '-c',
-      String(CONNECTIONS),
-      '-d',
-      String(DURATION),
-      '-m',
-      'POST',
-      '-H',
-      'content-type=application/json',
-      '-H',
-      `authorization=Bearer ${token}`,
-      '-b',
-      body,
-      url,
-    ],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
-  const r = JSON.parse(stdout);
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors,
-    non2xx: r.non2xx,
-  };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-async function measure(
-  name: string,
-  url: string,
-  query: string,
-  variables: unknown,
-  token: string,
-) {
-  // Fail loudly if the query does not work: a benchmark of errors measures nothing.
-  const check = await gqlRequest(url, query, variables as Record<string, unknown>, token);
-  if (check.errors?.length) throw new Error(`${name}: ${JSON.stringify(check.errors)}`);
-  const body = JSON.stringify({ query, variables });
-  await autocannon(url, body, token).catch(() => undefined); // warm-up (JIT, caches)
-  const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) samples.push(await autocannon(url, body, token));
-  const bad = samples.reduce((n, s) => n + s.errors + s.non2xx, 0);
-  if (bad) throw new Error(`${name}: ${bad} failed requests`);
-  const row = {
-    name,
-    rps: median(samples.map((s) => s.rps)),
-    p50: median(samples.map((s) => s.p50)),
-    p99: median(samples.map((s) => s.p99)),
-    samples,
-  };
-  console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
-  return row;
-}
 
 async function main() {
   mkdirSync(RESULTS, { recursive: true });

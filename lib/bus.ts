@@ -97,6 +97,8 @@ export class RedisBus implements Bus {
   private broadcastPosition = '0-0';
   private broadcastReaders = 0;
   private waiters: { id: string; resolve: (caughtUp: boolean) => void }[] = [];
+  private tailInFlight?: Promise<string | undefined>;
+  private tailQueued?: Promise<string | undefined>;
 
   constructor(
     url: string,
@@ -160,14 +162,13 @@ export class RedisBus implements Bus {
     };
   }
 
-  /** One XREVRANGE round trip; waits only when the broadcast reader is behind the stream's tail. */
+  /**
+   * One read of the stream's tail (shared with concurrent callers, see `readTail`); waits only
+   * when the broadcast reader is behind it.
+   */
   async settle(timeoutMs = 1000): Promise<boolean> {
     if (!this.broadcastReaders) return true;
-    const tail = (await this.writer.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [
-      string,
-      string[],
-    ][];
-    const id = tail[0]?.[0];
+    const id = await this.readTail();
     if (!id || compareIds(this.broadcastPosition, id) >= 0) return true;
     return new Promise<boolean>((resolve) => {
       const waiter = { id, resolve };
@@ -178,6 +179,41 @@ export class RedisBus implements Bus {
         resolve(false);
       }, timeoutMs).unref();
     });
+  }
+
+  /**
+   * The id of the stream's last entry, read after the call began. Concurrent callers share
+   * reads: at most one XREVRANGE is in flight, and callers that arrive while it is share the
+   * next one (the one in flight may have started before an event they must see was published).
+   * Under load this turns one round trip per request into about two per round-trip time.
+   */
+  private readTail(): Promise<string | undefined> {
+    if (!this.tailInFlight) {
+      const read = (async () => {
+        const tail = (await this.writer.xrevrange(this.stream, '+', '-', 'COUNT', 1)) as [
+          string,
+          string[],
+        ][];
+        return tail[0]?.[0];
+      })();
+      this.tailInFlight = read;
+      void read.then(
+        () => this.endTailRead(read),
+        () => this.endTailRead(read),
+      );
+      return read;
+    }
+    this.tailQueued ??= this.tailInFlight.then(
+      () => this.readTail(),
+      () => this.readTail(),
+    );
+    return this.tailQueued;
+  }
+
+  private endTailRead(read: Promise<string | undefined>): void {
+    if (this.tailInFlight !== read) return;
+    this.tailInFlight = undefined;
+    this.tailQueued = undefined;
   }
 
   private advance(id: string): void {

@@ -1,0 +1,192 @@
+/**
+ * Our gateway against a peer gateway we did not write, on the same four subgraph processes:
+ *   npm run bench:peer [-- --duration 10 --runs 3 --connections 16]
+ * The peer is GraphQL Hive Gateway (`@graphql-hive/gateway`), installed outside the project
+ * (it is not a dependency of Flowplane):
+ *   npm i -E --prefix /work/peer @graphql-hive/gateway@2.15.1
+ * and found through HIVE_GATEWAY_DIR (default /work/peer). It serves the same supergraph
+ * (subgraph URLs rewritten to the running processes), runs as one process like ours, and
+ * forwards the client's `Authorization` header to the subgraphs; its clients send a minted
+ * internal token there, so the peer does no authentication of its own while ours resolves an
+ * API key (cached) and signs a token per request. Both run with NODE_ENV=production.
+ */
+import 'reflect-metadata';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InProcessBus } from '../lib/bus.js';
+import { InternalTokens } from '../lib/internal-token.js';
+import { Authenticator } from '../gateway/src/auth/authenticator.js';
+import { SUPERGRAPH_PATH } from '../gateway/src/gateway.js';
+import { HttpTransport, SUBGRAPH_NAMES, type SubgraphName } from '../gateway/src/transport.js';
+import { gqlRequest } from '../tests/harness/client.js';
+import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
+import { CONNECTIONS, DURATION, flag, measure, RUNS, type Row } from './load.js';
+import { FOUR, ME, seed } from './scenarios.js';
+
+const HIVE_DIR = process.env.HIVE_GATEWAY_DIR ?? '/work/peer';
+const HIVE_BIN = join(HIVE_DIR, 'node_modules/@graphql-hive/gateway/dist/bin.js');
+const ONLY = flag('only', '');
+
+/** 100 flow runs with fields from two subgraphs (operations, users). */
+export const RUNS_100 = `query Runs($id: ID!) {
+  workspace(id: $id) {
+    flowRuns(first: 100) {
+      totalCount
+      edges { node { id name stateType stateName tags flow { name } createdBy { handle } } }
+    }
+  }
+}`;
+
+const HIVE_CONFIG = `export const gatewayConfig = {
+  propagateHeaders: {
+    fromClientToSubgraphs: ({ request }) => ({
+      authorization: request.headers.get('authorization') ?? undefined,
+    }),
+  },
+  logging: 'error',
+};
+`;
+
+/** Starts Hive Gateway on `supergraphFile` and waits until it answers a query. */
+async function startHive(dir: string, supergraphFile: string, token: string) {
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const config = join(dir, 'gateway.mjs');
+  writeFileSync(config, HIVE_CONFIG);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      HIVE_BIN,
+      'supergraph',
+      supergraphFile,
+      '--port',
+      String(port),
+      '--fork',
+      '1',
+      '--config-path',
+      config,
+    ],
+    {
+      cwd: dir,
+      env: { ...process.env, NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
+  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; i < 300; i++) {
+    if (child.exitCode !== null) break;
+    const res = await gqlRequest(url, ME, {}, token).catch(() => null);
+    if (res?.data) return { url, stop: () => child.kill('SIGTERM') };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`Hive Gateway did not start:\n${output.join('')}`);
+}
+
+async function main() {
+  if (!existsSync(HIVE_BIN))
+    throw new Error(
+      `Hive Gateway not found at ${HIVE_BIN}: npm i -E --prefix ${HIVE_DIR} @graphql-hive/gateway@2.15.1`,
+    );
+  const dir = mkdtempSync(join(tmpdir(), 'flowplane-peer-'));
+  const procs: (ServiceProcess | { stop(): unknown })[] = [];
+  const rows: Row[] = [];
+  const want = (n: string) => !ONLY || n.includes(ONLY);
+  const secret = randomBytes(32).toString('hex');
+  const env: Record<string, string> = {
+    INTERNAL_TOKEN_SECRET: secret,
+    DATA_DIR: join(dir, 'data'),
+    REDIS_PREFIX: `fp-peer-${randomBytes(3).toString('hex')}`,
+    NODE_ENV: 'production',
+    LOG_REQUESTS: 'false',
+    RATE_LIMIT_COST_PER_MINUTE: '0',
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  };
+  try {
+    const subs = await Promise.all(
+      SUBGRAPH_NAMES.map((n) => spawnService(n, env, ['DATABASE_URL'])),
+    );
+    procs.push(...subs);
+    const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, subs[i]!.url])) as Record<
+      SubgraphName,
+      string
+    >;
+    const ours = await spawnService(
+      'gateway',
+      {
+        ...env,
+        USERS_URL: urls.users,
+        WORKSPACES_URL: urls.workspaces,
+        ACCESS_URL: urls.access,
+        OPERATIONS_URL: urls.operations,
+      },
+      ['DATABASE_URL'],
+    );
+    procs.push(ours);
+    const s = await seed(ours.url);
+    const flows = await gqlRequest(
+      ours.url,
+      `query($id: ID!) { workspace(id: $id) { flows(first: 10) { edges { node { id } } } } }`,
+      { id: s.workspaceId },
+      s.token,
+    );
+    const flowIds = flows.data.workspace.flows.edges.map((e: any) => e.node.id as string);
+    for (let i = 0; i < 100; i++) {
+      const r = await gqlRequest(
+        ours.url,
+        `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id } }`,
+        { i: { flowId: flowIds[i % flowIds.length], tags: ['bench'] } },
+        s.token,
+      );
+      if (r.errors) throw new Error(JSON.stringify(r.errors));
+    }
+
+    // The peer's clients carry an internal token for the same principal and grants.
+    const tokens = new InternalTokens(secret, 3600);
+    const auth = new Authenticator(new HttpTransport(urls), tokens, new InProcessBus(), 0, 3600);
+    const identity = await auth.authenticate(s.token);
+    auth.close();
+    const internal = await tokens.sign(identity);
+
+    let sdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+    for (const n of SUBGRAPH_NAMES)
+      sdl = sdl.replace(`http://${n}.flowplane.internal/graphql`, urls[n]);
+    const supergraphFile = join(dir, 'supergraph.graphql');
+    writeFileSync(supergraphFile, sdl);
+    const hive = await startHive(dir, supergraphFile, internal);
+    procs.push(hive);
+
+    const scenarios: [string, string, Record<string, unknown>][] = [
+      ['me', ME, {}],
+      ['four subgraphs', FOUR, { id: s.workspaceId }],
+      ['100 flow runs', RUNS_100, { id: s.workspaceId }],
+    ];
+    for (const [name, query, vars] of scenarios) {
+      if (!want(name)) continue;
+      rows.push(await measure(`flowplane gateway: ${name}`, ours.url, query, vars, s.token));
+      rows.push(await measure(`hive gateway: ${name}`, hive.url, query, vars, internal));
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+  console.log(
+    `\n${new Date().toISOString()} — ${machine}; ${CONNECTIONS} connections, ${RUNS} runs × ${DURATION} s, medians\n`,
+  );
+  console.log('| scenario | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|');
+  for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} |`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
