@@ -45,6 +45,8 @@ export class SubscriptionEngine {
   private readonly byWorkspace = new Map<string, Set<LiveSubscription>>();
   private readonly slots: Semaphore;
   private unsubscribe: (() => void) | null = null;
+  /** Delivery queries run so far (one per event and group of equal subscribers). */
+  executions = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.slots = new Semaphore(opts.concurrency ?? 32);
@@ -147,6 +149,7 @@ export class SubscriptionEngine {
   private async execute(sub: LiveSubscription, eventId: string, identity: Identity) {
     const { delivery, operationName } = sub.prepared;
     await this.slots.acquire();
+    this.executions++;
     try {
       const contextValue: GatewayContext = {
         principal: identity.principal,
