@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../lib/env.js';
 import { startEmbedded } from '../server/services.js';
 import { FOUR, ME, seed } from './scenarios.js';
+import { printProfile } from './profile-report.js';
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(
@@ -62,33 +63,7 @@ await session.post('Profiler.start');
 const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 26 });
 const { profile } = await session.post('Profiler.stop');
 console.log(`${which}: ${JSON.parse(stdout).requests.average} req/s while profiling`);
-const self = new Map<string, number>();
-const total = profile.samples?.length ?? 1;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-const counts = new Map<number, number>();
-for (const id of profile.samples ?? []) counts.set(id, (counts.get(id) ?? 0) + 1);
-for (const [id, c] of counts) {
-  const n = byId.get(id)!;
-  const f = n.callFrame;
-  const key = `${f.functionName || '(anon)'} ${f.url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/work\/main\//, '')}:${f.lineNumber}`;
-  self.set(key, (self.get(key) ?? 0) + c);
-}
-const byPkg = new Map<string, number>();
-for (const [k, c] of self) {
-  const m = /\s(@[^/]+\/[^/]+|[^/@\s][^/]*)\//.exec(k);
-  const pkg =
-    k.includes('(anon) :') || k.startsWith('(')
-      ? k.split(' ')[0]!
-      : (m?.[1] ?? k.split(' ')[1]!.split(':')[0]!);
-  byPkg.set(pkg, (byPkg.get(pkg) ?? 0) + c);
-}
-const top = (m: Map<string, number>, n: number) =>
-  [...m]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([k, c]) => `${((100 * c) / total).toFixed(1).padStart(5)}%  ${k}`);
-console.log('\nby package (self time):\n' + top(byPkg, 15).join('\n'));
-console.log('\nhottest functions (self time):\n' + top(self, 30).join('\n'));
+printProfile(profile);
 await stack.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -26,14 +26,14 @@ export class OutboxEvent {
   @Property({ type: 'json' })
   payload!: Record<string, unknown>;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   occurredAt: Date = new Date();
 
   /** Who caused it (null for rows written before actors were recorded). */
   @Property({ type: 'json', nullable: true })
   actor?: EventActor | null = null;
 
-  @Property({ type: 'datetime', nullable: true, index: true })
+  @Property({ type: 'Date', nullable: true, index: true })
   sentAt?: Date | null = null;
 }
 
@@ -46,7 +46,7 @@ export class HandledEvent {
   @PrimaryKey({ type: 'uuid' })
   eventId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   handledAt: Date = new Date();
 }
 

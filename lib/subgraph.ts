@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
-import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray, type PubSub } from 'type-graphql';
 import type { Constructor } from '@mikro-orm/core';
 import { defineAbilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
@@ -94,6 +94,20 @@ export interface SubgraphRuntimeOptions {
   settings?: Record<string, unknown>;
 }
 
+/**
+ * Subgraphs declare their subscription fields (so the supergraph and codegen know them) but do
+ * not serve them: the gateway does, over graphql-ws. type-graphql insists on a PubSub as soon as
+ * a `@Subscription` exists; every field gives its own `subscribe`, so this one is never used.
+ */
+const NO_PUBSUB: PubSub = {
+  publish() {
+    throw new Error('Subgraphs publish no subscription events (the gateway serves subscriptions)');
+  },
+  subscribe() {
+    throw new Error('Subscriptions are served by the gateway over graphql-ws');
+  },
+};
+
 /** Builds the type-graphql schema and turns it into a federation subgraph schema. */
 export async function buildFederatedSchema(
   resolvers: NonEmptyArray<Function>,
@@ -105,6 +119,7 @@ export async function buildFederatedSchema(
     orphanedTypes,
     skipCheck: true,
     validate: false,
+    pubSub: NO_PUBSUB,
     emitSchemaFile: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
   });

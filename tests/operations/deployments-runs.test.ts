@@ -18,6 +18,7 @@ let stack: Stack;
 let alice: Actor;
 let ws: { id: string };
 let flowId: string;
+const SET_STATE = `mutation($i: SetFlowRunStateInput!) { setFlowRunState(input: $i) { status } }`;
 beforeAll(async () => {
   stack = await startStack();
   alice = await stack.signUp();
@@ -223,6 +224,21 @@ describe('flow runs', () => {
     expect(await ids({ tags: ['x'] })).toEqual([a.id, b.id]);
     expect(await ids({ tags: ['x', 'y'] })).toEqual([a.id]);
     expect(await ids({ flowId: 'not-a-uuid' })).toEqual([]);
+  });
+
+  it('a run lifecycle writes only the run: its flow and deployment are not rewritten', async () => {
+    const d = await createDeployment(alice, flowId);
+    const read = `query($f: ID!, $d: ID!) { flow(id: $f) { updatedAt } deployment(id: $d) { updatedAt } }`;
+    const before = await ok(alice, read, { f: flowId, d: d.id });
+    stack.counters.operations.reset(true);
+    const run = await createRun(alice, { deploymentId: d.id });
+    for (const type of ['PENDING', 'RUNNING', 'COMPLETED'])
+      await ok(alice, SET_STATE, { i: { flowRunId: run.id, state: { type } } });
+    const writes = stack.counters.operations.statements.filter((s) =>
+      /^\[query\] (update|insert into) [`"]?(\w+[`"]?\.[`"]?)?(flow|deployment)[`"]? /.test(s),
+    );
+    expect(writes).toEqual([]);
+    expect(await ok(alice, read, { f: flowId, d: d.id })).toEqual(before);
   });
 
   it('deleteFlowRun removes the run with its task runs and history', async () => {

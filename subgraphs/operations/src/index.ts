@@ -18,6 +18,8 @@ import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
+import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
+import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -101,6 +103,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    FlowRunEventResolver,
+    EventSubscriptionResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [

@@ -35,10 +35,10 @@ export class AccountRoleBinding {
   createdById!: string;
 
   @Field(() => Date, { description: 'When the role was first given.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'When the role last changed.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -79,7 +79,7 @@ export class AuditEvent {
   seq!: number;
 
   @Field(() => Date, { description: 'When it happened.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   occurredAt!: Date;
 
   /** The domain event it records (several accounts may each record one event). */
@@ -182,7 +182,7 @@ export class AuditChain {
   @Property({ type: 'integer', nullable: true })
   retentionDays: number | null = null;
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   purgedAt: Date | null = null;
 }
 

@@ -30,11 +30,11 @@ export class Team {
   createdById!: string;
 
   @Field(() => Date, { description: 'When the team was created.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'When the team last changed (not its members).' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
 
@@ -61,6 +61,6 @@ export class TeamMember {
   principalId!: string;
 
   @Field(() => Date, { description: 'When the member was added.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

@@ -67,6 +67,6 @@ export class Artifact {
   taskRunId?: string | null = null;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

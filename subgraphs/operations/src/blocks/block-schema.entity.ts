@@ -38,6 +38,6 @@ export class BlockSchema {
   secretPaths: string[][] = [];
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

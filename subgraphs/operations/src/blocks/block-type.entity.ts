@@ -40,6 +40,6 @@ export class BlockType {
   documentationUrl?: string | null = null;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

@@ -47,11 +47,11 @@ export class ConcurrencyLimit {
   active: boolean = true;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }
 
@@ -70,7 +70,7 @@ export class ConcurrencyLeaseSlot {
   @Property({ type: 'integer' })
   slots!: number;
 
-  @Property({ type: 'datetime', index: true })
+  @Property({ type: 'Date', index: true })
   expiresAt!: Date;
 
   @Property({ type: 'string', length: 20 })
@@ -79,6 +79,6 @@ export class ConcurrencyLeaseSlot {
   @Property({ type: 'uuid' })
   holderId!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

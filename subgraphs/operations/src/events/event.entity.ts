@@ -37,11 +37,11 @@ export class Event {
   workspaceId!: string;
 
   @Field(() => Date, { description: 'When it happened, as its emitter says.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   occurred!: Date;
 
   @Field(() => Date, { description: 'When the event store accepted it.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   received: Date = new Date();
 
   @Field(() => String, {

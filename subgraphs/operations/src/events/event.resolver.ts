@@ -1,7 +1,9 @@
-import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLJSON } from 'graphql-scalars';
+import { Arg, Ctx, Directive, FieldResolver, ID, Int, Query, Resolver, Root } from 'type-graphql';
 import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { Event } from './event.entity.js';
+import type { EventJson } from './emit.js';
 import { EventService } from './event.service.js';
 import { EventResource, toEventResource } from './event.types.js';
 
@@ -13,6 +15,20 @@ export class EventResolver {
   })
   event(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<Event> {
     return new EventService(ctx).get(id);
+  }
+
+  @Directive('@inaccessible')
+  @Query(() => [GraphQLJSON], {
+    description:
+      'Internal (gateway subscriptions): the workspace’s events stored after `since`, oldest first, as they travel on the bus (needs see_events).',
+  })
+  _eventsSince(
+    @Arg('workspaceId', () => ID, { description: 'The workspace.' }) workspaceId: string,
+    @Arg('since', () => ID, { description: 'The last event the subscriber saw.' }) since: string,
+    @Arg('limit', () => Int, { description: 'At most this many (1 to 1000).' }) limit: number,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<EventJson[]> {
+    return new EventService(ctx).since(workspaceId, since, limit);
   }
 
   @FieldResolver(() => EventResource, { description: 'The resource the event is about.' })

@@ -40,10 +40,10 @@ export class Log {
   message!: string;
 
   @Field(() => Date, { description: 'When the line was logged (by the writer).' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   timestamp!: Date;
 
   @Field(() => Date, { description: 'When the server stored it.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }

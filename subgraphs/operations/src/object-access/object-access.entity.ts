@@ -81,6 +81,6 @@ export class ObjectAccess {
   entries: StoredAccessEntry[] = [];
 
   @Field(() => Date, { description: 'Last change of the list.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

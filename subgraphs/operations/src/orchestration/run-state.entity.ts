@@ -40,6 +40,6 @@ export class RunState {
   details: Record<string, unknown> = {};
 
   @Field(() => Date, { description: 'When the run entered the state.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   timestamp: Date = new Date();
 }

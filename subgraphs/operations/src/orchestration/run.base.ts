@@ -30,22 +30,22 @@ export abstract class RunBase {
     nullable: true,
     description: 'When the run was first expected to start (its first scheduled time).',
   })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   expectedStartTime?: Date | null = null;
 
   @Field(() => Date, {
     nullable: true,
     description: 'While SCHEDULED: when it is due; null otherwise.',
   })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   nextScheduledStartTime?: Date | null = null;
 
   @Field(() => Date, { nullable: true, description: 'When it first entered RUNNING.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   startTime?: Date | null = null;
 
   @Field(() => Date, { nullable: true, description: 'When it entered a terminal state.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   endTime?: Date | null = null;
 
   @Field(() => Int, { description: 'How many times it entered RUNNING.' })
@@ -75,7 +75,7 @@ export abstract class RunBase {
   @Property({ type: 'string', length: 50 })
   stateName!: string;
 
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   stateTimestamp: Date = new Date();
 
   @Property({ type: 'text', nullable: true })
@@ -85,14 +85,14 @@ export abstract class RunBase {
   stateDetails: Record<string, unknown> = {};
 
   /** While PAUSED: when the pause expires (the pause-expiry service fails the run then). */
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   pauseExpiresAt?: Date | null = null;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -69,10 +69,10 @@ export class WorkPool {
   paused: boolean = false;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -38,7 +38,7 @@ export class Worker {
   name!: string;
 
   @Field(() => Date, { description: 'Last heartbeat.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   lastHeartbeatAt: Date = new Date();
 
   @Field(() => Int, { description: 'Seconds between its heartbeats.' })
@@ -46,7 +46,7 @@ export class Worker {
   heartbeatIntervalSeconds: number = 30;
 
   /** lastHeartbeatAt + 3 intervals: the liveness service marks it OFFLINE after this. */
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   offlineAfter!: Date;
 
   @Field(() => WorkerStatus, { description: 'ONLINE, or OFFLINE after three missed heartbeats.' })
@@ -54,7 +54,7 @@ export class Worker {
   status: WorkerStatus = WorkerStatus.ONLINE;
 
   @Field(() => Date, { description: 'First heartbeat.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }
 

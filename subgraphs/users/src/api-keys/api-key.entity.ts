@@ -51,22 +51,22 @@ export class ApiKey {
   last4!: string;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { nullable: true, description: 'When the key stops working; null = never.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   expiresAt?: Date | null = null;
 
   @Field(() => Date, {
     nullable: true,
     description: 'Last request made with the key (minute precision).',
   })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   lastUsedAt?: Date | null = null;
 
   @Field(() => Date, { nullable: true, description: 'When the key was revoked.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null = null;
 
   @Field(() => String, { description: 'Prefix and last four characters, e.g. "fpu_…x9Qa".' })

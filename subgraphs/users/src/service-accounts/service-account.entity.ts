@@ -27,9 +27,9 @@ export class ServiceAccount {
   createdById!: string;
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   deletedAt?: Date | null = null;
 }

@@ -21,19 +21,19 @@ export class Session {
   userAgent?: string | null = null;
 
   @Field(() => Date, { description: 'When the session started.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'When the session stops working.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   expiresAt!: Date;
 
   @Field(() => Date, { nullable: true, description: 'Last request made with this session.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   lastUsedAt?: Date | null = null;
 
   @Field(() => Date, { nullable: true, description: 'When the session was signed out or revoked.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null = null;
 
   @Field(() => Boolean, { description: 'Whether this is the session making the request.' })

@@ -54,10 +54,10 @@ export class User {
   passwordHash!: string;
 
   @Field(() => Date, { description: 'When the user signed up.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last profile change.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -52,14 +52,14 @@ export class Account {
   auditRetentionDays: number = 365;
 
   @Field(() => Date, { description: 'When the account was created.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change of the account or its settings.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   deletedAt?: Date | null = null;
 
   @Field(() => AccountSettings, { description: 'Account-wide settings.' })

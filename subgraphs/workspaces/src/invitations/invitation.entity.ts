@@ -66,7 +66,7 @@ export class Invitation {
   codeHash!: string;
 
   @Field(() => Date, { description: 'When the invitation stops being usable.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   expiresAt!: Date;
 
   @Field(() => ID, { description: 'The user or service account that sent it.' })
@@ -74,11 +74,11 @@ export class Invitation {
   invitedById!: string;
 
   @Field(() => Date, { description: 'When the invitation was sent.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { nullable: true, description: 'When it was accepted, rejected or revoked.' })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   respondedAt?: Date | null = null;
 
   /** The plaintext code, set only on the object returned by inviteMember. Not a column. */

@@ -52,10 +52,10 @@ export class AccountMembership {
   active: boolean = true;
 
   @Field(() => Date, { description: 'When the principal joined the account.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change of role or status.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

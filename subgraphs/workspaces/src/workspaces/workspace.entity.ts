@@ -41,10 +41,10 @@ export class Workspace {
   defaultRole?: WorkspaceRole | null = WorkspaceRole.VIEWER;
 
   @Field(() => Date, { description: 'When the workspace was created.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 
   @Field(() => Date, { description: 'Last change of the workspace.' })
-  @Property({ type: 'datetime', onUpdate: () => new Date() })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
   updatedAt: Date = new Date();
 }

@@ -37,7 +37,7 @@ export class DeploymentSchedule {
     nullable: true,
     description: 'For an interval: the time the intervals count from.',
   })
-  @Property({ type: 'datetime', nullable: true })
+  @Property({ type: 'Date', nullable: true })
   anchorDate?: Date | null = null;
 
   @Field(() => String, { nullable: true, description: 'RFC 5545 recurrence rule.' })
@@ -51,6 +51,6 @@ export class DeploymentSchedule {
   timezone: string = 'UTC';
 
   @Field(() => Date, { description: 'Creation time.' })
-  @Property({ type: 'datetime' })
+  @Property({ type: 'Date' })
   createdAt: Date = new Date();
 }
