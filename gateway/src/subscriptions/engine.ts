@@ -47,6 +47,8 @@ export class SubscriptionEngine {
   private unsubscribe: (() => void) | null = null;
   /** Delivery queries run so far (one per event and group of equal subscribers). */
   executions = 0;
+  /** Subscriptions registered so far (tests and benchmarks wait on it). */
+  registered = 0;
 
   constructor(private readonly opts: EngineOptions) {
     this.slots = new Semaphore(opts.concurrency ?? 32);
@@ -89,6 +91,7 @@ export class SubscriptionEngine {
     if (!set) this.byWorkspace.set(prepared.workspaceId, (set = new Set()));
     set.add(sub);
     conn.subscriptions.add(sub);
+    this.registered++;
     return sub;
   }
 
