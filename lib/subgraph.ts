@@ -6,7 +6,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
-import { buildSchema, createResolversMap, type NonEmptyArray, type PubSub } from 'type-graphql';
+import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Constructor } from '@mikro-orm/core';
 import { defineAbilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
@@ -94,17 +94,20 @@ export interface SubgraphRuntimeOptions {
   settings?: Record<string, unknown>;
 }
 
+/** Subscriptions are served by the gateway (graphql-ws), never by a subgraph. */
+export const SUBSCRIPTIONS_ARE_THE_GATEWAYS =
+  'Subscriptions are served by the gateway over graphql-ws on /graphql, not by a subgraph';
+
 /**
- * Subgraphs declare their subscription fields (so the supergraph and codegen know them) but do
- * not serve them: the gateway does, over graphql-ws. type-graphql insists on a PubSub as soon as
- * a `@Subscription` exists; every field gives its own `subscribe`, so this one is never used.
+ * type-graphql wants a PubSub as soon as a schema declares a subscription; subgraphs only declare
+ * them (for the supergraph and codegen), so this one refuses every use.
  */
-const NO_PUBSUB: PubSub = {
-  publish() {
-    throw new Error('Subgraphs publish no subscription events (the gateway serves subscriptions)');
+const gatewayOnlyPubSub = {
+  publish(): void {
+    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
   },
-  subscribe() {
-    throw new Error('Subscriptions are served by the gateway over graphql-ws');
+  subscribe(): AsyncIterable<never> {
+    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
   },
 };
 
@@ -119,9 +122,9 @@ export async function buildFederatedSchema(
     orphanedTypes,
     skipCheck: true,
     validate: false,
-    pubSub: NO_PUBSUB,
     emitSchemaFile: false,
     scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    pubSub: gatewayOnlyPubSub,
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tg)}`;
   const map = createResolversMap(tg) as Record<string, any>;

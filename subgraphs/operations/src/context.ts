@@ -6,6 +6,7 @@ import type { AppAbility } from '../../../lib/ability.js';
 import { isUuid } from '../../../lib/db.js';
 import { BlockCrypto } from './blocks/block-crypto.js';
 import { blockLoaders } from './blocks/block.loaders.js';
+import { incidentLoaders } from './incidents/incident.loaders.js';
 import { abilitiesWithAcl } from './object-access/object-access.ability.js';
 import { AccessObjectType, ObjectAccess } from './object-access/object-access.entity.js';
 import { activeSlots } from './concurrency-limits/concurrency-limit.service.js';
@@ -42,7 +43,8 @@ export interface OperationsContext extends BaseContext {
     deploymentAbility: DataLoader<string, AppAbility>;
     /** The caller's ability for work pools per workspace, narrowed by access lists. */
     workPoolAbility: DataLoader<string, AppAbility>;
-  } & ReturnType<typeof blockLoaders>;
+  } & ReturnType<typeof blockLoaders> &
+    ReturnType<typeof incidentLoaders>;
   /** Encrypts and decrypts secret block fields with the configured key. */
   blockCrypto: BlockCrypto;
 }
@@ -87,6 +89,7 @@ export function extendContext(
       ...blockLoaders(em, (ids) =>
         abilitiesWithAcl(base, em, AccessObjectType.BLOCK_DOCUMENT, 'BlockDocument', ids),
       ),
+      ...incidentLoaders(em),
       objectAccessByObject: new DataLoader(async (keys) => {
         const pairs = keys.map((k) => k.split(':') as [AccessObjectType, string]);
         const rows = await em.find(ObjectAccess, {

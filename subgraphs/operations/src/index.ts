@@ -20,6 +20,14 @@ import { Event, EventRelated } from './events/event.entity.js';
 import { EventResolver } from './events/event.resolver.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
+import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
+import {
+  IncidentActorResolver,
+  IncidentChangeResolver,
+  IncidentResolver,
+  IncidentResourceResolver,
+  WorkspaceIncidentsResolver,
+} from './incidents/incident.resolver.js';
 import { RunState } from './orchestration/run-state.entity.js';
 import {
   lateRunsService,
@@ -105,6 +113,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     EventResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
+    IncidentResolver,
+    IncidentChangeResolver,
+    IncidentResourceResolver,
+    IncidentActorResolver,
+    WorkspaceIncidentsResolver,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -128,6 +141,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Incident,
+    IncidentResourceRow,
   ],
   migrations,
   extendContext,

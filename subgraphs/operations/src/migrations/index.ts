@@ -2,10 +2,12 @@
 import type { SubgraphMigrations } from '../../../../lib/orm.js';
 import { Migration20261127031100 as SqliteMigration20261127031100 } from './sqlite/Migration20261127031100.js';
 import { Migration20261127044811 as SqliteMigration20261127044811 } from './sqlite/Migration20261127044811.js';
+import { Migration20261127050827 as SqliteMigration20261127050827 } from './sqlite/Migration20261127050827.js';
 import { Migration20261127031101 as PgMigration20261127031101 } from './postgresql/Migration20261127031101.js';
 import { Migration20261127044812 as PgMigration20261127044812 } from './postgresql/Migration20261127044812.js';
+import { Migration20261127050829 as PgMigration20261127050829 } from './postgresql/Migration20261127050829.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }],
-  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }],
+  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }, { name: 'Migration20261127050827', class: SqliteMigration20261127050827 }],
+  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }, { name: 'Migration20261127050829', class: PgMigration20261127050829 }],
 };
