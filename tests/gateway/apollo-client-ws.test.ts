@@ -52,12 +52,19 @@ describe('Apollo Client (HTTP + graphql-ws links) against the gateway', () => {
           query Me {
             me {
               id
-              handle
+              accounts {
+                id
+                handle
+              }
             }
           }
         `,
       });
-      expect(me.data?.me.handle).toBe(alice.handle);
+      expect(me.data?.me.accounts[0]).toEqual({
+        __typename: 'Account',
+        id: alice.accountId,
+        handle: alice.handle,
+      });
 
       const received: any[] = [];
       const errors: unknown[] = [];

@@ -72,7 +72,7 @@ describe('subscriptions and the gateway’s limits', () => {
     );
     stopped = true;
     await stack.stop();
-    expect(await conn.closed).toEqual({ code: 1001, reason: 'Going away' });
+    expect(await conn.closedWithin()).toEqual({ code: 1001, reason: 'Going away' });
     expect(sub.results).toEqual([]);
   });
 });

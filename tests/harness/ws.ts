@@ -25,8 +25,19 @@ export interface WsConnection {
   client: Client;
   /** Resolves when the socket closes, with the code. */
   closed: Promise<Closed>;
+  /** `closed`, failing after `ms` (default 5 s). */
+  closedWithin(ms?: number): Promise<Closed>;
   subscribe<T = any>(query: string, variables?: Record<string, unknown>): Collector<T>;
   dispose(): Promise<void>;
+}
+
+/** Resolves like `p`, or rejects after `ms` naming what did not happen. */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** `http://host/graphql` → `ws://host/graphql`. */
@@ -64,6 +75,7 @@ export async function connectWs(
   return {
     client,
     closed,
+    closedWithin: (ms = 5000) => within(closed, ms, 'the socket to close'),
     subscribe: <T>(query: string, variables?: Record<string, unknown>) =>
       collect<T>(client, query, variables),
     dispose: () => client.dispose() as Promise<void>,
@@ -141,7 +153,11 @@ function collect<T>(
       error: (err) => {
         c.errors = Array.isArray(err)
           ? (err as GqlError[])
-          : [{ message: String((err as Error)?.message ?? (err as { code?: number }).code ?? err) }];
+          : [
+              {
+                message: String((err as Error)?.message ?? (err as { code?: number }).code ?? err),
+              },
+            ];
         changed();
       },
       complete: () => {

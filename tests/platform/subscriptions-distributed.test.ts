@@ -174,7 +174,7 @@ describe.skipIf(!enabled)('subscriptions across gateway instances (Redis)', () =
     await ok(gatewayA.url, `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, {
       id: created.createApiKey.apiKey.id,
     });
-    expect((await conn.closed).code).toBe(4403);
+    expect((await conn.closedWithin()).code).toBe(4403);
   });
 
   it('SIGTERM closes gateway B’s sockets with 1001 and exits 0', async () => {
@@ -186,7 +186,7 @@ describe.skipIf(!enabled)('subscriptions across gateway instances (Redis)', () =
     await untilLive([sub]);
     const exit = new Promise<number | null>((r) => gatewayB.child.once('exit', (code) => r(code)));
     gatewayB.child.kill('SIGTERM');
-    expect(await conn.closed).toEqual({ code: 1001, reason: 'Going away' });
+    expect(await conn.closedWithin()).toEqual({ code: 1001, reason: 'Going away' });
     expect(await exit, gatewayB.output.join('').slice(-2000)).toBe(0);
   });
 });
