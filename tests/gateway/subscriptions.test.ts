@@ -291,6 +291,92 @@ describe('delivering', () => {
     expect(ids).not.toContain(seen!.data!.flowRunEvents.id);
   });
 
+  it('delivers incident changes in order with the actor from the users subgraph', async () => {
+    const viewer = await join(stack, owner, { workspace: { id: workspaceId, role: 'VIEWER' } });
+    const sub = await subscribe(
+      await open(viewer.token),
+      `subscription($w: ID!) {
+        incidentChanges(workspaceId: $w) {
+          id kind field to incident { id name status } actor { user { handle } }
+        }
+      }`,
+      { w: workspaceId },
+    );
+    const declared = await ok(
+      owner,
+      `mutation($input: DeclareIncidentInput!) { declareIncident(input: $input) { id } }`,
+      { input: { workspaceId, name: 'Queue stuck', severity: 'HIGH' } },
+    );
+    const id = declared.declareIncident.id as string;
+    await ok(
+      owner,
+      `mutation($input: UpdateIncidentInput!) { updateIncident(input: $input) { id } }`,
+      {
+        input: { id, name: 'Queue stuck again' },
+      },
+    );
+    await ok(owner, `mutation($id: ID!) { resolveIncident(id: $id) { id } }`, { id });
+    const changes = (await sub.waitFor(3)).map((r) => r.data!.incidentChanges);
+    expect(changes.map((c) => [c.kind, c.field])).toEqual([
+      ['DECLARED', null],
+      ['UPDATED', 'name'],
+      ['RESOLVED', null],
+    ]);
+    expect(changes[1].to).toBe('Queue stuck again');
+    expect(changes.every((c) => c.incident.id === id && c.actor.user.handle === owner.handle)).toBe(
+      true,
+    );
+    expect(changes[2].incident.status).toBe('RESOLVED');
+  });
+
+  it('delivers emitted events that match the filter, in order', async () => {
+    const sub = await subscribe(
+      await open(owner.token),
+      `subscription($w: ID!, $f: EventFilter) {
+        events(workspaceId: $w, filter: $f) { event resource { id name } payload }
+      }`,
+      {
+        w: workspaceId,
+        f: { namePrefixes: ['acme.deploy.'], labels: [{ name: 'env', values: ['prod'] }] },
+      },
+    );
+    const resource = (env: string) => ({
+      id: 'acme.service.api',
+      labels: { env, 'flowplane.resource.name': 'API' },
+    });
+    const emitted = await ok(
+      owner,
+      `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`,
+      {
+        input: {
+          workspaceId,
+          events: [
+            { event: 'acme.deploy.started', resource: resource('prod'), payload: { n: 1 } },
+            { event: 'acme.deploy.started', resource: resource('dev'), payload: { n: 2 } },
+            { event: 'acme.build.done', resource: resource('prod'), payload: { n: 3 } },
+            { event: 'acme.deploy.done', resource: resource('prod'), payload: { n: 4 } },
+          ],
+        },
+      },
+    );
+    expect(emitted.emitEvents).toBe(4);
+    // The store publishes in order: a non-matching event delivered would precede the last one.
+    const got = (await sub.waitFor(2)).map((r) => r.data!.events);
+    expect(sub.results.length).toBe(2);
+    expect(got).toEqual([
+      {
+        event: 'acme.deploy.started',
+        resource: { id: 'acme.service.api', name: 'API' },
+        payload: { n: 1 },
+      },
+      {
+        event: 'acme.deploy.done',
+        resource: { id: 'acme.service.api', name: 'API' },
+        payload: { n: 4 },
+      },
+    ]);
+  });
+
   it('a `since` that is not an event of the workspace ends the subscription with BAD_USER_INPUT', async () => {
     const conn = await open(owner.token);
     const sub = conn.subscribe(RUN_EVENTS, { w: workspaceId, since: crypto.randomUUID() });
