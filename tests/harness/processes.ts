@@ -93,6 +93,8 @@ export async function spawnSubgraphs(opts: {
   postgres: boolean;
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** How long each process may take to start (default 60 s; a loaded machine needs more). */
+  timeoutMs?: number;
 }): Promise<DistributedSubgraphs> {
   const env: Record<string, string> = {
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),

@@ -17,6 +17,8 @@ const enabled = requireService('REDIS_URL');
 const dir = mkdtempSync(join(tmpdir(), 'flowplane-subs-'));
 const schemaPrefix = `t_${uid(4)}_`;
 const procs: ServiceProcess[] = [];
+/** Six processes start at once: on a busy two-core machine that takes a while. */
+const START_TIMEOUT_MS = 150_000;
 const sockets: WsConnection[] = [];
 let gatewayA: ServiceProcess;
 let gatewayB: ServiceProcess;
@@ -24,8 +26,9 @@ let token = '';
 let workspaceId = '';
 let deploymentId = '';
 
-const gql = (url: string, query: string, variables?: Record<string, unknown>, as = token) =>
-  gqlRequest(url, query, variables, as);
+/** A call as the test's user (anonymous until signed up). */
+const gql = (url: string, query: string, variables?: Record<string, unknown>) =>
+  gqlRequest(url, query, variables, token || undefined);
 
 async function ok(url: string, query: string, variables?: Record<string, unknown>) {
   const res = await gql(url, query, variables);
@@ -44,12 +47,13 @@ beforeAll(async () => {
     schemaPrefix,
     postgres: testDatabase() === 'postgres',
     databaseUrl: DATABASE_URL,
+    timeoutMs: START_TIMEOUT_MS,
   });
   procs.push(...subgraphs.processes);
   const env = { ...subgraphs.env, ...subgraphs.urls };
   [gatewayA, gatewayB] = await Promise.all([
-    spawnService('gateway', env, subgraphs.unset),
-    spawnService('gateway', env, subgraphs.unset),
+    spawnService('gateway', env, subgraphs.unset, START_TIMEOUT_MS),
+    spawnService('gateway', env, subgraphs.unset, START_TIMEOUT_MS),
   ]);
   procs.push(gatewayA, gatewayB);
 
@@ -59,6 +63,7 @@ beforeAll(async () => {
     `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
     { input: { handle, email: `${handle}@example.test`, password: 'Subscribe-42' } },
   );
+  expect(signUp.errors, JSON.stringify(signUp.errors)).toBeUndefined();
   token = signUp.data.signUp.token;
   let accountId = '';
   for (let i = 0; i < 100 && !accountId; i++) {
@@ -83,7 +88,7 @@ beforeAll(async () => {
     { input: { flowId: flow.createFlow.id, name: 'nightly' } },
   );
   deploymentId = dep.createDeployment.id;
-}, 180_000);
+}, 3 * START_TIMEOUT_MS);
 
 afterAll(async () => {
   await Promise.all(sockets.map((s) => s.dispose().catch(() => undefined)));
