@@ -113,7 +113,9 @@ export async function spawnSubgraphs(opts: {
     env.DATABASE_SCHEMA_PREFIX = opts.schemaPrefix;
   } else unset.push('DATABASE_URL');
   const names = ['users', 'workspaces', 'access', 'operations'] as const;
-  const started = await Promise.allSettled(names.map((n) => spawnService(n, env, unset)));
+  const started = await Promise.allSettled(
+    names.map((n) => spawnService(n, env, unset, opts.timeoutMs)),
+  );
   const processes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) {
