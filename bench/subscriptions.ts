@@ -9,12 +9,13 @@
  *   sending the mutation to each client receiving the event (p50/p99), then `burst` runs created
  *   back to back (8 at once): deliveries per second until every client has them all. Memory per
  *   connection: the gateway process's RSS growth while the N sockets connected and subscribed,
- *   divided by N.
+ *   divided by N. `mutationP50` is the createFlowRun round trip alone, for comparison.
  * - cross-instance (with REDIS_URL): the four subgraphs and two gateways as separate processes
  *   on one Redis; `remote-subscribers` on gateway B, runs created through gateway A; latency
  *   p50/p99.
  * Prints one JSON line per measurement.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,15 +174,26 @@ async function untilLive(subs: Subscriber[], s: Seeded) {
   throw new Error('subscriptions never went live');
 }
 
+/**
+ * Creates runs one at a time: latency from sending the mutation to each client receiving the
+ * event, and the mutation's own round trip (the part of it that is not delivery).
+ */
 async function latency(subs: Subscriber[], s: Seeded, events: number) {
   const samples: number[] = [];
+  const mutations: number[] = [];
   for (let i = 0; i < events; i++) {
     const sent = performance.now();
     const runId = await s.createRun();
+    mutations.push(performance.now() - sent);
     await everyone(subs, [runId]);
     for (const sub of subs) samples.push(sub.arrivals.get(runId)! - sent);
   }
-  return { p50: pct(samples, 50), p99: pct(samples, 99), samples: samples.length };
+  return {
+    p50: round(pct(samples, 50)),
+    p99: round(pct(samples, 99)),
+    samples: samples.length,
+    mutationP50: round(pct(mutations, 50)),
+  };
 }
 
 async function burst(subs: Subscriber[], s: Seeded, count: number) {
@@ -213,7 +225,12 @@ async function fanOut(n: number) {
   const dir = mkdtempSync(join(tmpdir(), 'flowplane-bench-subs-'));
   const gateway = await spawnService(
     'all',
-    { DATA_DIR: dir, NODE_ENV: 'production', LOG_REQUESTS: 'false' },
+    {
+      DATA_DIR: dir,
+      NODE_ENV: 'production',
+      LOG_REQUESTS: 'false',
+      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    },
     ['DATABASE_URL', 'REDIS_URL'],
   );
   let subs: Subscriber[] = [];
@@ -230,7 +247,7 @@ async function fanOut(n: number) {
       measure: 'subscription fan-out (embedded gateway)',
       subscribers: n,
       keys: KEYS,
-      latencyMs: { p50: round(lat.p50), p99: round(lat.p99), samples: lat.samples },
+      latencyMs: lat,
       burst: b,
       memoryPerConnectionKiB: Math.round((rssAfter - rssBefore) / n / 1024),
       gatewayRssMiB: Math.round(rssAfter / 1024 / 1024),
@@ -256,12 +273,13 @@ async function crossInstance() {
       schemaPrefix: 'unused_',
       postgres: false,
       env: { NODE_ENV: 'production', LOG_REQUESTS: 'false' },
+      timeoutMs: 180_000,
     });
     procs.push(...subgraphs.processes);
     const env = { ...subgraphs.env, ...subgraphs.urls };
     const [a, b] = await Promise.all([
-      spawnService('gateway', env, subgraphs.unset),
-      spawnService('gateway', env, subgraphs.unset),
+      spawnService('gateway', env, subgraphs.unset, 180_000),
+      spawnService('gateway', env, subgraphs.unset, 180_000),
     ]);
     procs.push(a!, b!);
     const s = await seed(a!.url, KEYS);
@@ -271,7 +289,7 @@ async function crossInstance() {
     print({
       measure: 'cross-instance delivery (mutation on gateway A, subscribers on gateway B, Redis)',
       subscribers: REMOTE_SUBSCRIBERS,
-      latencyMs: { p50: round(lat.p50), p99: round(lat.p99), samples: lat.samples },
+      latencyMs: lat,
     });
   } finally {
     await Promise.all(subs.map((sub) => sub.client.dispose()));
@@ -280,10 +298,30 @@ async function crossInstance() {
   }
 }
 
-/** Resident memory of a child process (Linux /proc). */
+/** Resident memory of a service process and its children (tsx runs node in a child; Linux /proc). */
 function rssOf(p: ServiceProcess): number {
-  const status = readFileSync(`/proc/${p.child.pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  const tree = (pid: number): number[] => {
+    let children: number[] = [];
+    try {
+      children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+        .split(' ')
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      /* gone */
+    }
+    return [pid, ...children.flatMap(tree)];
+  };
+  let total = 0;
+  for (const pid of tree(p.child.pid!)) {
+    try {
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+      total += Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    } catch {
+      /* gone */
+    }
+  }
+  return total;
 }
 
 function pct(samples: number[], p: number): number {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DomainEvent } from '../../lib/bus.js';
 import { codes } from '../harness/client.js';
 import { createWorkspace, eventually, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
@@ -375,6 +376,38 @@ describe('delivering', () => {
         payload: { n: 4 },
       },
     ]);
+  });
+
+  it('an event published twice on the bus (an outbox re-send) is delivered once', async () => {
+    const published: DomainEvent[] = [];
+    const stopListening = stack.running.bus.subscribeBroadcast((e) => {
+      if (e.type === 'event.emitted') published.push(e);
+    });
+    try {
+      const sub = await subscribe(
+        await open(owner.token),
+        `subscription($w: ID!) { events(workspaceId: $w, filter: { names: ["acme.twice"] }) { id payload } }`,
+        { w: workspaceId },
+      );
+      const emit = (n: number) =>
+        ok(owner, `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+          input: {
+            workspaceId,
+            events: [{ event: 'acme.twice', resource: { id: 'acme.job.1' }, payload: { n } }],
+          },
+        });
+      await emit(1);
+      const [first] = await sub.waitFor(1);
+      const original = published.find(
+        (e) => (e.payload as { event: { id: string } }).event.id === first!.data!.events.id,
+      )!;
+      await stack.running.bus.publish([{ ...original, id: crypto.randomUUID() }]);
+      await emit(2);
+      await sub.waitFor(2);
+      expect(sub.results.map((r) => r.data!.events.payload.n)).toEqual([1, 2]);
+    } finally {
+      stopListening();
+    }
   });
 
   it('a `since` that is not an event of the workspace ends the subscription with BAD_USER_INPUT', async () => {

@@ -10,7 +10,11 @@ import { fingerprintOf, workspaceAccess, type Connection } from './connection.js
 import type { PreparedSubscription } from './prepare.js';
 import { EVENT_ID_VARIABLE } from './rewrite.js';
 import { Semaphore } from './semaphore.js';
+import { RecentIds } from './push-queue.js';
 import { LiveSubscription, type Outcome } from './subscription.js';
+
+/** Live event ids the engine remembers to drop duplicates. */
+const SEEN_IDS = 10_000;
 
 /** The domain event that carries every stored event (CONTRACT "On the bus"). */
 export const EVENT_EMITTED = 'event.emitted';
@@ -44,6 +48,8 @@ export interface EngineOptions {
 export class SubscriptionEngine {
   private readonly byWorkspace = new Map<string, Set<LiveSubscription>>();
   private readonly slots: Semaphore;
+  /** Live event ids seen lately: a duplicate on the bus (an outbox re-send) is dropped once. */
+  private readonly seen = new RecentIds(SEEN_IDS);
   private unsubscribe: (() => void) | null = null;
   /** Delivery queries run so far (one per event and group of equal subscribers). */
   executions = 0;
@@ -86,7 +92,12 @@ export class SubscriptionEngine {
       this.remove(s);
       onEnd?.(s);
     });
-    if (prepared.since) sub.after(() => this.backfill(sub, prepared.since!));
+    if (prepared.since) {
+      sub.after(async () => {
+        await this.backfill(sub, prepared.since!);
+        sub.backfillDone();
+      });
+    }
     let set = this.byWorkspace.get(prepared.workspaceId);
     if (!set) this.byWorkspace.set(prepared.workspaceId, (set = new Set()));
     set.add(sub);
@@ -108,7 +119,7 @@ export class SubscriptionEngine {
     if (domainEvent.type !== EVENT_EMITTED) return;
     const { workspaceId, event } = domainEvent.payload as { workspaceId: string; event: LiveEvent };
     const subs = this.byWorkspace.get(workspaceId);
-    if (!subs || !event?.id) return;
+    if (!event?.id || !this.seen.add(event.id) || !subs) return;
     const matched: LiveSubscription[] = [];
     for (const s of subs) if (!s.ended && s.matches(event)) matched.push(s);
     if (!matched.length) return;
@@ -219,7 +230,7 @@ export class SubscriptionEngine {
       const outcomes = events
         .filter((e) => sub.matches(e))
         .map((e) => [e.id, this.execute(sub, e.id, identity)] as const);
-      for (const [id, outcome] of outcomes) await sub.deliver(id, await outcome);
+      for (const [id, outcome] of outcomes) await sub.deliverBackfilled(id, await outcome);
       read += events.length;
       if (events.length < page || !events.length) return;
       after = events[events.length - 1]!.id;

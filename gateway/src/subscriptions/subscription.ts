@@ -2,12 +2,15 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { LiveEvent } from '../../../lib/event-filter.js';
 import { CLOSE, workspaceAccess, type Connection, type Guarded } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
-import { PushQueue, RecentIds } from './push-queue.js';
+import { PushQueue } from './push-queue.js';
 
 /** Results waiting for a client that does not read; beyond it the socket is closed (1008). */
 export const MAX_PENDING = 1000;
-/** Event ids each subscription remembers for de-duplication. */
-export const RECENT_IDS = 4096;
+/**
+ * How long a subscription remembers the ids its backfill delivered: live copies of those events
+ * (published by the outbox after the backfill read them) are skipped meanwhile.
+ */
+export const BACKFILL_MEMORY_MS = 120_000;
 
 /** The answer for one event: a result to send, or null to send nothing (not visible). */
 export type Outcome = FormattedExecutionResult | null;
@@ -15,14 +18,16 @@ export type Outcome = FormattedExecutionResult | null;
 /**
  * One client subscription: what it asked for, the queue graphql-ws reads from, and the chain
  * that delivers its events strictly in the order they were handed to it (backfill first, then
- * live events in bus order), each once.
+ * live events in bus order), each once: the engine drops duplicate live events for everyone,
+ * the subscription skips live events its backfill already delivered.
  */
 export class LiveSubscription implements Guarded {
   readonly queue: PushQueue<FormattedExecutionResult>;
   /** Delivery and the subscription's group key share this: equal text ⇒ equal query. */
   readonly deliveryKey: string;
   delivered = 0;
-  private readonly recent = new RecentIds(RECENT_IDS);
+  /** Ids the backfill delivered (null without backfill, and once forgotten). */
+  private backfilled: Set<string> | null = null;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
@@ -56,21 +61,35 @@ export class LiveSubscription implements Guarded {
     this.chain = this.chain.then(step).catch((err) => this.queue.fail(err));
   }
 
-  /** Queues the outcome of one event, delivered in turn. */
+  /** Queues the outcome of one live event, delivered in turn. */
   enqueue(eventId: string, outcome: Promise<Outcome>): void {
-    this.after(async () => this.deliver(eventId, await outcome));
+    this.after(async () => {
+      if (this.backfilled?.has(eventId)) return;
+      await this.deliver(await outcome);
+    });
+  }
+
+  /** Delivers one stored event of the backfill and remembers its id. */
+  async deliverBackfilled(eventId: string, outcome: Outcome): Promise<void> {
+    (this.backfilled ??= new Set()).add(eventId);
+    await this.deliver(outcome);
+  }
+
+  /** The backfill is done: forget its ids after a while (bounded memory). */
+  backfillDone(): void {
+    if (!this.backfilled) return;
+    setTimeout(() => (this.backfilled = null), BACKFILL_MEMORY_MS).unref();
   }
 
   /**
-   * Sends an outcome unless it is empty, a duplicate, or the subscriber may no longer see the
-   * workspace (checked against the connection's newest identity, after any refresh in flight).
+   * Sends an outcome unless it is empty or the subscriber may no longer see the workspace
+   * (checked against the connection's newest identity, after any refresh in flight).
    */
-  async deliver(eventId: string, outcome: Outcome): Promise<void> {
+  private async deliver(outcome: Outcome): Promise<void> {
     if (!outcome || this.ended) return;
     const identity = await this.conn.settled();
     if (!identity || this.ended) return;
     if (workspaceAccess(identity.grants, this.workspaceId, this.permission) !== 'ok') return;
-    if (!this.recent.add(eventId)) return;
     this.queue.push(outcome);
     this.delivered++;
     if (this.queue.pending > MAX_PENDING) {
