@@ -49,6 +49,22 @@ const schema = z.object({
       message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
     }),
   BACKGROUND_SERVICES: bool.default(true),
+  /** Automation webhooks: allow loopback/private/internal targets (tests, trusted networks). */
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  /** Comma-separated hosts webhooks may reach whatever they resolve to. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 });
 
 /** A 32-byte key written as 64 hex characters or as base64 (standard or URL-safe). */

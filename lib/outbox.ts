@@ -192,6 +192,12 @@ export type ConsumerHandler = (
 ) => Promise<void>;
 
 /**
+ * A handler for event types a `'*'` handler would receive but that mean nothing to the consumer
+ * (high-volume ones above all): they are passed over without a transaction or a handled mark.
+ */
+export const ignoreEvent: ConsumerHandler = async () => undefined;
+
+/**
  * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
  * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler
  * receives every event type without a handler of its own. Events a handler records are the
@@ -207,7 +213,7 @@ export function consumeEvents(
 ): void {
   bus.subscribeGroup(consumer, async (event) => {
     const handler = handlers[event.type] ?? handlers['*'];
-    if (!handler) return;
+    if (!handler || handler === ignoreEvent) return;
     try {
       await runAsActor(systemActor(consumer, event.actor), () =>
         orm.em.fork(BACKGROUND).transactional(async (em) => {

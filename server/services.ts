@@ -71,7 +71,18 @@ function startSubgraph(
     runServices: env.BACKGROUND_SERVICES,
     settings: {
       sessionTtlHours: env.SESSION_TTL_HOURS,
-      ...(name === 'operations' ? { blockEncryptionKey: blockEncryptionKey(env, mode) } : {}),
+      ...(name === 'operations'
+        ? {
+            blockEncryptionKey: blockEncryptionKey(env, mode),
+            webhooks: {
+              allowPrivateNetworks: env.WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+              allowedHosts: env.WEBHOOK_ALLOWED_HOSTS,
+              timeoutMs: env.WEBHOOK_TIMEOUT_MS,
+              maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
+              retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+            },
+          }
+        : {}),
     },
   });
 }

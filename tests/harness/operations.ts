@@ -101,6 +101,17 @@ const sharedTaskRun = (fx: OperationFixture) =>
         )
       ).createTaskRun.id as string,
   );
+/** The first state event of the shared flow run (its creation). */
+const sharedStateEvent = (fx: OperationFixture) =>
+  shared(fx, 'state-event', async () => {
+    const runId = await sharedFlowRun(fx);
+    const data = await prepared(
+      fx,
+      `query($id: ID!, $filter: EventFilter) { workspace(id: $id) { events(first: 1, filter: $filter, order: OCCURRED_ASC) { edges { node { id } } } } }`,
+      { id: fx.workspaceId, filter: { resourceIds: [`flowplane.flow-run.${runId}`] } },
+    );
+    return data.workspace.events.edges[0].node.id as string;
+  });
 const CREATE_POOL = `mutation($input: CreateWorkPoolInput!) { createWorkPool(input: $input) { id } }`;
 const poolOf = async (fx: OperationFixture): Promise<string> =>
   (
@@ -116,6 +127,19 @@ const queueOf = async (fx: OperationFixture): Promise<string> =>
       input: { workPoolId: await sharedPool(fx), name: `q-${uid(4)}` },
     })
   ).createWorkQueue.id;
+const CREATE_AUTOMATION = `mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { id } }`;
+const automationOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_AUTOMATION, {
+      input: {
+        workspaceId: fx.workspaceId,
+        name: `a-${uid(4)}`,
+        trigger: { event: { expect: ['matrix.never'] } },
+        actions: [{ type: 'DO_NOTHING' }],
+      },
+    })
+  ).createAutomation.id;
+const sharedAutomation = (fx: OperationFixture) => shared(fx, 'automation', () => automationOf(fx));
 const SET_VARIABLE = `mutation($input: SetVariableInput!) { setVariable(input: $input) { id name } }`;
 const variableOf = async (fx: OperationFixture): Promise<{ id: string; name: string }> =>
   (
@@ -958,6 +982,134 @@ export const OPERATIONS: ProtectedOperation[] = [
     alsoNeeds: ['see_workspace'],
     run: (fx, a) =>
       a.gql(`query($id: ID!) { workspace(id: $id) { concurrencyLimits { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- events (operations subgraph) ---------------------------------------------------------
+  {
+    name: 'emitEvents',
+    level: 'WORKSPACE',
+    permission: 'write_events',
+    run: (fx, a) =>
+      a.gql(`mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+        input: {
+          workspaceId: fx.workspaceId,
+          events: [{ event: 'matrix.emitted', resource: { id: 'matrix.resource' } }],
+        },
+      }),
+  },
+  {
+    name: 'event',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { event(id: $id) { id } }`, { id: await sharedStateEvent(fx) }),
+  },
+  {
+    name: 'flowRunEvent',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flowRunEvent(id: $id) { id to } }`, {
+        id: await sharedStateEvent(fx),
+      }),
+  },
+  {
+    name: 'Workspace.events',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { events(first: 5) { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'eventCounts',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: (fx, a) =>
+      a.gql(
+        `query($id: ID!) { eventCounts(workspaceId: $id, filter: {}, countBy: EVENT) { value count } }`,
+        { id: fx.workspaceId },
+      ),
+  },
+  {
+    name: 'setEventRetention',
+    level: 'WORKSPACE',
+    permission: 'manage_workspace_settings',
+    run: (fx, a) =>
+      a.gql(
+        `mutation($input: SetEventRetentionInput!) { setEventRetention(input: $input) { id } }`,
+        { input: { workspaceId: fx.workspaceId, days: 30 } },
+      ),
+  },
+  {
+    name: 'Workspace.eventRetentionDays',
+    level: 'WORKSPACE',
+    permission: 'see_workspace',
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { eventRetentionDays } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- automations (operations subgraph) -------------------------------------------------
+  {
+    name: 'createAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: (fx, a) =>
+      a.gql(CREATE_AUTOMATION, {
+        input: {
+          workspaceId: fx.workspaceId,
+          name: 'matrix',
+          trigger: { event: { expect: ['matrix.never'] } },
+          actions: [{ type: 'DO_NOTHING' }],
+        },
+      }),
+  },
+  {
+    name: 'updateAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateAutomationInput!) { updateAutomation(input: $input) { id } }`, {
+        input: { id: await sharedAutomation(fx), description: `d-${uid(4)}` },
+      }),
+  },
+  {
+    name: 'setAutomationEnabled',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: SetAutomationEnabledInput!) { setAutomationEnabled(input: $input) { id } }`,
+        { input: { id: await sharedAutomation(fx), enabled: true } },
+      ),
+  },
+  {
+    name: 'deleteAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteAutomation(id: $id) }`, { id: await automationOf(fx) }),
+  },
+  {
+    name: 'automation',
+    level: 'WORKSPACE',
+    permission: 'see_automations',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { automation(id: $id) { id state { triggered } } }`, {
+        id: await sharedAutomation(fx),
+      }),
+  },
+  {
+    name: 'Workspace.automations',
+    level: 'WORKSPACE',
+    permission: 'see_automations',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { automations { totalCount } } }`, {
         id: fx.workspaceId,
       }),
   },

@@ -17,7 +17,21 @@ import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
-import { EventResolver } from './events/event.resolver.js';
+import { EventResolver, WorkspaceEventsResolver } from './events/event.resolver.js';
+import { eventConsumers } from './events/event.consumers.js';
+import { eventRetentionService } from './events/event-retention.js';
+import { EventSettings } from './events/event-settings.entity.js';
+import { Automation } from './automations/automation.entity.js';
+import {
+  AutomationResolver,
+  WorkspaceAutomationsResolver,
+} from './automations/automation.resolver.js';
+import { AutomationBucket } from './automations/evaluation/bucket.entity.js';
+import { automationConsumers } from './automations/evaluation/consumer.js';
+import { proactiveWindowsService } from './automations/evaluation/proactive.service.js';
+import { AutomationRevision } from './automations/evaluation/revision.entity.js';
+import { webhookDeliveryService } from './automations/webhooks/delivery.service.js';
+import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
@@ -111,6 +125,9 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
+    WorkspaceEventsResolver,
+    AutomationResolver,
+    WorkspaceAutomationsResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
     IncidentResolver,
@@ -141,8 +158,13 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     Worker,
     Event,
     EventRelated,
+    Automation,
+    AutomationBucket,
+    AutomationRevision,
+    WebhookDelivery,
     Incident,
     IncidentResourceRow,
+    EventSettings,
   ],
   migrations,
   extendContext,
@@ -182,10 +204,14 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
+  consumerGroups: (sub) => ({ events: eventConsumers, automations: automationConsumers(sub) }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
+    eventRetentionService(sub),
+    proactiveWindowsService(sub),
+    webhookDeliveryService(sub),
   ],
 };

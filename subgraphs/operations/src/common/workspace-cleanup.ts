@@ -10,10 +10,17 @@ import {
 import { ObjectAccess } from '../object-access/object-access.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { Variable } from '../variables/variable.entity.js';
+import { Event, EventRelated } from '../events/event.entity.js';
+import { EventSettings } from '../events/event-settings.entity.js';
+import { Automation } from '../automations/automation.entity.js';
+import { AutomationBucket } from '../automations/evaluation/bucket.entity.js';
+import { AutomationRevision } from '../automations/evaluation/revision.entity.js';
+import { WebhookDelivery } from '../automations/webhooks/webhook-delivery.entity.js';
 
 /**
  * Removes the workspace-scoped configuration and telemetry objects (variables, blocks,
- * artifacts, logs, concurrency limits, object ACLs) of a deleted workspace; idempotent.
+ * artifacts, logs, concurrency limits, object ACLs, events, automations) of a deleted
+ * workspace; idempotent.
  */
 export async function deleteWorkspaceConfiguration(
   workspaceId: string,
@@ -29,6 +36,13 @@ export async function deleteWorkspaceConfiguration(
     ConcurrencyLeaseSlot,
     ObjectAccess,
     ConcurrencyLimit,
+    EventRelated,
+    Event,
+    EventSettings,
+    AutomationBucket,
+    Automation,
+    AutomationRevision,
+    WebhookDelivery,
   ])
     await em.nativeDelete(entity, { workspaceId });
 }

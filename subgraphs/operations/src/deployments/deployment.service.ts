@@ -2,7 +2,13 @@ import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
-import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
+import {
+  badInput,
+  conflict,
+  forbidden,
+  notFound,
+  unauthenticated,
+} from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
@@ -18,6 +24,7 @@ import { abilitiesWithAcl, authorizeObject } from '../object-access/object-acces
 import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { DEFAULT_QUEUE, WorkQueue } from '../work-pools/work-queue.entity.js';
+import { deploymentStatusOf, emitStatusEvent, syncStatuses } from '../work-pools/status.js';
 import { CollisionStrategy, Deployment } from './deployment.entity.js';
 import type {
   CreateDeploymentInput,
@@ -46,6 +53,7 @@ export class DeploymentService {
 
   async create(input: CreateDeploymentInput): Promise<Deployment> {
     const creator = actorOf(this.ctx);
+    if (!creator) throw unauthenticated('Deployments are created by users and service accounts');
     const flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId) : null;
     if (!flow) {
       throw notFound('Flow');
@@ -92,6 +100,8 @@ export class DeploymentService {
           createdByType: creator.type,
           createdById: creator.id,
         } as Deployment);
+        const queue = workQueueId ? await em.findOne(WorkQueue, { id: workQueueId }) : null;
+        d.status = deploymentStatusOf(queue?.status);
         this.addSchedules(em, d, schedules);
         recordEvent(em, 'deployment.created', { ...this.base(d), name, flowId: flow.id });
         return d;
@@ -144,6 +154,7 @@ export class DeploymentService {
           );
           set('workPoolId', placement.workPoolId);
           set('workQueueId', placement.workQueueId);
+          await syncStatuses(em, [], [d]);
         }
         if (input.jobVariables != null)
           set('jobVariables', validateJsonObject(input.jobVariables, 'jobVariables'));
@@ -175,6 +186,14 @@ export class DeploymentService {
       await this.authorizeDeployment('update', d, em);
       if (d.paused === paused) return d;
       d.paused = paused;
+      // Paused, then on resume its status again (READY or NOT_READY).
+      emitStatusEvent(
+        em,
+        'deployment',
+        d,
+        paused ? 'PAUSED' : d.status,
+        paused ? d.status : 'PAUSED',
+      );
       if (paused) await removeFutureScheduledRuns(em, { deploymentId: d.id });
       recordEvent(em, paused ? 'deployment.paused' : 'deployment.resumed', this.base(d));
       return d;

@@ -139,8 +139,8 @@ export class FlowRunService {
         0,
       workPoolId: deployment?.workPoolId ?? null,
       workQueueId: deployment?.workQueueId ?? null,
-      createdByType: creator.type,
-      createdById: creator.id,
+      createdByType: creator?.type ?? null,
+      createdById: creator?.id ?? null,
     };
     try {
       return await this.ctx.transaction(async (em) => {

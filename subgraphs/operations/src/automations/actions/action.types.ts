@@ -1,0 +1,116 @@
+import type { Em } from '../../../../../lib/orm.js';
+import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { OperationsContext } from '../../context.js';
+import type { EventJson, ResourceKind } from '../../events/emit.js';
+import type { StateType } from '../../orchestration/state-type.js';
+import type { AutomationActionInput } from './action.inputs.js';
+import type { ActionTargetSource, ActionType } from './action-type.js';
+
+/** A webhook or notification as stored; `secret` is encrypted (AAD: the action id). */
+export interface StoredWebhook {
+  url: string;
+  method: 'POST' | 'PUT' | 'PATCH';
+  headers: Record<string, string>;
+  contentType: string;
+  /** Body template (CALL_WEBHOOK; null: a JSON description of the firing) or notification body. */
+  body: string | null;
+  /** Notification subject template (SEND_NOTIFICATION). */
+  subject: string | null;
+  secret: string | null;
+}
+
+/** An action as stored on the automation (validated). */
+export interface StoredAction {
+  /** Stable id: kept across updates that name it, so the webhook secret can stay. */
+  id: string;
+  type: ActionType;
+  source: ActionTargetSource;
+  /** The object's id (uuid) for SELECTED targets. */
+  targetId: string | null;
+  /** RUN_DEPLOYMENT: parameters of the run (string values are templates). */
+  parameters?: Record<string, unknown> | null;
+  /** CHANGE_FLOW_RUN_STATE: the state to propose. */
+  state?: { type: StateType; name: string | null; message: string | null } | null;
+  /** A message for the state an action proposes (cancel, suspend, resume). */
+  message?: string | null;
+  webhook?: StoredWebhook | null;
+  /** Settings of actions whose handlers keep their own fields (e.g. DECLARE_INCIDENT). */
+  options?: Record<string, unknown> | null;
+}
+
+/** The automation as the evaluator and the actions see it (plain data, never a managed entity). */
+export interface AutomationData {
+  id: string;
+  workspaceId: string;
+  name: string;
+  actions: StoredAction[];
+  actionsOnTrigger: StoredAction[];
+  actionsOnResolve: StoredAction[];
+}
+
+/** A firing or resolution of an automation, as its lifecycle event announced it. */
+export interface Firing {
+  kind: 'triggered' | 'resolved';
+  /** The `flowplane.automation.triggered` / `.resolved` event id. */
+  eventId: string;
+  /** The event that caused it (null: a PROACTIVE window that opened without one). */
+  event: EventJson | null;
+  /** How many automation firings led to this one (loop guard). */
+  depth: number;
+}
+
+/** One action to run, with its resolved target. */
+export interface ActionRun {
+  sub: Subgraph<OperationsContext>;
+  /** The entity manager of the action's savepoint. */
+  em: Em;
+  /** A system context whose `transaction` runs inside the savepoint (services work unchanged). */
+  ctx: OperationsContext;
+  automation: AutomationData;
+  action: StoredAction;
+  firing: Firing;
+  /** The target's id (uuid), when the handler has a target kind. */
+  targetId: string | null;
+  now: Date;
+}
+
+/** What an action did: shown in `flowplane.automation.action.executed`. */
+export interface ActionResult {
+  /** Extra payload of the executed event (e.g. the created run's id). */
+  detail?: Record<string, unknown>;
+  /** Extra related resources of the executed event (e.g. the created run). */
+  related?: { id: string; role: string }[];
+  /**
+   * The outcome is announced later by whoever completes the action (webhook deliveries):
+   * no executed event now.
+   */
+  deferred?: boolean;
+}
+
+/** What the edge validation knows when it validates an action's own fields. */
+export interface ActionValidation {
+  ctx: OperationsContext;
+  workspaceId: string;
+  automationId: string;
+  /** The action's id (new, or the one it replaces on update). */
+  actionId: string;
+  /** The stored action of the same id before an update (to keep a webhook secret). */
+  previous: StoredAction | null;
+}
+
+/**
+ * How one action type is validated and run. `execute` runs in a savepoint of the consumer's
+ * transaction: throwing fails this action only (`flowplane.automation.action.failed` with the
+ * error's message); the trigger and the other actions stand.
+ */
+export interface ActionHandler {
+  /** The kind of object the action acts on (its target); null when it has none. */
+  target: ResourceKind | null;
+  /** Validates and stores the action's own fields (BAD_USER_INPUT under `field`). */
+  validate?(
+    input: AutomationActionInput,
+    field: string,
+    v: ActionValidation,
+  ): Promise<Partial<StoredAction>>;
+  execute(run: ActionRun): Promise<ActionResult>;
+}

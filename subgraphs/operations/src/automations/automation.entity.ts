@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import type { StoredAction } from './actions/action.types.js';
+import type { TriggerSpec } from './triggers/trigger.spec.js';
+
+/**
+ * A rule of a workspace: when its trigger fires, its actions run (REFERENCE §6). The trigger
+ * and the actions are stored as JSON in their validated shapes; the GraphQL fields `trigger`
+ * and `actions…` are typed views of them (automation.resolver.ts). Webhook secrets inside the
+ * actions are encrypted and never leave the subgraph.
+ */
+@ObjectType({
+  description: 'A rule of a workspace: when its trigger fires, its actions run.',
+})
+@Entity({ tableName: 'automation' })
+@Index({ properties: ['workspaceId', 'createdAt'] })
+export class Automation {
+  @Field(() => ID, { description: 'Automation id.' })
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Property({ type: 'uuid' })
+  workspaceId!: string;
+
+  @Field(() => String, { description: 'Name (1 to 200 characters).' })
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => String, { nullable: true, description: 'Description (at most 5000 characters).' })
+  @Property({ type: 'text', nullable: true })
+  description?: string | null = null;
+
+  @Field(() => Boolean, { description: 'Whether it evaluates events and acts.' })
+  @Property({ type: 'boolean' })
+  enabled: boolean = true;
+
+  @Property({ type: 'json' })
+  trigger!: TriggerSpec;
+
+  @Property({ type: 'json' })
+  actions: StoredAction[] = [];
+
+  @Property({ type: 'json' })
+  actionsOnTrigger: StoredAction[] = [];
+
+  @Property({ type: 'json' })
+  actionsOnResolve: StoredAction[] = [];
+
+  @Field(() => Date, { description: 'Creation time.' })
+  @Property({ type: 'Date' })
+  createdAt: Date = new Date();
+
+  @Field(() => Date, { description: 'Last change (of any field, or of `enabled`).' })
+  @Property({ type: 'Date', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,135 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { ConnectionArgs } from '../../../../lib/pagination.js';
+import type { OperationsContext } from '../context.js';
+import { Workspace } from '../tenancy/workspace.type.js';
+import { AutomationAction, type WebhookMethod } from './actions/action.inputs.js';
+import type { StoredAction } from './actions/action.types.js';
+import { Automation } from './automation.entity.js';
+import {
+  AutomationConnection,
+  AutomationFilter,
+  AutomationState,
+  CreateAutomationInput,
+  SetAutomationEnabledInput,
+  UpdateAutomationInput,
+} from './automation.inputs.js';
+import { AutomationService } from './automation.service.js';
+import { AutomationTrigger, toTrigger } from './triggers/trigger.types.js';
+
+/** The stored action as the schema shows it: the webhook secret becomes `hasSecret`. */
+function toAction(a: StoredAction): AutomationAction {
+  const { secret, ...webhook } = a.webhook ?? ({} as NonNullable<StoredAction['webhook']>);
+  return {
+    id: a.id,
+    type: a.type,
+    source: a.source,
+    targetId: a.targetId,
+    parameters: a.parameters ?? null,
+    state: a.state ?? null,
+    message: a.message ?? null,
+    webhook: a.webhook
+      ? { ...webhook, method: webhook.method as WebhookMethod, hasSecret: Boolean(secret) }
+      : null,
+  };
+}
+
+@Resolver(() => Automation)
+export class AutomationResolver {
+  @Query(() => Automation, {
+    nullable: true,
+    description:
+      'An automation by id (needs see_automations in its workspace; NOT_FOUND otherwise).',
+  })
+  automation(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<Automation> {
+    return new AutomationService(ctx).get(id);
+  }
+
+  @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })
+  workspace(@Root() a: Automation): Workspace {
+    return { id: a.workspaceId };
+  }
+
+  @FieldResolver(() => AutomationTrigger, { description: 'What makes it fire.' })
+  trigger(@Root() a: Automation): typeof AutomationTrigger {
+    return toTrigger(a.trigger);
+  }
+
+  @FieldResolver(() => [AutomationAction], { description: 'Actions run when it triggers.' })
+  actions(@Root() a: Automation): AutomationAction[] {
+    return a.actions.map(toAction);
+  }
+
+  @FieldResolver(() => [AutomationAction], {
+    description: 'More actions run when it triggers, after `actions`.',
+  })
+  actionsOnTrigger(@Root() a: Automation): AutomationAction[] {
+    return a.actionsOnTrigger.map(toAction);
+  }
+
+  @FieldResolver(() => [AutomationAction], { description: 'Actions run when a firing resolves.' })
+  actionsOnResolve(@Root() a: Automation): AutomationAction[] {
+    return a.actionsOnResolve.map(toAction);
+  }
+
+  @FieldResolver(() => AutomationState, {
+    description: 'Where its evaluation stands: open windows, counts, firings.',
+  })
+  state(@Root() a: Automation, @Ctx() ctx: OperationsContext): Promise<AutomationState> {
+    return new AutomationService(ctx).state(a);
+  }
+
+  @Mutation(() => Automation, { description: 'Create an automation (needs manage_automations).' })
+  createAutomation(
+    @Arg('input', () => CreateAutomationInput) input: CreateAutomationInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Automation> {
+    return new AutomationService(ctx).create(input);
+  }
+
+  @Mutation(() => Automation, { description: 'Change an automation (needs manage_automations).' })
+  updateAutomation(
+    @Arg('input', () => UpdateAutomationInput) input: UpdateAutomationInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Automation> {
+    return new AutomationService(ctx).update(input);
+  }
+
+  @Mutation(() => Automation, {
+    description: 'Enable or disable an automation (needs manage_automations).',
+  })
+  setAutomationEnabled(
+    @Arg('input', () => SetAutomationEnabledInput) input: SetAutomationEnabledInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Automation> {
+    return new AutomationService(ctx).setEnabled(input);
+  }
+
+  @Mutation(() => ID, {
+    description: 'Delete an automation (needs manage_automations); returns its id.',
+  })
+  deleteAutomation(
+    @Arg('id', () => ID) id: string,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<string> {
+    return new AutomationService(ctx).delete(id);
+  }
+}
+
+@Resolver(() => Workspace)
+export class WorkspaceAutomationsResolver {
+  @FieldResolver(() => AutomationConnection, {
+    description: 'Automations of the workspace, oldest first (needs see_automations).',
+  })
+  automations(
+    @Root() workspace: Workspace,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Arg('filter', () => AutomationFilter, {
+      nullable: true,
+      description: 'Which automations to list.',
+    })
+    filter: AutomationFilter | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<AutomationConnection> {
+    return new AutomationService(ctx).list(workspace.id, args, filter);
+  }
+}

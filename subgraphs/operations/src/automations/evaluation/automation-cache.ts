@@ -1,0 +1,66 @@
+import type { Em } from '../../../../../lib/orm.js';
+import type { AutomationData } from '../actions/action.types.js';
+import { Automation } from '../automation.entity.js';
+import { walkTriggers, type EventTriggerSpec, type TriggerSpec } from '../triggers/trigger.spec.js';
+import { AutomationRevision } from './revision.entity.js';
+
+export interface TriggerNode {
+  path: string;
+  parent: string | null;
+  spec: TriggerSpec;
+}
+
+/** An automation ready to evaluate: plain data, its triggers by path, its event triggers. */
+export interface CompiledAutomation extends AutomationData {
+  nodes: Map<string, TriggerNode>;
+  /** Event triggers in path order (buckets are locked in this order). */
+  leaves: (TriggerNode & { spec: EventTriggerSpec })[];
+}
+
+export function compile(a: Automation): CompiledAutomation {
+  const nodes = walkTriggers(a.trigger);
+  return {
+    id: a.id,
+    workspaceId: a.workspaceId,
+    name: a.name,
+    actions: a.actions,
+    actionsOnTrigger: a.actionsOnTrigger,
+    actionsOnResolve: a.actionsOnResolve,
+    nodes: new Map(nodes.map((n) => [n.path, n])),
+    leaves: nodes
+      .filter((n): n is TriggerNode & { spec: EventTriggerSpec } => n.spec.kind === 'event')
+      .sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0)),
+  };
+}
+
+const MAX_WORKSPACES = 10_000;
+
+/**
+ * The enabled automations of each workspace, per process. Every change to a workspace's
+ * automations bumps its revision row in the same transaction (automation.lifecycle.ts), so one
+ * primary-key read per event tells whether the cached list is current, on any instance.
+ */
+export class AutomationCache {
+  private readonly byWorkspace = new Map<
+    string,
+    { revision: number; automations: CompiledAutomation[] }
+  >();
+
+  async enabledIn(em: Em, workspaceId: string): Promise<CompiledAutomation[]> {
+    const row = await em.findOne(AutomationRevision, { workspaceId });
+    const revision = row?.revision ?? 0;
+    if (revision === 0) return [];
+    const cached = this.byWorkspace.get(workspaceId);
+    if (cached?.revision === revision) return cached.automations;
+    const rows = await em.find(
+      Automation,
+      { workspaceId, enabled: true },
+      // Not managed: actions that change an automation must not see it written back.
+      { orderBy: { id: 'asc' }, disableIdentityMap: true },
+    );
+    const automations = rows.map(compile);
+    if (this.byWorkspace.size >= MAX_WORKSPACES) this.byWorkspace.clear();
+    this.byWorkspace.set(workspaceId, { revision, automations });
+    return automations;
+  }
+}

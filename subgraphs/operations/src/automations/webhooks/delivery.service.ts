@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import type { BackgroundService } from '../../../../../lib/background.js';
+import { runAsActor, systemActor } from '../../../../../lib/actor.js';
+import { forUpdate } from '../../../../../lib/db.js';
+import type { Em } from '../../../../../lib/orm.js';
+import type { Subgraph } from '../../../../../lib/subgraph.js';
+import { BlockCrypto } from '../../blocks/block-crypto.js';
+import type { OperationsContext } from '../../context.js';
+import { backgroundEm, skipLocked } from '../../services/background-em.js';
+import { emitActionOutcome } from '../actions/action-events.js';
+import type { ActionType } from '../actions/action-type.js';
+import { secretAad } from '../actions/webhook-actions.js';
+import { DEFAULT_WEBHOOK_POLICY, WebhookRefused, type WebhookPolicy } from './address-policy.js';
+import { sendWebhook } from './send.js';
+import { WebhookDelivery } from './webhook-delivery.entity.js';
+
+const BATCH = 20;
+/** A claim outlives the call's time limit by this much before another instance may retry. */
+const LEASE_MARGIN_MS = 30_000;
+
+export function webhookPolicy(sub: Subgraph<OperationsContext>): WebhookPolicy {
+  return { ...DEFAULT_WEBHOOK_POLICY, ...(sub.opts.settings?.webhooks as Partial<WebhookPolicy>) };
+}
+
+/** Claims due deliveries under a lease (SKIP LOCKED on PostgreSQL: instances split them). */
+async function claim(sub: Subgraph<OperationsContext>, now: Date, policy: WebhookPolicy) {
+  return backgroundEm(sub.orm)
+    .fork()
+    .transactional(async (em: Em) => {
+      const rows = await em.find(
+        WebhookDelivery,
+        {
+          status: 'PENDING',
+          nextAttemptAt: { $lte: now },
+          $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
+        },
+        { ...skipLocked(em), orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: BATCH },
+      );
+      for (const r of rows) {
+        r.leaseToken = randomUUID();
+        r.leaseUntil = new Date(now.getTime() + policy.timeoutMs + LEASE_MARGIN_MS);
+      }
+      return rows.map((r) => ({ ...r }) as WebhookDelivery);
+    });
+}
+
+/** Records one attempt's outcome, if the lease is still ours; announces the final outcome. */
+async function record(
+  sub: Subgraph<OperationsContext>,
+  d: WebhookDelivery,
+  now: Date,
+  policy: WebhookPolicy,
+  outcome: { status: number } | { error: string; final: boolean },
+): Promise<boolean> {
+  return backgroundEm(sub.orm)
+    .fork()
+    .transactional(async (em: Em) => {
+      const row = await em.findOne(
+        WebhookDelivery,
+        { id: d.id, leaseToken: d.leaseToken },
+        forUpdate(em),
+      );
+      if (!row) return false;
+      row.attempts += 1;
+      row.leaseToken = null;
+      row.leaseUntil = null;
+      const ok = 'status' in outcome && outcome.status >= 200 && outcome.status < 300;
+      if ('status' in outcome) {
+        row.lastStatus = outcome.status;
+        row.lastError = ok
+          ? null
+          : outcome.status >= 300 && outcome.status < 400
+            ? `Answered ${outcome.status} (redirects are not followed)`
+            : `Answered ${outcome.status}`;
+      } else row.lastError = outcome.error.slice(0, 2000);
+      const final =
+        ok || ('final' in outcome && outcome.final) || row.attempts >= policy.maxAttempts;
+      if (!final) {
+        row.nextAttemptAt = new Date(now.getTime() + policy.retryBaseMs * 2 ** (row.attempts - 1));
+        return false;
+      }
+      row.status = ok ? 'DELIVERED' : 'FAILED';
+      row.completedAt = now;
+      emitActionOutcome(
+        em,
+        { id: row.automationId, name: row.automationName, workspaceId: row.workspaceId },
+        { id: row.actionId, type: row.actionType as ActionType },
+        {
+          kind: row.firing as 'triggered' | 'resolved',
+          eventId: row.firingEventId,
+          depth: row.depth,
+          triggeringEventId: row.triggeringEventId ?? null,
+        },
+        ok
+          ? {
+              ok: true,
+              detail: { deliveryId: row.id, statusCode: row.lastStatus, attempts: row.attempts },
+            }
+          : {
+              ok: false,
+              reason: `${row.lastError} (after ${row.attempts} attempt${row.attempts === 1 ? '' : 's'})`,
+            },
+        row.related,
+      );
+      return true;
+    });
+}
+
+/**
+ * Calls the URLs of due webhook deliveries: signed (HMAC-SHA256) when the action has a secret,
+ * time-limited, never to internal addresses unless allowed, retried with exponential back-off
+ * (WEBHOOK_RETRY_BASE_MS × 2^(attempt−1)) up to WEBHOOK_MAX_ATTEMPTS; the final outcome is a
+ * `flowplane.automation.action.executed` or `.failed` event. Returns the attempts made.
+ */
+export function webhookDeliveryService(sub: Subgraph<OperationsContext>): BackgroundService {
+  const crypto = new BlockCrypto(sub.opts.settings?.blockEncryptionKey as Buffer | undefined);
+  return {
+    name: 'webhook-delivery',
+    intervalMs: 1_000,
+    async runOnce(now = new Date()) {
+      const policy = webhookPolicy(sub);
+      let attempts = 0;
+      let announced = 0;
+      await runAsActor(systemActor('operations.webhooks'), async () => {
+        for (;;) {
+          const due = await claim(sub, now, policy);
+          await Promise.all(
+            due.map(async (d) => {
+              let outcome: { status: number } | { error: string; final: boolean };
+              try {
+                const secret = d.secret ? crypto.decrypt(d.secret, secretAad(d.actionId)) : null;
+                outcome = { status: await sendWebhook({ ...d, secret }, policy) };
+              } catch (err) {
+                outcome = {
+                  error: err instanceof Error ? err.message : String(err),
+                  final: err instanceof WebhookRefused,
+                };
+              }
+              attempts++;
+              if (await record(sub, d, now, policy, outcome)) announced++;
+            }),
+          );
+          if (due.length < BATCH) break;
+        }
+      });
+      if (announced) await sub.relay.flush().catch(() => undefined);
+      return attempts;
+    },
+  };
+}
