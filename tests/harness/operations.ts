@@ -127,6 +127,19 @@ const queueOf = async (fx: OperationFixture): Promise<string> =>
       input: { workPoolId: await sharedPool(fx), name: `q-${uid(4)}` },
     })
   ).createWorkQueue.id;
+const CREATE_AUTOMATION = `mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { id } }`;
+const automationOf = async (fx: OperationFixture): Promise<string> =>
+  (
+    await prepared(fx, CREATE_AUTOMATION, {
+      input: {
+        workspaceId: fx.workspaceId,
+        name: `a-${uid(4)}`,
+        trigger: { event: { expect: ['matrix.never'] } },
+        actions: [{ type: 'DO_NOTHING' }],
+      },
+    })
+  ).createAutomation.id;
+const sharedAutomation = (fx: OperationFixture) => shared(fx, 'automation', () => automationOf(fx));
 const SET_VARIABLE = `mutation($input: SetVariableInput!) { setVariable(input: $input) { id name } }`;
 const variableOf = async (fx: OperationFixture): Promise<{ id: string; name: string }> =>
   (
@@ -1113,6 +1126,66 @@ export const OPERATIONS: ProtectedOperation[] = [
     permission: 'see_workspace',
     run: (fx, a) =>
       a.gql(`query($id: ID!) { workspace(id: $id) { eventRetentionDays } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- automations (operations subgraph) -------------------------------------------------
+  {
+    name: 'createAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: (fx, a) =>
+      a.gql(CREATE_AUTOMATION, {
+        input: {
+          workspaceId: fx.workspaceId,
+          name: 'matrix',
+          trigger: { event: { expect: ['matrix.never'] } },
+          actions: [{ type: 'DO_NOTHING' }],
+        },
+      }),
+  },
+  {
+    name: 'updateAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateAutomationInput!) { updateAutomation(input: $input) { id } }`, {
+        input: { id: await sharedAutomation(fx), description: `d-${uid(4)}` },
+      }),
+  },
+  {
+    name: 'setAutomationEnabled',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: SetAutomationEnabledInput!) { setAutomationEnabled(input: $input) { id } }`,
+        { input: { id: await sharedAutomation(fx), enabled: true } },
+      ),
+  },
+  {
+    name: 'deleteAutomation',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { deleteAutomation(id: $id) }`, { id: await automationOf(fx) }),
+  },
+  {
+    name: 'automation',
+    level: 'WORKSPACE',
+    permission: 'see_automations',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { automation(id: $id) { id state { triggered } } }`, {
+        id: await sharedAutomation(fx),
+      }),
+  },
+  {
+    name: 'Workspace.automations',
+    level: 'WORKSPACE',
+    permission: 'see_automations',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { automations { totalCount } } }`, {
         id: fx.workspaceId,
       }),
   },
