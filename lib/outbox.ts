@@ -192,24 +192,28 @@ export type ConsumerHandler = (
 ) => Promise<void>;
 
 /**
+ * A handler for event types a `'*'` handler would receive but that mean nothing to the consumer
+ * (high-volume ones above all): they are passed over without a transaction or a handled mark.
+ */
+export const ignoreEvent: ConsumerHandler = async () => undefined;
+
+/**
  * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
  * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler
- * receives every event type without a handler of its own (a `null` handler skips its type
- * before any database work). Events a handler records are the
+ * receives every event type without a handler of its own. Events a handler records are the
  * system's (actor `system`, named after the consumer), linked to the causing request.
  */
 export function consumeEvents(
   orm: Orm,
   bus: Bus,
   consumer: string,
-  /** Per event type; `'*'` for the rest; `null` ignores a type without opening a transaction. */
-  handlers: Record<string, ConsumerHandler | null>,
+  handlers: Record<string, ConsumerHandler>,
   /** Called after an event was applied (the subgraph kicks its own relay: the events it wrote). */
   afterApplied?: () => void,
 ): void {
   bus.subscribeGroup(consumer, async (event) => {
-    const handler = event.type in handlers ? handlers[event.type] : handlers['*'];
-    if (!handler) return;
+    const handler = handlers[event.type] ?? handlers['*'];
+    if (!handler || handler === ignoreEvent) return;
     try {
       await runAsActor(systemActor(consumer, event.actor), () =>
         orm.em.fork(BACKGROUND).transactional(async (em) => {

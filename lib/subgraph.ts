@@ -70,12 +70,12 @@ export interface SubgraphDefinition<C extends BaseContext> {
   /** Adds subgraph-specific members (loaders, services) to the base context. */
   extendContext(base: BaseContext, sub: Subgraph<C>): C;
   /** Idempotent domain-event consumers of this subgraph. */
-  consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler | null>;
+  consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler>;
   /**
    * Further consumer groups (`<subgraph>.<group>`), each with its own handled-event ids and
    * delivery, so that one slow or failing group does not hold back the others.
    */
-  consumerGroups?: (sub: Subgraph<C>) => Record<string, Record<string, ConsumerHandler | null>>;
+  consumerGroups?: (sub: Subgraph<C>) => Record<string, Record<string, ConsumerHandler>>;
   /** Background services, started after the relay and stopped with the subgraph. */
   services?: (sub: Subgraph<C>) => BackgroundService[];
 }

@@ -140,6 +140,8 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     subgraphs,
     bus,
     async stop() {
+      // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
+      await gateway.closeSubscriptions();
       await closeServer(server);
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
@@ -206,6 +208,8 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     subgraphs: {},
     bus,
     async stop() {
+      // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
+      await gateway.closeSubscriptions();
       await closeServer(server);
       await gateway.stop();
       await bus.close();

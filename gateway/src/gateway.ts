@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
 import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
@@ -16,6 +17,9 @@ import { operationLimitsPlugin, type OperationLimits } from './limits/operation-
 import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
 import type { RateDecision, RateLimiter } from './limits/rate-limit.js';
 import { requestLogPlugin } from './limits/request-log.js';
+import { SubscriptionEngine } from './subscriptions/engine.js';
+import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
+import { SubscriptionServer } from './subscriptions/server.js';
 import type { SubgraphName, SubgraphTransport } from './transport.js';
 
 export const SUPERGRAPH_PATH = fileURLToPath(
@@ -31,6 +35,8 @@ export interface GatewayContext {
   clientIp?: string;
   /** The tightest rate-limit budget this request was charged to. */
   rate?: RateDecision;
+  /** Set on the subscription engine's executions of an event (neither charged nor logged). */
+  delivery?: boolean;
 }
 
 /** Sends the planner's subgraph fetches through our transport, with the internal token. */
@@ -76,12 +82,19 @@ export interface GatewayOptions {
 export class Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
   readonly auth: Authenticator;
+  /** Live events to subscriptions (one bus reader for every WebSocket server of this gateway). */
+  readonly subscriptions: SubscriptionEngine;
+  private apiSchema: GraphQLSchema | null = null;
+  private readonly socketServers: SubscriptionServer[] = [];
   private constructor(private readonly opts: GatewayOptions) {
     process.env.APOLLO_TELEMETRY_DISABLED = 'true';
     const gateway = new ApolloGateway({
       supergraphSdl: opts.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
       buildService: ({ name }) => new TransportDataSource(name as SubgraphName, opts.transport),
       logger: quietLogger,
+    });
+    gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+      this.apiSchema = apiSchema;
     });
     this.apollo = new ApolloServer<GatewayContext>({
       gateway,
@@ -91,6 +104,7 @@ export class Gateway {
       hideSchemaDetailsFromClientErrors: opts.production,
       parseOptions: { maxTokens: opts.maxTokens },
       plugins: [
+        refuseHttpSubscriptions,
         requestIdPlugin,
         requestLogPlugin(opts.logRequests),
         operationLimitsPlugin(
@@ -108,11 +122,17 @@ export class Gateway {
       opts.grantsCacheTtlMs,
       opts.tokenTtlSeconds,
     );
+    this.subscriptions = new SubscriptionEngine({
+      apollo: this.apollo,
+      transport: opts.transport,
+      bus: opts.bus,
+    });
   }
 
   static async start(opts: GatewayOptions): Promise<Gateway> {
     const g = new Gateway(opts);
     await g.apollo.start();
+    g.subscriptions.start();
     return g;
   }
 
@@ -145,10 +165,37 @@ export class Gateway {
     });
     server.requestTimeout = this.opts.requestTimeoutMs;
     server.headersTimeout = Math.min(this.opts.requestTimeoutMs, 60_000);
+    this.socketServers.push(
+      new SubscriptionServer(server, {
+        apollo: this.apollo,
+        auth: this.auth,
+        engine: this.subscriptions,
+        tokens: this.opts.tokens,
+        tokenTtlSeconds: this.opts.tokenTtlSeconds,
+        schema: () => this.apiSchema,
+        limits: this.opts.limits,
+        maxTokens: this.opts.maxTokens,
+        production: this.opts.production,
+        rateLimiter: this.opts.rateLimiter,
+        rateLimitCostPerMinute: this.opts.rateLimitCostPerMinute,
+        clientOf: (req) => clientInfo(req, this.opts.trustProxy ?? false),
+        logRequests: this.opts.logRequests,
+      }),
+    );
     return server;
   }
 
+  /**
+   * Closes every WebSocket with 1001 "Going away" and stops accepting new ones: the first step
+   * of a shutdown, before the HTTP server drains.
+   */
+  async closeSubscriptions(): Promise<void> {
+    await Promise.all(this.socketServers.map((s) => s.close()));
+  }
+
   async stop(): Promise<void> {
+    await this.closeSubscriptions();
+    this.subscriptions.stop();
     this.auth.close();
     await this.apollo.stop();
     await this.opts.rateLimiter.close();

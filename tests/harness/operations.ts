@@ -101,6 +101,17 @@ const sharedTaskRun = (fx: OperationFixture) =>
         )
       ).createTaskRun.id as string,
   );
+/** The first state event of the shared flow run (its creation). */
+const sharedStateEvent = (fx: OperationFixture) =>
+  shared(fx, 'state-event', async () => {
+    const runId = await sharedFlowRun(fx);
+    const data = await prepared(
+      fx,
+      `query($id: ID!, $filter: EventFilter) { workspace(id: $id) { events(first: 1, filter: $filter, order: OCCURRED_ASC) { edges { node { id } } } } }`,
+      { id: fx.workspaceId, filter: { resourceIds: [`flowplane.flow-run.${runId}`] } },
+    );
+    return data.workspace.events.edges[0].node.id as string;
+  });
 const CREATE_POOL = `mutation($input: CreateWorkPoolInput!) { createWorkPool(input: $input) { id } }`;
 const poolOf = async (fx: OperationFixture): Promise<string> =>
   (
@@ -204,6 +215,19 @@ const limitOf = async (fx: OperationFixture): Promise<{ id: string; name: string
   ).createConcurrencyLimit;
 const sharedLimit = (fx: OperationFixture) => shared(fx, 'limit', () => limitOf(fx));
 const ACQUIRE = `mutation($input: AcquireConcurrencySlotsInput!) { acquireConcurrencySlots(input: $input) { status lease { id } } }`;
+
+const DECLARE_INCIDENT = `mutation($input: DeclareIncidentInput!) { declareIncident(input: $input) { id } }`;
+const incidentOf = async (fx: OperationFixture, resolved = false): Promise<string> => {
+  const id = (
+    await prepared(fx, DECLARE_INCIDENT, {
+      input: { workspaceId: fx.workspaceId, name: `i-${uid(4)}`, severity: 'LOW' },
+    })
+  ).declareIncident.id as string;
+  if (resolved)
+    await prepared(fx, `mutation($id: ID!) { resolveIncident(id: $id) { id } }`, { id });
+  return id;
+};
+const sharedIncident = (fx: OperationFixture) => shared(fx, 'incident', () => incidentOf(fx));
 
 export const OPERATIONS: ProtectedOperation[] = [
   // ---- flows (operations subgraph) -------------------------------------------------------
@@ -971,6 +995,137 @@ export const OPERATIONS: ProtectedOperation[] = [
     alsoNeeds: ['see_workspace'],
     run: (fx, a) =>
       a.gql(`query($id: ID!) { workspace(id: $id) { concurrencyLimits { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- incidents ---------------------------------------------------------------------------
+  {
+    name: 'declareIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: (fx, a) =>
+      a.gql(DECLARE_INCIDENT, {
+        input: { workspaceId: fx.workspaceId, name: `i-${uid(4)}`, severity: 'MINOR' },
+      }),
+  },
+  {
+    name: 'updateIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateIncidentInput!) { updateIncident(input: $input) { id } }`, {
+        input: { id: await sharedIncident(fx), name: `i-${uid(4)}` },
+      }),
+  },
+  {
+    name: 'commentOnIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: IncidentCommentInput!) { commentOnIncident(input: $input) { id } }`, {
+        input: { incidentId: await sharedIncident(fx), body: 'matrix' },
+      }),
+  },
+  {
+    name: 'resolveIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { resolveIncident(id: $id) { id } }`, { id: await incidentOf(fx) }),
+  },
+  {
+    name: 'reopenIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { reopenIncident(id: $id) { id } }`, {
+        id: await incidentOf(fx, true),
+      }),
+  },
+  {
+    name: 'incident',
+    level: 'WORKSPACE',
+    permission: 'see_incidents',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { incident(id: $id) { id timeline { totalCount } } }`, {
+        id: await sharedIncident(fx),
+      }),
+  },
+  {
+    name: 'Workspace.incidents',
+    level: 'WORKSPACE',
+    permission: 'see_incidents',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { incidents { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- events (operations subgraph) ---------------------------------------------------------
+  {
+    name: 'emitEvents',
+    level: 'WORKSPACE',
+    permission: 'write_events',
+    run: (fx, a) =>
+      a.gql(`mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+        input: {
+          workspaceId: fx.workspaceId,
+          events: [{ event: 'matrix.emitted', resource: { id: 'matrix.resource' } }],
+        },
+      }),
+  },
+  {
+    name: 'event',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { event(id: $id) { id } }`, { id: await sharedStateEvent(fx) }),
+  },
+  {
+    name: 'flowRunEvent',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flowRunEvent(id: $id) { id to } }`, {
+        id: await sharedStateEvent(fx),
+      }),
+  },
+  {
+    name: 'Workspace.events',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { events(first: 5) { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
+    name: 'eventCounts',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: (fx, a) =>
+      a.gql(
+        `query($id: ID!) { eventCounts(workspaceId: $id, filter: {}, countBy: EVENT) { value count } }`,
+        { id: fx.workspaceId },
+      ),
+  },
+  {
+    name: 'setEventRetention',
+    level: 'WORKSPACE',
+    permission: 'manage_workspace_settings',
+    run: (fx, a) =>
+      a.gql(
+        `mutation($input: SetEventRetentionInput!) { setEventRetention(input: $input) { id } }`,
+        { input: { workspaceId: fx.workspaceId, days: 30 } },
+      ),
+  },
+  {
+    name: 'Workspace.eventRetentionDays',
+    level: 'WORKSPACE',
+    permission: 'see_workspace',
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { eventRetentionDays } }`, {
         id: fx.workspaceId,
       }),
   },

@@ -93,6 +93,8 @@ export async function spawnSubgraphs(opts: {
   postgres: boolean;
   databaseUrl?: string;
   env?: Record<string, string>;
+  /** How long each process may take to start (default 60 s; a loaded machine needs more). */
+  timeoutMs?: number;
 }): Promise<DistributedSubgraphs> {
   const env: Record<string, string> = {
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
@@ -111,7 +113,16 @@ export async function spawnSubgraphs(opts: {
     env.DATABASE_SCHEMA_PREFIX = opts.schemaPrefix;
   } else unset.push('DATABASE_URL');
   const names = ['users', 'workspaces', 'access', 'operations'] as const;
-  const processes = await Promise.all(names.map((n) => spawnService(n, env, unset)));
+  const started = await Promise.allSettled(
+    names.map((n) => spawnService(n, env, unset, opts.timeoutMs)),
+  );
+  const processes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    // Leave no process behind when one of them could not start.
+    await Promise.all(processes.map((p) => p.stop()));
+    throw failed.reason;
+  }
   const urls = Object.fromEntries(
     names.map((n, i) => [`${n.toUpperCase()}_URL`, processes[i]!.url]),
   );

@@ -63,6 +63,39 @@ const GRANTS_QUERY = /* GraphQL */ `
 `;
 
 const MAX_ENTRIES = 10_000;
+
+/** Which identities a bus event invalidates. */
+export type IdentityTest = (identity: Identity) => boolean;
+export type InvalidationListener = (affects: IdentityTest, event: DomainEvent) => void;
+
+/**
+ * The identities a revocation or grant change invalidates (null for events that change
+ * nobody's identity): a revoked key or session, a deleted service account, changed grants of
+ * some principals, of an account's members, or of everyone.
+ */
+export function invalidationOf(event: DomainEvent): IdentityTest | null {
+  const p = event.payload as Record<string, unknown>;
+  switch (event.type) {
+    case 'api-key.revoked':
+      return (e) => e.principal.apiKeyId === p.apiKeyId;
+    case 'session.revoked':
+      return (e) => e.principal.sessionId === p.sessionId;
+    case 'service-account.deleted':
+      return (e) => e.principal.id === p.serviceAccountId;
+    case 'grants.changed': {
+      const ids = Array.isArray(p.principalIds) ? new Set(p.principalIds as string[]) : null;
+      if (ids) return (e) => ids.has(e.principal.id);
+      if (typeof p.accountId === 'string') {
+        const acct = p.accountId;
+        return (e) => Boolean(e.grants.accounts[acct]) || e.principal.accountId === acct;
+      }
+      return () => true;
+    }
+    default:
+      return null;
+  }
+}
+
 /** How long a request waits for this instance to catch up with the bus before a fresh lookup. */
 const SETTLE_TIMEOUT_MS = 1000;
 
@@ -77,6 +110,7 @@ export class Authenticator {
   private readonly unsubscribe: () => void;
   /** Grows on every invalidation: a lookup that raced with one is not cached. */
   private generation = 0;
+  private readonly listeners = new Set<InvalidationListener>();
 
   constructor(
     private readonly transport: SubgraphTransport,
@@ -168,39 +202,28 @@ export class Authenticator {
     return computeGrants(memberships, facts);
   }
 
-  private onEvent(event: DomainEvent): void {
-    const p = event.payload as Record<string, unknown>;
-    switch (event.type) {
-      case 'api-key.revoked':
-        return this.drop((e) => e.principal.apiKeyId === p.apiKeyId);
-      case 'session.revoked':
-        return this.drop((e) => e.principal.sessionId === p.sessionId);
-      case 'service-account.deleted':
-        return this.drop((e) => e.principal.id === p.serviceAccountId);
-      case 'grants.changed': {
-        const ids = Array.isArray(p.principalIds) ? new Set(p.principalIds as string[]) : null;
-        if (ids) return this.drop((e) => ids.has(e.principal.id));
-        if (typeof p.accountId === 'string') {
-          const acct = p.accountId;
-          return this.drop(
-            (e) => Boolean(e.grants.accounts[acct]) || e.principal.accountId === acct,
-          );
-        }
-        this.generation++;
-        return this.cache.clear();
-      }
-      default:
-        return;
-    }
+  /**
+   * Calls `listener` after every bus event that invalidated cached identities, with the test of
+   * which identities it affects; the cache entries are gone by then, so `authenticate` answers
+   * afresh (the subscription server re-checks its open connections this way). Returns an
+   * unsubscribe function.
+   */
+  onInvalidated(listener: InvalidationListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
-  private drop(pred: (e: CacheEntry) => boolean): void {
+  private onEvent(event: DomainEvent): void {
+    const affects = invalidationOf(event);
+    if (!affects) return;
     this.generation++;
-    for (const [k, v] of this.cache) if (pred(v)) this.cache.delete(k);
+    for (const [k, v] of this.cache) if (affects(v)) this.cache.delete(k);
+    for (const l of this.listeners) l(affects, event);
   }
 
   close(): void {
     this.unsubscribe();
+    this.listeners.clear();
     this.cache.clear();
   }
 }

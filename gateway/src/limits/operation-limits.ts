@@ -7,6 +7,7 @@ import {
   isListType,
   isObjectType,
   isInterfaceType,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
@@ -143,6 +144,30 @@ export function measureOperation(
   return m;
 }
 
+/** Throws BAD_USER_INPUT when a measured operation exceeds one of the limits. */
+export function checkLimits(m: OperationMeasure, limits: OperationLimits): void {
+  if (m.depth > limits.depth)
+    throw reject(`Query depth ${m.depth} exceeds the limit of ${limits.depth}`);
+  if (m.aliases > limits.aliases)
+    throw reject(`${m.aliases} aliases exceed the limit of ${limits.aliases}`);
+  if (m.rootFields > limits.rootFields) {
+    throw reject(`${m.rootFields} root fields exceed the limit of ${limits.rootFields}`);
+  }
+  if (m.directives > limits.directives) {
+    throw reject(`${m.directives} directives exceed the limit of ${limits.directives}`);
+  }
+  if (m.cost > limits.cost)
+    throw reject(`Query cost ${m.cost} exceeds the limit of ${limits.cost}`);
+}
+
+/** The fragment definitions of a document, by name. */
+export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  const out: Record<string, FragmentDefinitionNode> = {};
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) out[d.name.value] = d;
+  return out;
+}
+
 /** Rejects operations over the limits with BAD_USER_INPUT, before any subgraph is called. */
 export function operationLimitsPlugin(
   limits: OperationLimits,
@@ -156,26 +181,10 @@ export function operationLimitsPlugin(
           const m = measureOperation(
             rc.schema,
             rc.operation,
-            rc.document.definitions
-              .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
-              .reduce<Record<string, FragmentDefinitionNode>>(
-                (acc, f) => ((acc[f.name.value] = f), acc),
-                {},
-              ),
+            fragmentsOf(rc.document),
             (rc.request.variables ?? {}) as Record<string, unknown>,
           );
-          if (m.depth > limits.depth)
-            throw reject(`Query depth ${m.depth} exceeds the limit of ${limits.depth}`);
-          if (m.aliases > limits.aliases)
-            throw reject(`${m.aliases} aliases exceed the limit of ${limits.aliases}`);
-          if (m.rootFields > limits.rootFields) {
-            throw reject(`${m.rootFields} root fields exceed the limit of ${limits.rootFields}`);
-          }
-          if (m.directives > limits.directives) {
-            throw reject(`${m.directives} directives exceed the limit of ${limits.directives}`);
-          }
-          if (m.cost > limits.cost)
-            throw reject(`Query cost ${m.cost} exceeds the limit of ${limits.cost}`);
+          checkLimits(m, limits);
           await onMeasured?.(rc, m);
         },
       };

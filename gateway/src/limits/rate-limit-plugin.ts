@@ -9,6 +9,7 @@ interface RateContext {
   principal: Principal;
   clientIp?: string;
   rate?: RateDecision;
+  delivery?: boolean;
 }
 
 /** Budget keys of a request: its credential (key or session), the service account's account, or the IP. */
@@ -31,33 +32,60 @@ function headers(d: RateDecision): HeaderMap {
 }
 
 /**
+ * Charges `cost` to every budget of a caller (see `rateKeys`) and returns the tightest decision
+ * (undefined when rate limiting is off). Shared by HTTP operations and WebSocket subscribes.
+ */
+export async function chargeBudgets(
+  limiter: RateLimiter,
+  costPerMinute: number,
+  principal: Principal,
+  ip: string | undefined,
+  cost: number,
+): Promise<RateDecision | undefined> {
+  if (costPerMinute <= 0) return undefined;
+  let tightest: RateDecision | undefined;
+  for (const key of rateKeys(principal, ip)) {
+    const d = await limiter.consume(key, Math.max(1, cost), costPerMinute);
+    if (!tightest || d.remaining < tightest.remaining || !d.allowed) tightest = d;
+    if (!d.allowed) break;
+  }
+  return tightest;
+}
+
+/** The RATE_LIMITED error of a refused decision (with the 429 headers for HTTP answers). */
+export function rateLimitedError(d: RateDecision): GraphQLError {
+  const h = headers(d);
+  h.set('retry-after', String(d.resetSeconds));
+  return new GraphQLError(`Rate limit exceeded; retry in ${d.resetSeconds} s`, {
+    extensions: {
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: d.resetSeconds,
+      http: { status: 429, headers: h },
+    },
+  });
+}
+
+/**
  * Charges each operation's cost to its budgets (per credential, per service account's account,
- * per IP for anonymous callers); over budget ⇒ 429 with Retry-After and RATE_LIMITED.
+ * per IP for anonymous callers); over budget ⇒ 429 with Retry-After and RATE_LIMITED. The
+ * subscription engine's own deliveries (`delivery` in the context) are not charged: the
+ * subscribe operation was.
  */
 export function createRateLimitCharge(limiter: RateLimiter, costPerMinute: number) {
   return async (rc: GraphQLRequestContext<RateContext>, m: OperationMeasure): Promise<void> => {
-    if (costPerMinute <= 0) return;
     const ctx = rc.contextValue;
-    const cost = Math.max(1, m.cost);
-    let tightest: RateDecision | undefined;
-    for (const key of rateKeys(ctx.principal, ctx.clientIp)) {
-      const d = await limiter.consume(key, cost, costPerMinute);
-      if (!tightest || d.remaining < tightest.remaining || !d.allowed) tightest = d;
-      if (!d.allowed) break;
-    }
+    // Subscriptions over HTTP are refused (subscriptions/http-refusal.ts), not charged.
+    if (ctx.delivery || rc.operation?.operation === 'subscription') return;
+    const tightest = await chargeBudgets(
+      limiter,
+      costPerMinute,
+      ctx.principal,
+      ctx.clientIp,
+      m.cost,
+    );
     if (!tightest) return;
     ctx.rate = tightest;
-    if (!tightest.allowed) {
-      const h = headers(tightest);
-      h.set('retry-after', String(tightest.resetSeconds));
-      throw new GraphQLError(`Rate limit exceeded; retry in ${tightest.resetSeconds} s`, {
-        extensions: {
-          code: 'RATE_LIMITED',
-          retryAfterSeconds: tightest.resetSeconds,
-          http: { status: 429, headers: h },
-        },
-      });
-    }
+    if (!tightest.allowed) throw rateLimitedError(tightest);
   };
 }
 

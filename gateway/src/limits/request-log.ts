@@ -4,6 +4,8 @@ import type { Principal } from '../../../lib/principal.js';
 interface LogContext {
   principal: Principal;
   requestId: string;
+  /** Set on the subscription engine's deliveries: logged per subscription, not per event. */
+  delivery?: boolean;
 }
 
 /**
@@ -23,7 +25,7 @@ export function requestLogPlugin(log: boolean): ApolloServerPlugin<LogContext> {
               (e.extensions as Record<string, unknown>).requestId = rc2.contextValue.requestId;
             }
           }
-          if (!log) return;
+          if (!log || rc2.contextValue.delivery) return;
           const p = rc.contextValue?.principal;
           console.log(
             JSON.stringify({

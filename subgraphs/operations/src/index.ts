@@ -17,7 +17,10 @@ import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
 import { Event, EventRelated } from './events/event.entity.js';
-import { EventResolver } from './events/event.resolver.js';
+import { EventResolver, WorkspaceEventsResolver } from './events/event.resolver.js';
+import { eventConsumers } from './events/event.consumers.js';
+import { eventRetentionService } from './events/event-retention.js';
+import { EventSettings } from './events/event-settings.entity.js';
 import { Automation } from './automations/automation.entity.js';
 import {
   AutomationResolver,
@@ -31,6 +34,7 @@ import { webhookDeliveryService } from './automations/webhooks/delivery.service.
 import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
+import { ActivityPause } from './incidents/activity-pause.entity.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
 import {
   IncidentActorResolver,
@@ -124,6 +128,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     EventResolver,
     AutomationResolver,
     WorkspaceAutomationsResolver,
+    WorkspaceEventsResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
     IncidentResolver,
@@ -160,6 +165,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WebhookDelivery,
     Incident,
     IncidentResourceRow,
+    ActivityPause,
+    EventSettings,
   ],
   migrations,
   extendContext,
@@ -199,7 +206,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
-  consumerGroups: (sub) => ({ automations: automationConsumers(sub) }),
+  consumerGroups: (sub) => ({ events: eventConsumers, automations: automationConsumers(sub) }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
@@ -207,5 +214,6 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     pauseExpiryService(sub),
     proactiveWindowsService(sub),
     webhookDeliveryService(sub),
+    eventRetentionService(sub),
   ],
 };

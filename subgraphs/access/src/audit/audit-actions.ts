@@ -59,6 +59,17 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     idKey: 'bindingId',
   }),
   ...same(['flow.created', 'flow.updated', 'flow.deleted'], { idKey: 'flowId' }),
+  // Incidents: by hand or by an automation (actorType `automation`); comments keep only their id.
+  ...same(
+    [
+      'incident.declared',
+      'incident.updated',
+      'incident.commented',
+      'incident.resolved',
+      'incident.reopened',
+    ],
+    { idKey: 'incidentId' },
+  ),
   ...same(
     [
       'automation.created',
@@ -80,7 +91,19 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },
+  // Events are their own record (the workspace event store): neither the events clients emit
+  // nor the system's are audited one by one, and an audit entry announced to the event store
+  // must not come back as another entry.
+  'event.emitted': { internal: true },
+  'audit.recorded': { internal: true },
+  'workspace.event-retention-set': {
+    idKey: 'workspaceId',
+    summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
+  },
 };
+
+/** The access subgraph's announcement of an audit entry of a workspace (to its event store). */
+export const AUDIT_RECORDED = 'audit.recorded';
 
 export interface MappedEntry {
   action: string;

@@ -3,10 +3,15 @@ import type { EventActor } from '../../../../lib/actor.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import type { ConsumerHandler } from '../../../../lib/outbox.js';
-import { AUDIT_ACTIONS, mapEvent } from './audit-actions.js';
+import { ignoreEvent, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
 import { appendEntries, lockChain } from './audit-chain.js';
-import { AuditActorType, AuditMembership, AuditWorkspace } from './audit-event.entity.js';
+import {
+  AuditActorType,
+  AuditMembership,
+  AuditWorkspace,
+  type AuditEvent,
+} from './audit-event.entity.js';
 
 type Payload = Record<string, unknown>;
 
@@ -18,7 +23,7 @@ const ACTOR_TYPES: Record<string, AuditActorType> = {
 };
 
 /** The event types `project` reads. */
-const PROJECTED_TYPES = new Set([
+const PROJECTED = new Set([
   'user.signed-up',
   'account-membership.created',
   'account-membership.updated',
@@ -33,17 +38,16 @@ const PROJECTED_TYPES = new Set([
  * `'*'` handler) becomes one entry in each account it concerns. It also keeps the projections
  * that tell which accounts those are.
  */
-export const auditConsumers: Record<string, ConsumerHandler | null> = {
-  // Types that are never audited nor projected cost no transaction (run activity arrives by the
-  // thousand, and the in-process bus makes the writer wait for every consumer).
-  ...Object.fromEntries(
-    Object.entries(AUDIT_ACTIONS)
-      .filter(([type, m]) => m.internal && !PROJECTED_TYPES.has(type))
-      .map(([type]) => [type, null]),
-  ),
+export const auditConsumers: Record<string, ConsumerHandler> = {
   '*': async (payload: Payload | null, em, event) => {
     await recordAuditEntries(em, event, payload ?? {});
   },
+  // Not audited and not projected (run activity, stored events): no transaction per event.
+  ...Object.fromEntries(
+    Object.entries(AUDIT_ACTIONS)
+      .filter(([type, m]) => m.internal && !PROJECTED.has(type))
+      .map(([type]) => [type, ignoreEvent]),
+  ),
 };
 
 export async function recordAuditEntries(
@@ -66,7 +70,7 @@ export async function recordAuditEntries(
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
   for (const accountId of accountIds.sort()) {
-    await appendEntries(em, accountId, [
+    const entries = await appendEntries(em, accountId, [
       {
         workspaceId,
         // A malformed time must not stop the log (the bus would redeliver the event forever).
@@ -76,7 +80,28 @@ export async function recordAuditEntries(
         ...mapped,
       },
     ]);
+    for (const entry of entries) announceWorkspaceEntry(em, entry);
   }
+}
+
+/**
+ * An entry of a workspace is announced as `audit.recorded` (in the entry's transaction): the
+ * operations subgraph stores it in the workspace's event store as `flowplane.audit.<action>`.
+ */
+function announceWorkspaceEntry(em: EntityManager, e: AuditEvent): void {
+  if (!e.workspaceId) return;
+  recordEvent(em, AUDIT_RECORDED, {
+    workspaceId: e.workspaceId,
+    accountId: e.accountId,
+    entryId: e.id,
+    action: e.action,
+    resourceType: e.resourceType,
+    resourceId: e.resourceId,
+    occurredAt: e.occurredAt.toISOString(),
+    actor: { type: e.actorType, id: e.actorId, apiKeyId: e.actorApiKeyId },
+    requestId: e.requestId,
+    summary: e.summary,
+  });
 }
 
 /** Accounts an event concerns: named, through its workspace, or every account of its user. */

@@ -18,6 +18,20 @@ registerEnumType(CollisionStrategy, {
   },
 });
 
+/** Whether a deployment's runs can be picked up (REFERENCE §5). */
+export enum DeploymentStatus {
+  READY = 'READY',
+  NOT_READY = 'NOT_READY',
+}
+registerEnumType(DeploymentStatus, {
+  name: 'DeploymentStatus',
+  description: 'Whether a deployment’s runs can be picked up by its work pool.',
+  valuesConfig: {
+    READY: { description: 'Its work queue is READY (the pool has an online worker or is push).' },
+    NOT_READY: { description: 'No work pool, or its queue or pool is not READY.' },
+  },
+});
+
 /** A flow's server-side configuration: parameters, schedules, infrastructure (REFERENCE §5). */
 @ObjectType({
   description: 'A flow’s server-side configuration: parameters, schedules, work pool and limits.',
@@ -100,6 +114,13 @@ export class Deployment {
   @Field(() => Boolean, { description: 'A paused deployment’s schedules create no runs.' })
   @Property({ type: 'boolean' })
   paused: boolean = false;
+
+  @Field(() => DeploymentStatus, {
+    description:
+      'READY when its work queue is READY, NOT_READY otherwise (paused is a flag of its own); changes are events.',
+  })
+  @Property({ type: 'string', length: 20, default: DeploymentStatus.NOT_READY })
+  status: DeploymentStatus = DeploymentStatus.NOT_READY;
 
   @Field(() => [String], { description: 'Tags.' })
   @Property({ type: 'json' })

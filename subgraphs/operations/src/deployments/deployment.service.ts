@@ -24,6 +24,7 @@ import { abilitiesWithAcl, authorizeObject } from '../object-access/object-acces
 import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { DEFAULT_QUEUE, WorkQueue } from '../work-pools/work-queue.entity.js';
+import { deploymentStatusOf, emitStatusEvent, syncStatuses } from '../work-pools/status.js';
 import { CollisionStrategy, Deployment } from './deployment.entity.js';
 import type {
   CreateDeploymentInput,
@@ -99,6 +100,8 @@ export class DeploymentService {
           createdByType: creator.type,
           createdById: creator.id,
         } as Deployment);
+        const queue = workQueueId ? await em.findOne(WorkQueue, { id: workQueueId }) : null;
+        d.status = deploymentStatusOf(queue?.status);
         this.addSchedules(em, d, schedules);
         recordEvent(em, 'deployment.created', { ...this.base(d), name, flowId: flow.id });
         return d;
@@ -151,6 +154,7 @@ export class DeploymentService {
           );
           set('workPoolId', placement.workPoolId);
           set('workQueueId', placement.workQueueId);
+          await syncStatuses(em, [], [d]);
         }
         if (input.jobVariables != null)
           set('jobVariables', validateJsonObject(input.jobVariables, 'jobVariables'));
@@ -182,6 +186,14 @@ export class DeploymentService {
       await this.authorizeDeployment('update', d, em);
       if (d.paused === paused) return d;
       d.paused = paused;
+      // Paused, then on resume its status again (READY or NOT_READY).
+      emitStatusEvent(
+        em,
+        'deployment',
+        d,
+        paused ? 'PAUSED' : d.status,
+        paused ? d.status : 'PAUSED',
+      );
       if (paused) await removeFutureScheduledRuns(em, { deploymentId: d.id });
       recordEvent(em, paused ? 'deployment.paused' : 'deployment.resumed', this.base(d));
       return d;

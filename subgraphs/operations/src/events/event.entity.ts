@@ -25,6 +25,7 @@ export interface EventResourceJson {
 @Index({ properties: ['workspaceId', 'occurred'] })
 @Index({ properties: ['workspaceId', 'resourceId'] })
 @Index({ properties: ['workspaceId', 'name'] })
+@Index({ properties: ['occurred'] })
 export class Event {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   seq!: number;

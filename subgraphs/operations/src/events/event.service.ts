@@ -1,16 +1,72 @@
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
-import { requireAuthenticated } from '../common/caller.js';
+import type { EventFilterSpec } from '../../../../lib/event-filter.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { pageSize, type Connection } from '../../../../lib/pagination.js';
+import { eventActor } from '../common/actor.js';
+import { caller, requireAuthenticated } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
-import { toEventJson, type EventJson } from './emit.js';
+import { emitEvent, toEventJson, type EmitSpec, type EventJson } from './emit.js';
+import { bucketStartMs, dbTime, epochMs, num, whereEventMatches } from './event-query.js';
 import { Event } from './event.entity.js';
+import {
+  EventCountBy,
+  EventOrder,
+  TimeBucket,
+  type EmitEventsInput,
+  type EventCount,
+  type EventFilter,
+  type SetEventRetentionInput,
+} from './event.inputs.js';
+import {
+  DEFAULT_RETENTION_DAYS,
+  EventSettings,
+  MAX_RETENTION_DAYS,
+} from './event-settings.entity.js';
+import { MAX_EVENTS_PER_CALL, validateEmitted, validateFilter } from './event.validation.js';
 import { toFlowRunEvent, type FlowRunEvent } from './flow-run-event.types.js';
 
 /** At most this many events per backfill call. */
 export const MAX_BACKFILL = 1000;
+/** At most this many groups (time buckets, names, resources) per count. */
+export const MAX_BUCKETS = 1000;
+/** The window of a query that names none. */
+export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
+const DAY_MS = 24 * 3600 * 1000;
 
-/** Reads of the workspace event store. */
+const BUCKET_MS: Record<TimeBucket, number> = {
+  MINUTE: 60 * 1000,
+  HOUR: 3600 * 1000,
+  DAY: DAY_MS,
+};
+
+const cursorOf = (e: Event) =>
+  Buffer.from(JSON.stringify([e.occurred.toISOString(), e.seq])).toString('base64url');
+
+function parseCursor(cursor: string): [Date, number] {
+  try {
+    const [t, seq] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [
+      string,
+      number,
+    ];
+    const d = new Date(t);
+    if (Number.isNaN(d.getTime()) || !Number.isSafeInteger(seq)) throw new Error('bad');
+    return [d, seq];
+  } catch {
+    throw badInput('after', 'Malformed cursor');
+  }
+}
+
+/** The days a workspace keeps its events (its setting, or the default). */
+export async function retentionDays(em: Em, workspaceId: string): Promise<number> {
+  const s = await em.findOne(EventSettings, { workspaceId });
+  return s?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+}
+
+/** Reads and writes of the workspace event store. */
 export class EventService {
   constructor(private readonly ctx: OperationsContext) {}
 
@@ -50,5 +106,232 @@ export class EventService {
       { orderBy: { seq: 'asc' }, limit },
     );
     return rows.map(toEventJson);
+  }
+
+  /**
+   * Stores client events, all or none, in one transaction; events whose id is already stored
+   * are accepted and skipped. Returns how many were stored. Events are their own record: no
+   * audit entry per event.
+   */
+  async emit(input: EmitEventsInput): Promise<number> {
+    caller(this.ctx.principal);
+    const workspaceId = input.workspaceId;
+    authorize(this.ctx, 'create', 'Event', { workspaceId }, 'Workspace');
+    if (input.events.length > MAX_EVENTS_PER_CALL)
+      throw badInput('events', `At most ${MAX_EVENTS_PER_CALL} events per call`);
+    const now = new Date();
+    const specs = input.events.map((e, i) => validateEmitted(workspaceId, e, `events.${i}`, now));
+    if (!specs.length) return 0;
+    const attempt = () =>
+      this.ctx.transaction(async (em) => {
+        const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];
+        const stored = new Set(
+          ids.length
+            ? (await em.find(Event, { id: { $in: ids } }, { fields: ['id'] })).map((e) => e.id)
+            : [],
+        );
+        let n = 0;
+        for (const spec of specs) {
+          if (spec.id) {
+            if (stored.has(spec.id)) continue;
+            stored.add(spec.id);
+          }
+          emitEvent(em, spec as EmitSpec);
+          n++;
+        }
+        return n;
+      });
+    try {
+      return await attempt();
+    } catch (err) {
+      // Another request stored one of these ids at the same moment: this one skips it now.
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      this.ctx.em.clear();
+      return attempt();
+    }
+  }
+
+  /** The caller's window: at most the retention, by default the last 24 hours. */
+  private async window(
+    workspaceId: string,
+    f: EventFilterSpec,
+    now: Date,
+  ): Promise<{ after: Date; before: Date | null }> {
+    const before = f.occurredBefore ? new Date(f.occurredBefore) : null;
+    const end = before ?? now;
+    const after = f.occurredAfter
+      ? new Date(f.occurredAfter)
+      : new Date(end.getTime() - DEFAULT_WINDOW_MS);
+    if (before && before.getTime() <= after.getTime())
+      throw badInput('filter.occurredBefore', 'occurredBefore must be after occurredAfter');
+    const span = end.getTime() - after.getTime();
+    // Every retention is at least a day: only longer windows need the workspace's setting.
+    if (span > DAY_MS) {
+      const days = await retentionDays(this.ctx.em, workspaceId);
+      if (span > days * DAY_MS)
+        throw badInput(
+          'filter.occurredAfter',
+          `The window is at most the workspace's event retention (${days} days)`,
+        );
+    }
+    return { after, before };
+  }
+
+  /** Events of a workspace, keyset-paged on (occurred, seq), newest first by default. */
+  async list(
+    workspaceId: string,
+    args: { first?: number | null; after?: string | null },
+    filter: EventFilter | null | undefined,
+    order: EventOrder = EventOrder.OCCURRED_DESC,
+  ): Promise<Connection<Event>> {
+    requireAuthenticated(this.ctx.principal);
+    authorize(this.ctx, 'read', 'Event', { workspaceId }, 'Workspace');
+    const first = pageSize(args);
+    const spec = validateFilter(filter);
+    const cursor = args.after ? parseCursor(args.after) : null;
+    const { after, before } = await this.window(workspaceId, spec, new Date());
+    const em = this.ctx.em;
+    const knex = em.getKnex();
+    const where = (qb: ReturnType<typeof knex>) => {
+      qb.where('e.workspace_id', workspaceId);
+      whereEventMatches(em, qb, 'e', { ...spec, occurredAfter: after, occurredBefore: before });
+      return qb;
+    };
+    const desc = order !== EventOrder.OCCURRED_ASC;
+    const page = where(knex('event as e').select('e.*'));
+    if (cursor) {
+      const [t, seq] = cursor;
+      const op = desc ? '<' : '>';
+      page.where((w) =>
+        w
+          .where('e.occurred', op, dbTime(em, t))
+          .orWhere((x) => x.where('e.occurred', dbTime(em, t)).andWhere('e.seq', op, seq)),
+      );
+    }
+    page
+      .orderBy('e.occurred', desc ? 'desc' : 'asc')
+      .orderBy('e.seq', desc ? 'desc' : 'asc')
+      .limit(first + 1);
+    const counted = where(knex('event as e').count('* as n'));
+    const [rows, count] = await Promise.all([
+      em.getConnection().execute<Record<string, unknown>[]>(page),
+      em.getConnection().execute<{ n: number | string }[]>(counted),
+    ]);
+    const nodes = rows.slice(0, first).map((r) => em.map(Event, r));
+    return {
+      edges: nodes.map((node) => ({ cursor: cursorOf(node), node })),
+      pageInfo: {
+        hasNextPage: rows.length > first,
+        endCursor: nodes.length ? cursorOf(nodes[nodes.length - 1]!) : null,
+      },
+      totalCount: num(count[0]?.n ?? 0),
+    };
+  }
+
+  /**
+   * Counts of the workspace's events matching `filter` by name, resource or time bucket, in one
+   * grouped query; at most 1,000 groups (BAD_USER_INPUT otherwise).
+   */
+  async counts(
+    workspaceId: string,
+    filter: EventFilter,
+    countBy: EventCountBy,
+    bucket: TimeBucket | null | undefined,
+  ): Promise<EventCount[]> {
+    requireAuthenticated(this.ctx.principal);
+    authorize(this.ctx, 'read', 'Event', { workspaceId }, 'Workspace');
+    const spec = validateFilter(filter);
+    const now = new Date();
+    const window = await this.window(workspaceId, spec, now);
+    const em = this.ctx.em;
+    const knex = em.getKnex();
+    const qb = knex('event as e').where('e.workspace_id', workspaceId);
+    if (countBy === EventCountBy.TIME) {
+      if (!bucket) throw badInput('bucket', 'Counting by TIME needs a bucket size');
+      const size = BUCKET_MS[bucket];
+      const end = window.before ?? now;
+      const first = Math.floor(window.after.getTime() / size) * size;
+      const buckets = Math.ceil((end.getTime() - first) / size);
+      if (buckets > MAX_BUCKETS)
+        throw badInput(
+          'bucket',
+          `At most ${MAX_BUCKETS} buckets: a larger bucket or a shorter window`,
+        );
+      whereEventMatches(em, qb, 'e', { ...spec, occurredAfter: window.after, occurredBefore: end });
+      const expr = bucketStartMs(em, 'e.occurred', size);
+      qb.select(knex.raw(`${expr} as b`))
+        .count('* as n')
+        .groupByRaw(expr);
+      const rows = await em.getConnection().execute<{ b: unknown; n: unknown }[]>(qb);
+      const counts = new Map(rows.map((r) => [num(r.b), num(r.n)]));
+      return Array.from({ length: buckets }, (_, i) => {
+        const start = first + i * size;
+        return {
+          value: new Date(start).toISOString(),
+          count: counts.get(start) ?? 0,
+          startTime: new Date(start),
+          endTime: new Date(start + size),
+        };
+      });
+    }
+    whereEventMatches(em, qb, 'e', {
+      ...spec,
+      occurredAfter: window.after,
+      occurredBefore: window.before,
+    });
+    const column = countBy === EventCountBy.EVENT ? 'e.name' : 'e.resource_id';
+    qb.select(`${column} as v`)
+      .count('* as n')
+      .select(knex.raw(`min(${epochMs(em, 'e.occurred')}) as f`))
+      .select(knex.raw(`max(${epochMs(em, 'e.occurred')}) as l`))
+      .groupBy(column)
+      .orderBy([
+        { column: 'n', order: 'desc' },
+        { column: 'v', order: 'asc' },
+      ])
+      .limit(MAX_BUCKETS + 1);
+    const rows = await em
+      .getConnection()
+      .execute<{ v: string; n: unknown; f: unknown; l: unknown }[]>(qb);
+    if (rows.length > MAX_BUCKETS)
+      throw badInput('countBy', `More than ${MAX_BUCKETS} groups: narrow the filter`);
+    return rows.map((r) => ({
+      value: r.v,
+      count: num(r.n),
+      startTime: new Date(Math.round(num(r.f))),
+      endTime: new Date(Math.round(num(r.l))),
+    }));
+  }
+
+  /** Days the workspace keeps its events (any member may read it). */
+  async retention(workspaceId: string): Promise<number> {
+    requireAuthenticated(this.ctx.principal);
+    authorize(this.ctx, 'read', 'Workspace', { id: workspaceId }, 'Workspace');
+    return retentionDays(this.ctx.em, workspaceId);
+  }
+
+  /** Sets how long the workspace keeps its events (needs manage_workspace_settings). */
+  async setRetention(input: SetEventRetentionInput): Promise<{ id: string }> {
+    caller(this.ctx.principal);
+    const workspaceId = input.workspaceId;
+    authorize(this.ctx, 'update', 'Workspace', { id: workspaceId }, 'Workspace');
+    if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_RETENTION_DAYS)
+      throw badInput('days', `An integer from 1 to ${MAX_RETENTION_DAYS}`);
+    await this.ctx.transaction(async (em) => {
+      const existing = await em.findOne(EventSettings, { workspaceId });
+      const previousDays = existing?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+      // An upsert: two first settings at once both succeed (the last one wins).
+      await em.upsert(EventSettings, {
+        workspaceId,
+        retentionDays: input.days,
+        updatedAt: new Date(),
+      } as EventSettings);
+      recordEvent(em, 'workspace.event-retention-set', {
+        ...eventActor(this.ctx, workspaceId),
+        days: input.days,
+        previousDays,
+      });
+    });
+    return { id: workspaceId };
   }
 }

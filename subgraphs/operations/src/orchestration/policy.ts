@@ -8,6 +8,7 @@ import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
+import { emitStateEvent } from '../events/system-events.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
 import type { RunBase } from './run.base.js';
@@ -346,7 +347,9 @@ export function currentState(run: RunBase): RunState {
 /**
  * Runs the policy for one proposal inside the caller's transaction (the run is loaded, and
  * locked on PostgreSQL, by the caller). Accepted and server-chosen states are stored, copied
- * onto the run and announced as `flow-run.state-changed` / `task-run.state-changed` events.
+ * onto the run, announced as `flow-run.state-changed` / `task-run.state-changed` domain events
+ * and stored in the workspace's event store (`flowplane.flow-run.<State>`, each following the
+ * run's previous state event).
  */
 export async function orchestrate(
   em: Em,
@@ -392,7 +395,7 @@ export async function orchestrate(
     };
   }
   const state = decision.replacement
-    ? await commit({ ...c, proposed: complete(decision.replacement, now) }, rules)
+    ? await commit({ ...c, proposed: complete(decision.replacement, now) }, rules, c.proposed)
     : currentState(run);
   return {
     status: decision.status,
@@ -418,6 +421,8 @@ function complete(p: Proposal, now: Date): Proposal {
 async function commit(
   c: TransitionContext,
   rules: readonly OrchestrationRule[],
+  /** What the client proposed, when the server set another state instead. */
+  intended: Proposal = c.proposed,
 ): Promise<RunState> {
   const { em, run, kind, proposed, now, initial } = c;
   for (const rule of rules) {
@@ -452,5 +457,6 @@ async function commit(
     message: proposed.message,
     timestamp: now.toISOString(),
   });
+  emitStateEvent(em, kind, run, initial, intended, state);
   return state;
 }

@@ -84,6 +84,10 @@ export abstract class RunBase {
   @Property({ type: 'json' })
   stateDetails: Record<string, unknown> = {};
 
+  /** The id of the run's last state event (the next one `follows` it). */
+  @Property({ type: 'uuid', nullable: true })
+  lastStateEventId?: string | null = null;
+
   /** While PAUSED: when the pause expires (the pause-expiry service fails the run then). */
   @Property({ type: 'Date', nullable: true })
   pauseExpiresAt?: Date | null = null;

@@ -4,6 +4,8 @@ import type { Subgraph } from '../../../../lib/subgraph.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate, type Proposal } from '../orchestration/policy.js';
 import { StateType } from '../orchestration/state-type.js';
+import { syncStatuses } from '../work-pools/status.js';
+import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { Worker, WorkerStatus } from '../work-pools/worker.entity.js';
 import { backgroundEm, skipLocked } from './background-em.js';
 
@@ -88,16 +90,55 @@ export function pauseExpiryService(sub: Subgraph<any>): BackgroundService {
   };
 }
 
-/** Workers that missed three heartbeats go OFFLINE (one UPDATE: safe on any number of instances). */
+/**
+ * Workers that missed three heartbeats go OFFLINE (one UPDATE: safe on any number of instances);
+ * then pools whose stored status no longer matches their workers (the last one went offline)
+ * get it recomputed, with their queues and deployments, and the changes announced as events.
+ */
 export function workerLivenessService(sub: Subgraph<any>): BackgroundService {
   return {
     name: 'worker-liveness',
     intervalMs: 10_000,
-    runOnce: (now = new Date()) =>
-      backgroundEm(sub.orm).nativeUpdate(
+    async runOnce(now = new Date()) {
+      const em = backgroundEm(sub.orm);
+      const offline = await em.nativeUpdate(
         Worker,
         { status: WorkerStatus.ONLINE, offlineAfter: { $lt: now } },
         { status: WorkerStatus.OFFLINE },
-      ),
+      );
+      const changed = await reconcilePoolStatuses(em);
+      if (changed) await sub.relay.flush().catch(() => undefined);
+      return offline + changed;
+    },
   };
+}
+
+/**
+ * Pools whose stored status differs from what their flag, type and online workers say, each
+ * fixed in its own transaction holding the pool's row (SKIP LOCKED on PostgreSQL: a pool another
+ * instance is fixing is left to it; the status is re-read under the lock, so nothing is
+ * announced twice).
+ */
+async function reconcilePoolStatuses(em: Em): Promise<number> {
+  const stale: { id: string }[] = await em.getConnection().execute(
+    em
+      .getKnex()('work_pool as p')
+      .select('p.id')
+      .whereRaw(
+        `p.status <> case when p.paused then 'PAUSED' when p.type like '%-push' then 'READY'
+          when exists (select 1 from worker w where w.work_pool_id = p.id and w.status = ?)
+          then 'READY' else 'NOT_READY' end`,
+        [WorkerStatus.ONLINE],
+      )
+      .orderBy('p.id')
+      .limit(BATCH),
+  );
+  let changed = 0;
+  for (const { id } of stale) {
+    changed += await em.fork().transactional(async (tx: Em) => {
+      const pool = await tx.findOne(WorkPool, { id }, skipLocked(tx));
+      return pool ? syncStatuses(tx, [pool.id]) : 0;
+    });
+  }
+  return changed;
 }

@@ -7,6 +7,7 @@ import { orchestrate } from '../orchestration/policy.js';
 import { ACTIVE, SetStateStatus, StateType } from '../orchestration/state-type.js';
 import { WorkPool } from './work-pool.entity.js';
 import { WorkQueue } from './work-queue.entity.js';
+import { poolStatusOf, syncStatuses } from './status.js';
 import { recordHeartbeat } from './worker.entity.js';
 
 /**
@@ -23,6 +24,7 @@ export async function claimFlowRuns(
 ): Promise<FlowRun[]> {
   const now = opts.now ?? new Date();
   await recordHeartbeat(em, pool, opts.workerName, 30, now);
+  if (pool.status !== poolStatusOf(pool, 1)) await syncStatuses(em, [pool.id]);
   let queues = await em.find(WorkQueue, { workPoolId: pool.id }, { orderBy: { priority: 'asc' } });
   if (opts.queueNames) {
     const unknown = opts.queueNames.filter((n) => !queues.some((q) => q.name === n));

@@ -68,6 +68,13 @@ export class WorkPool {
   @Property({ type: 'boolean' })
   paused: boolean = false;
 
+  @Field(() => WorkPoolStatus, {
+    description:
+      'READY (an online worker, or a push pool), NOT_READY (no online worker) or PAUSED; changes are events.',
+  })
+  @Property({ type: 'string', length: 20, default: WorkPoolStatus.NOT_READY })
+  status: WorkPoolStatus = WorkPoolStatus.NOT_READY;
+
   @Field(() => Date, { description: 'Creation time.' })
   @Property({ type: 'Date' })
   createdAt: Date = new Date();

@@ -3,7 +3,7 @@ import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
-import { WorkPool, WorkPoolStatus } from './work-pool.entity.js';
+import { WorkPool } from './work-pool.entity.js';
 import {
   ClaimFlowRunsInput,
   CreateWorkPoolInput,
@@ -30,11 +30,6 @@ export class WorkPoolResolver {
   @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })
   workspace(@Root() pool: WorkPool): Workspace {
     return { id: pool.workspaceId };
-  }
-
-  @FieldResolver(() => WorkPoolStatus, { description: 'READY, NOT_READY or PAUSED.' })
-  status(@Root() pool: WorkPool, @Ctx() ctx: OperationsContext): Promise<WorkPoolStatus> {
-    return new WorkPoolService(ctx).status(pool);
   }
 
   @FieldResolver(() => [WorkQueue], {

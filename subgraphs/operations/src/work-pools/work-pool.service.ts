@@ -23,7 +23,8 @@ import {
   ObjectAccess,
 } from '../object-access/object-access.entity.js';
 import { claimFlowRuns } from './claim.js';
-import { isPushType, WorkPool, WorkPoolStatus } from './work-pool.entity.js';
+import { WorkPool } from './work-pool.entity.js';
+import { poolStatusOf, queueStatusOf, syncStatuses } from './status.js';
 import type {
   ClaimFlowRunsInput,
   CreateWorkPoolInput,
@@ -80,12 +81,14 @@ export class WorkPoolService {
           concurrencyLimit: limitOf(input.concurrencyLimit, 'concurrencyLimit'),
           paused: input.paused ?? false,
         } as WorkPool);
-        em.create(WorkQueue, {
+        pool.status = poolStatusOf(pool, 0);
+        const queue = em.create(WorkQueue, {
           workPoolId: pool.id,
           workspaceId: pool.workspaceId,
           name: DEFAULT_QUEUE,
           description: 'The queue runs go to when none is named.',
         } as WorkQueue);
+        queue.status = queueStatusOf(queue, pool.status);
         recordEvent(em, 'work-pool.created', { ...this.base(pool), name, type: pool.type });
         return pool;
       }),
@@ -133,6 +136,7 @@ export class WorkPoolService {
       if (pool.paused !== paused) {
         pool.paused = paused;
         recordEvent(em, paused ? 'work-pool.paused' : 'work-pool.resumed', this.base(pool));
+        await syncStatuses(em, [pool.id]);
       }
       return pool;
     });
@@ -147,11 +151,14 @@ export class WorkPoolService {
         objectType: AccessObjectType.WORK_POOL,
         objectId: pool.id,
       });
+      const placed = await em.find(Deployment, { workPoolId: pool.id });
       await em.nativeUpdate(
         Deployment,
         { workPoolId: pool.id },
         { workPoolId: null, workQueueId: null },
       );
+      // Its deployments have no pool now: NOT_READY.
+      await syncStatuses(em, [], placed);
       await em.nativeUpdate(
         FlowRun,
         { workPoolId: pool.id },
@@ -201,14 +208,6 @@ export class WorkPoolService {
     return paginate(this.ctx.em, WorkPool, { $and: [readable, { workspaceId }] } as never, args);
   }
 
-  /** PAUSED when paused; READY with an online worker (push pools need none); else NOT_READY. */
-  async status(pool: WorkPool): Promise<WorkPoolStatus> {
-    if (pool.paused) return WorkPoolStatus.PAUSED;
-    if (isPushType(pool.type)) return WorkPoolStatus.READY;
-    const online = await this.ctx.loaders.onlineWorkersByPoolId.load(pool.id);
-    return online > 0 ? WorkPoolStatus.READY : WorkPoolStatus.NOT_READY;
-  }
-
   async queuesOf(pool: WorkPool): Promise<WorkQueue[]> {
     if (!this.ctx.ability.can('read', subject('WorkQueue', { workspaceId: pool.workspaceId })))
       return [];
@@ -240,6 +239,7 @@ export class WorkPoolService {
           concurrencyLimit: limitOf(input.concurrencyLimit, 'concurrencyLimit'),
           paused: input.paused ?? false,
         } as WorkQueue);
+        queue.status = queueStatusOf(queue, pool.status);
         recordEvent(em, 'work-queue.created', { ...this.base(pool), workQueueId: queue.id, name });
         return queue;
       }),
@@ -266,7 +266,9 @@ export class WorkPoolService {
         if (input.priority != null) queue.priority = this.priority(input.priority)!;
         if (input.concurrencyLimit !== undefined)
           queue.concurrencyLimit = limitOf(input.concurrencyLimit, 'concurrencyLimit');
+        const pausing = input.paused != null && input.paused !== queue.paused;
         if (input.paused != null) queue.paused = input.paused;
+        if (pausing) await syncStatuses(em, [queue.workPoolId]);
         recordEvent(em, 'work-queue.updated', {
           ...eventActor(this.ctx, queue.workspaceId),
           workPoolId: queue.workPoolId,
@@ -290,6 +292,8 @@ export class WorkPoolService {
       await em.nativeUpdate(Deployment, { workQueueId: queue.id }, { workQueueId: fallback.id });
       await em.nativeUpdate(FlowRun, { workQueueId: queue.id }, { workQueueId: fallback.id });
       em.remove(queue);
+      // Its deployments moved to the default queue, whose status may differ.
+      await syncStatuses(em, [queue.workPoolId]);
       recordEvent(em, 'work-queue.deleted', {
         ...eventActor(this.ctx, queue.workspaceId),
         workPoolId: queue.workPoolId,
@@ -310,7 +314,10 @@ export class WorkPoolService {
       const pool = await this.loadPool(em, input.workPoolId);
       authorize(this.ctx, 'write', 'Worker', { workspaceId: pool.workspaceId }, 'WorkPool');
       await this.requireListed(em, pool, AccessLevel.RUN);
-      return recordHeartbeat(em, pool, name, interval);
+      const worker = await recordHeartbeat(em, pool, name, interval);
+      // A pool without an online worker becomes READY (its queues and deployments with it).
+      if (pool.status !== poolStatusOf(pool, 1)) await syncStatuses(em, [pool.id]);
+      return worker;
     });
   }
 

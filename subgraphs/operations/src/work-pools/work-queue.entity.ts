@@ -1,8 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { Directive, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 export const DEFAULT_QUEUE = 'default';
+
+/** Whether a queue's runs can be picked up. */
+export enum WorkQueueStatus {
+  READY = 'READY',
+  NOT_READY = 'NOT_READY',
+  PAUSED = 'PAUSED',
+}
+registerEnumType(WorkQueueStatus, {
+  name: 'WorkQueueStatus',
+  description: 'Whether a work queue’s runs can be picked up.',
+  valuesConfig: {
+    READY: { description: 'Not paused, and its work pool is READY.' },
+    NOT_READY: { description: 'Its work pool is not READY (no online worker, or paused).' },
+    PAUSED: { description: 'Paused: no run is handed out.' },
+  },
+});
 
 /** A queue inside a work pool: workers take runs from higher-priority queues first. */
 @ObjectType({ description: 'A queue inside a work pool, with a priority and a concurrency limit.' })
@@ -42,6 +58,12 @@ export class WorkQueue {
   @Field(() => Boolean, { description: 'A paused queue hands out no runs.' })
   @Property({ type: 'boolean' })
   paused: boolean = false;
+
+  @Field(() => WorkQueueStatus, {
+    description: 'READY, NOT_READY (its pool is not READY) or PAUSED; changes are events.',
+  })
+  @Property({ type: 'string', length: 20, default: WorkQueueStatus.NOT_READY })
+  status: WorkQueueStatus = WorkQueueStatus.NOT_READY;
 
   @Field(() => Date, { description: 'Creation time.' })
   @Property({ type: 'Date' })

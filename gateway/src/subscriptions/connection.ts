@@ -1,0 +1,164 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { WebSocket } from 'ws';
+import type { ClientInfo } from '../../../lib/actor.js';
+import type { InternalTokens } from '../../../lib/internal-token.js';
+import type { Grants } from '../../../lib/principal.js';
+import type { Identity } from '../auth/authenticator.js';
+
+/** Close codes of graphql-ws and RFC 6455 the server uses. */
+export const CLOSE = {
+  /** Credentials refused, revoked, or a subscription's permission lost. */
+  FORBIDDEN: 4403,
+  INTERNAL_ERROR: 4500,
+  /** The gateway is shutting down. */
+  GOING_AWAY: 1001,
+  /** The client does not read its messages fast enough. */
+  POLICY_VIOLATION: 1008,
+} as const;
+
+const FINGERPRINTS = new WeakMap<Identity, string>();
+
+/**
+ * Identifies principal + grants: subscribers whose identities have equal fingerprints see the
+ * same data, so one execution of a delivery query serves them all.
+ */
+export function fingerprintOf(identity: Identity): string {
+  let f = FINGERPRINTS.get(identity);
+  if (!f) {
+    f = createHash('sha256')
+      .update(JSON.stringify([identity.principal, identity.grants]))
+      .digest('base64url');
+    FINGERPRINTS.set(identity, f);
+  }
+  return f;
+}
+
+/** Whether grants allow `permission` in a workspace: NOT_FOUND for non-members (as over HTTP). */
+export function workspaceAccess(
+  grants: Grants,
+  workspaceId: string,
+  permission: string,
+): 'ok' | 'NOT_FOUND' | 'FORBIDDEN' {
+  const g = grants.workspaces[workspaceId];
+  if (!g) return 'NOT_FOUND';
+  return g.permissions.includes(permission) ? 'ok' : 'FORBIDDEN';
+}
+
+/** What a connection needs to know of each of its subscriptions to re-check them. */
+export interface Guarded {
+  workspaceId: string;
+  permission: string;
+}
+
+export interface ConnectionDeps {
+  /** Authenticates a credential (shared by connections with the same one). */
+  authenticate(credential: string): Promise<Identity>;
+  tokens: InternalTokens;
+  tokenTtlSeconds: number;
+}
+
+/**
+ * One WebSocket client: its credential, the identity it currently resolves to, and its
+ * subscriptions. When the identity may have changed (revocation, grant change), `refresh`
+ * authenticates again; a credential that is gone, or a subscription whose permission is lost,
+ * closes the socket with 4403. Events seen while a refresh runs wait for its outcome.
+ */
+export class Connection {
+  readonly id = randomUUID();
+  readonly subscriptions = new Set<Guarded>();
+  closed = false;
+  private identity!: Identity;
+  private pending: Promise<Identity | null> | null = null;
+  private again = false;
+  private token: { value: string; expiresAt: number } | null = null;
+
+  constructor(
+    readonly credential: string | undefined,
+    identity: Identity,
+    readonly client: ClientInfo,
+    private readonly socket: Pick<WebSocket, 'close' | 'readyState' | 'OPEN'>,
+    private readonly deps: ConnectionDeps,
+  ) {
+    this.setIdentity(identity);
+  }
+
+  /** The identity for an event seen now: the current one, or the outcome of a refresh in flight. */
+  current(): Identity | Promise<Identity | null> {
+    if (this.closed) return Promise.resolve(null);
+    return this.pending ?? this.identity;
+  }
+
+  /** The identity once any refresh in flight is done (null once the connection is closed). */
+  async settled(): Promise<Identity | null> {
+    const id = await this.current();
+    return this.closed ? null : id;
+  }
+
+  /** Authenticates the credential again (coalescing calls while one is in flight). */
+  refresh(): void {
+    if (this.closed || this.credential === undefined) return;
+    if (this.pending) {
+      this.again = true;
+      return;
+    }
+    this.pending = this.reauthenticate(this.credential);
+  }
+
+  /**
+   * A signed internal token for `identity` (by default the current one; the current one's is
+   * reused until half its lifetime).
+   */
+  async internalToken(identity: Identity = this.identity): Promise<string> {
+    const now = Date.now();
+    const current = identity === this.identity;
+    if (current && this.token && this.token.expiresAt > now) return this.token.value;
+    const { principal, grants } = identity;
+    const value = await this.deps.tokens.sign({ principal, grants, client: this.client });
+    if (current && identity === this.identity) {
+      this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
+    }
+    return value;
+  }
+
+  /** Closes the socket (once). */
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, reason);
+  }
+
+  private setIdentity(identity: Identity): void {
+    this.identity = identity;
+    this.token = null;
+  }
+
+  private async reauthenticate(credential: string): Promise<Identity | null> {
+    try {
+      for (;;) {
+        this.again = false;
+        let next: Identity;
+        try {
+          next = await this.deps.authenticate(credential);
+        } catch (err) {
+          const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
+          if (code === 'UNAUTHENTICATED') this.close(CLOSE.FORBIDDEN, 'Forbidden');
+          // Fail closed: without an answer the subscriptions cannot be re-checked.
+          else this.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
+          return null;
+        }
+        if (this.again) continue;
+        if (this.closed) return null;
+        this.setIdentity(next);
+        for (const s of this.subscriptions) {
+          if (workspaceAccess(next.grants, s.workspaceId, s.permission) !== 'ok') {
+            this.close(CLOSE.FORBIDDEN, 'Forbidden');
+            return null;
+          }
+        }
+        return next;
+      }
+    } finally {
+      this.pending = null;
+    }
+  }
+}

@@ -1,0 +1,312 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ApolloServer } from '@apollo/server';
+import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
+import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ClientInfo } from '../../../lib/actor.js';
+import { formatError, forbidden, notFound } from '../../../lib/errors.js';
+import { MAX_BODY_BYTES } from '../../../lib/http.js';
+import type { InternalTokens } from '../../../lib/internal-token.js';
+import type { Authenticator, Identity, IdentityTest } from '../auth/authenticator.js';
+import type { GatewayContext } from '../gateway.js';
+import type { OperationLimits } from '../limits/operation-limits.js';
+import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
+import type { RateLimiter } from '../limits/rate-limit.js';
+import { CLOSE, Connection, workspaceAccess } from './connection.js';
+import { credentialOf } from './credentials.js';
+import type { SubscriptionEngine } from './engine.js';
+import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
+import type { LiveSubscription } from './subscription.js';
+
+export interface SubscriptionServerOptions {
+  apollo: ApolloServer<GatewayContext>;
+  auth: Authenticator;
+  engine: SubscriptionEngine;
+  tokens: InternalTokens;
+  tokenTtlSeconds: number;
+  /** The gateway's API schema (null until the supergraph is loaded). */
+  schema(): GraphQLSchema | null;
+  limits: OperationLimits;
+  maxTokens: number;
+  production: boolean;
+  rateLimiter: RateLimiter;
+  rateLimitCostPerMinute: number;
+  clientOf(req: IncomingMessage): ClientInfo;
+  logRequests: boolean;
+  /** Default `/graphql`. */
+  path?: string;
+  /** Every connection's credential is checked again this often (expiry; default 60 s). */
+  revalidateMs?: number;
+}
+
+/** What the server keeps on each graphql-ws context. */
+type ConnectionExtra = { connection?: Connection };
+type Extra = WsExtra & ConnectionExtra;
+
+/** What `onSubscribe` hands to graphql-ws's `subscribe` / `execute`. */
+interface OperationContext {
+  conn: Connection;
+  payload: OperationPayload;
+  subscription: PreparedSubscription | null;
+}
+
+/**
+ * graphql-ws on the gateway's HTTP server (`/graphql`): authenticates `connectionParams`
+ * (`{ authorization: 'Bearer …' }` or `{ token }`), refuses bad credentials with 4403, checks
+ * each subscription (document, limits, workspace permission, rate limit) and hands it to the
+ * engine; queries and mutations on the socket run through the gateway as over HTTP. Revocations
+ * and grant changes re-authenticate the affected connections.
+ */
+export class SubscriptionServer {
+  private readonly wss: WebSocketServer;
+  private readonly connections = new Set<Connection>();
+  private readonly inflight = new Map<string, Promise<Identity>>();
+  private readonly path: string;
+  private invalidations = 0;
+  private closing = false;
+  private readonly stopListening: () => void;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly server: Server,
+    private readonly opts: SubscriptionServerOptions,
+  ) {
+    this.path = opts.path ?? '/graphql';
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+    useServer<Record<string, unknown>, ConnectionExtra>(
+      {
+        isProd: opts.production,
+        onConnect: (ctx) => this.onConnect(ctx.connectionParams, ctx.extra),
+        onClose: (ctx) => this.onClose(ctx.extra),
+        onSubscribe: (ctx, _id, payload) => this.onSubscribe(ctx.extra, payload),
+        subscribe: (args) => this.subscribe(args) as any,
+        execute: (args) => this.execute(args) as any,
+        onNext: (_ctx, _id, _payload, _args, result) => result as any,
+        onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
+      },
+      this.wss,
+    );
+    server.on('upgrade', this.onUpgrade);
+    this.stopListening = opts.auth.onInvalidated((affects) => this.onInvalidated(affects));
+    this.timer = setInterval(() => this.revalidate(), opts.revalidateMs ?? 60_000);
+    this.timer.unref();
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Closes every socket with 1001 "Going away" (waiting briefly for the close handshakes) and
+   * stops accepting new ones. Called before the HTTP server drains.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    clearInterval(this.timer);
+    this.stopListening();
+    this.server.off('upgrade', this.onUpgrade);
+    const sockets = [...this.wss.clients];
+    const closed = sockets.map((ws) => new Promise<void>((r) => ws.once('close', () => r())));
+    for (const ws of sockets) ws.close(CLOSE.GOING_AWAY, 'Going away');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise<void>((r) => (timer = setTimeout(r, graceMs))),
+    ]);
+    clearTimeout(timer);
+    for (const ws of this.wss.clients) ws.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+  }
+
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname !== this.path || this.closing) {
+      const status = this.closing ? '503 Service Unavailable' : '404 Not Found';
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  };
+
+  /** Authentication shared by the connections of one credential while a lookup is in flight. */
+  private authenticate(credential: string): Promise<Identity> {
+    let p = this.inflight.get(credential);
+    if (!p) {
+      p = this.opts.auth.authenticate(credential).finally(() => {
+        if (this.inflight.get(credential) === p) this.inflight.delete(credential);
+      });
+      this.inflight.set(credential, p);
+    }
+    return p;
+  }
+
+  private async onConnect(
+    params: Record<string, unknown> | undefined,
+    extra: Extra,
+  ): Promise<boolean> {
+    const credential = credentialOf(params);
+    if (credential === null || this.closing) return false;
+    const seen = this.invalidations;
+    let identity: Identity;
+    try {
+      identity =
+        credential === undefined
+          ? await this.opts.auth.authenticate(undefined)
+          : await this.authenticate(credential);
+    } catch (err) {
+      if (codeOf(err) === 'UNAUTHENTICATED') return false;
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          msg: 'websocket authentication failed',
+          error: String(err),
+        }),
+      );
+      extra.socket.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
+      return false;
+    }
+    const conn = new Connection(
+      credential,
+      identity,
+      this.opts.clientOf(extra.request),
+      extra.socket,
+      {
+        authenticate: (c) => this.authenticate(c),
+        tokens: this.opts.tokens,
+        tokenTtlSeconds: this.opts.tokenTtlSeconds,
+      },
+    );
+    extra.connection = conn;
+    this.connections.add(conn);
+    // A revocation may have arrived while the credential was being looked up.
+    if (seen !== this.invalidations) conn.refresh();
+    return true;
+  }
+
+  private onClose(extra: Extra): void {
+    const conn = extra.connection;
+    if (!conn) return;
+    conn.close(1000, '');
+    this.connections.delete(conn);
+  }
+
+  private async onSubscribe(
+    extra: Extra,
+    payload: OperationPayload,
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    const conn = extra.connection!;
+    const schema = this.opts.schema();
+    if (!schema) return [internal('The schema is not loaded yet')];
+    let prepared;
+    try {
+      prepared = prepareOperation(payload, {
+        schema,
+        limits: this.opts.limits,
+        maxTokens: this.opts.maxTokens,
+        hideSuggestions: this.opts.production,
+      });
+    } catch (errors) {
+      if (Array.isArray(errors)) return errors as GraphQLError[];
+      throw errors;
+    }
+    const sub = prepared.subscription;
+    if (sub) {
+      const identity = await conn.settled();
+      if (!identity) return [forbidden(sub.kind.permission)];
+      const access = workspaceAccess(identity.grants, sub.workspaceId, sub.kind.permission);
+      if (access === 'NOT_FOUND') return [notFound('Workspace')];
+      if (access === 'FORBIDDEN') return [forbidden(sub.kind.permission)];
+      const decision = await chargeBudgets(
+        this.opts.rateLimiter,
+        this.opts.rateLimitCostPerMinute,
+        identity.principal,
+        conn.client.ip ?? undefined,
+        sub.cost,
+      );
+      if (decision && !decision.allowed) return [rateLimitedError(decision)];
+    }
+    const contextValue: OperationContext = { conn, payload, subscription: sub };
+    return {
+      schema,
+      document: prepared.document,
+      operationName: payload.operationName ?? undefined,
+      variableValues: payload.variables ?? undefined,
+      contextValue,
+    };
+  }
+
+  private subscribe(args: ExecutionArgs): AsyncGenerator<unknown> {
+    const { conn, subscription } = args.contextValue as OperationContext;
+    const started = performance.now();
+    const sub = this.opts.engine.subscribe(conn, subscription!, (s) => this.logEnd(s, started));
+    return sub.queue;
+  }
+
+  /** A query or mutation on the socket: the gateway's HTTP pipeline, with this connection. */
+  private async execute(args: ExecutionArgs) {
+    const { conn, payload } = args.contextValue as OperationContext;
+    const identity = await conn.settled();
+    if (!identity) return { errors: [formatError(forbidden('connection').toJSON())] };
+    const contextValue: GatewayContext = {
+      principal: identity.principal,
+      grants: identity.grants,
+      requestId: randomUUID(),
+      internalToken: await conn.internalToken(identity),
+      clientIp: conn.client.ip ?? undefined,
+    };
+    const res = await this.opts.apollo.executeOperation(
+      {
+        query: payload.query,
+        variables: payload.variables ?? undefined,
+        operationName: payload.operationName ?? undefined,
+      },
+      { contextValue },
+    );
+    if (res.body.kind !== 'single')
+      return { errors: [formatError(internal('Unsupported').toJSON())] };
+    return res.body.singleResult;
+  }
+
+  private onInvalidated(affects: IdentityTest): void {
+    this.invalidations++;
+    // A lookup in flight may predate the change: later callers start afresh.
+    this.inflight.clear();
+    for (const conn of this.connections) {
+      const identity = conn.current();
+      if (identity instanceof Promise || affects(identity)) conn.refresh();
+    }
+  }
+
+  /** Re-checks every authenticated connection (expired sessions and keys close with 4403). */
+  private revalidate(): void {
+    for (const conn of this.connections) conn.refresh();
+  }
+
+  private logEnd(sub: LiveSubscription, started: number): void {
+    if (!this.opts.logRequests) return;
+    const p = sub.conn.current();
+    const principal = p instanceof Promise ? undefined : p.principal;
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        msg: 'subscription',
+        principal: principal ? `${principal.type}:${principal.id}` : undefined,
+        apiKeyId: principal?.apiKeyId,
+        operation: sub.prepared.operationName ?? undefined,
+        field: sub.prepared.kind.field,
+        workspaceId: sub.workspaceId,
+        delivered: sub.delivered,
+        durationMs: Math.round(performance.now() - started),
+      }),
+    );
+  }
+}
+
+const codeOf = (err: unknown) => (err as { extensions?: { code?: unknown } })?.extensions?.code;
+
+const internal = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });

@@ -1,0 +1,99 @@
+import type { FormattedExecutionResult } from 'graphql';
+import type { LiveEvent } from '../../../lib/event-filter.js';
+import { CLOSE, workspaceAccess, type Connection, type Guarded } from './connection.js';
+import type { PreparedSubscription } from './prepare.js';
+import { PushQueue } from './push-queue.js';
+
+/** Results waiting for a client that does not read; beyond it the socket is closed (1008). */
+export const MAX_PENDING = 1000;
+/**
+ * How long a subscription remembers the ids its backfill delivered: live copies of those events
+ * (published by the outbox after the backfill read them) are skipped meanwhile.
+ */
+export const BACKFILL_MEMORY_MS = 120_000;
+
+/** The answer for one event: a result to send, or null to send nothing (not visible). */
+export type Outcome = FormattedExecutionResult | null;
+
+/**
+ * One client subscription: what it asked for, the queue graphql-ws reads from, and the chain
+ * that delivers its events strictly in the order they were handed to it (backfill first, then
+ * live events in bus order), each once: the engine drops duplicate live events for everyone,
+ * the subscription skips live events its backfill already delivered.
+ */
+export class LiveSubscription implements Guarded {
+  readonly queue: PushQueue<FormattedExecutionResult>;
+  /** Delivery and the subscription's group key share this: equal text ⇒ equal query. */
+  readonly deliveryKey: string;
+  delivered = 0;
+  /** Ids the backfill delivered (null without backfill, and once forgotten). */
+  private backfilled: Set<string> | null = null;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly conn: Connection,
+    readonly prepared: PreparedSubscription,
+    onEnd: (s: LiveSubscription) => void,
+  ) {
+    this.queue = new PushQueue(() => onEnd(this));
+    this.deliveryKey = `${prepared.delivery.query}\n${JSON.stringify(prepared.delivery.variables)}`;
+  }
+
+  get workspaceId(): string {
+    return this.prepared.workspaceId;
+  }
+
+  get permission(): string {
+    return this.prepared.kind.permission;
+  }
+
+  get ended(): boolean {
+    return this.queue.ended || this.conn.closed;
+  }
+
+  /** Whether a live event is one this subscription asked for. */
+  matches(event: LiveEvent): boolean {
+    return this.prepared.kind.matches(event, this.prepared.filter);
+  }
+
+  /** Runs `step` after everything queued before it (the backfill, earlier events). */
+  after(step: () => Promise<void>): void {
+    this.chain = this.chain.then(step).catch((err) => this.queue.fail(err));
+  }
+
+  /** Queues the outcome of one live event, delivered in turn. */
+  enqueue(eventId: string, outcome: Promise<Outcome>): void {
+    this.after(async () => {
+      if (this.backfilled?.has(eventId)) return;
+      await this.deliver(await outcome);
+    });
+  }
+
+  /** Delivers one stored event of the backfill and remembers its id. */
+  async deliverBackfilled(eventId: string, outcome: Outcome): Promise<void> {
+    (this.backfilled ??= new Set()).add(eventId);
+    await this.deliver(outcome);
+  }
+
+  /** The backfill is done: forget its ids after a while (bounded memory). */
+  backfillDone(): void {
+    if (!this.backfilled) return;
+    setTimeout(() => (this.backfilled = null), BACKFILL_MEMORY_MS).unref();
+  }
+
+  /**
+   * Sends an outcome unless it is empty or the subscriber may no longer see the workspace
+   * (checked against the connection's newest identity, after any refresh in flight).
+   */
+  private async deliver(outcome: Outcome): Promise<void> {
+    if (!outcome || this.ended) return;
+    const identity = await this.conn.settled();
+    if (!identity || this.ended) return;
+    if (workspaceAccess(identity.grants, this.workspaceId, this.permission) !== 'ok') return;
+    this.queue.push(outcome);
+    this.delivered++;
+    if (this.queue.pending > MAX_PENDING) {
+      this.conn.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
+    }
+  }
+}
