@@ -119,8 +119,26 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
       pool: { min: 0, max: 10 },
     } as Options)) as unknown as Orm;
   }
-  if (opts.migrate !== false) await orm.getMigrator().up();
+  if (opts.migrate !== false) await migrate(orm);
   return orm;
+}
+
+/**
+ * Applies pending migrations. On PostgreSQL the migrator lists the tables of every schema on the
+ * server (casting each name to `regclass`), which fails when another process drops a schema at
+ * that moment ("relation … does not exist"): such catalogue races are retried.
+ */
+async function migrate(orm: Orm): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await orm.getMigrator().up();
+      return;
+    } catch (err) {
+      const race = /relation .* does not exist|cache lookup failed|could not open relation/i;
+      if (!isPostgres(orm) || attempt >= 5 || !race.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 50 * attempt));
+    }
+  }
 }
 
 async function ensureSchema(url: string, schema: string): Promise<void> {
