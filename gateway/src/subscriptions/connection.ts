@@ -105,14 +105,17 @@ export class Connection {
   }
 
   /**
-   * A signed internal token for `identity` (by default the current one; the current one's is
-   * reused until half its lifetime).
+   * A signed internal token for `identity` (by default the current one). With a `requestId` it
+   * is fresh and carries that id (operations whose audit entries must name their request);
+   * otherwise the current identity's token is reused until half its lifetime (deliveries).
    */
-  async internalToken(identity: Identity = this.identity): Promise<string> {
+  async internalToken(identity: Identity = this.identity, requestId?: string): Promise<string> {
+    const { principal, grants } = identity;
+    if (requestId)
+      return this.deps.tokens.sign({ principal, grants, requestId, client: this.client });
     const now = Date.now();
     const current = identity === this.identity;
     if (current && this.token && this.token.expiresAt > now) return this.token.value;
-    const { principal, grants } = identity;
     const value = await this.deps.tokens.sign({ principal, grants, client: this.client });
     if (current && identity === this.identity) {
       this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };

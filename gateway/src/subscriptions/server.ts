@@ -169,6 +169,8 @@ export class SubscriptionServer {
       extra.socket.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
       return false;
     }
+    // The client may have left (or the gateway begun to stop) during the lookup.
+    if (this.closing || extra.socket.readyState !== extra.socket.OPEN) return false;
     const conn = new Connection(
       credential,
       identity,
@@ -243,6 +245,14 @@ export class SubscriptionServer {
     const { conn, subscription } = args.contextValue as OperationContext;
     const started = performance.now();
     const sub = this.opts.engine.subscribe(conn, subscription!, (s) => this.logEnd(s, started));
+    // A refresh that finished since the subscribe check did not know this subscription yet.
+    const identity = conn.current();
+    if (
+      !(identity instanceof Promise) &&
+      workspaceAccess(identity.grants, sub.workspaceId, sub.permission) !== 'ok'
+    ) {
+      conn.close(CLOSE.FORBIDDEN, 'Forbidden');
+    }
     return sub.queue;
   }
 
@@ -251,11 +261,12 @@ export class SubscriptionServer {
     const { conn, payload } = args.contextValue as OperationContext;
     const identity = await conn.settled();
     if (!identity) return { errors: [formatError(forbidden('connection').toJSON())] };
+    const requestId = randomUUID();
     const contextValue: GatewayContext = {
       principal: identity.principal,
       grants: identity.grants,
-      requestId: randomUUID(),
-      internalToken: await conn.internalToken(identity),
+      requestId,
+      internalToken: await conn.internalToken(identity, requestId),
       clientIp: conn.client.ip ?? undefined,
     };
     const res = await this.opts.apollo.executeOperation(
