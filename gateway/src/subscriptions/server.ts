@@ -14,7 +14,7 @@ import type { GatewayContext } from '../gateway.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
 import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
 import type { RateLimiter } from '../limits/rate-limit.js';
-import { CLOSE, Connection, workspaceAccess } from './connection.js';
+import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
@@ -218,10 +218,10 @@ export class SubscriptionServer {
     const sub = prepared.subscription;
     if (sub) {
       const identity = await conn.settled();
-      if (!identity) return [forbidden(sub.kind.permission)];
-      const access = workspaceAccess(identity.grants, sub.workspaceId, sub.kind.permission);
-      if (access === 'NOT_FOUND') return [notFound('Workspace')];
-      if (access === 'FORBIDDEN') return [forbidden(sub.kind.permission)];
+      if (!identity) return [forbidden(sub.permissions[0]!)];
+      const denial = accessDenial(identity.grants, sub.workspaceId, sub.permissions);
+      if (denial?.code === 'NOT_FOUND') return [notFound('Workspace')];
+      if (denial?.code === 'FORBIDDEN') return [forbidden(denial.permission)];
       const decision = await chargeBudgets(
         this.opts.rateLimiter,
         this.opts.rateLimitCostPerMinute,
@@ -249,7 +249,7 @@ export class SubscriptionServer {
     const identity = conn.current();
     if (
       !(identity instanceof Promise) &&
-      workspaceAccess(identity.grants, sub.workspaceId, sub.permission) !== 'ok'
+      !hasAccess(identity.grants, sub.workspaceId, sub.permissions)
     ) {
       conn.close(CLOSE.FORBIDDEN, 'Forbidden');
     }
