@@ -61,6 +61,7 @@ export interface Guarded {
   permissions: readonly string[];
 }
 
+/** What a connection needs from its server. */
 export interface ConnectionDeps {
   /** Authenticates a credential (shared by connections with the same one). */
   authenticate(credential: string): Promise<Identity>;

@@ -25,6 +25,7 @@ const EVENTS_SINCE = /* GraphQL */ `
   }
 `;
 
+/** The gateway parts the engine works with, and its tuning. */
 export interface EngineOptions {
   /** The gateway's own server: deliveries run through it (plans, limits, cross-subgraph fields). */
   apollo: ApolloServer<GatewayContext>;

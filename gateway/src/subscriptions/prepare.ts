@@ -51,6 +51,7 @@ export interface PreparedOperation {
   subscription: PreparedSubscription | null;
 }
 
+/** What a WebSocket operation is checked against. */
 export interface PrepareOptions {
   schema: GraphQLSchema;
   limits: OperationLimits;

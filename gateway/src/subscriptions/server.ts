@@ -20,6 +20,7 @@ import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
 import type { LiveSubscription } from './subscription.js';
 
+/** The gateway parts and settings the WebSocket server uses. */
 export interface SubscriptionServerOptions {
   apollo: ApolloServer<GatewayContext>;
   auth: Authenticator;
