@@ -163,6 +163,10 @@ export class Gateway {
         },
       },
     });
+    // Idle keep-alive sockets stay open longer than clients and proxies keep theirs (undici 4 s,
+    // load balancers often 60 s), so the server is never the side that closes a socket a client
+    // is just reusing (a reset request). Shutdown closes idle sockets at once.
+    server.keepAliveTimeout = 65_000;
     server.requestTimeout = this.opts.requestTimeoutMs;
     server.headersTimeout = Math.min(this.opts.requestTimeoutMs, 60_000);
     this.socketServers.push(

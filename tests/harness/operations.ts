@@ -245,6 +245,19 @@ const limitOf = async (fx: OperationFixture): Promise<{ id: string; name: string
 const sharedLimit = (fx: OperationFixture) => shared(fx, 'limit', () => limitOf(fx));
 const ACQUIRE = `mutation($input: AcquireConcurrencySlotsInput!) { acquireConcurrencySlots(input: $input) { status lease { id } } }`;
 
+const DECLARE_INCIDENT = `mutation($input: DeclareIncidentInput!) { declareIncident(input: $input) { id } }`;
+const incidentOf = async (fx: OperationFixture, resolved = false): Promise<string> => {
+  const id = (
+    await prepared(fx, DECLARE_INCIDENT, {
+      input: { workspaceId: fx.workspaceId, name: `i-${uid(4)}`, severity: 'LOW' },
+    })
+  ).declareIncident.id as string;
+  if (resolved)
+    await prepared(fx, `mutation($id: ID!) { resolveIncident(id: $id) { id } }`, { id });
+  return id;
+};
+const sharedIncident = (fx: OperationFixture) => shared(fx, 'incident', () => incidentOf(fx));
+
 export const OPERATIONS: ProtectedOperation[] = [
   // ---- flows (operations subgraph) -------------------------------------------------------
   {
@@ -1011,6 +1024,69 @@ export const OPERATIONS: ProtectedOperation[] = [
     alsoNeeds: ['see_workspace'],
     run: (fx, a) =>
       a.gql(`query($id: ID!) { workspace(id: $id) { concurrencyLimits { totalCount } } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  // ---- incidents ---------------------------------------------------------------------------
+  {
+    name: 'declareIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: (fx, a) =>
+      a.gql(DECLARE_INCIDENT, {
+        input: { workspaceId: fx.workspaceId, name: `i-${uid(4)}`, severity: 'MINOR' },
+      }),
+  },
+  {
+    name: 'updateIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateIncidentInput!) { updateIncident(input: $input) { id } }`, {
+        input: { id: await sharedIncident(fx), name: `i-${uid(4)}` },
+      }),
+  },
+  {
+    name: 'commentOnIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: IncidentCommentInput!) { commentOnIncident(input: $input) { id } }`, {
+        input: { incidentId: await sharedIncident(fx), body: 'matrix' },
+      }),
+  },
+  {
+    name: 'resolveIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { resolveIncident(id: $id) { id } }`, { id: await incidentOf(fx) }),
+  },
+  {
+    name: 'reopenIncident',
+    level: 'WORKSPACE',
+    permission: 'manage_incidents',
+    run: async (fx, a) =>
+      a.gql(`mutation($id: ID!) { reopenIncident(id: $id) { id } }`, {
+        id: await incidentOf(fx, true),
+      }),
+  },
+  {
+    name: 'incident',
+    level: 'WORKSPACE',
+    permission: 'see_incidents',
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { incident(id: $id) { id timeline { totalCount } } }`, {
+        id: await sharedIncident(fx),
+      }),
+  },
+  {
+    name: 'Workspace.incidents',
+    level: 'WORKSPACE',
+    permission: 'see_incidents',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { incidents { totalCount } } }`, {
         id: fx.workspaceId,
       }),
   },

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, expectError } from '../harness/seed.js';
+import { createWorkspace, eventually, expectError } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import {
   AUTOMATION,
@@ -48,6 +49,24 @@ const sensorEvent = (
   resource: { id: `acme.sensor.${sensor}`, labels: { 'acme.zone': 'north' } },
   ...extra,
 });
+
+/** Emits client events through the API (`emitEvents`); returns the id given to the last. */
+async function send(e: {
+  workspaceId: string;
+  event: string;
+  resource: { id: string; labels?: Record<string, string> };
+  occurred?: Date;
+}): Promise<string> {
+  const id = randomUUID();
+  const res = await ok(alice, `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+    input: {
+      workspaceId: e.workspaceId,
+      events: [{ id, event: e.event, resource: e.resource, occurred: e.occurred?.toISOString() }],
+    },
+  });
+  expect(res.emitEvents).toBe(1);
+  return id;
+}
 
 const reactive = (over: Record<string, unknown> = {}) => ({
   event: {
@@ -148,6 +167,26 @@ describe('automations: CRUD and validation', () => {
     });
     expect(deleted.deleteAutomation).toBe(a.id);
     expectError(await alice.gql(AUTOMATION, { id: a.id }), 'NOT_FOUND');
+    // Every change is in the account's audit log, attributed to alice.
+    await eventually(async () => {
+      const audit = await ok(
+        alice,
+        `query($accountId: ID!, $filter: AuditEventFilter) { auditEvents(accountId: $accountId, filter: $filter) {
+          edges { node { action resourceType resourceId actor { id } } } } }`,
+        { accountId: alice.accountId, filter: { resourceId: a.id } },
+      );
+      expect(audit.auditEvents.edges.map((e: any) => e.node.action).sort()).toEqual([
+        'automation.created',
+        'automation.deleted',
+        'automation.disabled',
+        'automation.updated',
+      ]);
+      expect(
+        audit.auditEvents.edges.every(
+          (e: any) => e.node.resourceType === 'automation' && e.node.actor.id === alice.userId,
+        ),
+      ).toBe(true);
+    });
   });
 
   it('refuses invalid automations with the field at fault', async () => {
@@ -167,6 +206,10 @@ describe('automations: CRUD and validation', () => {
       [{ trigger: reactive({ threshold: 0 }) }, 'trigger.event.threshold'],
       [{ trigger: reactive({ withinSeconds: 0 }) }, 'trigger.event.withinSeconds'],
       [{ trigger: reactive({ expect: ['acme.*.alert'] }) }, 'trigger.event.expect.0'],
+      [
+        { trigger: reactive({ threshold: 1, withinSeconds: 0, after: ['acme.start'] }) },
+        'trigger.event.withinSeconds',
+      ],
       [
         { trigger: reactive({ posture: 'PROACTIVE', withinSeconds: 5 }) },
         'trigger.event.withinSeconds',
@@ -364,15 +407,15 @@ describe('automations: REACTIVE triggers', () => {
     });
     const t0 = Date.now();
     const at = (s: number) => new Date(t0 + s * 1000);
-    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(0) }));
+    await send(sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(0) }));
     // Not expected, not matching: neither counts.
-    await emit(stack, sensorEvent(ws, 'acme.sensor.ok', 'a', { occurred: at(1) }));
-    await emit(stack, {
+    await send(sensorEvent(ws, 'acme.sensor.ok', 'a', { occurred: at(1) }));
+    await send({
       workspaceId: ws,
       event: 'acme.sensor.alert',
       resource: { id: 'acme.pump.1' },
     });
-    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'b', { occurred: at(2) }));
+    await send(sensorEvent(ws, 'acme.sensor.alert', 'b', { occurred: at(2) }));
     await settle(stack);
     expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(0);
     expect((await automationState(alice, a.id)).buckets).toMatchObject([
@@ -399,13 +442,13 @@ describe('automations: REACTIVE triggers', () => {
     expect(state.buckets[0]).toMatchObject({ count: 0, windowStart: null, triggered: true });
 
     // Two more open a new window and do not fire again.
-    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(60) }));
-    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(61) }));
+    await send(sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(60) }));
+    await send(sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(61) }));
     await settle(stack);
     expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
     expect((await automationState(alice, a.id)).buckets[0]!.count).toBe(2);
     // Out of the window (61 s after its start): a new window, still one firing.
-    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(122) }));
+    await send(sensorEvent(ws, 'acme.sensor.alert', 'a', { occurred: at(122) }));
     await settle(stack);
     expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
     expect((await automationState(alice, a.id)).buckets[0]!.count).toBe(1);
@@ -416,6 +459,32 @@ describe('automations: REACTIVE triggers', () => {
       follows: fired[0]!.id,
       payload: { action: { type: 'DO_NOTHING' }, firing: 'triggered', triggeringEventId: third },
     });
+  });
+
+  it('with `after`, only expected events after the opening event count', async () => {
+    const ws = await workspace();
+    await createAutomation(alice, {
+      workspaceId: ws,
+      name: 'errors after a deploy',
+      trigger: reactive({ after: ['acme.sensor.deployed'], threshold: 2 }),
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(0);
+    await emit(stack, sensorEvent(ws, 'acme.sensor.deployed', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(0);
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
+    // The firing closed the window: alerts count again only after the next deploy.
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'a'));
+    await settle(stack);
+    expect(await storedEvents(stack, ws, [TRIGGERED])).toHaveLength(1);
   });
 
   it('forEach splits buckets; resolveOn resolves only its own key', async () => {
@@ -459,6 +528,31 @@ describe('automations: REACTIVE triggers', () => {
       (e) => e.payload.firing === 'resolved',
     );
     expect(onResolve).toHaveLength(1);
+  });
+
+  it('drops idle buckets a day after their window, keeping unresolved firings', async () => {
+    const ws = await workspace();
+    const a = await createAutomation(alice, {
+      workspaceId: ws,
+      name: 'many keys',
+      trigger: reactive({
+        threshold: 2,
+        forEach: ['flowplane.resource.id'],
+        resolveOn: ['acme.sensor.ok'],
+      }),
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    await emit(stack, sensorEvent(ws, 'acme.sensor.alert', 'open'));
+    for (const sensor of ['fired', 'fired', 'resolved', 'resolved'])
+      await emit(stack, sensorEvent(ws, 'acme.sensor.alert', sensor));
+    await emit(stack, sensorEvent(ws, 'acme.sensor.ok', 'resolved'));
+    const keys = async () =>
+      (await automationState(alice, a.id)).buckets.map((b) => b.key[0]).sort();
+    expect(await keys()).toEqual(['acme.sensor.fired', 'acme.sensor.open', 'acme.sensor.resolved']);
+    await service(stack, 'automation-windows').runOnce(new Date(Date.now() + 3_600_000));
+    expect(await keys()).toHaveLength(3);
+    await service(stack, 'automation-windows').runOnce(new Date(Date.now() + 2 * 86_400_000));
+    expect(await keys()).toEqual(['acme.sensor.fired']);
   });
 
   it('an automation never reacts to its own events; a chain of automations stops', async () => {
@@ -679,38 +773,7 @@ describe('automations: actions', () => {
     (await ok(alice, `query($id: ID!) { deployment(id: $id) { paused } }`, { id })).deployment
       .paused as boolean;
 
-  /**
-   * The `flowplane.flow-run.<State>` event of a run's current state. The system emits it on
-   * every accepted transition (event store work); where that has not landed yet, the test
-   * stores it in the contract's shape, from the run itself.
-   */
-  async function stateEvent(ws: string, runId: string) {
-    const run = (
-      await ok(
-        alice,
-        `query($id: ID!) { flowRun(id: $id) { id name stateType stateName flow { id } deployment { id } } }`,
-        { id: runId },
-      )
-    ).flowRun;
-    const name = `flowplane.flow-run.${run.stateName}`;
-    const stored = await storedEvents(stack, ws, [name]);
-    if (stored.some((e) => e.resource.id === `flowplane.flow-run.${runId}`)) return;
-    await emit(stack, {
-      workspaceId: ws,
-      event: name,
-      resource: {
-        id: `flowplane.flow-run.${runId}`,
-        labels: { 'flowplane.resource.name': run.name, 'flowplane.state-type': run.stateType },
-      },
-      related: [
-        { id: `flowplane.flow.${run.flow.id}`, role: 'flow' },
-        ...(run.deployment
-          ? [{ id: `flowplane.deployment.${run.deployment.id}`, role: 'deployment' }]
-          : []),
-      ],
-    });
-  }
-
+  // The system's `flowplane.flow-run.<State>` events of a real run drive it.
   it('pauses the deployment of a failed run and resumes it when a run completes (inferred targets)', async () => {
     const ws = await workspace();
     const flow = await createFlow(alice, ws);
@@ -732,7 +795,6 @@ describe('automations: actions', () => {
     const failing = await createRun(alice, { deploymentId: d.id });
     for (const type of ['PENDING', 'RUNNING', 'FAILED']) {
       await setState(alice, failing.id, { type });
-      await stateEvent(ws, failing.id);
     }
     await settle(stack);
     expect(await runOf(failing.id)).toMatchObject({ stateType: 'FAILED' });
@@ -746,7 +808,6 @@ describe('automations: actions', () => {
     const passing = await createRun(alice, { deploymentId: d.id });
     for (const type of ['RUNNING', 'COMPLETED']) {
       await setState(alice, passing.id, { type });
-      await stateEvent(ws, passing.id);
     }
     await settle(stack);
     expect(await deploymentPaused(d.id)).toBe(false);

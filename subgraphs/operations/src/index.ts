@@ -34,6 +34,7 @@ import { webhookDeliveryService } from './automations/webhooks/delivery.service.
 import { WebhookDelivery } from './automations/webhooks/webhook-delivery.entity.js';
 import { EventSubscriptionResolver } from './events/event-subscription.resolver.js';
 import { FlowRunEventResolver } from './events/flow-run-event.resolver.js';
+import { ActivityPause } from './incidents/activity-pause.entity.js';
 import { Incident, IncidentResourceRow } from './incidents/incident.entity.js';
 import {
   IncidentActorResolver,
@@ -125,9 +126,9 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WorkQueueResolver,
     WorkspaceWorkPoolsResolver,
     EventResolver,
-    WorkspaceEventsResolver,
     AutomationResolver,
     WorkspaceAutomationsResolver,
+    WorkspaceEventsResolver,
     FlowRunEventResolver,
     EventSubscriptionResolver,
     IncidentResolver,
@@ -164,6 +165,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     WebhookDelivery,
     Incident,
     IncidentResourceRow,
+    ActivityPause,
     EventSettings,
   ],
   migrations,
@@ -210,8 +212,8 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     lateRunsService(sub),
     workerLivenessService(sub),
     pauseExpiryService(sub),
-    eventRetentionService(sub),
     proactiveWindowsService(sub),
     webhookDeliveryService(sub),
+    eventRetentionService(sub),
   ],
 };

@@ -59,6 +59,17 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     idKey: 'bindingId',
   }),
   ...same(['flow.created', 'flow.updated', 'flow.deleted'], { idKey: 'flowId' }),
+  // Incidents: by hand or by an automation (actorType `automation`); comments keep only their id.
+  ...same(
+    [
+      'incident.declared',
+      'incident.updated',
+      'incident.commented',
+      'incident.resolved',
+      'incident.reopened',
+    ],
+    { idKey: 'incidentId' },
+  ),
   ...same(
     [
       'automation.created',

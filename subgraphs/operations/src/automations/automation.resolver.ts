@@ -1,6 +1,7 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
+import type { IncidentActionSettings } from '../incidents/incident-action.inputs.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { AutomationAction, type WebhookMethod } from './actions/action.inputs.js';
 import type { StoredAction } from './actions/action.types.js';
@@ -30,6 +31,7 @@ function toAction(a: StoredAction): AutomationAction {
     webhook: a.webhook
       ? { ...webhook, method: webhook.method as WebhookMethod, hasSecret: Boolean(secret) }
       : null,
+    incident: (a.options?.incident as IncidentActionSettings | undefined) ?? null,
   };
 }
 

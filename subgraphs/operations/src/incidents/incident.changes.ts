@@ -136,13 +136,13 @@ export function validateResourceRefs(
   return out;
 }
 
-/** BAD_USER_INPUT naming the first reference that is not an object of the workspace. */
-export async function requireResources(
+/** Those of `refs` that are objects of the workspace (in their order). */
+export async function existingResources(
   em: Em,
   workspaceId: string,
   refs: readonly ResourceRef[],
-  field = 'relatedResources',
-): Promise<void> {
+): Promise<ResourceRef[]> {
+  const found = new Set<string>();
   for (const kind of Object.values(IncidentResourceKind)) {
     const ids = refs.filter((r) => r.kind === kind).map((r) => r.id);
     if (!ids.length) continue;
@@ -151,10 +151,21 @@ export async function requireResources(
       { id: { $in: ids }, workspaceId } as never,
       { fields: ['id'] as never },
     );
-    const found = new Set(rows.map((r) => r.id));
-    const missing = ids.find((id) => !found.has(id));
-    if (missing) throw badInput(field, `No such ${kind} in this workspace: ${missing}`);
+    for (const r of rows) found.add(`${kind}:${r.id}`);
   }
+  return refs.filter((r) => found.has(`${r.kind}:${r.id}`));
+}
+
+/** BAD_USER_INPUT naming the first reference that is not an object of the workspace. */
+export async function requireResources(
+  em: Em,
+  workspaceId: string,
+  refs: readonly ResourceRef[],
+  field = 'relatedResources',
+): Promise<void> {
+  const found = await existingResources(em, workspaceId, refs);
+  const missing = refs.find((r) => !found.includes(r));
+  if (missing) throw badInput(field, `No such ${missing.kind} in this workspace: ${missing.id}`);
 }
 
 /** The related objects of an incident, in their order. */

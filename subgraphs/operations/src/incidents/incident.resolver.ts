@@ -14,6 +14,7 @@ import {
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import { SUBSCRIPTIONS_ARE_THE_GATEWAYS } from '../../../../lib/subgraph.js';
+import { Automation } from '../automations/automation.entity.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
@@ -277,6 +278,16 @@ export class IncidentActorResolver {
   })
   serviceAccount(@Root() a: IncidentActor): ServiceAccountRef | null {
     return a.type === IncidentActorType.SERVICE_ACCOUNT ? { id: a.id } : null;
+  }
+
+  @FieldResolver(() => Automation, {
+    nullable: true,
+    description: 'The automation, when AUTOMATION (null when deleted or hidden from you).',
+  })
+  automation(@Root() a: IncidentActor, @Ctx() ctx: OperationsContext): Promise<Automation | null> {
+    return a.type === IncidentActorType.AUTOMATION
+      ? new IncidentService(ctx).visibleAutomation(a.id)
+      : Promise.resolve(null);
   }
 }
 

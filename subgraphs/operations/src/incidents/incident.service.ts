@@ -6,6 +6,7 @@ import { badInput, forbidden, notFound, unauthenticated } from '../../../../lib/
 import type { Em } from '../../../../lib/orm.js';
 import { paginate, pageSize } from '../../../../lib/pagination.js';
 import { requireAuthenticated } from '../common/actor.js';
+import { Automation } from '../automations/automation.entity.js';
 import type { OperationsContext } from '../context.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
 import { Event } from '../events/event.entity.js';
@@ -115,6 +116,14 @@ export class IncidentService {
   async visible(id: string): Promise<Incident | null> {
     const incident = isUuid(id) ? await this.ctx.loaders.incidentById.load(id) : null;
     return incident && this.canRead(incident.workspaceId) ? incident : null;
+  }
+
+  /** An automation (an incident's actor) the caller may see, or null. */
+  async visibleAutomation(id: string): Promise<Automation | null> {
+    const a = isUuid(id) ? await this.ctx.loaders.automationById.load(id) : null;
+    return a && this.ctx.ability.can('read', subject('Automation', { workspaceId: a.workspaceId }))
+      ? a
+      : null;
   }
 
   async list(

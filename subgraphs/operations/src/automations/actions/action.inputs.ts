@@ -1,5 +1,9 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import {
+  IncidentActionInput,
+  IncidentActionSettings,
+} from '../../incidents/incident-action.inputs.js';
 import { StateType } from '../../orchestration/state-type.js';
 import { ActionTargetSource, ActionType } from './action-type.js';
 
@@ -122,6 +126,11 @@ export class AutomationActionInput {
     description: 'CALL_WEBHOOK and SEND_NOTIFICATION: where and what to send.',
   })
   webhook?: WebhookInput | null;
+  @Field(() => IncidentActionInput, {
+    nullable: true,
+    description: 'DECLARE_INCIDENT: the incident to declare (name and summary are templates).',
+  })
+  incident?: IncidentActionInput | null;
 }
 
 @ObjectType({ description: 'A state an action proposes.' })
@@ -185,4 +194,9 @@ export class AutomationAction {
 
   @Field(() => WebhookSettings, { nullable: true, description: 'Webhook or notification target.' })
   webhook?: WebhookSettings | null;
+  @Field(() => IncidentActionSettings, {
+    nullable: true,
+    description: 'DECLARE_INCIDENT: the incident it declares.',
+  })
+  incident?: IncidentActionSettings | null;
 }

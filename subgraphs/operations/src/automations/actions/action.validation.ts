@@ -18,7 +18,11 @@ import { ACTION_HANDLERS } from './registry.js';
 export const MAX_ACTIONS = 20;
 
 /** Fields of the action input that only some types take (each handler returns what it took). */
-const TYPED_FIELDS = ['parameters', 'state', 'message', 'webhook'] as const;
+const TYPED_FIELDS = ['parameters', 'state', 'message', 'webhook', 'incident'] as const;
+/** Typed fields a handler stores under another key. */
+const STORED_AS: Partial<Record<(typeof TYPED_FIELDS)[number], keyof StoredAction>> = {
+  incident: 'options',
+};
 
 /** Whether the caller can see `id` of `kind` in the workspace (selected targets must exist). */
 async function targetVisible(
@@ -102,7 +106,7 @@ export async function validateActions(
         })
       : {};
     for (const k of TYPED_FIELDS)
-      if (input[k] != null && !(k in own))
+      if (input[k] != null && !((STORED_AS[k] ?? k) in own))
         throw badInput(`${f}.${k}`, `${input.type} does not take ${k}`);
     out.push({ ...own, id, type: input.type, source, targetId });
   }

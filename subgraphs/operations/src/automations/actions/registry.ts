@@ -7,25 +7,11 @@
  * to `AutomationActionInput` (action.inputs.ts) and their stored form to `StoredAction.options`
  * or a field of its own, then its handler here.
  */
-import { badInput } from '../../../../../lib/errors.js';
-import { ActionType } from './action-type.js';
+import { incidentActionHandlers } from '../../incidents/incident-actions.js';
+import type { ActionType } from './action-type.js';
 import type { ActionHandler } from './action.types.js';
 import { objectActionHandlers } from './object-actions.js';
 import { webhookActionHandlers } from './webhook-actions.js';
-
-/**
- * For actions whose handler another part of the system provides (incidents): automations
- * cannot use them until it is registered here.
- */
-const unavailable = (type: ActionType): ActionHandler => ({
-  target: null,
-  async validate(_input, field) {
-    throw badInput(`${field}.type`, `${type} is not available on this server`);
-  },
-  async execute() {
-    throw new Error(`${type} is not available on this server`);
-  },
-});
 
 const doNothing: ActionHandler = {
   target: null,
@@ -37,9 +23,7 @@ const doNothing: ActionHandler = {
 export const ACTION_HANDLERS: Record<ActionType, ActionHandler> = {
   ...objectActionHandlers,
   ...webhookActionHandlers,
+  // DECLARE_INCIDENT, PAUSE_WORKSPACE_ACTIVITY, RESUME_WORKSPACE_ACTIVITY.
+  ...incidentActionHandlers,
   DO_NOTHING: doNothing,
-  // Wired by the incidents module.
-  DECLARE_INCIDENT: unavailable(ActionType.DECLARE_INCIDENT),
-  PAUSE_WORKSPACE_ACTIVITY: unavailable(ActionType.PAUSE_WORKSPACE_ACTIVITY),
-  RESUME_WORKSPACE_ACTIVITY: unavailable(ActionType.RESUME_WORKSPACE_ACTIVITY),
 };

@@ -17,8 +17,7 @@
  *   each other; sequence: when they fired in order, the last within `withinSeconds` of the
  *   first. A composite resolves when one of its sub-triggers resolves after it fired.
  */
-import { isUuid } from '../../../../../lib/db.js';
-import { forUpdate } from '../../../../../lib/db.js';
+import { forUpdate, isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';

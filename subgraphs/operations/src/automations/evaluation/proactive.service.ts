@@ -8,9 +8,14 @@ import { Automation } from '../automation.entity.js';
 import { compile } from './automation-cache.js';
 import { AutomationBucket } from './bucket.entity.js';
 import { Evaluation } from './evaluation.js';
+import { MAX_WITHIN_SECONDS } from '../triggers/trigger.validation.js';
 
 /** Windows are judged this long after their end (events in flight at the end still count). */
 export const PROACTIVE_GRACE_MS = 1000;
+/** An event trigger's bucket idle this long (window over, nothing to resolve) is dropped. */
+export const IDLE_BUCKET_MS = 24 * 3600 * 1000;
+/** A compound or sequence bucket remembers sub-triggers for at most the longest window. */
+const IDLE_COMPOSITE_MS = (MAX_WITHIN_SECONDS + 24 * 3600) * 1000;
 const BATCH = 50;
 
 /**
@@ -64,6 +69,30 @@ async function batch(sub: Subgraph<OperationsContext>, now: Date) {
     });
 }
 
+/**
+ * Drops buckets nobody needs: forEach keys come and go (a bucket per flow run, say), so a
+ * bucket whose window ended a day ago and that has no unresolved firing goes (a new event of
+ * its key starts it afresh, as it would anyway).
+ */
+async function dropIdleBuckets(sub: Subgraph<OperationsContext>, now: Date): Promise<number> {
+  const idle = new Date(now.getTime() - IDLE_BUCKET_MS);
+  return backgroundEm(sub.orm).nativeDelete(AutomationBucket, {
+    $and: [
+      { $or: [{ firedAt: null }, { resolvedAt: { $ne: null } }] },
+      {
+        $or: [
+          {
+            posture: { $ne: null },
+            updatedAt: { $lt: idle },
+            $or: [{ windowEnd: null }, { windowEnd: { $lt: idle } }],
+          },
+          { posture: null, updatedAt: { $lt: new Date(now.getTime() - IDLE_COMPOSITE_MS) } },
+        ],
+      },
+    ],
+  });
+}
+
 /** Judges expired PROACTIVE windows (REFERENCE §6: "fire when fewer than threshold arrive"). */
 export function proactiveWindowsService(sub: Subgraph<OperationsContext>): BackgroundService {
   return {
@@ -79,6 +108,7 @@ export function proactiveWindowsService(sub: Subgraph<OperationsContext>): Backg
         }
       });
       if (fired) await sub.relay.flush().catch(() => undefined);
+      await dropIdleBuckets(sub, now);
       return fired;
     },
   };

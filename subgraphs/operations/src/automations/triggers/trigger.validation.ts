@@ -101,6 +101,8 @@ function eventTrigger(t: EventTriggerInput, field: string): EventTriggerSpec {
   };
   if (spec.posture === 'REACTIVE' && threshold > 1 && withinSeconds < 1)
     throw badInput(`${field}.withinSeconds`, 'A threshold above 1 needs a window of at least 1 s');
+  if (spec.after.length && withinSeconds < 1)
+    throw badInput(`${field}.withinSeconds`, 'An `after` event opens a window of at least 1 s');
   if (spec.posture === 'PROACTIVE') {
     if (withinSeconds < MIN_PROACTIVE_SECONDS)
       throw badInput(
