@@ -35,6 +35,7 @@ afterAll(async () => {
 const asActor = (a: Actor, bind?: OperationActor['bind']): OperationActor => ({
   gql: a.gql,
   principalId: a.userId,
+  token: a.token,
   bind,
 });
 

@@ -226,6 +226,23 @@ describe('delivering', () => {
     expect(results.every((r) => r.errors === undefined)).toBe(true);
   });
 
+  it('keeps the client’s alias, fragments and the variables its selection set uses', async () => {
+    const run = await createRun(owner, { deploymentId });
+    const sub = await subscribe(
+      await open(owner.token),
+      `subscription Watch($w: ID!, $f: FlowRunEventFilter, $withName: Boolean!) {
+        runs: flowRunEvents(workspaceId: $w, filter: $f) { ...Change }
+      }
+      fragment Change on FlowRunEvent { to flowRun { id name @include(if: $withName) } }`,
+      { w: workspaceId, f: { flowRunIds: [run.id] }, withName: true },
+    );
+    await setState(owner, run.id, { type: 'PENDING' });
+    const [first] = await sub.waitFor(1);
+    expect(first!.data).toEqual({
+      runs: { to: 'PENDING', flowRun: { id: run.id, name: run.name } },
+    });
+  });
+
   it('filters by run and state type, and serves identical subscribers from one execution per event', async () => {
     const conn = await open(owner.token);
     const run = await createRun(owner, { deploymentId });

@@ -10,13 +10,16 @@
 import { expect } from 'vitest';
 import { WORKSPACE_ROLE_PERMISSIONS } from '../../lib/permissions.js';
 import type { GqlResult } from './client.js';
-import { createWorkspace, join, type WorkspaceRoleName } from './seed.js';
+import { createWorkspace, eventually, join, type WorkspaceRoleName } from './seed.js';
+import { connectWs } from './ws.js';
 import { uid, type Actor, type Stack } from './stack.js';
 
 export interface OperationActor {
   gql: Actor['gql'];
   /** The user or service account id. */
   principalId: string;
+  /** Its credential, for operations that are not HTTP requests (subscriptions). */
+  token?: string;
   /** The role the actor holds in the fixture's workspace, to give it in workspaces an entry creates. */
   bind?: { role: WorkspaceRoleName } | { roleId: string };
 }
@@ -43,6 +46,32 @@ export interface ProtectedOperation {
   /** Permissions also needed on the way (e.g. reading the workspace a list hangs off). */
   alsoNeeds?: readonly string[];
   run(fx: OperationFixture, actor: OperationActor): Promise<GqlResult>;
+}
+
+/**
+ * Subscribes on the fixture's workspace over graphql-ws as the actor and reports, as a GraphQL
+ * result, whether the gateway refused the subscription (its errors) or registered it.
+ */
+async function subscribeOnce(
+  fx: OperationFixture,
+  actor: OperationActor,
+  query: string,
+): Promise<GqlResult> {
+  if (!actor.token) throw new Error("subscription entries need the actor's token");
+  const engine = fx.stack.running.gateway!.subscriptions;
+  const conn = await connectWs(fx.stack.url, { authorization: `Bearer ${actor.token}` });
+  try {
+    const before = engine.registered;
+    const sub = conn.subscribe(query, { w: fx.workspaceId });
+    await eventually(async () => {
+      if (!sub.errors) expect(engine.registered).toBeGreaterThan(before);
+    });
+    return sub.errors
+      ? { status: 200, errors: sub.errors, headers: new Headers() }
+      : { status: 200, data: { subscribed: true }, headers: new Headers() };
+  } finally {
+    await conn.dispose();
+  }
 }
 
 /** Runs a call as the owner and fails the test on any error (preparing an entry's objects). */
@@ -1128,6 +1157,29 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(`query($id: ID!) { workspace(id: $id) { eventRetentionDays } }`, {
         id: fx.workspaceId,
       }),
+  },
+  // ---- subscriptions (served by the gateway over graphql-ws) -------------------------------
+  {
+    name: 'Subscription.flowRunEvents',
+    level: 'WORKSPACE',
+    permission: 'see_flow_runs',
+    alsoNeeds: ['see_events'],
+    run: (fx, a) =>
+      subscribeOnce(fx, a, `subscription($w: ID!) { flowRunEvents(workspaceId: $w) { id } }`),
+  },
+  {
+    name: 'Subscription.events',
+    level: 'WORKSPACE',
+    permission: 'see_events',
+    run: (fx, a) =>
+      subscribeOnce(fx, a, `subscription($w: ID!) { events(workspaceId: $w) { id } }`),
+  },
+  {
+    name: 'Subscription.incidentChanges',
+    level: 'WORKSPACE',
+    permission: 'see_incidents',
+    run: (fx, a) =>
+      subscribeOnce(fx, a, `subscription($w: ID!) { incidentChanges(workspaceId: $w) { id } }`),
   },
   // ---- automations (operations subgraph) -------------------------------------------------
   {

@@ -31,7 +31,10 @@ export function spawnService(
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      // SIGTERM first: tsx passes it on to the node process it runs, which a SIGKILL of tsx
+      // itself would leave behind.
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output.join('')}`));
     }, timeoutMs);
     const onData = (chunk: Buffer) => {

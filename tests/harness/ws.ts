@@ -21,6 +21,7 @@ export interface Collector<T = any> {
   stop(): void;
 }
 
+/** An acknowledged (or refused) graphql-ws connection of a test. */
 export interface WsConnection {
   client: Client;
   /** Resolves when the socket closes, with the code. */

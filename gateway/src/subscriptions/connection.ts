@@ -33,23 +33,35 @@ export function fingerprintOf(identity: Identity): string {
   return f;
 }
 
-/** Whether grants allow `permission` in a workspace: NOT_FOUND for non-members (as over HTTP). */
-export function workspaceAccess(
+/** Why grants do not allow something in a workspace (as over HTTP: non-members get NOT_FOUND). */
+export type AccessDenial = { code: 'NOT_FOUND' } | { code: 'FORBIDDEN'; permission: string };
+
+/**
+ * What keeps grants from holding every one of `permissions` in a workspace: null when nothing
+ * does, NOT_FOUND for a non-member, else FORBIDDEN with the first missing permission.
+ */
+export function accessDenial(
   grants: Grants,
   workspaceId: string,
-  permission: string,
-): 'ok' | 'NOT_FOUND' | 'FORBIDDEN' {
+  permissions: readonly string[],
+): AccessDenial | null {
   const g = grants.workspaces[workspaceId];
-  if (!g) return 'NOT_FOUND';
-  return g.permissions.includes(permission) ? 'ok' : 'FORBIDDEN';
+  if (!g) return { code: 'NOT_FOUND' };
+  const missing = permissions.find((p) => !g.permissions.includes(p));
+  return missing ? { code: 'FORBIDDEN', permission: missing } : null;
 }
+
+/** Whether grants hold every one of `permissions` in a workspace. */
+export const hasAccess = (grants: Grants, workspaceId: string, permissions: readonly string[]) =>
+  accessDenial(grants, workspaceId, permissions) === null;
 
 /** What a connection needs to know of each of its subscriptions to re-check them. */
 export interface Guarded {
   workspaceId: string;
-  permission: string;
+  permissions: readonly string[];
 }
 
+/** What a connection needs from its server. */
 export interface ConnectionDeps {
   /** Authenticates a credential (shared by connections with the same one). */
   authenticate(credential: string): Promise<Identity>;
@@ -105,14 +117,17 @@ export class Connection {
   }
 
   /**
-   * A signed internal token for `identity` (by default the current one; the current one's is
-   * reused until half its lifetime).
+   * A signed internal token for `identity` (by default the current one). With a `requestId` it
+   * is fresh and carries that id (operations whose audit entries must name their request);
+   * otherwise the current identity's token is reused until half its lifetime (deliveries).
    */
-  async internalToken(identity: Identity = this.identity): Promise<string> {
+  async internalToken(identity: Identity = this.identity, requestId?: string): Promise<string> {
+    const { principal, grants } = identity;
+    if (requestId)
+      return this.deps.tokens.sign({ principal, grants, requestId, client: this.client });
     const now = Date.now();
     const current = identity === this.identity;
     if (current && this.token && this.token.expiresAt > now) return this.token.value;
-    const { principal, grants } = identity;
     const value = await this.deps.tokens.sign({ principal, grants, client: this.client });
     if (current && identity === this.identity) {
       this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
@@ -150,7 +165,7 @@ export class Connection {
         if (this.closed) return null;
         this.setIdentity(next);
         for (const s of this.subscriptions) {
-          if (workspaceAccess(next.grants, s.workspaceId, s.permission) !== 'ok') {
+          if (!hasAccess(next.grants, s.workspaceId, s.permissions)) {
             this.close(CLOSE.FORBIDDEN, 'Forbidden');
             return null;
           }

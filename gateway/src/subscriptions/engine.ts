@@ -6,7 +6,7 @@ import type { LiveEvent } from '../../../lib/event-filter.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { GatewayContext } from '../gateway.js';
 import type { SubgraphTransport } from '../transport.js';
-import { fingerprintOf, workspaceAccess, type Connection } from './connection.js';
+import { fingerprintOf, hasAccess, type Connection } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { EVENT_ID_VARIABLE } from './rewrite.js';
 import { Semaphore } from './semaphore.js';
@@ -25,6 +25,7 @@ const EVENTS_SINCE = /* GraphQL */ `
   }
 `;
 
+/** The gateway parts the engine works with, and its tuning. */
 export interface EngineOptions {
   /** The gateway's own server: deliveries run through it (plans, limits, cross-subgraph fields). */
   apollo: ApolloServer<GatewayContext>;
@@ -146,7 +147,7 @@ export class SubscriptionEngine {
     return subs.map((s, i) => {
       const identity = identities[i];
       if (!identity) return Promise.resolve(null);
-      if (workspaceAccess(identity.grants, s.workspaceId, s.permission) !== 'ok') {
+      if (!hasAccess(identity.grants, s.workspaceId, s.permissions)) {
         return Promise.resolve(null);
       }
       const key = `${s.deliveryKey}\n${fingerprintOf(identity)}`;

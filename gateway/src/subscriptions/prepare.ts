@@ -14,7 +14,7 @@ import {
 
 import { checkLimits, fragmentsOf, measureOperation } from '../limits/operation-limits.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
-import { SUBSCRIPTION_KINDS, type SubscriptionKind } from './kinds.js';
+import { BACKFILL_PERMISSION, SUBSCRIPTION_KINDS, type SubscriptionKind } from './kinds.js';
 import { EVENT_ID_VARIABLE, rewriteAsQuery, type DeliveryQuery } from './rewrite.js';
 
 /** What a graphql-ws `subscribe` message carries. */
@@ -32,6 +32,8 @@ export interface PreparedSubscription {
   filter: unknown;
   /** Backfill from after this event id. */
   since: string | null;
+  /** The workspace permissions it needs (the kind's, and the event store's for a backfill). */
+  permissions: readonly string[];
   /** The operation's cost (charged to the rate limit budgets). */
   cost: number;
   delivery: DeliveryQuery;
@@ -49,6 +51,7 @@ export interface PreparedOperation {
   subscription: PreparedSubscription | null;
 }
 
+/** What a WebSocket operation is checked against. */
 export interface PrepareOptions {
   schema: GraphQLSchema;
   limits: OperationLimits;
@@ -133,6 +136,10 @@ function prepareSubscription(
       workspaceId: String(args.workspaceId),
       filter: args.filter ?? null,
       since: args.since == null ? null : String(args.since),
+      permissions:
+        args.since == null || kind.permissions.includes(BACKFILL_PERMISSION)
+          ? kind.permissions
+          : [...kind.permissions, BACKFILL_PERMISSION],
       cost: m.cost,
       delivery: rewriteAsQuery(document, operation, root, kind.queryField, rawVariables),
       operationName: operation.name?.value ?? null,

@@ -14,12 +14,13 @@ import type { GatewayContext } from '../gateway.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
 import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
 import type { RateLimiter } from '../limits/rate-limit.js';
-import { CLOSE, Connection, workspaceAccess } from './connection.js';
+import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
 import type { LiveSubscription } from './subscription.js';
 
+/** The gateway parts and settings the WebSocket server uses. */
 export interface SubscriptionServerOptions {
   apollo: ApolloServer<GatewayContext>;
   auth: Authenticator;
@@ -169,6 +170,8 @@ export class SubscriptionServer {
       extra.socket.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
       return false;
     }
+    // The client may have left (or the gateway begun to stop) during the lookup.
+    if (this.closing || extra.socket.readyState !== extra.socket.OPEN) return false;
     const conn = new Connection(
       credential,
       identity,
@@ -216,10 +219,10 @@ export class SubscriptionServer {
     const sub = prepared.subscription;
     if (sub) {
       const identity = await conn.settled();
-      if (!identity) return [forbidden(sub.kind.permission)];
-      const access = workspaceAccess(identity.grants, sub.workspaceId, sub.kind.permission);
-      if (access === 'NOT_FOUND') return [notFound('Workspace')];
-      if (access === 'FORBIDDEN') return [forbidden(sub.kind.permission)];
+      if (!identity) return [forbidden(sub.permissions[0]!)];
+      const denial = accessDenial(identity.grants, sub.workspaceId, sub.permissions);
+      if (denial?.code === 'NOT_FOUND') return [notFound('Workspace')];
+      if (denial?.code === 'FORBIDDEN') return [forbidden(denial.permission)];
       const decision = await chargeBudgets(
         this.opts.rateLimiter,
         this.opts.rateLimitCostPerMinute,
@@ -243,6 +246,14 @@ export class SubscriptionServer {
     const { conn, subscription } = args.contextValue as OperationContext;
     const started = performance.now();
     const sub = this.opts.engine.subscribe(conn, subscription!, (s) => this.logEnd(s, started));
+    // A refresh that finished since the subscribe check did not know this subscription yet.
+    const identity = conn.current();
+    if (
+      !(identity instanceof Promise) &&
+      !hasAccess(identity.grants, sub.workspaceId, sub.permissions)
+    ) {
+      conn.close(CLOSE.FORBIDDEN, 'Forbidden');
+    }
     return sub.queue;
   }
 
@@ -251,11 +262,12 @@ export class SubscriptionServer {
     const { conn, payload } = args.contextValue as OperationContext;
     const identity = await conn.settled();
     if (!identity) return { errors: [formatError(forbidden('connection').toJSON())] };
+    const requestId = randomUUID();
     const contextValue: GatewayContext = {
       principal: identity.principal,
       grants: identity.grants,
-      requestId: randomUUID(),
-      internalToken: await conn.internalToken(identity),
+      requestId,
+      internalToken: await conn.internalToken(identity, requestId),
       clientIp: conn.client.ip ?? undefined,
     };
     const res = await this.opts.apollo.executeOperation(

@@ -1,6 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { LiveEvent } from '../../../lib/event-filter.js';
-import { CLOSE, workspaceAccess, type Connection, type Guarded } from './connection.js';
+import { CLOSE, hasAccess, type Connection, type Guarded } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { PushQueue } from './push-queue.js';
 
@@ -43,8 +43,8 @@ export class LiveSubscription implements Guarded {
     return this.prepared.workspaceId;
   }
 
-  get permission(): string {
-    return this.prepared.kind.permission;
+  get permissions(): readonly string[] {
+    return this.prepared.permissions;
   }
 
   get ended(): boolean {
@@ -89,7 +89,7 @@ export class LiveSubscription implements Guarded {
     if (!outcome || this.ended) return;
     const identity = await this.conn.settled();
     if (!identity || this.ended) return;
-    if (workspaceAccess(identity.grants, this.workspaceId, this.permission) !== 'ok') return;
+    if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
     this.queue.push(outcome);
     this.delivered++;
     if (this.queue.pending > MAX_PENDING) {
