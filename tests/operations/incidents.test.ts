@@ -106,6 +106,17 @@ async function blockDocument(workspaceId: string): Promise<{ id: string; name: s
 }
 
 describe('an incident’s life, read back from its timeline', () => {
+  it('outlives event retention: an incident’s events are its record', async () => {
+    const i = await declare(owner);
+    const before = await timeline(i.id);
+    expect(before.length).toBeGreaterThan(0);
+    const purge = stack.running.subgraphs.operations!.services.find(
+      (s) => s.name === 'event-retention',
+    )!;
+    await purge.runOnce(new Date(Date.now() + 400 * 24 * 3600 * 1000));
+    expect(await timeline(i.id)).toEqual(before);
+  });
+
   it('declare, update, comment, resolve, reopen: each step in order, with its actor', async () => {
     const start = new Date(Date.now() - 3_600_000).toISOString();
     const i = await declare(owner, {

@@ -28,6 +28,8 @@ async function purge(
       const select = knex('event as e')
         .select('e.seq', 'e.id')
         .where('e.occurred', '<', dbTime(tx, cutoff))
+        // An incident's events are its timeline: they stay as long as the incident does.
+        .whereNot('e.resource_id', 'like', 'flowplane.incident.%')
         .orderBy('e.seq')
         .limit(PURGE_BATCH);
       scope(select);
