@@ -94,22 +94,22 @@ export interface SubgraphRuntimeOptions {
   settings?: Record<string, unknown>;
 }
 
-/** Subscriptions are served by the gateway (graphql-ws), never by a subgraph. */
-export const SUBSCRIPTIONS_ARE_THE_GATEWAYS =
-  'Subscriptions are served by the gateway over graphql-ws on /graphql, not by a subgraph';
+/**
+ * Subscriptions are served by the gateway (graphql-ws), never by a subgraph: the `subscribe` of
+ * every subscription field a subgraph declares (so the supergraph and codegen know it).
+ */
+export function servedByTheGateway(): never {
+  throw new GraphQLError(
+    'Subscriptions are served by the gateway over graphql-ws on /graphql, not by a subgraph',
+    { extensions: { code: 'BAD_USER_INPUT', field: 'operation' } },
+  );
+}
 
 /**
  * type-graphql wants a PubSub as soon as a schema declares a subscription; subgraphs only declare
- * them (for the supergraph and codegen), so this one refuses every use.
+ * them, so this one refuses every use.
  */
-const gatewayOnlyPubSub = {
-  publish(): void {
-    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
-  },
-  subscribe(): AsyncIterable<never> {
-    throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
-  },
-};
+const gatewayOnlyPubSub = { publish: servedByTheGateway, subscribe: servedByTheGateway };
 
 /** Builds the type-graphql schema and turns it into a federation subgraph schema. */
 export async function buildFederatedSchema(

@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { servedByTheGateway } from '../../../../lib/subgraph.js';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
 import { Event } from './event.entity.js';
 import { EventFilter, FlowRunEventFilter } from './event.inputs.js';
@@ -10,13 +10,6 @@ import { FlowRunEvent } from './flow-run-event.types.js';
  * "Subscriptions"), answering each live event by running the selection set as the query
  * `flowRunEvent(id)` / `event(id)`. A subgraph asked to subscribe refuses.
  */
-function servedByTheGateway(): never {
-  throw new GraphQLError(
-    'Subscriptions are served by the gateway over graphql-ws on /graphql, not by a subgraph',
-    { extensions: { code: 'BAD_USER_INPUT', field: 'operation' } },
-  );
-}
-
 @Resolver()
 export class EventSubscriptionResolver {
   @Subscription(() => FlowRunEvent, {

@@ -1,4 +1,3 @@
-import { GraphQLError } from 'graphql';
 import {
   Arg,
   Args,
@@ -13,7 +12,7 @@ import {
 } from 'type-graphql';
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
-import { SUBSCRIPTIONS_ARE_THE_GATEWAYS } from '../../../../lib/subgraph.js';
+import { servedByTheGateway } from '../../../../lib/subgraph.js';
 import { Automation } from '../automations/automation.entity.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import type { OperationsContext } from '../context.js';
@@ -180,9 +179,7 @@ export class IncidentChangeResolver {
   @Subscription(() => IncidentChange, {
     description:
       'Changes of the workspace’s incidents as they happen (needs see_incidents). Served by the gateway over graphql-ws; `since` (an event id) replays the changes stored after it first.',
-    subscribe: () => {
-      throw new GraphQLError(SUBSCRIPTIONS_ARE_THE_GATEWAYS);
-    },
+    subscribe: servedByTheGateway,
   })
   incidentChanges(
     @Root() change: IncidentChange,
