@@ -3,9 +3,14 @@
  * loopback, medians over runs, and a measurement that refuses to time failing requests.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gqlRequest } from '../tests/harness/client.js';
+import { dropSchemas } from '../tests/harness/stack.js';
 
 const run = promisify(execFile);
 const AUTOCANNON = fileURLToPath(
@@ -101,4 +106,29 @@ export async function measure(
   };
   console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
   return row;
+}
+
+/**
+ * Runs `bench` on embedded SQLite files in a temp folder, then (with DATABASE_URL) on
+ * PostgreSQL under a fresh schema prefix; each run's data is removed by its `cleanup`.
+ */
+export async function onEachDatabase(
+  name: string,
+  bench: (
+    label: string,
+    env: Record<string, string>,
+    cleanup: () => Promise<void>,
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `flowplane-bench-${name}-`));
+  await bench('SQLite (embedded, files)', { DATA_DIR: dir }, async () =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+  if (!process.env.DATABASE_URL) return console.log('PostgreSQL skipped: set DATABASE_URL');
+  const prefix = `bench_${name}_${randomBytes(3).toString('hex')}_`;
+  await bench(
+    'PostgreSQL (embedded)',
+    { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA_PREFIX: prefix },
+    () => dropSchemas(prefix),
+  );
 }

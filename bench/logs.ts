@@ -5,20 +5,12 @@
  */
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadEnv } from '../lib/env.js';
 import { startEmbedded } from '../server/services.js';
 import { gqlRequest } from '../tests/harness/client.js';
-import { dropSchemas } from '../tests/harness/stack.js';
 import { seed } from './scenarios.js';
+import { flag, onEachDatabase } from './load.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const BATCHES = Number(flag('batches', '40'));
 const CONCURRENCY = flag('concurrency', '1,4').split(',').map(Number);
 const BATCH = 1000;
@@ -86,16 +78,5 @@ async function bench(
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'flowplane-bench-logs-'));
-await bench('SQLite (embedded, files)', { DATA_DIR: dir }, async () =>
-  rmSync(dir, { recursive: true, force: true }),
-);
-if (process.env.DATABASE_URL) {
-  const prefix = `bench_logs_${randomBytes(3).toString('hex')}_`;
-  await bench(
-    'PostgreSQL (embedded)',
-    { DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA_PREFIX: prefix },
-    () => dropSchemas(prefix),
-  );
-} else console.log('PostgreSQL skipped: set DATABASE_URL');
+await onEachDatabase('logs', bench);
 process.exit(0);

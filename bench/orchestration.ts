@@ -21,13 +21,9 @@ import { loadEnv } from '../lib/env.js';
 import { startEmbedded } from '../server/services.js';
 import { gqlRequest } from '../tests/harness/client.js';
 import { dropSchemas } from '../tests/harness/stack.js';
+import { flag } from './load.js';
 
 const run = promisify(execFile);
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const DURATION = Number(flag('duration', '10'));
 const CONCURRENCY = Number(flag('concurrency', '8'));
 const CLAIM_RUNS = Number(flag('claim-runs', '1000'));

@@ -23,12 +23,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harness/processes.js';
+import { flag } from './load.js';
 
-const args = process.argv.slice(2);
-const flag = (name: string, dflt: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
-};
 const SUBSCRIBERS = flag('subscribers', '1000,5000').split(',').map(Number);
 const EVENTS = Number(flag('events', '30'));
 const KEYS = Number(flag('keys', '10'));
