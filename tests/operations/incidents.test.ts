@@ -110,11 +110,23 @@ describe('an incident’s life, read back from its timeline', () => {
     const i = await declare(owner);
     const before = await timeline(i.id);
     expect(before.length).toBeGreaterThan(0);
+    // An ordinary event of the same workspace and time, which the same purge does remove.
+    const other = randomUUID();
+    await ok(owner, `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+      input: {
+        workspaceId: ws.id,
+        events: [{ id: other, event: 'acme.x', resource: { id: 'r' } }],
+      },
+    });
     const purge = stack.running.subgraphs.operations!.services.find(
       (s) => s.name === 'event-retention',
     )!;
     await purge.runOnce(new Date(Date.now() + 400 * 24 * 3600 * 1000));
     expect(await timeline(i.id)).toEqual(before);
+    expectError(
+      await owner.gql(`query($id: ID!) { event(id: $id) { id } }`, { id: other }),
+      'NOT_FOUND',
+    );
   });
 
   it('declare, update, comment, resolve, reopen: each step in order, with its actor', async () => {
