@@ -125,8 +125,9 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
 
 /**
  * Applies pending migrations. On PostgreSQL the migrator lists the tables of every schema on the
- * server (casting each name to `regclass`), which fails when another process drops a schema at
- * that moment ("relation … does not exist"): such catalogue races are retried.
+ * server (casting each name to `regclass`), which fails when another process drops a table or a
+ * whole schema at that moment ("relation … does not exist", "schema … does not exist"): such
+ * catalogue races are retried.
  */
 async function migrate(orm: Orm): Promise<void> {
   for (let attempt = 1; ; attempt++) {
@@ -134,8 +135,9 @@ async function migrate(orm: Orm): Promise<void> {
       await orm.getMigrator().up();
       return;
     } catch (err) {
-      const race = /relation .* does not exist|cache lookup failed|could not open relation/i;
-      if (!isPostgres(orm) || attempt >= 5 || !race.test(String(err))) throw err;
+      const race =
+        /relation .* does not exist|schema .* does not exist|cache lookup failed|could not open relation/i;
+      if (!isPostgres(orm) || attempt >= 8 || !race.test(String(err))) throw err;
       await new Promise((r) => setTimeout(r, 50 * attempt));
     }
   }

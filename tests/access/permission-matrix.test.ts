@@ -4,7 +4,6 @@ import {
   ACCOUNT_ROLES,
   WORKSPACE_ROLE_PERMISSIONS,
   WORKSPACE_ROLES,
-  expandPermissions,
 } from '../../lib/permissions.js';
 import {
   OPERATIONS,
@@ -15,12 +14,14 @@ import {
   type OperationFixture,
 } from '../harness/operations.js';
 import { join } from '../harness/seed.js';
-import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+import { startStack, type Stack } from '../harness/stack.js';
+import { asActor, bindInWorkspace } from './matrix.js';
 
 /**
  * Every built-in role × every protected operation of tests/harness/operations.ts, expected from
  * the role tables of lib/permissions.ts: success when the role holds the operation's permission,
- * FORBIDDEN naming it otherwise, NOT_FOUND for a non-member. Then custom roles of one permission.
+ * FORBIDDEN naming it otherwise, NOT_FOUND for a non-member. Custom roles of one permission are
+ * in permission-matrix-custom.test.ts (its own file, so the two halves run in parallel).
  */
 let stack: Stack;
 let fx: OperationFixture;
@@ -31,31 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-const asActor = (a: Actor, bind?: OperationActor['bind']): OperationActor => ({
-  gql: a.gql,
-  principalId: a.userId,
-  token: a.token,
-  bind,
-});
-
-const SET_ROLE = `mutation($input: SetWorkspaceRoleInput!) { setWorkspaceRole(input: $input) { id } }`;
-
-async function bindInWorkspace(actor: Actor, bind: NonNullable<OperationActor['bind']>) {
-  const res = await fx.owner.gql(SET_ROLE, {
-    input: { workspaceId: fx.workspaceId, userId: actor.userId, ...bind },
-  });
-  expect(res.errors).toBeUndefined();
-}
-
-async function createRole(level: 'ACCOUNT' | 'WORKSPACE', permissions: string[]): Promise<string> {
-  const res = await fx.owner.gql(
-    `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`,
-    { input: { accountId: fx.accountId, name: `only-${uid(4)}`, level, permissions } },
-  );
-  expect(res.errors).toBeUndefined();
-  return res.data.createRole.id;
-}
 
 it('the registry covers every operation once', () => {
   const names = OPERATIONS.map((o) => o.name);
@@ -72,7 +48,7 @@ describe.each(WORKSPACE_ROLES)('workspace role %s (account MEMBER)', (role) => {
   };
   beforeAll(async () => {
     const member = await join(stack, fx.owner, 'MEMBER');
-    await bindInWorkspace(member, { role });
+    await bindInWorkspace(fx, member, { role });
     actor = asActor(member, { role });
   });
 
@@ -109,71 +85,5 @@ describe('not a member of the account', () => {
 
   it.each(OPERATIONS.map((op) => [op.name, op] as const))('%s is NOT_FOUND', async (_name, op) => {
     expectOutcome(op, await op.run(fx, actor), 'NOT_FOUND', null);
-  });
-});
-
-describe('a custom role with exactly one permission allows exactly what needs it', () => {
-  const workspacePermissions = [
-    ...new Set(OPERATIONS.filter((o) => o.level === 'WORKSPACE').map((o) => o.permission)),
-  ];
-  const accountPermissions = [
-    ...new Set(OPERATIONS.filter((o) => o.level === 'ACCOUNT').map((o) => o.permission)),
-  ].filter((p) => !ACCOUNT_ROLE_PERMISSIONS.MEMBER.includes(p));
-
-  // One member each, whose custom role each case replaces.
-  let workspaceMember: Actor;
-  let accountMember: Actor;
-  beforeAll(async () => {
-    workspaceMember = await join(stack, fx.owner, 'MEMBER');
-    accountMember = await join(stack, fx.owner, 'MEMBER');
-  });
-
-  it.each(workspacePermissions)('workspace role [%s]', async (permission) => {
-    const roleId = await createRole('WORKSPACE', [permission]);
-    const member = workspaceMember;
-    await bindInWorkspace(member, { roleId });
-    const actor = asActor(member, { roleId });
-    const held = {
-      workspace: expandPermissions([permission]),
-      account: ACCOUNT_ROLE_PERMISSIONS.MEMBER,
-    };
-    const allowed: string[] = [];
-    for (const op of OPERATIONS.filter((o) => o.level === 'WORKSPACE')) {
-      const outcome = expectedOutcome(op, held);
-      expectOutcome(op, await op.run(fx, actor), outcome, held.workspace);
-      if (outcome === 'OK') allowed.push(op.name);
-    }
-    // Not vacuous: what needs nothing but this permission is allowed.
-    const needsOnlyThis = OPERATIONS.filter(
-      (o) => o.level === 'WORKSPACE' && o.permission === permission && !o.alsoNeeds?.length,
-    ).map((o) => o.name);
-    expect(allowed).toEqual(expect.arrayContaining(needsOnlyThis));
-  });
-
-  it.each(accountPermissions)('account role [%s] on top of MEMBER', async (permission) => {
-    const roleId = await createRole('ACCOUNT', [permission]);
-    const member = accountMember;
-    const res = await fx.owner.gql(
-      `mutation($input: SetAccountCustomRoleInput!) { setAccountCustomRole(input: $input) { id permissions } }`,
-      { input: { accountId: fx.accountId, userId: member.userId, roleId } },
-    );
-    expect(res.errors).toBeUndefined();
-    const actor = asActor(member);
-    const held = {
-      workspace: null,
-      account: expandPermissions([...ACCOUNT_ROLE_PERMISSIONS.MEMBER, permission]),
-    };
-    const allowed: string[] = [];
-    for (const op of OPERATIONS.filter((o) => o.level === 'ACCOUNT')) {
-      const outcome = expectedOutcome(op, held);
-      expectOutcome(op, await op.run(fx, actor), outcome, held.account);
-      if (outcome === 'OK' && !ACCOUNT_ROLE_PERMISSIONS.MEMBER.includes(op.permission))
-        allowed.push(op.name);
-    }
-    expect(allowed).toEqual(
-      OPERATIONS.filter((o) => o.level === 'ACCOUNT' && o.permission === permission).map(
-        (o) => o.name,
-      ),
-    );
   });
 });
