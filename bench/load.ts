@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,12 @@ export const CONNECTIONS = Number(flag('connections', '16'));
 
 export interface Sample {
   rps: number;
+  /** Requests completed in the run. */
+  total: number;
+  /** CPU milliseconds the metered processes spent per request (when metering). */
+  cpuMsPerRequest?: number;
+  /** The same for the other processes metered alongside (say, the subgraphs behind it). */
+  otherCpuMsPerRequest?: number;
   p50: number;
   p99: number;
   errors: number;
@@ -41,6 +47,10 @@ export interface Row {
   p50: number;
   p99: number;
   samples: Sample[];
+  /** Median CPU milliseconds per request of the metered processes (gateway under test). */
+  cpuMsPerRequest?: number;
+  /** Median CPU milliseconds per request of the processes behind it. */
+  otherCpuMsPerRequest?: number;
 }
 
 export async function autocannon(url: string, body: string, token: string): Promise<Sample> {
@@ -68,6 +78,7 @@ export async function autocannon(url: string, body: string, token: string): Prom
   const r = JSON.parse(stdout);
   return {
     rps: r.requests.average,
+    total: r.requests.total,
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors,
@@ -80,13 +91,51 @@ export const median = (xs: number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-/** Checks the query answers without errors, warms up, then takes RUNS samples (medians). */
+const CLOCK_TICK_MS = 10; // Linux USER_HZ is 100
+
+/**
+ * CPU milliseconds (user + system) a process and all its descendants have used so far, from
+ * /proc (Linux). Benchmarks meter the process under test with it: CPU per request compares two
+ * servers even when the machine's other processes (load generator, subgraphs) share its cores.
+ */
+export function processTreeCpuMs(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const cpu = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state ppid … utime(14) stime(15).
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(f[1]);
+      cpu.set(Number(entry), (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  let total = 0;
+  const todo = [rootPid];
+  while (todo.length) {
+    const pid = todo.pop()!;
+    total += cpu.get(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+/**
+ * Checks the query answers without errors, warms up, then takes RUNS samples (medians). With
+ * `meterPid`, each sample also records that process tree's CPU time per request.
+ */
 export async function measure(
   name: string,
   url: string,
   query: string,
   variables: unknown,
   token: string,
+  meterPid?: number,
+  otherPids: number[] = [],
 ): Promise<Row> {
   // Fail loudly if the query does not work: a benchmark of errors measures nothing.
   const check = await gqlRequest(url, query, variables as Record<string, unknown>, token);
@@ -94,7 +143,15 @@ export async function measure(
   const body = JSON.stringify({ query, variables });
   await autocannon(url, body, token).catch(() => undefined); // warm-up (JIT, caches)
   const samples: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) samples.push(await autocannon(url, body, token));
+  for (let i = 0; i < RUNS; i++) {
+    const others = () => otherPids.reduce((t, pid) => t + processTreeCpuMs(pid), 0);
+    const before = meterPid ? processTreeCpuMs(meterPid) : 0;
+    const othersBefore = others();
+    const sample = await autocannon(url, body, token);
+    if (meterPid) sample.cpuMsPerRequest = (processTreeCpuMs(meterPid) - before) / sample.total;
+    if (otherPids.length) sample.otherCpuMsPerRequest = (others() - othersBefore) / sample.total;
+    samples.push(sample);
+  }
   const bad = samples.reduce((n, s) => n + s.errors + s.non2xx, 0);
   if (bad) throw new Error(`${name}: ${bad} failed requests`);
   const row = {
@@ -103,8 +160,15 @@ export async function measure(
     p50: median(samples.map((s) => s.p50)),
     p99: median(samples.map((s) => s.p99)),
     samples,
+    ...(meterPid ? { cpuMsPerRequest: median(samples.map((s) => s.cpuMsPerRequest!)) } : {}),
+    ...(otherPids.length
+      ? { otherCpuMsPerRequest: median(samples.map((s) => s.otherCpuMsPerRequest!)) }
+      : {}),
   };
-  console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms`);
+  const cpu =
+    (row.cpuMsPerRequest ? `, ${row.cpuMsPerRequest.toFixed(3)} CPU ms/request` : '') +
+    (row.otherCpuMsPerRequest ? ` (+ ${row.otherCpuMsPerRequest.toFixed(3)} behind it)` : '');
+  console.log(`${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms${cpu}`);
   return row;
 }
 

@@ -9,11 +9,23 @@
  * forwards the client's `Authorization` header to the subgraphs; its clients send a minted
  * internal token there, so the peer does no authentication of its own while ours resolves an
  * API key (cached) and signs a token per request. Both run with NODE_ENV=production.
+ * Each row also meters CPU per request (from /proc) of the gateway and of the four subgraph
+ * processes behind it. `--profile DIR` runs our gateway process under `node --cpu-prof` and
+ * prints its hottest functions when it stops (the profile stays in DIR).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InProcessBus } from '../lib/bus.js';
@@ -25,10 +37,12 @@ import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
 import { CONNECTIONS, DURATION, flag, measure, RUNS, type Row } from './load.js';
 import { FOUR, ME, seed } from './scenarios.js';
+import { printProfile } from './profile-report.js';
 
 const HIVE_DIR = process.env.HIVE_GATEWAY_DIR ?? '/work/peer';
 const HIVE_BIN = join(HIVE_DIR, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 const ONLY = flag('only', '');
+const PROFILE_DIR = flag('profile', '');
 
 /** 100 flow runs with fields from two subgraphs (operations, users). */
 export const RUNS_100 = `query Runs($id: ID!) {
@@ -81,14 +95,27 @@ async function startHive(dir: string, supergraphFile: string, token: string) {
   for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) break;
     const res = await gqlRequest(url, ME, {}, token).catch(() => null);
-    if (res?.data) return { url, stop: () => child.kill('SIGTERM') };
+    if (res?.data) return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
     await new Promise((r) => setTimeout(r, 200));
   }
   child.kill('SIGKILL');
   throw new Error(`Hive Gateway did not start:\n${output.join('')}`);
 }
 
+/** The gateway's profile is the largest one in the folder (in case it holds others). */
+function printLargestProfile(dir: string): void {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => join(dir, f))
+    .sort((a, b) => statSync(b).size - statSync(a).size);
+  if (!files[0]) return console.log(`no profile in ${dir}`);
+  console.log(`profile: ${files[0]}`);
+  printProfile(JSON.parse(readFileSync(files[0], 'utf8')), { busyOnly: true });
+}
+
 async function main() {
+  if (!process.env.REDIS_URL)
+    throw new Error('REDIS_URL must be set: the four subgraph processes share domain events');
   if (!existsSync(HIVE_BIN))
     throw new Error(
       `Hive Gateway not found at ${HIVE_BIN}: npm i -E --prefix ${HIVE_DIR} @graphql-hive/gateway@2.15.1`,
@@ -107,6 +134,7 @@ async function main() {
     RATE_LIMIT_COST_PER_MINUTE: '0',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
+  if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   try {
     const subs = await Promise.all(
       SUBGRAPH_NAMES.map((n) => spawnService(n, env, ['DATABASE_URL'])),
@@ -126,6 +154,8 @@ async function main() {
         OPERATIONS_URL: urls.operations,
       },
       ['DATABASE_URL'],
+      60_000,
+      PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
     );
     procs.push(ours);
     const s = await seed(ours.url);
@@ -168,19 +198,38 @@ async function main() {
     ];
     for (const [name, query, vars] of scenarios) {
       if (!want(name)) continue;
-      rows.push(await measure(`flowplane gateway: ${name}`, ours.url, query, vars, s.token));
-      rows.push(await measure(`hive gateway: ${name}`, hive.url, query, vars, internal));
+      const behind = subs.map((p) => p.child.pid!);
+      rows.push(
+        await measure(
+          `flowplane gateway: ${name}`,
+          ours.url,
+          query,
+          vars,
+          s.token,
+          ours.child.pid,
+          behind,
+        ),
+      );
+      rows.push(
+        await measure(`hive gateway: ${name}`, hive.url, query, vars, internal, hive.pid, behind),
+      );
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
+  if (PROFILE_DIR) printLargestProfile(PROFILE_DIR);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   console.log(
     `\n${new Date().toISOString()} — ${machine}; ${CONNECTIONS} connections, ${RUNS} runs × ${DURATION} s, medians\n`,
   );
-  console.log('| scenario | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} |`);
+  console.log(
+    '| scenario | req/s | p50 ms | p99 ms | gateway CPU ms/request | subgraphs CPU ms/request |\n|---|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest?.toFixed(3)} | ${r.otherCpuMsPerRequest?.toFixed(3)} |`,
+    );
 }
 
 main().then(

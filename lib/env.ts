@@ -41,6 +41,8 @@ const schema = z.object({
   LIMIT_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
   RATE_LIMIT_COST_PER_MINUTE: z.coerce.number().int().min(0).default(100_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  /** Identical subgraph fetches of queries in flight at once, for equal identities, run once. */
+  GATEWAY_DEDUPE_QUERIES: bool.default(true),
   LOG_REQUESTS: bool.optional(),
   BLOCK_ENCRYPTION_KEY: z
     .string()

@@ -14,6 +14,7 @@ import {
   InProcessTransport,
   SUBGRAPH_NAMES,
   type SubgraphName,
+  type SubgraphTransport,
 } from '../gateway/src/transport.js';
 import { SUBGRAPHS } from './registry.js';
 import { Redis } from 'ioredis';
@@ -26,6 +27,8 @@ export interface ServiceOverrides {
   queryCounters?: Partial<Record<SubgraphName, QueryCounter>>;
   runRelay?: boolean;
   supergraphSdl?: string;
+  /** Embedded mode: wrap the gateway's in-process transport (tests watch or hold its calls). */
+  wrapTransport?: (transport: SubgraphTransport) => SubgraphTransport;
 }
 
 export interface Running {
@@ -111,6 +114,7 @@ function gatewayOptions(env: Env) {
     tokenTtlSeconds: env.INTERNAL_TOKEN_TTL_SECONDS,
     introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
     trustProxy: env.TRUST_PROXY,
+    dedupeQueries: env.GATEWAY_DEDUPE_QUERIES,
   };
 }
 
@@ -124,8 +128,9 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
   // Relays start once every consumer has subscribed: the in-process bus drops events for
   // groups that are not there yet.
   for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
+  const inProcess = new InProcessTransport(subgraphs);
   const gateway = await Gateway.start({
-    transport: new InProcessTransport(subgraphs),
+    transport: o.wrapTransport?.(inProcess) ?? inProcess,
     tokens,
     bus,
     supergraphSdl: o.supergraphSdl,

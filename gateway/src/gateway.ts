@@ -3,8 +3,12 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ApolloServer, type GraphQLRequestContext } from '@apollo/server';
-import { ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { ApolloServer, type GraphQLRequest, type GraphQLRequestContext } from '@apollo/server';
+import {
+  ApolloGateway,
+  type GraphQLDataSource,
+  type GraphQLDataSourceProcessOptions,
+} from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
@@ -12,7 +16,7 @@ import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import type { Grants, Principal } from '../../lib/principal.js';
-import { Authenticator } from './auth/authenticator.js';
+import { Authenticator, fingerprintOf } from './auth/authenticator.js';
 import { operationLimitsPlugin, type OperationLimits } from './limits/operation-limits.js';
 import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
 import type { RateDecision, RateLimiter } from './limits/rate-limit.js';
@@ -20,7 +24,7 @@ import { requestLogPlugin } from './limits/request-log.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
-import type { SubgraphName, SubgraphTransport } from './transport.js';
+import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 
 export const SUPERGRAPH_PATH = fileURLToPath(
   new URL('../../schema/supergraph.graphql', import.meta.url),
@@ -32,6 +36,8 @@ export interface GatewayContext {
   grants: Grants;
   requestId: string;
   internalToken: string;
+  /** Equal for callers who see the same data (principal + grants): see `fingerprintOf`. */
+  identityKey: string;
   clientIp?: string;
   /** The tightest rate-limit budget this request was charged to. */
   rate?: RateDecision;
@@ -39,14 +45,38 @@ export interface GatewayContext {
   delivery?: boolean;
 }
 
-/** Sends the planner's subgraph fetches through our transport, with the internal token. */
+/** One subgraph call that identical calls made meanwhile share (see TransportDataSource). */
+interface Flight {
+  result: Promise<SubgraphResult>;
+  callers: number;
+}
+
+/**
+ * Sends the planner's subgraph fetches through our transport, with the internal token.
+ *
+ * Fetches of a query operation are shared while in flight: a fetch with the same subgraph,
+ * document, variables and identity fingerprint as one already running waits for that one
+ * instead of running again (dashboards polling the same query, a burst of equal requests; the
+ * peer gateway in bench/peer.ts does the same by default). Only queries (reads), only between
+ * callers with equal principal and grants, so nobody sees data they could not read themselves.
+ * The subgraph sees the first caller's request id. Each caller gets its own copy of a shared
+ * result, because the executor merges later fetches into the objects it receives.
+ */
 class TransportDataSource implements GraphQLDataSource<GatewayContext> {
+  private readonly inflight = new Map<string, Flight>();
+
   constructor(
     private readonly name: SubgraphName,
     private readonly transport: SubgraphTransport,
+    private readonly dedupe: boolean,
   ) {}
 
-  async process({ request, context }: { request: any; context: Partial<GatewayContext> }) {
+  /** Calls that joined one already in flight (tests and benchmarks read it). */
+  shared = 0;
+
+  async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const request = options.request as GraphQLRequest;
+    const context = options.context as Partial<GatewayContext>;
     if (!context.internalToken) {
       return {
         errors: [
@@ -54,7 +84,29 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
         ],
       } as any;
     }
-    return (await this.transport.execute(this.name, request, context.internalToken)) as any;
+    const read =
+      'incomingRequestContext' in options &&
+      options.incomingRequestContext.operation?.operation === 'query';
+    if (!this.dedupe || !read || !context.identityKey) {
+      return (await this.transport.execute(this.name, request, context.internalToken)) as any;
+    }
+    const key = `${context.identityKey}\n${request.operationName ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
+    let flight = this.inflight.get(key);
+    if (flight) {
+      flight.callers++;
+      this.shared++;
+    } else {
+      const call = this.transport.execute(this.name, request, context.internalToken);
+      const f: Flight = {
+        callers: 1,
+        // Leaves the map before any caller resumes: later calls start afresh.
+        result: call.finally(() => this.inflight.delete(key)),
+      };
+      flight = f;
+      this.inflight.set(key, f);
+    }
+    const result = await flight.result;
+    return (flight.callers > 1 ? structuredClone(result) : result) as any;
   }
 }
 
@@ -73,6 +125,8 @@ export interface GatewayOptions {
   grantsCacheTtlMs: number;
   tokenTtlSeconds: number;
   introspection: boolean;
+  /** Share identical in-flight subgraph fetches of queries between equal identities. */
+  dedupeQueries?: boolean;
   /** Take the client's address from the first X-Forwarded-For hop (behind a trusted proxy). */
   trustProxy?: boolean;
   supergraphSdl?: string;
@@ -86,11 +140,20 @@ export class Gateway {
   readonly subscriptions: SubscriptionEngine;
   private apiSchema: GraphQLSchema | null = null;
   private readonly socketServers: SubscriptionServer[] = [];
+  private readonly dataSources: TransportDataSource[] = [];
   private constructor(private readonly opts: GatewayOptions) {
     process.env.APOLLO_TELEMETRY_DISABLED = 'true';
     const gateway = new ApolloGateway({
       supergraphSdl: opts.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
-      buildService: ({ name }) => new TransportDataSource(name as SubgraphName, opts.transport),
+      buildService: ({ name }) => {
+        const source = new TransportDataSource(
+          name as SubgraphName,
+          opts.transport,
+          opts.dedupeQueries ?? true,
+        );
+        this.dataSources.push(source);
+        return source;
+      },
       logger: quietLogger,
     });
     gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
@@ -144,10 +207,23 @@ export class Gateway {
     credential: string | undefined,
     client: ClientInfo = { ip: null, userAgent: null },
   ): Promise<GatewayContext> {
-    const { principal, grants } = await this.auth.authenticate(credential);
+    const identity = await this.auth.authenticate(credential);
+    const { principal, grants } = identity;
     const requestId = randomUUID();
     const internalToken = await this.opts.tokens.sign({ principal, grants, requestId, client });
-    return { principal, grants, requestId, internalToken, clientIp: client.ip ?? undefined };
+    return {
+      principal,
+      grants,
+      requestId,
+      internalToken,
+      identityKey: fingerprintOf(identity),
+      clientIp: client.ip ?? undefined,
+    };
+  }
+
+  /** Subgraph fetches that shared a call already in flight, so far (all subgraphs). */
+  get sharedFetches(): number {
+    return this.dataSources.reduce((n, s) => n + s.shared, 0);
   }
 
   httpServer(): Server {
@@ -203,6 +279,7 @@ export class Gateway {
     this.auth.close();
     await this.apollo.stop();
     await this.opts.rateLimiter.close();
+    this.opts.transport.close?.();
   }
 }
 

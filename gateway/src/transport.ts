@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { GraphQLRequest } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Subgraph } from '../../lib/subgraph.js';
@@ -19,6 +21,8 @@ export interface SubgraphResult {
 export interface SubgraphTransport {
   execute(name: SubgraphName, request: GraphQLRequest, token: string): Promise<SubgraphResult>;
   ready(): Promise<Record<SubgraphName, boolean>>;
+  /** Releases connections (the gateway's last step when it stops). */
+  close?(): void;
 }
 
 /** Embedded mode: no HTTP hop, the subgraph's Apollo pipeline runs in this process. */
@@ -37,41 +41,113 @@ export class InProcessTransport implements SubgraphTransport {
   }
 }
 
-/** Distributed mode: POST to each subgraph's /graphql; Node's fetch keeps connections alive. */
+/** Error result for a subgraph answer that is not GraphQL (a proxy's error page, a crash). */
+const notGraphQL = (name: SubgraphName, status: number | undefined): SubgraphResult => ({
+  errors: [
+    {
+      message: `Subgraph ${name} answered ${status ?? 'nothing'}`,
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    },
+  ],
+});
+
+export interface HttpTransportOptions {
+  /** A subgraph call that takes longer fails (the gateway's own request timeout is longer). */
+  timeoutMs?: number;
+  /** Open connections per subgraph. */
+  maxSockets?: number;
+}
+
+/**
+ * Distributed mode: POST to each subgraph's /graphql over keep-alive connections of node:http.
+ * (Node's `fetch` did the same through web streams and cost about 11 % of the gateway's CPU
+ * per request under load.) A request that finds its reused connection closed by the subgraph's
+ * idle timeout (ECONNRESET before any answer) is sent once more on a fresh connection.
+ */
 export class HttpTransport implements SubgraphTransport {
-  constructor(private readonly urls: Record<SubgraphName, string>) {}
+  private readonly targets: Record<SubgraphName, URL>;
+  private readonly http: http.Agent;
+  private readonly https: https.Agent;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly urls: Record<SubgraphName, string>,
+    opts: HttpTransportOptions = {},
+  ) {
+    this.targets = Object.fromEntries(
+      Object.entries(urls).map(([n, u]) => [n, new URL(u)]),
+    ) as Record<SubgraphName, URL>;
+    const agent = {
+      keepAlive: true,
+      maxSockets: opts.maxSockets ?? 64,
+      scheduling: 'lifo' as const,
+    };
+    this.http = new http.Agent(agent);
+    this.https = new https.Agent(agent);
+    this.timeoutMs = opts.timeoutMs ?? 30_000;
+  }
 
   async execute(
     name: SubgraphName,
     request: GraphQLRequest,
     token: string,
   ): Promise<SubgraphResult> {
-    const res = await fetch(this.urls[name], {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/graphql-response+json, application/json',
-        authorization: `Bearer ${token}`,
-      },
-      body: JSON.stringify({
-        query: request.query,
-        variables: request.variables,
-        operationName: request.operationName,
-      }),
+    const body = JSON.stringify({
+      query: request.query,
+      variables: request.variables,
+      operationName: request.operationName,
     });
-    const text = await res.text();
     try {
-      return JSON.parse(text) as SubgraphResult;
-    } catch {
-      return {
-        errors: [
-          {
-            message: `Subgraph ${name} answered ${res.status}`,
-            extensions: { code: 'INTERNAL_SERVER_ERROR' },
-          },
-        ],
-      };
+      return await this.post(name, body, token);
+    } catch (err) {
+      if ((err as RetryableError).retryable) return this.post(name, body, token);
+      throw err;
     }
+  }
+
+  private post(name: SubgraphName, body: string, token: string): Promise<SubgraphResult> {
+    const url = this.targets[name];
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const req = (secure ? https : http).request(
+        {
+          agent: secure ? this.https : this.http,
+          protocol: url.protocol,
+          hostname: url.hostname,
+          port: url.port,
+          path: url.pathname + url.search,
+          method: 'POST',
+          timeout: this.timeoutMs,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            accept: 'application/graphql-response+json, application/json',
+            authorization: `Bearer ${token}`,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SubgraphResult);
+            } catch {
+              resolve(notGraphQL(name, res.statusCode));
+            }
+          });
+        },
+      );
+      req.on('timeout', () =>
+        req.destroy(new Error(`Subgraph ${name} did not answer within ${this.timeoutMs} ms`)),
+      );
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && err.code === 'ECONNRESET')
+          Object.assign(err, { retryable: true } satisfies RetryableError);
+        reject(err);
+      });
+      req.end(body);
+    });
   }
 
   async ready(): Promise<Record<SubgraphName, boolean>> {
@@ -89,4 +165,14 @@ export class HttpTransport implements SubgraphTransport {
     );
     return Object.fromEntries(entries) as Record<SubgraphName, boolean>;
   }
+
+  /** Closes idle connections (open ones close when their requests end). */
+  close(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+interface RetryableError {
+  retryable?: boolean;
 }

@@ -14,16 +14,22 @@ export interface ServiceProcess {
   stop(): Promise<void>;
 }
 
-/** Starts `flowplane serve <name>` as its own OS process and waits for its "listening" line. */
+/**
+ * Starts `flowplane serve <name>` as its own OS process and waits for its "listening" line.
+ * `nodeArgs` (say `--cpu-prof`) run the service as `node <nodeArgs> --import tsx` instead of
+ * through tsx's launcher, so they apply to the service's own process.
+ */
 export function spawnService(
   name: string,
   env: Record<string, string>,
   unset: string[] = [],
   timeoutMs = 60_000,
+  nodeArgs: string[] = [],
 ): Promise<ServiceProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env };
   for (const k of unset) delete childEnv[k];
-  const child = spawn(process.execPath, [TSX, 'scripts/cli.ts', 'serve', name], {
+  const launcher = nodeArgs.length ? [...nodeArgs, '--import', 'tsx'] : [TSX];
+  const child = spawn(process.execPath, [...launcher, 'scripts/cli.ts', 'serve', name], {
     cwd: ROOT,
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

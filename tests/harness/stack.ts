@@ -5,7 +5,11 @@ import type { DocumentNode } from 'graphql';
 import type { Bus } from '../../lib/bus.js';
 import { loadEnv } from '../../lib/env.js';
 import { QueryCounter, type DatabaseConfig } from '../../lib/orm.js';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../gateway/src/transport.js';
+import {
+  SUBGRAPH_NAMES,
+  type SubgraphName,
+  type SubgraphTransport,
+} from '../../gateway/src/transport.js';
 import { startEmbedded, type Running } from '../../server/services.js';
 import { gqlRequest, type GqlResult } from './client.js';
 import { DATABASE_URL, testDatabase } from './services.js';
@@ -22,6 +26,8 @@ export interface StackOptions {
   runRelay?: boolean;
   bus?: Bus;
   env?: Record<string, string>;
+  /** Wraps the gateway's in-process transport (watch or hold subgraph calls). */
+  wrapTransport?: (transport: SubgraphTransport) => SubgraphTransport;
 }
 
 export interface Actor {
@@ -97,6 +103,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     runRelay: opts.runRelay,
     bus: opts.bus,
     queryCounters: counters,
+    wrapTransport: opts.wrapTransport,
   });
   const url = `http://127.0.0.1:${running.port}/graphql`;
   const gql: Stack['gql'] = (query, variables, token) => gqlRequest(url, query, variables, token);

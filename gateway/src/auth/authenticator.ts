@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Bus, DomainEvent } from '../../../lib/bus.js';
 import { unauthenticated } from '../../../lib/errors.js';
 import {
@@ -13,6 +14,24 @@ import type { SubgraphTransport } from '../transport.js';
 export interface Identity {
   principal: Principal;
   grants: Grants;
+}
+
+const FINGERPRINTS = new WeakMap<Identity, string>();
+
+/**
+ * Identifies principal + grants: callers whose identities have equal fingerprints see the same
+ * data, so one execution can serve them all (subscription deliveries, in-flight queries).
+ * Memoised per identity object (the cache hands out the same object until it changes).
+ */
+export function fingerprintOf(identity: Identity): string {
+  let f = FINGERPRINTS.get(identity);
+  if (!f) {
+    f = createHash('sha256')
+      .update(JSON.stringify([identity.principal, identity.grants]))
+      .digest('base64url');
+    FINGERPRINTS.set(identity, f);
+  }
+  return f;
 }
 
 interface CacheEntry extends Identity {
@@ -63,6 +82,7 @@ const GRANTS_QUERY = /* GraphQL */ `
 `;
 
 const MAX_ENTRIES = 10_000;
+const ANONYMOUS_IDENTITY: Identity = Object.freeze({ principal: ANONYMOUS, grants: NO_GRANTS });
 
 /** Which identities a bus event invalidates. */
 export type IdentityTest = (identity: Identity) => boolean;
@@ -124,7 +144,7 @@ export class Authenticator {
 
   /** `undefined` header → anonymous; a header that resolves to nobody → UNAUTHENTICATED. */
   async authenticate(credential: string | undefined): Promise<Identity> {
-    if (credential === undefined) return { principal: ANONYMOUS, grants: NO_GRANTS };
+    if (credential === undefined) return ANONYMOUS_IDENTITY;
     if (!credential || credential.length > 512) throw unauthenticated('Malformed credentials');
     const hash = sha256(credential);
     const hit = this.cache.get(hash);

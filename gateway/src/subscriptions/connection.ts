@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
 import type { InternalTokens } from '../../../lib/internal-token.js';
@@ -15,23 +15,6 @@ export const CLOSE = {
   /** The client does not read its messages fast enough. */
   POLICY_VIOLATION: 1008,
 } as const;
-
-const FINGERPRINTS = new WeakMap<Identity, string>();
-
-/**
- * Identifies principal + grants: subscribers whose identities have equal fingerprints see the
- * same data, so one execution of a delivery query serves them all.
- */
-export function fingerprintOf(identity: Identity): string {
-  let f = FINGERPRINTS.get(identity);
-  if (!f) {
-    f = createHash('sha256')
-      .update(JSON.stringify([identity.principal, identity.grants]))
-      .digest('base64url');
-    FINGERPRINTS.set(identity, f);
-  }
-  return f;
-}
 
 /** Why grants do not allow something in a workspace (as over HTTP: non-members get NOT_FOUND). */
 export type AccessDenial = { code: 'NOT_FOUND' } | { code: 'FORBIDDEN'; permission: string };

@@ -3,10 +3,10 @@ import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import type { Bus, DomainEvent } from '../../../lib/bus.js';
 import type { LiveEvent } from '../../../lib/event-filter.js';
-import type { Identity } from '../auth/authenticator.js';
+import { fingerprintOf, type Identity } from '../auth/authenticator.js';
 import type { GatewayContext } from '../gateway.js';
 import type { SubgraphTransport } from '../transport.js';
-import { fingerprintOf, hasAccess, type Connection } from './connection.js';
+import { hasAccess, type Connection } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { EVENT_ID_VARIABLE } from './rewrite.js';
 import { Semaphore } from './semaphore.js';
@@ -171,6 +171,7 @@ export class SubscriptionEngine {
         grants: identity.grants,
         requestId: randomUUID(),
         internalToken: await sub.conn.internalToken(identity),
+        identityKey: fingerprintOf(identity),
         clientIp: sub.conn.client.ip ?? undefined,
         delivery: true,
       };

@@ -9,7 +9,12 @@ import type { ClientInfo } from '../../../lib/actor.js';
 import { formatError, forbidden, notFound } from '../../../lib/errors.js';
 import { MAX_BODY_BYTES } from '../../../lib/http.js';
 import type { InternalTokens } from '../../../lib/internal-token.js';
-import type { Authenticator, Identity, IdentityTest } from '../auth/authenticator.js';
+import {
+  fingerprintOf,
+  type Authenticator,
+  type Identity,
+  type IdentityTest,
+} from '../auth/authenticator.js';
 import type { GatewayContext } from '../gateway.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
 import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
@@ -268,6 +273,7 @@ export class SubscriptionServer {
       grants: identity.grants,
       requestId,
       internalToken: await conn.internalToken(identity, requestId),
+      identityKey: fingerprintOf(identity),
       clientIp: conn.client.ip ?? undefined,
     };
     const res = await this.opts.apollo.executeOperation(
