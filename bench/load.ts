@@ -39,6 +39,8 @@ export interface Sample {
   p99: number;
   errors: number;
   non2xx: number;
+  /** Responses whose body differed from the expected one (checked runs only). */
+  mismatches: number;
 }
 
 export interface Row {
@@ -53,7 +55,16 @@ export interface Row {
   otherCpuMsPerRequest?: number;
 }
 
-export async function autocannon(url: string, body: string, token: string): Promise<Sample> {
+/**
+ * One autocannon run. With `expectBody`, every response body must equal it (counted in
+ * `mismatches`); that slows the load generator, so only the warm-up run checks bodies.
+ */
+export async function autocannon(
+  url: string,
+  body: string,
+  token: string,
+  expectBody?: string,
+): Promise<Sample> {
   const { stdout } = await run(
     process.execPath,
     [
@@ -71,6 +82,7 @@ export async function autocannon(url: string, body: string, token: string): Prom
       `authorization=Bearer ${token}`,
       '-b',
       body,
+      ...(expectBody ? ['--expectBody', expectBody] : []),
       url,
     ],
     { maxBuffer: 64 * 1024 * 1024 },
@@ -83,6 +95,7 @@ export async function autocannon(url: string, body: string, token: string): Prom
     p99: r.latency.p99,
     errors: r.errors,
     non2xx: r.non2xx,
+    mismatches: r.mismatches ?? 0,
   };
 }
 
@@ -141,7 +154,22 @@ export async function measure(
   const check = await gqlRequest(url, query, variables as Record<string, unknown>, token);
   if (check.errors?.length) throw new Error(`${name}: ${JSON.stringify(check.errors)}`);
   const body = JSON.stringify({ query, variables });
-  await autocannon(url, body, token).catch(() => undefined); // warm-up (JIT, caches)
+  // The warm-up (JIT, caches) also checks that every answer under load is this one, byte for
+  // byte (each server's own serialisation, checked to hold the data of the answer above).
+  const expected = await (
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    })
+  ).text();
+  if (JSON.stringify(JSON.parse(expected)) !== JSON.stringify({ data: check.data }))
+    throw new Error(`${name}: answers differ between two requests: ${expected.slice(0, 200)}`);
+  const warm = await autocannon(url, body, token, expected);
+  if (warm.mismatches || warm.errors || warm.non2xx)
+    throw new Error(
+      `${name}: under load ${warm.mismatches} answers differed from ${expected.slice(0, 200)}, ${warm.errors} errors, ${warm.non2xx} non-2xx`,
+    );
   const samples: Sample[] = [];
   for (let i = 0; i < RUNS; i++) {
     const others = () => otherPids.reduce((t, pid) => t + processTreeCpuMs(pid), 0);

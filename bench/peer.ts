@@ -10,8 +10,9 @@
  * internal token there, so the peer does no authentication of its own while ours resolves an
  * API key (cached) and signs a token per request. Both run with NODE_ENV=production.
  * Each row also meters CPU per request (from /proc) of the gateway and of the four subgraph
- * processes behind it. `--profile DIR` runs our gateway process under `node --cpu-prof` and
- * prints its hottest functions when it stops (the profile stays in DIR).
+ * processes behind it. Both gateways share identical in-flight subgraph fetches by default (Hive's
+ * HTTP executor does, ours too); `--dedupe false` turns that off in both. `--profile DIR` runs our gateway and the subgraphs under `node --cpu-prof`
+ * and prints each one's hottest functions when they stop (the profiles stay in DIR).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,6 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -43,6 +43,8 @@ const HIVE_DIR = process.env.HIVE_GATEWAY_DIR ?? '/work/peer';
 const HIVE_BIN = join(HIVE_DIR, 'node_modules/@graphql-hive/gateway/dist/bin.js');
 const ONLY = flag('only', '');
 const PROFILE_DIR = flag('profile', '');
+/** `--dedupe false`: neither gateway shares identical in-flight subgraph fetches. */
+const DEDUPE = flag('dedupe', 'true') !== 'false';
 
 /** 100 flow runs with fields from two subgraphs (operations, users). */
 export const RUNS_100 = `query Runs($id: ID!) {
@@ -59,6 +61,9 @@ const HIVE_CONFIG = `export const gatewayConfig = {
     fromClientToSubgraphs: ({ request }) => ({
       authorization: request.headers.get('authorization') ?? undefined,
     }),
+  },
+  transportEntries: {
+    '*.http': { options: { deduplicateInflightRequests: ${DEDUPE} } },
   },
   logging: 'error',
 };
@@ -102,15 +107,18 @@ async function startHive(dir: string, supergraphFile: string, token: string) {
   throw new Error(`Hive Gateway did not start:\n${output.join('')}`);
 }
 
-/** The gateway's profile is the largest one in the folder (in case it holds others). */
-function printLargestProfile(dir: string): void {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).size - statSync(a).size);
-  if (!files[0]) return console.log(`no profile in ${dir}`);
-  console.log(`profile: ${files[0]}`);
-  printProfile(JSON.parse(readFileSync(files[0], 'utf8')), { busyOnly: true });
+/** Prints the profile each process wrote into `dir` when it stopped (file names carry the pid). */
+function printProfiles(dir: string, services: { name: string; pid: number }[]): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+  for (const { name, pid } of services) {
+    const file = files.find((f) => f.split('.')[3] === String(pid));
+    if (!file) {
+      console.log(`\n${name}: no profile in ${dir}`);
+      continue;
+    }
+    console.log(`\n== ${name} (${join(dir, file)})`);
+    printProfile(JSON.parse(readFileSync(join(dir, file), 'utf8')), { busyOnly: true });
+  }
 }
 
 async function main() {
@@ -135,9 +143,11 @@ async function main() {
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
+  const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+  const profiled: { name: string; pid: number }[] = [];
   try {
     const subs = await Promise.all(
-      SUBGRAPH_NAMES.map((n) => spawnService(n, env, ['DATABASE_URL'])),
+      SUBGRAPH_NAMES.map((n) => spawnService(n, env, ['DATABASE_URL'], 60_000, profileArgs)),
     );
     procs.push(...subs);
     const urls = Object.fromEntries(SUBGRAPH_NAMES.map((n, i) => [n, subs[i]!.url])) as Record<
@@ -152,12 +162,14 @@ async function main() {
         WORKSPACES_URL: urls.workspaces,
         ACCESS_URL: urls.access,
         OPERATIONS_URL: urls.operations,
+        GATEWAY_DEDUPE_QUERIES: String(DEDUPE),
       },
       ['DATABASE_URL'],
       60_000,
-      PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+      profileArgs,
     );
     procs.push(ours);
+    for (const p of [ours, ...subs]) profiled.push({ name: p.name, pid: p.child.pid! });
     const s = await seed(ours.url);
     const flows = await gqlRequest(
       ours.url,
@@ -218,10 +230,10 @@ async function main() {
     await Promise.all(procs.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
-  if (PROFILE_DIR) printLargestProfile(PROFILE_DIR);
+  if (PROFILE_DIR) printProfiles(PROFILE_DIR, profiled);
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
   console.log(
-    `\n${new Date().toISOString()} — ${machine}; ${CONNECTIONS} connections, ${RUNS} runs × ${DURATION} s, medians\n`,
+    `\n${new Date().toISOString()} — ${machine}; ${CONNECTIONS} connections, ${RUNS} runs × ${DURATION} s, medians; in-flight dedupe ${DEDUPE ? 'on' : 'off'}\n`,
   );
   console.log(
     '| scenario | req/s | p50 ms | p99 ms | gateway CPU ms/request | subgraphs CPU ms/request |\n|---|---:|---:|---:|---:|---:|',

@@ -8,7 +8,7 @@ import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } f
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
 import type { Constructor } from '@mikro-orm/core';
-import { defineAbilityFor, type AppAbility } from './ability.js';
+import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
@@ -238,7 +238,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       grants: claims.grants,
       requestId: claims.requestId ?? randomUUID(),
       client: claims.client,
-      ability: defineAbilityFor(claims.principal, claims.grants),
+      ability: abilityFor(claims.principal, claims.grants),
       em,
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId ?? null);
