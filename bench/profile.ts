@@ -4,7 +4,7 @@
  */
 import 'reflect-metadata';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,7 +63,8 @@ await session.post('Profiler.start');
 const { stdout } = await run(process.execPath, args, { maxBuffer: 1 << 26 });
 const { profile } = await session.post('Profiler.stop');
 console.log(`${which}: ${JSON.parse(stdout).requests.average} req/s while profiling`);
-printProfile(profile);
+printProfile(profile, { busyOnly: true });
+writeFileSync(join(tmpdir(), `flowplane-${which}.cpuprofile`), JSON.stringify(profile));
 await stack.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -13,6 +13,21 @@ export interface InternalClaims {
 
 const NO_CLIENT: ClientInfo = Object.freeze({ ip: null, userAgent: null });
 
+/**
+ * Whom a subgraph call is made for. In-process subgraphs (embedded mode) take the claims as
+ * they are; over HTTP they travel as the signed token, made on first use and then reused, so a
+ * request that never leaves the process is never signed nor verified.
+ */
+export interface Caller {
+  readonly claims: InternalClaims;
+  token(): Promise<string>;
+}
+
+type ClaimsInput = Omit<InternalClaims, 'requestId' | 'client'> & {
+  requestId?: string;
+  client?: ClientInfo;
+};
+
 const ISSUER = 'flowplane-gateway';
 const AUDIENCE = 'flowplane-subgraphs';
 /** The JOSE header of every token: HMAC-SHA256, nothing else is ever accepted. */
@@ -38,12 +53,19 @@ export class InternalTokens {
     this.key = Buffer.from(secret, 'utf8');
   }
 
-  async sign(
-    claims: Omit<InternalClaims, 'requestId' | 'client'> & {
-      requestId?: string;
-      client?: ClientInfo;
-    },
-  ): Promise<string> {
+  /** A caller for these claims (a fresh request id unless given). */
+  caller(input: ClaimsInput): Caller {
+    const claims: InternalClaims = {
+      principal: input.principal,
+      grants: input.grants,
+      requestId: input.requestId ?? randomUUID(),
+      client: input.client ?? NO_CLIENT,
+    };
+    let token: Promise<string> | undefined;
+    return { claims, token: () => (token ??= this.sign(claims)) };
+  }
+
+  async sign(claims: ClaimsInput): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload = {
       principal: claims.principal,

@@ -14,7 +14,7 @@ import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
-import type { InternalTokens } from './internal-token.js';
+import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
   createOrm,
   isReachable,
@@ -228,6 +228,11 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async createContext(token: string | undefined): Promise<C> {
     const claims = await this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
+    return this.contextFor(claims);
+  }
+
+  /** The request context of verified claims (or of an in-process gateway's own). */
+  private async contextFor(claims: InternalClaims): Promise<C> {
     // The gateway's own lookups (credentials, grants) are labelled in the query log, apart
     // from the queries a client's operation costs.
     const em = this.orm.em.fork(
@@ -256,14 +261,17 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     return this.def.extendContext(base, this);
   }
 
-  /** The in-process entry point used by the embedded gateway (no HTTP hop). */
-  async execute(
+  /**
+   * The in-process entry point used by the embedded gateway (no HTTP hop): the gateway in this
+   * process hands over its claims directly, nothing to sign or verify.
+   */
+  async executeAs(
     request: GraphQLRequest,
-    token: string | undefined,
+    claims: InternalClaims,
   ): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }> {
     let contextValue: C;
     try {
-      contextValue = await this.createContext(token);
+      contextValue = await this.contextFor(claims);
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [formatError(err.toJSON(), err)] };
       throw err;

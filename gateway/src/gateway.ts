@@ -14,7 +14,7 @@ import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
-import type { InternalTokens } from '../../lib/internal-token.js';
+import type { Caller, InternalTokens } from '../../lib/internal-token.js';
 import type { Grants, Principal } from '../../lib/principal.js';
 import { Authenticator, fingerprintOf } from './auth/authenticator.js';
 import { operationLimitsPlugin, type OperationLimits } from './limits/operation-limits.js';
@@ -35,7 +35,8 @@ export interface GatewayContext {
   principal: Principal;
   grants: Grants;
   requestId: string;
-  internalToken: string;
+  /** Whom the subgraph calls are for (signed into a token only when they go over HTTP). */
+  caller: Caller;
   /** Equal for callers who see the same data (principal + grants): see `fingerprintOf`. */
   identityKey: string;
   clientIp?: string;
@@ -77,7 +78,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const request = options.request as GraphQLRequest;
     const context = options.context as Partial<GatewayContext>;
-    if (!context.internalToken) {
+    if (!context.caller) {
       return {
         errors: [
           { message: 'Missing gateway context', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
@@ -88,7 +89,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
       'incomingRequestContext' in options &&
       options.incomingRequestContext.operation?.operation === 'query';
     if (!this.dedupe || !read || !context.identityKey) {
-      return (await this.transport.execute(this.name, request, context.internalToken)) as any;
+      return (await this.transport.execute(this.name, request, context.caller)) as any;
     }
     const key = `${context.identityKey}\n${request.operationName ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
     let flight = this.inflight.get(key);
@@ -96,7 +97,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
       flight.callers++;
       this.shared++;
     } else {
-      const call = this.transport.execute(this.name, request, context.internalToken);
+      const call = this.transport.execute(this.name, request, context.caller);
       const f: Flight = {
         callers: 1,
         // Leaves the map before any caller resumes: later calls start afresh.
@@ -210,12 +211,12 @@ export class Gateway {
     const identity = await this.auth.authenticate(credential);
     const { principal, grants } = identity;
     const requestId = randomUUID();
-    const internalToken = await this.opts.tokens.sign({ principal, grants, requestId, client });
+    const caller = this.opts.tokens.caller({ principal, grants, requestId, client });
     return {
       principal,
       grants,
       requestId,
-      internalToken,
+      caller,
       identityKey: fingerprintOf(identity),
       clientIp: client.ip ?? undefined,
     };

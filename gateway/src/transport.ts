@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLRequest } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import type { Caller } from '../../lib/internal-token.js';
 import type { Subgraph } from '../../lib/subgraph.js';
 
 export type SubgraphName = 'users' | 'workspaces' | 'access' | 'operations';
@@ -19,18 +20,21 @@ export interface SubgraphResult {
 
 /** How the gateway reaches a subgraph: a function call (embedded) or HTTP (distributed). */
 export interface SubgraphTransport {
-  execute(name: SubgraphName, request: GraphQLRequest, token: string): Promise<SubgraphResult>;
+  execute(name: SubgraphName, request: GraphQLRequest, caller: Caller): Promise<SubgraphResult>;
   ready(): Promise<Record<SubgraphName, boolean>>;
   /** Releases connections (the gateway's last step when it stops). */
   close?(): void;
 }
 
-/** Embedded mode: no HTTP hop, the subgraph's Apollo pipeline runs in this process. */
+/**
+ * Embedded mode: no HTTP hop, the subgraph's Apollo pipeline runs in this process, with the
+ * caller's claims as they are (no token to sign or verify inside one process).
+ */
 export class InProcessTransport implements SubgraphTransport {
   constructor(private readonly subgraphs: Record<SubgraphName, Subgraph<any>>) {}
 
-  execute(name: SubgraphName, request: GraphQLRequest, token: string): Promise<SubgraphResult> {
-    return this.subgraphs[name].execute(request, token);
+  execute(name: SubgraphName, request: GraphQLRequest, caller: Caller): Promise<SubgraphResult> {
+    return this.subgraphs[name].executeAs(request, caller.claims);
   }
 
   async ready(): Promise<Record<SubgraphName, boolean>> {
@@ -90,8 +94,9 @@ export class HttpTransport implements SubgraphTransport {
   async execute(
     name: SubgraphName,
     request: GraphQLRequest,
-    token: string,
+    caller: Caller,
   ): Promise<SubgraphResult> {
+    const token = await caller.token();
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,

@@ -1,6 +1,23 @@
-import { expect } from 'vitest';
-import type { OperationActor, OperationFixture } from '../harness/operations.js';
-import { uid, type Actor } from '../harness/stack.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import {
+  seedOperationFixture,
+  type OperationActor,
+  type OperationFixture,
+} from '../harness/operations.js';
+import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+
+/** A stack with the operation fixture, started before the file's tests and stopped after. */
+export function matrixStack(): { stack: Stack; fx: OperationFixture } {
+  const m = {} as { stack: Stack; fx: OperationFixture };
+  beforeAll(async () => {
+    m.stack = await startStack();
+    m.fx = await seedOperationFixture(m.stack);
+  });
+  afterAll(async () => {
+    await m.stack?.stop();
+  });
+  return m;
+}
 
 /** Helpers of the permission-matrix test files (split in two so they run in parallel). */
 export const asActor = (a: Actor, bind?: OperationActor['bind']): OperationActor => ({

@@ -1,30 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACCOUNT_ROLE_PERMISSIONS, expandPermissions } from '../../lib/permissions.js';
-import {
-  OPERATIONS,
-  expectOutcome,
-  expectedOutcome,
-  seedOperationFixture,
-  type OperationFixture,
-} from '../harness/operations.js';
+import { OPERATIONS, expectOutcome, expectedOutcome } from '../harness/operations.js';
 import { join } from '../harness/seed.js';
-import { startStack, type Actor, type Stack } from '../harness/stack.js';
-import { asActor, bindInWorkspace, createRole } from './matrix.js';
+import type { Actor } from '../harness/stack.js';
+import { asActor, bindInWorkspace, createRole, matrixStack } from './matrix.js';
 
 /**
  * Custom roles of exactly one permission × every protected operation of their level: the role
  * allows exactly the operations that need that permission (see permission-matrix.test.ts for the
  * built-in roles).
  */
-let stack: Stack;
-let fx: OperationFixture;
-beforeAll(async () => {
-  stack = await startStack();
-  fx = await seedOperationFixture(stack);
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const m = matrixStack();
 
 describe('a custom role with exactly one permission allows exactly what needs it', () => {
   const workspacePermissions = [
@@ -38,14 +24,14 @@ describe('a custom role with exactly one permission allows exactly what needs it
   let workspaceMember: Actor;
   let accountMember: Actor;
   beforeAll(async () => {
-    workspaceMember = await join(stack, fx.owner, 'MEMBER');
-    accountMember = await join(stack, fx.owner, 'MEMBER');
+    workspaceMember = await join(m.stack, m.fx.owner, 'MEMBER');
+    accountMember = await join(m.stack, m.fx.owner, 'MEMBER');
   });
 
   it.each(workspacePermissions)('workspace role [%s]', async (permission) => {
-    const roleId = await createRole(fx, 'WORKSPACE', [permission]);
+    const roleId = await createRole(m.fx, 'WORKSPACE', [permission]);
     const member = workspaceMember;
-    await bindInWorkspace(fx, member, { roleId });
+    await bindInWorkspace(m.fx, member, { roleId });
     const actor = asActor(member, { roleId });
     const held = {
       workspace: expandPermissions([permission]),
@@ -54,7 +40,7 @@ describe('a custom role with exactly one permission allows exactly what needs it
     const allowed: string[] = [];
     for (const op of OPERATIONS.filter((o) => o.level === 'WORKSPACE')) {
       const outcome = expectedOutcome(op, held);
-      expectOutcome(op, await op.run(fx, actor), outcome, held.workspace);
+      expectOutcome(op, await op.run(m.fx, actor), outcome, held.workspace);
       if (outcome === 'OK') allowed.push(op.name);
     }
     // Not vacuous: what needs nothing but this permission is allowed.
@@ -65,11 +51,11 @@ describe('a custom role with exactly one permission allows exactly what needs it
   });
 
   it.each(accountPermissions)('account role [%s] on top of MEMBER', async (permission) => {
-    const roleId = await createRole(fx, 'ACCOUNT', [permission]);
+    const roleId = await createRole(m.fx, 'ACCOUNT', [permission]);
     const member = accountMember;
-    const res = await fx.owner.gql(
+    const res = await m.fx.owner.gql(
       `mutation($input: SetAccountCustomRoleInput!) { setAccountCustomRole(input: $input) { id permissions } }`,
-      { input: { accountId: fx.accountId, userId: member.userId, roleId } },
+      { input: { accountId: m.fx.accountId, userId: member.userId, roleId } },
     );
     expect(res.errors).toBeUndefined();
     const actor = asActor(member);
@@ -80,7 +66,7 @@ describe('a custom role with exactly one permission allows exactly what needs it
     const allowed: string[] = [];
     for (const op of OPERATIONS.filter((o) => o.level === 'ACCOUNT')) {
       const outcome = expectedOutcome(op, held);
-      expectOutcome(op, await op.run(fx, actor), outcome, held.account);
+      expectOutcome(op, await op.run(m.fx, actor), outcome, held.account);
       if (outcome === 'OK' && !ACCOUNT_ROLE_PERMISSIONS.MEMBER.includes(op.permission))
         allowed.push(op.name);
     }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ACCOUNT_ROLE_PERMISSIONS,
   ACCOUNT_ROLES,
@@ -9,13 +9,10 @@ import {
   OPERATIONS,
   expectOutcome,
   expectedOutcome,
-  seedOperationFixture,
   type OperationActor,
-  type OperationFixture,
 } from '../harness/operations.js';
 import { join } from '../harness/seed.js';
-import { startStack, type Stack } from '../harness/stack.js';
-import { asActor, bindInWorkspace } from './matrix.js';
+import { asActor, bindInWorkspace, matrixStack } from './matrix.js';
 
 /**
  * Every built-in role × every protected operation of tests/harness/operations.ts, expected from
@@ -23,15 +20,7 @@ import { asActor, bindInWorkspace } from './matrix.js';
  * FORBIDDEN naming it otherwise, NOT_FOUND for a non-member. Custom roles of one permission are
  * in permission-matrix-custom.test.ts (its own file, so the two halves run in parallel).
  */
-let stack: Stack;
-let fx: OperationFixture;
-beforeAll(async () => {
-  stack = await startStack();
-  fx = await seedOperationFixture(stack);
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+const m = matrixStack();
 
 it('the registry covers every operation once', () => {
   const names = OPERATIONS.map((o) => o.name);
@@ -47,14 +36,14 @@ describe.each(WORKSPACE_ROLES)('workspace role %s (account MEMBER)', (role) => {
     account: ACCOUNT_ROLE_PERMISSIONS.MEMBER,
   };
   beforeAll(async () => {
-    const member = await join(stack, fx.owner, 'MEMBER');
-    await bindInWorkspace(fx, member, { role });
+    const member = await join(m.stack, m.fx.owner, 'MEMBER');
+    await bindInWorkspace(m.fx, member, { role });
     actor = asActor(member, { role });
   });
 
   it.each(OPERATIONS.map((op) => [op.name, op] as const))('%s', async (_name, op) => {
     const outcome = expectedOutcome(op, held);
-    const res = await op.run(fx, actor);
+    const res = await op.run(m.fx, actor);
     expectOutcome(op, res, outcome, op.level === 'WORKSPACE' ? held.workspace : held.account);
   });
 });
@@ -67,12 +56,12 @@ describe.each(ACCOUNT_ROLES)('account role %s', (role) => {
     account: ACCOUNT_ROLE_PERMISSIONS[role],
   };
   beforeAll(async () => {
-    actor = asActor(await join(stack, fx.owner, role));
+    actor = asActor(await join(m.stack, m.fx.owner, role));
   });
 
   it.each(OPERATIONS.map((op) => [op.name, op] as const))('%s', async (_name, op) => {
     const outcome = expectedOutcome(op, held);
-    const res = await op.run(fx, actor);
+    const res = await op.run(m.fx, actor);
     expectOutcome(op, res, outcome, op.level === 'WORKSPACE' ? held.workspace : held.account);
   });
 });
@@ -80,10 +69,10 @@ describe.each(ACCOUNT_ROLES)('account role %s', (role) => {
 describe('not a member of the account', () => {
   let actor: OperationActor;
   beforeAll(async () => {
-    actor = asActor(await stack.signUp());
+    actor = asActor(await m.stack.signUp());
   });
 
   it.each(OPERATIONS.map((op) => [op.name, op] as const))('%s is NOT_FOUND', async (_name, op) => {
-    expectOutcome(op, await op.run(fx, actor), 'NOT_FOUND', null);
+    expectOutcome(op, await op.run(m.fx, actor), 'NOT_FOUND', null);
   });
 });

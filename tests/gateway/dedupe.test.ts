@@ -1,5 +1,6 @@
 import type { GraphQLRequest } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Caller } from '../../lib/internal-token.js';
 import type {
   SubgraphName,
   SubgraphResult,
@@ -17,10 +18,10 @@ class Gate implements SubgraphTransport {
   private closed = false;
   constructor(private readonly inner: SubgraphTransport) {}
 
-  async execute(name: SubgraphName, request: GraphQLRequest, token: string) {
+  async execute(name: SubgraphName, request: GraphQLRequest, caller: Caller) {
     this.calls.push({ name, query: request.query ?? '' });
     if (this.closed) await new Promise<void>((r) => this.waiting.push(r));
-    return this.inner.execute(name, request, token) as Promise<SubgraphResult>;
+    return this.inner.execute(name, request, caller) as Promise<SubgraphResult>;
   }
   ready() {
     return this.inner.ready();

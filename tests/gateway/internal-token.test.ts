@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer, listen } from '../../lib/http.js';
 import { InternalTokens } from '../../lib/internal-token.js';
 import { NO_GRANTS } from '../../lib/principal.js';
@@ -53,6 +53,25 @@ describe('subgraphs are not usable without the gateway', () => {
     const res = await stack.gql(`{ _principalByCredential(credentialHash: "x") { id } }`);
     expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(res.errors?.[0]?.message).toMatch(/Cannot query field/);
+  });
+});
+
+describe('embedded mode', () => {
+  it('hands claims to in-process subgraphs: no token is signed or verified per request', async () => {
+    const alice = await stack.signUp();
+    await alice.gql(`{ me { id } }`); // identity cached
+    const sign = vi.spyOn(InternalTokens.prototype, 'sign');
+    const verify = vi.spyOn(InternalTokens.prototype, 'verify');
+    try {
+      const res = await alice.gql(`{ me { id accounts { id workspaces { id } } } }`);
+      expect(res.errors).toBeUndefined();
+      expect(res.data.me.id).toBe(alice.userId);
+      expect(sign).not.toHaveBeenCalled();
+      expect(verify).not.toHaveBeenCalled();
+    } finally {
+      sign.mockRestore();
+      verify.mockRestore();
+    }
   });
 });
 

@@ -232,19 +232,19 @@ describe('run state changes', () => {
     const [a, b, c] = await runEvents(run.id);
     const sub = stack.running.subgraphs.operations!;
     const call = async (grants: Grants | null, variables: Record<string, unknown>) =>
-      sub.execute(
+      sub.executeAs(
         {
           query: `query($w: ID!, $s: ID!, $l: Int!) { _eventsSince(workspaceId: $w, since: $s, limit: $l) }`,
           variables,
         },
-        await sub.opts.tokens.sign(
+        sub.opts.tokens.caller(
           grants
             ? { principal: { type: 'user', id: alice.userId }, grants }
             : {
                 principal: { type: 'system', id: 'gateway' },
                 grants: { accounts: {}, workspaces: {} },
               },
-        ),
+        ).claims,
       );
     const res = await call(null, { w: ws.id, s: a.id, l: 1000 });
     expect(res.errors).toBeUndefined();

@@ -6,7 +6,7 @@ import {
   type MembershipFact,
   type PrincipalGrantsFact,
 } from '../../../lib/grants.js';
-import type { InternalTokens } from '../../../lib/internal-token.js';
+import type { Caller, InternalTokens } from '../../../lib/internal-token.js';
 import { ANONYMOUS, NO_GRANTS, type Grants, type Principal } from '../../../lib/principal.js';
 import { sha256 } from '../../../lib/secrets.js';
 import type { SubgraphTransport } from '../transport.js';
@@ -126,7 +126,7 @@ const SETTLE_TIMEOUT_MS = 1000;
  */
 export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
-  private systemToken?: { token: string; expiresAt: number };
+  private systemCaller?: { caller: Caller; expiresAt: number };
   private readonly unsubscribe: () => void;
   /** Grows on every invalidation: a lookup that raced with one is not cached. */
   private generation = 0;
@@ -173,16 +173,17 @@ export class Authenticator {
     return entry;
   }
 
-  private async system(): Promise<string> {
+  /** The gateway's own caller for its lookups (its token renewed at half its lifetime). */
+  private system(): Caller {
     const now = Date.now();
-    if (!this.systemToken || this.systemToken.expiresAt < now) {
-      const token = await this.tokens.sign({
+    if (!this.systemCaller || this.systemCaller.expiresAt < now) {
+      const caller = this.tokens.caller({
         principal: { type: 'system', id: 'gateway' },
         grants: NO_GRANTS,
       });
-      this.systemToken = { token, expiresAt: now + (this.tokenTtlSeconds * 1000) / 2 };
+      this.systemCaller = { caller, expiresAt: now + (this.tokenTtlSeconds * 1000) / 2 };
     }
-    return this.systemToken.token;
+    return this.systemCaller.caller;
   }
 
   private async resolvePrincipal(
@@ -191,7 +192,7 @@ export class Authenticator {
     const res = await this.transport.execute(
       'users',
       { query: PRINCIPAL_QUERY, variables: { credentialHash } },
-      await this.system(),
+      this.system(),
     );
     if (res.errors?.length) throw new Error(`principal lookup failed: ${res.errors[0]!.message}`);
     const p = res.data?._principalByCredential as Record<string, string | null> | null;
@@ -205,7 +206,7 @@ export class Authenticator {
   }
 
   private async resolveGrants(principal: Principal): Promise<Grants> {
-    const token = await this.system();
+    const token = this.system();
     const variables = { principalId: principal.id };
     const [m, g] = await Promise.all([
       this.transport.execute('workspaces', { query: MEMBERSHIPS_QUERY, variables }, token),

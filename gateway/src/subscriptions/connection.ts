@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
-import type { InternalTokens } from '../../../lib/internal-token.js';
+import type { Caller, InternalTokens } from '../../../lib/internal-token.js';
 import type { Grants } from '../../../lib/principal.js';
 import type { Identity } from '../auth/authenticator.js';
 
@@ -65,7 +65,7 @@ export class Connection {
   private identity!: Identity;
   private pending: Promise<Identity | null> | null = null;
   private again = false;
-  private token: { value: string; expiresAt: number } | null = null;
+  private token: { value: Caller; expiresAt: number } | null = null;
 
   constructor(
     readonly credential: string | undefined,
@@ -100,21 +100,20 @@ export class Connection {
   }
 
   /**
-   * A signed internal token for `identity` (by default the current one). With a `requestId` it
-   * is fresh and carries that id (operations whose audit entries must name their request);
-   * otherwise the current identity's token is reused until half its lifetime (deliveries).
+   * The caller of subgraph calls for `identity` (by default the current one). With a
+   * `requestId` it is fresh and carries that id (operations whose audit entries must name their
+   * request); otherwise the current identity's caller, and so its signed token, is reused until
+   * half the token's lifetime (deliveries).
    */
-  async internalToken(identity: Identity = this.identity, requestId?: string): Promise<string> {
+  caller(identity: Identity = this.identity, requestId?: string): Caller {
     const { principal, grants } = identity;
     if (requestId)
-      return this.deps.tokens.sign({ principal, grants, requestId, client: this.client });
+      return this.deps.tokens.caller({ principal, grants, requestId, client: this.client });
     const now = Date.now();
     const current = identity === this.identity;
     if (current && this.token && this.token.expiresAt > now) return this.token.value;
-    const value = await this.deps.tokens.sign({ principal, grants, client: this.client });
-    if (current && identity === this.identity) {
-      this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
-    }
+    const value = this.deps.tokens.caller({ principal, grants, client: this.client });
+    if (current) this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
     return value;
   }
 

@@ -170,7 +170,7 @@ export class SubscriptionEngine {
         principal: identity.principal,
         grants: identity.grants,
         requestId: randomUUID(),
-        internalToken: await sub.conn.internalToken(identity),
+        caller: sub.conn.caller(identity),
         identityKey: fingerprintOf(identity),
         clientIp: sub.conn.client.ip ?? undefined,
         delivery: true,
@@ -221,7 +221,7 @@ export class SubscriptionEngine {
             limit: Math.min(page, max - read),
           },
         },
-        await sub.conn.internalToken(identity),
+        sub.conn.caller(identity),
       );
       if (res.errors?.length) {
         const e = res.errors[0]!;

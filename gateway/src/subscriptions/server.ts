@@ -272,7 +272,7 @@ export class SubscriptionServer {
       principal: identity.principal,
       grants: identity.grants,
       requestId,
-      internalToken: await conn.internalToken(identity, requestId),
+      caller: conn.caller(identity, requestId),
       identityKey: fingerprintOf(identity),
       clientIp: conn.client.ip ?? undefined,
     };
