@@ -95,7 +95,8 @@ export class RedisBus implements Bus {
   private readonly consumer: string;
   /** Position of the broadcast reader in the stream, and who waits for it to move. */
   private broadcastPosition = '0-0';
-  private broadcastReaders = 0;
+  private readonly broadcastHandlers = new Set<EventHandler>();
+  private broadcastLoop?: Promise<void>;
   private waiters: { id: string; resolve: (caughtUp: boolean) => void }[] = [];
   private tailInFlight?: Promise<string | undefined>;
   private tailQueued?: Promise<string | undefined>;
@@ -126,40 +127,49 @@ export class RedisBus implements Bus {
     void this.runGroup(reader, group, handler);
   }
 
+  /**
+   * Every broadcast subscriber of this process is served by one reader: one position in the
+   * stream, so when `settle` sees it at the tail, every subscriber (the identity cache as much as
+   * the subscription engine) has handled what came before. (With a reader each, one could be
+   * ahead of the other, and a request could be served from a cache entry the slower reader was
+   * about to drop.)
+   */
   subscribeBroadcast(handler: EventHandler): () => void {
-    const reader = this.newReader();
-    let active = true;
-    this.broadcastReaders++;
-    void (async () => {
-      // Start from the current tail, with a concrete id so that settle() can compare positions.
-      const tail = (await this.writer
-        .xrevrange(this.stream, '+', '-', 'COUNT', 1)
-        .catch(() => [])) as [string, string[]][];
-      let last = tail[0]?.[0] ?? '0-0';
-      this.advance(last);
-      while (active && !this.closed) {
-        try {
-          const res = (await reader.xread('BLOCK', this.blockMs, 'STREAMS', this.stream, last)) as
-            [string, [string, string[]][]][] | null;
-          for (const [, entries] of res ?? []) {
-            for (const [id, fields] of entries) {
-              last = id;
-              await this.deliver(handler, fields);
-              this.advance(id);
-            }
-          }
-        } catch (err) {
-          if (!active || this.closed) return;
-          await sleep(200);
-          void err;
-        }
-      }
-    })();
+    this.broadcastHandlers.add(handler);
+    this.broadcastLoop ??= this.readBroadcast();
     return () => {
-      active = false;
-      this.broadcastReaders--;
-      reader.disconnect();
+      this.broadcastHandlers.delete(handler);
     };
+  }
+
+  private async readBroadcast(): Promise<void> {
+    const reader = this.newReader();
+    // Start from the current tail, with a concrete id so that settle() can compare positions.
+    const tail = (await this.writer
+      .xrevrange(this.stream, '+', '-', 'COUNT', 1)
+      .catch(() => [])) as [string, string[]][];
+    let last = tail[0]?.[0] ?? '0-0';
+    this.advance(last);
+    while (this.broadcastHandlers.size && !this.closed) {
+      try {
+        const res = (await reader.xread('BLOCK', this.blockMs, 'STREAMS', this.stream, last)) as
+          [string, [string, string[]][]][] | null;
+        for (const [, entries] of res ?? []) {
+          for (const [id, fields] of entries) {
+            last = id;
+            for (const handler of [...this.broadcastHandlers]) await this.deliver(handler, fields);
+            this.advance(id);
+          }
+        }
+      } catch (err) {
+        if (this.closed) break;
+        await sleep(200);
+        void err;
+      }
+    }
+    // Nobody listens any more: the next subscriber starts a reader from the tail of that time.
+    this.broadcastLoop = undefined;
+    reader.disconnect();
   }
 
   /**
@@ -167,7 +177,7 @@ export class RedisBus implements Bus {
    * when the broadcast reader is behind it.
    */
   async settle(timeoutMs = 1000): Promise<boolean> {
-    if (!this.broadcastReaders) return true;
+    if (!this.broadcastHandlers.size) return true;
     const id = await this.readTail();
     if (!id || compareIds(this.broadcastPosition, id) >= 0) return true;
     return new Promise<boolean>((resolve) => {
