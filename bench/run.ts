@@ -1,6 +1,6 @@
 /**
  * Load benchmark: autocannon (in its own process) against loopback.
- *   npm run bench [-- --duration 10 --runs 3 --connections 16 --only me]
+ *   npm run bench [-- --duration 10 --runs 3 --connections 16 --only me --dedupe false]
  * Scenarios: `me` and a four-subgraph query through the gateway in embedded and distributed
  * mode, and `me` sent straight to the users subgraph (with a minted internal token) as the
  * baseline. Prints a markdown table of medians; raw runs go to bench/results/.
@@ -21,6 +21,8 @@ import { CONNECTIONS, DURATION, flag, measure, RUNS } from './load.js';
 
 const RESULTS = fileURLToPath(new URL('./results/', import.meta.url));
 const ONLY = flag('only', '');
+/** `--dedupe false`: the gateways do not share identical in-flight subgraph fetches. */
+const DEDUPE = flag('dedupe', 'true');
 
 async function main() {
   mkdirSync(RESULTS, { recursive: true });
@@ -38,6 +40,7 @@ async function main() {
       LOG_REQUESTS: 'false',
       RATE_LIMIT_COST_PER_MINUTE: '0',
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      GATEWAY_DEDUPE_QUERIES: DEDUPE,
     });
     const embedded = await startEmbedded(env);
     const url = `http://127.0.0.1:${embedded.port}/graphql`;
@@ -85,6 +88,7 @@ async function main() {
         LOG_REQUESTS: 'false',
         RATE_LIMIT_COST_PER_MINUTE: '0',
         BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        GATEWAY_DEDUPE_QUERIES: DEDUPE,
       };
       const unset = ['DATABASE_URL'];
       if (!process.env.REDIS_URL)
