@@ -1,8 +1,12 @@
 /**
- * Our gateway against a peer gateway we did not write, on the same four subgraph processes:
+ * Our gateway against a peer gateway we did not write, on the same four subgraph processes, in
+ * one run with the baselines: the users subgraph queried directly (with a minted internal
+ * token) and our gateway in embedded mode (`serve all` on the same SQLite files):
  *   npm run bench:peer [-- --duration 10 --runs 3 --connections 16]
  * The peer is GraphQL Hive Gateway (`@graphql-hive/gateway`), installed outside the project
- * (it is not a dependency of Flowplane):
+ * (it is not a dependency of Flowplane), with one transitive version pinned so it runs on Node 20:
+ *   mkdir -p /work/peer && echo '{"private":true,"overrides":
+ *     {"@graphql-hive/render-laboratory":"0.1.17"}}' > /work/peer/package.json
  *   npm i -E --prefix /work/peer @graphql-hive/gateway@2.15.1
  * and found through HIVE_GATEWAY_DIR (default /work/peer). It serves the same supergraph
  * (subgraph URLs rewritten to the running processes), runs as one process like ours, and
@@ -10,9 +14,10 @@
  * internal token there, so the peer does no authentication of its own while ours resolves an
  * API key (cached) and signs a token per request. Both run with NODE_ENV=production.
  * Each row also meters CPU per request (from /proc) of the gateway and of the four subgraph
- * processes behind it. Both gateways share identical in-flight subgraph fetches by default (Hive's
- * HTTP executor does, ours too); `--dedupe false` turns that off in both. `--profile DIR` runs our gateway and the subgraphs under `node --cpu-prof`
- * and prints each one's hottest functions when they stop (the profiles stay in DIR).
+ * processes behind it. Both gateways share identical in-flight subgraph fetches by default
+ * (Hive's HTTP executor does, ours too); `--dedupe false` turns that off in both.
+ * `--profile DIR` runs our gateway and the subgraphs under `node --cpu-prof` and prints each
+ * one's hottest functions when they stop (the profiles stay in DIR).
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -203,6 +208,27 @@ async function main() {
     const hive = await startHive(dir, supergraphFile, internal);
     procs.push(hive);
 
+    // Our gateway in embedded mode, in one more process, on the same SQLite files (read only
+    // here): `serve all` with its own in-process bus and no background services.
+    const embedded = await spawnService(
+      'all',
+      { ...env, BACKGROUND_SERVICES: 'false', GATEWAY_DEDUPE_QUERIES: String(DEDUPE) },
+      ['DATABASE_URL', 'REDIS_URL'],
+    );
+    procs.push(embedded);
+
+    // The baseline of the single-subgraph query: `me` straight to the users subgraph.
+    if (want('me') || want('direct'))
+      rows.push(
+        await measure(
+          'users subgraph direct: me',
+          urls.users,
+          ME,
+          {},
+          internal,
+          subs[0]!.child.pid,
+        ),
+      );
     const scenarios: [string, string, Record<string, unknown>][] = [
       ['me', ME, {}],
       ['four subgraphs', FOUR, { id: s.workspaceId }],
@@ -225,6 +251,16 @@ async function main() {
       rows.push(
         await measure(`hive gateway: ${name}`, hive.url, query, vars, internal, hive.pid, behind),
       );
+      rows.push(
+        await measure(
+          `flowplane embedded: ${name}`,
+          embedded.url,
+          query,
+          vars,
+          s.token,
+          embedded.child.pid,
+        ),
+      );
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -240,8 +276,19 @@ async function main() {
   );
   for (const r of rows)
     console.log(
-      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest?.toFixed(3)} | ${r.otherCpuMsPerRequest?.toFixed(3)} |`,
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.cpuMsPerRequest?.toFixed(3) ?? ''} | ${r.otherCpuMsPerRequest?.toFixed(3) ?? ''} |`,
     );
+  const rps = (name: string) => rows.find((r) => r.name === name)?.rps;
+  console.log('\nratios:');
+  for (const q of ['me', 'four subgraphs', '100 flow runs']) {
+    const ours = rps(`flowplane gateway: ${q}`);
+    const peer = rps(`hive gateway: ${q}`);
+    if (ours && peer) console.log(`- ${q}: flowplane / hive = ${(ours / peer).toFixed(2)}`);
+  }
+  const direct = rps('users subgraph direct: me');
+  const embeddedMe = rps('flowplane embedded: me');
+  if (direct && embeddedMe)
+    console.log(`- me: embedded / direct subgraph = ${(embeddedMe / direct).toFixed(2)}`);
 }
 
 main().then(
