@@ -237,30 +237,13 @@ async function main() {
     for (const [name, query, vars] of scenarios) {
       if (!want(name)) continue;
       const behind = subs.map((p) => p.child.pid!);
-      rows.push(
-        await measure(
-          `flowplane gateway: ${name}`,
-          ours.url,
-          query,
-          vars,
-          s.token,
-          ours.child.pid,
-          behind,
-        ),
-      );
-      rows.push(
-        await measure(`hive gateway: ${name}`, hive.url, query, vars, internal, hive.pid, behind),
-      );
-      rows.push(
-        await measure(
-          `flowplane embedded: ${name}`,
-          embedded.url,
-          query,
-          vars,
-          s.token,
-          embedded.child.pid,
-        ),
-      );
+      const targets: [string, string, string, number, number[]][] = [
+        ['flowplane gateway', ours.url, s.token, ours.child.pid!, behind],
+        ['hive gateway', hive.url, internal, hive.pid, behind],
+        ['flowplane embedded', embedded.url, s.token, embedded.child.pid!, []],
+      ];
+      for (const [label, url, token, pid, others] of targets)
+        rows.push(await measure(`${label}: ${name}`, url, query, vars, token, pid, others));
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
