@@ -198,7 +198,7 @@ async function main() {
     const auth = new Authenticator(new HttpTransport(urls), tokens, new InProcessBus(), 0, 3600);
     const identity = await auth.authenticate(s.token);
     auth.close();
-    const internal = await tokens.sign(identity);
+    const internal = tokens.sign(identity);
 
     let sdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
     for (const n of SUBGRAPH_NAMES)

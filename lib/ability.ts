@@ -7,6 +7,7 @@ import {
 } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
 import { forbiddenDenial, notFound } from './errors.js';
+import { Lru } from './lru.js';
 import type { Grants, Principal } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
 
@@ -23,28 +24,6 @@ const SELF_KEYED: Record<string, 'Account' | 'Workspace'> = {
  * (ARCHITECTURE.md "Identity and permissions"): one rule per granted permission, scoped to the
  * account or workspace it was granted in.
  */
-const ABILITY_CACHE = 1000;
-const abilities = new Map<string, AppAbility>();
-
-/**
- * The ability of a request's principal and grants, shared by requests with equal ones (a CASL
- * ability is immutable once built, and it indexes its rules lazily, so a shared one also gets
- * faster). Building one cost about 4 % of a subgraph's CPU per request. Least recently used
- * abilities beyond 1,000 are dropped.
- */
-export function abilityFor(principal: Principal, grants: Grants): AppAbility {
-  const key = principal.type === 'system' ? 'system' : JSON.stringify(grants);
-  let ability = abilities.get(key);
-  if (ability) {
-    abilities.delete(key);
-  } else {
-    ability = defineAbilityFor(principal, grants);
-    if (abilities.size >= ABILITY_CACHE) abilities.delete(abilities.keys().next().value!);
-  }
-  abilities.set(key, ability);
-  return ability;
-}
-
 export function defineAbilityFor(principal: Principal, grants: Grants): AppAbility {
   const { can, build } = new AbilityBuilder(createMongoAbility);
   if (principal.type === 'system') {
@@ -74,6 +53,19 @@ export function defineAbilityFor(principal: Principal, grants: Grants): AppAbili
     }
   }
   return build();
+}
+
+const abilities = new Lru<string, AppAbility>(1000);
+
+/**
+ * The ability of a request's principal and grants, shared by requests with equal ones (a CASL
+ * ability is immutable once built, and it indexes its rules lazily, so a shared one also gets
+ * faster). Building one cost about 4 % of a subgraph's CPU per request. Least recently used
+ * abilities beyond 1,000 are dropped.
+ */
+export function abilityFor(principal: Principal, grants: Grants): AppAbility {
+  const key = principal.type === 'system' ? 'system' : JSON.stringify(grants);
+  return abilities.getOrCreate(key, () => defineAbilityFor(principal, grants));
 }
 
 /** Which permission grants `action` on `subject`, for error messages. */

@@ -20,7 +20,7 @@ const NO_CLIENT: ClientInfo = Object.freeze({ ip: null, userAgent: null });
  */
 export interface Caller {
   readonly claims: InternalClaims;
-  token(): Promise<string>;
+  token(): string;
 }
 
 type ClaimsInput = Omit<InternalClaims, 'requestId' | 'client'> & {
@@ -61,11 +61,11 @@ export class InternalTokens {
       requestId: input.requestId ?? randomUUID(),
       client: input.client ?? NO_CLIENT,
     };
-    let token: Promise<string> | undefined;
+    let token: string | undefined;
     return { claims, token: () => (token ??= this.sign(claims)) };
   }
 
-  async sign(claims: ClaimsInput): Promise<string> {
+  sign(claims: ClaimsInput): string {
     const now = Math.floor(Date.now() / 1000);
     const payload = {
       principal: claims.principal,
@@ -83,7 +83,7 @@ export class InternalTokens {
   }
 
   /** Returns the claims, or null for a missing, malformed, forged or expired token. */
-  async verify(token: string | undefined): Promise<InternalClaims | null> {
+  verify(token: string | undefined): InternalClaims | null {
     if (!token) return null;
     const dot1 = token.indexOf('.');
     const dot2 = token.lastIndexOf('.');

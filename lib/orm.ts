@@ -6,6 +6,7 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import type { MikroORM } from '@mikro-orm/core';
 import { MikroORM as PgOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { Lru } from './lru.js';
 
 /** Where a subgraph keeps its tables. */
 export type DatabaseConfig =
@@ -135,8 +136,6 @@ interface SqliteDatabase {
   prepare(sql: string): unknown;
 }
 
-const STATEMENT_CACHE = 500;
-
 /**
  * Keeps the last 500 prepared statements of a SQLite connection: knex prepares every query
  * afresh, which cost about 6 % of a subgraph's CPU per request. better-sqlite3 statements are
@@ -145,18 +144,8 @@ const STATEMENT_CACHE = 500;
  */
 export function cacheStatements(db: SqliteDatabase): void {
   const prepare = db.prepare.bind(db);
-  const cache = new Map<string, unknown>();
-  db.prepare = (sql: string) => {
-    let statement = cache.get(sql);
-    if (statement) {
-      cache.delete(sql);
-    } else {
-      statement = prepare(sql);
-      if (cache.size >= STATEMENT_CACHE) cache.delete(cache.keys().next().value!);
-    }
-    cache.set(sql, statement);
-    return statement;
-  };
+  const statements = new Lru<string, unknown>(500);
+  db.prepare = (sql: string) => statements.getOrCreate(sql, () => prepare(sql));
 }
 
 /**

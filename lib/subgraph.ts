@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
@@ -226,7 +225,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
 
   /** Verifies the internal token and builds the request context (UNAUTHENTICATED otherwise). */
   async createContext(token: string | undefined): Promise<C> {
-    const claims = await this.opts.tokens.verify(token);
+    const claims = this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
     return this.contextFor(claims);
   }
@@ -241,12 +240,12 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const base: BaseContext = {
       principal: claims.principal,
       grants: claims.grants,
-      requestId: claims.requestId ?? randomUUID(),
+      requestId: claims.requestId,
       client: claims.client,
       ability: abilityFor(claims.principal, claims.grants),
       em,
       transaction: async (fn) => {
-        const actor = actorOf(claims.principal, claims.client, claims.requestId ?? null);
+        const actor = actorOf(claims.principal, claims.client, claims.requestId);
         const result = await runAsActor(actor, () => em.transactional(fn));
         await this.relay
           .flush()

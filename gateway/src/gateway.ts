@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
 import { isIP } from 'node:net';
@@ -14,37 +13,23 @@ import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
-import type { Caller, InternalTokens } from '../../lib/internal-token.js';
-import type { Grants, Principal } from '../../lib/principal.js';
-import { Authenticator, fingerprintOf } from './auth/authenticator.js';
+import type { InternalTokens } from '../../lib/internal-token.js';
+import { Authenticator } from './auth/authenticator.js';
+import { gatewayContext, type GatewayContext } from './context.js';
 import { operationLimitsPlugin, type OperationLimits } from './limits/operation-limits.js';
 import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
-import type { RateDecision, RateLimiter } from './limits/rate-limit.js';
+import type { RateLimiter } from './limits/rate-limit.js';
 import { requestLogPlugin } from './limits/request-log.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 
+export type { GatewayContext } from './context.js';
+
 export const SUPERGRAPH_PATH = fileURLToPath(
   new URL('../../schema/supergraph.graphql', import.meta.url),
 );
-
-/** The gateway's request context: who is calling and the token that says so to subgraphs. */
-export interface GatewayContext {
-  principal: Principal;
-  grants: Grants;
-  requestId: string;
-  /** Whom the subgraph calls are for (signed into a token only when they go over HTTP). */
-  caller: Caller;
-  /** Equal for callers who see the same data (principal + grants): see `fingerprintOf`. */
-  identityKey: string;
-  clientIp?: string;
-  /** The tightest rate-limit budget this request was charged to. */
-  rate?: RateDecision;
-  /** Set on the subscription engine's executions of an event (neither charged nor logged). */
-  delivery?: boolean;
-}
 
 /** One subgraph call that identical calls made meanwhile share (see TransportDataSource). */
 interface Flight {
@@ -72,7 +57,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
     private readonly dedupe: boolean,
   ) {}
 
-  /** Calls that joined one already in flight (tests and benchmarks read it). */
+  /** Calls that joined one already in flight (tests read it). */
   shared = 0;
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
@@ -210,16 +195,8 @@ export class Gateway {
   ): Promise<GatewayContext> {
     const identity = await this.auth.authenticate(credential);
     const { principal, grants } = identity;
-    const requestId = randomUUID();
-    const caller = this.opts.tokens.caller({ principal, grants, requestId, client });
-    return {
-      principal,
-      grants,
-      requestId,
-      caller,
-      identityKey: fingerprintOf(identity),
-      clientIp: client.ip ?? undefined,
-    };
+    const caller = this.opts.tokens.caller({ principal, grants, client });
+    return gatewayContext(identity, caller, client.ip);
   }
 
   /** Subgraph fetches that shared a call already in flight, so far (all subgraphs). */

@@ -96,7 +96,7 @@ export class HttpTransport implements SubgraphTransport {
     request: GraphQLRequest,
     caller: Caller,
   ): Promise<SubgraphResult> {
-    const token = await caller.token();
+    const token = caller.token();
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,

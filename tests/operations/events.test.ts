@@ -3,6 +3,7 @@
  * previous one), deployment / work pool / work queue status changes, and audit actions; the
  * FlowRunEvent view and the gateway's backfill query.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackgroundService } from '../../lib/background.js';
 import { HandledEvent } from '../../lib/outbox.js';
@@ -237,14 +238,16 @@ describe('run state changes', () => {
           query: `query($w: ID!, $s: ID!, $l: Int!) { _eventsSince(workspaceId: $w, since: $s, limit: $l) }`,
           variables,
         },
-        sub.opts.tokens.caller(
-          grants
+        {
+          ...(grants
             ? { principal: { type: 'user', id: alice.userId }, grants }
             : {
                 principal: { type: 'system', id: 'gateway' },
                 grants: { accounts: {}, workspaces: {} },
-              },
-        ).claims,
+              }),
+          requestId: randomUUID(),
+          client: { ip: null, userAgent: null },
+        },
       );
     const res = await call(null, { w: ws.id, s: a.id, l: 1000 });
     expect(res.errors).toBeUndefined();

@@ -36,13 +36,13 @@ const valid = () => {
 describe('internal tokens are standard HS256 JWTs', () => {
   it('round-trips principal, grants, request id and client', async () => {
     const tokens = new InternalTokens(SECRET);
-    const token = await tokens.sign({
+    const token = tokens.sign({
       principal,
       grants,
       requestId: 'req-9',
       client: { ip: '203.0.113.7', userAgent: 'ua/1' },
     });
-    expect(await tokens.verify(token)).toEqual({
+    expect(tokens.verify(token)).toEqual({
       principal,
       grants,
       requestId: 'req-9',
@@ -52,7 +52,7 @@ describe('internal tokens are standard HS256 JWTs', () => {
 
   it('a JWT library verifies ours, and we verify one it signs', async () => {
     const tokens = new InternalTokens(SECRET, 30);
-    const ours = await tokens.sign({ principal, grants, requestId: 'r-2' });
+    const ours = tokens.sign({ principal, grants, requestId: 'r-2' });
     const { payload, protectedHeader } = await jwtVerify(ours, KEY, {
       issuer: 'flowplane-gateway',
       audience: 'flowplane-subgraphs',
@@ -69,35 +69,35 @@ describe('internal tokens are standard HS256 JWTs', () => {
       .setIssuedAt()
       .setExpirationTime('60s')
       .sign(KEY);
-    expect((await tokens.verify(theirs))?.requestId).toBe('r-3');
+    expect(tokens.verify(theirs)?.requestId).toBe('r-3');
   });
 
   it('refuses another secret, a changed payload or signature, and garbage', async () => {
     const tokens = new InternalTokens(SECRET);
-    const token = await tokens.sign({ principal, grants: NO_GRANTS });
+    const token = tokens.sign({ principal, grants: NO_GRANTS });
     expect(await new InternalTokens('t'.repeat(40)).verify(token)).toBeNull();
     const [h, p, s] = token.split('.') as [string, string, string];
     const admin = b64({ ...JSON.parse(Buffer.from(p, 'base64url').toString()), grants });
-    expect(await tokens.verify(`${h}.${admin}.${s}`)).toBeNull();
+    expect(tokens.verify(`${h}.${admin}.${s}`)).toBeNull();
     const flipped = s.slice(0, -2) + (s.at(-2) === 'A' ? 'B' : 'A') + s.at(-1);
-    expect(await tokens.verify(`${h}.${p}.${flipped}`)).toBeNull();
+    expect(tokens.verify(`${h}.${p}.${flipped}`)).toBeNull();
     for (const bad of ['', 'a.b.c', `${h}.${p}`, `${h}.${p}.${s}.x`, `${h}..${s}`, '...'])
-      expect(await tokens.verify(bad)).toBeNull();
-    expect(await tokens.verify(undefined)).toBeNull();
+      expect(tokens.verify(bad)).toBeNull();
+    expect(tokens.verify(undefined)).toBeNull();
   });
 
   it('accepts only its own header: no "none", no other algorithm, no extra fields', async () => {
     const tokens = new InternalTokens(SECRET);
-    expect(await tokens.verify(craft({ alg: 'HS256' }, valid()))).not.toBeNull();
+    expect(tokens.verify(craft({ alg: 'HS256' }, valid()))).not.toBeNull();
     const none = `${b64({ alg: 'none' })}.${b64(valid())}.`;
-    expect(await tokens.verify(none)).toBeNull();
+    expect(tokens.verify(none)).toBeNull();
     for (const header of [
       { alg: 'HS512' },
       { alg: 'HS256', crit: ['b64'], b64: false },
       { alg: 'HS256', kid: 'other' },
       { typ: 'JWT', alg: 'HS256' },
     ])
-      expect(await tokens.verify(craft(header, valid()))).toBeNull();
+      expect(tokens.verify(craft(header, valid()))).toBeNull();
   });
 
   it('checks issuer, audience, expiry, not-before and the claims it needs', async () => {
@@ -117,20 +117,20 @@ describe('internal tokens are standard HS256 JWTs', () => {
       { rid: 7 },
     ];
     for (const change of cases)
-      expect(await tokens.verify(craft({ alg: 'HS256' }, { ...valid(), ...change }))).toBeNull();
+      expect(tokens.verify(craft({ alg: 'HS256' }, { ...valid(), ...change }))).toBeNull();
     const notJson = `${b64({ alg: 'HS256' })}.${Buffer.from('{nope').toString('base64url')}`;
-    expect(await tokens.verify(`${notJson}.${macOf(notJson)}`)).toBeNull();
+    expect(tokens.verify(`${notJson}.${macOf(notJson)}`)).toBeNull();
   });
 
   it('expires after its time to live', async () => {
     vi.useFakeTimers({ now: new Date('2026-11-27T10:00:00Z') });
     try {
       const tokens = new InternalTokens(SECRET, 60);
-      const token = await tokens.sign({ principal, grants });
+      const token = tokens.sign({ principal, grants });
       vi.setSystemTime(new Date('2026-11-27T10:00:59Z'));
-      expect(await tokens.verify(token)).not.toBeNull();
+      expect(tokens.verify(token)).not.toBeNull();
       vi.setSystemTime(new Date('2026-11-27T10:01:00Z'));
-      expect(await tokens.verify(token)).toBeNull();
+      expect(tokens.verify(token)).toBeNull();
     } finally {
       vi.useRealTimers();
     }

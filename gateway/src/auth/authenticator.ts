@@ -206,11 +206,11 @@ export class Authenticator {
   }
 
   private async resolveGrants(principal: Principal): Promise<Grants> {
-    const token = this.system();
+    const caller = this.system();
     const variables = { principalId: principal.id };
     const [m, g] = await Promise.all([
-      this.transport.execute('workspaces', { query: MEMBERSHIPS_QUERY, variables }, token),
-      this.transport.execute('access', { query: GRANTS_QUERY, variables }, token),
+      this.transport.execute('workspaces', { query: MEMBERSHIPS_QUERY, variables }, caller),
+      this.transport.execute('access', { query: GRANTS_QUERY, variables }, caller),
     ]);
     for (const r of [m, g]) {
       if (r.errors?.length) throw new Error(`grants lookup failed: ${r.errors[0]!.message}`);

@@ -65,7 +65,7 @@ export class Connection {
   private identity!: Identity;
   private pending: Promise<Identity | null> | null = null;
   private again = false;
-  private token: { value: Caller; expiresAt: number } | null = null;
+  private deliveryCaller: { value: Caller; expiresAt: number } | null = null;
 
   constructor(
     readonly credential: string | undefined,
@@ -111,9 +111,11 @@ export class Connection {
       return this.deps.tokens.caller({ principal, grants, requestId, client: this.client });
     const now = Date.now();
     const current = identity === this.identity;
-    if (current && this.token && this.token.expiresAt > now) return this.token.value;
+    if (current && this.deliveryCaller && this.deliveryCaller.expiresAt > now)
+      return this.deliveryCaller.value;
     const value = this.deps.tokens.caller({ principal, grants, client: this.client });
-    if (current) this.token = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
+    if (current)
+      this.deliveryCaller = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
     return value;
   }
 
@@ -126,7 +128,7 @@ export class Connection {
 
   private setIdentity(identity: Identity): void {
     this.identity = identity;
-    this.token = null;
+    this.deliveryCaller = null;
   }
 
   private async reauthenticate(credential: string): Promise<Identity | null> {

@@ -4,7 +4,7 @@ import { GraphQLError, type FormattedExecutionResult } from 'graphql';
 import type { Bus, DomainEvent } from '../../../lib/bus.js';
 import type { LiveEvent } from '../../../lib/event-filter.js';
 import { fingerprintOf, type Identity } from '../auth/authenticator.js';
-import type { GatewayContext } from '../gateway.js';
+import { gatewayContext, type GatewayContext } from '../context.js';
 import type { SubgraphTransport } from '../transport.js';
 import { hasAccess, type Connection } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
@@ -166,13 +166,9 @@ export class SubscriptionEngine {
     await this.slots.acquire();
     this.executions++;
     try {
+      // The caller (and its token) is reused across deliveries; the request id is each one's.
       const contextValue: GatewayContext = {
-        principal: identity.principal,
-        grants: identity.grants,
-        requestId: randomUUID(),
-        caller: sub.conn.caller(identity),
-        identityKey: fingerprintOf(identity),
-        clientIp: sub.conn.client.ip ?? undefined,
+        ...gatewayContext(identity, sub.conn.caller(identity), sub.conn.client.ip, randomUUID()),
         delivery: true,
       };
       const res = await this.opts.apollo.executeOperation(

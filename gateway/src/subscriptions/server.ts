@@ -9,13 +9,8 @@ import type { ClientInfo } from '../../../lib/actor.js';
 import { formatError, forbidden, notFound } from '../../../lib/errors.js';
 import { MAX_BODY_BYTES } from '../../../lib/http.js';
 import type { InternalTokens } from '../../../lib/internal-token.js';
-import {
-  fingerprintOf,
-  type Authenticator,
-  type Identity,
-  type IdentityTest,
-} from '../auth/authenticator.js';
-import type { GatewayContext } from '../gateway.js';
+import type { Authenticator, Identity, IdentityTest } from '../auth/authenticator.js';
+import { gatewayContext, type GatewayContext } from '../context.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
 import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
 import type { RateLimiter } from '../limits/rate-limit.js';
@@ -267,15 +262,8 @@ export class SubscriptionServer {
     const { conn, payload } = args.contextValue as OperationContext;
     const identity = await conn.settled();
     if (!identity) return { errors: [formatError(forbidden('connection').toJSON())] };
-    const requestId = randomUUID();
-    const contextValue: GatewayContext = {
-      principal: identity.principal,
-      grants: identity.grants,
-      requestId,
-      caller: conn.caller(identity, requestId),
-      identityKey: fingerprintOf(identity),
-      clientIp: conn.client.ip ?? undefined,
-    };
+    const caller = conn.caller(identity, randomUUID());
+    const contextValue = gatewayContext(identity, caller, conn.client.ip);
     const res = await this.opts.apollo.executeOperation(
       {
         query: payload.query,

@@ -1,0 +1,41 @@
+import type { Caller } from '../../lib/internal-token.js';
+import type { Grants, Principal } from '../../lib/principal.js';
+import { fingerprintOf, type Identity } from './auth/authenticator.js';
+import type { RateDecision } from './limits/rate-limit.js';
+
+/** The gateway's request context: who is calling, and whom its subgraph calls are for. */
+export interface GatewayContext {
+  principal: Principal;
+  grants: Grants;
+  requestId: string;
+  /** Whom the subgraph calls are for (signed into a token only when they go over HTTP). */
+  caller: Caller;
+  /** Equal for callers who see the same data (principal + grants): see `fingerprintOf`. */
+  identityKey: string;
+  clientIp?: string;
+  /** The tightest rate-limit budget this request was charged to. */
+  rate?: RateDecision;
+  /** Set on the subscription engine's executions of an event (neither charged nor logged). */
+  delivery?: boolean;
+}
+
+/**
+ * The context of one operation run through the gateway's pipeline for `identity` (an HTTP
+ * request, a WebSocket operation, a subscription delivery). The request id is the caller's
+ * unless given.
+ */
+export function gatewayContext(
+  identity: Identity,
+  caller: Caller,
+  clientIp: string | null | undefined,
+  requestId: string = caller.claims.requestId,
+): GatewayContext {
+  return {
+    principal: identity.principal,
+    grants: identity.grants,
+    requestId,
+    caller,
+    identityKey: fingerprintOf(identity),
+    clientIp: clientIp ?? undefined,
+  };
+}
