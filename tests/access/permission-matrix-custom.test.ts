@@ -1,9 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ACCOUNT_ROLE_PERMISSIONS, expandPermissions } from '../../lib/permissions.js';
+import { expandPermissions } from '../../lib/permissions.js';
 import { OPERATIONS, expectOutcome, expectedOutcome } from '../harness/operations.js';
 import { join } from '../harness/seed.js';
 import type { Actor } from '../harness/stack.js';
 import { asActor, bindInWorkspace, createRole, matrixStack } from './matrix.js';
+import { EXPECTED_ACCOUNT_ROLES } from './role-table.js';
 
 /**
  * Custom roles of exactly one permission × every protected operation of their level: the role
@@ -18,7 +19,7 @@ describe('a custom role with exactly one permission allows exactly what needs it
   ];
   const accountPermissions = [
     ...new Set(OPERATIONS.filter((o) => o.level === 'ACCOUNT').map((o) => o.permission)),
-  ].filter((p) => !ACCOUNT_ROLE_PERMISSIONS.MEMBER.includes(p));
+  ].filter((p) => !EXPECTED_ACCOUNT_ROLES.MEMBER.includes(p));
 
   // One member each, whose custom role each case replaces.
   let workspaceMember: Actor;
@@ -35,7 +36,7 @@ describe('a custom role with exactly one permission allows exactly what needs it
     const actor = asActor(member, { roleId });
     const held = {
       workspace: expandPermissions([permission]),
-      account: ACCOUNT_ROLE_PERMISSIONS.MEMBER,
+      account: EXPECTED_ACCOUNT_ROLES.MEMBER,
     };
     const allowed: string[] = [];
     for (const op of OPERATIONS.filter((o) => o.level === 'WORKSPACE')) {
@@ -61,13 +62,13 @@ describe('a custom role with exactly one permission allows exactly what needs it
     const actor = asActor(member);
     const held = {
       workspace: null,
-      account: expandPermissions([...ACCOUNT_ROLE_PERMISSIONS.MEMBER, permission]),
+      account: expandPermissions([...EXPECTED_ACCOUNT_ROLES.MEMBER, permission]),
     };
     const allowed: string[] = [];
     for (const op of OPERATIONS.filter((o) => o.level === 'ACCOUNT')) {
       const outcome = expectedOutcome(op, held);
       expectOutcome(op, await op.run(m.fx, actor), outcome, held.account);
-      if (outcome === 'OK' && !ACCOUNT_ROLE_PERMISSIONS.MEMBER.includes(op.permission))
+      if (outcome === 'OK' && !EXPECTED_ACCOUNT_ROLES.MEMBER.includes(op.permission))
         allowed.push(op.name);
     }
     expect(allowed).toEqual(

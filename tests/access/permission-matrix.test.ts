@@ -1,10 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCOUNT_ROLE_PERMISSIONS,
-  ACCOUNT_ROLES,
-  WORKSPACE_ROLE_PERMISSIONS,
-  WORKSPACE_ROLES,
-} from '../../lib/permissions.js';
+import { ACCOUNT_ROLES, WORKSPACE_ROLES } from '../../lib/permissions.js';
 import {
   OPERATIONS,
   expectOutcome,
@@ -13,10 +8,12 @@ import {
 } from '../harness/operations.js';
 import { join } from '../harness/seed.js';
 import { asActor, bindInWorkspace, matrixStack } from './matrix.js';
+import { EXPECTED_ACCOUNT_ROLES, EXPECTED_WORKSPACE_ROLES } from './role-table.js';
 
 /**
  * Every built-in role × every protected operation of tests/harness/operations.ts, expected from
- * the role tables of lib/permissions.ts: success when the role holds the operation's permission,
+ * the hand-written role table of REFERENCE.md §2 (role-table.ts), not from the tables the code
+ * enforces: success when the role holds the operation's permission,
  * FORBIDDEN naming it otherwise, NOT_FOUND for a non-member. Custom roles of one permission are
  * in permission-matrix-custom.test.ts (its own file, so the two halves run in parallel).
  */
@@ -32,8 +29,8 @@ it('the registry covers every operation once', () => {
 describe.each(WORKSPACE_ROLES)('workspace role %s (account MEMBER)', (role) => {
   let actor: OperationActor;
   const held = {
-    workspace: WORKSPACE_ROLE_PERMISSIONS[role],
-    account: ACCOUNT_ROLE_PERMISSIONS.MEMBER,
+    workspace: EXPECTED_WORKSPACE_ROLES[role],
+    account: EXPECTED_ACCOUNT_ROLES.MEMBER,
   };
   beforeAll(async () => {
     const member = await join(m.stack, m.fx.owner, 'MEMBER');
@@ -52,8 +49,8 @@ describe.each(ACCOUNT_ROLES)('account role %s', (role) => {
   let actor: OperationActor;
   // Owners and Admins own every workspace; Members get nothing in a workspace without a default role.
   const held = {
-    workspace: role === 'MEMBER' ? null : WORKSPACE_ROLE_PERMISSIONS.OWNER,
-    account: ACCOUNT_ROLE_PERMISSIONS[role],
+    workspace: role === 'MEMBER' ? null : EXPECTED_WORKSPACE_ROLES.OWNER,
+    account: EXPECTED_ACCOUNT_ROLES[role],
   };
   beforeAll(async () => {
     actor = asActor(await join(m.stack, m.fx.owner, role));

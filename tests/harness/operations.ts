@@ -8,7 +8,7 @@
  * one protected call as the actor, returning its result unchecked.
  */
 import { expect } from 'vitest';
-import { WORKSPACE_ROLE_PERMISSIONS } from '../../lib/permissions.js';
+import { EXPECTED_WORKSPACE_ROLES } from '../access/role-table.js';
 import type { GqlResult } from './client.js';
 import { createWorkspace, eventually, join, type WorkspaceRoleName } from './seed.js';
 import { connectWs } from './ws.js';
@@ -338,7 +338,7 @@ export const OPERATIONS: ProtectedOperation[] = [
     level: 'WORKSPACE',
     permission: 'manage_workspace_members',
     // Giving VIEWER needs VIEWER's permissions: nobody hands out more than they hold.
-    alsoNeeds: WORKSPACE_ROLE_PERMISSIONS.VIEWER,
+    alsoNeeds: EXPECTED_WORKSPACE_ROLES.VIEWER,
     run: async (fx, a) =>
       a.gql(SET_ROLE, {
         input: {

@@ -128,6 +128,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       accountId = me.data?.me?.accounts?.[0]?.id ?? '';
       if (!accountId) await new Promise((r) => setTimeout(r, 50));
     }
+    // Sign-up provisions the account through the bus: a test must not go on without it.
+    if (!accountId) throw new Error(`signUp: no account was provisioned for ${email} within 5 s`);
     return {
       token,
       userId: res.data.signUp.user.id,

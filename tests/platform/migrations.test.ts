@@ -8,8 +8,11 @@ describe('committed migrations match the entities', () => {
     expect(await pendingSchemaChanges(name, 'sqlite')).toBe('');
   });
 
-  it.each(SUBGRAPH_NAMES)('%s on PostgreSQL', async (name) => {
-    if (!requireService('DATABASE_URL')) return;
-    expect(await pendingSchemaChanges(name, 'postgresql')).toBe('');
-  });
+  // Skipped (with a line; CI=true fails) without a database, never reported as passed.
+  it.runIf(requireService('DATABASE_URL')).each(SUBGRAPH_NAMES)(
+    '%s on PostgreSQL',
+    async (name) => {
+      expect(await pendingSchemaChanges(name, 'postgresql')).toBe('');
+    },
+  );
 });
