@@ -11,8 +11,9 @@ import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
-import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
+import { denialOf, describeError, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
+import { inputEdgesPlugin } from './input-edges.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
   createOrm,
@@ -154,6 +155,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       includeStacktraceInErrorResponses: false,
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
+        inputEdgesPlugin<C>(),
         auditDenials<C>((ctx, d) => this.recordDenials(ctx, d)),
       ],
       csrfPrevention: false,
@@ -247,13 +249,15 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId);
         const result = await runAsActor(actor, () => em.transactional(fn));
-        await this.relay
-          .flush()
-          .catch((err) =>
-            console.error(
-              JSON.stringify({ level: 'error', msg: 'outbox flush failed', error: String(err) }),
-            ),
-          );
+        await this.relay.flush().catch((err) =>
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              msg: 'outbox flush failed',
+              error: describeError(err),
+            }),
+          ),
+        );
         return result;
       },
     };
@@ -335,7 +339,11 @@ function auditDenials<C extends BaseContext>(
           if (!seen.size || rc.contextValue.principal.type === 'system') return;
           await record(rc.contextValue, [...seen.values()]).catch((err) =>
             console.error(
-              JSON.stringify({ level: 'error', msg: 'denial audit failed', error: String(err) }),
+              JSON.stringify({
+                level: 'error',
+                msg: 'denial audit failed',
+                error: describeError(err),
+              }),
             ),
           );
         },
