@@ -28,6 +28,12 @@ export const forbidden = (permission: string, message?: string) =>
   error('FORBIDDEN', message ?? `Missing permission: ${permission}`, { permission });
 /** What a refused request asked for, kept off the wire (audit log, lib/subgraph.ts). */
 export interface Denial {
+  /**
+   * MISSING_PERMISSION: a member without the permission (FORBIDDEN). NOT_A_MEMBER: the object
+   * belongs to a tenant the caller is not in (the caller sees NOT_FOUND; the tenant's owners
+   * see the probe).
+   */
+  reason: 'MISSING_PERMISSION' | 'NOT_A_MEMBER';
   /** CASL action and subject type, e.g. `create` `Flow`. */
   action: string;
   subject: string;
@@ -41,6 +47,16 @@ const DENIALS = new WeakMap<object, Denial>();
 /** A FORBIDDEN error that the subgraph's audit plugin will record as a denied request. */
 export function forbiddenDenial(denial: Denial): GraphQLError {
   const err = forbidden(denial.permission);
+  DENIALS.set(err, denial);
+  return err;
+}
+
+/**
+ * The NOT_FOUND a non-member gets for an object of another tenant; the subgraph's audit plugin
+ * records the probe in that tenant's log (bounded). The answer itself is a plain NOT_FOUND.
+ */
+export function notFoundDenial(what: string, denial: Denial): GraphQLError {
+  const err = notFound(what);
   DENIALS.set(err, denial);
   return err;
 }
