@@ -177,6 +177,36 @@ export class UserService {
     return true;
   }
 
+  /**
+   * A user's profile, for the user themself and for whoever shares an account with them (a
+   * member or service account of one of the user's accounts), resolved in SQL from the
+   * membership projection; NOT_FOUND for anyone else, anonymous callers included.
+   */
+  async get(id: string): Promise<User> {
+    if (!isUuid(id)) throw notFound('User');
+    const p = this.ctx.principal;
+    if (p.type === 'system' || (p.type === 'user' && p.id === id)) {
+      const user = await this.ctx.loaders.userById.load(id);
+      if (!user) throw notFound('User');
+      return user;
+    }
+    const accounts = [
+      ...new Set([
+        ...Object.keys(this.ctx.grants.accounts),
+        ...Object.values(this.ctx.grants.workspaces).map((g) => g.accountId),
+      ]),
+    ].filter(isUuid);
+    if (!accounts.length) throw notFound('User');
+    const shared = this.ctx.em
+      .getKnex()('user_membership as um')
+      .select('um.user_id')
+      .where('um.user_id', id)
+      .whereIn('um.account_id', accounts);
+    const user = await this.ctx.em.findOne(User, { id: { $in: shared as never } });
+    if (!user) throw notFound('User');
+    return user;
+  }
+
   async me(): Promise<User> {
     const userId = requireUser(this.ctx);
     const user = await this.ctx.loaders.userById.load(userId);
