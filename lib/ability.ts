@@ -6,7 +6,8 @@ import {
   type MongoAbility,
 } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
-import { forbiddenDenial, notFound } from './errors.js';
+import { forbiddenDenial, notFoundDenial } from './errors.js';
+import { isUuid } from './db.js';
 import { Lru } from './lru.js';
 import type { Grants, Principal } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
@@ -107,12 +108,24 @@ export function authorize(
     : accountId
       ? Boolean(ctx.grants.accounts[accountId])
       : false;
-  if (!member) throw notFound(what);
+  if (!member) {
+    // The tenant exists or not; either way the answer is NOT_FOUND. Its owners see the probe.
+    const scoped = workspaceId ? isUuid(workspaceId) : isUuid(accountId);
+    throw notFoundDenial(what, {
+      reason: 'NOT_A_MEMBER',
+      action,
+      subject: subjectType,
+      permission: permissionFor(action, subjectType, workspaceId ? 'WORKSPACE' : 'ACCOUNT'),
+      accountId: !workspaceId && scoped ? (accountId ?? null) : null,
+      workspaceId: workspaceId && scoped ? workspaceId : null,
+    });
+  }
   const target = asSubject(subjectType, { ...object });
   if (!ctx.ability.can(action, target)) {
     const level = workspaceId ? 'WORKSPACE' : 'ACCOUNT';
     // Only the tenant is kept for the audit entry, never the ids or arguments asked for.
     throw forbiddenDenial({
+      reason: 'MISSING_PERMISSION',
       action,
       subject: subjectType,
       permission: permissionFor(action, subjectType, level),

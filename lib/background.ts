@@ -4,6 +4,7 @@
  * to drive a service deterministically. Services must be safe on several instances at once
  * (row locks, SKIP LOCKED, unique keys): every instance runs every service.
  */
+import { describeError } from './errors.js';
 export interface BackgroundService {
   name: string;
   intervalMs: number;
@@ -36,7 +37,7 @@ export class BackgroundRunner {
                 msg: 'background service failed',
                 source: this.source,
                 service: service.name,
-                error: String(err),
+                error: describeError(err),
               }),
             ),
           )

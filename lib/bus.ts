@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { EventActor } from './actor.js';
+import { describeError } from './errors.js';
 
 /** A domain event as it travels between subgraphs (ARCHITECTURE.md "Domain events"). */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -53,7 +54,11 @@ export class InProcessBus implements Bus {
           await h(event);
         } catch (err) {
           console.error(
-            JSON.stringify({ level: 'error', msg: 'broadcast handler failed', error: String(err) }),
+            JSON.stringify({
+              level: 'error',
+              msg: 'broadcast handler failed',
+              error: describeError(err),
+            }),
           );
         }
       }
@@ -282,7 +287,7 @@ export class RedisBus implements Bus {
                 level: 'error',
                 msg: 'event handler failed',
                 group,
-                error: String(err),
+                error: describeError(err),
               }),
             );
             break;
@@ -297,7 +302,7 @@ export class RedisBus implements Bus {
       } catch (err) {
         if (this.closed) return;
         console.error(
-          JSON.stringify({ level: 'error', msg: 'redis read failed', error: String(err) }),
+          JSON.stringify({ level: 'error', msg: 'redis read failed', error: describeError(err) }),
         );
         await sleep(500);
       }
@@ -312,7 +317,11 @@ export class RedisBus implements Bus {
     } catch (err) {
       if (rethrow) throw err;
       console.error(
-        JSON.stringify({ level: 'error', msg: 'broadcast handler failed', error: String(err) }),
+        JSON.stringify({
+          level: 'error',
+          msg: 'broadcast handler failed',
+          error: describeError(err),
+        }),
       );
     }
   }

@@ -51,6 +51,18 @@ const schema = z.object({
       message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
     }),
   BACKGROUND_SERVICES: bool.default(true),
+  /** The window failed sign-ins are counted in (throttle and audit). */
+  SIGN_IN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Failed sign-ins for one email from one address before that address must wait. */
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  /** Failed sign-ins from one address (any email) before it must wait. */
+  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** Failed sign-ins for one email from all addresses that lock it (each time) … */
+  SIGN_IN_LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** … for this long (a short cap, so an attacker cannot keep the owner out for long). */
+  SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Refused requests (FORBIDDEN, non-member NOT_FOUND) are audited per caller, kind and window. */
+  AUDIT_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** Automation webhooks: allow loopback/private/internal targets (tests, trusted networks). */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Comma-separated hosts webhooks may reach whatever they resolve to. */

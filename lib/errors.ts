@@ -28,6 +28,12 @@ export const forbidden = (permission: string, message?: string) =>
   error('FORBIDDEN', message ?? `Missing permission: ${permission}`, { permission });
 /** What a refused request asked for, kept off the wire (audit log, lib/subgraph.ts). */
 export interface Denial {
+  /**
+   * MISSING_PERMISSION: a member without the permission (FORBIDDEN). NOT_A_MEMBER: the object
+   * belongs to a tenant the caller is not in (the caller sees NOT_FOUND; the tenant's owners
+   * see the probe).
+   */
+  reason: 'MISSING_PERMISSION' | 'NOT_A_MEMBER';
   /** CASL action and subject type, e.g. `create` `Flow`. */
   action: string;
   subject: string;
@@ -45,6 +51,16 @@ export function forbiddenDenial(denial: Denial): GraphQLError {
   return err;
 }
 
+/**
+ * The NOT_FOUND a non-member gets for an object of another tenant; the subgraph's audit plugin
+ * records the probe in that tenant's log (bounded). The answer itself is a plain NOT_FOUND.
+ */
+export function notFoundDenial(what: string, denial: Denial): GraphQLError {
+  const err = notFound(what);
+  DENIALS.set(err, denial);
+  return err;
+}
+
 /** The denial behind an error (or the error it wraps), if `authorize` raised it. */
 export function denialOf(err: unknown): Denial | undefined {
   if (!err || typeof err !== 'object') return undefined;
@@ -54,6 +70,10 @@ export function denialOf(err: unknown): Denial | undefined {
 }
 
 export const notFound = (what: string) => error('NOT_FOUND', `${what} not found`);
+
+/** RATE_LIMITED (HTTP 429 with Retry-After at the gateway, see gateway/src/retry-after.ts). */
+export const rateLimited = (retryAfterSeconds: number, message: string) =>
+  error('RATE_LIMITED', message, { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterSeconds)) });
 export const conflict = (field: string, message: string) => error('CONFLICT', message, { field });
 export const badInput = (field: string, message: string) =>
   error('BAD_USER_INPUT', message, { field });
@@ -103,7 +123,7 @@ export function formatError(
   if (process.env.FLOWPLANE_LOG_ERRORS !== 'false') {
     const cause = (original as { originalError?: unknown })?.originalError ?? original;
     console.error(
-      JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(cause) }),
+      JSON.stringify({ level: 'error', msg: 'unexpected error', error: describeError(cause) }),
     );
   }
   return {
@@ -112,4 +132,43 @@ export function formatError(
     locations: formatted.locations,
     extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ext.requestId },
   };
+}
+
+/** Properties of database errors (PostgreSQL, SQLite) that name what failed, never a value. */
+const DB_ERROR_FIELDS = ['code', 'sqlState', 'table', 'column', 'constraint', 'routine'] as const;
+
+/** A SQL statement at the start of a message, as drivers and MikroORM write it (`<sql> - <why>`). */
+const SQL_TEXT =
+  /^\s*(select|insert|update|delete|with|create|alter|drop|pragma|begin|commit|rollback|savepoint|release|set|lock|truncate)\b/i;
+
+function isDatabaseError(e: Error & Record<string, unknown>): boolean {
+  // MikroORM's DriverException and subclasses keep the driver's properties (code, sqlState, …).
+  if (/Exception$/.test(e.name) && ('sqlState' in e || 'errno' in e || 'code' in e)) return true;
+  if (
+    typeof e.code === 'string' &&
+    (/^SQLITE_/.test(e.code) || /^(?=.*\d)[0-9A-Z]{5}$/.test(e.code))
+  )
+    return true;
+  return SQL_TEXT.test(e.message);
+}
+
+/**
+ * What a log line may say about an error. A database error's message holds the statement with
+ * its bound values (a name, an email, a secret being written), and PostgreSQL's detail repeats
+ * values too: only the error's class, code and the names of the table, column or constraint are
+ * kept. Other errors keep their message, unless it starts with SQL.
+ */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) {
+    const text = typeof err === 'string' ? err : 'a non-error value was thrown';
+    return SQL_TEXT.test(text) ? '[SQL text withheld]' : text.slice(0, 500);
+  }
+  const e = err as Error & Record<string, unknown>;
+  if (isDatabaseError(e)) {
+    const parts = DB_ERROR_FIELDS.filter(
+      (k) => typeof e[k] === 'string' || typeof e[k] === 'number',
+    ).map((k) => `${k}=${String(e[k]).slice(0, 100)}`);
+    return `${e.name} (database error${parts.length ? `; ${parts.join(', ')}` : ''}; statement and values withheld)`;
+  }
+  return `${e.name}: ${e.message}`.slice(0, 2000);
 }

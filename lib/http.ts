@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { describeError } from './errors.js';
+import { jsonDepthExceeds, MAX_BODY_DEPTH } from './input-edges.js';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -70,6 +72,16 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
               errors: [{ message: 'Malformed JSON body', extensions: { code: 'BAD_USER_INPUT' } }],
             });
           }
+          // Whatever walks the body next (variable coercion, planning, a subgraph call) recurses.
+          if (jsonDepthExceeds(body, MAX_BODY_DEPTH))
+            return sendJson(res, 400, {
+              errors: [
+                {
+                  message: `The JSON body is nested deeper than ${MAX_BODY_DEPTH} levels`,
+                  extensions: { code: 'BAD_USER_INPUT', field: 'variables' },
+                },
+              ],
+            });
         } else body = raw;
       }
       const headers = new HeaderMap();
@@ -96,7 +108,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         });
       }
       console.error(
-        JSON.stringify({ level: 'error', msg: 'http handler failed', error: String(err) }),
+        JSON.stringify({ level: 'error', msg: 'http handler failed', error: describeError(err) }),
       );
       if (!res.headersSent)
         sendJson(res, 500, {

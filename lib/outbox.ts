@@ -10,6 +10,7 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres, type Orm } from './orm.js';
+import { describeError } from './errors.js';
 
 /** A domain event written in the same transaction as the change it describes. */
 @Entity({ tableName: 'outbox' })
@@ -106,7 +107,7 @@ export class OutboxRelay {
             level: 'error',
             msg: 'outbox relay failed',
             source: this.source,
-            error: String(err),
+            error: describeError(err),
           }),
         ),
       );

@@ -11,8 +11,10 @@ import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
-import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
+import { denialOf, describeError, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, sendJson } from './http.js';
+import { inputEdgesPlugin } from './input-edges.js';
+import { isMilestone, MemoryWindowCounter, type WindowCounter } from './window-counter.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
   createOrm,
@@ -91,7 +93,17 @@ export interface SubgraphRuntimeOptions {
   runServices?: boolean;
   /** Extra settings a subgraph reads (e.g. session lifetime). */
   settings?: Record<string, unknown>;
+  /**
+   * Counters shared by the instances (Redis when REDIS_URL is set): the bounded audit of refused
+   * requests, the sign-in throttle. In memory by default; whoever passes one closes it.
+   */
+  counters?: WindowCounter;
+  /** Refused requests are audited per caller, kind and window of this length (default 15 min). */
+  refusalWindowMs?: number;
 }
+
+/** Past this many refusals in a window, a caller's refusals of new kinds are audited in bulk. */
+const REFUSAL_KINDS_PER_CALLER = 100;
 
 /**
  * Subscriptions are served by the gateway (graphql-ws), never by a subgraph: the `subscribe` of
@@ -139,6 +151,8 @@ export async function buildFederatedSchema(
 export class Subgraph<C extends BaseContext = BaseContext> {
   readonly apollo: ApolloServer<C>;
   readonly relay: OutboxRelay;
+  /** Shared counters (see SubgraphRuntimeOptions.counters). */
+  readonly counters: WindowCounter;
   /** This subgraph's background services (tests call their `runOnce`). */
   services: BackgroundService[] = [];
   private runner?: BackgroundRunner;
@@ -154,11 +168,13 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       includeStacktraceInErrorResponses: false,
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
+        inputEdgesPlugin<C>(),
         auditDenials<C>((ctx, d) => this.recordDenials(ctx, d)),
       ],
       csrfPrevention: false,
     });
     this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
+    this.counters = opts.counters ?? new MemoryWindowCounter();
   }
 
   get name(): string {
@@ -210,14 +226,42 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   }
 
   /**
-   * Records refused requests (FORBIDDEN from `authorize`) as `request.denied` events, in a
-   * transaction of their own: the refused operation's transaction rolled back.
+   * Records refused requests (FORBIDDEN from `authorize`, and the NOT_FOUND a non-member gets for
+   * another tenant's object) as `request.denied` events, in a transaction of their own: the
+   * refused operation's transaction rolled back. Bounded: per caller, kind of refusal and window,
+   * the 1st, 10th, 100th … refusal is recorded with the count so far; past
+   * REFUSAL_KINDS_PER_CALLER refusals in the window, a new kind only at such a count of the
+   * caller's refusals. A flood therefore writes a few entries, each saying how many it stands for.
    */
   private async recordDenials(ctx: BaseContext, denials: Denial[]): Promise<void> {
+    const windowMs = this.opts.refusalWindowMs ?? 15 * 60_000;
+    const who =
+      ctx.principal.type === 'anonymous'
+        ? `ip:${ctx.client.ip ?? 'unknown'}`
+        : `${ctx.principal.type}:${ctx.principal.id}`;
+    const recorded: Record<string, unknown>[] = [];
+    const all = await this.counters.add(`refusals:${who}`, windowMs, denials.length);
+    for (const d of denials) {
+      const scope = d.workspaceId ?? d.accountId;
+      if (!scope) continue;
+      const kind = `${d.reason}:${scope}:${d.subject}:${d.action}`;
+      const c = await this.counters.add(`refusal:${who}:${kind}`, windowMs);
+      if (!isMilestone(c.count)) continue;
+      if (c.count === 1 && all.count > REFUSAL_KINDS_PER_CALLER && !isMilestone(all.count))
+        continue;
+      recorded.push({
+        ...d,
+        count: c.count,
+        callerRefusals: all.count,
+        windowStart: new Date(c.windowStart).toISOString(),
+        windowSeconds: Math.round(windowMs / 1000),
+      });
+    }
+    if (!recorded.length) return;
     const actor = actorOf(ctx.principal, ctx.client, ctx.requestId);
     await runAsActor(actor, () =>
       this.orm.em.fork({ loggerContext: { label: BACKGROUND_LABEL } }).transactional(async (em) => {
-        for (const d of denials) recordEvent(em, 'request.denied', { ...d });
+        for (const d of recorded) recordEvent(em, 'request.denied', d);
       }),
     );
     await this.relay.flush().catch(() => undefined);
@@ -247,13 +291,15 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId);
         const result = await runAsActor(actor, () => em.transactional(fn));
-        await this.relay
-          .flush()
-          .catch((err) =>
-            console.error(
-              JSON.stringify({ level: 'error', msg: 'outbox flush failed', error: String(err) }),
-            ),
-          );
+        await this.relay.flush().catch((err) =>
+          console.error(
+            JSON.stringify({
+              level: 'error',
+              msg: 'outbox flush failed',
+              error: describeError(err),
+            }),
+          ),
+        );
         return result;
       },
     };
@@ -335,7 +381,11 @@ function auditDenials<C extends BaseContext>(
           if (!seen.size || rc.contextValue.principal.type === 'system') return;
           await record(rc.contextValue, [...seen.values()]).catch((err) =>
             console.error(
-              JSON.stringify({ level: 'error', msg: 'denial audit failed', error: String(err) }),
+              JSON.stringify({
+                level: 'error',
+                msg: 'denial audit failed',
+                error: describeError(err),
+              }),
             ),
           );
         },

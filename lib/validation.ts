@@ -42,6 +42,7 @@ export function validateTimezone(value: string, field = 'timezone'): string {
 export function validateName(value: string, field = 'name', max = 100): string {
   const v = value.trim();
   if (!v.length || v.length > max) throw badInput(field, `Must be 1 to ${max} characters`);
+  if (/[\t\n\r]/.test(v)) throw badInput(field, 'Must be one line (no tabs or line breaks)');
   return v;
 }
 

@@ -19,6 +19,11 @@ import {
 import { SUBGRAPHS } from './registry.js';
 import { Redis } from 'ioredis';
 import { MemoryRateLimiter, RedisRateLimiter } from '../gateway/src/limits/rate-limit.js';
+import {
+  MemoryWindowCounter,
+  RedisWindowCounter,
+  type WindowCounter,
+} from '../lib/window-counter.js';
 
 export interface ServiceOverrides {
   /** Replace the database of every subgraph (tests: ":memory:" SQLite or a PG schema prefix). */
@@ -51,6 +56,13 @@ export function databaseFor(env: Env, name: SubgraphName): DatabaseConfig {
   return { kind: 'sqlite', path: join(env.DATA_DIR, `${name}.sqlite`) };
 }
 
+/** The counters of the sign-in throttle and the bounded audit: shared through Redis if set. */
+export function createCounters(env: Env): WindowCounter {
+  return env.REDIS_URL
+    ? new RedisWindowCounter(env.REDIS_URL, env.REDIS_PREFIX)
+    : new MemoryWindowCounter();
+}
+
 export function createBus(env: Env, role: string): Bus {
   if (!env.REDIS_URL) return new InProcessBus();
   return new RedisBus(env.REDIS_URL, env.REDIS_PREFIX, `${hostname()}-${process.pid}-${role}`);
@@ -63,8 +75,11 @@ function startSubgraph(
   tokens: InternalTokens,
   o: ServiceOverrides,
   mode: 'embedded' | 'alone',
+  counters: WindowCounter,
 ) {
   return Subgraph.start(SUBGRAPHS[name], {
+    counters,
+    refusalWindowMs: env.AUDIT_REFUSAL_WINDOW_SECONDS * 1000,
     database: o.database?.(name) ?? databaseFor(env, name),
     bus,
     tokens,
@@ -74,6 +89,13 @@ function startSubgraph(
     runServices: env.BACKGROUND_SERVICES,
     settings: {
       sessionTtlHours: env.SESSION_TTL_HOURS,
+      signIn: {
+        windowMs: env.SIGN_IN_WINDOW_SECONDS * 1000,
+        maxFailures: env.SIGN_IN_MAX_FAILURES,
+        maxFailuresPerIp: env.SIGN_IN_MAX_FAILURES_PER_IP,
+        lockAfterFailures: env.SIGN_IN_LOCK_AFTER_FAILURES,
+        lockMs: env.SIGN_IN_LOCK_SECONDS * 1000,
+      },
       ...(name === 'operations'
         ? {
             blockEncryptionKey: blockEncryptionKey(env, mode),
@@ -122,9 +144,10 @@ function gatewayOptions(env: Env) {
 export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise<Running> {
   const bus = o.bus ?? createBus(env, 'embedded');
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
+  const counters = createCounters(env);
   const subgraphs = {} as Record<SubgraphName, Subgraph<any>>;
   for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded');
+    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded', counters);
   // Relays start once every consumer has subscribed: the in-process bus drops events for
   // groups that are not there yet.
   for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
@@ -150,6 +173,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
       await closeServer(server);
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
+      await counters.close();
       await bus.close();
     },
   };
@@ -163,7 +187,8 @@ export async function startSubgraphService(
 ): Promise<Running> {
   const bus = o.bus ?? createBus(env, name);
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
-  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone');
+  const counters = createCounters(env);
+  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone', counters);
   await sub.startRelay();
   const server = sub.httpServer();
   const port = await listen(server, env.PORT, env.HOST);
@@ -175,6 +200,7 @@ export async function startSubgraphService(
     async stop() {
       await closeServer(server);
       await sub.stop();
+      await counters.close();
       await bus.close();
     },
   };

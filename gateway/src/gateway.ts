@@ -20,6 +20,7 @@ import { operationLimitsPlugin, type OperationLimits } from './limits/operation-
 import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
 import type { RateLimiter } from './limits/rate-limit.js';
 import { requestLogPlugin } from './limits/request-log.js';
+import { subgraphRetryAfterPlugin } from './retry-after.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
@@ -161,6 +162,7 @@ export class Gateway {
           createRateLimitCharge(opts.rateLimiter, opts.rateLimitCostPerMinute),
         ),
         rateLimitHeadersPlugin,
+        subgraphRetryAfterPlugin,
         settleAfterMutation(opts.bus),
       ],
     });

@@ -401,21 +401,31 @@ describe('denied requests', () => {
     expect(JSON.stringify(flows.data)).not.toContain(name);
   });
 
-  it('a non-member gets NOT_FOUND and nothing is written to the account', async () => {
+  it('a non-member gets NOT_FOUND; the account records the probe (not what was asked for)', async () => {
     const carol = await stack.signUp();
     secrets.push(carol.token, carol.password);
-    const before = (await allEntries(alice, alice.accountId)).length;
     expectError(
-      await carol.gql(CREATE_FLOW, { input: { workspaceId: ws.id, name: 'x' } }),
+      await carol.gql(CREATE_FLOW, { input: { workspaceId: ws.id, name: 'probe-name' } }),
       'NOT_FOUND',
     );
     expectError(await carol.gql(EVENTS, { accountId: alice.accountId }), 'NOT_FOUND');
     expectError(await carol.gql(VERIFY, { accountId: alice.accountId }), 'NOT_FOUND');
     expectError(await carol.gql(EVENTS, { accountId: 'not-a-uuid' }), 'NOT_FOUND');
-    await new Promise((r) => setTimeout(r, 300));
-    const after = await allEntries(alice, alice.accountId);
-    expect(after.filter((e) => e.actor.id === carol.userId)).toEqual([]);
-    expect(after.length).toBe(before);
+    let mine: Entry[] = [];
+    await eventually(async () => {
+      mine = (await allEntries(alice, alice.accountId)).filter((e) => e.actor.id === carol.userId);
+      expect(mine.map((e) => e.action).sort()).toEqual(['audit-event.denied', 'flow.denied']);
+    });
+    expect(mine.find((e) => e.action === 'flow.denied')).toMatchObject({
+      workspaceId: ws.id,
+      summary: { reason: 'NOT_A_MEMBER', action: 'create', permission: 'manage_flows', count: 1 },
+    });
+    // Reading and verifying the log are one kind of refusal: one entry, counted once so far.
+    expect(mine.find((e) => e.action === 'audit-event.denied')).toMatchObject({
+      workspaceId: null,
+      summary: { reason: 'NOT_A_MEMBER', action: 'read', count: 1 },
+    });
+    expect(JSON.stringify(mine)).not.toContain('probe-name');
   });
 
   it('a Member may not read or verify the log (FORBIDDEN, itself audited)', async () => {
@@ -428,7 +438,14 @@ describe('denied requests', () => {
       alice.accountId,
       (e) => e.action === 'audit-event.denied' && e.actor.id === bob.userId,
     );
-    expect(denied.summary).toEqual({ action: 'read', permission: 'read:audit_event' });
+    expect(denied.summary).toEqual({
+      reason: 'MISSING_PERMISSION',
+      action: 'read',
+      permission: 'read:audit_event',
+      count: 1,
+      windowStart: expect.any(String),
+      windowSeconds: 900,
+    });
     expect(denied.workspaceId).toBeNull();
   });
 });

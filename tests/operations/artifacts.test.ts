@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../harness/client.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { addMember, createWorkspace } from '../access/fixtures.js';
+import { CREATE_TASK, createFlow, createRun, ok as succeed } from './fixtures.js';
 
 const CREATE = `mutation($input: CreateArtifactInput!) {
   createArtifact(input: $input) { id key type data description flowRunId taskRunId createdAt }
@@ -34,7 +34,7 @@ const create = async (input: Record<string, unknown>) => {
 
 describe('artifacts', () => {
   it('latestArtifact(key) is the newest version of the key, even created in one burst', async () => {
-    const run = randomUUID();
+    const run = (await createRun(alice, { flowId: (await createFlow(alice, ws.id)).id })).id;
     const ids: string[] = [];
     for (let i = 0; i <= 5; i++)
       ids.push(
@@ -65,7 +65,12 @@ describe('artifacts', () => {
       ['IMAGE', { url: 'https://example.test/i.png', alt: 'chart' }],
     ];
     for (const [type, data] of ok) expect((await create({ type, data })).data).toEqual(data);
-    const task = randomUUID();
+    const parent = (await createRun(alice, { flowId: (await createFlow(alice, ws.id)).id })).id;
+    const task = (
+      await succeed(alice, CREATE_TASK, {
+        input: { flowRunId: parent, taskKey: 't', dynamicKey: '0' },
+      })
+    ).createTaskRun.id;
     const withTask = await create({
       type: 'MARKDOWN',
       data: 'x',

@@ -56,7 +56,8 @@ describe('sign-up and sign-in', () => {
       [{ password: 'short' }, 'BAD_USER_INPUT', 'password'],
       [{ password: 'alllowercaseletters' }, 'BAD_USER_INPUT', 'password'],
       [{ handle: taken.handle }, 'CONFLICT', 'handle'],
-      [{ email: taken.email.toUpperCase() }, 'CONFLICT', 'email'],
+      // A registered email is not disclosed: the answer of a wrong password (tests/security).
+      [{ email: taken.email.toUpperCase() }, 'UNAUTHENTICATED', 'password'],
     ];
     const before = await userCount();
     for (const [over, code, field] of cases) {

@@ -12,6 +12,8 @@ import {
   ServiceAccountResolver,
 } from './service-accounts/service-account.resolver.js';
 import { User } from './users/user.entity.js';
+import { userMembershipConsumers } from './users/user-membership.consumers.js';
+import { UserMembership } from './users/user-membership.entity.js';
 import { UserResolver } from './users/user.resolver.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
 
@@ -28,7 +30,8 @@ export const usersSubgraph: SubgraphDefinition<UsersContext> = {
   ],
   // Account is only extended here (no root field returns it), so it must be listed.
   orphanedTypes: [Account],
-  entities: [User, Session, ApiKey, ServiceAccount],
+  entities: [User, Session, ApiKey, ServiceAccount, UserMembership],
+  consumers: () => userMembershipConsumers,
   migrations,
   extendContext,
   referenceResolvers: () => ({

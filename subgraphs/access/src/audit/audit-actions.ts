@@ -18,6 +18,11 @@ export interface AuditMapping {
   /** Requests made before sign-in (anonymous) are the signing-in user's: this payload key. */
   anonymousActorKey?: string;
   /**
+   * Events a caller can cause about tenants that may not exist (a probe with a made-up id):
+   * recorded only in accounts this subgraph knows, and silently dropped otherwise.
+   */
+  knownAccountsOnly?: true;
+  /**
    * Nothing to audit: a cache signal that repeats another event, or high-volume run activity
    * reported by workers (state changes), which belongs to the event store, not the audit log.
    */
@@ -38,6 +43,11 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   'user.signed-up': { idKey: 'userId', anonymousActorKey: 'userId' },
   'user.logged-in': { idKey: 'userId', anonymousActorKey: 'userId' },
   ...same(['user.logged-out', 'user.updated'], { idKey: 'userId' }),
+  /**
+   * Wrong passwords (and sign-ups of the email) from one address, bounded: recorded at the 1st,
+   * 10th, 100th … attempt in a window, with the count; the actor is the anonymous caller.
+   */
+  'user.sign-in-failed': { idKey: 'userId' },
   'session.revoked': { idKey: 'sessionId' },
   ...same(['api-key.created', 'api-key.revoked'], { idKey: 'apiKeyId' }),
   ...same(['service-account.created', 'service-account.deleted', 'service-account.key-rotated'], {
@@ -80,11 +90,24 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     ],
     { idKey: 'automationId' },
   ),
-  /** A member refused by `authorize` (lib/subgraph.ts records it): `flow.denied`, … */
+  /**
+   * A request refused by `authorize` (lib/subgraph.ts records it, bounded): `flow.denied`, … for
+   * a member without the permission (MISSING_PERMISSION) and for a caller who is not a member
+   * of the object's tenant (NOT_A_MEMBER: the caller got NOT_FOUND). `count` is how many such
+   * refusals of this caller the window had when the entry was written (1, 10, 100, …).
+   */
   'request.denied': {
     action: (p) => `${kebab(String(p.subject ?? 'request'))}.denied`,
     resourceType: (p) => kebab(String(p.subject ?? 'request')),
-    summary: (p) => ({ action: p.action ?? null, permission: p.permission ?? null }),
+    summary: (p) => ({
+      reason: p.reason ?? 'MISSING_PERMISSION',
+      action: p.action ?? null,
+      permission: p.permission ?? null,
+      count: typeof p.count === 'number' ? p.count : 1,
+      windowStart: p.windowStart ?? null,
+      windowSeconds: p.windowSeconds ?? null,
+    }),
+    knownAccountsOnly: true,
   },
   // Cache invalidation for the gateway: the membership or access change it follows is audited.
   'grants.changed': { internal: true },

@@ -58,8 +58,10 @@ export async function recordAuditEntries(
   await project(em, event.type, p);
   const mapped = mapEvent(event.type, p);
   if (!mapped) return;
-  const accountIds = await accountsOf(em, p, event.actor ?? null);
+  const known = AUDIT_ACTIONS[event.type]?.knownAccountsOnly === true;
+  const accountIds = await accountsOf(em, p, event.actor ?? null, known);
   if (!accountIds.length) {
+    if (known) return;
     console.error(
       JSON.stringify({ level: 'warn', msg: 'audit: event concerns no account', type: event.type }),
     );
@@ -109,12 +111,20 @@ async function accountsOf(
   em: EntityManager,
   p: Payload,
   actor: EventActor | null,
+  knownOnly = false,
 ): Promise<string[]> {
-  if (isUuid(p.accountId as string)) return [p.accountId as string];
+  if (isUuid(p.accountId as string)) {
+    // Every account has its owner's membership from the start.
+    if (knownOnly && !(await em.count(AuditMembership, { accountId: p.accountId as string })))
+      return [];
+    return [p.accountId as string];
+  }
   if (isUuid(p.workspaceId as string)) {
     const ws = await em.findOne(AuditWorkspace, { workspaceId: p.workspaceId as string });
     if (ws) return [ws.accountId];
   }
+  // A probe of an unknown tenant belongs to no account (least of all the prober's own).
+  if (knownOnly) return [];
   const principalId = isUuid(p.userId as string)
     ? (p.userId as string)
     : actor && (actor.type === 'user' || actor.type === 'service_account') && isUuid(actor.id)

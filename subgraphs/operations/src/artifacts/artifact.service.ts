@@ -7,6 +7,9 @@ import { pageSize, paginate } from '../../../../lib/pagination.js';
 import { validateOptionalText, validateUrl } from '../../../../lib/validation.js';
 import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
+import type { Em } from '../../../../lib/orm.js';
+import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { TaskRun } from '../task-runs/task-run.entity.js';
 import { Artifact, ArtifactType } from './artifact.entity.js';
 import type { ArtifactConnection, ArtifactFilter, CreateArtifactInput } from './artifact.inputs.js';
 
@@ -80,6 +83,7 @@ export class ArtifactService {
     for (const f of ['flowRunId', 'taskRunId'] as const)
       if (input[f] != null && !isUuid(input[f])) throw badInput(f, 'Not a run id (UUID)');
     return this.ctx.transaction(async (em) => {
+      await this.checkRuns(em, input);
       // Versions of a key are strictly ordered by creation time, even within one millisecond,
       // so "latest" is never a coin toss between two rows.
       const previous = key
@@ -114,6 +118,27 @@ export class ArtifactService {
       });
       return a;
     });
+  }
+
+  /**
+   * The runs an artifact names are runs of its workspace, resolved there in SQL (a run of
+   * another workspace is answered like one that does not exist); a task run and a flow run
+   * named together belong together.
+   */
+  private async checkRuns(em: Em, input: CreateArtifactInput): Promise<void> {
+    const workspaceId = input.workspaceId;
+    if (input.flowRunId != null && !(await em.count(FlowRun, { id: input.flowRunId, workspaceId })))
+      throw badInput('flowRunId', 'No such flow run in this workspace');
+    if (input.taskRunId != null) {
+      const task = await em.findOne(
+        TaskRun,
+        { id: input.taskRunId, workspaceId },
+        { fields: ['id', 'flowRunId'] },
+      );
+      if (!task) throw badInput('taskRunId', 'No such task run in this workspace');
+      if (input.flowRunId != null && task.flowRunId !== input.flowRunId)
+        throw badInput('taskRunId', 'The task run belongs to another flow run');
+    }
   }
 
   async get(id: string): Promise<Artifact> {

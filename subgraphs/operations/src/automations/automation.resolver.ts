@@ -1,3 +1,4 @@
+import { subject } from '@casl/ability';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
@@ -5,6 +6,7 @@ import type { IncidentActionSettings } from '../incidents/incident-action.inputs
 import { Workspace } from '../tenancy/workspace.type.js';
 import { AutomationAction, type WebhookMethod } from './actions/action.inputs.js';
 import type { StoredAction } from './actions/action.types.js';
+import { maskTarget, openTarget } from './actions/webhook-target.js';
 import { Automation } from './automation.entity.js';
 import {
   AutomationConnection,
@@ -17,9 +19,18 @@ import {
 import { AutomationService } from './automation.service.js';
 import { AutomationTrigger, toTrigger } from './triggers/trigger.types.js';
 
-/** The stored action as the schema shows it: the webhook secret becomes `hasSecret`. */
-function toAction(a: StoredAction): AutomationAction {
-  const { secret, ...webhook } = a.webhook ?? ({} as NonNullable<StoredAction['webhook']>);
+/**
+ * The stored action as the schema shows it: the webhook secret becomes `hasSecret`; the target
+ * (URL and headers, often credentials) is decrypted, and masked for callers who may not manage
+ * the workspace's automations (Viewers see where it goes, not how to call it).
+ */
+function toAction(a: StoredAction, ctx: OperationsContext, reveal: boolean): AutomationAction {
+  const {
+    secret,
+    target: _sealed,
+    ...webhook
+  } = a.webhook ?? ({} as NonNullable<StoredAction['webhook']>);
+  const target = a.webhook ? openTarget(ctx.blockCrypto, a.id, a.webhook) : null;
   return {
     id: a.id,
     type: a.type,
@@ -28,12 +39,27 @@ function toAction(a: StoredAction): AutomationAction {
     parameters: a.parameters ?? null,
     state: a.state ?? null,
     message: a.message ?? null,
-    webhook: a.webhook
-      ? { ...webhook, method: webhook.method as WebhookMethod, hasSecret: Boolean(secret) }
-      : null,
+    webhook:
+      a.webhook && target
+        ? {
+            ...webhook,
+            ...(reveal ? target : maskTarget(target)),
+            method: webhook.method as WebhookMethod,
+            hasSecret: Boolean(secret),
+          }
+        : null,
     incident: (a.options?.incident as IncidentActionSettings | undefined) ?? null,
   };
 }
+
+/** Whether the caller may manage the automation (and so see its webhook targets in clear). */
+const manages = (ctx: OperationsContext, a: Automation) =>
+  ctx.ability.can('update', subject('Automation', { workspaceId: a.workspaceId, id: a.id }));
+
+const actionsOf = (list: StoredAction[], a: Automation, ctx: OperationsContext) => {
+  const reveal = manages(ctx, a);
+  return list.map((x) => toAction(x, ctx, reveal));
+};
 
 @Resolver(() => Automation)
 export class AutomationResolver {
@@ -57,20 +83,20 @@ export class AutomationResolver {
   }
 
   @FieldResolver(() => [AutomationAction], { description: 'Actions run when it triggers.' })
-  actions(@Root() a: Automation): AutomationAction[] {
-    return a.actions.map(toAction);
+  actions(@Root() a: Automation, @Ctx() ctx: OperationsContext): AutomationAction[] {
+    return actionsOf(a.actions, a, ctx);
   }
 
   @FieldResolver(() => [AutomationAction], {
     description: 'More actions run when it triggers, after `actions`.',
   })
-  actionsOnTrigger(@Root() a: Automation): AutomationAction[] {
-    return a.actionsOnTrigger.map(toAction);
+  actionsOnTrigger(@Root() a: Automation, @Ctx() ctx: OperationsContext): AutomationAction[] {
+    return actionsOf(a.actionsOnTrigger, a, ctx);
   }
 
   @FieldResolver(() => [AutomationAction], { description: 'Actions run when a firing resolves.' })
-  actionsOnResolve(@Root() a: Automation): AutomationAction[] {
-    return a.actionsOnResolve.map(toAction);
+  actionsOnResolve(@Root() a: Automation, @Ctx() ctx: OperationsContext): AutomationAction[] {
+    return actionsOf(a.actionsOnResolve, a, ctx);
   }
 
   @FieldResolver(() => AutomationState, {

@@ -75,6 +75,39 @@ export function secretPathsOf(fields: Json): string[][] {
   });
 }
 
+/** Keywords holding a map of subschemas (walked value by value, the map itself is no schema). */
+const SCHEMA_MAPS = new Set([
+  'properties',
+  'patternProperties',
+  'definitions',
+  '$defs',
+  'dependentSchemas',
+  'dependencies',
+]);
+/** Keywords holding data, not schemas (left as they are). */
+const DATA_KEYWORDS = new Set(['const', 'enum', 'default', 'examples']);
+
+/**
+ * The schema with every secret field's own rules set aside (`{}`): what validates a document
+ * for a caller who cannot read its stored secrets, which then take part as the mask. Whatever
+ * such a caller sends is then judged without the stored values, so no answer can depend on
+ * them (a `pattern` on a secret was an oracle that recovered it character by character). The
+ * stored values met these rules when written, under this schema, by someone who could see them.
+ */
+export function blindSecrets<T>(node: T): T {
+  if (Array.isArray(node)) return node.map((n) => blindSecrets(n)) as T;
+  if (!isObject(node)) return node;
+  if (isSecretNode(node)) return {} as T;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node)) {
+    if (DATA_KEYWORDS.has(k)) out[k] = v;
+    else if (SCHEMA_MAPS.has(k) && isObject(v))
+      out[k] = Object.fromEntries(Object.entries(v).map(([n, sub]) => [n, blindSecrets(sub)]));
+    else out[k] = blindSecrets(v);
+  }
+  return out as T;
+}
+
 const validators = new Map<string, ValidateFunction>();
 const MAX_CACHED = 500;
 

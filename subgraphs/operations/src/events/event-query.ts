@@ -76,7 +76,7 @@ export function whereEventMatches(
       sub
         .select(em.getKnex().raw('1'))
         .from('event_related as er')
-        .whereRaw(`er.event_id = ${a}.id`)
+        .whereRaw(`er.workspace_id = ${a}.workspace_id and er.event_id = ${a}.id`)
         .whereIn('er.resource_id', ids);
     });
   }

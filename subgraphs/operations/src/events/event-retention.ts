@@ -26,7 +26,7 @@ async function purge(
     const n = await em.fork().transactional(async (tx: Em) => {
       const knex = tx.getKnex();
       const select = knex('event as e')
-        .select('e.seq', 'e.id')
+        .select('e.seq', 'e.id', 'e.workspace_id')
         .where('e.occurred', '<', dbTime(tx, cutoff))
         // An incident's events are its timeline: they stay as long as the incident does.
         .whereNot('e.resource_id', 'like', 'flowplane.incident.%')
@@ -36,13 +36,18 @@ async function purge(
       if (isPg(tx)) select.forUpdate().skipLocked();
       const rows = await tx
         .getConnection()
-        .execute<{ seq: number; id: string }[]>(select, [], 'all', tx.getTransactionContext());
+        .execute<{ seq: number; id: string; workspace_id: string }[]>(
+          select,
+          [],
+          'all',
+          tx.getTransactionContext(),
+        );
       if (!rows.length) return 0;
       await tx.getConnection().execute(
         knex('event_related')
           .whereIn(
-            'event_id',
-            rows.map((r) => r.id),
+            ['workspace_id', 'event_id'],
+            rows.map((r) => [r.workspace_id, r.id]),
           )
           .delete(),
         [],

@@ -41,7 +41,7 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
   if (!isUuid(p.workspaceId) || !isUuid(p.entryId) || typeof p.action !== 'string') return;
   // The workspace is gone with its events; its deletion is in the account's audit log.
   if (p.action === 'workspace.deleted') return;
-  if (await em.count(Event, { id: p.entryId })) return;
+  if (await em.count(Event, { workspaceId: p.workspaceId, id: p.entryId })) return;
   const type = kebab(String(p.resourceType || 'workspace'));
   const target =
     typeof p.resourceId === 'string' && p.resourceId

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
+import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType } from 'type-graphql';
 
@@ -15,7 +15,8 @@ export interface EventResourceJson {
 /**
  * One event of a workspace's event store: system events (state transitions, status changes,
  * automations, incidents, audit actions) and the events clients emit. `seq` is the order of the
- * store: keyset paging and backfill after an event follow it.
+ * store: keyset paging and backfill after an event follow it. Ids are unique per workspace:
+ * clients choose theirs, and one tenant's ids must neither reveal nor block another's.
  */
 @ObjectType({
   description:
@@ -26,12 +27,16 @@ export interface EventResourceJson {
 @Index({ properties: ['workspaceId', 'resourceId'] })
 @Index({ properties: ['workspaceId', 'name'] })
 @Index({ properties: ['occurred'] })
+@Unique({ properties: ['workspaceId', 'id'] })
+@Index({ properties: ['id'] })
 export class Event {
   @PrimaryKey({ type: 'integer', autoincrement: true })
   seq!: number;
 
-  @Field(() => ID, { description: 'Event id (unique; subscribers de-duplicate by it).' })
-  @Property({ type: 'uuid', unique: true })
+  @Field(() => ID, {
+    description: 'Event id (unique in its workspace; subscribers de-duplicate by it).',
+  })
+  @Property({ type: 'uuid' })
   id: string = randomUUID();
 
   @Property({ type: 'uuid' })
@@ -78,6 +83,9 @@ export class Event {
 @Index({ properties: ['workspaceId', 'resourceId'] })
 export class EventRelated {
   @PrimaryKey({ type: 'uuid' })
+  workspaceId!: string;
+
+  @PrimaryKey({ type: 'uuid' })
   eventId!: string;
 
   @PrimaryKey({ type: 'string', length: 1024 })
@@ -85,7 +93,4 @@ export class EventRelated {
 
   @PrimaryKey({ type: 'string', length: 100 })
   role!: string;
-
-  @Property({ type: 'uuid' })
-  workspaceId!: string;
 }

@@ -60,6 +60,26 @@ function parseCursor(cursor: string): [Date, number] {
   }
 }
 
+/**
+ * An event by id among the workspaces the caller belongs to, in SQL (ids are unique per
+ * workspace, so the same id may name events of several tenants); the first stored when the
+ * caller's own workspaces share one.
+ */
+export async function findEventOfCaller(
+  ctx: Pick<OperationsContext, 'em' | 'principal' | 'grants'>,
+  id: string,
+): Promise<Event | null> {
+  if (!isUuid(id)) return null;
+  const system = ctx.principal.type === 'system';
+  const workspaces = Object.keys(ctx.grants.workspaces).filter(isUuid);
+  if (!system && !workspaces.length) return null;
+  const [e] = await ctx.em.find(Event, system ? { id } : { id, workspaceId: { $in: workspaces } }, {
+    orderBy: { seq: 'asc' },
+    limit: 1,
+  });
+  return e ?? null;
+}
+
 /** The days a workspace keeps its events (its setting, or the default). */
 export async function retentionDays(em: Em, workspaceId: string): Promise<number> {
   const s = await em.findOne(EventSettings, { workspaceId });
@@ -73,7 +93,7 @@ export class EventService {
   /** One event by id (needs see_events in its workspace; NOT_FOUND otherwise). */
   async get(id: string): Promise<Event> {
     requireAuthenticated(this.ctx.principal);
-    const e = isUuid(id) ? await this.ctx.em.findOne(Event, { id }) : null;
+    const e = await findEventOfCaller(this.ctx, id);
     if (!e) throw notFound('Event');
     authorize(this.ctx, 'read', 'Event', { workspaceId: e.workspaceId }, 'Event');
     return e;
@@ -125,9 +145,12 @@ export class EventService {
     const attempt = () =>
       this.ctx.transaction(async (em) => {
         const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];
+        // De-duplication is per workspace: another tenant's ids are neither seen nor in the way.
         const stored = new Set(
           ids.length
-            ? (await em.find(Event, { id: { $in: ids } }, { fields: ['id'] })).map((e) => e.id)
+            ? (await em.find(Event, { workspaceId, id: { $in: ids } }, { fields: ['id'] })).map(
+                (e) => e.id,
+              )
             : [],
         );
         let n = 0;

@@ -9,7 +9,7 @@ import { requireAuthenticated } from '../common/actor.js';
 import { Automation } from '../automations/automation.entity.js';
 import type { OperationsContext } from '../context.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
-import { Event } from '../events/event.entity.js';
+import { findEventOfCaller } from '../events/event.service.js';
 import { FlowRunService } from '../flow-runs/flow-run.service.js';
 import { FlowService } from '../flows/flow.service.js';
 import { validateTags } from '../flows/flow.validation.js';
@@ -177,7 +177,7 @@ export class IncidentService {
    */
   async change(eventId: string): Promise<IncidentChange | null> {
     requireAuthenticated(this.ctx);
-    const e = isUuid(eventId) ? await this.ctx.em.findOne(Event, { id: eventId }) : null;
+    const e = await findEventOfCaller(this.ctx, eventId);
     if (!e || !this.canRead(e.workspaceId)) return null;
     return stepOf(e);
   }

@@ -1,5 +1,4 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { isUuid } from '../../../../lib/db.js';
 import type { UsersContext } from '../context.js';
 import { User } from './user.entity.js';
 import { AuthPayload, SignInInput, SignUpInput, UpdateProfileInput } from './user.inputs.js';
@@ -7,9 +6,13 @@ import { UserService } from './user.service.js';
 
 @Resolver(() => User)
 export class UserResolver {
-  @Query(() => User, { nullable: true, description: 'A user by id (public profile fields).' })
-  user(@Arg('id', () => ID) id: string, @Ctx() ctx: UsersContext): Promise<User | null> {
-    return isUuid(id) ? ctx.loaders.userById.load(id) : Promise.resolve(null);
+  @Query(() => User, {
+    nullable: true,
+    description:
+      'A user by id (profile fields): the caller themself, or a user who shares an account with the caller; NOT_FOUND otherwise.',
+  })
+  user(@Arg('id', () => ID) id: string, @Ctx() ctx: UsersContext): Promise<User> {
+    return new UserService(ctx).get(id);
   }
 
   @FieldResolver(() => String, {

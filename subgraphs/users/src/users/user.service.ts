@@ -15,6 +15,7 @@ import {
 } from '../../../../lib/validation.js';
 import type { UsersContext } from '../context.js';
 import { Session } from '../sessions/session.entity.js';
+import { SignInThrottle, type AttemptTally } from './sign-in-throttle.js';
 import { User } from './user.entity.js';
 import type { AuthPayload, SignInInput, SignUpInput, UpdateProfileInput } from './user.inputs.js';
 
@@ -27,6 +28,7 @@ const HASH_OPTIONS = {
 } as const;
 /** Verified against when the email is unknown, so both answers take as long. */
 let dummyHash: Promise<string> | undefined;
+const dummyPasswordHash = () => (dummyHash ??= argon2.hash(randomUUID(), HASH_OPTIONS));
 
 export function requireUser(ctx: UsersContext): string {
   if (ctx.principal.type !== 'user') throw unauthenticated('Sign in as a user to do this');
@@ -37,19 +39,33 @@ export function requireUser(ctx: UsersContext): string {
 export class UserService {
   constructor(private readonly ctx: UsersContext) {}
 
+  /**
+   * Creates a user and signs them in. Whether an email is registered is not said: the owner
+   * signing up again (their password) is signed in, as a sign-up would be; anyone else gets the
+   * answer of a wrong password, counted by the sign-in throttle and audited in the owner's
+   * accounts. A taken handle (public anyway) is answered first, alike for both.
+   */
   async signUp(input: SignUpInput, userAgent?: string): Promise<AuthPayload> {
     const email = normalizeEmail(input.email);
     const handle = validateHandle(input.handle);
     validatePassword(input.password, email);
     const name = input.name ? validateName(input.name) : handle;
     const timezone = input.timezone ? validateTimezone(input.timezone) : 'UTC';
+    const guard = this.guard(email);
+    await guard.check();
+    const existing = await this.ctx.em.findOne(User, { email }, { populate: ['passwordHash'] });
+    // Verified in both cases, so both answers take as long.
+    const owner = await argon2.verify(
+      existing?.passwordHash ?? (await dummyPasswordHash()),
+      input.password,
+    );
+    if (existing && owner) return this.startSession(existing, userAgent);
+    if (await this.ctx.em.count(User, { handle })) throw conflict('handle', 'This handle is taken');
+    if (existing) return guard.fail(existing.id, 'sign-up');
     const passwordHash = await argon2.hash(input.password, HASH_OPTIONS);
     const token = newCredential(SESSION_PREFIX);
     try {
       return await this.ctx.transaction(async (em) => {
-        if (await em.count(User, { email }))
-          throw conflict('email', 'An account with this email exists');
-        if (await em.count(User, { handle })) throw conflict('handle', 'This handle is taken');
         const user = em.create(User, { handle, name, email, timezone, passwordHash } as never);
         const session = this.newSession(user.id, token, userAgent);
         em.persist(session);
@@ -70,19 +86,70 @@ export class UserService {
         return { token, expiresAt: session.expiresAt, user };
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) {
-        throw conflict('handle', 'This handle or email is taken');
-      }
-      throw err;
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      // Someone took the handle or the email a moment ago: answered as above.
+      if (await this.ctx.em.fork().count(User, { email })) throw invalidCredentials();
+      throw conflict('handle', 'This handle is taken');
     }
   }
 
+  /** Email and password; throttled per email and address (RATE_LIMITED with Retry-After). */
   async signIn(input: SignInInput, userAgent?: string): Promise<AuthPayload> {
     const email = input.email.trim().toLowerCase();
+    const guard = this.guard(email);
+    await guard.check();
     const user = await this.ctx.em.findOne(User, { email }, { populate: ['passwordHash'] });
-    dummyHash ??= argon2.hash(randomUUID(), HASH_OPTIONS);
-    const ok = await argon2.verify(user?.passwordHash ?? (await dummyHash), input.password);
-    if (!user || !ok) throw invalidCredentials();
+    const ok = await argon2.verify(
+      user?.passwordHash ?? (await dummyPasswordHash()),
+      input.password,
+    );
+    if (!user || !ok) return guard.fail(user?.id ?? null, 'sign-in');
+    return this.startSession(user, userAgent);
+  }
+
+  /**
+   * The throttle for one email from the caller's address, with its audit: failures and refused
+   * attempts are counted, and `user.sign-in-failed` is recorded for a registered email at the
+   * 1st, 10th, 100th … attempt from one address in a window (with the count), so guessing
+   * cannot flood the log.
+   */
+  private guard(email: string) {
+    const throttle = new SignInThrottle(this.ctx.counters, this.ctx.settings.signIn);
+    // Emails as keys, hashed: bounded length, and no address list in Redis.
+    const key = sha256(email).slice(0, 32);
+    const ip = this.ctx.client.ip ?? 'unknown';
+    const record = async (userId: string | null, tally: AttemptTally, via: string) => {
+      if (!tally.record) return;
+      const id = userId ?? (await this.ctx.em.findOne(User, { email }, { fields: ['id'] }))?.id;
+      if (!id) return;
+      await this.ctx.transaction(async (em) => {
+        recordEvent(em, 'user.sign-in-failed', {
+          userId: id,
+          via,
+          count: tally.count,
+          windowStart: tally.windowStart.toISOString(),
+          windowSeconds: tally.windowSeconds,
+          throttled: via === 'throttled',
+        });
+      });
+    };
+    return {
+      check: async (): Promise<void> => {
+        try {
+          await throttle.check(key, ip);
+        } catch (err) {
+          await record(null, await throttle.refused(key, ip), 'throttled');
+          throw err;
+        }
+      },
+      fail: async (userId: string | null, via: string): Promise<never> => {
+        await record(userId, await throttle.failed(key, ip), via);
+        throw invalidCredentials();
+      },
+    };
+  }
+
+  private async startSession(user: User, userAgent?: string): Promise<AuthPayload> {
     const token = newCredential(SESSION_PREFIX);
     const session = this.newSession(user.id, token, userAgent);
     await this.ctx.transaction(async (em) => {
@@ -108,6 +175,36 @@ export class UserService {
       recordEvent(em, 'user.logged-out', { userId, sessionId });
     });
     return true;
+  }
+
+  /**
+   * A user's profile, for the user themself and for whoever shares an account with them (a
+   * member or service account of one of the user's accounts), resolved in SQL from the
+   * membership projection; NOT_FOUND for anyone else, anonymous callers included.
+   */
+  async get(id: string): Promise<User> {
+    if (!isUuid(id)) throw notFound('User');
+    const p = this.ctx.principal;
+    if (p.type === 'system' || (p.type === 'user' && p.id === id)) {
+      const user = await this.ctx.loaders.userById.load(id);
+      if (!user) throw notFound('User');
+      return user;
+    }
+    const accounts = [
+      ...new Set([
+        ...Object.keys(this.ctx.grants.accounts),
+        ...Object.values(this.ctx.grants.workspaces).map((g) => g.accountId),
+      ]),
+    ].filter(isUuid);
+    if (!accounts.length) throw notFound('User');
+    const shared = this.ctx.em
+      .getKnex()('user_membership as um')
+      .select('um.user_id')
+      .where('um.user_id', id)
+      .whereIn('um.account_id', accounts);
+    const user = await this.ctx.em.findOne(User, { id: { $in: shared as never } });
+    if (!user) throw notFound('User');
+    return user;
   }
 
   async me(): Promise<User> {

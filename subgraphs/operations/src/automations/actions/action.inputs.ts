@@ -145,15 +145,23 @@ export class ActionState {
   message?: string | null;
 }
 
-@ObjectType({ description: 'A webhook or notification target (its secret is never shown).' })
+@ObjectType({
+  description:
+    'A webhook or notification target (its secret is never shown; URL and headers are stored encrypted, and shown masked to callers who may not manage automations).',
+})
 export class WebhookSettings {
-  @Field(() => String, { description: 'URL.' })
+  @Field(() => String, {
+    description:
+      'URL; for callers without manage_automations only its scheme and host, the rest masked.',
+  })
   url!: string;
 
   @Field(() => WebhookMethod, { description: 'HTTP method.' })
   method!: WebhookMethod;
 
-  @Field(() => GraphQLJSON, { description: 'Extra request headers.' })
+  @Field(() => GraphQLJSON, {
+    description: 'Extra request headers; values masked for callers without manage_automations.',
+  })
   headers!: Record<string, string>;
 
   @Field(() => String, { description: 'Content type of the body.' })

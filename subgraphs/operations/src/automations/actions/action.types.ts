@@ -6,11 +6,18 @@ import type { StateType } from '../../orchestration/state-type.js';
 import type { AutomationActionInput } from './action.inputs.js';
 import type { ActionTargetSource, ActionType } from './action-type.js';
 
-/** A webhook or notification as stored; `secret` is encrypted (AAD: the action id). */
+/**
+ * A webhook or notification as stored. `target` (URL and headers) and `secret` are encrypted
+ * with the block key (additional data: the action id); actions stored before targets were
+ * encrypted have `url` and `headers` in clear instead (webhook-target.ts reads both).
+ */
 export interface StoredWebhook {
-  url: string;
+  target?: string;
+  /** Only on actions stored before targets were encrypted. */
+  url?: string;
   method: 'POST' | 'PUT' | 'PATCH';
-  headers: Record<string, string>;
+  /** Only on actions stored before targets were encrypted. */
+  headers?: Record<string, string>;
   contentType: string;
   /** Body template (CALL_WEBHOOK; null: a JSON description of the firing) or notification body. */
   body: string | null;

@@ -11,6 +11,7 @@ import { triggeringRelated } from './action-events.js';
 import type { WebhookInput } from './action.inputs.js';
 import { isJsonType, render, validateJsonTemplate, validateTemplate } from './template.js';
 import { templateValues } from './template-values.js';
+import { maskTarget, openTarget, sealTarget } from './webhook-target.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_HEADERS = 20;
@@ -93,10 +94,22 @@ function webhookHandler(type: ActionType.CALL_WEBHOOK | ActionType.SEND_NOTIFICA
           throw badInput(`${f}.secret`, 'A secret is 16 to 500 characters');
         secret = v.ctx.blockCrypto.encrypt(w.secret, secretAad(v.actionId));
       }
-      const stored: StoredWebhook = {
+      const target = {
         url: validateUrl(w.url, `${f}.url`),
-        method: w.method ?? 'POST',
         headers: validateHeaders(w.headers, `${f}.headers`),
+      };
+      // An unchanged target keeps its ciphertext (an update that names the action changes
+      // nothing there).
+      const before = v.previous?.webhook
+        ? openTarget(v.ctx.blockCrypto, v.actionId, v.previous.webhook)
+        : null;
+      const same =
+        before && v.previous?.webhook?.target && JSON.stringify(before) === JSON.stringify(target);
+      const stored: StoredWebhook = {
+        target: same
+          ? v.previous!.webhook!.target!
+          : sealTarget(v.ctx.blockCrypto, v.actionId, target),
+        method: w.method ?? 'POST',
         contentType,
         body: w.body ?? null,
         subject: notification ? w.subject! : null,
@@ -106,6 +119,7 @@ function webhookHandler(type: ActionType.CALL_WEBHOOK | ActionType.SEND_NOTIFICA
     },
     async execute(r: ActionRun) {
       const w = r.action.webhook!;
+      const target = openTarget(r.ctx.blockCrypto, r.action.id, w);
       const values = templateValues(r.automation, r.firing);
       let body: string;
       if (notification) {
@@ -137,9 +151,11 @@ function webhookHandler(type: ActionType.CALL_WEBHOOK | ActionType.SEND_NOTIFICA
         triggeringEventId: r.firing.event?.id ?? null,
         depth: r.firing.depth,
         related: triggeringRelated(r.firing.event),
-        url: w.url,
+        // The target travels encrypted as the action stores it; the row shows only its host.
+        target: w.target ?? sealTarget(r.ctx.blockCrypto, r.action.id, target),
+        url: maskTarget(target).url,
         method: w.method,
-        headers: w.headers,
+        headers: {},
         contentType: w.contentType,
         body,
         secret: w.secret,

@@ -1,5 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { networkInterfaces } from 'node:os';
 
 /** How webhook deliveries behave (lib/env.ts WEBHOOK_*). */
 export interface WebhookPolicy {
@@ -25,6 +26,11 @@ export class WebhookRefused extends Error {}
 
 type Range = [base: number[], bits: number, label: string];
 
+/**
+ * IPv4 blocks that are not globally reachable unicast: the IANA IPv4 Special-Purpose Address
+ * Registry (entries marked "Globally Reachable: False", and the deprecated 6to4 relay anycast),
+ * plus multicast.
+ */
 const V4: Range[] = [
   [[0, 0, 0, 0], 8, 'unspecified'],
   [[10, 0, 0, 0], 8, 'private'],
@@ -33,18 +39,43 @@ const V4: Range[] = [
   [[169, 254, 0, 0], 16, 'link-local'],
   [[172, 16, 0, 0], 12, 'private'],
   [[192, 0, 0, 0], 24, 'reserved'],
+  [[192, 0, 2, 0], 24, 'documentation'],
+  [[192, 88, 99, 0], 24, 'reserved'],
   [[192, 168, 0, 0], 16, 'private'],
   [[198, 18, 0, 0], 15, 'reserved'],
+  [[198, 51, 100, 0], 24, 'documentation'],
+  [[203, 0, 113, 0], 24, 'documentation'],
   [[224, 0, 0, 0], 4, 'multicast'],
   [[240, 0, 0, 0], 4, 'reserved'],
 ];
 
-function inRange(bytes: number[], base: number[], bits: number): boolean {
-  for (let i = 0; i < base.length; i++) {
-    const take = Math.max(0, Math.min(8, bits - i * 8));
+/**
+ * IPv6 blocks that are not globally reachable (IANA IPv6 Special-Purpose Address Registry and
+ * the address architecture), as [first groups, prefix bits, label]. IPv4 inside IPv6 (mapped,
+ * compatible, NAT64, 6to4) is judged by the IPv4 address it reaches, separately.
+ */
+const V6: Range[] = [
+  [[0x64, 0xff9b, 0x1], 48, 'reserved'],
+  [[0x100, 0, 0, 0], 64, 'discard'],
+  [[0x100, 0, 0, 1], 64, 'reserved'],
+  [[0x2001, 0x0], 23, 'reserved'],
+  [[0x2001, 0xdb8], 32, 'documentation'],
+  [[0x3fff, 0], 20, 'documentation'],
+  [[0x5f00], 16, 'reserved'],
+  [[0xfc00], 7, 'unique local'],
+  [[0xfe80], 10, 'link-local'],
+  [[0xfec0], 10, 'site-local'],
+  [[0xff00], 8, 'multicast'],
+];
+
+/** Whether `parts` (bytes or 16-bit groups, `width` bits each) start with `bits` of `base`. */
+function inRange(parts: number[], base: number[], bits: number, width = 8): boolean {
+  const full = (1 << width) - 1;
+  for (let i = 0; i < parts.length; i++) {
+    const take = Math.max(0, Math.min(width, bits - i * width));
     if (!take) return true;
-    const mask = (0xff << (8 - take)) & 0xff;
-    if ((bytes[i]! & mask) !== (base[i]! & mask)) return false;
+    const mask = (full << (width - take)) & full;
+    if ((parts[i]! & mask) !== ((base[i] ?? 0) & mask)) return false;
   }
   return true;
 }
@@ -86,16 +117,36 @@ export function internalAddressClass(address: string): string | null {
   if (zeros(0, 6)) return v4Class(v4(g[6]!, g[7]!));
   if (g[0] === 0x64 && g[1] === 0xff9b && zeros(2, 6)) return v4Class(v4(g[6]!, g[7]!));
   if (g[0] === 0x2002) return v4Class(v4(g[1]!, g[2]!));
-  if ((g[0]! & 0xfe00) === 0xfc00) return 'unique local';
-  if ((g[0]! & 0xffc0) === 0xfe80) return 'link-local';
-  if ((g[0]! & 0xff00) === 0xff00) return 'multicast';
-  if (g[0] === 0x100 && zeros(1, 4)) return 'discard';
+  for (const [base, bits, label] of V6) if (inRange(g, base, bits, 16)) return label;
   return null;
 }
 
+/** The canonical form of an address (IPv4 inside IPv6 as the IPv4 address), for comparing. */
+function canonical(address: string): string {
+  const family = isIP(address);
+  if (family === 4) return address;
+  if (family !== 6) return address.toLowerCase();
+  const g = v6Groups(address);
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return [g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff].join('.');
+  return g.map((x) => x.toString(16)).join(':');
+}
+
 /**
- * The address to connect to for a URL: every address its host resolves to must be public
- * (unless the policy allows the host or private networks), and the connection then goes to
+ * Whether an address is one of this machine's own (any interface, not only loopback): a public
+ * address of the server itself reaches its own listeners, internal ports included.
+ */
+export function isOwnAddress(address: string): boolean {
+  const target = canonical(address);
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (canonical(a.address) === target) return true;
+  return false;
+}
+
+/**
+ * The address to connect to for a URL: every address its host resolves to must be public and
+ * not this machine's own (unless the policy allows the host or private networks), and the
+ * connection then goes to
  * that checked address, so a second DNS answer cannot point it elsewhere (rebinding).
  */
 export async function resolveDeliveryAddress(
@@ -113,7 +164,8 @@ export async function resolveDeliveryAddress(
   const allowed = policy.allowPrivateNetworks || policy.allowedHosts.includes(host);
   if (!allowed)
     for (const a of addresses) {
-      const kind = internalAddressClass(a.address);
+      const kind =
+        internalAddressClass(a.address) ?? (isOwnAddress(a.address) ? 'local-interface' : null);
       if (kind)
         throw new WebhookRefused(
           `Refused: ${host} resolves to a ${kind} address (${a.address}); set WEBHOOK_ALLOW_PRIVATE_NETWORKS or WEBHOOK_ALLOWED_HOSTS to allow it`,

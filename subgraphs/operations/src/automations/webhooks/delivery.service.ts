@@ -10,6 +10,7 @@ import { backgroundEm, skipLocked } from '../../services/background-em.js';
 import { emitActionOutcome } from '../actions/action-events.js';
 import type { ActionType } from '../actions/action-type.js';
 import { secretAad } from '../actions/webhook-actions.js';
+import { openTarget } from '../actions/webhook-target.js';
 import { DEFAULT_WEBHOOK_POLICY, WebhookRefused, type WebhookPolicy } from './address-policy.js';
 import { sendWebhook } from './send.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
@@ -129,7 +130,10 @@ export function webhookDeliveryService(sub: Subgraph<OperationsContext>): Backgr
               let outcome: { status: number } | { error: string; final: boolean };
               try {
                 const secret = d.secret ? crypto.decrypt(d.secret, secretAad(d.actionId)) : null;
-                outcome = { status: await sendWebhook({ ...d, secret }, policy) };
+                const target = d.target
+                  ? openTarget(crypto, d.actionId, { target: d.target })
+                  : { url: d.url, headers: d.headers };
+                outcome = { status: await sendWebhook({ ...d, ...target, secret }, policy) };
               } catch (err) {
                 outcome = {
                   error: err instanceof Error ? err.message : String(err),

@@ -46,12 +46,22 @@ export class WebhookDelivery {
   @Property({ type: 'json' })
   related: { id: string; role: string }[] = [];
 
+  /**
+   * The action's encrypted target, URL and headers (additional data: the action's target AAD,
+   * webhook-target.ts); null on rows written before targets were encrypted, which hold them
+   * in `url` and `headers`.
+   */
+  @Property({ type: 'text', nullable: true })
+  target?: string | null = null;
+
+  /** Scheme and host only (the target's masked URL), or the whole URL on older rows. */
   @Property({ type: 'string', length: 2000 })
   url!: string;
 
   @Property({ type: 'string', length: 10 })
   method!: string;
 
+  /** Empty: headers travel in `target` (older rows: the headers). */
   @Property({ type: 'json' })
   headers: Record<string, string> = {};
 

@@ -1,0 +1,165 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
+import { badInput } from './errors.js';
+import type { Principal } from './principal.js';
+
+/**
+ * How deep input may nest, counted from an argument (`input` is level 1): objects and lists of
+ * input types and of JSON values together. Real documents (parameters, payloads, block data)
+ * stay far below it; without a cap, a JSON value nested some thousands of levels exhausted the
+ * stack of whatever walked it first (INTERNAL_SERVER_ERROR).
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** How deep a request body may nest at all (checked where the body is parsed, lib/http.ts). */
+export const MAX_BODY_DEPTH = 256;
+
+// C0 control characters except tab, line feed and carriage return, and DEL. NUL above all:
+// PostgreSQL refuses it in text and JSON, and SQLite ends the string at it.
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+// A UTF-16 surrogate without its partner: not text in any encoding the database stores.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string may not be stored, or null when it may. */
+export function textProblem(value: string): string | null {
+  if (CONTROL.test(value))
+    return 'must not contain control characters (other than tab and line breaks)';
+  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode text (an unpaired surrogate)';
+  return null;
+}
+
+/**
+ * The name an error gives to an input position: dotted, without the `input` argument itself
+ * (`name`, `events.0.payload`, `filter.nameContains`), as the services name their fields.
+ */
+export function inputField(path: readonly string[]): string {
+  const p = path[0] === 'input' && path.length > 1 ? path.slice(1) : path;
+  return p.join('.').slice(0, 300) || 'input';
+}
+
+function refuse(path: readonly string[], why: string): never {
+  const field = inputField(path);
+  throw badInput(field, `${field} ${why}`);
+}
+
+/** A value too deep is named by where it starts (its first three steps), not by its depths. */
+const tooDeep = (path: readonly string[]) =>
+  refuse(path.slice(0, path[0] === 'input' ? 4 : 3), `nests deeper than ${MAX_INPUT_DEPTH} levels`);
+
+/**
+ * Checks an input value (a variable's value, or parsed JSON): no string or object key holds a
+ * control character or an unpaired surrogate, and nothing nests deeper than MAX_INPUT_DEPTH
+ * below `depth`. Iterative, so a hostile depth cannot exhaust the stack here either.
+ */
+export function checkInputValue(value: unknown, path: string[], depth = 0): void {
+  const todo: [unknown, string[], number][] = [[value, path, depth]];
+  while (todo.length) {
+    const [v, p, d] = todo.pop()!;
+    if (typeof v === 'string') {
+      const why = textProblem(v);
+      if (why) refuse(p, why);
+      continue;
+    }
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= MAX_INPUT_DEPTH) tooDeep(p);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) todo.push([v[i], [...p, String(i)], d + 1]);
+      continue;
+    }
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+      const why = textProblem(k);
+      if (why) refuse(p, `has a key that ${why}`);
+      todo.push([x, [...p, k], d + 1]);
+    }
+  }
+}
+
+/** The same for a literal in the document (variables inside it are checked from their values). */
+function checkLiteral(
+  node: ValueNode,
+  path: string[],
+  variables: Record<string, unknown>,
+  depth: number,
+): void {
+  const todo: [ValueNode, string[], number][] = [[node, path, depth]];
+  while (todo.length) {
+    const [n, p, d] = todo.pop()!;
+    switch (n.kind) {
+      case Kind.STRING:
+      case Kind.ENUM: {
+        const why = textProblem(n.value);
+        if (why) refuse(p, why);
+        break;
+      }
+      case Kind.VARIABLE:
+        checkInputValue(variables[n.name.value], p, d);
+        break;
+      case Kind.LIST:
+        if (d >= MAX_INPUT_DEPTH) tooDeep(p);
+        n.values.forEach((x, i) => todo.push([x, [...p, String(i)], d + 1]));
+        break;
+      case Kind.OBJECT:
+        if (d >= MAX_INPUT_DEPTH) tooDeep(p);
+        for (const f of n.fields) {
+          const why = textProblem(f.name.value);
+          if (why) refuse(p, `has a key that ${why}`);
+          todo.push([f.value, [...p, f.name.value], d + 1]);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** Arguments that carry what the gateway read from other subgraphs, not what a client sent. */
+const FROM_THE_GATEWAY = new Set(['_entities']);
+
+/**
+ * Checks every argument of every field of an operation (literals and the variables they use)
+ * with `checkInputValue`: BAD_USER_INPUT naming the field, before any resolver runs.
+ */
+export function checkOperationInputs(
+  document: DocumentNode,
+  variables: Record<string, unknown> | undefined,
+): void {
+  const vars = variables ?? {};
+  visit(document, {
+    Field(field) {
+      if (FROM_THE_GATEWAY.has(field.name.value)) return false;
+      for (const arg of field.arguments ?? []) checkLiteral(arg.value, [arg.name.value], vars, 0);
+      return undefined;
+    },
+  });
+}
+
+/**
+ * The input edge of a subgraph: every client operation's arguments are checked before it
+ * executes (see `checkOperationInputs`). The gateway's own lookups (system) are not.
+ */
+export function inputEdgesPlugin<C extends { principal: Principal }>(): ApolloServerPlugin<C> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(rc) {
+          if (rc.contextValue.principal.type === 'system') return;
+          checkOperationInputs(rc.document, rc.request.variables);
+        },
+      };
+    },
+  };
+}
+
+/** The deepest nesting of a parsed JSON value, up to `limit + 1` (iterative). */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  const todo: [unknown, number][] = [[value, 0]];
+  while (todo.length) {
+    const [v, d] = todo.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d >= limit) return true;
+    for (const x of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>))
+      if (x !== null && typeof x === 'object') todo.push([x, d + 1]);
+  }
+  return false;
+}
