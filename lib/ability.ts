@@ -6,7 +6,8 @@ import {
   type MongoAbility,
 } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
-import { forbiddenDenial, notFound } from './errors.js';
+import { forbiddenDenial, IP_ALLOW_LIST, notFound } from './errors.js';
+import { isRestricted } from './ip-allow-list.js';
 import { Lru } from './lru.js';
 import type { Grants, Principal } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
@@ -107,7 +108,19 @@ export function authorize(
     : accountId
       ? Boolean(ctx.grants.accounts[accountId])
       : false;
-  if (!member) throw notFound(what);
+  if (!member) {
+    // A member whose grants in this tenant were withheld for the request's address.
+    if (isRestricted(ctx.grants, { workspaceId, accountId })) {
+      throw forbiddenDenial({
+        action,
+        subject: subjectType,
+        permission: IP_ALLOW_LIST,
+        accountId: accountId ?? null,
+        workspaceId: workspaceId ?? null,
+      });
+    }
+    throw notFound(what);
+  }
   const target = asSubject(subjectType, { ...object });
   if (!ctx.ability.can(action, target)) {
     const level = workspaceId ? 'WORKSPACE' : 'ACCOUNT';

@@ -151,8 +151,9 @@ export class MembershipService {
   }
 
   /**
-   * Internal (gateway): the principal's active memberships in live accounts and every workspace
-   * of those accounts, in two queries whatever their number.
+   * Internal (gateway): the principal's active memberships in live accounts, each with the
+   * account's IP allow-list and every workspace of the account, in three queries whatever their
+   * number.
    */
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
     if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
@@ -169,16 +170,24 @@ export class MembershipService {
       .orderBy({ accountId: 'asc' })
       .execute('all');
     if (!rows.length) return [];
+    const accountIds = rows.map((r) => r.accountId);
+    const lists: { id: string; ipAllowList: unknown }[] = await em
+      .createQueryBuilder(Account, 'a')
+      .select(['a.id', 'a.ipAllowList'])
+      .where({ id: { $in: accountIds } })
+      .execute('all');
+    const listOf = new Map(lists.map((a) => [a.id, parseJsonList(a.ipAllowList)]));
     const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
       await em
         .createQueryBuilder(Workspace, 'w')
         .select(['w.id', 'w.accountId', 'w.defaultRole'])
-        .where({ accountId: { $in: rows.map((r) => r.accountId) } })
+        .where({ accountId: { $in: accountIds } })
         .orderBy({ createdAt: 'asc', id: 'asc' })
         .execute('all');
     return rows.map((r) => ({
       accountId: r.accountId,
       role: r.role,
+      ipAllowList: listOf.get(r.accountId) ?? [],
       workspaces: workspaces
         .filter((w) => w.accountId === r.accountId)
         .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
@@ -224,4 +233,10 @@ export class MembershipService {
       );
     }
   }
+}
+
+/** A JSON column as a raw query returns it: parsed on PostgreSQL, text on SQLite. */
+function parseJsonList(value: unknown): string[] {
+  const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
 }
