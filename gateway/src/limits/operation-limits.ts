@@ -146,7 +146,6 @@ function schemaSizes(schema: GraphQLSchema): SchemaSizes {
       directiveIsRepeatable: true,
       schemaDescription: true,
       inputValueDeprecation: true,
-      oneOf: true,
     }),
   );
   const op = full.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)!;
