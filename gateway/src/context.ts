@@ -18,7 +18,10 @@ export interface GatewayContext {
   client: ClientInfo;
   /** The tightest rate-limit budget this request was charged to. */
   rate?: RateDecision;
-  /** Set on the subscription engine's executions of an event (neither charged nor logged). */
+  /**
+   * Set on the subscription engine's executions of an event: not logged, and charged by the
+   * engine per subscriber rather than by the rate-limit plugin.
+   */
   delivery?: boolean;
 }
 

@@ -200,9 +200,15 @@ export class SubscriptionEngine {
         subs: LiveSubscription[];
       }
     >();
+    const unknown = new Set<LiveSubscription>();
     for (const w of wanted) {
       if (!w) continue;
-      const accountId = w.identity.grants.workspaces[w.sub.workspaceId]!.accountId;
+      const accountId = w.identity.grants.workspaces[w.sub.workspaceId]?.accountId;
+      // No grant in the workspace (any more): nothing to deliver, nothing to charge.
+      if (!accountId) {
+        unknown.add(w.sub);
+        continue;
+      }
       const key = `${w.identity.principal.id}\n${accountId}`;
       let bill = bills.get(key);
       if (!bill)
@@ -237,7 +243,7 @@ export class SubscriptionEngine {
         });
       }),
     );
-    return wanted.map((w) => w !== null && !refused.has(w.sub));
+    return wanted.map((w) => w !== null && !refused.has(w.sub) && !unknown.has(w.sub));
   }
 
   /**
