@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { conflict, forbidden, notFound, unauthenticated } from '../../../../lib/errors.js';
 import { AccountRole } from '../../../../lib/graphql-enums.js';
@@ -152,7 +152,7 @@ export class MembershipService {
 
   /**
    * Internal (gateway): the principal's active memberships in live accounts, each with the
-   * account's IP allow-list and every workspace of the account, in three queries whatever their
+   * account's IP allow-list and every workspace of the account, in two queries whatever their
    * number.
    */
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
@@ -163,20 +163,19 @@ export class MembershipService {
       .createQueryBuilder(Account, 'a')
       .select('a.id')
       .where({ deletedAt: null });
-    const rows: { accountId: string; role: AccountRole }[] = await em
+    const rows: { accountId: string; role: AccountRole; allow_list: unknown }[] = await em
       .createQueryBuilder(AccountMembership, 'm')
-      .select(['m.accountId', 'm.role'])
+      .select([
+        'm.accountId',
+        'm.role',
+        // The account's IP allow-list, in the same statement.
+        raw('(select a.ip_allow_list from account a where a.id = m.account_id) as allow_list'),
+      ])
       .where({ principalId, active: true, accountId: { $in: liveAccounts.getKnexQuery() } })
       .orderBy({ accountId: 'asc' })
       .execute('all');
     if (!rows.length) return [];
     const accountIds = rows.map((r) => r.accountId);
-    const lists: { id: string; ipAllowList: unknown }[] = await em
-      .createQueryBuilder(Account, 'a')
-      .select(['a.id', 'a.ipAllowList'])
-      .where({ id: { $in: accountIds } })
-      .execute('all');
-    const listOf = new Map(lists.map((a) => [a.id, parseJsonList(a.ipAllowList)]));
     const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
       await em
         .createQueryBuilder(Workspace, 'w')
@@ -187,7 +186,7 @@ export class MembershipService {
     return rows.map((r) => ({
       accountId: r.accountId,
       role: r.role,
-      ipAllowList: listOf.get(r.accountId) ?? [],
+      ipAllowList: parseJsonList(r.allow_list),
       workspaces: workspaces
         .filter((w) => w.accountId === r.accountId)
         .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
