@@ -18,8 +18,12 @@ export interface Refusal {
   principal: Principal;
   client: ClientInfo;
   requestId: string | null;
-  /** The account the refusal concerns; without one, every account of the principal. */
+  /**
+   * The account the refusal concerns, or the workspace (its account then); without either,
+   * every account of the principal.
+   */
   accountId?: string | null;
+  workspaceId?: string | null;
   /** A few words for the entry (which limit, which budget); no ids the caller asked for. */
   detail?: Record<string, string | number | boolean | null>;
 }
@@ -72,7 +76,7 @@ export class RefusalAudit {
   record(refusal: Refusal): void {
     const p = refusal.principal;
     if (p.type !== 'user' && p.type !== 'service_account') return;
-    const scope = refusal.accountId ?? `principal:${p.id}`;
+    const scope = refusal.accountId ?? refusal.workspaceId ?? `principal:${p.id}`;
     const key = [refusal.reason, scope, p.id, refusal.client.ip ?? ''].join('|');
     const seen = this.tracked.get(key);
     if (seen) {
@@ -119,6 +123,7 @@ export class RefusalAudit {
       payload: {
         reason: r.reason,
         ...(r.accountId ? { accountId: r.accountId } : {}),
+        ...(r.workspaceId ? { workspaceId: r.workspaceId } : {}),
         ...(r.detail ?? {}),
         ...counts,
       },

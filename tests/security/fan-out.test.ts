@@ -253,7 +253,6 @@ describe('one tenant’s deliveries do not starve others', () => {
       .filter((i) => i >= 0);
     expect(probeAt).toHaveLength(3);
     const during = calls.slice(probeAt[0], probeAt[2]).filter(isAbuserDelivery).length;
-    console.log(JSON.stringify({ abuserAfterWatch, deliveriesDuringProbe: during }));
     expect(during).toBeLessThanOrEqual(8);
     await connA.dispose();
     await connB.dispose();

@@ -194,7 +194,12 @@ describe('IP allow-list', () => {
     const refused = await conn.subscribe(SUBSCRIBE, { w: workspaceId }).refused();
     expect(refused[0]?.extensions).toMatchObject({ code: 'FORBIDDEN', reason: 'IP_NOT_ALLOWED' });
     await conn.dispose();
-    // The refusals are audited as denied requests of the account.
+    // The refusals are audited as denied requests of the account (the subscription's by the
+    // gateway).
+    await eventually(async () => {
+      const entries = await auditEntries('ip-allow-list.refused');
+      expect(entries.some((e) => e.actor.id === owner.userId && e.actor.ip === OUTSIDE)).toBe(true);
+    });
     await eventually(async () => {
       const denied = (await auditEntries('workspace.denied')).concat(
         await auditEntries('account.denied'),

@@ -245,7 +245,17 @@ export class SubscriptionServer {
       if (!identity) return [forbidden(sub.permissions[0]!)];
       const denial = accessDenial(identity.grants, sub.workspaceId, sub.permissions);
       if (denial?.code === 'NOT_FOUND') return [notFound('Workspace')];
-      if (denial?.code === 'RESTRICTED') return [restrictedError()];
+      if (denial?.code === 'RESTRICTED') {
+        this.opts.audit?.record({
+          reason: 'ip-allow-list',
+          principal: identity.principal,
+          client: conn.client,
+          requestId: null,
+          workspaceId: sub.workspaceId,
+          detail: { transport: 'websocket' },
+        });
+        return [restrictedError()];
+      }
       if (denial?.code === 'FORBIDDEN') return [forbidden(denial.permission)];
       const accountId = identity.grants.workspaces[sub.workspaceId]!.accountId;
       const cap = this.capReached(conn, identity);
