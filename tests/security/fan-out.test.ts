@@ -54,7 +54,7 @@ async function subscribeMany(
   await eventually(async () => {
     const refused = subs.filter((s) => s.errors).length;
     expect(engine.registered - before + refused).toBe(n);
-  }, 15_000);
+  }, 60_000);
   return {
     subs,
     accepted: subs.filter((s) => !s.errors),
@@ -68,7 +68,7 @@ describe('subscription caps (per connection, per principal)', () => {
   let workspaceId: string;
   beforeAll(async () => {
     stack = await startStack({
-      env: { SUBSCRIPTIONS_PER_CONNECTION: '100', SUBSCRIPTIONS_PER_PRINCIPAL: '150' },
+      env: { SUBSCRIPTIONS_PER_CONNECTION: '20', SUBSCRIPTIONS_PER_PRINCIPAL: '30' },
     });
     owner = await stack.signUp();
     workspaceId = (await createWorkspace(owner, owner.accountId)).id;
@@ -77,43 +77,43 @@ describe('subscription caps (per connection, per principal)', () => {
     await stack?.stop();
   });
 
-  it('takes 100 subscriptions on one socket and 150 per principal, whatever its keys; 5 events then run 750 deliveries, not more', async () => {
+  it('takes 20 subscriptions on one socket and 30 per principal, whatever its keys; 5 events then run 150 deliveries, not more', async () => {
     const engine = stack.running.gateway!.subscriptions;
     const conn1 = await connectWs(stack.url, { token: await apiKey(owner) });
-    const first = await subscribeMany(stack, conn1, workspaceId, 0, 101);
-    expect(first.accepted).toHaveLength(100);
+    const first = await subscribeMany(stack, conn1, workspaceId, 0, 21);
+    expect(first.accepted).toHaveLength(20);
     expect(first.refused).toHaveLength(1);
     expect(first.refused[0]!.errors![0]!.extensions).toMatchObject({
       code: 'RATE_LIMITED',
       per: 'connection',
-      limit: 100,
+      limit: 20,
     });
 
     // Another key of the same user does not reset the principal's count.
     const conn2 = await connectWs(stack.url, { token: await apiKey(owner) });
-    const second = await subscribeMany(stack, conn2, workspaceId, 200, 60);
-    expect(second.accepted).toHaveLength(50);
-    expect(second.refused).toHaveLength(10);
+    const second = await subscribeMany(stack, conn2, workspaceId, 200, 15);
+    expect(second.accepted).toHaveLength(10);
+    expect(second.refused).toHaveLength(5);
     expect(second.refused[0]!.errors![0]!.extensions).toMatchObject({
       code: 'RATE_LIMITED',
       per: 'principal',
     });
-    expect(engine.size).toBe(150);
+    expect(engine.size).toBe(30);
 
     const executions = engine.executions;
     await emit(owner, workspaceId, 5);
     const live = [...first.accepted, ...second.accepted];
-    await Promise.all(live.map((s) => s.waitFor(5, 20_000)));
-    expect(engine.executions - executions).toBe(750);
-    expect(live.reduce((n, s) => n + s.results.length, 0)).toBe(750);
+    await Promise.all(live.map((s) => s.waitFor(5, 60_000)));
+    expect(engine.executions - executions).toBe(150);
+    expect(live.reduce((n, s) => n + s.results.length, 0)).toBe(150);
 
     // Ending subscriptions frees room again.
     first.accepted.slice(0, 5).forEach((s) => s.stop());
-    await eventually(async () => expect(engine.size).toBe(145));
+    await eventually(async () => expect(engine.size).toBe(25));
     const again = await subscribeMany(stack, conn2, workspaceId, 300, 5);
     expect(again.accepted).toHaveLength(5);
 
-    // The 11 refusals are audited, bounded: one entry for the first of each kind per window
+    // The 6 refusals are audited, bounded: one entry for the first of each kind per window
     // (their repeats become one entry with a count when the window closes).
     await eventually(async () => {
       const res = await ok(owner, AUDIT, {
@@ -149,7 +149,7 @@ describe('deliveries are charged to the subscriber’s budget', () => {
     expect(accepted).toHaveLength(10);
     // 20 events × 10 subscriptions = 200 deliveries: more than the budget holds.
     for (let i = 0; i < 4; i++) await emit(owner, workspaceId, 5);
-    await Promise.all(accepted.map((s) => s.refused(20_000)));
+    await Promise.all(accepted.map((s) => s.refused(60_000)));
     const delivered = accepted.reduce((n, s) => n + s.results.length, 0);
     expect(delivered).toBeGreaterThan(0);
     expect(delivered).toBeLessThanOrEqual(BUDGET);
@@ -188,7 +188,7 @@ describe('one tenant’s deliveries do not starve others', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
-      env: { SUBSCRIPTIONS_PER_CONNECTION: '200', SUBSCRIPTIONS_PER_PRINCIPAL: '200' },
+      env: { SUBSCRIPTIONS_PER_CONNECTION: '100', SUBSCRIPTIONS_PER_PRINCIPAL: '100' },
       wrapTransport: (t): SubgraphTransport => ({
         ...t,
         execute: (name, request, caller) => {
@@ -214,17 +214,17 @@ describe('one tenant’s deliveries do not starve others', () => {
     const other = await stack.signUp();
     const otherWs = (await createWorkspace(other, other.accountId)).id;
     const connA = await connectWs(stack.url, { token: abuser.token });
-    const { accepted } = await subscribeMany(stack, connA, abuserWs, 0, 200);
-    expect(accepted).toHaveLength(200);
+    const { accepted } = await subscribeMany(stack, connA, abuserWs, 0, 100);
+    expect(accepted).toHaveLength(100);
     const connB = await connectWs(stack.url, { token: other.token });
     const watch = connB.subscribe(
       `subscription Watch($w: ID!) { events(workspaceId: $w) { id event } }`,
       { w: otherWs },
     );
-    await eventually(async () => expect(stack.running.gateway!.subscriptions.size).toBe(201));
+    await eventually(async () => expect(stack.running.gateway!.subscriptions.size).toBe(101));
 
     calls.length = 0;
-    // 5 events × 200 distinct subscriptions: 1,000 deliveries queued at once.
+    // 5 events × 100 distinct subscriptions: 500 deliveries queued at once.
     await emit(abuser, abuserWs, 5);
     // Meanwhile the other tenant reads across three subgraphs and emits one event of its own.
     const [probe] = await Promise.all([
@@ -234,19 +234,19 @@ describe('one tenant’s deliveries do not starve others', () => {
       emit(other, otherWs, 1, 'other.ping'),
     ]);
     expect(probe.errors).toBeUndefined();
-    await watch.waitFor(1, 30_000);
-    await Promise.all(accepted.map((s) => s.waitFor(5, 60_000)));
+    await watch.waitFor(1, 60_000);
+    await Promise.all(accepted.map((s) => s.waitFor(5, 120_000)));
 
     const isAbuserDelivery = (c: Call) => c.principal === abuser.userId && !c.mutation;
     const abuserDeliveries = calls.filter(isAbuserDelivery).length;
-    expect(abuserDeliveries).toBe(1000);
+    expect(abuserDeliveries).toBe(500);
     // The other tenant's delivery ran in its turn, not after the abuser's backlog.
     const watchAt = calls.findIndex(
       (c) => c.principal === other.userId && c.operation.startsWith('Watch'),
     );
     expect(watchAt).toBeGreaterThanOrEqual(0);
     const abuserAfterWatch = calls.slice(watchAt).filter(isAbuserDelivery).length;
-    expect(abuserAfterWatch).toBeGreaterThan(500);
+    expect(abuserAfterWatch).toBeGreaterThan(250);
     // The request's three subgraph fetches were not interleaved with dozens of deliveries.
     const probeAt = calls
       .map((c, i) => (c.operation.startsWith('Probe') ? i : -1))

@@ -2,7 +2,7 @@
 export interface DeliverySchedulerOptions {
   /** Deliveries running at once while no request is in flight (default 32). */
   concurrency?: number;
-  /** Deliveries running at once while requests are in flight (default 2; at least 1). */
+  /** Deliveries running at once while requests are in flight (default 4; at least 1). */
   whileBusy?: number;
   /** Deliveries started per turn of the event loop (default 8). */
   slice?: number;
@@ -35,7 +35,7 @@ export class DeliveryScheduler {
 
   constructor(opts: DeliverySchedulerOptions = {}) {
     this.concurrency = Math.max(1, opts.concurrency ?? 32);
-    this.whileBusy = Math.max(1, Math.min(this.concurrency, opts.whileBusy ?? 2));
+    this.whileBusy = Math.max(1, Math.min(this.concurrency, opts.whileBusy ?? 4));
     this.slice = Math.max(1, opts.slice ?? 8);
   }
 
