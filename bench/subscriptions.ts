@@ -31,6 +31,12 @@ const KEYS = Number(flag('keys', '10'));
 const BURST = Number(flag('burst', '100'));
 const REMOTE_SUBSCRIBERS = Number(flag('remote-subscribers', '100'));
 
+/**
+ * Thousands of subscribers of one user measure fan-out, not the limits: the per-principal
+ * subscription cap and the rate-limit budgets (deliveries are charged to them) are off.
+ */
+const FAN_OUT_LIMITS = { SUBSCRIPTIONS_PER_PRINCIPAL: '0', RATE_LIMIT_COST_PER_MINUTE: '0' };
+
 const SUBSCRIPTION = `subscription($w: ID!, $f: FlowRunEventFilter) {
   flowRunEvents(workspaceId: $w, filter: $f) { id to flowRun { id name deployment { name } } }
 }`;
@@ -226,6 +232,7 @@ async function fanOut(n: number) {
       NODE_ENV: 'production',
       LOG_REQUESTS: 'false',
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      ...FAN_OUT_LIMITS,
     },
     ['DATABASE_URL', 'REDIS_URL'],
   );
@@ -272,7 +279,7 @@ async function crossInstance() {
       timeoutMs: 180_000,
     });
     procs.push(...subgraphs.processes);
-    const env = { ...subgraphs.env, ...subgraphs.urls };
+    const env = { ...subgraphs.env, ...subgraphs.urls, ...FAN_OUT_LIMITS };
     const [a, b] = await Promise.all([
       spawnService('gateway', env, subgraphs.unset, 180_000),
       spawnService('gateway', env, subgraphs.unset, 180_000),

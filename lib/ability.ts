@@ -6,8 +6,9 @@ import {
   type MongoAbility,
 } from '@casl/ability';
 import { rulesToCondition } from '@casl/ability/extra';
-import { forbiddenDenial, notFoundDenial } from './errors.js';
+import { forbiddenDenial, IP_ALLOW_LIST, notFoundDenial } from './errors.js';
 import { isUuid } from './db.js';
+import { isRestricted } from './ip-allow-list.js';
 import { Lru } from './lru.js';
 import type { Grants, Principal } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
@@ -109,6 +110,17 @@ export function authorize(
       ? Boolean(ctx.grants.accounts[accountId])
       : false;
   if (!member) {
+    // A member whose grants in this tenant were withheld for the request's address.
+    if (isRestricted(ctx.grants, { workspaceId, accountId })) {
+      throw forbiddenDenial({
+        reason: 'IP_NOT_ALLOWED',
+        action,
+        subject: subjectType,
+        permission: IP_ALLOW_LIST,
+        accountId: accountId ?? null,
+        workspaceId: workspaceId ?? null,
+      });
+    }
     // The tenant exists or not; either way the answer is NOT_FOUND. Its owners see the probe.
     const scoped = workspaceId ? isUuid(workspaceId) : isUuid(accountId);
     throw notFoundDenial(what, {

@@ -40,6 +40,10 @@ const schema = z.object({
   LIMIT_TOKENS: z.coerce.number().int().min(100).max(1_000_000).default(2000),
   LIMIT_COST: z.coerce.number().int().min(1).max(10_000_000).default(5000),
   RATE_LIMIT_COST_PER_MINUTE: z.coerce.number().int().min(0).default(100_000),
+  RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: z.coerce.number().int().min(0).default(1_000_000),
+  RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(20),
+  SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
+  SUBSCRIPTIONS_PER_PRINCIPAL: z.coerce.number().int().min(0).max(1_000_000).default(500),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Identical subgraph fetches of queries in flight at once, for equal identities, run once. */
   GATEWAY_DEDUPE_QUERIES: bool.default(true),

@@ -31,9 +31,10 @@ export interface Denial {
   /**
    * MISSING_PERMISSION: a member without the permission (FORBIDDEN). NOT_A_MEMBER: the object
    * belongs to a tenant the caller is not in (the caller sees NOT_FOUND; the tenant's owners
-   * see the probe).
+   * see the probe). IP_NOT_ALLOWED: a member whose grants in the tenant were withheld for the
+   * request's address (the account's IP allow-list).
    */
-  reason: 'MISSING_PERMISSION' | 'NOT_A_MEMBER';
+  reason: 'MISSING_PERMISSION' | 'NOT_A_MEMBER' | 'IP_NOT_ALLOWED';
   /** CASL action and subject type, e.g. `create` `Flow`. */
   action: string;
   subject: string;
@@ -44,9 +45,23 @@ export interface Denial {
 
 const DENIALS = new WeakMap<object, Denial>();
 
+/** The `permission` of a denial caused by an account's IP allow-list (not a real permission). */
+export const IP_ALLOW_LIST = 'ip-allow-list';
+export const IP_NOT_ALLOWED_MESSAGE =
+  "This account accepts requests only from the addresses on its IP allow-list, and this request's address is not on it";
+
+/** FORBIDDEN (HTTP 403) for a request refused outright by an account's IP allow-list. */
+export const ipNotAllowed = () =>
+  new GraphQLError(IP_NOT_ALLOWED_MESSAGE, {
+    extensions: { code: 'FORBIDDEN', reason: 'IP_NOT_ALLOWED', http: { status: 403 } },
+  });
+
 /** A FORBIDDEN error that the subgraph's audit plugin will record as a denied request. */
 export function forbiddenDenial(denial: Denial): GraphQLError {
-  const err = forbidden(denial.permission);
+  const err =
+    denial.permission === IP_ALLOW_LIST
+      ? error('FORBIDDEN', IP_NOT_ALLOWED_MESSAGE, { reason: 'IP_NOT_ALLOWED' })
+      : forbidden(denial.permission);
   DENIALS.set(err, denial);
   return err;
 }
@@ -100,7 +115,9 @@ const CLIENT_DOCUMENT_CODES = new Set([
 
 /**
  * One formatter for every server: known codes pass through, client document errors become
- * BAD_USER_INPUT, anything else is masked as INTERNAL_SERVER_ERROR (no stack, path or SQL).
+ * BAD_USER_INPUT, anything else is masked as INTERNAL_SERVER_ERROR (no stack, path, SQL, or
+ * subgraph name: the planner's "Error while fetching subquery from service …" and the
+ * `serviceName` it adds never reach clients).
  */
 export function formatError(
   formatted: GraphQLFormattedError,
@@ -109,6 +126,8 @@ export function formatError(
   const ext = { ...(formatted.extensions ?? {}) } as Record<string, unknown>;
   delete ext.stacktrace;
   delete ext.http;
+  // The gateway's planner names the subgraph a fetched error came from: internal topology.
+  delete ext.serviceName;
   const code = typeof ext.code === 'string' ? ext.code : undefined;
   // Apollo labels any thrown error INTERNAL_SERVER_ERROR, message (SQL included) and all: only
   // the already-masked message passes through.

@@ -8,11 +8,14 @@ import {
 
 /**
  * What the workspaces subgraph answers to `_principalMemberships(principalId)`: the principal's
- * active memberships and every workspace of those accounts with its default role.
+ * active memberships, each account's IP allow-list, and every workspace of those accounts with
+ * its default role.
  */
 export interface MembershipFact {
   accountId: string;
   role: AccountRoleName;
+  /** The account's IP allow-list (empty or absent: every address); see lib/ip-allow-list.ts. */
+  ipAllowList?: string[];
   workspaces: { id: string; defaultRole: WorkspaceRoleName | null }[];
 }
 

@@ -29,10 +29,22 @@ export interface WorkspaceGrant {
   permissions: string[];
 }
 
+/**
+ * Accounts (and their workspaces) whose grants the gateway withheld from one request because
+ * the client's address is not on the account's IP allow-list. Touching them is refused with a
+ * clear FORBIDDEN rather than the NOT_FOUND of a non-member.
+ */
+export interface RestrictedScopes {
+  accounts: string[];
+  workspaces: string[];
+}
+
 /** Everything a principal may do, per account and per workspace. */
 export interface Grants {
   accounts: Record<string, AccountGrant>;
   workspaces: Record<string, WorkspaceGrant>;
+  /** Present only when some grants were withheld for this request (IP allow-lists). */
+  restricted?: RestrictedScopes;
 }
 
 export const NO_GRANTS: Grants = Object.freeze({ accounts: {}, workspaces: {} }) as Grants;

@@ -128,7 +128,13 @@ function gatewayOptions(env: Env) {
           env.REDIS_PREFIX,
         )
       : new MemoryRateLimiter(),
-    rateLimitCostPerMinute: env.RATE_LIMIT_COST_PER_MINUTE,
+    rateLimits: {
+      principal: env.RATE_LIMIT_COST_PER_MINUTE,
+      account: env.RATE_LIMIT_ACCOUNT_COST_PER_MINUTE,
+      signIn: env.RATE_LIMIT_SIGN_IN_PER_MINUTE,
+    },
+    subscriptionsPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
+    subscriptionsPerPrincipal: env.SUBSCRIPTIONS_PER_PRINCIPAL,
     production: env.NODE_ENV === 'production',
     logRequests: env.LOG_REQUESTS ?? env.NODE_ENV !== 'test',
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

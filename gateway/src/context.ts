@@ -1,3 +1,4 @@
+import type { ClientInfo } from '../../lib/actor.js';
 import type { Caller } from '../../lib/internal-token.js';
 import type { Grants, Principal } from '../../lib/principal.js';
 import { fingerprintOf, type Identity } from './auth/authenticator.js';
@@ -13,9 +14,14 @@ export interface GatewayContext {
   /** Equal for callers who see the same data (principal + grants): see `fingerprintOf`. */
   identityKey: string;
   clientIp?: string;
+  /** The client's address and user agent (the audit entries of refusals name them). */
+  client: ClientInfo;
   /** The tightest rate-limit budget this request was charged to. */
   rate?: RateDecision;
-  /** Set on the subscription engine's executions of an event (neither charged nor logged). */
+  /**
+   * Set on the subscription engine's executions of an event: not logged, and charged by the
+   * engine per subscriber rather than by the rate-limit plugin.
+   */
   delivery?: boolean;
 }
 
@@ -37,5 +43,6 @@ export function gatewayContext(
     caller,
     identityKey: fingerprintOf(identity),
     clientIp: clientIp ?? undefined,
+    client: caller.claims.client,
   };
 }

@@ -14,13 +14,20 @@ import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
-import { Authenticator } from './auth/authenticator.js';
+import { AddressRefused, Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
 import { operationLimitsPlugin, type OperationLimits } from './limits/operation-limits.js';
-import { createRateLimitCharge, rateLimitHeadersPlugin } from './limits/rate-limit-plugin.js';
+import {
+  createRateLimitCharge,
+  rateLimitHeadersPlugin,
+  RateBudgets,
+  type BudgetLimits,
+} from './limits/rate-limit-plugin.js';
 import type { RateLimiter } from './limits/rate-limit.js';
 import { requestLogPlugin } from './limits/request-log.js';
 import { subgraphRetryAfterPlugin } from './retry-after.js';
+import { RefusalAudit } from './refusal-audit.js';
+import type { DeliveryScheduler } from './subscriptions/delivery-scheduler.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
@@ -102,7 +109,12 @@ export interface GatewayOptions {
   limits: OperationLimits;
   maxTokens: number;
   rateLimiter: RateLimiter;
-  rateLimitCostPerMinute: number;
+  /** Budgets per minute: principal (or anonymous address), account, anonymous sign-in. */
+  rateLimits: BudgetLimits;
+  /** Subscriptions one WebSocket connection may hold at once. */
+  subscriptionsPerConnection: number;
+  /** Subscriptions one user or service account may hold at once on this gateway (0: no cap). */
+  subscriptionsPerPrincipal: number;
   /** Production hides schema details (field suggestions) from client errors. */
   production: boolean;
   logRequests: boolean;
@@ -125,6 +137,9 @@ export class Gateway {
   readonly auth: Authenticator;
   /** Live events to subscriptions (one bus reader for every WebSocket server of this gateway). */
   readonly subscriptions: SubscriptionEngine;
+  /** The gateway's refusals (allow-lists, budgets, caps) on their way to the audit log. */
+  readonly refusals: RefusalAudit;
+  private readonly budgets: RateBudgets;
   private apiSchema: GraphQLSchema | null = null;
   private readonly socketServers: SubscriptionServer[] = [];
   private readonly dataSources: TransportDataSource[] = [];
@@ -146,6 +161,8 @@ export class Gateway {
     gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
       this.apiSchema = apiSchema;
     });
+    this.refusals = new RefusalAudit(opts.bus);
+    this.budgets = new RateBudgets(opts.rateLimiter, opts.rateLimits);
     this.apollo = new ApolloServer<GatewayContext>({
       gateway,
       formatError,
@@ -156,11 +173,10 @@ export class Gateway {
       plugins: [
         refuseHttpSubscriptions,
         requestIdPlugin,
+        // Deliveries of subscriptions yield to requests while these are in flight.
+        requestsFirst(() => this.subscriptions.scheduler),
         requestLogPlugin(opts.logRequests),
-        operationLimitsPlugin(
-          opts.limits,
-          createRateLimitCharge(opts.rateLimiter, opts.rateLimitCostPerMinute),
-        ),
+        operationLimitsPlugin(opts.limits, createRateLimitCharge(this.budgets, this.refusals)),
         rateLimitHeadersPlugin,
         subgraphRetryAfterPlugin,
         settleAfterMutation(opts.bus),
@@ -177,6 +193,8 @@ export class Gateway {
       apollo: this.apollo,
       transport: opts.transport,
       bus: opts.bus,
+      budgets: this.budgets,
+      audit: this.refusals,
     });
   }
 
@@ -189,13 +207,29 @@ export class Gateway {
 
   /**
    * Authenticates a request and mints the internal token for its subgraph calls; the client's
-   * address and user agent travel in it to the audit log.
+   * address and user agent travel in it to the audit log. The accounts' IP allow-lists apply
+   * here (`Authenticator.fromAddress`): a service account from outside its account's list is
+   * refused (FORBIDDEN, 403, audited); a user's grants in such accounts are withheld.
    */
   async context(
     credential: string | undefined,
     client: ClientInfo = { ip: null, userAgent: null },
   ): Promise<GatewayContext> {
-    const identity = await this.auth.authenticate(credential);
+    let identity = await this.auth.authenticate(credential);
+    try {
+      identity = this.auth.fromAddress(identity, client.ip);
+    } catch (err) {
+      if (!(err instanceof AddressRefused)) throw err;
+      this.refusals.record({
+        reason: 'ip-allow-list',
+        principal: identity.principal,
+        client,
+        requestId: null,
+        accountId: err.accountId,
+        detail: { transport: 'http' },
+      });
+      throw err.error;
+    }
     const { principal, grants } = identity;
     const caller = this.opts.tokens.caller({ principal, grants, client });
     return gatewayContext(identity, caller, client.ip);
@@ -236,8 +270,10 @@ export class Gateway {
         limits: this.opts.limits,
         maxTokens: this.opts.maxTokens,
         production: this.opts.production,
-        rateLimiter: this.opts.rateLimiter,
-        rateLimitCostPerMinute: this.opts.rateLimitCostPerMinute,
+        budgets: this.budgets,
+        maxPerConnection: this.opts.subscriptionsPerConnection,
+        maxPerPrincipal: this.opts.subscriptionsPerPrincipal,
+        audit: this.refusals,
         clientOf: (req) => clientInfo(req, this.opts.trustProxy ?? false),
         logRequests: this.opts.logRequests,
       }),
@@ -256,6 +292,7 @@ export class Gateway {
   async stop(): Promise<void> {
     await this.closeSubscriptions();
     this.subscriptions.stop();
+    this.refusals.close();
     this.auth.close();
     await this.apollo.stop();
     await this.opts.rateLimiter.close();
@@ -294,6 +331,24 @@ const requestIdPlugin = {
     };
   },
 };
+
+/**
+ * Tells the delivery scheduler when requests (not deliveries) are in flight: meanwhile only a
+ * few deliveries run, so a tenant's fan-out cannot slow everybody's requests down.
+ */
+function requestsFirst(scheduler: () => DeliveryScheduler) {
+  return {
+    async requestDidStart(rc: GraphQLRequestContext<GatewayContext>) {
+      if (rc.contextValue.delivery) return;
+      const ended = scheduler().requestStarted();
+      return {
+        async willSendResponse() {
+          ended();
+        },
+      };
+    },
+  };
+}
 
 /** After a mutation, wait until its domain events reached this gateway (cache invalidation). */
 function settleAfterMutation(bus: Bus) {

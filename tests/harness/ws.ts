@@ -51,14 +51,24 @@ export const wsUrl = (httpUrl: string) => httpUrl.replace(/^http/, 'ws');
 export async function connectWs(
   httpUrl: string,
   connectionParams?: Record<string, unknown>,
+  /** Connect from this local address (e.g. 127.0.0.2) and with these upgrade headers. */
+  origin: { localAddress?: string; headers?: Record<string, string> } = {},
 ): Promise<WsConnection> {
   let onClosed!: (c: Closed) => void;
   const closed = new Promise<Closed>((r) => (onClosed = r));
   let ready!: () => void;
   const opened = new Promise<void>((r) => (ready = r));
+  const Socket =
+    origin.localAddress || origin.headers
+      ? class extends WebSocket {
+          constructor(url: string, protocols?: string | string[]) {
+            super(url, protocols, { localAddress: origin.localAddress, headers: origin.headers });
+          }
+        }
+      : WebSocket;
   const client = createClient({
     url: wsUrl(httpUrl),
-    webSocketImpl: WebSocket,
+    webSocketImpl: Socket,
     connectionParams,
     lazy: false,
     retryAttempts: 0,

@@ -121,7 +121,8 @@ describe('updateAccountSettings', () => {
         name: 'Renamed',
         aiErrorSummaries: true,
         allowedSsoDomains: ['Example.COM', 'corp.example.com'],
-        ipAllowList: ['10.0.0.0/8', '2001:db8::1'],
+        // The caller's own address (loopback) must be on the list it saves.
+        ipAllowList: ['127.0.0.0/8', '10.0.0.0/8', '2001:db8::1'],
         auditRetentionDays: 90,
       },
     });
@@ -132,7 +133,7 @@ describe('updateAccountSettings', () => {
       settings: {
         aiErrorSummaries: true,
         allowedSsoDomains: ['example.com', 'corp.example.com'],
-        ipAllowList: ['10.0.0.0/8', '2001:db8::1'],
+        ipAllowList: ['127.0.0.0/8', '10.0.0.0/8', '2001:db8::1'],
         auditRetentionDays: 90,
       },
     });

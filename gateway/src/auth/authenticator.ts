@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Bus, DomainEvent } from '../../../lib/bus.js';
-import { unauthenticated } from '../../../lib/errors.js';
+import { IP_NOT_ALLOWED_MESSAGE, ipNotAllowed, unauthenticated } from '../../../lib/errors.js';
 import {
   computeGrants,
   type MembershipFact,
   type PrincipalGrantsFact,
 } from '../../../lib/grants.js';
 import type { Caller, InternalTokens } from '../../../lib/internal-token.js';
+import { grantsFromAddress, type AllowLists } from '../../../lib/ip-allow-list.js';
 import { ANONYMOUS, NO_GRANTS, type Grants, type Principal } from '../../../lib/principal.js';
 import { sha256 } from '../../../lib/secrets.js';
 import type { SubgraphTransport } from '../transport.js';
@@ -14,6 +15,19 @@ import type { SubgraphTransport } from '../transport.js';
 export interface Identity {
   principal: Principal;
   grants: Grants;
+  /** Non-empty IP allow-lists of the principal's accounts (see `Authenticator.fromAddress`). */
+  ipAllowLists?: AllowLists;
+}
+
+/** Thrown for a service account whose own account does not accept the client's address. */
+export class AddressRefused extends Error {
+  readonly error = ipNotAllowed();
+  constructor(
+    readonly identity: Identity,
+    readonly accountId: string,
+  ) {
+    super(IP_NOT_ALLOWED_MESSAGE);
+  }
 }
 
 const FINGERPRINTS = new WeakMap<Identity, string>();
@@ -56,6 +70,7 @@ const MEMBERSHIPS_QUERY = /* GraphQL */ `
     _principalMemberships(principalId: $principalId) {
       accountId
       role
+      ipAllowList
       workspaces {
         id
         defaultRole
@@ -82,6 +97,8 @@ const GRANTS_QUERY = /* GraphQL */ `
 `;
 
 const MAX_ENTRIES = 10_000;
+/** Addresses whose `fromAddress` answer is kept per identity. */
+const MAX_ADDRESSES_PER_IDENTITY = 64;
 const ANONYMOUS_IDENTITY: Identity = Object.freeze({ principal: ANONYMOUS, grants: NO_GRANTS });
 
 /** Which identities a bus event invalidates. */
@@ -107,7 +124,10 @@ export function invalidationOf(event: DomainEvent): IdentityTest | null {
       if (ids) return (e) => ids.has(e.principal.id);
       if (typeof p.accountId === 'string') {
         const acct = p.accountId;
-        return (e) => Boolean(e.grants.accounts[acct]) || e.principal.accountId === acct;
+        return (e) =>
+          Boolean(e.grants.accounts[acct]) ||
+          e.principal.accountId === acct ||
+          Boolean(e.grants.restricted?.accounts.includes(acct));
       }
       return () => true;
     }
@@ -131,6 +151,8 @@ export class Authenticator {
   /** Grows on every invalidation: a lookup that raced with one is not cached. */
   private generation = 0;
   private readonly listeners = new Set<InvalidationListener>();
+  /** `fromAddress` answers: a scoped identity, or the account id that refuses the address. */
+  private readonly scoped = new WeakMap<Identity, Map<string, Identity | string>>();
 
   constructor(
     private readonly transport: SubgraphTransport,
@@ -159,11 +181,12 @@ export class Authenticator {
     const resolved = await this.resolvePrincipal(hash);
     if (!resolved) throw unauthenticated('Invalid, expired or revoked credentials');
     const { principal, credentialExpiresAt } = resolved;
-    const grants = await this.resolveGrants(principal);
+    const { grants, ipAllowLists } = await this.resolveGrants(principal);
     // A cached answer never outlives the credential itself.
-    const entry = {
+    const entry: CacheEntry = {
       principal,
       grants,
+      ...(ipAllowLists ? { ipAllowLists } : {}),
       expiresAt: Math.min(Date.now() + this.ttlMs, credentialExpiresAt),
     };
     if (this.ttlMs > 0 && generation === this.generation) {
@@ -205,7 +228,35 @@ export class Authenticator {
     return { principal, credentialExpiresAt: p.expiresAt ? Date.parse(p.expiresAt) : Infinity };
   }
 
-  private async resolveGrants(principal: Principal): Promise<Grants> {
+  /**
+   * The identity as it applies to a request from `ip` (see `grantsFromAddress`): the same
+   * object when no allow-list withholds anything, else one with the withheld accounts' grants
+   * removed (memoised per identity and address, so fingerprints stay stable). Throws
+   * `AddressRefused` for a service account whose account does not accept the address.
+   */
+  fromAddress(identity: Identity, ip: string | null | undefined): Identity {
+    if (!identity.ipAllowLists) return identity;
+    let byAddress = this.scoped.get(identity);
+    if (!byAddress) this.scoped.set(identity, (byAddress = new Map()));
+    const key = ip ?? '';
+    let scoped = byAddress.get(key);
+    if (!scoped) {
+      const s = grantsFromAddress(identity.principal, identity.grants, identity.ipAllowLists, ip);
+      scoped = s.refused
+        ? s.accountId
+        : s.grants === identity.grants
+          ? identity
+          : { principal: identity.principal, grants: s.grants };
+      if (byAddress.size >= MAX_ADDRESSES_PER_IDENTITY) byAddress.clear();
+      byAddress.set(key, scoped);
+    }
+    if (typeof scoped === 'string') throw new AddressRefused(identity, scoped);
+    return scoped;
+  }
+
+  private async resolveGrants(
+    principal: Principal,
+  ): Promise<{ grants: Grants; ipAllowLists?: AllowLists }> {
     const caller = this.system();
     const variables = { principalId: principal.id };
     const [m, g] = await Promise.all([
@@ -220,7 +271,13 @@ export class Authenticator {
       workspaceBindings: [],
       accountPermissions: [],
     }) as PrincipalGrantsFact;
-    return computeGrants(memberships, facts);
+    const lists = memberships.filter((m) => m.ipAllowList?.length);
+    return {
+      grants: computeGrants(memberships, facts),
+      ...(lists.length
+        ? { ipAllowLists: Object.fromEntries(lists.map((m) => [m.accountId, m.ipAllowList!])) }
+        : {}),
+    };
   }
 
   /**

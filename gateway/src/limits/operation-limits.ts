@@ -2,11 +2,19 @@ import type { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
+  getIntrospectionQuery,
   getNamedType,
   getNullableType,
+  isAbstractType,
+  isEnumType,
+  isInputObjectType,
   isListType,
   isObjectType,
   isInterfaceType,
+  isWrappingType,
+  parse,
+  type GraphQLObjectType,
+  type GraphQLType,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -41,7 +49,10 @@ export interface OperationMeasure {
   aliases: number;
   rootFields: number;
   directives: number;
+  /** Everything the operation costs (charged to the rate-limit budgets). */
   cost: number;
+  /** The part of `cost` that reads the schema (`__schema`, `__type`). */
+  introspectionCost: number;
 }
 
 function reject(message: string, field?: string): GraphQLError {
@@ -64,12 +75,110 @@ function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
   return undefined;
 }
 
+/** How many objects the lists of introspection hold on one schema (averages per parent). */
+interface SchemaSizes {
+  /** `__Schema.types`, `__Schema.directives`. */
+  types: number;
+  directives: number;
+  /** Per type: `fields`, `inputFields`, `enumValues`, `interfaces`, `possibleTypes`. */
+  perType: Record<string, number>;
+  /** `__Field.args` per field, `__Directive.args` per directive. */
+  argsPerField: number;
+  argsPerDirective: number;
+  /** The most `ofType` links any type reference of the schema has. */
+  wrapping: number;
+  /** What the full introspection query of graphql-js (GraphiQL's) costs on this schema. */
+  fullIntrospection: number;
+}
+
+const sizesBySchema = new WeakMap<GraphQLSchema, SchemaSizes>();
+
+function wrappingOf(type: GraphQLType): number {
+  let n = 0;
+  for (let t = type; isWrappingType(t); t = t.ofType) n++;
+  return n;
+}
+
+/** Counts the schema once: the list sizes an introspection query will meet. */
+function schemaSizes(schema: GraphQLSchema): SchemaSizes {
+  let sizes = sizesBySchema.get(schema);
+  if (sizes) return sizes;
+  const types = Object.values(schema.getTypeMap());
+  const directives = schema.getDirectives();
+  const sum = { fields: 0, inputFields: 0, enumValues: 0, interfaces: 0, possibleTypes: 0 };
+  let args = 0;
+  let wrapping = 0;
+  for (const t of types) {
+    if (isObjectType(t) || isInterfaceType(t)) {
+      const fields = Object.values(t.getFields());
+      sum.fields += fields.length;
+      sum.interfaces += t.getInterfaces().length;
+      for (const f of fields) {
+        args += f.args.length;
+        wrapping = Math.max(wrapping, wrappingOf(f.type), ...f.args.map((a) => wrappingOf(a.type)));
+      }
+    }
+    if (isAbstractType(t)) sum.possibleTypes += schema.getPossibleTypes(t).length;
+    if (isEnumType(t)) sum.enumValues += t.getValues().length;
+    if (isInputObjectType(t)) {
+      const fields = Object.values(t.getFields());
+      sum.inputFields += fields.length;
+      for (const f of fields) wrapping = Math.max(wrapping, wrappingOf(f.type));
+    }
+  }
+  const count = Math.max(1, types.length);
+  sizes = {
+    types: types.length,
+    directives: directives.length,
+    perType: Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, v / count])),
+    argsPerField: sum.fields ? args / sum.fields : 0,
+    argsPerDirective: directives.length
+      ? directives.reduce((n, d) => n + d.args.length, 0) / directives.length
+      : 0,
+    wrapping,
+    fullIntrospection: 0,
+  };
+  sizesBySchema.set(schema, sizes);
+  const full = parse(
+    getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      schemaDescription: true,
+      inputValueDeprecation: true,
+    }),
+  );
+  const op = full.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION)!;
+  sizes.fullIntrospection = measureOperation(schema, op, fragmentsOf(full), {}).cost;
+  return sizes;
+}
+
+/** How many objects an introspection list field yields per parent object. */
+function introspectionListSize(sizes: SchemaSizes, parent: string, field: string): number {
+  if (parent === '__Schema') return field === 'types' ? sizes.types : sizes.directives;
+  if (field === 'args')
+    return parent === '__Directive' ? sizes.argsPerDirective : sizes.argsPerField;
+  return sizes.perType[field] ?? 1;
+}
+
+/**
+ * The most an operation may spend on introspection: the limit for data, or one full
+ * introspection of this schema (GraphiQL's query) when that costs more.
+ */
+export function introspectionAllowance(schema: GraphQLSchema, limits: OperationLimits): number {
+  return Math.max(limits.cost, schemaSizes(schema).fullIntrospection);
+}
+
 /**
  * Measures an operation: depth, aliases, root fields, directives, and a cost where each object
  * field costs 1 (scalar leaves are free) and the selection below a list multiplies by the page
  * it asks for (`first`/`last`, default 20, for connections and plain lists; a connection's
  * `edges` are not counted twice).
- * Introspection fields are not counted: tools need them and their shape is fixed.
+ * Introspection (`__schema`, `__type`) counts too: its aliases, root fields and directives as
+ * anywhere, and a cost estimated from this schema's real sizes (each object it yields costs 1;
+ * a list multiplies by the average number of entries per parent, `ofType` chains stop at the
+ * schema's deepest type reference). Its nesting is bounded by graphql-js's
+ * MaxIntrospectionDepthRule, so it adds no depth.
  */
 export function measureOperation(
   schema: GraphQLSchema,
@@ -77,7 +186,14 @@ export function measureOperation(
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
 ): OperationMeasure {
-  const m: OperationMeasure = { depth: 0, aliases: 0, rootFields: 0, directives: 0, cost: 0 };
+  const m: OperationMeasure = {
+    depth: 0,
+    aliases: 0,
+    rootFields: 0,
+    directives: 0,
+    cost: 0,
+    introspectionCost: 0,
+  };
   const root =
     operation.operation === 'query'
       ? schema.getQueryType()
@@ -98,7 +214,16 @@ export function measureOperation(
       m.directives += sel.directives?.length ?? 0;
       if (sel.kind === Kind.FIELD) {
         const name = sel.name.value;
-        if (name.startsWith('__')) continue;
+        if (name.startsWith('__')) {
+          if (sel.alias) m.aliases++;
+          if (depth === 1 && name !== '__typename') m.rootFields++;
+          if (name === '__schema' || name === '__type') {
+            const c = introspect(sel, name === '__schema' ? '__Schema' : '__Type', 0);
+            m.introspectionCost += c;
+            cost += c;
+          }
+          continue;
+        }
         if (sel.alias) m.aliases++;
         if (depth === 1) m.rootFields++;
         m.depth = Math.max(m.depth, depth);
@@ -139,13 +264,64 @@ export function measureOperation(
     }
     return cost;
   };
+  /**
+   * Objects an introspection selection yields: `node` resolves to `typeName` (an introspection
+   * type); `links` counts the `ofType` steps taken so far.
+   */
+  const introspect = (node: FieldNode, typeName: string, links: number): number => {
+    let cost = 1;
+    const each = (set: SelectionSetNode, seen: Set<string>) => {
+      for (const sel of set.selections) {
+        m.directives += sel.directives?.length ?? 0;
+        if (sel.kind === Kind.INLINE_FRAGMENT) {
+          each(sel.selectionSet, seen);
+          continue;
+        }
+        if (sel.kind === Kind.FRAGMENT_SPREAD) {
+          const frag = fragments[sel.name.value];
+          if (!frag || seen.has(frag.name.value)) continue;
+          seen.add(frag.name.value);
+          each(frag.selectionSet, seen);
+          seen.delete(frag.name.value);
+          continue;
+        }
+        if (sel.alias) m.aliases++;
+        if (!sel.selectionSet) continue;
+        const field = (schema.getType(typeName) as GraphQLObjectType | undefined)?.getFields()[
+          sel.name.value
+        ];
+        if (!field) continue;
+        const child = getNamedType(field.type).name;
+        const ofType = sel.name.value === 'ofType';
+        // A reference has at most `wrapping` links: deeper `ofType` selections are null.
+        if (ofType && links >= sizes().wrapping) continue;
+        const n = isListType(getNullableType(field.type))
+          ? introspectionListSize(sizes(), typeName, sel.name.value)
+          : 1;
+        cost += n * introspect(sel, child, ofType ? links + 1 : 0);
+      }
+    };
+    if (node.selectionSet) each(node.selectionSet, new Set());
+    return cost;
+  };
+  let known: SchemaSizes | undefined;
+  const sizes = () => (known ??= schemaSizes(schema));
   m.directives += operation.directives?.length ?? 0;
-  m.cost = visit(operation.selectionSet, root, 1, new Set());
+  m.cost = Math.ceil(visit(operation.selectionSet, root, 1, new Set()));
+  m.introspectionCost = Math.ceil(m.introspectionCost);
   return m;
 }
 
-/** Throws BAD_USER_INPUT when a measured operation exceeds one of the limits. */
-export function checkLimits(m: OperationMeasure, limits: OperationLimits): void {
+/**
+ * Throws BAD_USER_INPUT when a measured operation exceeds one of the limits. The cost of data
+ * is held to `limits.cost`; introspection to `introspectionLimit` (see
+ * `introspectionAllowance`: one full introspection fits whatever the schema's size).
+ */
+export function checkLimits(
+  m: OperationMeasure,
+  limits: OperationLimits,
+  introspectionLimit: number = limits.cost,
+): void {
   if (m.depth > limits.depth)
     throw reject(`Query depth ${m.depth} exceeds the limit of ${limits.depth}`);
   if (m.aliases > limits.aliases)
@@ -156,8 +332,13 @@ export function checkLimits(m: OperationMeasure, limits: OperationLimits): void 
   if (m.directives > limits.directives) {
     throw reject(`${m.directives} directives exceed the limit of ${limits.directives}`);
   }
-  if (m.cost > limits.cost)
-    throw reject(`Query cost ${m.cost} exceeds the limit of ${limits.cost}`);
+  const data = m.cost - m.introspectionCost;
+  if (data > limits.cost) throw reject(`Query cost ${data} exceeds the limit of ${limits.cost}`);
+  if (m.introspectionCost > introspectionLimit) {
+    throw reject(
+      `Introspection cost ${m.introspectionCost} exceeds the limit of ${introspectionLimit} (one full introspection of the schema)`,
+    );
+  }
 }
 
 /** The fragment definitions of a document, by name. */
@@ -184,7 +365,7 @@ export function operationLimitsPlugin(
             fragmentsOf(rc.document),
             (rc.request.variables ?? {}) as Record<string, unknown>,
           );
-          checkLimits(m, limits);
+          checkLimits(m, limits, introspectionAllowance(rc.schema, limits));
           await onMeasured?.(rc, m);
         },
       };

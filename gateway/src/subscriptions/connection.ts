@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
 import type { Caller, InternalTokens } from '../../../lib/internal-token.js';
+import { isRestricted } from '../../../lib/ip-allow-list.js';
 import type { Grants } from '../../../lib/principal.js';
 import type { Identity } from '../auth/authenticator.js';
 
@@ -16,12 +17,17 @@ export const CLOSE = {
   POLICY_VIOLATION: 1008,
 } as const;
 
-/** Why grants do not allow something in a workspace (as over HTTP: non-members get NOT_FOUND). */
-export type AccessDenial = { code: 'NOT_FOUND' } | { code: 'FORBIDDEN'; permission: string };
+/**
+ * Why grants do not allow something in a workspace (as over HTTP: non-members get NOT_FOUND,
+ * members whose grants were withheld by the account's IP allow-list RESTRICTED).
+ */
+export type AccessDenial =
+  { code: 'NOT_FOUND' } | { code: 'RESTRICTED' } | { code: 'FORBIDDEN'; permission: string };
 
 /**
  * What keeps grants from holding every one of `permissions` in a workspace: null when nothing
- * does, NOT_FOUND for a non-member, else FORBIDDEN with the first missing permission.
+ * does, NOT_FOUND for a non-member, RESTRICTED for a member refused by the account's IP
+ * allow-list, else FORBIDDEN with the first missing permission.
  */
 export function accessDenial(
   grants: Grants,
@@ -29,7 +35,8 @@ export function accessDenial(
   permissions: readonly string[],
 ): AccessDenial | null {
   const g = grants.workspaces[workspaceId];
-  if (!g) return { code: 'NOT_FOUND' };
+  if (!g)
+    return isRestricted(grants, { workspaceId }) ? { code: 'RESTRICTED' } : { code: 'NOT_FOUND' };
   const missing = permissions.find((p) => !g.permissions.includes(p));
   return missing ? { code: 'FORBIDDEN', permission: missing } : null;
 }
@@ -61,6 +68,8 @@ export interface ConnectionDeps {
 export class Connection {
   readonly id = randomUUID();
   readonly subscriptions = new Set<Guarded>();
+  /** Subscriptions accepted and not yet registered (counted against the caps). */
+  reserved = 0;
   closed = false;
   private identity!: Identity;
   private pending: Promise<Identity | null> | null = null;
@@ -75,6 +84,11 @@ export class Connection {
     private readonly deps: ConnectionDeps,
   ) {
     this.setIdentity(identity);
+  }
+
+  /** The user or service account (it stays the same for a credential). */
+  get principalId(): string {
+    return this.identity.principal.id;
   }
 
   /** The identity for an event seen now: the current one, or the outcome of a refresh in flight. */
@@ -140,7 +154,9 @@ export class Connection {
           next = await this.deps.authenticate(credential);
         } catch (err) {
           const code = (err as { extensions?: { code?: unknown } }).extensions?.code;
-          if (code === 'UNAUTHENTICATED') this.close(CLOSE.FORBIDDEN, 'Forbidden');
+          // Revoked, expired, or now outside the account's IP allow-list.
+          if (code === 'UNAUTHENTICATED' || code === 'FORBIDDEN')
+            this.close(CLOSE.FORBIDDEN, 'Forbidden');
           // Fail closed: without an answer the subscriptions cannot be re-checked.
           else this.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
           return null;

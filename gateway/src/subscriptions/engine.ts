@@ -9,7 +9,13 @@ import type { SubgraphTransport } from '../transport.js';
 import { hasAccess, type Connection } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { EVENT_ID_VARIABLE } from './rewrite.js';
-import { Semaphore } from './semaphore.js';
+import {
+  accountOfDecision,
+  rateLimitedError,
+  type RateBudgets,
+} from '../limits/rate-limit-plugin.js';
+import type { RefusalAudit } from '../refusal-audit.js';
+import { DeliveryScheduler, type DeliverySchedulerOptions } from './delivery-scheduler.js';
 import { RecentIds } from './push-queue.js';
 import { LiveSubscription, type Outcome } from './subscription.js';
 
@@ -31,8 +37,12 @@ export interface EngineOptions {
   apollo: ApolloServer<GatewayContext>;
   transport: SubgraphTransport;
   bus: Bus;
-  /** Delivery queries running at once (default 32). */
-  concurrency?: number;
+  /** Deliveries at once, with and without requests in flight (see DeliveryScheduler). */
+  scheduler?: DeliverySchedulerOptions;
+  /** Each delivery is charged to its subscriber's budgets (principal, workspace's account). */
+  budgets?: RateBudgets;
+  /** Where refused deliveries are audited. */
+  audit?: RefusalAudit;
   /** Stored events fetched per backfill page (default 500). */
   backfillPage?: number;
   /** Most stored events one backfill reads (default 10,000); live delivery follows. */
@@ -42,23 +52,28 @@ export interface EngineOptions {
 /**
  * Delivers live events to subscriptions. It reads `event.emitted` from the bus once, matches
  * each event to the subscriptions of its workspace (filters of lib/event-filter.ts), checks the
- * subscriber's grants, and resolves the client's selection set by running the rewritten query
- * through the gateway with the subscriber's identity. Subscribers with the same query and the
- * same identity fingerprint share one execution per event.
+ * subscriber's grants, charges the delivery to the subscriber's rate-limit budgets (over budget,
+ * the subscription ends with RATE_LIMITED), and resolves the client's selection set by running
+ * the rewritten query through the gateway with the subscriber's identity, in the tenant's turn
+ * (DeliveryScheduler: tenants take turns, requests come first). Subscribers with the same query
+ * and the same identity fingerprint share one execution per event.
  */
 export class SubscriptionEngine {
   private readonly byWorkspace = new Map<string, Set<LiveSubscription>>();
-  private readonly slots: Semaphore;
+  /** Runs the delivery executions (the gateway tells it when requests start and end). */
+  readonly scheduler: DeliveryScheduler;
   /** Live event ids seen lately: a duplicate on the bus (an outbox re-send) is dropped once. */
   private readonly seen = new RecentIds(SEEN_IDS);
   private unsubscribe: (() => void) | null = null;
   /** Delivery queries run so far (one per event and group of equal subscribers). */
   executions = 0;
+  /** Deliveries refused for the subscribers' rate-limit budgets (their subscriptions ended). */
+  refusedDeliveries = 0;
   /** Subscriptions registered so far (tests and benchmarks wait on it). */
   registered = 0;
 
   constructor(private readonly opts: EngineOptions) {
-    this.slots = new Semaphore(opts.concurrency ?? 32);
+    this.scheduler = new DeliveryScheduler(opts.scheduler);
   }
 
   /** Starts reading the bus. */
@@ -136,20 +151,28 @@ export class SubscriptionEngine {
     );
   }
 
-  /** One execution per group of equal query and identity; the outcome of each subscriber. */
+  /**
+   * Charges each subscriber for the event, then runs one execution per group of equal query and
+   * identity; the outcome of each subscriber (null: nothing to send).
+   */
   private async resolve(
     event: LiveEvent,
     subs: LiveSubscription[],
     captured: (Identity | Promise<Identity | null>)[],
   ): Promise<Promise<Outcome>[]> {
     const identities = await Promise.all(captured);
+    const charged = await this.charge(
+      subs.map((s, i) => {
+        const identity = identities[i];
+        return identity && hasAccess(identity.grants, s.workspaceId, s.permissions)
+          ? { sub: s, identity, count: 1 }
+          : null;
+      }),
+    );
     const groups = new Map<string, Promise<Outcome>>();
     return subs.map((s, i) => {
       const identity = identities[i];
-      if (!identity) return Promise.resolve(null);
-      if (!hasAccess(identity.grants, s.workspaceId, s.permissions)) {
-        return Promise.resolve(null);
-      }
+      if (!identity || !charged[i]) return Promise.resolve(null);
       const key = `${s.deliveryKey}\n${fingerprintOf(identity)}`;
       let outcome = groups.get(key);
       if (!outcome) groups.set(key, (outcome = this.execute(s, event.id, identity)));
@@ -158,12 +181,86 @@ export class SubscriptionEngine {
   }
 
   /**
+   * Charges deliveries to their subscribers' budgets: each subscriber's principal and the
+   * account of the workspace, `count` deliveries of the subscription's cost, one charge per
+   * principal and account. A refused subscriber's subscription ends with RATE_LIMITED (audited)
+   * after what it was sent before. Whether each one was charged (nulls are skipped).
+   */
+  private async charge(
+    wanted: ({ sub: LiveSubscription; identity: Identity; count: number } | null)[],
+  ): Promise<boolean[]> {
+    const budgets = this.opts.budgets;
+    if (!budgets) return wanted.map((w) => w !== null);
+    const bills = new Map<
+      string,
+      {
+        principal: Identity['principal'];
+        accountId: string;
+        cost: number;
+        subs: LiveSubscription[];
+      }
+    >();
+    const unknown = new Set<LiveSubscription>();
+    for (const w of wanted) {
+      if (!w) continue;
+      const accountId = w.identity.grants.workspaces[w.sub.workspaceId]?.accountId;
+      // No grant in the workspace (any more): nothing to deliver, nothing to charge.
+      if (!accountId) {
+        unknown.add(w.sub);
+        continue;
+      }
+      const key = `${w.identity.principal.id}\n${accountId}`;
+      let bill = bills.get(key);
+      if (!bill)
+        bills.set(key, (bill = { principal: w.identity.principal, accountId, cost: 0, subs: [] }));
+      bill.cost += Math.max(1, w.sub.prepared.cost) * w.count;
+      bill.subs.push(w.sub);
+    }
+    const refused = new Set<LiveSubscription>();
+    await Promise.all(
+      [...bills.values()].map(async (bill) => {
+        const first = bill.subs[0]!;
+        const decision = await budgets.charge(
+          budgets.chargesFor(bill.principal, [bill.accountId], first.conn.client.ip, bill.cost),
+        );
+        if (!decision || decision.allowed) return;
+        for (const sub of bill.subs) {
+          refused.add(sub);
+          sub.endWith(rateLimitedError(decision));
+        }
+        this.refusedDeliveries += bill.subs.length;
+        this.opts.audit?.record({
+          reason: 'rate-limit',
+          principal: bill.principal,
+          client: first.conn.client,
+          requestId: null,
+          accountId: accountOfDecision(decision) ?? bill.accountId,
+          detail: {
+            budget: decision.key.split(':')[0]!,
+            limit: decision.limit,
+            subscription: true,
+          },
+        });
+      }),
+    );
+    return wanted.map((w) => w !== null && !refused.has(w.sub) && !unknown.has(w.sub));
+  }
+
+  /**
    * Resolves one event as the subscription's selection set, with the subscriber's identity.
    * Null when the root field is null (the event is not visible to them, or is gone).
    */
-  private async execute(sub: LiveSubscription, eventId: string, identity: Identity) {
+  private execute(sub: LiveSubscription, eventId: string, identity: Identity): Promise<Outcome> {
+    const tenant = identity.grants.workspaces[sub.workspaceId]?.accountId ?? sub.workspaceId;
+    return this.scheduler.run(tenant, () => this.executeNow(sub, eventId, identity));
+  }
+
+  private async executeNow(
+    sub: LiveSubscription,
+    eventId: string,
+    identity: Identity,
+  ): Promise<Outcome> {
     const { delivery, operationName } = sub.prepared;
-    await this.slots.acquire();
     this.executions++;
     try {
       // The caller (and its token) is reused across deliveries; the request id is each one's.
@@ -191,8 +288,6 @@ export class SubscriptionEngine {
         JSON.stringify({ level: 'error', msg: 'subscription delivery failed', error: String(err) }),
       );
       return null;
-    } finally {
-      this.slots.release();
     }
   }
 
@@ -224,10 +319,13 @@ export class SubscriptionEngine {
         throw new GraphQLError(e.message, { extensions: e.extensions });
       }
       const events = (res.data?._eventsSince ?? []) as LiveEvent[];
+      const matching = events.filter((e) => sub.matches(e));
+      if (matching.length) {
+        const [charged] = await this.charge([{ sub, identity, count: matching.length }]);
+        if (!charged) return;
+      }
       // Executions run side by side; deliveries keep the store's order.
-      const outcomes = events
-        .filter((e) => sub.matches(e))
-        .map((e) => [e.id, this.execute(sub, e.id, identity)] as const);
+      const outcomes = matching.map((e) => [e.id, this.execute(sub, e.id, identity)] as const);
       for (const [id, outcome] of outcomes) await sub.deliverBackfilled(id, await outcome);
       read += events.length;
       if (events.length < page || !events.length) return;

@@ -6,14 +6,23 @@ import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
-import { formatError, forbidden, notFound } from '../../../lib/errors.js';
+import { formatError, forbidden, IP_NOT_ALLOWED_MESSAGE, notFound } from '../../../lib/errors.js';
 import { MAX_BODY_BYTES } from '../../../lib/http.js';
 import type { InternalTokens } from '../../../lib/internal-token.js';
-import type { Authenticator, Identity, IdentityTest } from '../auth/authenticator.js';
+import {
+  AddressRefused,
+  type Authenticator,
+  type Identity,
+  type IdentityTest,
+} from '../auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from '../context.js';
 import type { OperationLimits } from '../limits/operation-limits.js';
-import { chargeBudgets, rateLimitedError } from '../limits/rate-limit-plugin.js';
-import type { RateLimiter } from '../limits/rate-limit.js';
+import {
+  accountOfDecision,
+  rateLimitedError,
+  type RateBudgets,
+} from '../limits/rate-limit-plugin.js';
+import type { RefusalAudit, RefusalReason } from '../refusal-audit.js';
 import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
@@ -32,8 +41,12 @@ export interface SubscriptionServerOptions {
   limits: OperationLimits;
   maxTokens: number;
   production: boolean;
-  rateLimiter: RateLimiter;
-  rateLimitCostPerMinute: number;
+  budgets: RateBudgets;
+  /** Subscriptions one connection may hold at once. */
+  maxPerConnection: number;
+  /** Subscriptions one principal may hold at once on this gateway (0: no cap). */
+  maxPerPrincipal: number;
+  audit?: RefusalAudit;
   clientOf(req: IncomingMessage): ClientInfo;
   logRequests: boolean;
   /** Default `/graphql`. */
@@ -64,6 +77,8 @@ export class SubscriptionServer {
   private readonly wss: WebSocketServer;
   private readonly connections = new Set<Connection>();
   private readonly inflight = new Map<string, Promise<Identity>>();
+  /** Subscriptions held (or being set up) per principal on this gateway. */
+  private readonly perPrincipal = new Map<string, number>();
   private readonly path: string;
   private invalidations = 0;
   private closing = false;
@@ -152,13 +167,18 @@ export class SubscriptionServer {
     const credential = credentialOf(params);
     if (credential === null || this.closing) return false;
     const seen = this.invalidations;
+    const client = this.opts.clientOf(extra.request);
     let identity: Identity;
     try {
       identity =
         credential === undefined
           ? await this.opts.auth.authenticate(undefined)
-          : await this.authenticate(credential);
+          : this.opts.auth.fromAddress(await this.authenticate(credential), client.ip);
     } catch (err) {
+      if (err instanceof AddressRefused) {
+        this.refused('ip-allow-list', err.identity, client, err.accountId);
+        return false;
+      }
       if (codeOf(err) === 'UNAUTHENTICATED') return false;
       console.error(
         JSON.stringify({
@@ -172,17 +192,20 @@ export class SubscriptionServer {
     }
     // The client may have left (or the gateway begun to stop) during the lookup.
     if (this.closing || extra.socket.readyState !== extra.socket.OPEN) return false;
-    const conn = new Connection(
-      credential,
-      identity,
-      this.opts.clientOf(extra.request),
-      extra.socket,
-      {
-        authenticate: (c) => this.authenticate(c),
-        tokens: this.opts.tokens,
-        tokenTtlSeconds: this.opts.tokenTtlSeconds,
+    const conn = new Connection(credential, identity, client, extra.socket, {
+      // Re-checked from the connection's address every time (allow-lists change too).
+      authenticate: async (c) => {
+        try {
+          return this.opts.auth.fromAddress(await this.authenticate(c), client.ip);
+        } catch (err) {
+          if (err instanceof AddressRefused)
+            this.refused('ip-allow-list', err.identity, client, err.accountId);
+          throw err instanceof AddressRefused ? err.error : err;
+        }
       },
-    );
+      tokens: this.opts.tokens,
+      tokenTtlSeconds: this.opts.tokenTtlSeconds,
+    });
     extra.connection = conn;
     this.connections.add(conn);
     // A revocation may have arrived while the credential was being looked up.
@@ -222,15 +245,50 @@ export class SubscriptionServer {
       if (!identity) return [forbidden(sub.permissions[0]!)];
       const denial = accessDenial(identity.grants, sub.workspaceId, sub.permissions);
       if (denial?.code === 'NOT_FOUND') return [notFound('Workspace')];
+      if (denial?.code === 'RESTRICTED') {
+        this.opts.audit?.record({
+          reason: 'ip-allow-list',
+          principal: identity.principal,
+          client: conn.client,
+          requestId: null,
+          workspaceId: sub.workspaceId,
+          detail: { transport: 'websocket' },
+        });
+        return [restrictedError()];
+      }
       if (denial?.code === 'FORBIDDEN') return [forbidden(denial.permission)];
-      const decision = await chargeBudgets(
-        this.opts.rateLimiter,
-        this.opts.rateLimitCostPerMinute,
-        identity.principal,
-        conn.client.ip ?? undefined,
-        sub.cost,
+      const accountId = identity.grants.workspaces[sub.workspaceId]!.accountId;
+      const cap = this.capReached(conn, identity);
+      if (cap) {
+        this.refused('subscription-limit', identity, conn.client, accountId, cap.detail);
+        return [cap.error];
+      }
+      const budgets = this.opts.budgets;
+      const decision = await budgets.charge(
+        budgets.chargesFor(identity.principal, [accountId], conn.client.ip, sub.cost),
       );
-      if (decision && !decision.allowed) return [rateLimitedError(decision)];
+      if (decision && !decision.allowed) {
+        this.refused(
+          'rate-limit',
+          identity,
+          conn.client,
+          accountOfDecision(decision) ?? accountId,
+          {
+            budget: decision.key.split(':')[0]!,
+            limit: decision.limit,
+          },
+        );
+        return [rateLimitedError(decision)];
+      }
+      // Checked again after the charge: other subscribes of this principal ran meanwhile.
+      const late = this.capReached(conn, identity);
+      if (late) {
+        this.refused('subscription-limit', identity, conn.client, accountId, late.detail);
+        return [late.error];
+      }
+      // Held from here: `subscribe` (which graphql-ws calls next) registers it.
+      conn.reserved++;
+      this.hold(identity.principal.id, +1);
     }
     const contextValue: OperationContext = { conn, payload, subscription: sub };
     return {
@@ -245,7 +303,12 @@ export class SubscriptionServer {
   private subscribe(args: ExecutionArgs): AsyncGenerator<unknown> {
     const { conn, subscription } = args.contextValue as OperationContext;
     const started = performance.now();
-    const sub = this.opts.engine.subscribe(conn, subscription!, (s) => this.logEnd(s, started));
+    const principalId = conn.principalId;
+    conn.reserved--;
+    const sub = this.opts.engine.subscribe(conn, subscription!, (s) => {
+      this.hold(principalId, -1);
+      this.logEnd(s, started);
+    });
     // A refresh that finished since the subscribe check did not know this subscription yet.
     const identity = conn.current();
     if (
@@ -275,6 +338,62 @@ export class SubscriptionServer {
     if (res.body.kind !== 'single')
       return { errors: [formatError(internal('Unsupported').toJSON())] };
     return res.body.singleResult;
+  }
+
+  /**
+   * The cap a new subscription of this connection would break (subscriptions per connection,
+   * per principal on this gateway), with its RATE_LIMITED error; null when there is room.
+   */
+  private capReached(
+    conn: Connection,
+    identity: Identity,
+  ): { error: GraphQLError; detail: Record<string, string | number> } | null {
+    const { maxPerConnection, maxPerPrincipal } = this.opts;
+    if (conn.subscriptions.size + conn.reserved >= maxPerConnection) {
+      return {
+        error: subscriptionCapError(
+          `At most ${maxPerConnection} subscriptions per connection; complete one before starting another`,
+          'connection',
+          maxPerConnection,
+        ),
+        detail: { limit: maxPerConnection, per: 'connection' },
+      };
+    }
+    const held = this.perPrincipal.get(identity.principal.id) ?? 0;
+    if (maxPerPrincipal > 0 && held >= maxPerPrincipal) {
+      return {
+        error: subscriptionCapError(
+          `At most ${maxPerPrincipal} subscriptions per user or service account (all its connections, keys and sessions together); complete one before starting another`,
+          'principal',
+          maxPerPrincipal,
+        ),
+        detail: { limit: maxPerPrincipal, per: 'principal' },
+      };
+    }
+    return null;
+  }
+
+  private hold(principalId: string, delta: number): void {
+    const n = (this.perPrincipal.get(principalId) ?? 0) + delta;
+    if (n > 0) this.perPrincipal.set(principalId, n);
+    else this.perPrincipal.delete(principalId);
+  }
+
+  private refused(
+    reason: RefusalReason,
+    identity: Identity,
+    client: ClientInfo,
+    accountId: string | null,
+    detail?: Record<string, string | number>,
+  ): void {
+    this.opts.audit?.record({
+      reason,
+      principal: identity.principal,
+      client,
+      requestId: null,
+      accountId,
+      detail: { transport: 'websocket', ...detail },
+    });
   }
 
   private onInvalidated(affects: IdentityTest): void {
@@ -311,6 +430,17 @@ export class SubscriptionServer {
     );
   }
 }
+
+/** RATE_LIMITED for a subscription over a cap (no waiting helps: one must end first). */
+const subscriptionCapError = (message: string, per: string, limit: number) =>
+  new GraphQLError(message, {
+    extensions: { code: 'RATE_LIMITED', limit, per },
+  });
+
+const restrictedError = () =>
+  new GraphQLError(IP_NOT_ALLOWED_MESSAGE, {
+    extensions: { code: 'FORBIDDEN', reason: 'IP_NOT_ALLOWED' },
+  });
 
 const codeOf = (err: unknown) => (err as { extensions?: { code?: unknown } })?.extensions?.code;
 

@@ -51,9 +51,24 @@ export class LiveSubscription implements Guarded {
     return this.queue.ended || this.conn.closed;
   }
 
+  /** Set once the subscription is being ended with an error: it takes no further events. */
+  private stopping = false;
+
   /** Whether a live event is one this subscription asked for. */
   matches(event: LiveEvent): boolean {
-    return this.prepared.kind.matches(event, this.prepared.filter);
+    return !this.stopping && this.prepared.kind.matches(event, this.prepared.filter);
+  }
+
+  /**
+   * Ends the subscription with `error` (e.g. RATE_LIMITED) once what was queued before is
+   * delivered; events from now on are not taken.
+   */
+  endWith(error: unknown): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.after(async () => {
+      throw error;
+    });
   }
 
   /** Runs `step` after everything queued before it (the backfill, earlier events). */

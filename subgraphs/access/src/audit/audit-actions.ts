@@ -109,6 +109,15 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     }),
     knownAccountsOnly: true,
   },
+  /**
+   * Refused by the gateway (gateway/src/refusal-audit.ts, bounded per window): an IP allow-list,
+   * a rate-limit budget or a subscription cap; `count` says how many such refusals it stands for.
+   */
+  'request.refused': {
+    action: (p) => `${kebab(String(p.reason ?? 'request'))}.refused`,
+    resourceType: (p) => kebab(String(p.reason ?? 'request')),
+    idKey: 'resourceId',
+  },
   // Cache invalidation for the gateway: the membership or access change it follows is audited.
   'grants.changed': { internal: true },
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.

@@ -1,10 +1,10 @@
-import { isIP } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { subject } from '@casl/ability';
 import type { EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { AccountRole } from '../../../../lib/graphql-enums.js';
 import { badInput, conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { addressAllowed, MAX_IP_RULES, parseIpRule } from '../../../../lib/ip-allow-list.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateHandle, validateName } from '../../../../lib/validation.js';
 import type { WorkspacesContext } from '../context.js';
@@ -17,7 +17,6 @@ import type { CreateAccountInput, UpdateAccountSettingsInput } from './account.i
 
 const HANDLE_TAKEN = 'This handle is taken';
 const MAX_SSO_DOMAINS = 50;
-const MAX_IP_RULES = 100;
 const MAX_RETENTION_DAYS = 3650;
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
@@ -100,20 +99,33 @@ function validateDomains(values: string[]): string[] {
   return [...new Set(out)];
 }
 
-function validateIpRules(values: string[]): string[] {
+/**
+ * Validates an IP allow-list. A non-empty list must hold the caller's own address (as the
+ * gateway saw it, see TRUST_PROXY): saving one that does not would lock the caller out at once.
+ */
+function validateIpRules(values: string[], callerIp: string | null): string[] {
   if (values.length > MAX_IP_RULES)
     throw badInput('ipAllowList', `At most ${MAX_IP_RULES} entries`);
-  const out = values.map((v) => v.trim().toLowerCase());
-  for (const rule of out) {
-    const [address = '', prefix, extra] = rule.split('/');
-    const version = isIP(address);
-    const max = version === 4 ? 32 : 128;
-    const okPrefix = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= max);
-    if (!version || !okPrefix || extra !== undefined) {
-      throw badInput('ipAllowList', `"${rule.slice(0, 64)}" is not an IP address or CIDR range`);
+  const out = values.map((value) => {
+    const rule = parseIpRule(value);
+    if (!rule) {
+      throw badInput(
+        'ipAllowList',
+        `"${value.trim().slice(0, 64)}" is not an IP address or CIDR range`,
+      );
     }
+    return rule;
+  });
+  const rules = [...new Set(out)];
+  if (!addressAllowed(callerIp, rules)) {
+    throw badInput(
+      'ipAllowList',
+      callerIp
+        ? `The list does not include your own address ${callerIp}: saving it would lock you out`
+        : 'Your address is unknown, so a list that is sure to include it cannot be saved',
+    );
   }
-  return [...new Set(out)];
+  return rules;
 }
 
 /** Accounts: lookups, creation and settings. */
@@ -173,7 +185,8 @@ export class AccountService {
     if (input.aiErrorSummaries != null) changes.aiErrorSummaries = input.aiErrorSummaries;
     if (input.allowedSsoDomains != null)
       changes.allowedSsoDomains = validateDomains(input.allowedSsoDomains);
-    if (input.ipAllowList != null) changes.ipAllowList = validateIpRules(input.ipAllowList);
+    if (input.ipAllowList != null)
+      changes.ipAllowList = validateIpRules(input.ipAllowList, this.ctx.client.ip);
     if (input.auditRetentionDays != null) {
       const days = input.auditRetentionDays;
       if (!Number.isInteger(days) || days < 1 || days > MAX_RETENTION_DAYS) {
@@ -196,6 +209,9 @@ export class AccountService {
         }
         const fields = Object.keys(changes) as (keyof Account)[];
         const before = Object.fromEntries(fields.map((f) => [f, account[f]]));
+        const listChanged =
+          changes.ipAllowList !== undefined &&
+          JSON.stringify(changes.ipAllowList) !== JSON.stringify(account.ipAllowList);
         em.assign(account, changes);
         recordEvent(em, 'account.updated', {
           accountId: account.id,
@@ -203,6 +219,9 @@ export class AccountService {
           before,
           after: { ...changes },
         });
+        // The gateway carries each account's allow-list with the members' grants: they are
+        // looked up afresh, and open sockets of the account are checked against the new list.
+        if (listChanged) recordGrantsChanged(em, { accountId: account.id });
         return account;
       }),
     );

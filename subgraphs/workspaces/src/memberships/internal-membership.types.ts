@@ -24,6 +24,11 @@ export class InternalMembership {
   @Field(() => AccountRole, { description: 'Account role.' })
   role!: AccountRole;
 
+  @Field(() => [String], {
+    description: 'The IP allow-list of the account (empty: every address).',
+  })
+  ipAllowList!: string[];
+
   @Field(() => [InternalWorkspace], { description: 'Every workspace of the account.' })
   workspaces!: InternalWorkspace[];
 }

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/core';
+import { raw, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { conflict, forbidden, notFound, unauthenticated } from '../../../../lib/errors.js';
 import { AccountRole } from '../../../../lib/graphql-enums.js';
@@ -151,8 +151,9 @@ export class MembershipService {
   }
 
   /**
-   * Internal (gateway): the principal's active memberships in live accounts and every workspace
-   * of those accounts, in two queries whatever their number.
+   * Internal (gateway): the principal's active memberships in live accounts, each with the
+   * account's IP allow-list and every workspace of the account, in two queries whatever their
+   * number.
    */
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
     if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
@@ -162,23 +163,30 @@ export class MembershipService {
       .createQueryBuilder(Account, 'a')
       .select('a.id')
       .where({ deletedAt: null });
-    const rows: { accountId: string; role: AccountRole }[] = await em
+    const rows: { accountId: string; role: AccountRole; allow_list: unknown }[] = await em
       .createQueryBuilder(AccountMembership, 'm')
-      .select(['m.accountId', 'm.role'])
+      .select([
+        'm.accountId',
+        'm.role',
+        // The account's IP allow-list, in the same statement.
+        raw('(select a.ip_allow_list from account a where a.id = m.account_id) as allow_list'),
+      ])
       .where({ principalId, active: true, accountId: { $in: liveAccounts.getKnexQuery() } })
       .orderBy({ accountId: 'asc' })
       .execute('all');
     if (!rows.length) return [];
+    const accountIds = rows.map((r) => r.accountId);
     const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
       await em
         .createQueryBuilder(Workspace, 'w')
         .select(['w.id', 'w.accountId', 'w.defaultRole'])
-        .where({ accountId: { $in: rows.map((r) => r.accountId) } })
+        .where({ accountId: { $in: accountIds } })
         .orderBy({ createdAt: 'asc', id: 'asc' })
         .execute('all');
     return rows.map((r) => ({
       accountId: r.accountId,
       role: r.role,
+      ipAllowList: parseJsonList(r.allow_list),
       workspaces: workspaces
         .filter((w) => w.accountId === r.accountId)
         .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
@@ -224,4 +232,10 @@ export class MembershipService {
       );
     }
   }
+}
+
+/** A JSON column as a raw query returns it: parsed on PostgreSQL, text on SQLite. */
+function parseJsonList(value: unknown): string[] {
+  const list = typeof value === 'string' ? (JSON.parse(value) as unknown) : value;
+  return Array.isArray(list) ? list.filter((v): v is string => typeof v === 'string') : [];
 }
