@@ -39,8 +39,14 @@ export interface Denial {
 const DENIALS = new WeakMap<object, Denial>();
 
 /** A FORBIDDEN error that the subgraph's audit plugin will record as a denied request. */
-export function forbiddenDenial(denial: Denial): GraphQLError {
-  const err = forbidden(denial.permission);
+export function forbiddenDenial(denial: Denial, message?: string): GraphQLError {
+  const err = forbidden(denial.permission, message);
+  DENIALS.set(err, denial);
+  return err;
+}
+
+/** Marks any error (e.g. a BAD_USER_INPUT that must not disclose a tenant) as a denied request. */
+export function withDenial<E extends object>(err: E, denial: Denial): E {
   DENIALS.set(err, denial);
   return err;
 }

@@ -77,6 +77,10 @@ const GRANTS_QUERY = /* GraphQL */ `
         accountId
         permissions
       }
+      teams {
+        teamId
+        accountId
+      }
     }
   }
 `;

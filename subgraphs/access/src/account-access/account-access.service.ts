@@ -9,7 +9,7 @@ import { badInput, notFound } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
-import { assertHolds } from '../hand-out.js';
+import { assertHoldsInAccount } from '../hand-out.js';
 import { PermissionLevel } from '../permissions/permission.types.js';
 import { PrincipalType, targetOf } from '../principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
@@ -44,11 +44,15 @@ export class AccountAccessService {
         ) {
           throw badInput('teamId', 'No team with this id in the account');
         }
-        assertHolds(this.ctx, { accountId }, customRolePermissions(role));
+        const act = { action: 'create', subject: 'AccountAccess' };
+        assertHoldsInAccount(this.ctx, accountId, customRolePermissions(role), act);
         const existing = await em.findOne(AccountRoleBinding, {
           accountId,
           principalId: target.principalId,
         });
+        // Replacing a custom role takes the old one away: only from someone who holds no more.
+        if (existing && existing.roleId !== role.id)
+          assertHoldsInAccount(this.ctx, accountId, await this.permissionsOf(em, existing), act);
         if (
           existing &&
           existing.roleId === role.id &&
@@ -96,14 +100,25 @@ export class AccountAccessService {
     authorize(this.ctx, 'delete', 'AccountAccess', { accountId: input.accountId }, 'Account');
     const target = targetOf(input);
     return this.ctx.transaction(async (em) => {
-      const [removed] = await removeAccountBindings(
-        em,
-        { accountId: input.accountId, principalId: target.principalId },
-        { reason: 'removed', actorId: this.ctx.principal.id },
-      );
-      if (!removed) throw notFound('Account access');
-      return removed.id;
+      const where = { accountId: input.accountId, principalId: target.principalId };
+      const existing = await em.findOne(AccountRoleBinding, where);
+      if (!existing) throw notFound('Account access');
+      assertHoldsInAccount(this.ctx, input.accountId, await this.permissionsOf(em, existing), {
+        action: 'delete',
+        subject: 'AccountAccess',
+      });
+      const [removed] = await removeAccountBindings(em, where, {
+        reason: 'removed',
+        actorId: this.ctx.principal.id,
+      });
+      return removed!.id;
     });
+  }
+
+  /** What a stored binding grants (its custom role as defined now). */
+  private async permissionsOf(em: EntityManager, b: AccountRoleBinding): Promise<string[]> {
+    const role = await em.findOne(CustomRole, { id: b.roleId });
+    return role ? customRolePermissions(role) : [];
   }
 
   list(accountId: string): Promise<AccountRoleBinding[]> {
