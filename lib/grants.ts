@@ -126,3 +126,24 @@ export function computeGrants(
   }
   return grants;
 }
+
+/**
+ * Grant facts travel to the users subgraph, which keeps a copy for each service account: issuing
+ * a key hands out the service account's whole authority, and the issuer must hold it
+ * (lib/hand-out.ts). The workspaces and access subgraphs each announce, after their grant
+ * changes, the facts they own of the principals concerned (computed afresh by a consumer, so a
+ * later announcement always carries later facts).
+ */
+export const MEMBERSHIP_FACTS_CHANGED = 'principal.memberships-changed';
+export const ACCESS_FACTS_CHANGED = 'principal.access-changed';
+
+export interface MembershipFactsChanged {
+  /** When the facts were read (the newest reading wins). */
+  computedAt: string;
+  principals: { principalId: string; memberships: MembershipFact[] }[];
+}
+
+export interface AccessFactsChanged {
+  computedAt: string;
+  principals: { principalId: string; facts: PrincipalGrantsFact }[];
+}
