@@ -6,7 +6,7 @@
  * roles) × every role or permission set it might hand out × every path that hands authority out
  * (account roles, invitations with account and workspace roles, service accounts and their
  * keys, workspace roles for users, service accounts and teams, joining a team, defining custom
- * roles and giving or growing them). The expected answer comes from a model written here from
+ * roles and giving or growing them, a workspace's default role). The expected answer comes from a model written here from
  * the role tables of lib/permissions.ts, not from lib/hand-out.ts. Every refusal must also be an
  * entry in the audit log.
  *
@@ -50,9 +50,9 @@ interface GrantorSpec {
   inW?: WorkspaceRoleName | { permissions: string[]; inheritsFrom?: WorkspaceRoleName };
 }
 
-/** A custom workspace role that may give roles but holds only what a Viewer holds. */
+/** A custom workspace role that may give roles and set the default one, holding what a Viewer holds. */
 const MEMBER_MANAGER = {
-  permissions: ['manage_workspace_members'],
+  permissions: ['manage_workspace_members', 'manage_workspace_settings'],
   inheritsFrom: 'VIEWER' as const,
 };
 
@@ -145,6 +145,7 @@ const q = {
   updateRole: `mutation($input: UpdateRoleInput!) { updateRole(input: $input) { id } }`,
   setCustom: `mutation($input: SetAccountCustomRoleInput!) { setAccountCustomRole(input: $input) { id } }`,
   removeCustom: `mutation($input: RemoveAccountCustomRoleInput!) { removeAccountCustomRole(input: $input) }`,
+  updateWorkspace: `mutation($input: UpdateWorkspaceInput!) { updateWorkspace(input: $input) { id } }`,
 };
 
 const asOwner = (query: string, input: Record<string, unknown>) => ok(owner, query, { input });
@@ -165,7 +166,7 @@ async function customRole(
   return data.createRole.id;
 }
 
-/** Targets of the paths (reset to their starting point after every allowed case). */
+/** Targets of the paths (put back to their starting point after each grantor's cases). */
 const t = {} as {
   member: Actor;
   sa: string;
@@ -205,7 +206,7 @@ beforeAll(async () => {
       permissions: WORKSPACE_ROLE_PERMISSIONS[r],
     })),
     {
-      label: 'custom [manage_workspace_members] on VIEWER',
+      label: 'custom [manage_workspace_members, manage_workspace_settings] on VIEWER',
       roleId: () => custom.memberManager!,
       permissions: customRolePermissions({ level: 'WORKSPACE', ...MEMBER_MANAGER }),
     },
@@ -290,8 +291,12 @@ interface Case {
   label: string;
   expected: string;
   run(actor: Actor): Promise<GqlResult>;
-  /** Puts back what an allowed case changed (as the owner). */
-  reset?(): Promise<unknown>;
+  /**
+   * Puts back what an allowed case changed (as the owner), once the grantor's cases of the path
+   * are done: what a grantor was allowed to give, it holds, so its later cases answer the same
+   * whatever it left behind. Cases sharing a key share one reset.
+   */
+  reset?: { key: string; run(): Promise<unknown>; now?: boolean };
 }
 
 interface Path {
@@ -320,12 +325,15 @@ const PATHS: Path[] = [
           a.gql(q.setAccountRole, {
             input: { accountId: owner.accountId, principalId: t.member.userId, role },
           }),
-        reset: () =>
-          asOwner(q.setAccountRole, {
-            accountId: owner.accountId,
-            principalId: t.member.userId,
-            role: 'MEMBER',
-          }),
+        reset: {
+          key: 'member role',
+          run: () =>
+            asOwner(q.setAccountRole, {
+              accountId: owner.accountId,
+              principalId: t.member.userId,
+              role: 'MEMBER',
+            }),
+        },
       })),
   },
   {
@@ -428,7 +436,7 @@ const PATHS: Path[] = [
         expected: givingInW(h, gift.permissions),
         run: (a) =>
           a.gql(q.setWsRole, { input: { workspaceId: W, ...target(), ...giftBinding(gift) } }),
-        reset: () => asOwner(q.removeWsRole, { workspaceId: W, ...target() }),
+        reset: { key: kind, run: () => asOwner(q.removeWsRole, { workspaceId: W, ...target() }) },
       })),
   })),
   {
@@ -441,14 +449,20 @@ const PATHS: Path[] = [
           a.gql(q.setMembers, {
             input: { teamId: t.teamsWith.get(gift.label), userIds: [a.userId] },
           }),
-        reset: () => asOwner(q.setMembers, { teamId: t.teamsWith.get(gift.label), userIds: [] }),
+        reset: {
+          key: gift.label,
+          run: () => asOwner(q.setMembers, { teamId: t.teamsWith.get(gift.label), userIds: [] }),
+        },
       })),
       {
         label: 'team with custom account role [read:audit_event]',
         expected: !h.account.has('manage:team') ? F : h.account.has('read:audit_event') ? 'OK' : F,
         run: (a: Actor) =>
           a.gql(q.setMembers, { input: { teamId: t.teamWithAccountRole, userIds: [a.userId] } }),
-        reset: () => asOwner(q.setMembers, { teamId: t.teamWithAccountRole, userIds: [] }),
+        reset: {
+          key: 'account role team',
+          run: () => asOwner(q.setMembers, { teamId: t.teamWithAccountRole, userIds: [] }),
+        },
       },
       {
         label: 'team with custom account role, adding someone else',
@@ -457,7 +471,10 @@ const PATHS: Path[] = [
           a.gql(q.setMembers, {
             input: { teamId: t.teamWithAccountRole, userIds: [t.member.userId] },
           }),
-        reset: () => asOwner(q.setMembers, { teamId: t.teamWithAccountRole, userIds: [] }),
+        reset: {
+          key: 'account role team',
+          run: () => asOwner(q.setMembers, { teamId: t.teamWithAccountRole, userIds: [] }),
+        },
       },
     ],
   },
@@ -500,7 +517,10 @@ const PATHS: Path[] = [
             input: { workspaceId: W, userId: t.member.userId, roleId: created.data.createRole.id },
           });
         },
-        reset: () => asOwner(q.removeWsRole, { workspaceId: W, userId: t.member.userId }),
+        reset: {
+          key: 'member binding',
+          run: () => asOwner(q.removeWsRole, { workspaceId: W, userId: t.member.userId }),
+        },
       })),
   },
   {
@@ -517,8 +537,28 @@ const PATHS: Path[] = [
               roleId: accountCustomRoleIds.get(perms.join(',')),
             },
           }),
-        reset: () =>
-          asOwner(q.removeCustom, { accountId: owner.accountId, userId: t.member.userId }),
+        reset: {
+          key: 'member custom role',
+          run: () =>
+            asOwner(q.removeCustom, { accountId: owner.accountId, userId: t.member.userId }),
+        },
+      })),
+  },
+  {
+    name: "updateWorkspace (the default role, every member's without one of their own)",
+    cases: (h) =>
+      WORKSPACE_ROLES.map((role) => ({
+        label: `default role ${role}`,
+        expected: !inW(h)
+          ? 'NOT_FOUND'
+          : has(wsPerms(h), ['manage_workspace_settings', ...WORKSPACE_ROLE_PERMISSIONS[role]])
+            ? 'OK'
+            : F,
+        run: (a: Actor) => a.gql(q.updateWorkspace, { input: { id: W, defaultRole: role } }),
+        reset: {
+          key: 'default role',
+          run: () => asOwner(q.updateWorkspace, { id: W, defaultRole: null }),
+        },
       })),
   },
   {
@@ -534,7 +574,12 @@ const PATHS: Path[] = [
           label: `[see_flows] → ${role}'s permissions`,
           expected: !h.account.has('manage:role') ? F : has(wsPerms(h), changed) ? 'OK' : F,
           run: (a: Actor) => a.gql(q.updateRole, { input: { id: t.usedRole, permissions: after } }),
-          reset: () => asOwner(q.updateRole, { id: t.usedRole, permissions: ['see_flows'] }),
+          // The next case's change is counted from [see_flows]: put it back at once.
+          reset: {
+            key: 'used role',
+            now: true,
+            run: () => asOwner(q.updateRole, { id: t.usedRole, permissions: ['see_flows'] }),
+          },
         };
       }),
   },
@@ -545,6 +590,7 @@ describe.each(GRANTORS.map((g) => [g.name, g] as const))('grantor: %s', (name, s
   it.each(PATHS.map((p) => [p.name, p] as const))('%s', async (_path, path) => {
     const actor = grantors.get(name)!;
     const mismatches: string[] = [];
+    const resets = new Map<string, () => Promise<unknown>>();
     for (const c of path.cases(held)) {
       const res = await c.run(actor);
       const got = outcomeOf(res);
@@ -553,8 +599,12 @@ describe.each(GRANTORS.map((g) => [g.name, g] as const))('grantor: %s', (name, s
           `${c.label}: expected ${c.expected}, got ${got} ${JSON.stringify(res.errors?.[0]?.message ?? '')}`,
         );
       if (got === F || (got === 'BAD_USER_INPUT' && c.expected === 'BAD_USER_INPUT')) refused(name);
-      if (got === 'OK' && c.reset) await c.reset();
+      if (got === 'OK' && c.reset) {
+        if (c.reset.now) await c.reset.run();
+        else resets.set(c.reset.key, c.reset.run);
+      }
     }
+    for (const reset of resets.values()) await reset();
     expect(mismatches).toEqual([]);
   });
 });

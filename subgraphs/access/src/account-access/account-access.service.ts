@@ -5,7 +5,7 @@ import {
 } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
@@ -42,7 +42,13 @@ export class AccountAccessService {
           target.principalType === PrincipalType.TEAM &&
           !(await em.count(Team, { id: target.principalId, accountId }))
         ) {
-          throw badInput('teamId', 'No team with this id in the account');
+          throw withDenial(badInput('teamId', 'No team with this id in the account'), {
+            action: 'create',
+            subject: 'AccountAccess',
+            permission: 'team of the account',
+            accountId,
+            workspaceId: null,
+          });
         }
         const act = { action: 'create', subject: 'AccountAccess' };
         assertHoldsInAccount(this.ctx, accountId, customRolePermissions(role), act);

@@ -5,7 +5,7 @@ import {
 } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { WORKSPACE_ROLE_PERMISSIONS, customRolePermissions } from '../../../../lib/permissions.js';
@@ -59,7 +59,13 @@ export class WorkspaceAccessService {
           target.principalType === PrincipalType.TEAM &&
           !(await em.count(Team, { id: target.principalId, accountId }))
         ) {
-          throw badInput('teamId', 'No team with this id in the account');
+          throw withDenial(badInput('teamId', 'No team with this id in the account'), {
+            action: 'create',
+            subject: 'WorkspaceAccess',
+            permission: 'team of the account',
+            accountId,
+            workspaceId: input.workspaceId,
+          });
         }
         const act = { action: 'create', subject: 'WorkspaceAccess' };
         assertHoldsInWorkspace(this.ctx, accountId, input.workspaceId, permissions, act);

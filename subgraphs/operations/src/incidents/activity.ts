@@ -5,8 +5,9 @@
  * `activity_pause`, so objects someone paused by hand stay paused.
  *
  * Pausing and resuming go through the deployment and work pool services with the caller's
- * context (a system context whose `transaction` runs in the caller's transaction), so the
- * side effects, status events and audit entries are those of a pause by hand.
+ * context (the automation's, whose `transaction` runs in the caller's transaction), so the
+ * side effects, status events and audit entries are those of a pause by hand, and only what
+ * the automation may change (its saver's role and the access lists) is paused.
  */
 import { accessibleFilter } from '../../../../lib/ability.js';
 import type { OperationsContext } from '../context.js';
