@@ -104,8 +104,7 @@ export function missingAuthority(
   wanted: Authority,
 ): { permission: string; workspaceId: string | null } | null {
   const account = new Set(held.account);
-  for (const p of wanted.account)
-    if (!account.has(p)) return { permission: p, workspaceId: null };
+  for (const p of wanted.account) if (!account.has(p)) return { permission: p, workspaceId: null };
   if (wanted.ownsEveryWorkspace && !held.ownsEveryWorkspace)
     return { permission: OWNS_EVERY_WORKSPACE, workspaceId: null };
   for (const [w, perms] of Object.entries(wanted.workspaces)) {

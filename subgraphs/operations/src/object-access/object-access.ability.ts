@@ -51,7 +51,9 @@ export function levelOf(
   for (const e of entries) {
     const mine =
       (e.actorType === 'USER' && who.type === 'user' && e.actorId === who.id) ||
-      (e.actorType === 'SERVICE_ACCOUNT' && who.type === 'service_account' && e.actorId === who.id) ||
+      (e.actorType === 'SERVICE_ACCOUNT' &&
+        who.type === 'service_account' &&
+        e.actorId === who.id) ||
       (e.actorType === 'TEAM' && who.teams.has(e.actorId));
     if (mine && (!best || LEVEL_RANK[e.level] > LEVEL_RANK[best])) best = e.level;
   }

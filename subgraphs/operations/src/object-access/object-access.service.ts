@@ -156,13 +156,9 @@ export class ObjectAccessService {
     const accountId = accountOf(this.ctx.grants, workspaceId);
     const known = new Set(
       accountId
-        ? (
-            await em.find(
-              AccountTeam,
-              { id: { $in: teamIds }, accountId },
-              { fields: ['id'] },
-            )
-          ).map((t) => t.id)
+        ? (await em.find(AccountTeam, { id: { $in: teamIds }, accountId }, { fields: ['id'] })).map(
+            (t) => t.id,
+          )
         : [],
     );
     const i = entries.findIndex((e) => e.actorType === 'TEAM' && !known.has(e.actorId));

@@ -103,7 +103,10 @@ export async function assertHoldsServiceAccount(
   });
 }
 
-async function rowsFor(em: EntityManager, ids: string[]): Promise<Map<string, ServiceAccountGrants>> {
+async function rowsFor(
+  em: EntityManager,
+  ids: string[],
+): Promise<Map<string, ServiceAccountGrants>> {
   const known = await em.find(
     ServiceAccount,
     { id: { $in: ids.filter((id) => isUuid(id)) } },

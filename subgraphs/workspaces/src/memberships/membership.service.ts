@@ -95,7 +95,10 @@ export async function membershipFacts(
   const out = new Map<string, MembershipFact[]>();
   const ids = principalIds.filter((id) => isUuid(id));
   if (!ids.length) return out;
-  const liveAccounts = em.createQueryBuilder(Account, 'a').select('a.id').where({ deletedAt: null });
+  const liveAccounts = em
+    .createQueryBuilder(Account, 'a')
+    .select('a.id')
+    .where({ deletedAt: null });
   const rows: { principalId: string; accountId: string; role: AccountRole }[] = await em
     .createQueryBuilder(AccountMembership, 'm')
     .select(['m.principalId', 'm.accountId', 'm.role'])
