@@ -8,10 +8,9 @@ import { isUuid } from '../../../lib/db.js';
 import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
 import { addMember, membershipFacts } from './memberships/membership.service.js';
-import type { DomainEvent } from '../../../lib/bus.js';
 import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
 import type { Em } from '../../../lib/orm.js';
-import { recordEvent } from '../../../lib/outbox.js';
+import { fromSource, recordEvent } from '../../../lib/outbox.js';
 
 interface SignedUp {
   userId: string;
@@ -24,6 +23,10 @@ interface ServiceAccountCreated {
   serviceAccountId: string;
   accountId: string;
   accountRole?: string;
+}
+interface GrantsChanged {
+  principalIds?: unknown;
+  accountId?: unknown;
 }
 interface ServiceAccountDeleted {
   serviceAccountId: string;
@@ -84,12 +87,7 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
      * out (a principal with a user membership); ids without any membership left are included,
      * so a removed service account's facts become empty.
      */
-    'grants.changed': async (
-      p: { principalIds?: unknown; accountId?: unknown },
-      em,
-      event: DomainEvent,
-    ) => {
-      if (event.source !== 'workspaces') return;
+    'grants.changed': fromSource('workspaces', async (p: GrantsChanged, em) => {
       let ids: string[] = [];
       if (Array.isArray(p.principalIds)) {
         const given = p.principalIds.filter((id): id is string => isUuid(id as string));
@@ -115,7 +113,7 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
         principals: ids.map((id) => ({ principalId: id, memberships: facts.get(id) ?? [] })),
       };
       recordEvent(em, MEMBERSHIP_FACTS_CHANGED, { ...changed });
-    },
+    }),
 
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {
       if (!isUuid(p.serviceAccountId) || !isUuid(p.accountId))

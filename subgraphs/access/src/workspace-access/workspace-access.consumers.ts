@@ -1,8 +1,7 @@
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
-import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
 import { ACCESS_FACTS_CHANGED, type AccessFactsChanged } from '../../../../lib/grants.js';
-import { recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { fromSource, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { WORKSPACE_ROLES } from '../../../../lib/permissions.js';
 import { removeAccountBindings } from '../account-access/account-access.service.js';
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
@@ -12,6 +11,10 @@ import { TeamMember } from '../teams/team.entity.js';
 import { removeBindings, upsertBinding } from './workspace-access.service.js';
 import { WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
 
+interface GrantsChanged {
+  principalIds?: unknown;
+  accountId?: unknown;
+}
 interface InvitationAccepted {
   invitationId: string;
   accountId: string;
@@ -57,12 +60,7 @@ export const workspaceAccessConsumers: Record<string, ConsumerHandler> = {
    * service account's grants (lib/grants.ts). A change of a role in use concerns the service
    * accounts given it, directly or through a team.
    */
-  'grants.changed': async (
-    p: { principalIds?: unknown; accountId?: unknown },
-    em,
-    event: DomainEvent,
-  ) => {
-    if (event.source !== 'access') return;
+  'grants.changed': fromSource('access', async (p: GrantsChanged, em) => {
     let ids: string[] = [];
     if (Array.isArray(p.principalIds)) {
       const given = p.principalIds.filter((id): id is string => isUuid(id as string));
@@ -95,7 +93,7 @@ export const workspaceAccessConsumers: Record<string, ConsumerHandler> = {
     for (const id of ids)
       changed.principals.push({ principalId: id, facts: await principalGrantsFacts(em, id) });
     recordEvent(em, ACCESS_FACTS_CHANGED, { ...changed });
-  },
+  }),
   'service-account.deleted': async (p: { serviceAccountId: string }, em) => {
     const where = { principalType: PrincipalType.SERVICE_ACCOUNT, principalId: p.serviceAccountId };
     const cause = { reason: 'service-account-deleted' };
