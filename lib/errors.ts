@@ -57,11 +57,11 @@ export const ipNotAllowed = () =>
   });
 
 /** A FORBIDDEN error that the subgraph's audit plugin will record as a denied request. */
-export function forbiddenDenial(denial: Denial): GraphQLError {
+export function forbiddenDenial(denial: Denial, message?: string): GraphQLError {
   const err =
     denial.permission === IP_ALLOW_LIST
       ? error('FORBIDDEN', IP_NOT_ALLOWED_MESSAGE, { reason: 'IP_NOT_ALLOWED' })
-      : forbidden(denial.permission);
+      : forbidden(denial.permission, message);
   DENIALS.set(err, denial);
   return err;
 }
@@ -71,7 +71,11 @@ export function forbiddenDenial(denial: Denial): GraphQLError {
  * records the probe in that tenant's log (bounded). The answer itself is a plain NOT_FOUND.
  */
 export function notFoundDenial(what: string, denial: Denial): GraphQLError {
-  const err = notFound(what);
+  return withDenial(notFound(what), denial);
+}
+
+/** Marks any error (e.g. a BAD_USER_INPUT that must not disclose a tenant) as a denied request. */
+export function withDenial<E extends object>(err: E, denial: Denial): E {
   DENIALS.set(err, denial);
   return err;
 }

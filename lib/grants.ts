@@ -37,10 +37,18 @@ export interface AccountPermissionFact {
   permissions: string[];
 }
 
+/** A team the principal is in (object access lists name teams). */
+export interface TeamFact {
+  teamId: string;
+  accountId: string;
+}
+
 /** What the access subgraph answers to `_principalGrants(principalId)`. */
 export interface PrincipalGrantsFact {
   workspaceBindings: BindingFact[];
   accountPermissions: AccountPermissionFact[];
+  /** Absent in facts recorded before teams were carried. */
+  teams?: TeamFact[];
 }
 
 const RANK: Record<WorkspaceRoleName, number> = {
@@ -63,7 +71,7 @@ const ofLevel = (level: 'ACCOUNT' | 'WORKSPACE', names: string[]) =>
  */
 export function computeGrants(
   memberships: MembershipFact[],
-  facts: PrincipalGrantsFact = { workspaceBindings: [], accountPermissions: [] },
+  facts: PrincipalGrantsFact = { workspaceBindings: [], accountPermissions: [], teams: [] },
 ): Grants {
   const grants: Grants = { accounts: {}, workspaces: {} };
   const byWorkspace = new Map<string, BindingFact[]>();
@@ -76,13 +84,19 @@ export function computeGrants(
   for (const a of facts.accountPermissions) {
     extraByAccount.set(a.accountId, [...(extraByAccount.get(a.accountId) ?? []), ...a.permissions]);
   }
+  const teamsByAccount = new Map<string, string[]>();
+  for (const t of facts.teams ?? []) {
+    teamsByAccount.set(t.accountId, [...(teamsByAccount.get(t.accountId) ?? []), t.teamId]);
+  }
   for (const m of memberships) {
     const extra = extraByAccount.get(m.accountId);
+    const teamIds = teamsByAccount.get(m.accountId);
     grants.accounts[m.accountId] = {
       role: m.role,
       permissions: extra?.length
         ? expandPermissions([...ACCOUNT_ROLE_PERMISSIONS[m.role], ...ofLevel('ACCOUNT', extra)])
         : ACCOUNT_ROLE_PERMISSIONS[m.role],
+      ...(teamIds?.length ? { teamIds: [...new Set(teamIds)].sort() } : {}),
     };
     for (const ws of m.workspaces) {
       if (m.role === 'OWNER' || m.role === 'ADMIN') {
@@ -114,4 +128,25 @@ export function computeGrants(
     }
   }
   return grants;
+}
+
+/**
+ * Grant facts travel to the users subgraph, which keeps a copy for each service account: issuing
+ * a key hands out the service account's whole authority, and the issuer must hold it
+ * (lib/hand-out.ts). The workspaces and access subgraphs each announce, after their grant
+ * changes, the facts they own of the principals concerned (computed afresh by a consumer, so a
+ * later announcement always carries later facts).
+ */
+export const MEMBERSHIP_FACTS_CHANGED = 'principal.memberships-changed';
+export const ACCESS_FACTS_CHANGED = 'principal.access-changed';
+
+export interface MembershipFactsChanged {
+  /** When the facts were read (the newest reading wins). */
+  computedAt: string;
+  principals: { principalId: string; memberships: MembershipFact[] }[];
+}
+
+export interface AccessFactsChanged {
+  computedAt: string;
+  principals: { principalId: string; facts: PrincipalGrantsFact }[];
 }

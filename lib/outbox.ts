@@ -198,6 +198,17 @@ export type ConsumerHandler = (
  */
 export const ignoreEvent: ConsumerHandler = async () => undefined;
 
+const ONLY_FROM = new WeakMap<ConsumerHandler, string>();
+
+/**
+ * A handler for the events of one source subgraph only (e.g. its own `grants.changed`): events
+ * of that type from other sources are passed over without a transaction or a handled mark.
+ */
+export function fromSource(source: string, handler: ConsumerHandler): ConsumerHandler {
+  ONLY_FROM.set(handler, source);
+  return handler;
+}
+
 /**
  * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
  * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler
@@ -215,6 +226,8 @@ export function consumeEvents(
   bus.subscribeGroup(consumer, async (event) => {
     const handler = handlers[event.type] ?? handlers['*'];
     if (!handler || handler === ignoreEvent) return;
+    const only = ONLY_FROM.get(handler);
+    if (only !== undefined && event.source !== only) return;
     try {
       await runAsActor(systemActor(consumer, event.actor), () =>
         orm.em.fork(BACKGROUND).transactional(async (em) => {

@@ -1,5 +1,17 @@
-/** Who is calling: resolved by the gateway, carried to subgraphs in the internal token. */
-export type PrincipalType = 'user' | 'service_account' | 'anonymous' | 'system';
+/**
+ * Who is calling: resolved by the gateway, carried to subgraphs in the internal token. An
+ * `automation` principal exists only inside the operations subgraph, while an automation's
+ * actions run: it holds grants in the automation's workspace only.
+ */
+export type PrincipalType = 'user' | 'service_account' | 'anonymous' | 'system' | 'automation';
+
+/** Whom an automation acts for: the user or service account that last set what it does. */
+export interface ActsFor {
+  type: 'user' | 'service_account';
+  id: string;
+  /** Its teams in the automation's account when it saved the automation (access lists). */
+  teamIds: string[];
+}
 
 export interface Principal {
   type: PrincipalType;
@@ -12,6 +24,8 @@ export interface Principal {
   /** The session or API key that authenticated the request. */
   sessionId?: string;
   apiKeyId?: string;
+  /** Automations only: whom it acts for (access lists match this actor and its teams). */
+  actsFor?: ActsFor;
 }
 
 export type AccountRoleName = 'OWNER' | 'ADMIN' | 'MEMBER';
@@ -20,6 +34,8 @@ export type WorkspaceRoleName = 'OWNER' | 'DEVELOPER' | 'RUNNER' | 'VIEWER' | 'W
 export interface AccountGrant {
   role: AccountRoleName;
   permissions: string[];
+  /** Teams of the account the principal is in (object access lists name teams); absent: none. */
+  teamIds?: string[];
 }
 
 export interface WorkspaceGrant {

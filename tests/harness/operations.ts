@@ -352,6 +352,8 @@ export const OPERATIONS: ProtectedOperation[] = [
     name: 'removeWorkspaceAccess',
     level: 'WORKSPACE',
     permission: 'manage_workspace_members',
+    // Taking VIEWER away needs VIEWER's permissions too: nobody takes more than they hold.
+    alsoNeeds: EXPECTED_WORKSPACE_ROLES.VIEWER,
     run: async (fx, a) => {
       const target = await fx.member('workspace-role-target');
       await prepared(fx, SET_ROLE, {
@@ -395,6 +397,8 @@ export const OPERATIONS: ProtectedOperation[] = [
     name: 'setAccountRole',
     level: 'ACCOUNT',
     permission: 'manage:member',
+    // To MEMBER, which every holder of manage:member holds: which roles each grantor may give
+    // is the hand-out matrix's (tests/security/hand-out.test.ts).
     run: async (fx, a) => {
       const target = await fx.member('account-role-target');
       const SET = `mutation($input: SetAccountRoleInput!) { setAccountRole(input: $input) { id } }`;
@@ -402,7 +406,7 @@ export const OPERATIONS: ProtectedOperation[] = [
         input: { accountId: fx.accountId, principalId: target.userId, role: 'MEMBER' },
       });
       return a.gql(SET, {
-        input: { accountId: fx.accountId, principalId: target.userId, role: 'ADMIN' },
+        input: { accountId: fx.accountId, principalId: target.userId, role: 'MEMBER' },
       });
     },
   },

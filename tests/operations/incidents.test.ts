@@ -9,9 +9,10 @@ import type {
   StoredAction,
 } from '../../subgraphs/operations/src/automations/actions/action.types.js';
 import {
+  automationContext,
   runActions,
-  systemContext,
 } from '../../subgraphs/operations/src/automations/actions/run-actions.js';
+import { WORKSPACE_ROLE_PERMISSIONS } from '../../lib/permissions.js';
 import { pauseWorkspaceActivity } from '../../subgraphs/operations/src/incidents/activity.js';
 import { toEventJson, type EventJson } from '../../subgraphs/operations/src/events/emit.js';
 import { Event } from '../../subgraphs/operations/src/events/event.entity.js';
@@ -438,6 +439,22 @@ describe('batching', () => {
   });
 });
 
+/** An automation of a workspace of the owner's account, as saved by the owner. */
+const ownersAutomation = (workspaceId: string, name = 'pause on incident'): AutomationData => ({
+  id: randomUUID(),
+  workspaceId,
+  name,
+  actions: [],
+  actionsOnTrigger: [],
+  actionsOnResolve: [],
+  authority: {
+    accountId: owner.accountId,
+    role: 'OWNER',
+    permissions: WORKSPACE_ROLE_PERMISSIONS.OWNER,
+    actsFor: { type: 'user', id: owner.userId, teamIds: [] },
+  },
+});
+
 describe('workspace deletion', () => {
   it('removes the workspace’s incidents, their related objects and the activity held for them', async () => {
     const gone = await createWorkspace(owner, owner.accountId);
@@ -456,7 +473,7 @@ describe('workspace deletion', () => {
     const sub = stack.running.subgraphs.operations!;
     // Held as the pause automation would hold it.
     await sub.orm.em.fork().transactional(async (tx) =>
-      pauseWorkspaceActivity(systemContext(sub, tx), gone.id, {
+      pauseWorkspaceActivity(automationContext(sub, tx, ownersAutomation(gone.id)), gone.id, {
         automationId: randomUUID(),
         incidentId: i.id,
       }),
@@ -837,14 +854,8 @@ describe('pause activity while an incident is open (automation actions)', () => 
     return { name: outcome.name, payload: outcome.payload, related: outcome.related };
   }
 
-  const automationIn = (workspaceId: string, name = 'pause on incident'): AutomationData => ({
-    id: randomUUID(),
-    workspaceId,
-    name,
-    actions: [],
-    actionsOnTrigger: [],
-    actionsOnResolve: [],
-  });
+  const automationIn = (workspaceId: string, name = 'pause on incident'): AutomationData =>
+    ownersAutomation(workspaceId, name);
 
   it('declaring pauses deployments and work pools; resolving resumes exactly those', async () => {
     const space = await createWorkspace(owner, owner.accountId);

@@ -92,6 +92,10 @@ const GRANTS_QUERY = /* GraphQL */ `
         accountId
         permissions
       }
+      teams {
+        teamId
+        accountId
+      }
     }
   }
 `;

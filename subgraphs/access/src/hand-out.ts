@@ -1,25 +1,36 @@
-import { forbidden } from '../../../lib/errors.js';
+import {
+  accountPermissionsAuthority,
+  assertMayHandOut,
+  workspaceAuthority,
+  type HandOutAct,
+} from '../../../lib/hand-out.js';
 import type { BaseContext } from '../../../lib/subgraph.js';
 
+type Caller = Pick<BaseContext, 'principal' | 'grants'>;
+
 /**
- * Nobody hands out more than they hold: giving a role, editing a role that is in use or adding
- * members to a team needs every permission it grants, in the account or workspace where it
- * applies (FORBIDDEN naming the first one missing). The system principal is exempt.
+ * Nobody hands out more than they hold (lib/hand-out.ts): giving a custom account role, or
+ * changing who has one, needs every permission it grants, in the account.
  */
-export function assertHolds(
-  ctx: Pick<BaseContext, 'principal' | 'grants'>,
-  scope: { accountId: string } | { workspaceId: string },
-  permissions: Iterable<string>,
+export function assertHoldsInAccount(
+  ctx: Caller,
+  accountId: string,
+  permissions: readonly string[],
+  act: HandOutAct,
 ): void {
-  if (ctx.principal.type === 'system') return;
-  const grant =
-    'accountId' in scope
-      ? ctx.grants.accounts[scope.accountId]
-      : ctx.grants.workspaces[scope.workspaceId];
-  const held = new Set(grant?.permissions ?? []);
-  for (const p of permissions) {
-    if (!held.has(p)) {
-      throw forbidden(p, `You can only give permissions you hold yourself; you lack ${p}`);
-    }
-  }
+  assertMayHandOut(ctx, accountPermissionsAuthority(accountId, permissions), act);
+}
+
+/**
+ * The same in a workspace: giving, changing or taking a workspace role (directly or through a
+ * team) needs every permission it grants there.
+ */
+export function assertHoldsInWorkspace(
+  ctx: Caller,
+  accountId: string,
+  workspaceId: string,
+  permissions: readonly string[],
+  act: HandOutAct,
+): void {
+  assertMayHandOut(ctx, workspaceAuthority(accountId, workspaceId, permissions), act);
 }

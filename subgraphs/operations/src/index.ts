@@ -67,6 +67,7 @@ import {
 import { Artifact } from './artifacts/artifact.entity.js';
 import { ArtifactResolver, WorkspaceArtifactsResolver } from './artifacts/artifact.resolver.js';
 import { Log } from './logs/log.entity.js';
+import { AccountTeam, accountTeamConsumers } from './object-access/account-team.entity.js';
 import { ObjectAccess } from './object-access/object-access.entity.js';
 import {
   BlockDocumentAccessResolver,
@@ -149,6 +150,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     ConcurrencyLimit,
     ConcurrencyLeaseSlot,
     ObjectAccess,
+    AccountTeam,
     Deployment,
     DeploymentSchedule,
     FlowRun,
@@ -201,6 +203,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
   }),
   consumers: () => ({
     ...flowConsumers,
+    ...accountTeamConsumers,
     'workspace.deleted': async (p: { workspaceId: string }, em, event) => {
       await flowConsumers['workspace.deleted']!(p, em, event);
       await deleteWorkspaceConfiguration(p.workspaceId, em);

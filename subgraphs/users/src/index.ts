@@ -6,6 +6,10 @@ import { migrations } from './migrations/index.js';
 import { Session } from './sessions/session.entity.js';
 import { SessionResolver } from './sessions/session.resolver.js';
 import { Account } from './service-accounts/account.type.js';
+import {
+  ServiceAccountGrants,
+  serviceAccountGrantsConsumers,
+} from './service-accounts/service-account-authority.js';
 import { ServiceAccount } from './service-accounts/service-account.entity.js';
 import {
   AccountServiceAccountsResolver,
@@ -30,10 +34,10 @@ export const usersSubgraph: SubgraphDefinition<UsersContext> = {
   ],
   // Account is only extended here (no root field returns it), so it must be listed.
   orphanedTypes: [Account],
-  entities: [User, Session, ApiKey, ServiceAccount, UserMembership],
-  consumers: () => userMembershipConsumers,
+  entities: [User, Session, ApiKey, ServiceAccount, UserMembership, ServiceAccountGrants],
   migrations,
   extendContext,
+  consumers: () => ({ ...userMembershipConsumers, ...serviceAccountGrantsConsumers }),
   referenceResolvers: () => ({
     User: {
       __resolveReference: (ref: { id: string }, ctx: UsersContext) =>

@@ -7,7 +7,10 @@ import type { WorkspacesContext } from './context.js';
 import { isUuid } from '../../../lib/db.js';
 import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
-import { addMember } from './memberships/membership.service.js';
+import { addMember, membershipFacts } from './memberships/membership.service.js';
+import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
+import type { Em } from '../../../lib/orm.js';
+import { fromSource, recordEvent } from '../../../lib/outbox.js';
 
 interface SignedUp {
   userId: string;
@@ -20,6 +23,10 @@ interface ServiceAccountCreated {
   serviceAccountId: string;
   accountId: string;
   accountRole?: string;
+}
+interface GrantsChanged {
+  principalIds?: unknown;
+  accountId?: unknown;
 }
 interface ServiceAccountDeleted {
   serviceAccountId: string;
@@ -73,6 +80,40 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
         role,
       });
     },
+
+    /**
+     * After this subgraph's own grant changes: the membership facts of the service accounts
+     * concerned, read afresh, for the users subgraph's copy (lib/grants.ts). People are left
+     * out (a principal with a user membership); ids without any membership left are included,
+     * so a removed service account's facts become empty.
+     */
+    'grants.changed': fromSource('workspaces', async (p: GrantsChanged, em) => {
+      let ids: string[] = [];
+      if (Array.isArray(p.principalIds)) {
+        const given = p.principalIds.filter((id): id is string => isUuid(id as string));
+        const people = await em.find(
+          AccountMembership,
+          { principalId: { $in: given }, principalType: PrincipalKind.USER },
+          { fields: ['principalId'] },
+        );
+        const isPerson = new Set(people.map((m) => m.principalId));
+        ids = given.filter((id) => !isPerson.has(id));
+      } else if (isUuid(p.accountId as string)) {
+        const rows = await em.find(
+          AccountMembership,
+          { accountId: p.accountId as string, principalType: PrincipalKind.SERVICE_ACCOUNT },
+          { fields: ['principalId'] },
+        );
+        ids = rows.map((m) => m.principalId);
+      }
+      if (!ids.length) return;
+      const facts = await membershipFacts(em as Em, ids);
+      const changed: MembershipFactsChanged = {
+        computedAt: new Date().toISOString(),
+        principals: ids.map((id) => ({ principalId: id, memberships: facts.get(id) ?? [] })),
+      };
+      recordEvent(em, MEMBERSHIP_FACTS_CHANGED, { ...changed });
+    }),
 
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {
       if (!isUuid(p.serviceAccountId) || !isUuid(p.accountId))

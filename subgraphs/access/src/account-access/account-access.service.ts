@@ -5,11 +5,11 @@ import {
 } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
-import { assertHolds } from '../hand-out.js';
+import { assertHoldsInAccount } from '../hand-out.js';
 import { PermissionLevel } from '../permissions/permission.types.js';
 import { PrincipalType, targetOf } from '../principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
@@ -42,13 +42,24 @@ export class AccountAccessService {
           target.principalType === PrincipalType.TEAM &&
           !(await em.count(Team, { id: target.principalId, accountId }))
         ) {
-          throw badInput('teamId', 'No team with this id in the account');
+          throw withDenial(badInput('teamId', 'No team with this id in the account'), {
+            reason: 'NOT_A_MEMBER',
+            action: 'create',
+            subject: 'AccountAccess',
+            permission: 'team of the account',
+            accountId,
+            workspaceId: null,
+          });
         }
-        assertHolds(this.ctx, { accountId }, customRolePermissions(role));
+        const act = { action: 'create', subject: 'AccountAccess' };
+        assertHoldsInAccount(this.ctx, accountId, customRolePermissions(role), act);
         const existing = await em.findOne(AccountRoleBinding, {
           accountId,
           principalId: target.principalId,
         });
+        // Replacing a custom role takes the old one away: only from someone who holds no more.
+        if (existing && existing.roleId !== role.id)
+          assertHoldsInAccount(this.ctx, accountId, await this.permissionsOf(em, existing), act);
         if (
           existing &&
           existing.roleId === role.id &&
@@ -96,14 +107,25 @@ export class AccountAccessService {
     authorize(this.ctx, 'delete', 'AccountAccess', { accountId: input.accountId }, 'Account');
     const target = targetOf(input);
     return this.ctx.transaction(async (em) => {
-      const [removed] = await removeAccountBindings(
-        em,
-        { accountId: input.accountId, principalId: target.principalId },
-        { reason: 'removed', actorId: this.ctx.principal.id },
-      );
-      if (!removed) throw notFound('Account access');
-      return removed.id;
+      const where = { accountId: input.accountId, principalId: target.principalId };
+      const existing = await em.findOne(AccountRoleBinding, where);
+      if (!existing) throw notFound('Account access');
+      assertHoldsInAccount(this.ctx, input.accountId, await this.permissionsOf(em, existing), {
+        action: 'delete',
+        subject: 'AccountAccess',
+      });
+      const [removed] = await removeAccountBindings(em, where, {
+        reason: 'removed',
+        actorId: this.ctx.principal.id,
+      });
+      return removed!.id;
     });
+  }
+
+  /** What a stored binding grants (its custom role as defined now). */
+  private async permissionsOf(em: EntityManager, b: AccountRoleBinding): Promise<string[]> {
+    const role = await em.findOne(CustomRole, { id: b.roleId });
+    return role ? customRolePermissions(role) : [];
   }
 
   list(accountId: string): Promise<AccountRoleBinding[]> {

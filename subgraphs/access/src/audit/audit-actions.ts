@@ -120,6 +120,9 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   },
   // Cache invalidation for the gateway: the membership or access change it follows is audited.
   'grants.changed': { internal: true },
+  // Copies of grant facts for the users subgraph (service-account keys): the change is audited.
+  'principal.memberships-changed': { internal: true },
+  'principal.access-changed': { internal: true },
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },

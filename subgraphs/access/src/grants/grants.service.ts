@@ -1,4 +1,6 @@
+import type { EntityManager } from '@mikro-orm/core';
 import { isUuid } from '../../../../lib/db.js';
+import type { PrincipalGrantsFact } from '../../../../lib/grants.js';
 import { badInput, notFound, unauthenticated } from '../../../../lib/errors.js';
 import type { AccountRole, WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import {
@@ -18,6 +20,37 @@ import {
 import { loadPrincipalBindings } from './principal-bindings.js';
 import type { InternalGrants } from './principal-grants.types.js';
 
+/**
+ * Everything this subgraph knows about a principal's grants (`PrincipalGrantsFact`): bindings
+ * direct and through teams, custom account roles, teams. Four queries whatever their number.
+ */
+export async function principalGrantsFacts(
+  em: EntityManager,
+  principalId: string,
+): Promise<PrincipalGrantsFact> {
+  if (!isUuid(principalId)) return { workspaceBindings: [], accountPermissions: [], teams: [] };
+  const loaded = await loadPrincipalBindings(em, principalId);
+  const perAccount = new Map<string, string[]>();
+  for (const a of loaded.account) {
+    const id = a.binding.accountId;
+    perAccount.set(id, [...(perAccount.get(id) ?? []), ...a.permissions]);
+  }
+  return {
+    workspaceBindings: loaded.workspace.map(({ binding, customRole, teamId, permissions }) => ({
+      workspaceId: binding.workspaceId,
+      accountId: binding.accountId,
+      role: binding.role ?? ((customRole?.inheritsFrom ?? null) as WorkspaceRole | null),
+      permissions: binding.role ? [] : permissions,
+      teamId,
+    })),
+    accountPermissions: [...perAccount].map(([accountId, permissions]) => ({
+      accountId,
+      permissions: expandPermissions(permissions),
+    })),
+    teams: loaded.teams,
+  };
+}
+
 /** How a principal's bindings become grants: for the gateway, and explained to the caller. */
 export class GrantsService {
   constructor(private readonly ctx: AccessContext) {}
@@ -25,26 +58,7 @@ export class GrantsService {
   /** For the gateway: everything this subgraph knows about a principal's grants, in four queries. */
   async forGateway(principalId: string): Promise<InternalGrants> {
     if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
-    if (!isUuid(principalId)) return { workspaceBindings: [], accountPermissions: [] };
-    const loaded = await loadPrincipalBindings(this.ctx.em, principalId);
-    const perAccount = new Map<string, string[]>();
-    for (const a of loaded.account) {
-      const id = a.binding.accountId;
-      perAccount.set(id, [...(perAccount.get(id) ?? []), ...a.permissions]);
-    }
-    return {
-      workspaceBindings: loaded.workspace.map(({ binding, customRole, teamId, permissions }) => ({
-        workspaceId: binding.workspaceId,
-        accountId: binding.accountId,
-        role: binding.role ?? ((customRole?.inheritsFrom ?? null) as WorkspaceRole | null),
-        permissions: binding.role ? [] : permissions,
-        teamId,
-      })),
-      accountPermissions: [...perAccount].map(([accountId, permissions]) => ({
-        accountId,
-        permissions: expandPermissions(permissions),
-      })),
-    };
+    return (await principalGrantsFacts(this.ctx.em, principalId)) as InternalGrants;
   }
 
   /**

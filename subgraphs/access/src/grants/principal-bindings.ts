@@ -24,6 +24,8 @@ export interface ResolvedAccountBinding {
 export interface PrincipalBindings {
   workspace: ResolvedWorkspaceBinding[];
   account: ResolvedAccountBinding[];
+  /** The teams the principal is in. */
+  teams: { teamId: string; accountId: string }[];
 }
 
 /** What a workspace binding grants: its built-in role's permissions or its custom role's. */
@@ -48,7 +50,7 @@ export async function loadPrincipalBindings(
   const memberships = await em.find(
     TeamMember,
     { principalId, ...(scope.accountId ? { accountId: scope.accountId } : {}) },
-    { fields: ['teamId'] },
+    { fields: ['teamId', 'accountId'], orderBy: { teamId: 'asc' } },
   );
   const teamIds = new Set(memberships.map((m) => m.teamId));
   const principals = [principalId, ...teamIds];
@@ -83,6 +85,7 @@ export async function loadPrincipalBindings(
   const roleById = new Map(roles.map((r) => [r.id, r]));
   const teamOf = (id: string) => (teamIds.has(id) ? id : null);
   return {
+    teams: memberships.map((m) => ({ teamId: m.teamId, accountId: m.accountId })),
     workspace: workspaceRows.map((binding) => {
       const customRole = binding.roleId ? (roleById.get(binding.roleId) ?? null) : null;
       return {

@@ -38,6 +38,17 @@ export class InternalAccountPermissions {
   permissions!: string[];
 }
 
+/** Internal: a team the principal is in (`TeamFact`). */
+@ObjectType({ description: 'Internal: a team a principal is a member of.' })
+@Directive('@inaccessible')
+export class InternalTeam {
+  @Field(() => ID, { description: 'The team.' })
+  teamId!: string;
+
+  @Field(() => ID, { description: 'The account of the team.' })
+  accountId!: string;
+}
+
 /** Internal (gateway only): `PrincipalGrantsFact` of lib/grants.ts. */
 @ObjectType({ description: "Internal: a principal's bindings, for computing its grants." })
 @Directive('@inaccessible')
@@ -49,4 +60,9 @@ export class InternalGrants {
     description: 'Permissions of custom account roles, per account.',
   })
   accountPermissions!: InternalAccountPermissions[];
+
+  @Field(() => [InternalTeam], {
+    description: 'Teams the principal is in (object access lists name teams).',
+  })
+  teams!: InternalTeam[];
 }

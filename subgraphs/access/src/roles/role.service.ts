@@ -16,7 +16,7 @@ import type { AccountRoleName, WorkspaceRoleName } from '../../../../lib/princip
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
 import type { AccessContext } from '../context.js';
-import { assertHolds } from '../hand-out.js';
+import { assertHoldsInAccount, assertHoldsInWorkspace } from '../hand-out.js';
 import { PermissionLevel } from '../permissions/permission.types.js';
 import { WorkspaceRoleBinding } from '../workspace-access/workspace-role-binding.entity.js';
 import { CustomRole } from './custom-role.entity.js';
@@ -160,7 +160,10 @@ export class RoleService {
     const effective = customRolePermissions({ level: input.level, inheritsFrom, permissions });
     if (input.level === PermissionLevel.ACCOUNT) {
       // A custom account role is given with manage:member; its author must hold what it grants.
-      assertHolds(this.ctx, { accountId: input.accountId }, effective);
+      assertHoldsInAccount(this.ctx, input.accountId, effective, {
+        action: 'create',
+        subject: 'Role',
+      });
     }
     return conflictOnDuplicate('name', NAME_TAKEN, () =>
       this.ctx.transaction(async (em) => {
@@ -228,7 +231,9 @@ export class RoleService {
         const oldEffective = new Set(customRolePermissions(role));
         const newEffective = customRolePermissions({ level: role.level, ...next });
         const added = newEffective.filter((p) => !oldEffective.has(p));
-        if (added.length) await this.assertMayGrow(em, role, added);
+        const kept = new Set(newEffective);
+        const changed = [...added, ...[...oldEffective].filter((p) => !kept.has(p))];
+        if (changed.length) await this.assertMayChange(em, role, changed);
         const fields = (Object.keys(changes) as (keyof typeof before)[]).filter(
           (f) => JSON.stringify(before[f]) !== JSON.stringify(changes[f]),
         );
@@ -277,13 +282,19 @@ export class RoleService {
   }
 
   /**
-   * Growing a role that is in use hands its new permissions to everyone who has it: the editor
-   * must hold them where it is given (the account, or each workspace it is bound in).
+   * Changing a role that is in use hands its new permissions to everyone who has it, and takes
+   * the dropped ones away: the editor must hold both where it is given (the account, or each
+   * workspace it is bound in).
    */
-  private async assertMayGrow(em: EntityManager, role: CustomRole, added: string[]): Promise<void> {
+  private async assertMayChange(
+    em: EntityManager,
+    role: CustomRole,
+    changed: string[],
+  ): Promise<void> {
+    const act = { action: 'update', subject: 'Role' };
     if (role.level === PermissionLevel.ACCOUNT) {
       if (await em.count(AccountRoleBinding, { roleId: role.id })) {
-        assertHolds(this.ctx, { accountId: role.accountId }, added);
+        assertHoldsInAccount(this.ctx, role.accountId, changed, act);
       }
       return;
     }
@@ -293,7 +304,7 @@ export class RoleService {
       { fields: ['workspaceId'] },
     );
     for (const workspaceId of new Set(rows.map((r) => r.workspaceId))) {
-      assertHolds(this.ctx, { workspaceId }, added);
+      assertHoldsInWorkspace(this.ctx, role.accountId, workspaceId, changed, act);
     }
   }
 

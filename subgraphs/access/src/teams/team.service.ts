@@ -8,7 +8,7 @@ import { removeAccountBindings } from '../account-access/account-access.service.
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
 import type { AccessContext } from '../context.js';
 import { bindingPermissions } from '../grants/principal-bindings.js';
-import { assertHolds } from '../hand-out.js';
+import { assertHoldsInAccount, assertHoldsInWorkspace } from '../hand-out.js';
 import { PrincipalType } from '../principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
@@ -111,6 +111,10 @@ export class TeamService {
       // Bindings first: their grants.changed names the members, who are still in the team.
       await removeBindings(em, { principalId: team.id }, cause);
       await removeAccountBindings(em, { principalId: team.id }, cause);
+      // Members' grants carry their team ids (access lists match them): theirs change too.
+      const members = await em.find(TeamMember, { teamId: team.id }, { fields: ['principalId'] });
+      if (members.length)
+        recordEvent(em, 'grants.changed', { principalIds: members.map((m) => m.principalId) });
       await em.nativeDelete(TeamMember, { teamId: team.id });
       em.remove(team);
       recordEvent(em, 'team.deleted', {
@@ -142,7 +146,8 @@ export class TeamService {
         const kept = new Set(current.filter((m) => !removed.includes(m)).map((m) => m.principalId));
         const added = [...wanted].filter(([id]) => !kept.has(id));
         if (!removed.length && !added.length) return team;
-        if (added.length) await this.assertHoldsTeamGrants(em, team);
+        // Joining a team hands its grants out; leaving takes them away.
+        await this.assertHoldsTeamGrants(em, team);
         for (const m of removed) em.remove(m);
         // Removals reach the database before the inserts (a member may change type).
         if (removed.length) await em.flush();
@@ -171,8 +176,9 @@ export class TeamService {
     );
   }
 
-  /** Adding a member hands it everything the team has: the caller must hold all of it. */
+  /** Adding or removing a member hands out or takes everything the team has: the caller must hold all of it. */
   private async assertHoldsTeamGrants(em: EntityManager, team: Team): Promise<void> {
+    const act = { action: 'update', subject: 'Team' };
     const workspace = await em.find(WorkspaceRoleBinding, { principalId: team.id });
     const account = await em.find(AccountRoleBinding, { principalId: team.id });
     const roleIds = [
@@ -182,15 +188,17 @@ export class TeamService {
     const roles = roleIds.length ? await em.find(CustomRole, { id: { $in: roleIds } }) : [];
     const roleById = new Map(roles.map((r) => [r.id, r]));
     for (const b of workspace) {
-      assertHolds(
+      assertHoldsInWorkspace(
         this.ctx,
-        { workspaceId: b.workspaceId },
+        team.accountId,
+        b.workspaceId,
         bindingPermissions(b, roleById.get(b.roleId ?? '')),
+        act,
       );
     }
     for (const b of account) {
       const role = roleById.get(b.roleId);
-      if (role) assertHolds(this.ctx, { accountId: b.accountId }, customRolePermissions(role));
+      if (role) assertHoldsInAccount(this.ctx, team.accountId, customRolePermissions(role), act);
     }
   }
 

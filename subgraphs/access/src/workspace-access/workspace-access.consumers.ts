@@ -1,11 +1,20 @@
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
-import type { ConsumerHandler } from '../../../../lib/outbox.js';
+import { isUuid } from '../../../../lib/db.js';
+import { ACCESS_FACTS_CHANGED, type AccessFactsChanged } from '../../../../lib/grants.js';
+import { fromSource, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { WORKSPACE_ROLES } from '../../../../lib/permissions.js';
 import { removeAccountBindings } from '../account-access/account-access.service.js';
+import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
+import { principalGrantsFacts } from '../grants/grants.service.js';
 import { PrincipalType } from '../principals.js';
 import { TeamMember } from '../teams/team.entity.js';
 import { removeBindings, upsertBinding } from './workspace-access.service.js';
+import { WorkspaceRoleBinding } from './workspace-role-binding.entity.js';
 
+interface GrantsChanged {
+  principalIds?: unknown;
+  accountId?: unknown;
+}
 interface InvitationAccepted {
   invitationId: string;
   accountId: string;
@@ -45,6 +54,46 @@ export const workspaceAccessConsumers: Record<string, ConsumerHandler> = {
     await removeAccountBindings(em, where, cause);
     await em.nativeDelete(TeamMember, where);
   },
+  /**
+   * After this subgraph's own grant changes: the access facts (bindings, custom account roles,
+   * teams) of the principals concerned, read afresh, for the users subgraph's copy of each
+   * service account's grants (lib/grants.ts). A change of a role in use concerns the service
+   * accounts given it, directly or through a team.
+   */
+  'grants.changed': fromSource('access', async (p: GrantsChanged, em) => {
+    let ids: string[] = [];
+    if (Array.isArray(p.principalIds)) {
+      const given = p.principalIds.filter((id): id is string => isUuid(id as string));
+      const where = { principalId: { $in: given }, principalType: PrincipalType.USER };
+      const people = new Set(
+        [
+          ...(await em.find(TeamMember, where, { fields: ['principalId'] })),
+          ...(await em.find(WorkspaceRoleBinding, where, { fields: ['principalId'] })),
+          ...(await em.find(AccountRoleBinding, where, { fields: ['principalId'] })),
+        ].map((r) => r.principalId),
+      );
+      ids = given.filter((id) => !people.has(id));
+    } else if (isUuid(p.accountId as string)) {
+      const where = {
+        accountId: p.accountId as string,
+        principalType: PrincipalType.SERVICE_ACCOUNT,
+      };
+      ids = [
+        ...new Set(
+          [
+            ...(await em.find(TeamMember, where, { fields: ['principalId'] })),
+            ...(await em.find(WorkspaceRoleBinding, where, { fields: ['principalId'] })),
+            ...(await em.find(AccountRoleBinding, where, { fields: ['principalId'] })),
+          ].map((r) => r.principalId),
+        ),
+      ];
+    }
+    if (!ids.length) return;
+    const changed: AccessFactsChanged = { computedAt: new Date().toISOString(), principals: [] };
+    for (const id of ids)
+      changed.principals.push({ principalId: id, facts: await principalGrantsFacts(em, id) });
+    recordEvent(em, ACCESS_FACTS_CHANGED, { ...changed });
+  }),
   'service-account.deleted': async (p: { serviceAccountId: string }, em) => {
     const where = { principalType: PrincipalType.SERVICE_ACCOUNT, principalId: p.serviceAccountId };
     const cause = { reason: 'service-account-deleted' };

@@ -5,12 +5,13 @@ import {
 } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import type { WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { WORKSPACE_ROLE_PERMISSIONS, customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
-import { assertHolds } from '../hand-out.js';
+import { bindingPermissions } from '../grants/principal-bindings.js';
+import { assertHoldsInWorkspace } from '../hand-out.js';
 import { PermissionLevel } from '../permissions/permission.types.js';
 import { PrincipalType, targetOf, type BindingTarget } from '../principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
@@ -58,9 +59,30 @@ export class WorkspaceAccessService {
           target.principalType === PrincipalType.TEAM &&
           !(await em.count(Team, { id: target.principalId, accountId }))
         ) {
-          throw badInput('teamId', 'No team with this id in the account');
+          throw withDenial(badInput('teamId', 'No team with this id in the account'), {
+            reason: 'NOT_A_MEMBER',
+            action: 'create',
+            subject: 'WorkspaceAccess',
+            permission: 'team of the account',
+            accountId,
+            workspaceId: input.workspaceId,
+          });
         }
-        assertHolds(this.ctx, { workspaceId: input.workspaceId }, permissions);
+        const act = { action: 'create', subject: 'WorkspaceAccess' };
+        assertHoldsInWorkspace(this.ctx, accountId, input.workspaceId, permissions, act);
+        // Replacing a role takes the old one away: only from someone who holds no more than you.
+        const existing = await em.findOne(WorkspaceRoleBinding, {
+          workspaceId: input.workspaceId,
+          principalId: target.principalId,
+        });
+        if (existing)
+          assertHoldsInWorkspace(
+            this.ctx,
+            accountId,
+            input.workspaceId,
+            await this.permissionsOf(em, existing),
+            act,
+          );
         return upsertBinding(em, {
           ...target,
           accountId,
@@ -89,14 +111,28 @@ export class WorkspaceAccessService {
     );
     const target = targetOf(input);
     return this.ctx.transaction(async (em) => {
-      const [removed] = await removeBindings(
-        em,
-        { workspaceId: input.workspaceId, principalId: target.principalId },
-        { reason: 'removed', actorId: this.ctx.principal.id },
+      const where = { workspaceId: input.workspaceId, principalId: target.principalId };
+      const existing = await em.findOne(WorkspaceRoleBinding, where);
+      if (!existing) throw notFound('Workspace access');
+      assertHoldsInWorkspace(
+        this.ctx,
+        existing.accountId,
+        input.workspaceId,
+        await this.permissionsOf(em, existing),
+        { action: 'delete', subject: 'WorkspaceAccess' },
       );
-      if (!removed) throw notFound('Workspace access');
-      return removed.id;
+      const [removed] = await removeBindings(em, where, {
+        reason: 'removed',
+        actorId: this.ctx.principal.id,
+      });
+      return removed!.id;
     });
+  }
+
+  /** What a stored binding grants (its custom role as defined now). */
+  private async permissionsOf(em: EntityManager, b: WorkspaceRoleBinding): Promise<string[]> {
+    const custom = b.roleId ? await em.findOne(CustomRole, { id: b.roleId }) : null;
+    return bindingPermissions(b, custom);
   }
 
   async listForWorkspace(workspaceId: string): Promise<WorkspaceRoleBinding[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { StoredAction } from './actions/action.types.js';
+import type { AutomationAuthority, StoredAction } from './actions/action.types.js';
 import type { TriggerSpec } from './triggers/trigger.spec.js';
 
 /**
@@ -46,6 +46,14 @@ export class Automation {
 
   @Property({ type: 'json' })
   actionsOnResolve: StoredAction[] = [];
+
+  /**
+   * Whom its actions act for and with what: the grants in this workspace of whoever last saved
+   * its trigger or actions (run-actions.ts). Null for automations saved before it was kept:
+   * they do not act until saved again.
+   */
+  @Property({ type: 'json', nullable: true })
+  authority?: AutomationAuthority | null = null;
 
   @Field(() => Date, { description: 'Creation time.' })
   @Property({ type: 'Date' })

@@ -10,7 +10,7 @@ import { validateName, validateOptionalText } from '../../../../lib/validation.j
 import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
-import type { StoredAction } from './actions/action.types.js';
+import type { AutomationAuthority, StoredAction } from './actions/action.types.js';
 import { validateActions } from './actions/action.validation.js';
 import { Automation } from './automation.entity.js';
 import type {
@@ -81,6 +81,7 @@ export class AutomationService {
     );
     if (!allActions(a).length)
       throw badInput('actions', 'At least one action (DO_NOTHING only records the firing)');
+    a.authority = this.authority(workspaceId);
     return this.ctx.transaction(async (em) => {
       em.persist(a);
       await resetBuckets(em, a);
@@ -110,6 +111,14 @@ export class AutomationService {
       if (input[key] != null)
         changes[key] = await validateActions(this.ctx, scope, input[key], key);
     if (input.enabled != null) changes.enabled = input.enabled;
+    // Whoever sets what it does, or when, is whom it acts for from now on.
+    if (
+      input.trigger != null ||
+      input.actions != null ||
+      input.actionsOnTrigger != null ||
+      input.actionsOnResolve != null
+    )
+      changes.authority = this.authority(workspaceId);
     return this.ctx.transaction(async (em) => {
       const a = await this.load(em, input.id);
       const fields = Object.keys(changes).filter(
@@ -209,6 +218,27 @@ export class AutomationService {
     const a = isUuid(id) ? await em.findOne(Automation, { id }, forUpdate(em)) : null;
     if (!a) throw notFound('Automation');
     return a;
+  }
+
+  /**
+   * What the automation's actions may do from now on: the saver's grants in this workspace, and
+   * the saver (access lists name it and its teams). Never more than the saver holds, never
+   * beyond this workspace (run-actions.ts).
+   */
+  private authority(workspaceId: string): AutomationAuthority | null {
+    const { principal, grants } = this.ctx;
+    const grant = grants.workspaces[workspaceId];
+    if (!grant || (principal.type !== 'user' && principal.type !== 'service_account')) return null;
+    return {
+      accountId: grant.accountId,
+      role: grant.role,
+      permissions: [...grant.permissions],
+      actsFor: {
+        type: principal.type,
+        id: principal.id,
+        teamIds: grants.accounts[grant.accountId]?.teamIds ?? [],
+      },
+    };
   }
 
   private base(a: Automation) {

@@ -3,14 +3,14 @@ import type { BaseContext } from '../../../../lib/subgraph.js';
 import { CreatorType } from '../flows/flow.entity.js';
 
 /**
- * The user or service account making a change; null for the system itself (an automation
- * acting from a consumer: no creator to record). UNAUTHENTICATED for anonymous callers.
+ * The user or service account making a change; null for the system and for an automation
+ * acting from a consumer (no creator to record). UNAUTHENTICATED for anonymous callers.
  */
 export function actorOf(ctx: BaseContext): { type: CreatorType; id: string } | null {
   const p = ctx.principal;
   if (p.type === 'user') return { type: CreatorType.USER, id: p.id };
   if (p.type === 'service_account') return { type: CreatorType.SERVICE_ACCOUNT, id: p.id };
-  if (p.type === 'system') return null;
+  if (p.type === 'system' || p.type === 'automation') return null;
   throw unauthenticated();
 }
 

@@ -5,9 +5,11 @@
  * `activity_pause`, so objects someone paused by hand stay paused.
  *
  * Pausing and resuming go through the deployment and work pool services with the caller's
- * context (a system context whose `transaction` runs in the caller's transaction), so the
- * side effects, status events and audit entries are those of a pause by hand.
+ * context (the automation's, whose `transaction` runs in the caller's transaction), so the
+ * side effects, status events and audit entries are those of a pause by hand, and only what
+ * the automation may change (its saver's role and the access lists) is paused.
  */
+import { accessibleFilter } from '../../../../lib/ability.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
@@ -27,6 +29,26 @@ export interface ActivityChange {
 }
 
 export const ownerKey = (o: ActivityOwner): string => `${o.automationId}/${o.incidentId}`;
+
+/**
+ * SQL filters of the deployments and work pools the caller may pause and resume (its role and
+ * their access lists): an automation acts only on what whoever saved it may change.
+ */
+async function updatable(ctx: OperationsContext, workspaceId: string) {
+  const em = ctx.em;
+  return {
+    deployments: accessibleFilter(
+      await new DeploymentService(ctx).abilityIn(workspaceId, em),
+      'update',
+      'Deployment',
+    ),
+    pools: accessibleFilter(
+      await new WorkPoolService(ctx).abilityIn(workspaceId, em),
+      'update',
+      'WorkPool',
+    ),
+  };
+}
 
 type Held = Pick<ActivityPause, 'objectKind' | 'objectId'>;
 const keyOf = (h: Held) => `${h.objectKind}:${h.objectId}`;
@@ -63,8 +85,14 @@ export async function pauseWorkspaceActivity(
     );
   };
   const changed: ActivityChange = { deploymentIds: [], workPoolIds: [] };
-  const deployments = await em.find(Deployment, { workspaceId }, { orderBy: { id: 'asc' } });
   const deploymentService = new DeploymentService(ctx);
+  const poolService = new WorkPoolService(ctx);
+  const { deployments: mayDeployments, pools: mayPools } = await updatable(ctx, workspaceId);
+  const deployments = mayDeployments
+    ? await em.find(Deployment, { $and: [mayDeployments, { workspaceId }] } as never, {
+        orderBy: { id: 'asc' },
+      })
+    : [];
   for (const d of deployments) {
     const k = keyOf({ objectKind: PausedObjectKind.DEPLOYMENT, objectId: d.id });
     if (!d.paused) {
@@ -73,8 +101,11 @@ export async function pauseWorkspaceActivity(
       hold(PausedObjectKind.DEPLOYMENT, d.id);
     } else if (byOthers.has(k)) hold(PausedObjectKind.DEPLOYMENT, d.id);
   }
-  const pools = await em.find(WorkPool, { workspaceId }, { orderBy: { id: 'asc' } });
-  const poolService = new WorkPoolService(ctx);
+  const pools = mayPools
+    ? await em.find(WorkPool, { $and: [mayPools, { workspaceId }] } as never, {
+        orderBy: { id: 'asc' },
+      })
+    : [];
   for (const p of pools) {
     const k = keyOf({ objectKind: PausedObjectKind.WORK_POOL, objectId: p.id });
     if (!p.paused) {
@@ -118,21 +149,36 @@ export async function resumeWorkspaceActivity(
   const release = mine.filter((h) => !stillHeld.has(keyOf(h)));
   const ids = (kind: PausedObjectKind) =>
     release.filter((h) => h.objectKind === kind).map((h) => h.objectId);
-  const deployments = await em.find(
-    Deployment,
-    { id: { $in: ids(PausedObjectKind.DEPLOYMENT) }, workspaceId, paused: true },
-    { orderBy: { id: 'asc' } },
-  );
+  const { deployments: mayDeployments, pools: mayPools } = await updatable(ctx, workspaceId);
+  const deployments = mayDeployments
+    ? await em.find(
+        Deployment,
+        {
+          $and: [
+            mayDeployments,
+            { id: { $in: ids(PausedObjectKind.DEPLOYMENT) }, workspaceId, paused: true },
+          ],
+        } as never,
+        { orderBy: { id: 'asc' } },
+      )
+    : [];
   const deploymentService = new DeploymentService(ctx);
   for (const d of deployments) {
     await deploymentService.setPaused(d.id, false);
     changed.deploymentIds.push(d.id);
   }
-  const pools = await em.find(
-    WorkPool,
-    { id: { $in: ids(PausedObjectKind.WORK_POOL) }, workspaceId, paused: true },
-    { orderBy: { id: 'asc' } },
-  );
+  const pools = mayPools
+    ? await em.find(
+        WorkPool,
+        {
+          $and: [
+            mayPools,
+            { id: { $in: ids(PausedObjectKind.WORK_POOL) }, workspaceId, paused: true },
+          ],
+        } as never,
+        { orderBy: { id: 'asc' } },
+      )
+    : [];
   const poolService = new WorkPoolService(ctx);
   for (const p of pools) {
     await poolService.setPoolPaused(p.id, false);

@@ -3,6 +3,7 @@
  * DECLARE_INCIDENT, and PAUSE_ / RESUME_WORKSPACE_ACTIVITY for "pause activity while an
  * incident is open". They run as the automation inside the firing's savepoint.
  */
+import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { ActionHandler, ActionRun } from '../automations/actions/action.types.js';
@@ -53,6 +54,7 @@ export function resourcesNamedBy(event: EventJson | null): ResourceRef[] {
 
 const declareIncidentAction: ActionHandler = {
   target: null,
+  does: [['create', 'Incident']],
   async validate(input, field) {
     const spec = input.incident;
     if (!spec) throw badInput(`${field}.incident`, 'DECLARE_INCIDENT needs an incident');
@@ -76,6 +78,7 @@ const declareIncidentAction: ActionHandler = {
   async execute(r) {
     const settings = r.action.options?.incident as IncidentActionSettings | undefined;
     if (!settings) throw new Error('DECLARE_INCIDENT has no incident settings');
+    authorize(r.ctx, 'create', 'Incident', { workspaceId: r.automation.workspaceId }, 'Workspace');
     const values = templateValues(r.automation, r.firing);
     const name =
       cut(render(settings.name, values).trim(), MAX_NAME) || cut(r.automation.name, MAX_NAME);
@@ -131,6 +134,10 @@ const outcome = (incidentId: string, c: ActivityChange) => ({
 function activityAction(pause: boolean): ActionHandler {
   return {
     target: null,
+    does: [
+      ['update', 'Deployment'],
+      ['update', 'WorkPool'],
+    ],
     async execute(r: ActionRun) {
       const incidentId = incidentOf(r.firing.event);
       if (!incidentId) throw new Error('The triggering event names no incident');

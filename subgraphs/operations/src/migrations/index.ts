@@ -6,6 +6,7 @@ import { Migration20261127050827 as SqliteMigration20261127050827 } from './sqli
 import { Migration20261127054638 as SqliteMigration20261127054638 } from './sqlite/Migration20261127054638.js';
 import { Migration20261127055615 as SqliteMigration20261127055615 } from './sqlite/Migration20261127055615.js';
 import { Migration20261127060415 as SqliteMigration20261127060415 } from './sqlite/Migration20261127060415.js';
+import { Migration20261203090040 as SqliteMigration20261203090040 } from './sqlite/Migration20261203090040.js';
 import { Migration20261203091500 as SqliteMigration20261203091500 } from './sqlite/Migration20261203091500.js';
 import { Migration20261203093030 as SqliteMigration20261203093030 } from './sqlite/Migration20261203093030.js';
 import { Migration20261127031101 as PgMigration20261127031101 } from './postgresql/Migration20261127031101.js';
@@ -14,10 +15,11 @@ import { Migration20261127050829 as PgMigration20261127050829 } from './postgres
 import { Migration20261127054644 as PgMigration20261127054644 } from './postgresql/Migration20261127054644.js';
 import { Migration20261127055619 as PgMigration20261127055619 } from './postgresql/Migration20261127055619.js';
 import { Migration20261127060423 as PgMigration20261127060423 } from './postgresql/Migration20261127060423.js';
+import { Migration20261203090040 as PgMigration20261203090040 } from './postgresql/Migration20261203090040.js';
 import { Migration20261203091501 as PgMigration20261203091501 } from './postgresql/Migration20261203091501.js';
 import { Migration20261203093033 as PgMigration20261203093033 } from './postgresql/Migration20261203093033.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }, { name: 'Migration20261127050827', class: SqliteMigration20261127050827 }, { name: 'Migration20261127054638', class: SqliteMigration20261127054638 }, { name: 'Migration20261127055615', class: SqliteMigration20261127055615 }, { name: 'Migration20261127060415', class: SqliteMigration20261127060415 }, { name: 'Migration20261203091500', class: SqliteMigration20261203091500 }, { name: 'Migration20261203093030', class: SqliteMigration20261203093030 }],
-  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }, { name: 'Migration20261127050829', class: PgMigration20261127050829 }, { name: 'Migration20261127054644', class: PgMigration20261127054644 }, { name: 'Migration20261127055619', class: PgMigration20261127055619 }, { name: 'Migration20261127060423', class: PgMigration20261127060423 }, { name: 'Migration20261203091501', class: PgMigration20261203091501 }, { name: 'Migration20261203093033', class: PgMigration20261203093033 }],
+  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }, { name: 'Migration20261127050827', class: SqliteMigration20261127050827 }, { name: 'Migration20261127054638', class: SqliteMigration20261127054638 }, { name: 'Migration20261127055615', class: SqliteMigration20261127055615 }, { name: 'Migration20261127060415', class: SqliteMigration20261127060415 }, { name: 'Migration20261203090040', class: SqliteMigration20261203090040 }, { name: 'Migration20261203091500', class: SqliteMigration20261203091500 }, { name: 'Migration20261203093030', class: SqliteMigration20261203093030 }],
+  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }, { name: 'Migration20261127050829', class: PgMigration20261127050829 }, { name: 'Migration20261127054644', class: PgMigration20261127054644 }, { name: 'Migration20261127055619', class: PgMigration20261127055619 }, { name: 'Migration20261127060423', class: PgMigration20261127060423 }, { name: 'Migration20261203090040', class: PgMigration20261203090040 }, { name: 'Migration20261203091501', class: PgMigration20261203091501 }, { name: 'Migration20261203093033', class: PgMigration20261203093033 }],
 };

@@ -20,10 +20,23 @@ const ACTIONS_BY_LEVEL: Record<AccessLevel, string[]> = {
 };
 const ALL_ACTIONS = ACTIONS_BY_LEVEL.MANAGE;
 
-/** Team ids of the caller in a workspace, when the grants carry them (teams are the access subgraph's). */
-function teamIds(grants: Grants, workspaceId: string): string[] {
-  const g = grants.workspaces[workspaceId] as { teamIds?: string[] } | undefined;
-  return g?.teamIds ?? [];
+/**
+ * Who an access list must name for the principal, and its teams (teams are the access
+ * subgraph's: the grants carry the caller's team ids per account). An automation is listed as
+ * whom it acts for.
+ */
+function listedAs(
+  principal: Principal,
+  grants: Grants,
+  workspaceId: string,
+): { type: string; id: string; teams: Set<string> } {
+  if (principal.type === 'automation') {
+    const a = principal.actsFor;
+    return { type: a?.type ?? 'automation', id: a?.id ?? '', teams: new Set(a?.teamIds ?? []) };
+  }
+  const accountId = grants.workspaces[workspaceId]?.accountId;
+  const teams = accountId ? (grants.accounts[accountId]?.teamIds ?? []) : [];
+  return { type: principal.type, id: principal.id, teams: new Set(teams) };
 }
 
 /** The highest level the principal holds on a list, directly or through a team. */
@@ -33,15 +46,15 @@ export function levelOf(
   workspaceId: string,
   entries: StoredAccessEntry[],
 ): AccessLevel | null {
-  const teams = new Set(teamIds(grants, workspaceId));
+  const who = listedAs(principal, grants, workspaceId);
   let best: AccessLevel | null = null;
   for (const e of entries) {
     const mine =
-      (e.actorType === 'USER' && principal.type === 'user' && e.actorId === principal.id) ||
+      (e.actorType === 'USER' && who.type === 'user' && e.actorId === who.id) ||
       (e.actorType === 'SERVICE_ACCOUNT' &&
-        principal.type === 'service_account' &&
-        e.actorId === principal.id) ||
-      (e.actorType === 'TEAM' && teams.has(e.actorId));
+        who.type === 'service_account' &&
+        e.actorId === who.id) ||
+      (e.actorType === 'TEAM' && who.teams.has(e.actorId));
     if (mine && (!best || LEVEL_RANK[e.level] > LEVEL_RANK[best])) best = e.level;
   }
   return best;

@@ -1,11 +1,12 @@
 import { isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { accountOf, caller } from '../common/caller.js';
+import { AccountTeam } from './account-team.entity.js';
 import type { OperationsContext } from '../context.js';
 import {
   abilitiesWithAcl,
@@ -61,6 +62,7 @@ export class ObjectAccessService {
     const entries = this.validateEntries(input.entries);
     return this.ctx.transaction(async (em) => {
       const obj = await this.authorizeManage(em, input.objectType, input.objectId);
+      await this.requireOwnTeams(em, obj.workspaceId, entries);
       // Saving a list that leaves the caller without MANAGE would lock them out at once.
       if (
         !bypassesAcl(this.ctx.principal, this.ctx.grants, obj.workspaceId) &&
@@ -138,6 +140,37 @@ export class ObjectAccessService {
       'Object',
     );
     return obj;
+  }
+
+  /**
+   * Teams on a list must be teams of the object's account (BAD_USER_INPUT naming the entry, and
+   * audited as a denied request: another account's team id is a probe across tenants).
+   */
+  private async requireOwnTeams(
+    em: Em,
+    workspaceId: string,
+    entries: StoredAccessEntry[],
+  ): Promise<void> {
+    const teamIds = entries.filter((e) => e.actorType === 'TEAM').map((e) => e.actorId);
+    if (!teamIds.length) return;
+    const accountId = accountOf(this.ctx.grants, workspaceId);
+    const known = new Set(
+      accountId
+        ? (await em.find(AccountTeam, { id: { $in: teamIds }, accountId }, { fields: ['id'] })).map(
+            (t) => t.id,
+          )
+        : [],
+    );
+    const i = entries.findIndex((e) => e.actorType === 'TEAM' && !known.has(e.actorId));
+    if (i < 0) return;
+    throw withDenial(badInput(`entries.${i}.teamId`, 'No team with this id in the account'), {
+      reason: 'NOT_A_MEMBER',
+      action: 'update',
+      subject: 'ObjectAccess',
+      permission: 'team of the account',
+      accountId,
+      workspaceId,
+    });
   }
 
   private validateEntries(input: SetObjectAccessInput['entries']): StoredAccessEntry[] {

@@ -337,7 +337,8 @@ export class WorkPoolService {
   }
 
   /** The caller's ability for work pools of a workspace, narrowed by access lists. */
-  private async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
+  /** The caller's ability on the work pools of a workspace, narrowed by their access lists. */
+  async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
     // Inside a transaction, reads use its entity manager (SQLite has a single connection).
     if (!em) return this.ctx.loaders.workPoolAbility.load(workspaceId);
     const [ability] = await abilitiesWithAcl(this.ctx, em, AccessObjectType.WORK_POOL, 'WorkPool', [
@@ -346,7 +347,8 @@ export class WorkPoolService {
     return ability!;
   }
 
-  private async authorizePool(action: string, pool: WorkPool, em?: Em): Promise<void> {
+  /** `authorize` on one pool, its access list included (NOT_FOUND where the list hides it). */
+  async authorizePool(action: string, pool: WorkPool, em?: Em): Promise<void> {
     authorizeObject(
       this.ctx,
       await this.abilityIn(pool.workspaceId, em),

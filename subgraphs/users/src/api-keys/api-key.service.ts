@@ -11,6 +11,7 @@ import {
 } from '../../../../lib/secrets.js';
 import { validateFuture, validateName } from '../../../../lib/validation.js';
 import type { UsersContext } from '../context.js';
+import { assertHoldsServiceAccount } from '../service-accounts/service-account-authority.js';
 import { ServiceAccount } from '../service-accounts/service-account.entity.js';
 import { requireUser } from '../users/user.service.js';
 import { ApiKey, ApiKeyOwner } from './api-key.entity.js';
@@ -77,6 +78,13 @@ export class ApiKeyService {
           throw notFound('API key');
       } else {
         authorize(this.ctx, 'update', 'ServiceAccount', { accountId: key.accountId! }, 'API key');
+        // Revoking a service account's key stops whatever it runs: not for one who holds less.
+        await assertHoldsServiceAccount(
+          this.ctx,
+          em,
+          { id: key.serviceAccountId!, accountId: key.accountId! },
+          'update',
+        );
       }
       if (!key.revokedAt) {
         key.revokedAt = new Date();
@@ -110,6 +118,8 @@ export class ApiKeyService {
         { accountId: sa.accountId },
         'Service account',
       );
+      // The new key carries the service account's whole authority: the caller must hold it.
+      await assertHoldsServiceAccount(this.ctx, em, sa, 'update');
       const now = Date.now();
       const graceEnd = new Date(now + grace * 3600_000);
       const old = await em.find(ApiKey, { serviceAccountId: sa.id, revokedAt: null });

@@ -1,14 +1,15 @@
 import { subject } from '@casl/ability';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
-import { conflict, forbidden, notFound } from '../../../../lib/errors.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { conflict, notFound } from '../../../../lib/errors.js';
+import { accountRoleAuthority, assertMayHandOut } from '../../../../lib/hand-out.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateFuture, validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { ApiKey, ApiKeyOwner } from '../api-keys/api-key.entity.js';
 import { mintKey } from '../api-keys/api-key.service.js';
 import type { UsersContext } from '../context.js';
 import type { CreatedServiceAccount, CreateServiceAccountInput } from './service-account.inputs.js';
+import { assertHoldsServiceAccount, initialGrants } from './service-account-authority.js';
 import { ServiceAccount } from './service-account.entity.js';
 
 /** Service accounts of an account. Their account membership lives in the workspaces subgraph. */
@@ -18,14 +19,11 @@ export class ServiceAccountService {
   async create(input: CreateServiceAccountInput): Promise<CreatedServiceAccount> {
     if (!isUuid(input.accountId)) throw notFound('Account');
     authorize(this.ctx, 'create', 'ServiceAccount', { accountId: input.accountId }, 'Account');
-    // Nobody hands out more than they hold: only an account Owner creates Owner service accounts.
-    if (
-      input.accountRole === AccountRole.OWNER &&
-      this.ctx.principal.type !== 'system' &&
-      this.ctx.grants.accounts[input.accountId]?.role !== 'OWNER'
-    ) {
-      throw forbidden('owner role', 'Only an account Owner can create an Owner service account');
-    }
+    // Nobody hands out more than they hold (lib/hand-out.ts): its role and the key that carries it.
+    assertMayHandOut(this.ctx, accountRoleAuthority(input.accountId, input.accountRole), {
+      action: 'create',
+      subject: 'ServiceAccount',
+    });
     const name = validateName(input.name);
     const description = validateOptionalText(input.description, 'description', 500);
     const expiresAt = validateFuture(input.keyExpiresAt, 'keyExpiresAt');
@@ -39,6 +37,7 @@ export class ServiceAccountService {
         description,
         createdById: this.ctx.principal.id,
       } as ServiceAccount);
+      initialGrants(em, sa, input.accountRole);
       recordEvent(em, 'service-account.created', {
         serviceAccountId: sa.id,
         accountId: sa.accountId,
@@ -87,6 +86,8 @@ export class ServiceAccountService {
         { accountId: sa.accountId },
         'Service account',
       );
+      // Deleting it takes its authority away (and its automation's keys): not from one who holds more.
+      await assertHoldsServiceAccount(this.ctx, em, sa, 'delete');
       sa.deletedAt = new Date();
       const keys = await em.find(ApiKey, { serviceAccountId: sa.id, revokedAt: null });
       for (const k of keys) {

@@ -1,8 +1,14 @@
 import { subject } from '@casl/ability';
 import type { EntityManager } from '@mikro-orm/core';
-import { authorize } from '../../../../lib/ability.js';
-import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { authorize, permissionFor } from '../../../../lib/ability.js';
+import { badInput, conflict, forbidden, notFound, withDenial } from '../../../../lib/errors.js';
+import {
+  accountRoleAuthority,
+  assertMayHandOut,
+  workspaceAuthority,
+} from '../../../../lib/hand-out.js';
+import { WORKSPACE_ROLE_PERMISSIONS } from '../../../../lib/permissions.js';
+import { AccountRole, type WorkspaceRole } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, type Connection, type ConnectionArgs } from '../../../../lib/pagination.js';
 import { newCredential, sha256 } from '../../../../lib/secrets.js';
@@ -39,11 +45,11 @@ export class InvitationService {
     authorize(this.ctx, 'create', 'Invitation', { accountId: input.accountId }, 'Account');
     const email = normalizeEmail(input.email);
     const accountRole = input.accountRole ?? AccountRole.MEMBER;
-    if (accountRole === AccountRole.OWNER && this.ctx.principal.type !== 'system') {
-      if (this.ctx.grants.accounts[input.accountId]?.role !== AccountRole.OWNER) {
-        throw forbidden('manage:member', 'Only an account owner can invite owners');
-      }
-    }
+    // Nobody hands out more than they hold (lib/hand-out.ts), by invitation neither.
+    assertMayHandOut(this.ctx, accountRoleAuthority(input.accountId, accountRole), {
+      action: 'create',
+      subject: 'Invitation',
+    });
     const days = input.expiresInDays ?? 7;
     if (!Number.isInteger(days) || days < 1 || days > MAX_EXPIRY_DAYS) {
       throw badInput('expiresInDays', `Must be 1 to ${MAX_EXPIRY_DAYS} days`);
@@ -64,6 +70,7 @@ export class InvitationService {
           ? await em.findOne(Workspace, { id: workspaceId, accountId: account.id })
           : null;
         if (!ws) throw badInput('workspaceId', 'No such workspace in this account');
+        this.assertMayGiveWorkspaceRole(account.id, ws.id, workspaceRole!);
       }
       const now = new Date();
       const pending = await em.count(Invitation, {
@@ -100,6 +107,36 @@ export class InvitationService {
     });
     invitation.code = code;
     return invitation;
+  }
+
+  /**
+   * Inviting into a workspace gives a workspace role there, so it takes what giving one takes
+   * (setWorkspaceRole): the right to manage the workspace's members and every permission of the
+   * role, in that workspace. A workspace the inviter cannot see reads as one that does not exist,
+   * and the attempt is audited.
+   */
+  private assertMayGiveWorkspaceRole(
+    accountId: string,
+    workspaceId: string,
+    role: WorkspaceRole,
+  ): void {
+    if (this.ctx.principal.type === 'system') return;
+    if (!this.ctx.grants.workspaces[workspaceId]) {
+      throw withDenial(badInput('workspaceId', 'No such workspace in this account'), {
+        reason: 'NOT_A_MEMBER',
+        action: 'create',
+        subject: 'Invitation',
+        permission: permissionFor('create', 'WorkspaceAccess', 'WORKSPACE'),
+        accountId,
+        workspaceId,
+      });
+    }
+    authorize(this.ctx, 'create', 'WorkspaceAccess', { workspaceId }, 'Workspace');
+    assertMayHandOut(
+      this.ctx,
+      workspaceAuthority(accountId, workspaceId, WORKSPACE_ROLE_PERMISSIONS[role]),
+      { action: 'create', subject: 'Invitation' },
+    );
   }
 
   /** Accepts as the signed-in user whose email is the invited one; returns the account joined. */

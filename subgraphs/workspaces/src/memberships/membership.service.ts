@@ -1,6 +1,7 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
-import { conflict, forbidden, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { accountRoleAuthority, assertMayHandOut } from '../../../../lib/hand-out.js';
 import { AccountRole } from '../../../../lib/graphql-enums.js';
 import type { MembershipFact } from '../../../../lib/grants.js';
 import type { Em } from '../../../../lib/orm.js';
@@ -82,6 +83,62 @@ export async function addMember(
   return existing;
 }
 
+/**
+ * The grant facts of principals (what the gateway computes grants from): each one's active
+ * memberships in live accounts with every workspace of those accounts. Two queries for any
+ * number of principals.
+ */
+export async function membershipFacts(
+  em: Em,
+  principalIds: string[],
+): Promise<Map<string, MembershipFact[]>> {
+  const out = new Map<string, MembershipFact[]>();
+  const ids = principalIds.filter((id) => isUuid(id));
+  if (!ids.length) return out;
+  const liveAccounts = em
+    .createQueryBuilder(Account, 'a')
+    .select('a.id')
+    .where({ deletedAt: null });
+  const rows: { principalId: string; accountId: string; role: AccountRole; allow_list: unknown }[] =
+    await em
+      .createQueryBuilder(AccountMembership, 'm')
+      .select([
+        'm.principalId',
+        'm.accountId',
+        'm.role',
+        // The account's IP allow-list, in the same statement.
+        raw('(select a.ip_allow_list from account a where a.id = m.account_id) as allow_list'),
+      ])
+      .where({
+        principalId: { $in: ids },
+        active: true,
+        accountId: { $in: liveAccounts.getKnexQuery() },
+      })
+      .orderBy({ accountId: 'asc' })
+      .execute('all');
+  if (!rows.length) return out;
+  const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
+    await em
+      .createQueryBuilder(Workspace, 'w')
+      .select(['w.id', 'w.accountId', 'w.defaultRole'])
+      .where({ accountId: { $in: [...new Set(rows.map((r) => r.accountId))] } })
+      .orderBy({ createdAt: 'asc', id: 'asc' })
+      .execute('all');
+  for (const r of rows) {
+    const list = out.get(r.principalId) ?? [];
+    list.push({
+      accountId: r.accountId,
+      role: r.role,
+      ipAllowList: parseJsonList(r.allow_list),
+      workspaces: workspaces
+        .filter((w) => w.accountId === r.accountId)
+        .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
+    });
+    out.set(r.principalId, list);
+  }
+  return out;
+}
+
 /** Account memberships: listing, activation, roles, removal, and the gateway's grant facts. */
 export class MembershipService {
   constructor(private readonly ctx: WorkspacesContext) {}
@@ -95,7 +152,8 @@ export class MembershipService {
     authorize(this.ctx, 'update', 'AccountMembership', { accountId: input.accountId }, 'Account');
     return this.change(input.accountId, input.principalId, async (em, m) => {
       if (m.active === input.active) return false;
-      if (m.role === AccountRole.OWNER) this.requireOwner(m.accountId);
+      // Deactivating takes the member's role away, reactivating gives it back.
+      this.assertHoldsRole(m.accountId, m.role);
       if (!input.active) await assertAnotherOwner(em, m, 'active');
       m.active = input.active;
       return true;
@@ -106,8 +164,9 @@ export class MembershipService {
     authorize(this.ctx, 'update', 'AccountMembership', { accountId: input.accountId }, 'Account');
     return this.change(input.accountId, input.principalId, async (em, m) => {
       if (m.role === input.role) return false;
-      if (m.role === AccountRole.OWNER || input.role === AccountRole.OWNER)
-        this.requireOwner(m.accountId);
+      // The new role is handed out and the old one taken away: the caller must hold both.
+      this.assertHoldsRole(m.accountId, input.role);
+      this.assertHoldsRole(m.accountId, m.role);
       await assertAnotherOwner(em, m, 'role');
       m.role = input.role;
       return true;
@@ -122,7 +181,7 @@ export class MembershipService {
       authorize(this.ctx, 'delete', 'AccountMembership', { accountId: input.accountId }, 'Account');
     return this.ctx.transaction(async (em) => {
       const m = await this.load(em, input.accountId, input.principalId);
-      if (!self && m.role === AccountRole.OWNER) this.requireOwner(m.accountId);
+      if (!self) this.assertHoldsRole(m.accountId, m.role);
       await assertAnotherOwner(em, m, 'principalId');
       em.remove(m);
       recordMembershipEvent(em, 'account-membership.removed', m);
@@ -158,39 +217,7 @@ export class MembershipService {
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
     if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
     if (!isUuid(principalId)) return [];
-    const em: Em = this.ctx.em;
-    const liveAccounts = em
-      .createQueryBuilder(Account, 'a')
-      .select('a.id')
-      .where({ deletedAt: null });
-    const rows: { accountId: string; role: AccountRole; allow_list: unknown }[] = await em
-      .createQueryBuilder(AccountMembership, 'm')
-      .select([
-        'm.accountId',
-        'm.role',
-        // The account's IP allow-list, in the same statement.
-        raw('(select a.ip_allow_list from account a where a.id = m.account_id) as allow_list'),
-      ])
-      .where({ principalId, active: true, accountId: { $in: liveAccounts.getKnexQuery() } })
-      .orderBy({ accountId: 'asc' })
-      .execute('all');
-    if (!rows.length) return [];
-    const accountIds = rows.map((r) => r.accountId);
-    const workspaces: { id: string; accountId: string; defaultRole: Workspace['defaultRole'] }[] =
-      await em
-        .createQueryBuilder(Workspace, 'w')
-        .select(['w.id', 'w.accountId', 'w.defaultRole'])
-        .where({ accountId: { $in: accountIds } })
-        .orderBy({ createdAt: 'asc', id: 'asc' })
-        .execute('all');
-    return rows.map((r) => ({
-      accountId: r.accountId,
-      role: r.role,
-      ipAllowList: parseJsonList(r.allow_list),
-      workspaces: workspaces
-        .filter((w) => w.accountId === r.accountId)
-        .map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
-    }));
+    return (await membershipFacts(this.ctx.em, [principalId])).get(principalId) ?? [];
   }
 
   private async load(
@@ -222,15 +249,17 @@ export class MembershipService {
     });
   }
 
-  /** Granting, changing or removing the owner role is for owners only (admins cannot promote themselves). */
-  private requireOwner(accountId: string): void {
-    if (this.ctx.principal.type === 'system') return;
-    if (this.ctx.grants.accounts[accountId]?.role !== AccountRole.OWNER) {
-      throw forbidden(
-        'manage:member',
-        'Only an account owner can grant, change or remove the owner role',
-      );
-    }
+  /**
+   * Nobody hands out, or takes away, more than they hold (lib/hand-out.ts): giving, changing,
+   * deactivating or removing an account role needs everything it carries (an Admin manages
+   * Admins and Members; only an Owner manages Owners; a custom role with manage:member only
+   * members whose role it covers).
+   */
+  private assertHoldsRole(accountId: string, role: AccountRole): void {
+    assertMayHandOut(this.ctx, accountRoleAuthority(accountId, role), {
+      action: 'update',
+      subject: 'AccountMembership',
+    });
   }
 }
 

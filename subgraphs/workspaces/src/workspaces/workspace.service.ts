@@ -9,6 +9,8 @@ import type { WorkspacesContext } from '../context.js';
 import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
 import { Invitation, InvitationStatus } from '../invitations/invitation.entity.js';
 import { recordGrantsChanged } from '../memberships/membership.events.js';
+import { assertMayHandOut, workspaceAuthority } from '../../../../lib/hand-out.js';
+import { WORKSPACE_ROLE_PERMISSIONS } from '../../../../lib/permissions.js';
 
 import { Workspace } from './workspace.entity.js';
 import type { CreateWorkspaceInput, UpdateWorkspaceInput } from './workspace.inputs.js';
@@ -117,6 +119,17 @@ export class WorkspaceService {
         if (!fields.length) return ws;
         const before = Object.fromEntries(fields.map((f) => [f, ws[f] ?? null]));
         const roleChanged = fields.includes('defaultRole');
+        // The default role is given to every member without a role of their own, and the old
+        // one taken away: the caller must hold both there (lib/hand-out.ts).
+        if (roleChanged)
+          assertMayHandOut(
+            this.ctx,
+            workspaceAuthority(ws.accountId, ws.id, [
+              ...(changes.defaultRole ? WORKSPACE_ROLE_PERMISSIONS[changes.defaultRole] : []),
+              ...(ws.defaultRole ? WORKSPACE_ROLE_PERMISSIONS[ws.defaultRole] : []),
+            ]),
+            { action: 'update', subject: 'Workspace' },
+          );
         em.assign(ws, changes);
         recordEvent(em, 'workspace.updated', {
           workspaceId: ws.id,

@@ -1,4 +1,5 @@
 import type { Em } from '../../../../../lib/orm.js';
+import type { ActsFor, WorkspaceRoleName } from '../../../../../lib/principal.js';
 import type { Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';
 import type { EventJson, ResourceKind } from '../../events/emit.js';
@@ -45,6 +46,18 @@ export interface StoredAction {
   options?: Record<string, unknown> | null;
 }
 
+/**
+ * What an automation's actions may do: the grants in the automation's workspace of whoever last
+ * saved its trigger or actions, and that actor (access lists name it and its teams). Actions
+ * never reach beyond this workspace nor beyond these permissions.
+ */
+export interface AutomationAuthority {
+  accountId: string;
+  role: WorkspaceRoleName | null;
+  permissions: string[];
+  actsFor: ActsFor;
+}
+
 /** The automation as the evaluator and the actions see it (plain data, never a managed entity). */
 export interface AutomationData {
   id: string;
@@ -53,6 +66,7 @@ export interface AutomationData {
   actions: StoredAction[];
   actionsOnTrigger: StoredAction[];
   actionsOnResolve: StoredAction[];
+  authority?: AutomationAuthority | null;
 }
 
 /** A firing or resolution of an automation, as its lifecycle event announced it. */
@@ -113,6 +127,12 @@ export interface ActionValidation {
 export interface ActionHandler {
   /** The kind of object the action acts on (its target); null when it has none. */
   target: ResourceKind | null;
+  /**
+   * What the action does, as CASL action and subject type (on its target, or in the workspace):
+   * whoever saves the automation must be allowed to do it, and the automation acts with that
+   * person's grants.
+   */
+  does: readonly (readonly [action: string, subject: string])[];
   /** Validates and stores the action's own fields (BAD_USER_INPUT under `field`). */
   validate?(
     input: AutomationActionInput,

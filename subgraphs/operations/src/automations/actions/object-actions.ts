@@ -1,8 +1,11 @@
 /**
  * Actions on objects of the workspace (deployments, work pools and queues, automations, flow
- * runs). They go through the same services as the API, with the automation's system context,
- * so every rule (orchestration policy, pausing side effects, domain events) applies.
+ * runs). Their target was found in the automation's workspace (run-actions.ts); they go through
+ * the same services as the API, with the automation's context (its saver's grants in this
+ * workspace only), so every rule (permissions, access lists, orchestration policy, pausing side
+ * effects, domain events) applies.
  */
+import { authorize } from '../../../../../lib/ability.js';
 import { badInput } from '../../../../../lib/errors.js';
 import { eventActor } from '../../common/actor.js';
 import { DeploymentService } from '../../deployments/deployment.service.js';
@@ -31,6 +34,7 @@ function message(input: { message?: string | null }, field: string): string | nu
 
 const deploymentPause = (paused: boolean): ActionHandler => ({
   target: 'deployment',
+  does: [['update', 'Deployment']],
   async execute(r) {
     await new DeploymentService(r.ctx).setPaused(r.targetId!, paused);
     return {};
@@ -39,6 +43,7 @@ const deploymentPause = (paused: boolean): ActionHandler => ({
 
 const poolPause = (paused: boolean): ActionHandler => ({
   target: 'work-pool',
+  does: [['update', 'WorkPool']],
   async execute(r) {
     await new WorkPoolService(r.ctx).setPoolPaused(r.targetId!, paused);
     return {};
@@ -47,6 +52,7 @@ const poolPause = (paused: boolean): ActionHandler => ({
 
 const queuePause = (paused: boolean): ActionHandler => ({
   target: 'work-queue',
+  does: [['update', 'WorkQueue']],
   async execute(r) {
     await new WorkPoolService(r.ctx).updateQueue({ id: r.targetId!, paused });
     return {};
@@ -55,12 +61,14 @@ const queuePause = (paused: boolean): ActionHandler => ({
 
 const automationEnabled = (enabled: boolean): ActionHandler => ({
   target: 'automation',
+  does: [['update', 'Automation']],
   async execute(r) {
     const a = await r.em.findOne(Automation, {
       id: r.targetId!,
       workspaceId: r.automation.workspaceId,
     });
     if (!a) throw new Error('Automation not found');
+    authorize(r.ctx, 'update', 'Automation', { workspaceId: a.workspaceId, id: a.id });
     await applyEnabled(r.em, a, enabled, eventActor(r.ctx, a.workspaceId), r.now);
     return {};
   },
@@ -82,8 +90,11 @@ async function proposeState(r: ActionRun, build: (run: FlowRun) => StateInput) {
 
 const ACTIVE_RUN = new Set<StateType>([StateType.PENDING, StateType.RUNNING]);
 
+const FLOW_RUN_STATE = [['write', 'FlowRun']] as const;
+
 const cancelRun: ActionHandler = {
   target: 'flow-run',
+  does: FLOW_RUN_STATE,
   async validate(input, field) {
     return { message: message(input, field) };
   },
@@ -101,6 +112,7 @@ const cancelRun: ActionHandler = {
 
 const suspendRun: ActionHandler = {
   target: 'flow-run',
+  does: FLOW_RUN_STATE,
   async validate(input, field) {
     return { message: message(input, field) };
   },
@@ -114,6 +126,7 @@ const suspendRun: ActionHandler = {
 
 const resumeRun: ActionHandler = {
   target: 'flow-run',
+  does: FLOW_RUN_STATE,
   async validate(input, field) {
     return { message: message(input, field) };
   },
@@ -133,6 +146,7 @@ const resumeRun: ActionHandler = {
 
 const changeRunState: ActionHandler = {
   target: 'flow-run',
+  does: FLOW_RUN_STATE,
   async validate(input, field) {
     if (!input.state) throw badInput(`${field}.state`, 'CHANGE_FLOW_RUN_STATE needs a state');
     const p = toProposal({ ...input.state, details: null }, `${field}.state`);
@@ -148,6 +162,7 @@ const changeRunState: ActionHandler = {
 
 const runDeployment: ActionHandler = {
   target: 'deployment',
+  does: [['run', 'Deployment']],
   async validate(input, field) {
     return {
       parameters:

@@ -15,6 +15,7 @@ import { webhookActionHandlers } from './webhook-actions.js';
 
 const doNothing: ActionHandler = {
   target: null,
+  does: [],
   async execute() {
     return {};
   },

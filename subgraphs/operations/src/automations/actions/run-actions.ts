@@ -1,39 +1,87 @@
 import { randomUUID } from 'node:crypto';
-import { defineAbilityFor } from '../../../../../lib/ability.js';
+import type { EntityName } from '@mikro-orm/core';
+import { abilityFor } from '../../../../../lib/ability.js';
 import { currentActor, runAsActor, systemActor } from '../../../../../lib/actor.js';
 import { isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
-import { NO_GRANTS, type Principal } from '../../../../../lib/principal.js';
+import type { Grants, Principal } from '../../../../../lib/principal.js';
 import type { BaseContext, Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';
+import { Deployment } from '../../deployments/deployment.entity.js';
+import { FlowRun } from '../../flow-runs/flow-run.entity.js';
+import { WorkPool } from '../../work-pools/work-pool.entity.js';
+import { WorkQueue } from '../../work-pools/work-queue.entity.js';
+import { Automation } from '../automation.entity.js';
 import { resourceId, type EventJson, type ResourceKind } from '../../events/emit.js';
 import { ActionTargetSource } from './action-type.js';
 import { emitActionOutcome, triggeringRelated, type Related } from './action-events.js';
 import type { ActionHandler, AutomationData, Firing, StoredAction } from './action.types.js';
 import { ACTION_HANDLERS } from './registry.js';
 
-/** The principal automations act as: the system (no grants needed, no access lists). */
-export const AUTOMATION_PRINCIPAL: Principal = Object.freeze({
-  type: 'system',
-  id: 'operations.automations',
-});
-
 /**
- * A request context for running services as the automation inside `em`'s transaction: its
- * `transaction(fn)` runs `fn` on that same entity manager, so the caller's savepoint holds
- * everything the service writes.
+ * The context an automation's actions run in, inside `em`'s transaction (its `transaction(fn)`
+ * runs `fn` on that same entity manager, so the caller's savepoint holds everything the
+ * services write). Its principal is the automation, acting for whoever last saved its trigger
+ * or actions, with that actor's grants in the automation's workspace and nothing else: no
+ * other workspace exists for it, not even by id, and no more than its saver could do there.
  */
-export function systemContext(sub: Subgraph<OperationsContext>, em: Em): OperationsContext {
+export function automationContext(
+  sub: Subgraph<OperationsContext>,
+  em: Em,
+  automation: AutomationData,
+): OperationsContext {
+  const authority = automation.authority;
+  if (!authority)
+    throw new Error('The automation has no recorded authority: save its actions again to run them');
+  const principal: Principal = {
+    type: 'automation',
+    id: automation.id,
+    actsFor: authority.actsFor,
+  };
+  const grants: Grants = {
+    accounts: {},
+    workspaces: {
+      [automation.workspaceId]: {
+        accountId: authority.accountId,
+        role: authority.role,
+        permissions: authority.permissions,
+      },
+    },
+  };
   const base: BaseContext = {
-    principal: AUTOMATION_PRINCIPAL,
-    grants: NO_GRANTS,
+    principal,
+    grants,
     requestId: currentActor().requestId ?? randomUUID(),
     client: { ip: null, userAgent: null },
-    ability: defineAbilityFor(AUTOMATION_PRINCIPAL, NO_GRANTS),
+    ability: abilityFor(principal, grants),
     em,
     transaction: (fn) => fn(em),
   };
   return sub.def.extendContext(base, sub);
+}
+
+const TARGETS: Record<string, EntityName<{ id: string; workspaceId: string }>> = {
+  deployment: Deployment,
+  'work-pool': WorkPool,
+  'work-queue': WorkQueue,
+  'flow-run': FlowRun,
+  automation: Automation,
+};
+
+/**
+ * The target must be an object of the automation's own workspace, looked up with the workspace
+ * in the query: an id of another workspace (from a client's event, say) is no target at all.
+ */
+async function requireTarget(
+  em: Em,
+  kind: ResourceKind,
+  id: string,
+  workspaceId: string,
+): Promise<void> {
+  const entity = TARGETS[kind];
+  if (!entity) throw new Error(`Unknown target kind ${kind}`);
+  if (!(await em.count(entity, { id, workspaceId })))
+    throw new Error(`No such ${kind} in this workspace`);
 }
 
 /** The target's id in the triggering event: its resource, else a related resource of the kind. */
@@ -73,9 +121,10 @@ const reasonOf = (err: unknown): string =>
 
 /**
  * Runs a firing's actions in order, each in a savepoint of the consumer's (or the service's)
- * transaction: a failing action is rolled back alone and announced as `…action.failed`, and
- * the others and the firing stand. Actions act as the system, with the automation as the
- * actor of the domain events they cause.
+ * transaction: a failing action is rolled back alone and announced as `…action.failed` with
+ * the reason, and the others and the firing stand. Actions act in the automation's context
+ * (`automationContext`) on targets of its workspace only; the automation is the actor of the
+ * domain events they cause.
  */
 export async function runActions(
   sub: Subgraph<OperationsContext>,
@@ -103,17 +152,21 @@ export async function runActions(
         related.push({ id: resourceId(handler.target, targetId), role: handler.target });
       const result = await runAsActor(actor, () =>
         em.transactional(
-          (tx) =>
-            handler.execute({
+          async (tx) => {
+            const ctx = automationContext(sub, tx, automation);
+            if (targetId && handler.target)
+              await requireTarget(tx, handler.target, targetId, automation.workspaceId);
+            return handler.execute({
               sub,
               em: tx,
-              ctx: systemContext(sub, tx),
+              ctx,
               automation,
               action,
               firing,
               targetId,
               now,
-            }),
+            });
+          },
           { clear: true },
         ),
       );

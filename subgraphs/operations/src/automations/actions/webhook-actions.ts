@@ -66,6 +66,8 @@ function webhookHandler(type: ActionType.CALL_WEBHOOK | ActionType.SEND_NOTIFICA
   const notification = type === ActionType.SEND_NOTIFICATION;
   const handler: ActionHandler = {
     target: null,
+    // It sends what the triggering event of this workspace says, nothing more.
+    does: [],
     async validate(input, field, v) {
       const w: WebhookInput | null | undefined = input.webhook;
       const f = `${field}.webhook`;

@@ -26,6 +26,7 @@ export function compile(a: Automation): CompiledAutomation {
     actions: a.actions,
     actionsOnTrigger: a.actionsOnTrigger,
     actionsOnResolve: a.actionsOnResolve,
+    authority: a.authority ?? null,
     nodes: new Map(nodes.map((n) => [n.path, n])),
     leaves: nodes
       .filter((n): n is TriggerNode & { spec: EventTriggerSpec } => n.spec.kind === 'event')
