@@ -9,6 +9,7 @@ import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
 import { Subgraph } from '../lib/subgraph.js';
 import { Gateway } from '../gateway/src/gateway.js';
+import { createRestLayer } from '../rest/index.js';
 import {
   HttpTransport,
   InProcessTransport,
@@ -136,7 +137,9 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer();
+  const server = gateway.httpServer(
+    createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' }),
+  );
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,
@@ -204,7 +207,9 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer();
+  const server = gateway.httpServer(
+    createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' }),
+  );
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,

@@ -1,0 +1,24 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { RestRouter, type Pipeline } from './router.js';
+import { routes } from './routes/index.js';
+
+export interface RestOptions {
+  /** Log paths no route answers (what a client needs that is not there). */
+  logUnknown: boolean;
+}
+
+/** The REST layer's additions to the public HTTP server. */
+export interface RestLayer {
+  prefixes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
+  upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+}
+
+/** Prefect's REST API over the gateway's pipeline (`/api/*`). */
+export function createRestLayer(pipeline: Pipeline, opts: RestOptions): RestLayer {
+  const router = new RestRouter(pipeline, routes, opts.logUnknown);
+  return {
+    prefixes: { '/api/': (req, res) => router.handle(req, res) },
+    upgrade: () => false,
+  };
+}

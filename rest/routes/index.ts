@@ -1,0 +1,15 @@
+import type { Route } from '../route.js';
+import { flowRunRoutes } from './flow-runs.js';
+import { flowRoutes } from './flows.js';
+import { logRoutes } from './logs.js';
+import { serverRoutes } from './server.js';
+import { taskRunRoutes } from './task-runs.js';
+
+/** Every REST route: the router and /api/openapi.json are built from this one list. */
+export const routes: readonly Route[] = [
+  ...serverRoutes,
+  ...flowRoutes,
+  ...flowRunRoutes,
+  ...taskRunRoutes,
+  ...logRoutes,
+];

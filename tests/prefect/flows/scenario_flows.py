@@ -1,0 +1,67 @@
+"""Flows of the Prefect compatibility tests (tests/prefect/*.test.ts), run by the real client.
+
+Usage: python scenario_flows.py <scenario> [args]; prints one JSON line `RESULT {...}` at the end.
+"""
+import json
+import sys
+
+from prefect import flow, task
+from prefect.logging import get_run_logger
+
+ATTEMPTS = {"flaky": 0}
+
+
+@task
+def add(x: int, y: int) -> int:
+    return x + y
+
+
+@task(retries=1, retry_delay_seconds=0)
+def flaky(x: int) -> int:
+    ATTEMPTS["flaky"] += 1
+    if ATTEMPTS["flaky"] == 1:
+        raise ValueError("first attempt fails")
+    return x * 2
+
+
+@task
+def shout(text: str) -> str:
+    print(f"shouting {text}")
+    return text.upper()
+
+
+@flow(name="child-flow")
+def child(n: int) -> int:
+    get_run_logger().info("child got %s", n)
+    return n + 1
+
+
+@flow(name="parent-flow", log_prints=True)
+def parent(a: int, b: int = 2, word: str = "hi") -> dict:
+    print(f"parent starts with {a} {b} {word}")
+    s = add(a, b)
+    d = flaky(s)
+    w = shout(word)
+    c = child(d)
+    return {"sum": s, "double": d, "word": w, "child": c}
+
+
+@flow(name="failing-flow")
+def failing(message: str):
+    raise RuntimeError(message)
+
+
+def main() -> None:
+    scenario = sys.argv[1]
+    if scenario == "parent":
+        state = parent(3, word="hello", return_state=True)
+        print("RESULT " + json.dumps({"type": state.type.value, "result": state.result(raise_on_failure=False) if state.is_completed() else None, "flow_run_id": str(state.state_details.flow_run_id)}))
+    elif scenario == "failing":
+        state = failing(sys.argv[2], return_state=True)
+        print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "flow_run_id": str(state.state_details.flow_run_id)}))
+    else:
+        raise SystemExit(f"unknown scenario {scenario}")
+
+
+if __name__ == "__main__":
+    main()
