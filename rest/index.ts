@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { EventsSocket } from './events-socket.js';
 import { RestRouter, type Pipeline } from './router.js';
 import { routes } from './routes/index.js';
 
@@ -12,13 +13,17 @@ export interface RestOptions {
 export interface RestLayer {
   prefixes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
+  /** Closes the event sockets (shutdown). */
+  close(): void;
 }
 
 /** Prefect's REST API over the gateway's pipeline (`/api/*`). */
 export function createRestLayer(pipeline: Pipeline, opts: RestOptions): RestLayer {
   const router = new RestRouter(pipeline, routes, opts.logUnknown);
+  const events = new EventsSocket(router, opts.logUnknown);
   return {
     prefixes: { '/api/': (req, res) => router.handle(req, res) },
-    upgrade: () => false,
+    upgrade: (req, socket, head) => events.upgrade(req, socket, head),
+    close: () => events.close(),
   };
 }

@@ -224,7 +224,7 @@ export class RestRouter {
    * otherwise, like Prefect Cloud. Its account is remembered once seen (it never changes); the
    * caller's access is still checked by every operation.
    */
-  private async checkWorkspace(
+  async checkWorkspace(
     req: IncomingMessage,
     credential: string | undefined,
     accountId: string,

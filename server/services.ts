@@ -137,9 +137,8 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer(
-    createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' }),
-  );
+  const rest = createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' });
+  const server = gateway.httpServer(rest);
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,
@@ -150,6 +149,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     async stop() {
       // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
       await gateway.closeSubscriptions();
+      rest.close();
       await closeServer(server);
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
@@ -207,9 +207,8 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer(
-    createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' }),
-  );
+  const rest = createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' });
+  const server = gateway.httpServer(rest);
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,
@@ -220,6 +219,7 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     async stop() {
       // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
       await gateway.closeSubscriptions();
+      rest.close();
       await closeServer(server);
       await gateway.stop();
       await bus.close();

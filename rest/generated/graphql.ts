@@ -70,6 +70,50 @@ export type CreateTaskRunInput = {
   taskKey: string;
 };
 
+/** One event a client emits. */
+export type EmitEventInput = {
+  /** The event name: 1 to 1024 characters, dotted (at least two non-empty parts, no spaces), not starting with `flowplane.` (reserved). */
+  event: string;
+  /** The id of an event this one follows. */
+  follows?: string | number | null | undefined;
+  /** A client-chosen id (UUID) that makes re-sending safe: an id already stored is accepted and not stored again. */
+  id?: string | number | null | undefined;
+  /** When it happened (default now; at most 5 minutes in the future). */
+  occurred?: string | null | undefined;
+  /** Anything else: a JSON object of at most 64 KiB serialized. */
+  payload?: unknown;
+  /** Related resources (at most 50). */
+  related?: Array<EmitEventRelatedInput> | null | undefined;
+  /** The resource it is about. */
+  resource: EmitEventResourceInput;
+};
+
+/** A resource related to an emitted event. */
+export type EmitEventRelatedInput = {
+  /** Dotted resource id, 1 to 1024 characters. */
+  id: string;
+  /** Labels, as on the resource (at most 50 string values). */
+  labels?: unknown;
+  /** The part it plays, 1 to 100 characters (e.g. `deployment`, `tag`). */
+  role: string;
+};
+
+/** The resource an emitted event is about. */
+export type EmitEventResourceInput = {
+  /** Dotted resource id, 1 to 1024 characters. */
+  id: string;
+  /** Labels: a JSON object of at most 50 string values (keys up to 255, values up to 1024 characters). */
+  labels?: unknown;
+};
+
+/** Events to store in a workspace’s event store, all or none. */
+export type EmitEventsInput = {
+  /** The events (at most 500). */
+  events: Array<EmitEventInput>;
+  /** The workspace. */
+  workspaceId: string | number;
+};
+
 /** Which flows of a workspace to list; conditions combine with AND. */
 export type FlowFilter = {
   /** Name contains this text (case-insensitive). */
@@ -198,6 +242,12 @@ export type WriteLogsInput = {
   /** The workspace of the runs. */
   workspaceId: string | number;
 };
+
+export type EmitEventsMutationVariables = Exact<{
+  input: EmitEventsInput;
+}>;
+
+export type EmitEventsMutation = { emitEvents: number };
 
 export type PrefectFlowRunFragment = {
   id: string;
@@ -910,6 +960,42 @@ export const PrefectTaskRunFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<PrefectTaskRunFragment, unknown>;
+export const EmitEventsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'EmitEvents' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'EmitEventsInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'emitEvents' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<EmitEventsMutation, EmitEventsMutationVariables>;
 export const CreateFlowRunDocument = {
   kind: 'Document',
   definitions: [

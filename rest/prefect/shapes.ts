@@ -40,6 +40,7 @@ const DETAIL_NAMES: Record<string, string> = {
   scheduled_time: 'scheduledTime',
   cache_key: 'cacheKey',
   transition_id: 'transitionId',
+  child_flow_run_id: 'childFlowRunId',
 };
 const DETAIL_NAMES_BACK = Object.fromEntries(Object.entries(DETAIL_NAMES).map(([k, v]) => [v, k]));
 /** Run ids in Prefect's details are the run's own; they are not stored twice. */

@@ -18,6 +18,11 @@ export const serverRoutes = [
     tags: ['Admin'],
     result: () => PREFECT_API_VERSION,
   }),
+  route('GET', '/admin/storage', {
+    summary: 'The server’s default result storage: none (results stay where the client keeps them)',
+    tags: ['Admin'],
+    result: () => ({ default_result_storage_block_id: null }),
+  }),
   route('GET', '/csrf-token', {
     summary: 'CSRF tokens are not needed: every request carries a bearer key',
     tags: ['Root'],

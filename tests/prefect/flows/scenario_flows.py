@@ -4,6 +4,7 @@ Usage: python scenario_flows.py <scenario> [args]; prints one JSON line `RESULT 
 """
 import json
 import sys
+import time
 
 from prefect import flow, task
 from prefect.logging import get_run_logger
@@ -51,6 +52,38 @@ def failing(message: str):
     raise RuntimeError(message)
 
 
+@flow(name="sleeping-flow")
+def sleeping(seconds: int):
+    from prefect.runtime import flow_run
+
+    print(f"READY {flow_run.id}", flush=True)
+    time.sleep(seconds)
+
+
+@flow(name="platform-flow")
+def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str) -> dict:
+    from prefect import variables
+    from prefect.artifacts import create_markdown_artifact
+    from prefect.blocks.system import Secret
+    from prefect.concurrency.sync import concurrency
+    from prefect.events import emit_event
+
+    Secret(value="s3cr3t-value").save(secret_name, overwrite=True)
+    secret = Secret.load(secret_name).get()
+    variables.set(var_name, "first")
+    variables.set(var_name, "second", overwrite=True)
+    variable = variables.get(var_name)
+    with concurrency(limit_name, occupy=1):
+        inside = "ran inside the limit"
+    create_markdown_artifact("# Report\n\nAll good.", key=artifact_key, description="the report")
+    emit_event(
+        event="custom.report.published",
+        resource={"prefect.resource.id": f"custom.report.{artifact_key}"},
+        payload={"rows": 3},
+    )
+    return {"secret": secret, "variable": variable, "inside": inside}
+
+
 def main() -> None:
     scenario = sys.argv[1]
     if scenario == "parent":
@@ -59,6 +92,11 @@ def main() -> None:
     elif scenario == "failing":
         state = failing(sys.argv[2], return_state=True)
         print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "flow_run_id": str(state.state_details.flow_run_id)}))
+    elif scenario == "sleeping":
+        sleeping(int(sys.argv[2]))
+    elif scenario == "platform":
+        state = platform(*sys.argv[2:6], return_state=True)
+        print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "result": state.result(raise_on_failure=False) if state.is_completed() else None}))
     else:
         raise SystemExit(f"unknown scenario {scenario}")
 
