@@ -90,3 +90,12 @@ export function matchSegments(route: Route, segments: string[]): Record<string, 
   }
   return params;
 }
+
+/** A result mapping's answer with its own status and headers (e.g. 423 + Retry-After). */
+export class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}

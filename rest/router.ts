@@ -6,7 +6,7 @@ import { Lru } from '../lib/lru.js';
 import { credentialOf } from './credentials.js';
 import { graphqlErrorResponse, unprocessable, type PrefectError } from './errors.js';
 import { WorkspaceOfAccountDocument } from './generated/graphql.js';
-import { matchSegments, RestNotFound, type Route, type RouteInput } from './route.js';
+import { Answer, matchSegments, RestNotFound, type Route, type RouteInput } from './route.js';
 
 /** What the REST layer needs of the gateway: its request pipeline, nothing else. */
 export interface Pipeline {
@@ -265,7 +265,12 @@ export class RestRouter {
     headers: Record<string, string>,
   ) {
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    const status = route.status ?? 200;
+    let status = route.status ?? 200;
+    if (result instanceof Answer) {
+      for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
+      status = result.status;
+      result = result.body;
+    }
     if (status === 204) {
       res.writeHead(204);
       res.end();

@@ -268,6 +268,16 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(CREATE_FLOW, { input: { workspaceId: fx.workspaceId, name: `f-${uid(4)}` } }),
   },
   {
+    // A new name creates the flow, which needs manage_flows (an existing one needs see_flows).
+    name: 'ensureFlow',
+    level: 'WORKSPACE',
+    permission: 'manage_flows',
+    run: (fx, a) =>
+      a.gql(`mutation($input: CreateFlowInput!) { ensureFlow(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, name: `f-${uid(4)}` },
+      }),
+  },
+  {
     name: 'updateFlow',
     level: 'WORKSPACE',
     permission: 'manage_flows',
@@ -806,6 +816,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     run: (fx, a) =>
       a.gql(`mutation($input: CreateBlockTypeInput!) { createBlockType(input: $input) { id } }`, {
         input: { workspaceId: fx.workspaceId, slug: `t-${uid(4)}`, name: 'Matrix' },
+      }),
+  },
+  {
+    name: 'updateBlockType',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateBlockTypeInput!) { updateBlockType(input: $input) { id } }`, {
+        input: { id: await sharedBlockType(fx), codeExample: `use it ${uid(4)}` },
       }),
   },
   {

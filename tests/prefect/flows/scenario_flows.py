@@ -62,7 +62,7 @@ def sleeping(seconds: int):
 
 @flow(name="platform-flow")
 def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str) -> dict:
-    from prefect import variables
+    from prefect.variables import Variable
     from prefect.artifacts import create_markdown_artifact
     from prefect.blocks.system import Secret
     from prefect.concurrency.sync import concurrency
@@ -70,9 +70,9 @@ def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str
 
     Secret(value="s3cr3t-value").save(secret_name, overwrite=True)
     secret = Secret.load(secret_name).get()
-    variables.set(var_name, "first")
-    variables.set(var_name, "second", overwrite=True)
-    variable = variables.get(var_name)
+    Variable.set(var_name, "first")
+    Variable.set(var_name, "second", overwrite=True)
+    variable = Variable.get(var_name)
     with concurrency(limit_name, occupy=1):
         inside = "ran inside the limit"
     create_markdown_artifact("# Report\n\nAll good.", key=artifact_key, description="the report")

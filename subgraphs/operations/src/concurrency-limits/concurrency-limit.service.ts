@@ -198,7 +198,7 @@ export class ConcurrencyLimitService {
       const missing = names.filter(
         (n) => !found.some((l) => l.kind === ConcurrencyLimitKind.GLOBAL && l.name === n),
       );
-      if (missing.length)
+      if (missing.length && !input.skipMissing)
         throw badInput('names', `No concurrency limit named "${missing[0]!.slice(0, 100)}"`);
       const limits = found.filter((l) => l.active);
       const now = new Date();

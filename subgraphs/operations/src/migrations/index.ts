@@ -6,14 +6,16 @@ import { Migration20261127050827 as SqliteMigration20261127050827 } from './sqli
 import { Migration20261127054638 as SqliteMigration20261127054638 } from './sqlite/Migration20261127054638.js';
 import { Migration20261127055615 as SqliteMigration20261127055615 } from './sqlite/Migration20261127055615.js';
 import { Migration20261127060415 as SqliteMigration20261127060415 } from './sqlite/Migration20261127060415.js';
+import { Migration20261203094454 as SqliteMigration20261203094454 } from './sqlite/Migration20261203094454.js';
 import { Migration20261127031101 as PgMigration20261127031101 } from './postgresql/Migration20261127031101.js';
 import { Migration20261127044812 as PgMigration20261127044812 } from './postgresql/Migration20261127044812.js';
 import { Migration20261127050829 as PgMigration20261127050829 } from './postgresql/Migration20261127050829.js';
 import { Migration20261127054644 as PgMigration20261127054644 } from './postgresql/Migration20261127054644.js';
 import { Migration20261127055619 as PgMigration20261127055619 } from './postgresql/Migration20261127055619.js';
 import { Migration20261127060423 as PgMigration20261127060423 } from './postgresql/Migration20261127060423.js';
+import { Migration20261203094456 as PgMigration20261203094456 } from './postgresql/Migration20261203094456.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }, { name: 'Migration20261127050827', class: SqliteMigration20261127050827 }, { name: 'Migration20261127054638', class: SqliteMigration20261127054638 }, { name: 'Migration20261127055615', class: SqliteMigration20261127055615 }, { name: 'Migration20261127060415', class: SqliteMigration20261127060415 }],
-  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }, { name: 'Migration20261127050829', class: PgMigration20261127050829 }, { name: 'Migration20261127054644', class: PgMigration20261127054644 }, { name: 'Migration20261127055619', class: PgMigration20261127055619 }, { name: 'Migration20261127060423', class: PgMigration20261127060423 }],
+  sqlite: [{ name: 'Migration20261127031100', class: SqliteMigration20261127031100 }, { name: 'Migration20261127044811', class: SqliteMigration20261127044811 }, { name: 'Migration20261127050827', class: SqliteMigration20261127050827 }, { name: 'Migration20261127054638', class: SqliteMigration20261127054638 }, { name: 'Migration20261127055615', class: SqliteMigration20261127055615 }, { name: 'Migration20261127060415', class: SqliteMigration20261127060415 }, { name: 'Migration20261203094454', class: SqliteMigration20261203094454 }],
+  postgresql: [{ name: 'Migration20261127031101', class: PgMigration20261127031101 }, { name: 'Migration20261127044812', class: PgMigration20261127044812 }, { name: 'Migration20261127050829', class: PgMigration20261127050829 }, { name: 'Migration20261127054644', class: PgMigration20261127054644 }, { name: 'Migration20261127055619', class: PgMigration20261127055619 }, { name: 'Migration20261127060423', class: PgMigration20261127060423 }, { name: 'Migration20261203094456', class: PgMigration20261203094456 }],
 };
