@@ -63,5 +63,7 @@ export function blockSchemaChecksum(fields: unknown): string {
     if (Object.keys(kept).length) f.definitions = kept;
     else delete f.definitions;
   }
-  return `sha256:${createHash('sha256').update(pythonJson([[f], {}]), 'utf8').digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(pythonJson([[f], {}]), 'utf8')
+    .digest('hex')}`;
 }

@@ -146,9 +146,7 @@ export const blockRoutes = [
     result: (d, { params, query }) => {
       const version = query.get('version');
       const schema = d.workspace?.blockTypes.edges
-        .flatMap(({ node: { schemas, ...blockType } }) =>
-          schemas.map((s) => ({ ...s, blockType })),
-        )
+        .flatMap(({ node: { schemas, ...blockType } }) => schemas.map((s) => ({ ...s, blockType })))
         .find(
           (s) =>
             blockSchemaChecksum(s.fields) === params.checksum &&
@@ -200,7 +198,8 @@ export const blockRoutes = [
     operation: ReadBlockDocumentDocument,
     queryParams: ['include_secrets'],
     variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) => masked(inWorkspace(d.blockDocument, input, 'Block document'), input.query),
+    result: (d, input) =>
+      masked(inWorkspace(d.blockDocument, input, 'Block document'), input.query),
   }),
   route('GET', '/block_types/slug/{slug}/block_documents/name/{name}', {
     summary: 'Read a block document by block type slug and name',

@@ -4,6 +4,7 @@ import {
   CreateGlobalConcurrencyLimitDocument,
   GlobalConcurrencyLimitsDocument,
   ReleaseConcurrencySlotsDocument,
+  RenewConcurrencyLeaseDocument,
 } from '../generated/graphql.js';
 import { toPrefectGlobalLimit } from '../prefect/platform.js';
 import { Answer, notFound, route } from '../route.js';
@@ -57,6 +58,20 @@ export const concurrencyRoutes = [
     body: z.object({ lease_id: z.uuid() }),
     variables: ({ body }) => ({ leaseId: body.lease_id }),
     result: () => null,
+    status: 204,
+  }),
+  route('POST', '/v2/concurrency_limits/leases/{id}/renew', {
+    summary: 'Extend a lease (410 when it was released or has expired)',
+    tags: ['Concurrency Limits V2'],
+    operation: RenewConcurrencyLeaseDocument,
+    body: z.object({ lease_duration: z.number().min(1).max(86_400) }),
+    variables: ({ params, body }) => ({
+      leaseId: params.id,
+      leaseSeconds: Math.ceil(body.lease_duration),
+    }),
+    fields: { leaseSeconds: 'lease_duration' },
+    result: (d) =>
+      d.renewConcurrencyLease ? null : new Answer(410, { detail: 'Lease not found or expired' }),
     status: 204,
   }),
   route('POST', '/v2/concurrency_limits/', {

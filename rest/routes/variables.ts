@@ -62,9 +62,7 @@ export const variableRoutes = [
     operation: FilterVariablesDocument,
     body: z.object({
       ...page,
-      variables: z
-        .object({ name: z.object({ like_: z.string().nullish() }).nullish() })
-        .nullish(),
+      variables: z.object({ name: z.object({ like_: z.string().nullish() }).nullish() }).nullish(),
     }),
     variables: ({ body, workspaceId }) => ({
       workspaceId,

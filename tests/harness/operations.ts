@@ -659,6 +659,19 @@ export const OPERATIONS: ProtectedOperation[] = [
       });
     },
   },
+  {
+    name: 'renewConcurrencyLease',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) => {
+      const { acquireConcurrencySlots: got } = await prepared(fx, ACQUIRE, {
+        input: { workspaceId: fx.workspaceId, names: [(await sharedLimit(fx)).name] },
+      });
+      return a.gql(`mutation($id: ID!) { renewConcurrencyLease(leaseId: $id, leaseSeconds: 60) }`, {
+        id: got.lease.id,
+      });
+    },
+  },
   // ---- work pools, queues and workers (operations subgraph) ------------------------------
   {
     name: 'workPool',

@@ -61,7 +61,7 @@ def sleeping(seconds: int):
 
 
 @flow(name="platform-flow")
-def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str) -> dict:
+def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str, hold: float = 0) -> dict:
     from prefect.variables import Variable
     from prefect.artifacts import create_markdown_artifact
     from prefect.blocks.system import Secret
@@ -73,7 +73,9 @@ def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str
     Variable.set(var_name, "first")
     Variable.set(var_name, "second", overwrite=True)
     variable = Variable.get(var_name)
-    with concurrency(limit_name, occupy=1):
+    with concurrency(limit_name, occupy=1, strict=True):
+        print("HOLDING", flush=True)
+        time.sleep(hold)
         inside = "ran inside the limit"
     create_markdown_artifact("# Report\n\nAll good.", key=artifact_key, description="the report")
     emit_event(
@@ -95,7 +97,7 @@ def main() -> None:
     elif scenario == "sleeping":
         sleeping(int(sys.argv[2]))
     elif scenario == "platform":
-        state = platform(*sys.argv[2:6], return_state=True)
+        state = platform(*sys.argv[2:6], hold=float(sys.argv[6]), return_state=True)
         print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "result": state.result(raise_on_failure=False) if state.is_completed() else None}))
     else:
         raise SystemExit(f"unknown scenario {scenario}")
