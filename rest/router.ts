@@ -188,6 +188,10 @@ export class RestRouter {
     };
     const credential = credentialOf(req);
 
+    // Prefect's API is for authenticated clients only (the fixed answers aside).
+    if (credential === undefined && route.operation) {
+      return sendJson(res, 401, { detail: 'Not authenticated' });
+    }
     if (scope === 'workspace') {
       const checked = await this.checkWorkspace(req, credential, accountId, workspaceId);
       if (checked) return send(res, checked.error, checked.headers);
