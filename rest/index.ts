@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { EventsSocket } from './events-socket.js';
+import { openApiDocument } from './openapi.js';
+import { rootRoute, type Route } from './route.js';
 import { RestRouter, type Pipeline } from './router.js';
 import { routes } from './routes/index.js';
 
@@ -19,7 +21,16 @@ export interface RestLayer {
 
 /** Prefect's REST API over the gateway's pipeline (`/api/*`). */
 export function createRestLayer(pipeline: Pipeline, opts: RestOptions): RestLayer {
-  const router = new RestRouter(pipeline, routes, opts.logUnknown);
+  let document: unknown = null;
+  const all: Route[] = [
+    ...routes,
+    rootRoute('GET', '/openapi.json', {
+      summary: 'This document: the OpenAPI 3.1 description of the REST layer',
+      tags: ['Root'],
+      result: () => (document ??= openApiDocument(all)),
+    }),
+  ];
+  const router = new RestRouter(pipeline, all, opts.logUnknown);
   const events = new EventsSocket(router, opts.logUnknown);
   return {
     prefixes: { '/api/': (req, res) => router.handle(req, res) },
