@@ -103,8 +103,21 @@ export class EventsSocket {
       } catch {
         return ws.close(POLICY_VIOLATION, 'Messages are JSON');
       }
+      const m = msg as { type?: string; token?: unknown };
+      // Self-hosted clients send the auth message even when a header already authenticated
+      // the upgrade (PREFECT_API_AUTH_STRING also goes out as Basic auth).
+      if (ready && m?.type === 'auth' && !queue.length) {
+        const token = typeof m.token === 'string' ? fromAuthString(m.token) : undefined;
+        if (token === caller.credential) return ws.send(JSON.stringify({ type: 'auth_success' }));
+        ws.send(
+          JSON.stringify({
+            type: 'auth_failure',
+            reason: 'Another credential than the connection’s',
+          }),
+        );
+        return ws.close(POLICY_VIOLATION, 'Credential mismatch');
+      }
       if (!ready) {
-        const m = msg as { type?: string; token?: unknown };
         if (m?.type !== 'auth') return ws.close(POLICY_VIOLATION, 'Expected an auth message');
         caller.credential = typeof m.token === 'string' ? fromAuthString(m.token) : undefined;
         void this.refusal(caller).then(

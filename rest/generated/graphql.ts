@@ -288,6 +288,13 @@ export type LogLevel =
   /** 30 */
   | 'WARNING';
 
+/** What kind of actor a principal is. */
+export type PrincipalKind =
+  /** A service account (workers, CI). */
+  | 'SERVICE_ACCOUNT'
+  /** A person. */
+  | 'USER';
+
 /** A state proposed for a flow run. */
 export type SetFlowRunStateInput = {
   /** The flow run. */
@@ -1138,6 +1145,22 @@ export type WriteLogsMutationVariables = Exact<{
 }>;
 
 export type WriteLogsMutation = { writeLogs: number };
+
+export type MyWorkspacesQueryVariables = Exact<{ [key: string]: never }>;
+
+export type MyWorkspacesQuery = {
+  me: {
+    id: string;
+    kind: PrincipalKind;
+    user: { id: string; handle: string; name: string; email: string | null } | null;
+    accounts: Array<{
+      id: string;
+      handle: string;
+      name: string;
+      workspaces: Array<{ id: string; handle: string; name: string; description: string | null }>;
+    }>;
+  };
+};
 
 export type PrefectStateFragment = {
   id: string;
@@ -4382,6 +4405,70 @@ export const WriteLogsDocument = {
     },
   ],
 } as unknown as DocumentNode<WriteLogsMutation, WriteLogsMutationVariables>;
+export const MyWorkspacesDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'MyWorkspaces' },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'me' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'kind' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'user' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'handle' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'email' } },
+                    ],
+                  },
+                },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'accounts' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'handle' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'workspaces' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'handle' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'description' } },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<MyWorkspacesQuery, MyWorkspacesQueryVariables>;
 export const CreateTaskRunDocument = {
   kind: 'Document',
   definitions: [

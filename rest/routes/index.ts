@@ -1,4 +1,5 @@
 import type { Route } from '../route.js';
+import { accountRoutes } from './account.js';
 import { artifactRoutes } from './artifacts.js';
 import { blockRoutes } from './blocks.js';
 import { concurrencyRoutes } from './concurrency.js';
@@ -12,6 +13,7 @@ import { variableRoutes } from './variables.js';
 /** Every REST route: the router and /api/openapi.json are built from this one list. */
 export const routes: readonly Route[] = [
   ...serverRoutes,
+  ...accountRoutes,
   ...flowRoutes,
   ...flowRunRoutes,
   ...taskRunRoutes,

@@ -83,3 +83,20 @@ export function runFlows(
 export function startFlows(bin: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(`${bin}/python`, [FLOWS, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** Runs a command of the venv (`prefect …`) without blocking the stack in this process. */
+export function runCli(
+  bin: string,
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(`${bin}/${command}`, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (c) => (output += c));
+    child.stderr!.on('data', (c) => (output += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}

@@ -47,6 +47,11 @@ def parent(a: int, b: int = 2, word: str = "hi") -> dict:
     return {"sum": s, "double": d, "word": w, "child": c}
 
 
+@flow(name="hello-flow")
+def hello(name: str) -> str:
+    return shout(name)
+
+
 @flow(name="failing-flow")
 def failing(message: str):
     raise RuntimeError(message)
@@ -90,6 +95,9 @@ def main() -> None:
     scenario = sys.argv[1]
     if scenario == "parent":
         state = parent(3, word="hello", return_state=True)
+        print("RESULT " + json.dumps({"type": state.type.value, "result": state.result(raise_on_failure=False) if state.is_completed() else None, "flow_run_id": str(state.state_details.flow_run_id)}))
+    elif scenario == "hello":
+        state = hello(sys.argv[2], return_state=True)
         print("RESULT " + json.dumps({"type": state.type.value, "result": state.result(raise_on_failure=False) if state.is_completed() else None, "flow_run_id": str(state.state_details.flow_run_id)}))
     elif scenario == "failing":
         state = failing(sys.argv[2], return_state=True)
