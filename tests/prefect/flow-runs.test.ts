@@ -57,7 +57,7 @@ const EVENTS = `query($w: ID!, $prefix: String!) { workspace(id: $w) {
 
 const RUN_EVENTS = `subscription($w: ID!) { flowRunEvents(workspaceId: $w) { from to toName flowRun { id } } }`;
 
-describe.skipIf(!bin)('a Prefect flow run on Flowplane (real client)', () => {
+describe.skipIf(!bin)('a Prefect flow run on Flowplane (real client)', { timeout: 240_000 }, () => {
   it('runs a flow with parameters, tasks (one retried), a subflow and printed logs; GraphQL shows all of it, live too', async () => {
     const before = stack.running.gateway!.subscriptions.registered;
     const live = socket.subscribe(RUN_EVENTS, { w: target.workspaceId });
@@ -187,7 +187,7 @@ describe.skipIf(!bin)('a Prefect flow run on Flowplane (real client)', () => {
           (e: any) => e.node.resource.id === `prefect.flow-run.${runId}`,
         ),
       ).toBe(true);
-    }, 15_000);
+    }, 120_000);
     const exited = new Promise((r) => child.on('exit', r));
     child.kill('SIGKILL');
     await exited;

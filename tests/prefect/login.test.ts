@@ -31,7 +31,7 @@ afterAll(async () => {
 
 const TASKS = `query($id: ID!) { flowRun(id: $id) { stateType taskRuns(first: 5) { edges { node { stateType } } } } }`;
 
-describe.skipIf(!bin)('connecting a Prefect client', () => {
+describe.skipIf(!bin)('connecting a Prefect client', { timeout: 240_000 }, () => {
   it('`prefect cloud login --key … --workspace account/workspace` selects the workspace, and flows then run', async () => {
     const handles = await ok(
       owner,
@@ -84,5 +84,5 @@ describe.skipIf(!bin)('connecting a Prefect client', () => {
     expect(run.result, run.stderr).toMatchObject({ type: 'COMPLETED', result: 'SERVER-MODE' });
     const d = await ok(owner, TASKS, { id: run.result.flow_run_id });
     expect(d.flowRun.taskRuns.edges.map((e: any) => e.node.stateType)).toEqual(['COMPLETED']);
-  }, 120_000);
+  });
 });
