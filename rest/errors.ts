@@ -27,6 +27,22 @@ const STATUS: Record<string, number> = {
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 
+/** A GraphQL input path as Prefect's body path: the route's map (exact or as a prefix), else snake_case. */
+function prefectPath(field: string, fields: Record<string, string>): string {
+  if (fields[field] !== undefined) return fields[field];
+  for (const [from, to] of Object.entries(fields)) {
+    if (field.startsWith(`${from}.`)) {
+      const rest = field
+        .slice(from.length + 1)
+        .split('.')
+        .map(snake)
+        .join('.');
+      return to ? `${to}.${rest}` : rest;
+    }
+  }
+  return field.split('.').map(snake).join('.');
+}
+
 /**
  * A GraphQL error (already masked by the gateway's formatter) as Prefect's answer: the code
  * picks the status; BAD_USER_INPUT names the body field in FastAPI's `loc` (the route's
@@ -41,9 +57,10 @@ export function graphqlErrorResponse(
   const status = STATUS[code] ?? (httpStatus >= 400 && httpStatus !== 500 ? httpStatus : 500);
   if (status === 422) {
     const field = typeof error.extensions?.field === 'string' ? error.extensions.field : null;
-    const path = field ? (fields[field] ?? field.split('.').map(snake).join('.')) : null;
+    const path = field ? prefectPath(field, fields) : null;
     const loc: (string | number)[] = ['body'];
-    if (path) for (const p of path.split('.')) loc.push(/^\d+$/.test(p) ? Number(p) : p);
+    if (path)
+      for (const p of path.split('.').filter(Boolean)) loc.push(/^\d+$/.test(p) ? Number(p) : p);
     return unprocessable([{ loc, msg: error.message, type: 'value_error' }]);
   }
   if (status === 500) {
