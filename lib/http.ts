@@ -13,12 +13,59 @@ export interface HttpOptions<C extends BaseContext> {
   /** Builds the per-request context from the HTTP request (authentication happens here). */
   context: (req: IncomingMessage) => Promise<C>;
   routes?: Record<string, Route>;
+  /** Paths under a prefix (e.g. `/api/` of the REST layer): the handler answers all of them. */
+  prefixes?: Record<string, Route>;
   graphqlPath?: string;
 }
 
-class BodyTooLarge extends Error {}
+/** One GraphQL-over-HTTP request as Apollo Server takes it. */
+export interface GraphQLHttpRequest {
+  method: string;
+  headers: IncomingMessage['headers'];
+  search: string;
+  body: unknown;
+}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** Apollo's answer, its body read whole. */
+export interface GraphQLHttpResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/**
+ * Runs one request through Apollo Server exactly as POST /graphql does (every plugin: limits,
+ * rate limit, request id, request log, audit): the HTTP GraphQL endpoint and the REST layer
+ * share it.
+ */
+export async function executeGraphQLHttp<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  request: GraphQLHttpRequest,
+  context: () => Promise<C>,
+): Promise<GraphQLHttpResponse> {
+  const headers = new HeaderMap();
+  for (const [k, v] of Object.entries(request.headers)) {
+    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  const result = await apollo.executeHTTPGraphQLRequest({
+    httpGraphQLRequest: {
+      method: request.method,
+      headers,
+      search: request.search,
+      body: request.body,
+    },
+    context,
+  });
+  let body = '';
+  if (result.body.kind === 'complete') body = result.body.string;
+  else for await (const chunk of result.body.asyncIterator) body += chunk;
+  return { status: result.status ?? 200, headers: new Map(result.headers), body };
+}
+
+/** A request body over the limit (413). */
+export class BodyTooLarge extends Error {}
+
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(new BodyTooLarge());
@@ -56,6 +103,9 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
     try {
       const route = opts.routes?.[url.pathname];
       if (route) return await route(req, res);
+      for (const [prefix, handler] of Object.entries(opts.prefixes ?? {})) {
+        if (url.pathname.startsWith(prefix)) return await handler(req, res);
+      }
       if (url.pathname !== path) return sendJson(res, 404, { error: 'not found' });
       let body: unknown = undefined;
       if (req.method === 'POST') {
@@ -84,22 +134,14 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
             });
         } else body = raw;
       }
-      const headers = new HeaderMap();
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-      }
-      const result = await opts.apollo.executeHTTPGraphQLRequest({
-        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-        context: () => opts.context(req),
-      });
-      res.statusCode = result.status ?? 200;
+      const result = await executeGraphQLHttp(
+        opts.apollo,
+        { method: req.method ?? 'GET', headers: req.headers, search: url.search, body },
+        () => opts.context(req),
+      );
+      res.statusCode = result.status;
       for (const [k, v] of result.headers) res.setHeader(k, v);
-      if (result.body.kind === 'complete') {
-        res.end(result.body.string);
-      } else {
-        for await (const chunk of result.body.asyncIterator) res.write(chunk);
-        res.end();
-      }
+      res.end(result.body);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');

@@ -9,6 +9,7 @@ import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
 import { Subgraph } from '../lib/subgraph.js';
 import { Gateway } from '../gateway/src/gateway.js';
+import { createRestLayer } from '../rest/index.js';
 import {
   HttpTransport,
   InProcessTransport,
@@ -165,7 +166,8 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer();
+  const rest = createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' });
+  const server = gateway.httpServer(rest);
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,
@@ -176,6 +178,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
     async stop() {
       // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
       await gateway.closeSubscriptions();
+      rest.close();
       await closeServer(server);
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
@@ -236,7 +239,8 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     supergraphSdl: o.supergraphSdl,
     ...gatewayOptions(env),
   });
-  const server = gateway.httpServer();
+  const rest = createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' });
+  const server = gateway.httpServer(rest);
   const port = await listen(server, env.PORT, env.HOST);
   return {
     port,
@@ -247,6 +251,7 @@ export async function startGatewayService(env: Env, o: ServiceOverrides = {}): P
     async stop() {
       // WebSockets first (1001 "Going away"): the HTTP server waits for every open socket.
       await gateway.closeSubscriptions();
+      rest.close();
       await closeServer(server);
       await gateway.stop();
       await bus.close();

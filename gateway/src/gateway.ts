@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { ApolloServer, type GraphQLRequest, type GraphQLRequestContext } from '@apollo/server';
@@ -12,7 +13,14 @@ import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
-import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
+import {
+  bearer,
+  createHttpServer,
+  executeGraphQLHttp,
+  sendJson,
+  type GraphQLHttpResponse,
+  type Route,
+} from '../../lib/http.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { AddressRefused, Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
@@ -240,10 +248,37 @@ export class Gateway {
     return this.dataSources.reduce((n, s) => n + s.shared, 0);
   }
 
-  httpServer(): Server {
+  /**
+   * Runs one named operation for `credential` through the same pipeline as POST /graphql
+   * (authentication, operation limits, rate limit, request id and log, audit, error masking);
+   * the REST layer's only way in. The client's address and user agent come from `req`.
+   */
+  execute(
+    req: Pick<IncomingMessage, 'headers' | 'socket'>,
+    credential: string | undefined,
+    operation: { query: string; operationName: string; variables: Record<string, unknown> },
+  ): Promise<GraphQLHttpResponse> {
+    const headers: IncomingMessage['headers'] = {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+    };
+    if (req.headers['user-agent']) headers['user-agent'] = req.headers['user-agent'];
+    return executeGraphQLHttp(
+      this.apollo,
+      { method: 'POST', headers, search: '', body: operation },
+      () => this.context(credential, clientInfo(req, this.opts.trustProxy ?? false)),
+    );
+  }
+
+  /**
+   * The public HTTP server: /graphql (HTTP and WebSocket), /health, /ready, and what `extra`
+   * adds (the REST layer's `/api/` prefix and its WebSocket upgrades).
+   */
+  httpServer(extra: HttpExtensions = {}): Server {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
       context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
+      prefixes: extra.prefixes,
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
@@ -276,6 +311,7 @@ export class Gateway {
         audit: this.refusals,
         clientOf: (req) => clientInfo(req, this.opts.trustProxy ?? false),
         logRequests: this.opts.logRequests,
+        otherUpgrade: extra.upgrade,
       }),
     );
     return server;
@@ -298,6 +334,13 @@ export class Gateway {
     await this.opts.rateLimiter.close();
     this.opts.transport.close?.();
   }
+}
+
+/** What the server adds beside GraphQL (the REST layer). */
+export interface HttpExtensions {
+  prefixes?: Record<string, Route>;
+  /** A WebSocket upgrade on another path than /graphql: true when it was taken. */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 }
 
 const MAX_USER_AGENT = 300;

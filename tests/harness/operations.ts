@@ -268,6 +268,16 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(CREATE_FLOW, { input: { workspaceId: fx.workspaceId, name: `f-${uid(4)}` } }),
   },
   {
+    // A new name creates the flow, which needs manage_flows (an existing one needs see_flows).
+    name: 'ensureFlow',
+    level: 'WORKSPACE',
+    permission: 'manage_flows',
+    run: (fx, a) =>
+      a.gql(`mutation($input: CreateFlowInput!) { ensureFlow(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, name: `f-${uid(4)}` },
+      }),
+  },
+  {
     name: 'updateFlow',
     level: 'WORKSPACE',
     permission: 'manage_flows',
@@ -653,6 +663,19 @@ export const OPERATIONS: ProtectedOperation[] = [
       });
     },
   },
+  {
+    name: 'renewConcurrencyLease',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) => {
+      const { acquireConcurrencySlots: got } = await prepared(fx, ACQUIRE, {
+        input: { workspaceId: fx.workspaceId, names: [(await sharedLimit(fx)).name] },
+      });
+      return a.gql(`mutation($id: ID!) { renewConcurrencyLease(leaseId: $id, leaseSeconds: 60) }`, {
+        id: got.lease.id,
+      });
+    },
+  },
   // ---- work pools, queues and workers (operations subgraph) ------------------------------
   {
     name: 'workPool',
@@ -810,6 +833,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     run: (fx, a) =>
       a.gql(`mutation($input: CreateBlockTypeInput!) { createBlockType(input: $input) { id } }`, {
         input: { workspaceId: fx.workspaceId, slug: `t-${uid(4)}`, name: 'Matrix' },
+      }),
+  },
+  {
+    name: 'updateBlockType',
+    level: 'WORKSPACE',
+    permission: 'manage_blocks',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateBlockTypeInput!) { updateBlockType(input: $input) { id } }`, {
+        input: { id: await sharedBlockType(fx), codeExample: `use it ${uid(4)}` },
       }),
   },
   {

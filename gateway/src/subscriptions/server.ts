@@ -51,6 +51,8 @@ export interface SubscriptionServerOptions {
   logRequests: boolean;
   /** Default `/graphql`. */
   path?: string;
+  /** Upgrades on other paths (the REST layer's event sockets): true when taken. */
+  otherUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Every connection's credential is checked again this often (expiry; default 60 s). */
   revalidateMs?: number;
 }
@@ -140,6 +142,9 @@ export class SubscriptionServer {
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    if (pathname !== this.path && !this.closing && this.opts.otherUpgrade?.(req, socket, head)) {
+      return;
+    }
     if (pathname !== this.path || this.closing) {
       const status = this.closing ? '503 Service Unavailable' : '404 Not Found';
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);

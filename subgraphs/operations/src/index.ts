@@ -50,6 +50,7 @@ import {
   workerLivenessService,
 } from './services/run-services.js';
 import { schedulerService } from './services/scheduler.js';
+import { zombieRunsService } from './events/zombie-runs.js';
 import { TaskRun } from './task-runs/task-run.entity.js';
 import { TaskRunResolver } from './task-runs/task-run.resolver.js';
 import { Workspace } from './tenancy/workspace.type.js';
@@ -218,5 +219,6 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     proactiveWindowsService(sub),
     webhookDeliveryService(sub),
     eventRetentionService(sub),
+    zombieRunsService(sub),
   ],
 };

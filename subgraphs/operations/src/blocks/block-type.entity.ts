@@ -39,6 +39,13 @@ export class BlockType {
   @Property({ type: 'string', length: 2048, nullable: true })
   documentationUrl?: string | null = null;
 
+  @Field(() => String, {
+    nullable: true,
+    description: 'An example of using the block in code (Markdown).',
+  })
+  @Property({ type: 'text', nullable: true })
+  codeExample?: string | null = null;
+
   @Field(() => Date, { description: 'Creation time.' })
   @Property({ type: 'Date' })
   createdAt: Date = new Date();

@@ -26,6 +26,38 @@ export class CreateBlockTypeInput {
 
   @Field(() => String, { nullable: true, description: 'Documentation URL (http or https).' })
   documentationUrl?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'An example of using the block in code (at most 10,000 characters).',
+  })
+  codeExample?: string | null;
+}
+
+@InputType({
+  description: 'New descriptive fields of a block type; omitted fields keep their value.',
+})
+export class UpdateBlockTypeInput {
+  @Field(() => ID, { description: 'The block type.' })
+  id!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'What it is for (at most 10,000 characters).',
+  })
+  description?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Logo image URL (http or https).' })
+  logoUrl?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Documentation URL (http or https).' })
+  documentationUrl?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'An example of using the block in code (at most 10,000 characters).',
+  })
+  codeExample?: string | null;
 }
 
 @InputType({ description: 'A new version of the fields of a block type.' })

@@ -13,6 +13,7 @@ import {
   CreateBlockDocumentInput,
   CreateBlockSchemaInput,
   CreateBlockTypeInput,
+  UpdateBlockTypeInput,
   UpdateBlockDocumentInput,
 } from './block.inputs.js';
 import { BlockService } from './block.service.js';
@@ -35,6 +36,16 @@ export class BlockTypeResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<BlockType> {
     return new BlockService(ctx).createType(input);
+  }
+
+  @Mutation(() => BlockType, {
+    description: "Change a block type's description, URLs or code example (needs manage_blocks).",
+  })
+  updateBlockType(
+    @Arg('input', () => UpdateBlockTypeInput) input: UpdateBlockTypeInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<BlockType> {
+    return new BlockService(ctx).updateType(input);
   }
 }
 

@@ -32,6 +32,7 @@ import type {
   CreateBlockDocumentInput,
   CreateBlockSchemaInput,
   CreateBlockTypeInput,
+  UpdateBlockTypeInput,
   UpdateBlockDocumentInput,
 } from './block.inputs.js';
 
@@ -71,6 +72,7 @@ export class BlockService {
     const documentationUrl = input.documentationUrl
       ? validateUrl(input.documentationUrl, 'documentationUrl')
       : null;
+    const codeExample = validateOptionalText(input.codeExample, 'codeExample', 10_000);
     const duplicate = 'A block type with this slug exists in the workspace';
     return conflictOnDuplicate('slug', duplicate, () =>
       this.ctx.transaction(async (em) => {
@@ -83,6 +85,7 @@ export class BlockService {
           description,
           logoUrl,
           documentationUrl,
+          codeExample,
         } as BlockType);
         recordEvent(em, 'block-type.created', {
           ...this.eventBase(t.workspaceId),
@@ -92,6 +95,32 @@ export class BlockService {
         return t;
       }),
     );
+  }
+
+  /** Changes a block type's descriptive fields (needs manage_blocks). */
+  async updateType(input: UpdateBlockTypeInput): Promise<BlockType> {
+    caller(this.ctx.principal);
+    return this.ctx.transaction(async (em) => {
+      const t = isUuid(input.id) ? await em.findOne(BlockType, { id: input.id }) : null;
+      if (!t) throw notFound('BlockType');
+      authorize(this.ctx, 'update', SUBJECT, { workspaceId: t.workspaceId }, 'BlockType');
+      if (input.description !== undefined)
+        t.description = validateOptionalText(input.description, 'description', 10_000);
+      if (input.logoUrl !== undefined)
+        t.logoUrl = input.logoUrl ? validateUrl(input.logoUrl, 'logoUrl') : null;
+      if (input.documentationUrl !== undefined)
+        t.documentationUrl = input.documentationUrl
+          ? validateUrl(input.documentationUrl, 'documentationUrl')
+          : null;
+      if (input.codeExample !== undefined)
+        t.codeExample = validateOptionalText(input.codeExample, 'codeExample', 10_000);
+      recordEvent(em, 'block-type.updated', {
+        ...this.eventBase(t.workspaceId),
+        blockTypeId: t.id,
+        slug: t.slug,
+      });
+      return t;
+    });
   }
 
   async createSchema(input: CreateBlockSchemaInput): Promise<BlockSchema> {

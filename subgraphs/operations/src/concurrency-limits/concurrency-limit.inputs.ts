@@ -37,8 +37,18 @@ export class AcquireConcurrencySlotsInput {
   @Field(() => ID, { description: 'The workspace of the limits.' })
   workspaceId!: string;
 
-  @Field(() => [String], { nullable: true, description: 'GLOBAL limits by name (must exist).' })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'GLOBAL limits by name (must exist unless skipMissing).',
+  })
   names?: string[] | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Names without a GLOBAL limit are not limited instead of refused (Prefect’s non-strict `concurrency()`); default false.',
+  })
+  skipMissing?: boolean | null;
 
   @Field(() => [String], {
     nullable: true,

@@ -98,6 +98,21 @@ export class ConcurrencyLimitResolver {
   ): Promise<boolean> {
     return new ConcurrencyLimitService(ctx).release(leaseId);
   }
+
+  @Mutation(() => Boolean, {
+    description:
+      'Extend a live lease to leaseSeconds from now (needs write_flow_runs); false when it was released or has expired.',
+  })
+  renewConcurrencyLease(
+    @Arg('leaseId', () => ID, { description: 'The lease.' }) leaseId: string,
+    @Arg('leaseSeconds', () => Int, {
+      description: 'New lifetime from now (1 to the maximum lease).',
+    })
+    leaseSeconds: number,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<boolean> {
+    return new ConcurrencyLimitService(ctx).renew(leaseId, leaseSeconds);
+  }
 }
 
 @Resolver(() => Workspace)

@@ -198,7 +198,7 @@ export class ConcurrencyLimitService {
       const missing = names.filter(
         (n) => !found.some((l) => l.kind === ConcurrencyLimitKind.GLOBAL && l.name === n),
       );
-      if (missing.length)
+      if (missing.length && !input.skipMissing)
         throw badInput('names', `No concurrency limit named "${missing[0]!.slice(0, 100)}"`);
       const limits = found.filter((l) => l.active);
       const now = new Date();
@@ -271,6 +271,33 @@ export class ConcurrencyLimitService {
       const live = rows.some((r) => r.expiresAt > new Date());
       await em.nativeDelete(ConcurrencyLeaseSlot, { leaseId });
       return live;
+    });
+  }
+
+  /**
+   * Extends a live lease to `leaseSeconds` from now (needs write_flow_runs); false when it was
+   * released or has expired (its slots may be someone else's by now).
+   */
+  async renew(leaseId: string, leaseSeconds: number): Promise<boolean> {
+    caller(this.ctx.principal);
+    if (!isUuid(leaseId)) throw notFound('ConcurrencyLease');
+    if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > MAX_LEASE_SECONDS)
+      throw badInput('leaseSeconds', `A lease lasts 1 to ${MAX_LEASE_SECONDS} seconds`);
+    return this.ctx.transaction(async (em) => {
+      const rows = await em.find(ConcurrencyLeaseSlot, { leaseId }, forUpdate(em) as object);
+      if (!rows.length) return false;
+      authorize(
+        this.ctx,
+        'write',
+        'FlowRun',
+        { workspaceId: rows[0]!.workspaceId },
+        'ConcurrencyLease',
+      );
+      const now = new Date();
+      if (rows.some((r) => r.expiresAt <= now)) return false;
+      const expiresAt = new Date(now.getTime() + leaseSeconds * 1000);
+      for (const r of rows) r.expiresAt = expiresAt;
+      return true;
     });
   }
 

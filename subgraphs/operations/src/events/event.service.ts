@@ -27,6 +27,7 @@ import {
   MAX_RETENTION_DAYS,
 } from './event-settings.entity.js';
 import { MAX_EVENTS_PER_CALL, validateEmitted, validateFilter } from './event.validation.js';
+import { isTaskRunStateEvent, recordTaskRunEvent } from './task-run-recorder.js';
 import { toFlowRunEvent, type FlowRunEvent } from './flow-run-event.types.js';
 
 /** At most this many events per backfill call. */
@@ -142,6 +143,10 @@ export class EventService {
     const now = new Date();
     const specs = input.events.map((e, i) => validateEmitted(workspaceId, e, `events.${i}`, now));
     if (!specs.length) return 0;
+    // Prefect's task-run state events become task runs (task-run-recorder.ts).
+    const recorded = specs.map((s) => isTaskRunStateEvent(s as EmitSpec));
+    if (recorded.some(Boolean))
+      authorize(this.ctx, 'write', 'TaskRun', { workspaceId }, 'Workspace');
     const attempt = () =>
       this.ctx.transaction(async (em) => {
         const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];
@@ -154,12 +159,16 @@ export class EventService {
             : [],
         );
         let n = 0;
-        for (const spec of specs) {
+        for (const [i, spec] of specs.entries()) {
           if (spec.id) {
             if (stored.has(spec.id)) continue;
             stored.add(spec.id);
           }
           emitEvent(em, spec as EmitSpec);
+          if (recorded[i]) {
+            await recordTaskRunEvent(em, spec as EmitSpec, `events.${i}`);
+            await em.flush();
+          }
           n++;
         }
         return n;

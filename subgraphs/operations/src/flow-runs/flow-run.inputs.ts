@@ -88,6 +88,12 @@ export class FlowRunFilter {
 
   @Field(() => [String], { nullable: true, description: 'Runs that carry all of these tags.' })
   tags?: string[] | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Subflow runs started by this task run of their parent flow run.',
+  })
+  parentTaskRunId?: string | null;
 }
 
 @InputType({ description: 'A state proposed for a flow run.' })

@@ -214,6 +214,7 @@ export class FlowRunService {
     if (filter?.flowId) where.push({ flowId: idOrNone(filter.flowId) });
     if (filter?.deploymentId) where.push({ deploymentId: idOrNone(filter.deploymentId) });
     if (filter?.workPoolId) where.push({ workPoolId: idOrNone(filter.workPoolId) });
+    if (filter?.parentTaskRunId) where.push({ parentTaskRunId: idOrNone(filter.parentTaskRunId) });
     if (filter?.tags?.length) {
       const tags = validateTags(filter.tags, 'filter.tags');
       where.push({ id: { $in: withAllTags(this.ctx.em, 'flow_run', workspaceId, tags) as never } });

@@ -47,6 +47,17 @@ export class FlowResolver {
   }
 
   @Mutation(() => Flow, {
+    description:
+      'The flow of this name in the workspace, created when absent (an existing flow needs see_flows, a new one manage_flows); tags and labels apply only to a new flow. Prefect clients register flows this way.',
+  })
+  ensureFlow(
+    @Arg('input', () => CreateFlowInput) input: CreateFlowInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Flow> {
+    return new FlowService(ctx).ensure(input);
+  }
+
+  @Mutation(() => Flow, {
     description: "Change a flow's name, tags or labels (needs manage_flows).",
   })
   updateFlow(

@@ -54,6 +54,33 @@ export class FlowService {
     );
   }
 
+  /**
+   * The flow of this name in the workspace, created when absent (how Prefect clients register
+   * the flow they are about to run): an existing flow needs see_flows, a new one manage_flows.
+   * Tags and labels apply only to a new flow.
+   */
+  async ensure(input: CreateFlowInput): Promise<Flow> {
+    this.actor();
+    const name = validateFlowName(input.name);
+    const existing = await this.ctx.em.findOne(Flow, { workspaceId: input.workspaceId, name });
+    if (existing) {
+      authorize(this.ctx, 'read', 'Flow', { workspaceId: existing.workspaceId }, 'Flow');
+      return existing;
+    }
+    try {
+      return await this.create(input);
+    } catch (err) {
+      // Another client registered it meanwhile.
+      const code = (err as { extensions?: { code?: string } }).extensions?.code;
+      if (code !== 'CONFLICT') throw err;
+      const winner = await this.ctx.em
+        .fork()
+        .findOne(Flow, { workspaceId: input.workspaceId, name });
+      if (!winner) throw err;
+      return winner;
+    }
+  }
+
   async update(input: UpdateFlowInput): Promise<Flow> {
     return this.uniqueName(() =>
       this.ctx.transaction(async (em) => {

@@ -326,6 +326,31 @@ export const POLICY: readonly OrchestrationRule[] = [
         to === S.PAUSED ? new Date(proposed.details.pauseExpiresAt as string) : null;
     },
   },
+  {
+    // A subflow run's parent task run (the task that stands for it in the parent flow run)
+    // follows the subflow's state, as in Prefect's server.
+    name: 'UpdateSubflowParentTask',
+    kinds: ['FLOW'],
+    from: ANY_FROM,
+    to: ANY,
+    async after({ em, run, proposed, now }) {
+      const parentId = (run as FlowRun).parentTaskRunId;
+      if (!parentId) return;
+      const task = await em.findOne(
+        TaskRun,
+        { id: parentId, workspaceId: run.workspaceId },
+        forUpdate(em),
+      );
+      if (!task || (task.stateType === proposed.type && task.stateName === proposed.name)) return;
+      await orchestrate(
+        em,
+        'TASK',
+        task,
+        { ...proposed, details: { ...proposed.details, childFlowRunId: run.id } },
+        { force: true, now },
+      );
+    },
+  },
 ];
 
 const applies = (rule: OrchestrationRule, kind: RunKind, from: StateType | null, to: StateType) =>

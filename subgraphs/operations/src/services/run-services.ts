@@ -17,7 +17,7 @@ const BATCH = 100;
  * Proposes a state for batches of runs matching `where`, each batch in one transaction with its
  * rows taken FOR UPDATE SKIP LOCKED (PostgreSQL), so instances split the work.
  */
-async function transitionAll(
+export async function transitionAll(
   sub: Subgraph<any>,
   where: (now: Date) => object,
   proposal: (run: FlowRun, now: Date) => Proposal,

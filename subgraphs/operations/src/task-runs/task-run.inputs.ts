@@ -8,6 +8,13 @@ import { TaskRun } from './task-run.entity.js';
     'A task run of a flow run; the same (flowRunId, taskKey, dynamicKey) returns the existing one.',
 })
 export class CreateTaskRunInput {
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'A client-chosen id (UUID), as Prefect clients choose them; the same id in the same flow run returns that task run.',
+  })
+  id?: string | null;
+
   @Field(() => ID, { description: 'The flow run it belongs to.' })
   flowRunId!: string;
 

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
-import { badInput, notFound } from '../../../../lib/errors.js';
+import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
 import { actorOf, requireAuthenticated } from '../common/actor.js';
@@ -41,6 +41,14 @@ export class TaskRunService {
     const dynamicKey =
       input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
     const identity = { flowRunId: flowRun.id, taskKey, dynamicKey };
+    if (input.id != null) {
+      if (!isUuid(input.id)) throw badInput('id', 'Must be a UUID');
+      const byId = await this.ctx.em.findOne(TaskRun, { id: input.id });
+      if (byId) {
+        if (byId.flowRunId !== flowRun.id) throw conflict('id', 'A task run with this id exists');
+        return byId;
+      }
+    }
     const existing = await this.ctx.em.findOne(TaskRun, identity);
     if (existing) return existing;
     if (input.cacheKey != null && input.cacheKey.length > 500) {
@@ -60,6 +68,7 @@ export class TaskRunService {
       return await this.ctx.transaction(async (em) => {
         const run = em.create(TaskRun, {
           ...spec,
+          ...(input.id != null ? { id: input.id } : {}),
           stateType: proposal.type,
           stateName: proposal.name,
         } as TaskRun);

@@ -1,0 +1,180 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { MAX_BODY_BYTES } from '../lib/http.js';
+import { credentialOf, fromAuthString } from './credentials.js';
+import { EmitEventsDocument } from './generated/graphql.js';
+import { toEmitEvent } from './prefect/events.js';
+import type { RestRouter } from './router.js';
+
+const EVENTS_PATH = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)\/events\/in$/;
+/** At most this many events per emitEvents call. */
+const BATCH = 100;
+/** Policy violation: what Prefect's server closes a refused socket with. */
+const POLICY_VIOLATION = 1008;
+
+interface Caller {
+  req: IncomingMessage;
+  credential: string | undefined;
+  accountId: string;
+  workspaceId: string;
+}
+
+/**
+ * Prefect's events socket (`…/events/in`): each message is one event, stored through
+ * `emitEvents` with the socket's credential, in the order sent. The credential comes from the
+ * upgrade's Authorization header (Prefect Cloud clients) or from the first message
+ * `{"type":"auth","token":…}` (self-hosted clients with PREFECT_API_AUTH_STRING, subprotocol
+ * `prefect`), answered with `auth_success` or `auth_failure` and a 1008 close.
+ */
+export class EventsSocket {
+  private readonly wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BODY_BYTES,
+    handleProtocols: (protocols) => (protocols.has('prefect') ? 'prefect' : false),
+  });
+
+  constructor(
+    private readonly router: RestRouter,
+    private readonly log: boolean,
+  ) {}
+
+  /** Takes the upgrades of `…/events/in`; false for any other path. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+    const m = EVENTS_PATH.exec(pathname);
+    if (!m) return false;
+    const caller: Caller = {
+      req,
+      credential: credentialOf(req),
+      accountId: decodeURIComponent(m[1]),
+      workspaceId: decodeURIComponent(m[2]),
+    };
+    void this.accept(caller, socket, head);
+    return true;
+  }
+
+  private async accept(caller: Caller, socket: Duplex, head: Buffer): Promise<void> {
+    const byHeader = caller.credential !== undefined;
+    if (byHeader) {
+      const refused = await this.refusal(caller).catch(() => ({
+        status: 500,
+        detail: 'Internal server error',
+      }));
+      if (refused) {
+        const text = JSON.stringify({ detail: refused.detail });
+        socket.end(
+          `HTTP/1.1 ${refused.status} ${refused.status === 401 ? 'Unauthorized' : 'Not Found'}\r\n` +
+            `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+        );
+        return;
+      }
+    }
+    this.wss.handleUpgrade(caller.req, socket, head, (ws) => this.serve(ws, caller, byHeader));
+  }
+
+  /** Why the caller may not use this workspace's socket (401/404), or null. */
+  private async refusal(caller: Caller): Promise<{ status: number; detail: string } | null> {
+    const error = await this.router.checkWorkspace(
+      caller.req,
+      caller.credential,
+      caller.accountId,
+      caller.workspaceId,
+    );
+    if (!error) return null;
+    return { status: error.error.status, detail: String(error.error.body.detail) };
+  }
+
+  private serve(ws: WebSocket, caller: Caller, authenticated: boolean): void {
+    let ready = authenticated;
+    const queue: unknown[] = [];
+    let draining: Promise<void> | null = null;
+    const drain = async () => {
+      while (queue.length) {
+        const batch = queue.splice(0, BATCH);
+        await this.store(caller, batch);
+      }
+      draining = null;
+    };
+    ws.on('message', (data) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(String(data));
+      } catch {
+        return ws.close(POLICY_VIOLATION, 'Messages are JSON');
+      }
+      const m = msg as { type?: string; token?: unknown };
+      // Self-hosted clients send the auth message even when a header already authenticated
+      // the upgrade (PREFECT_API_AUTH_STRING also goes out as Basic auth).
+      if (ready && m?.type === 'auth' && !queue.length) {
+        const token = typeof m.token === 'string' ? fromAuthString(m.token) : undefined;
+        if (token === caller.credential) return ws.send(JSON.stringify({ type: 'auth_success' }));
+        ws.send(
+          JSON.stringify({
+            type: 'auth_failure',
+            reason: 'Another credential than the connection’s',
+          }),
+        );
+        return ws.close(POLICY_VIOLATION, 'Credential mismatch');
+      }
+      if (!ready) {
+        if (m?.type !== 'auth') return ws.close(POLICY_VIOLATION, 'Expected an auth message');
+        caller.credential = typeof m.token === 'string' ? fromAuthString(m.token) : undefined;
+        void this.refusal(caller).then(
+          (refused) => {
+            if (refused) {
+              ws.send(JSON.stringify({ type: 'auth_failure', reason: refused.detail }));
+              ws.close(POLICY_VIOLATION, refused.detail.slice(0, 100));
+            } else {
+              ready = true;
+              ws.send(JSON.stringify({ type: 'auth_success' }));
+            }
+          },
+          () => ws.close(1011, 'Internal server error'),
+        );
+        return;
+      }
+      queue.push(msg);
+      draining ??= drain();
+    });
+  }
+
+  /**
+   * Stores a batch in one call; when the batch is refused for a bad event, each event alone
+   * (the others still count), logging what was dropped.
+   */
+  private async store(caller: Caller, events: unknown[]): Promise<void> {
+    const mapped = events.map(toEmitEvent);
+    const valid = mapped.filter((e): e is NonNullable<typeof e> => e !== null);
+    if (valid.length < mapped.length)
+      this.warn('malformed event dropped', mapped.length - valid.length);
+    if (!valid.length) return;
+    const emit = (list: typeof valid) =>
+      this.router.run(caller.req, caller.credential, EmitEventsDocument, {
+        input: { workspaceId: caller.workspaceId, events: list },
+      });
+    const outcome = await emit(valid);
+    if (outcome.ok || valid.length === 1) {
+      if (!outcome.ok)
+        this.warn(
+          String(outcome.error.body.detail ? JSON.stringify(outcome.error.body.detail) : ''),
+          1,
+        );
+      return;
+    }
+    for (const e of valid) {
+      const one = await emit([e]);
+      if (!one.ok) this.warn(JSON.stringify(one.error.body.detail), 1);
+    }
+  }
+
+  private warn(reason: string, count: number) {
+    if (this.log)
+      console.warn(JSON.stringify({ level: 'warn', msg: 'rest: events dropped', reason, count }));
+  }
+
+  close(): void {
+    for (const ws of this.wss.clients) ws.close(1001, 'Going away');
+    this.wss.close();
+  }
+}

@@ -1,0 +1,101 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import type { z } from 'zod';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+
+/**
+ * Where a route lives: `workspace` under `/api/accounts/{accountId}/workspaces/{workspaceId}`
+ * (Prefect Cloud's workspace URL, the client's PREFECT_API_URL), `root` under `/api`.
+ */
+export type Scope = 'workspace' | 'root';
+
+/** What a route's mappings see of one request. */
+export interface RouteInput<B> {
+  params: Record<string, string>;
+  query: URLSearchParams;
+  body: B;
+  /** The URL's workspace (workspace routes only). */
+  workspaceId: string;
+  accountId: string;
+}
+
+/** A route: one named GraphQL operation plus pure mappings (CONVENTIONS.md item 16). */
+export interface RouteSpec<D, V, B> {
+  /** The GraphQL document run through the gateway; absent for fixed answers (health, version). */
+  operation?: TypedDocumentNode<D, V>;
+  /** Prefect's request body, validated before anything runs (422 otherwise). */
+  body?: z.ZodType<B>;
+  /** Prefect's answer (the OpenAPI document's response schema). */
+  response?: z.ZodType;
+  variables?: (input: RouteInput<B>) => V;
+  /** Prefect's JSON from the operation's data; `notFound(...)` when the data says absent. */
+  result: (data: D, input: RouteInput<B>) => unknown;
+  /** Success status (default 200). */
+  status?: number;
+  summary: string;
+  tags: string[];
+  /** Input paths of the GraphQL variables → Prefect body paths, for 422 `loc` (default: snake_case). */
+  fields?: Record<string, string>;
+  /** Query parameters the route reads (documented in OpenAPI). */
+  queryParams?: string[];
+}
+
+export interface Route<D = any, V = any, B = any> extends RouteSpec<D, V, B> {
+  method: Method;
+  path: string;
+  scope: Scope;
+  /** Path segments; `{name}` segments capture. */
+  segments: string[];
+}
+
+function segmentsOf(path: string): string[] {
+  return path.split('/').filter(Boolean);
+}
+
+/** A workspace route (`/api/accounts/{accountId}/workspaces/{workspaceId}` + path). */
+export function route<D, V, B = unknown>(
+  method: Method,
+  path: string,
+  spec: RouteSpec<D, V, B>,
+): Route<D, V, B> {
+  return { method, path, scope: 'workspace', segments: segmentsOf(path), ...spec };
+}
+
+/** A route under `/api` itself (the account-level routes of `prefect cloud login`). */
+export function rootRoute<D, V, B = unknown>(
+  method: Method,
+  path: string,
+  spec: RouteSpec<D, V, B>,
+): Route<D, V, B> {
+  return { method, path, scope: 'root', segments: segmentsOf(path), ...spec };
+}
+
+/** Thrown by a result mapping: the object the URL names is not there (404). */
+export class RestNotFound extends Error {}
+
+/** The route's answer when the data says the object is absent or in another workspace. */
+export function notFound(what: string): never {
+  throw new RestNotFound(`${what} not found`);
+}
+
+/** Matches `segments` against a route's; returns the captured parameters or null. */
+export function matchSegments(route: Route, segments: string[]): Record<string, string> | null {
+  if (route.segments.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < segments.length; i++) {
+    const want = route.segments[i];
+    if (want.startsWith('{') && want.endsWith('}')) {
+      params[want.slice(1, -1)] = segments[i];
+    } else if (want !== segments[i]) return null;
+  }
+  return params;
+}
+
+/** A result mapping's answer with its own status and headers (e.g. 423 + Retry-After). */
+export class Answer {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {}
+}

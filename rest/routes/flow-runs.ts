@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import {
+  CreateFlowRunDocument,
+  FilterFlowRunsDocument,
+  ReadFlowRunDocument,
+  ReadFlowRunStatesDocument,
+  SetFlowRunStateDocument,
+  type StateType,
+} from '../generated/graphql.js';
+import {
+  anyOf,
+  page,
+  stateCreate,
+  toOrchestrationResult,
+  toPrefectFlowRun,
+  toPrefectState,
+  toStateInput,
+  STATE_TYPES,
+} from '../prefect/shapes.js';
+import { route } from '../route.js';
+import { inWorkspace, paged, windowOf } from './util.js';
+
+const flowRunCreate = z.object({
+  flow_id: z.uuid(),
+  name: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  context: z.record(z.string(), z.unknown()).nullish(),
+  tags: z.array(z.string()).nullish(),
+  labels: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullish(),
+  parent_task_run_id: z.uuid().nullish(),
+  idempotency_key: z.string().nullish(),
+  state: stateCreate.nullish(),
+  empirical_policy: z
+    .object({ retries: z.number().int().nullish(), retry_delay: z.number().nullish() })
+    .nullish(),
+});
+
+const setState = z.object({
+  state: stateCreate,
+  force: z.boolean().nullish(),
+});
+
+const flowRunFilter = z.object({
+  ...page,
+  flows: z.object({ id: anyOf }).nullish(),
+  flow_runs: z
+    .object({
+      id: anyOf,
+      parent_task_run_id: anyOf,
+      state: z
+        .object({ type: z.object({ any_: z.array(z.enum(STATE_TYPES)).nullish() }).nullish() })
+        .nullish(),
+      tags: z.object({ all_: z.array(z.string()).nullish() }).nullish(),
+    })
+    .nullish(),
+  deployments: z.object({ id: anyOf }).nullish(),
+});
+
+const single = (values: string[] | null | undefined) =>
+  values?.length === 1 ? values[0] : undefined;
+
+export const flowRunRoutes = [
+  route('POST', '/flow_runs/', {
+    summary: 'Create a flow run',
+    tags: ['Flow Runs'],
+    operation: CreateFlowRunDocument,
+    body: flowRunCreate,
+    variables: ({ body }) => ({
+      input: {
+        flowId: body.flow_id,
+        name: body.name ?? undefined,
+        parameters: body.parameters ?? {},
+        tags: body.tags ?? [],
+        labels: body.labels ?? undefined,
+        parentTaskRunId: body.parent_task_run_id ?? undefined,
+        idempotencyKey: body.idempotency_key ?? undefined,
+        state: body.state ? toStateInput(body.state) : undefined,
+        retries: body.empirical_policy?.retries ?? undefined,
+        retryDelaySeconds:
+          body.empirical_policy?.retry_delay == null
+            ? undefined
+            : Math.round(body.empirical_policy.retry_delay),
+      },
+    }),
+    fields: { 'input.flowId': 'flow_id', flowId: 'flow_id', parentTaskRunId: 'parent_task_run_id' },
+    result: (d) => toPrefectFlowRun(d.createFlowRun),
+    status: 201,
+  }),
+  route('GET', '/flow_runs/{id}', {
+    summary: 'Read a flow run',
+    tags: ['Flow Runs'],
+    operation: ReadFlowRunDocument,
+    variables: ({ params }) => ({ id: params.id }),
+    result: (d, input) => toPrefectFlowRun(inWorkspace(d.flowRun, input, 'Flow run')),
+  }),
+  route('POST', '/flow_runs/{id}/set_state', {
+    summary: 'Propose a new state for a flow run',
+    tags: ['Flow Runs'],
+    operation: SetFlowRunStateDocument,
+    body: setState,
+    variables: ({ params, body }) => ({
+      input: { flowRunId: params.id, state: toStateInput(body.state), force: body.force ?? false },
+    }),
+    result: (d, { params }) => toOrchestrationResult(d.setFlowRunState, { flowRunId: params.id }),
+    status: 201,
+  }),
+  route('GET', '/flow_run_states/', {
+    summary: 'Read the states of a flow run',
+    tags: ['Flow Run States'],
+    operation: ReadFlowRunStatesDocument,
+    queryParams: ['flow_run_id'],
+    variables: ({ query }) => ({ id: query.get('flow_run_id') ?? '' }),
+    result: (d, input) =>
+      inWorkspace(d.flowRun, input, 'Flow run').states.map((s) =>
+        toPrefectState(s, { flowRunId: d.flowRun!.id }),
+      ),
+  }),
+  route('POST', '/flow_runs/filter', {
+    summary: 'Read flow runs',
+    tags: ['Flow Runs'],
+    operation: FilterFlowRunsDocument,
+    body: flowRunFilter,
+    variables: ({ body, workspaceId }) => ({
+      workspaceId,
+      filter: {
+        flowId: single(body.flows?.id?.any_),
+        deploymentId: single(body.deployments?.id?.any_),
+        parentTaskRunId: single(body.flow_runs?.parent_task_run_id?.any_),
+        stateTypes: (body.flow_runs?.state?.type?.any_ ?? undefined) as StateType[] | undefined,
+        tags: body.flow_runs?.tags?.all_ ?? undefined,
+      },
+      first: windowOf(body),
+    }),
+    result: (d, { body }) => {
+      const ids = body.flow_runs?.id?.any_;
+      const parents = body.flow_runs?.parent_task_run_id?.any_;
+      const flows = body.flows?.id?.any_;
+      const runs = (d.workspace?.flowRuns.edges ?? [])
+        .map((e) => e.node)
+        .filter((r) => !ids || ids.includes(r.id))
+        .filter((r) => !parents || parents.includes(r.parentTaskRun?.id ?? ''))
+        .filter((r) => !flows || flows.includes(r.flow?.id ?? ''));
+      return paged(runs, body).map(toPrefectFlowRun);
+    },
+  }),
+];
