@@ -11,12 +11,14 @@ export interface HttpOptions<C extends BaseContext> {
   /** Builds the per-request context from the HTTP request (authentication happens here). */
   context: (req: IncomingMessage) => Promise<C>;
   routes?: Record<string, Route>;
+  /** Routes for every path under a prefix ("/auth/sso/"), tried after the exact routes. */
+  prefixRoutes?: Record<string, Route>;
   graphqlPath?: string;
 }
 
-class BodyTooLarge extends Error {}
+export class BodyTooLarge extends Error {}
 
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) return reject(new BodyTooLarge());
@@ -54,6 +56,8 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
     try {
       const route = opts.routes?.[url.pathname];
       if (route) return await route(req, res);
+      for (const [prefix, r] of Object.entries(opts.prefixRoutes ?? {}))
+        if (url.pathname.startsWith(prefix)) return await r(req, res);
       if (url.pathname !== path) return sendJson(res, 404, { error: 'not found' });
       let body: unknown = undefined;
       if (req.method === 'POST') {

@@ -12,7 +12,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
-import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
+import { bearer, createHttpServer, sendJson, type Route } from '../../lib/http.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
@@ -23,6 +23,8 @@ import { requestLogPlugin } from './limits/request-log.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
+import { InternalCalls } from './sso/internal-calls.js';
+import { SsoRoutes } from './sso/sso-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 
 export type { GatewayContext } from './context.js';
@@ -116,6 +118,8 @@ export interface GatewayOptions {
   /** Take the client's address from the first X-Forwarded-For hop (behind a trusted proxy). */
   trustProxy?: boolean;
   supergraphSdl?: string;
+  /** Single sign-on routes: PUBLIC_URL and the other origins a login may return to. */
+  sso?: { publicUrl: string; returnOrigins: string[] };
 }
 
 /** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
@@ -216,6 +220,7 @@ export class Gateway {
           sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
         },
       },
+      prefixRoutes: this.ssoRoutes(),
     });
     // Idle keep-alive sockets stay open longer than clients and proxies keep theirs (undici 4 s,
     // load balancers often 60 s), so the server is never the side that closes a socket a client
@@ -241,6 +246,18 @@ export class Gateway {
       }),
     );
     return server;
+  }
+
+  /** /auth/sso/… (gateway/src/sso/). */
+  private ssoRoutes(): Record<string, Route> {
+    const clientOf = (req: IncomingMessage) => clientInfo(req, this.opts.trustProxy ?? false);
+    const sso = new SsoRoutes({
+      calls: new InternalCalls(this.opts.transport, this.opts.tokens, 'sso'),
+      publicUrl: this.opts.sso?.publicUrl ?? 'http://localhost',
+      returnOrigins: this.opts.sso?.returnOrigins ?? [],
+      clientOf,
+    });
+    return { '/auth/sso/': sso.handle };
   }
 
   /**

@@ -14,6 +14,9 @@ import {
 import { User } from './users/user.entity.js';
 import { UserResolver } from './users/user.resolver.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { SsoBypass, SsoEnforcedDomain, SsoLoginCode } from './sso/sso.entity.js';
+import { SsoSignInResolver } from './sso/sso.resolver.js';
+import { ssoConsumers } from './sso/sso.service.js';
 
 /** users: people, profiles, sessions, API keys and service accounts. */
 export const usersSubgraph: SubgraphDefinition<UsersContext> = {
@@ -25,12 +28,14 @@ export const usersSubgraph: SubgraphDefinition<UsersContext> = {
     ServiceAccountResolver,
     AccountServiceAccountsResolver,
     ViewerResolver,
+    SsoSignInResolver,
   ],
   // Account is only extended here (no root field returns it), so it must be listed.
   orphanedTypes: [Account],
-  entities: [User, Session, ApiKey, ServiceAccount],
+  entities: [User, Session, ApiKey, ServiceAccount, SsoLoginCode, SsoEnforcedDomain, SsoBypass],
   migrations,
   extendContext,
+  consumers: () => ssoConsumers,
   referenceResolvers: () => ({
     User: {
       __resolveReference: (ref: { id: string }, ctx: UsersContext) =>

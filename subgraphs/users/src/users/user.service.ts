@@ -17,6 +17,11 @@ import type { UsersContext } from '../context.js';
 import { Session } from '../sessions/session.entity.js';
 import { User } from './user.entity.js';
 import type { AuthPayload, SignInInput, SignUpInput, UpdateProfileInput } from './user.inputs.js';
+import {
+  assertPasswordSignUpAllowed,
+  refusePasswordSignIn,
+  ssoRequiredFor,
+} from '../sso/sso.service.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
 const HASH_OPTIONS = {
@@ -43,6 +48,8 @@ export class UserService {
     validatePassword(input.password, email);
     const name = input.name ? validateName(input.name) : handle;
     const timezone = input.timezone ? validateTimezone(input.timezone) : 'UTC';
+    // SSO enforcement (sso/sso.service.ts): users of an enforced domain are provisioned by SSO.
+    await assertPasswordSignUpAllowed(this.ctx.em, email);
     const passwordHash = await argon2.hash(input.password, HASH_OPTIONS);
     const token = newCredential(SESSION_PREFIX);
     try {
@@ -83,6 +90,9 @@ export class UserService {
     dummyHash ??= argon2.hash(randomUUID(), HASH_OPTIONS);
     const ok = await argon2.verify(user?.passwordHash ?? (await dummyHash), input.password);
     if (!user || !ok) throw invalidCredentials();
+    // SSO enforcement (sso/sso.service.ts): only holders of bypass:sso keep password sign-in.
+    const ssoRequired = await ssoRequiredFor(this.ctx.em, user.email, user.id);
+    if (ssoRequired) await refusePasswordSignIn(this.ctx, user, ssoRequired);
     const token = newCredential(SESSION_PREFIX);
     const session = this.newSession(user.id, token, userAgent);
     await this.ctx.transaction(async (em) => {
