@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
@@ -45,7 +46,7 @@ export async function startOidcIdp(opts: {
   const { privateKey } = await generateKeyPair('RS256', { extractable: true });
   const privateJwk = {
     ...(await exportJWK(privateKey)),
-    kid: `k-${Date.now()}`,
+    kid: `k-${randomUUID()}`,
     alg: 'RS256',
     use: 'sig',
   };

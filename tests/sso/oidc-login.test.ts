@@ -142,6 +142,26 @@ describe('OIDC login', () => {
     expect(await teamMemberIds()).not.toContain(userId);
   });
 
+  it('follows a rotation of the signing key (a new kid is fetched from the JWKS)', async () => {
+    idp.users.set('dora', { email: `dora@${domain}`, name: 'Dora' });
+    idp.nextLogin = 'dora';
+    expect((await ssoLogin(s, handle)).status).toBe(200);
+    const { port, clientId, clientSecret } = idp;
+    const oldKid = idp.privateJwk.kid;
+    await idp.stop();
+    idp = await startOidcIdp({
+      port,
+      clientId,
+      clientSecret,
+      redirectUris: [`${s.base}/auth/sso/oidc/${providerId}/callback`],
+    });
+    expect(idp.privateJwk.kid).not.toBe(oldKid);
+    idp.users.set('dora', { email: `dora@${domain}`, name: 'Dora' });
+    idp.nextLogin = 'dora';
+    const after = await ssoLogin(s, handle);
+    expect(after.status, after.reason).toBe(200);
+  });
+
   it('refuses an email outside the verified domains, with an audit entry', async () => {
     idp.users.set('mallory', { email: `mallory@elsewhere-${uid(2)}.test`, name: 'M' });
     idp.nextLogin = 'mallory';

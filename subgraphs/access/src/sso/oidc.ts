@@ -1,3 +1,4 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 
 /** Algorithms an ID token may be signed with: asymmetric only (no `none`, no HMAC confusion). */
@@ -52,6 +53,7 @@ export class OidcRelyingParty {
     string,
     { at: number; config: Promise<client.Configuration> }
   >();
+  private readonly keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
   constructor(private readonly opts: OidcOptions) {}
 
@@ -60,6 +62,7 @@ export class OidcRelyingParty {
     const hit = this.configs.get(key);
     if (hit && Date.now() - hit.at < DISCOVERY_TTL_MS) return hit.config;
     for (const k of this.configs.keys()) if (k.startsWith(`${p.id}:`)) this.configs.delete(k);
+    this.keySets.delete(p.id);
     const config = this.discover(p);
     this.configs.set(key, { at: Date.now(), config });
     config.catch(() => this.configs.delete(key));
@@ -83,7 +86,6 @@ export class OidcRelyingParty {
         timeout: (this.opts.timeoutMs ?? 10_000) / 1000,
       },
     );
-    // The discovery document must name the configured issuer exactly (openid-client checks it).
     return config;
   }
 
@@ -121,7 +123,8 @@ export class OidcRelyingParty {
       idTokenExpected: true,
     });
     const idClaims = tokens.claims();
-    if (!idClaims) throw new Error('no ID token');
+    if (!idClaims || !tokens.id_token) throw new Error('no ID token');
+    await this.verifySignature(p, config, tokens.id_token);
     // openid-client checks azp whenever there are several audiences; a single-audience token
     // that names another azp is refused too.
     if (typeof idClaims.azp === 'string' && idClaims.azp !== p.clientId) {
@@ -139,6 +142,36 @@ export class OidcRelyingParty {
       name: typeof claims.name === 'string' ? claims.name : null,
       claims,
     };
+  }
+
+  /**
+   * The ID token comes straight from the token endpoint, where OIDC would let TLS stand in for
+   * the signature: it is verified anyway, against the issuer's JWKS with the provider's one
+   * algorithm (no `none`, no HMAC with a public key). jose's key set fetches the JWKS again when a
+   * token names a `kid` it lacks (key rotation takes effect at once; only the IdP's own token
+   * endpoint, a back-channel call of ours, can cause that lookup).
+   */
+  private async verifySignature(
+    p: OidcProviderSettings,
+    config: client.Configuration,
+    idToken: string,
+  ): Promise<void> {
+    const meta = config.serverMetadata();
+    if (!meta.jwks_uri) throw new OidcCheckError('the identity provider publishes no JWKS');
+    let keys = this.keySets.get(p.id);
+    if (!keys) {
+      keys = createRemoteJWKSet(new URL(meta.jwks_uri), {
+        cooldownDuration: 0,
+        timeoutDuration: this.opts.timeoutMs ?? 10_000,
+      });
+      this.keySets.set(p.id, keys);
+    }
+    await jwtVerify(idToken, keys, {
+      algorithms: [p.idTokenAlg],
+      issuer: meta.issuer,
+      audience: p.clientId,
+      clockTolerance: this.opts.clockSkewSeconds,
+    });
   }
 
   /** Reads the discovery document and the JWKS (the admin's "test" of a provider). */
@@ -160,14 +193,20 @@ export class OidcRelyingParty {
 export class OidcCheckError extends Error {}
 
 /**
- * What went wrong, for the audit log and the person signing in: openid-client's errors name the
- * failed check (`unexpected JWT "iss" (issuer) claim value`, …); network and protocol errors
- * are summarised without the provider's addresses.
+ * What went wrong, for the audit log and the person signing in: the check that failed, as
+ * oauth4webapi names it (`unexpected JWT "iss" (issuer) claim value`, …), never the values it
+ * expected (they are settings: issuer, client id).
  */
 export function describeOidcError(err: unknown): string {
   if (err instanceof OidcCheckError) return err.message;
-  const e = err as { message?: string; code?: string; error?: string; cause?: unknown };
-  if (e?.error) return `the identity provider refused: ${e.error}`;
-  const message = String(e?.message ?? err).slice(0, 300);
-  return message;
+  const chain: { message?: string; code?: string; error?: string; cause?: unknown }[] = [];
+  for (let e: unknown = err; e && typeof e === 'object' && chain.length < 5;) {
+    chain.push(e as (typeof chain)[number]);
+    e = (e as { cause?: unknown }).cause;
+  }
+  const refused = chain.find((e) => typeof e.error === 'string');
+  if (refused) return `the identity provider refused the request: ${refused.error}`;
+  // The innermost error with a message is the most specific one.
+  const specific = [...chain].reverse().find((e) => typeof e.message === 'string' && e.message);
+  return String(specific?.message ?? err).slice(0, 300);
 }
