@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../harness/client.js';
-import { eventually, join } from '../harness/seed.js';
+import { eventually } from '../harness/seed.js';
 import type { Actor } from '../harness/stack.js';
 import {
   auditEntries,
