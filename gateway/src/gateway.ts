@@ -25,6 +25,7 @@ import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
 import { InternalCalls } from './sso/internal-calls.js';
 import { SsoRoutes } from './sso/sso-routes.js';
+import { ScimRoutes, SCIM_PREFIX } from './scim/scim-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 
 export type { GatewayContext } from './context.js';
@@ -248,7 +249,7 @@ export class Gateway {
     return server;
   }
 
-  /** /auth/sso/… (gateway/src/sso/). */
+  /** /auth/sso/… (gateway/src/sso/) and /scim/v2/… (gateway/src/scim/). */
   private ssoRoutes(): Record<string, Route> {
     const clientOf = (req: IncomingMessage) => clientInfo(req, this.opts.trustProxy ?? false);
     const sso = new SsoRoutes({
@@ -257,7 +258,8 @@ export class Gateway {
       returnOrigins: this.opts.sso?.returnOrigins ?? [],
       clientOf,
     });
-    return { '/auth/sso/': sso.handle };
+    const scim = new ScimRoutes(new InternalCalls(this.opts.transport, this.opts.tokens, 'scim'), clientOf);
+    return { '/auth/sso/': sso.handle, [SCIM_PREFIX]: scim.handle };
   }
 
   /**

@@ -39,6 +39,8 @@ import { SsoLoginAttempt, SsoMember, SsoUsedAssertion } from './sso/sso-login.en
 import { SsoSettings } from './sso/sso-settings.entity.js';
 import { mergeConsumers, ssoConsumers } from './sso/sso.consumers.js';
 import { AccountSsoResolver, IdentityProviderResolver } from './sso/sso.resolver.js';
+import { ScimResolver } from './scim/scim.resolver.js';
+import { ScimGroup, ScimUser } from './scim/scim.entity.js';
 
 /**
  * access: the permission catalogue, built-in and custom roles, teams, workspace and account role
@@ -62,6 +64,7 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     AuditResolver,
     IdentityProviderResolver,
     AccountSsoResolver,
+    ScimResolver,
   ],
   orphanedTypes: [Account, Workspace],
   entities: [
@@ -80,6 +83,8 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     SsoLoginAttempt,
     SsoUsedAssertion,
     SsoMember,
+    ScimUser,
+    ScimGroup,
   ],
   migrations,
   extendContext,

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/core';
 import type { ConsumerHandler } from '../../../lib/outbox.js';
 import type { Subgraph } from '../../../lib/subgraph.js';
 import { AccountRole } from '../../../lib/graphql-enums.js';
@@ -20,6 +21,11 @@ interface ServiceAccountCreated {
   serviceAccountId: string;
   accountId: string;
   accountRole?: string;
+}
+interface ScimUserChanged {
+  accountId: string;
+  userId?: string | null;
+  active?: boolean;
 }
 interface ServiceAccountDeleted {
   serviceAccountId: string;
@@ -74,6 +80,15 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
       });
     },
 
+    // SCIM deprovisioning (access subgraph): a SCIM user set inactive or deleted deactivates the
+    // membership of the user it provisioned; set active again, reactivates it. The account's
+    // last active owner stays (the log shows the refusal).
+    'scim.user-deactivated': (p: ScimUserChanged, em) => setActiveFromScim(em, p, false),
+    'scim.user-deleted': (p: ScimUserChanged, em) => setActiveFromScim(em, p, false),
+    'scim.user-updated': async (p: ScimUserChanged, em) => {
+      if (p.active === true) await setActiveFromScim(em, p, true);
+    },
+
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {
       if (!isUuid(p.serviceAccountId) || !isUuid(p.accountId))
         return skip('service-account.deleted', 'bad ids');
@@ -87,4 +102,27 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
       recordGrantsChanged(em, { principalIds: [m.principalId] });
     },
   };
+}
+
+async function setActiveFromScim(
+  em: EntityManager,
+  p: ScimUserChanged,
+  active: boolean,
+): Promise<void> {
+  if (!isUuid(p.accountId) || !isUuid(p.userId ?? undefined)) return;
+  const m = await em.findOne(AccountMembership, { accountId: p.accountId, principalId: p.userId! });
+  if (!m || m.active === active) return;
+  if (!active && m.role === AccountRole.OWNER) {
+    const owners = await em.count(AccountMembership, {
+      accountId: p.accountId,
+      role: AccountRole.OWNER,
+      active: true,
+      principalType: PrincipalKind.USER,
+      id: { $ne: m.id },
+    });
+    if (!owners) return skip('scim.user-deactivated', 'the last active owner stays');
+  }
+  m.active = active;
+  recordMembershipEvent(em, 'account-membership.updated', m);
+  recordGrantsChanged(em, { principalIds: [m.principalId] });
 }

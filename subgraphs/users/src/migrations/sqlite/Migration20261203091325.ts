@@ -1,6 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203084833 extends Migration {
+export class Migration20261203091325 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table \`sso_bypass\` (\`account_id\` text not null, \`user_id\` text not null, primary key (\`account_id\`, \`user_id\`));`);

@@ -1,10 +1,18 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203084834 extends Migration {
+export class Migration20261203091328 extends Migration {
 
   override async up(): Promise<void> {
     this.addSql(`create table "identity_provider" ("id" uuid not null, "account_id" uuid not null, "kind" varchar(8) not null, "name" varchar(100) not null, "enabled" boolean not null default false, "oidc_issuer" varchar(2048) null, "oidc_client_id" varchar(255) null, "oidc_client_secret_sealed" text null, "oidc_scopes" varchar(500) not null default 'openid email profile', "oidc_id_token_alg" varchar(8) not null default 'RS256', "saml_idp_entity_id" varchar(2048) null, "saml_sso_url" varchar(2048) null, "saml_idp_certificates" jsonb not null, "saml_allow_idp_initiated" boolean not null default false, "saml_sp_private_key_sealed" text null, "saml_sp_certificate" text null, "groups_claim" varchar(255) not null default 'groups', "group_mappings" jsonb not null, "last_tested_at" timestamptz null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "identity_provider_pkey" primary key ("id"));`);
     this.addSql(`create index "identity_provider_account_id_index" on "identity_provider" ("account_id");`);
+
+    this.addSql(`create table "scim_group" ("id" uuid not null, "account_id" uuid not null, "external_id" varchar(255) null, "display_name_key" varchar(255) not null, "document" jsonb not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "scim_group_pkey" primary key ("id"));`);
+    this.addSql(`create index "scim_group_account_id_index" on "scim_group" ("account_id");`);
+
+    this.addSql(`create table "scim_user" ("id" uuid not null, "account_id" uuid not null, "user_name_key" varchar(255) not null, "external_id" varchar(255) null, "display_name_key" varchar(255) null, "emails_key" text null, "active" boolean not null default true, "document" jsonb not null, "user_id" uuid null, "created_at" timestamptz not null, "updated_at" timestamptz not null, constraint "scim_user_pkey" primary key ("id"));`);
+    this.addSql(`create index "scim_user_account_id_index" on "scim_user" ("account_id");`);
+    this.addSql(`create index "scim_user_user_id_index" on "scim_user" ("user_id");`);
+    this.addSql(`alter table "scim_user" add constraint "scim_user_account_id_user_name_key_unique" unique ("account_id", "user_name_key");`);
 
     this.addSql(`create table "sso_domain" ("id" uuid not null, "account_id" uuid not null, "domain" varchar(253) not null, "token" varchar(64) not null, "verified_at" timestamptz null, "created_at" timestamptz not null, constraint "sso_domain_pkey" primary key ("id"));`);
     this.addSql(`create index "sso_domain_account_id_index" on "sso_domain" ("account_id");`);
@@ -28,6 +36,10 @@ export class Migration20261203084834 extends Migration {
 
   override async down(): Promise<void> {
     this.addSql(`drop table if exists "identity_provider" cascade;`);
+
+    this.addSql(`drop table if exists "scim_group" cascade;`);
+
+    this.addSql(`drop table if exists "scim_user" cascade;`);
 
     this.addSql(`drop table if exists "sso_domain" cascade;`);
 
