@@ -86,6 +86,11 @@ export class ScimRoutes {
       });
     }
     let body: unknown = null;
+    const discovery = /^\/scim\/v2\/(ServiceProviderConfig|ResourceTypes|Schemas)(\/|$)/.test(
+      url.pathname,
+    );
+    if (discovery && req.method !== 'GET')
+      return send(res, 405, error(405, `${req.method} is not allowed here`), { allow: 'GET' });
     if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH') {
       const type = req.headers['content-type'] ?? '';
       if (!/application\/(scim\+)?json/.test(type))

@@ -290,6 +290,15 @@ export class ScimService {
     const [resource, id, extra] = req.path;
     const m = req.method;
     const ok = (body: Json, status = 200): ScimAnswer => ({ status, body, effects: [] });
+    const discovery = ['ServiceProviderConfig', 'ResourceTypes', 'Schemas'].includes(
+      resource ?? '',
+    );
+    if (discovery && m !== 'GET') throw new ScimFailure(405, `${m} is not allowed on ${resource}`);
+    if (resource === '.search' && !id)
+      throw new ScimFailure(
+        m === 'POST' ? 501 : 405,
+        'Searching several resource types at once is not supported',
+      );
     if (resource === 'ServiceProviderConfig' && !id && m === 'GET')
       return ok(serviceProviderConfig(this.base));
     if (resource === 'ResourceTypes' && m === 'GET') {
@@ -407,7 +416,6 @@ export class ScimService {
         schemas: [USER_SCHEMA],
         id: u.id,
         ...u.document,
-        active: u.active,
         groups: memberOf.map((g) => ({
           value: g.id,
           $ref: `${this.base}/Groups/${g.id}`,
@@ -501,7 +509,7 @@ export class ScimService {
       let doc: Json;
       if (how === 'put') doc = userDocument(asObject(req.body));
       else {
-        const current = { ...u.document, active: u.active };
+        const current = { ...u.document };
         doc = userDocument(this.patched(current, req.body, 'User'));
       }
       await this.assertUserNameFree(em, req.accountId, doc, u.id);
