@@ -19,6 +19,8 @@ export class SamlCheckError extends Error {}
 export interface SamlLogin {
   /** The AuthnRequest id expected in InResponseTo; null for an IdP-initiated response. */
   expectedRequestId: string | null;
+  /** When that request was made (node-saml refuses answers to requests older than 10 min). */
+  requestedAt?: Date;
 }
 
 /**
@@ -27,10 +29,12 @@ export interface SamlLogin {
  * SubjectConfirmationData) answers a request of ours; the login attempts themselves live in the
  * database (shared by every instance), not in node-saml's per-process memory.
  */
-function oneRequest(id: string | null): CacheProvider {
+function oneRequest(login: SamlLogin): CacheProvider {
+  const id = login.expectedRequestId;
+  const at = (login.requestedAt ?? new Date()).toISOString();
   return {
     saveAsync: async () => null,
-    getAsync: async (key: string) => (id !== null && key === id ? 'pending' : null),
+    getAsync: async (key: string) => (id !== null && key === id ? at : null),
     removeAsync: async () => null,
   };
 }
@@ -80,7 +84,8 @@ export async function samlProviderOf(rt: SsoRuntime, p: IdentityProvider): Promi
           login.expectedRequestId === null && p.samlAllowIdpInitiated
             ? ValidateInResponseTo.ifPresent
             : ValidateInResponseTo.always,
-        cacheProvider: oneRequest(login.expectedRequestId),
+        cacheProvider: oneRequest(login),
+        requestIdExpirationPeriodMs: 10 * 60_000,
       }),
   };
 }

@@ -270,7 +270,7 @@ export class SsoLoginService {
     const sp = await samlProviderOf(this.ctx.sso, p);
     const identity = await validateSamlResponse(
       sp,
-      { expectedRequestId: attempt?.samlRequestId ?? null },
+      { expectedRequestId: attempt?.samlRequestId ?? null, requestedAt: attempt?.createdAt },
       this.ctx.sso,
       p.id,
       input.samlResponse,
