@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../harness/seed.js';
 import type { Actor } from '../harness/stack.js';
 import {
   auditEntries,
@@ -160,6 +161,26 @@ describe('OIDC login', () => {
     idp.nextLogin = 'dora';
     const after = await ssoLogin(s, handle);
     expect(after.status, after.reason).toBe(200);
+  });
+
+  it('a deactivated member cannot sign in through SSO, and the SSO sessions of that account end', async () => {
+    idp.users.set('erin', { email: `erin@${domain}`, name: 'Erin' });
+    idp.nextLogin = 'erin';
+    const { token, userId } = await exchange(s.stack, (await ssoLogin(s, handle)).code!);
+    expect((await s.stack.as(token).gql(`{ me { user { id } } }`)).errors).toBeUndefined();
+    const off = await owner.gql(
+      `mutation($input: SetMembershipActiveInput!) { setMembershipActive(input: $input) { active } }`,
+      { input: { accountId: owner.accountId, principalId: userId, active: false } },
+    );
+    expect(off.errors).toBeUndefined();
+    await eventually(async () => {
+      const me = await s.stack.as(token).gql(`{ me { user { id } } }`);
+      expect(me.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    });
+    const again = await ssoLogin(s, handle);
+    expect(again.status).toBe(403);
+    expect(again.reason).toMatch(/deactivated/);
+    await expectAudited(owner, owner.accountId, 'sso.login-failed', /deactivated/);
   });
 
   it('refuses an email outside the verified domains, with an audit entry', async () => {
