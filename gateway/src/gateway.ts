@@ -258,7 +258,10 @@ export class Gateway {
       returnOrigins: this.opts.sso?.returnOrigins ?? [],
       clientOf,
     });
-    const scim = new ScimRoutes(new InternalCalls(this.opts.transport, this.opts.tokens, 'scim'), clientOf);
+    const scim = new ScimRoutes(
+      new InternalCalls(this.opts.transport, this.opts.tokens, 'scim'),
+      clientOf,
+    );
     return { '/auth/sso/': sso.handle, [SCIM_PREFIX]: scim.handle };
   }
 
