@@ -98,6 +98,8 @@ const str = (v: unknown, field: string, max = 255): string | undefined => {
   if (typeof v !== 'string')
     throw new ScimFailure(400, `${field} must be a string`, 'invalidValue');
   if (v.length > max) throw new ScimFailure(400, `${field} is longer than ${max}`, 'invalidValue');
+  if (v.includes('\u0000'))
+    throw new ScimFailure(400, `${field} holds a NUL character`, 'invalidValue');
   return v;
 };
 
@@ -183,6 +185,9 @@ function groupDocument(body: Json): Json {
   }
   return doc;
 }
+
+/** The creator of teams SCIM provisions (the nil UUID: no user or service account). */
+const SYSTEM_CREATOR = '00000000-0000-0000-0000-000000000000';
 
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
 
@@ -627,7 +632,8 @@ export class ScimService {
         accountId: req.accountId,
         name: String(doc.displayName).trim(),
         description: 'Provisioned by SCIM',
-        createdById: this.ctx.principal.id,
+        // Made by the account's provisioning, not by a principal with an id.
+        createdById: SYSTEM_CREATOR,
       } as Team);
       const g = em.create(ScimGroup, {
         id: team.id,
