@@ -184,6 +184,11 @@ describe('enforcement', () => {
     );
     expect(bound.errors).toBeUndefined();
 
+    // As after an upgrade: single sign-on has seen none of the memberships yet. Enforcement
+    // must still know the Owner (the workspaces subgraph tells every membership when it starts).
+    await s.stack.running.subgraphs
+      .access!.orm.em.getConnection()
+      .execute('delete from sso_member where account_id = ?', [owner.accountId]);
     const on = await owner.gql(SETTINGS, { input: { accountId: owner.accountId, enforced: true } });
     expect(on.errors).toBeUndefined();
     expect(on.data.updateSsoSettings.enforced).toBe(true);

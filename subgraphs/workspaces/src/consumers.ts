@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { ConsumerHandler } from '../../../lib/outbox.js';
+import { recordEvent, type ConsumerHandler } from '../../../lib/outbox.js';
 import type { Subgraph } from '../../../lib/subgraph.js';
 import { AccountRole } from '../../../lib/graphql-enums.js';
 import { Account } from './accounts/account.entity.js';
@@ -87,6 +87,25 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
     'scim.user-deleted': (p: ScimUserChanged, em) => setActiveFromScim(em, p, false),
     'scim.user-updated': async (p: ScimUserChanged, em) => {
       if (p.active === true) await setActiveFromScim(em, p, true);
+    },
+
+    // SSO enforcement turned on: the access subgraph is told every membership of the account at
+    // once (who holds bypass:sso as an Owner), whatever it saw of them before.
+    'sso-settings.updated': async (
+      p: { accountId: string; fields?: string[]; after?: { enforced?: boolean } },
+      em,
+    ) => {
+      if (!isUuid(p.accountId) || !p.fields?.includes('enforced') || !p.after?.enforced) return;
+      const members = await em.find(AccountMembership, { accountId: p.accountId });
+      recordEvent(em, 'account-members.snapshot', {
+        accountId: p.accountId,
+        members: members.map((m) => ({
+          principalId: m.principalId,
+          principalType: m.principalType,
+          role: m.role,
+          active: m.active,
+        })),
+      });
     },
 
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {

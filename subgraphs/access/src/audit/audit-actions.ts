@@ -88,6 +88,8 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   },
   // Cache invalidation for the gateway: the membership or access change it follows is audited.
   'grants.changed': { internal: true },
+  // The memberships of an account told to single sign-on (the enforcement it follows is audited).
+  'account-members.snapshot': { internal: true },
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },

@@ -76,7 +76,22 @@ export const ssoConsumers: Record<string, ConsumerHandler> = {
     }
     for (const a of touched) await publishPolicy(em, a);
   },
-  'account.created': (p: { accountId: string }, em) => reconcileDomains(em, p.accountId, []),
+  'account-members.snapshot': async (p: { accountId: string; members?: MembershipEvent[] }, em) => {
+    if (!isUuid(p.accountId) || !Array.isArray(p.members)) return;
+    await em.nativeDelete(SsoMember, { accountId: p.accountId });
+    for (const m of p.members) {
+      if (!isUuid(m.principalId)) continue;
+      em.create(SsoMember, {
+        accountId: p.accountId,
+        principalId: m.principalId,
+        principalType: m.principalType,
+        role: m.role,
+        active: Boolean(m.active),
+      } as SsoMember);
+    }
+    await em.flush();
+    await publishPolicy(em, p.accountId);
+  },
   'account.updated': async (
     p: { accountId: string; fields?: string[]; after?: Record<string, unknown> },
     em,

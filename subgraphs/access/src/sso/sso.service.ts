@@ -274,7 +274,10 @@ export class SsoService {
         recordEvent(em, 'sso-settings.updated', { accountId, fields, before, after });
       }
       await em.flush();
-      await publishPolicy(em, accountId);
+      // Turned on, the policy is published once the workspaces subgraph has told every
+      // membership of the account (account-members.snapshot), so no Owner is taken for a
+      // password user meanwhile; anything else applies at once.
+      if (!(fields.includes('enforced') && s.enforced)) await publishPolicy(em, accountId);
       return s;
     });
   }
