@@ -96,7 +96,11 @@ export class SsoLoginService {
     const p = isUuid(input.providerId)
       ? await this.ctx.em.findOne(IdentityProvider, { id: input.providerId })
       : null;
-    if (!p || !p.enabled) return { ok: false, reason: 'Unknown or disabled identity provider' };
+    if (!p || !p.enabled) {
+      const reason = 'Unknown or disabled identity provider';
+      if (p) await this.failed(p.accountId, p.id, reason);
+      return { ok: false, reason };
+    }
     try {
       const identity =
         p.kind === IdentityProviderKind.OIDC
