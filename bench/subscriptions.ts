@@ -226,6 +226,7 @@ async function fanOut(n: number) {
       NODE_ENV: 'production',
       LOG_REQUESTS: 'false',
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     },
     ['DATABASE_URL', 'REDIS_URL'],
   );
