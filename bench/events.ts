@@ -77,6 +77,7 @@ async function bench(
     NODE_ENV: 'production',
     LOG_REQUESTS: 'false',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extraEnv,
   });
   const stack = await startEmbedded(env);

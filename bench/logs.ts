@@ -60,6 +60,7 @@ async function bench(
     HOST: '127.0.0.1',
     NODE_ENV: 'production',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...extraEnv,
   });
   const stack = await startEmbedded(env);

@@ -156,6 +156,7 @@ async function measure(kind: 'sqlite' | 'postgresql') {
     LOG_REQUESTS: 'false',
     RATE_LIMIT_COST_PER_MINUTE: '0',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     ...(kind === 'postgresql' ? { DATABASE_URL, DATABASE_SCHEMA_PREFIX: prefix } : {}),
   });
   const stack = await startEmbedded(env);

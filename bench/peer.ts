@@ -146,6 +146,7 @@ async function main() {
     LOG_REQUESTS: 'false',
     RATE_LIMIT_COST_PER_MINUTE: '0',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   const profileArgs = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : [];

@@ -24,6 +24,7 @@ const env = loadEnv({
   LOG_REQUESTS: 'false',
   RATE_LIMIT_COST_PER_MINUTE: '0',
   BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+  SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 });
 const stack = await startEmbedded(env);
 const url = `http://127.0.0.1:${stack.port}/graphql`;

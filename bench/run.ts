@@ -40,6 +40,7 @@ async function main() {
       LOG_REQUESTS: 'false',
       RATE_LIMIT_COST_PER_MINUTE: '0',
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       GATEWAY_DEDUPE_QUERIES: DEDUPE,
     });
     const embedded = await startEmbedded(env);
@@ -88,6 +89,7 @@ async function main() {
         LOG_REQUESTS: 'false',
         RATE_LIMIT_COST_PER_MINUTE: '0',
         BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
         GATEWAY_DEDUPE_QUERIES: DEDUPE,
       };
       const unset = ['DATABASE_URL'];

@@ -233,6 +233,7 @@ async function fanOut(n: number) {
       LOG_REQUESTS: 'false',
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ...FAN_OUT_LIMITS,
+      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     },
     ['DATABASE_URL', 'REDIS_URL'],
   );

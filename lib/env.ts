@@ -67,6 +67,39 @@ const schema = z.object({
   SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Refused requests (FORBIDDEN, non-member NOT_FOUND) are audited per caller, kind and window. */
   AUDIT_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  /** Where browsers reach this deployment: SSO redirect and ACS URLs, SP metadata. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** AES-256-GCM key of SSO secrets (OIDC client secrets, SAML SP private keys) in access. */
+  SSO_ENCRYPTION_KEY: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseKey(v) !== null, {
+      message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    }),
+  /** DNS servers (ip or ip:port, comma-separated) that verify SSO domains; the system's when empty. */
+  SSO_DNS_SERVERS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  /** Let identity providers be reached over plain http (tests, a local IdP); https otherwise. */
+  SSO_ALLOW_INSECURE_HTTP: bool.default(false),
+  /** Origins (comma-separated) an SSO login may return the browser to, besides PUBLIC_URL's. */
+  SSO_RETURN_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
+  /** Clock skew tolerated on ID tokens and SAML assertions. */
+  SSO_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   /** Automation webhooks: allow loopback/private/internal targets (tests, trusted networks). */
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
   /** Comma-separated hosts webhooks may reach whatever they resolve to. */
@@ -100,6 +133,10 @@ export type Env = z.infer<typeof schema> & {
   internalTokenSecret: string;
   /** BLOCK_ENCRYPTION_KEY decoded; see `blockEncryptionKey` for the embedded fallback. */
   blockKey?: Buffer;
+  /** SSO_ENCRYPTION_KEY decoded; see `ssoEncryptionKey` for the embedded fallback. */
+  ssoKey?: Buffer;
+  /** PUBLIC_URL without a trailing slash (default http://localhost:PORT). */
+  publicUrl: string;
 };
 
 /**
@@ -126,10 +163,13 @@ export function loadEnv(
     ...env,
     internalTokenSecret: env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     blockKey: env.BLOCK_ENCRYPTION_KEY ? parseKey(env.BLOCK_ENCRYPTION_KEY)! : undefined,
+    ssoKey: env.SSO_ENCRYPTION_KEY ? parseKey(env.SSO_ENCRYPTION_KEY)! : undefined,
+    publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
   };
 }
 
 export const BLOCK_KEY_FILE = 'block-encryption.key';
+export const SSO_KEY_FILE = 'sso-encryption.key';
 
 /**
  * The AES-256 key of secret block fields. Required wherever several processes (or machines)
@@ -138,18 +178,46 @@ export const BLOCK_KEY_FILE = 'block-encryption.key';
  * what it wrote; the key itself is never logged.
  */
 export function blockEncryptionKey(env: Env, mode: 'embedded' | 'alone'): Buffer {
-  if (env.blockKey) return env.blockKey;
+  return encryptionKey(env, mode, env.blockKey, {
+    variable: 'BLOCK_ENCRYPTION_KEY',
+    file: BLOCK_KEY_FILE,
+    what: 'secret block fields',
+    who: 'operations',
+  });
+}
+
+/**
+ * The AES-256 key of SSO secrets in the access subgraph (OIDC client secrets, SAML SP private
+ * keys): the same rule as BLOCK_ENCRYPTION_KEY, with a key of its own, so that either can be
+ * rotated or handed to its subgraph alone.
+ */
+export function ssoEncryptionKey(env: Env, mode: 'embedded' | 'alone'): Buffer {
+  return encryptionKey(env, mode, env.ssoKey, {
+    variable: 'SSO_ENCRYPTION_KEY',
+    file: SSO_KEY_FILE,
+    what: 'SSO secrets',
+    who: 'access',
+  });
+}
+
+function encryptionKey(
+  env: Env,
+  mode: 'embedded' | 'alone',
+  configured: Buffer | undefined,
+  k: { variable: string; file: string; what: string; who: string },
+): Buffer {
+  if (configured) return configured;
   if (mode !== 'embedded' || env.DATABASE_URL || env.NODE_ENV === 'production') {
     throw new Error(
-      'Invalid configuration:\n  BLOCK_ENCRYPTION_KEY: required with DATABASE_URL, in production and when the operations subgraph runs alone (32 bytes as hex or base64; every operations process needs the same key)',
+      `Invalid configuration:\n  ${k.variable}: required with DATABASE_URL, in production and when the ${k.who} subgraph runs alone (32 bytes as hex or base64; every ${k.who} process needs the same key)`,
     );
   }
-  const file = join(env.DATA_DIR, BLOCK_KEY_FILE);
+  const file = join(env.DATA_DIR, k.file);
   if (existsSync(file)) {
     const key = parseKey(readFileSync(file, 'utf8'));
     if (!key)
       throw new Error(
-        `Invalid configuration:\n  BLOCK_ENCRYPTION_KEY: ${file} does not hold a 32-byte key`,
+        `Invalid configuration:\n  ${k.variable}: ${file} does not hold a 32-byte key`,
       );
     return key;
   }
@@ -160,7 +228,7 @@ export function blockEncryptionKey(env: Env, mode: 'embedded' | 'alone'): Buffer
   console.warn(
     JSON.stringify({
       level: 'warn',
-      msg: `BLOCK_ENCRYPTION_KEY is not set: generated a key for secret block fields in ${file}. Back it up with the data; set BLOCK_ENCRYPTION_KEY before moving to PostgreSQL or production.`,
+      msg: `${k.variable} is not set: generated a key for ${k.what} in ${file}. Back it up with the data; set ${k.variable} before moving to PostgreSQL or production.`,
     }),
   );
   return key;

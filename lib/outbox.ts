@@ -209,6 +209,37 @@ export function fromSource(source: string, handler: ConsumerHandler): ConsumerHa
   return handler;
 }
 
+const CHAINS = new WeakMap<ConsumerHandler, ConsumerHandler[]>();
+
+/**
+ * The handlers of several modules as one consumer: handlers of the same event type run in the
+ * order given, in the one transaction of the event (each still honouring its own `fromSource`).
+ */
+export function combineConsumers(
+  ...maps: Record<string, ConsumerHandler>[]
+): Record<string, ConsumerHandler> {
+  const out: Record<string, ConsumerHandler> = {};
+  for (const map of maps)
+    for (const [type, handler] of Object.entries(map)) {
+      const prev = out[type];
+      if (!prev) {
+        out[type] = handler;
+        continue;
+      }
+      const parts = [...(CHAINS.get(prev) ?? [prev]), handler];
+      const chained: ConsumerHandler = async (payload, em, event) => {
+        for (const part of parts) {
+          if (part === ignoreEvent) continue;
+          const only = ONLY_FROM.get(part);
+          if (only === undefined || event.source === only) await part(payload, em, event);
+        }
+      };
+      CHAINS.set(chained, parts);
+      out[type] = chained;
+    }
+  return out;
+}
+
 /**
  * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
  * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler

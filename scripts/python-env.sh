@@ -22,7 +22,8 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -x "$venv/bin/python"
 echo "python-env: installing ${files[*]} into $venv" >&2
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-for f in "${files[@]}"; do
-  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$f" >&2
-done
+# One resolver run over every file, so no file's pins can silently replace another's.
+args=()
+for f in "${files[@]}"; do args+=(-r "$f"); done
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}" >&2
 echo "$want" >"$stamp"

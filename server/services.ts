@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
-import { blockEncryptionKey, type Env } from '../lib/env.js';
+import { blockEncryptionKey, ssoEncryptionKey, type Env } from '../lib/env.js';
 import { closeServer, listen } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
@@ -109,6 +109,17 @@ function startSubgraph(
             },
           }
         : {}),
+      ...(name === 'access'
+        ? {
+            sso: {
+              key: ssoEncryptionKey(env, mode),
+              publicUrl: env.publicUrl,
+              dnsServers: env.SSO_DNS_SERVERS,
+              allowInsecureHttp: env.SSO_ALLOW_INSECURE_HTTP,
+              clockSkewSeconds: env.SSO_CLOCK_SKEW_SECONDS,
+            },
+          }
+        : {}),
     },
   });
 }
@@ -144,6 +155,7 @@ function gatewayOptions(env: Env) {
     introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
     trustProxy: env.TRUST_PROXY,
     dedupeQueries: env.GATEWAY_DEDUPE_QUERIES,
+    sso: { publicUrl: env.publicUrl, returnOrigins: env.SSO_RETURN_ORIGINS },
   };
 }
 

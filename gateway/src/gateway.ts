@@ -39,6 +39,9 @@ import type { DeliveryScheduler } from './subscriptions/delivery-scheduler.js';
 import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
+import { InternalCalls } from './sso/internal-calls.js';
+import { SsoRoutes } from './sso/sso-routes.js';
+import { ScimRoutes, SCIM_PREFIX } from './scim/scim-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 
 export type { GatewayContext } from './context.js';
@@ -137,6 +140,8 @@ export interface GatewayOptions {
   /** Take the client's address from the first X-Forwarded-For hop (behind a trusted proxy). */
   trustProxy?: boolean;
   supergraphSdl?: string;
+  /** Single sign-on routes: PUBLIC_URL and the other origins a login may return to. */
+  sso?: { publicUrl: string; returnOrigins: string[] };
 }
 
 /** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
@@ -278,7 +283,7 @@ export class Gateway {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
       context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
-      prefixes: extra.prefixes,
+      prefixes: { ...this.ssoRoutes(), ...extra.prefixes },
       routes: {
         '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
         '/ready': async (_req, res) => {
@@ -315,6 +320,22 @@ export class Gateway {
       }),
     );
     return server;
+  }
+
+  /** /auth/sso/… (gateway/src/sso/) and /scim/v2/… (gateway/src/scim/). */
+  private ssoRoutes(): Record<string, Route> {
+    const clientOf = (req: IncomingMessage) => clientInfo(req, this.opts.trustProxy ?? false);
+    const sso = new SsoRoutes({
+      calls: new InternalCalls(this.opts.transport, this.opts.tokens, 'sso'),
+      publicUrl: this.opts.sso?.publicUrl ?? 'http://localhost',
+      returnOrigins: this.opts.sso?.returnOrigins ?? [],
+      clientOf,
+    });
+    const scim = new ScimRoutes(
+      new InternalCalls(this.opts.transport, this.opts.tokens, 'scim'),
+      clientOf,
+    );
+    return { '/auth/sso/': sso.handle, [SCIM_PREFIX]: scim.handle };
   }
 
   /**

@@ -12,6 +12,7 @@ import { EXPECTED_WORKSPACE_ROLES } from '../access/role-table.js';
 import type { GqlResult } from './client.js';
 import { createWorkspace, eventually, join, type WorkspaceRoleName } from './seed.js';
 import { connectWs } from './ws.js';
+import { SSO_OPERATIONS } from './sso-operations.js';
 import { uid, type Actor, type Stack } from './stack.js';
 
 export interface OperationActor {
@@ -1277,6 +1278,8 @@ export const OPERATIONS: ProtectedOperation[] = [
         id: fx.workspaceId,
       }),
   },
+  // Single sign-on and SCIM configuration (access subgraph).
+  ...SSO_OPERATIONS,
 ];
 
 /** Seeds the shared fixture: an owner, its account and a workspace without a default role. */

@@ -109,6 +109,8 @@ export async function spawnSubgraphs(opts: {
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
     // Every operations process needs the same key when it runs alone.
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    // Every access process needs the same key when it runs alone.
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     REDIS_URL: process.env.REDIS_URL!,
     REDIS_PREFIX: `fp-test-${randomBytes(6).toString('hex')}`,
     DATA_DIR: opts.dir,

@@ -86,6 +86,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     GRANTS_CACHE_TTL_MS: '10000',
     OUTBOX_POLL_MS: '200',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    // Domain verification asks nobody outside the machine: a closed loopback port by default
+    // (tests of verification run their own DNS server, tests/sso/dns-server.ts).
+    SSO_DNS_SERVERS: '127.0.0.1:9',
     // Tests drive background services with runOnce, not timers.
     BACKGROUND_SERVICES: 'false',
     ...opts.env,

@@ -5,9 +5,12 @@ import { AccountRoleBinding } from './account-access/account-role-binding.entity
 import { CustomRole } from './roles/custom-role.entity.js';
 import { Team, TeamMember } from './teams/team.entity.js';
 import { WorkspaceRoleBinding } from './workspace-access/workspace-role-binding.entity.js';
+import { ssoRuntimeOf, type SsoRuntime } from './sso/sso-runtime.js';
 
 /** The access subgraph's request context: base context plus per-request loaders. */
 export interface AccessContext extends BaseContext {
+  /** SSO: sealed secrets, the OIDC relying party, the public URLs. */
+  sso: SsoRuntime;
   loaders: {
     /** Bindings of each workspace the caller may see members of (SQL-filtered by the ability). */
     accessByWorkspaceId: DataLoader<string, WorkspaceRoleBinding[]>;
@@ -38,7 +41,7 @@ function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | nu
   return keys.map((k) => map.get(k) ?? null);
 }
 
-export function extendContext(base: BaseContext, _sub: Subgraph<AccessContext>): AccessContext {
+export function extendContext(base: BaseContext, sub: Subgraph<AccessContext>): AccessContext {
   const { em, ability } = base;
   /** One SQL query per batch, restricted to what `action` on `subject` allows. */
   const visible = <T extends object>(
@@ -59,6 +62,9 @@ export function extendContext(base: BaseContext, _sub: Subgraph<AccessContext>):
     });
   return {
     ...base,
+    get sso() {
+      return ssoRuntimeOf(sub);
+    },
     loaders: {
       accessByWorkspaceId: visible(WorkspaceRoleBinding, 'WorkspaceAccess', 'workspaceId', {
         createdAt: 'asc',

@@ -33,6 +33,14 @@ import {
   WorkspaceAccessResolver,
 } from './workspace-access/workspace-access.resolver.js';
 import { WorkspaceRoleBinding } from './workspace-access/workspace-role-binding.entity.js';
+import { IdentityProvider } from './sso/identity-provider.entity.js';
+import { SsoDomain } from './sso/sso-domain.entity.js';
+import { SsoLoginAttempt, SsoMember, SsoUsedAssertion } from './sso/sso-login.entity.js';
+import { SsoSettings } from './sso/sso-settings.entity.js';
+import { mergeConsumers, ssoConsumers } from './sso/sso.consumers.js';
+import { AccountSsoResolver, IdentityProviderResolver } from './sso/sso.resolver.js';
+import { ScimResolver } from './scim/scim.resolver.js';
+import { ScimGroup, ScimUser } from './scim/scim.entity.js';
 
 /**
  * access: the permission catalogue, built-in and custom roles, teams, workspace and account role
@@ -54,6 +62,9 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     AccountAccessListResolver,
     GrantsResolver,
     AuditResolver,
+    IdentityProviderResolver,
+    AccountSsoResolver,
+    ScimResolver,
   ],
   orphanedTypes: [Account, Workspace],
   entities: [
@@ -66,6 +77,14 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     AuditChain,
     AuditMembership,
     AuditWorkspace,
+    IdentityProvider,
+    SsoSettings,
+    SsoDomain,
+    SsoLoginAttempt,
+    SsoUsedAssertion,
+    SsoMember,
+    ScimUser,
+    ScimGroup,
   ],
   migrations,
   extendContext,
@@ -73,7 +92,7 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     Account: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
     Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
   }),
-  consumers: () => workspaceAccessConsumers,
+  consumers: () => mergeConsumers(workspaceAccessConsumers, ssoConsumers),
   consumerGroups: () => ({ audit: auditConsumers }),
   services: (sub) => [auditRetentionService(sub.orm)],
 };

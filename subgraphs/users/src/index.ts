@@ -1,3 +1,4 @@
+import { combineConsumers } from '../../../lib/outbox.js';
 import type { SubgraphDefinition } from '../../../lib/subgraph.js';
 import { ApiKey } from './api-keys/api-key.entity.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
@@ -20,6 +21,9 @@ import { userMembershipConsumers } from './users/user-membership.consumers.js';
 import { UserMembership } from './users/user-membership.entity.js';
 import { UserResolver } from './users/user.resolver.js';
 import { ViewerResolver } from './viewer/viewer.resolver.js';
+import { SsoBypass, SsoEnforcedDomain, SsoLoginCode } from './sso/sso.entity.js';
+import { SsoSignInResolver } from './sso/sso.resolver.js';
+import { ssoConsumers } from './sso/sso.service.js';
 
 /** users: people, profiles, sessions, API keys and service accounts. */
 export const usersSubgraph: SubgraphDefinition<UsersContext> = {
@@ -31,13 +35,25 @@ export const usersSubgraph: SubgraphDefinition<UsersContext> = {
     ServiceAccountResolver,
     AccountServiceAccountsResolver,
     ViewerResolver,
+    SsoSignInResolver,
   ],
   // Account is only extended here (no root field returns it), so it must be listed.
   orphanedTypes: [Account],
-  entities: [User, Session, ApiKey, ServiceAccount, UserMembership, ServiceAccountGrants],
+  entities: [
+    User,
+    Session,
+    ApiKey,
+    ServiceAccount,
+    UserMembership,
+    ServiceAccountGrants,
+    SsoLoginCode,
+    SsoEnforcedDomain,
+    SsoBypass,
+  ],
   migrations,
   extendContext,
-  consumers: () => ({ ...userMembershipConsumers, ...serviceAccountGrantsConsumers }),
+  consumers: () =>
+    combineConsumers(userMembershipConsumers, serviceAccountGrantsConsumers, ssoConsumers),
   referenceResolvers: () => ({
     User: {
       __resolveReference: (ref: { id: string }, ctx: UsersContext) =>

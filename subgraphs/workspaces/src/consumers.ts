@@ -1,4 +1,4 @@
-import type { ConsumerHandler } from '../../../lib/outbox.js';
+import type { EntityManager } from '@mikro-orm/core';
 import type { Subgraph } from '../../../lib/subgraph.js';
 import { AccountRole } from '../../../lib/graphql-enums.js';
 import { Account } from './accounts/account.entity.js';
@@ -10,7 +10,7 @@ import { recordGrantsChanged, recordMembershipEvent } from './memberships/member
 import { addMember, membershipFacts } from './memberships/membership.service.js';
 import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
 import type { Em } from '../../../lib/orm.js';
-import { fromSource, recordEvent } from '../../../lib/outbox.js';
+import { fromSource, recordEvent, type ConsumerHandler } from '../../../lib/outbox.js';
 
 interface SignedUp {
   userId: string;
@@ -27,6 +27,11 @@ interface ServiceAccountCreated {
 interface GrantsChanged {
   principalIds?: unknown;
   accountId?: unknown;
+}
+interface ScimUserChanged {
+  accountId: string;
+  userId?: string | null;
+  active?: boolean;
 }
 interface ServiceAccountDeleted {
   serviceAccountId: string;
@@ -114,6 +119,33 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
       };
       recordEvent(em, MEMBERSHIP_FACTS_CHANGED, { ...changed });
     }),
+    // SCIM deprovisioning (access subgraph): a SCIM user set inactive or deleted deactivates the
+    // membership of the user it provisioned; set active again, reactivates it. The account's
+    // last active owner stays (the log shows the refusal).
+    'scim.user-deactivated': (p: ScimUserChanged, em) => setActiveFromScim(em, p, false),
+    'scim.user-deleted': (p: ScimUserChanged, em) => setActiveFromScim(em, p, false),
+    'scim.user-updated': async (p: ScimUserChanged, em) => {
+      if (p.active === true) await setActiveFromScim(em, p, true);
+    },
+
+    // SSO enforcement turned on: the access subgraph is told every membership of the account at
+    // once (who holds bypass:sso as an Owner), whatever it saw of them before.
+    'sso-settings.updated': async (
+      p: { accountId: string; fields?: string[]; after?: { enforced?: boolean } },
+      em,
+    ) => {
+      if (!isUuid(p.accountId) || !p.fields?.includes('enforced') || !p.after?.enforced) return;
+      const members = await em.find(AccountMembership, { accountId: p.accountId });
+      recordEvent(em, 'account-members.snapshot', {
+        accountId: p.accountId,
+        members: members.map((m) => ({
+          principalId: m.principalId,
+          principalType: m.principalType,
+          role: m.role,
+          active: m.active,
+        })),
+      });
+    },
 
     'service-account.deleted': async (p: ServiceAccountDeleted, em) => {
       if (!isUuid(p.serviceAccountId) || !isUuid(p.accountId))
@@ -128,4 +160,27 @@ export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, Con
       recordGrantsChanged(em, { principalIds: [m.principalId] });
     },
   };
+}
+
+async function setActiveFromScim(
+  em: EntityManager,
+  p: ScimUserChanged,
+  active: boolean,
+): Promise<void> {
+  if (!isUuid(p.accountId) || !isUuid(p.userId ?? undefined)) return;
+  const m = await em.findOne(AccountMembership, { accountId: p.accountId, principalId: p.userId! });
+  if (!m || m.active === active) return;
+  if (!active && m.role === AccountRole.OWNER) {
+    const owners = await em.count(AccountMembership, {
+      accountId: p.accountId,
+      role: AccountRole.OWNER,
+      active: true,
+      principalType: PrincipalKind.USER,
+      id: { $ne: m.id },
+    });
+    if (!owners) return skip('scim.user-deactivated', 'the last active owner stays');
+  }
+  m.active = active;
+  recordMembershipEvent(em, 'account-membership.updated', m);
+  recordGrantsChanged(em, { principalIds: [m.principalId] });
 }

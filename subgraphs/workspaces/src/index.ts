@@ -10,6 +10,7 @@ import { AccountMembership } from './memberships/membership.entity.js';
 import { MembershipResolver } from './memberships/membership.resolver.js';
 import { migrations } from './migrations/index.js';
 import { ViewerAccountsResolver } from './viewer/viewer.resolver.js';
+import { SsoMembershipResolver } from './sso/sso.resolver.js';
 import { Viewer } from './viewer/viewer.types.js';
 import { Workspace } from './workspaces/workspace.entity.js';
 import { WorkspaceResolver } from './workspaces/workspace.resolver.js';
@@ -24,6 +25,7 @@ export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
     MembershipResolver,
     InvitationResolver,
     ViewerAccountsResolver,
+    SsoMembershipResolver,
   ],
   orphanedTypes: [Viewer],
   entities: [Account, Workspace, AccountMembership, Invitation],

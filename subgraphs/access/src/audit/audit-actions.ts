@@ -123,6 +123,8 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   // Copies of grant facts for the users subgraph (service-account keys): the change is audited.
   'principal.memberships-changed': { internal: true },
   'principal.access-changed': { internal: true },
+  // The memberships of an account told to single sign-on (the enforcement it follows is audited).
+  'account-members.snapshot': { internal: true },
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },

@@ -9,6 +9,7 @@ import { AccountRoleBinding } from '../account-access/account-role-binding.entit
 import type { AccessContext } from '../context.js';
 import { bindingPermissions } from '../grants/principal-bindings.js';
 import { assertHoldsInAccount, assertHoldsInWorkspace } from '../hand-out.js';
+import type { HandOutAct } from '../../../../lib/hand-out.js';
 import { PrincipalType } from '../principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
@@ -147,7 +148,10 @@ export class TeamService {
         const added = [...wanted].filter(([id]) => !kept.has(id));
         if (!removed.length && !added.length) return team;
         // Joining a team hands its grants out; leaving takes them away.
-        await this.assertHoldsTeamGrants(em, team);
+        await assertHoldsTeamGrants(this.ctx, em, team.accountId, [team.id], {
+          action: 'update',
+          subject: 'Team',
+        });
         for (const m of removed) em.remove(m);
         // Removals reach the database before the inserts (a member may change type).
         if (removed.length) await em.flush();
@@ -176,35 +180,43 @@ export class TeamService {
     );
   }
 
-  /** Adding or removing a member hands out or takes everything the team has: the caller must hold all of it. */
-  private async assertHoldsTeamGrants(em: EntityManager, team: Team): Promise<void> {
-    const act = { action: 'update', subject: 'Team' };
-    const workspace = await em.find(WorkspaceRoleBinding, { principalId: team.id });
-    const account = await em.find(AccountRoleBinding, { principalId: team.id });
-    const roleIds = [
-      ...workspace.flatMap((b) => (b.roleId ? [b.roleId] : [])),
-      ...account.map((b) => b.roleId),
-    ];
-    const roles = roleIds.length ? await em.find(CustomRole, { id: { $in: roleIds } }) : [];
-    const roleById = new Map(roles.map((r) => [r.id, r]));
-    for (const b of workspace) {
-      assertHoldsInWorkspace(
-        this.ctx,
-        team.accountId,
-        b.workspaceId,
-        bindingPermissions(b, roleById.get(b.roleId ?? '')),
-        act,
-      );
-    }
-    for (const b of account) {
-      const role = roleById.get(b.roleId);
-      if (role) assertHoldsInAccount(this.ctx, team.accountId, customRolePermissions(role), act);
-    }
-  }
-
   private async load(em: EntityManager, id: string): Promise<Team> {
     const team = isUuid(id) ? await em.findOne(Team, { id }) : null;
     if (!team) throw notFound('Team');
     return team;
+  }
+}
+
+/**
+ * Adding or removing a member of teams hands out or takes everything the teams have (their
+ * workspace and account roles): the caller must hold all of it (lib/hand-out.ts).
+ */
+export async function assertHoldsTeamGrants(
+  ctx: Pick<AccessContext, 'principal' | 'grants'>,
+  em: EntityManager,
+  accountId: string,
+  teamIds: string[],
+  act: HandOutAct,
+): Promise<void> {
+  const workspace = await em.find(WorkspaceRoleBinding, { principalId: { $in: teamIds } });
+  const account = await em.find(AccountRoleBinding, { principalId: { $in: teamIds } });
+  const roleIds = [
+    ...workspace.flatMap((b) => (b.roleId ? [b.roleId] : [])),
+    ...account.map((b) => b.roleId),
+  ];
+  const roles = roleIds.length ? await em.find(CustomRole, { id: { $in: roleIds } }) : [];
+  const roleById = new Map(roles.map((r) => [r.id, r]));
+  for (const b of workspace) {
+    assertHoldsInWorkspace(
+      ctx,
+      accountId,
+      b.workspaceId,
+      bindingPermissions(b, roleById.get(b.roleId ?? '')),
+      act,
+    );
+  }
+  for (const b of account) {
+    const role = roleById.get(b.roleId);
+    if (role) assertHoldsInAccount(ctx, accountId, customRolePermissions(role), act);
   }
 }

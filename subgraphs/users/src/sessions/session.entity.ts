@@ -36,6 +36,15 @@ export class Session {
   @Property({ type: 'Date', nullable: true })
   revokedAt?: Date | null = null;
 
+  /** How the user signed in: PASSWORD or SSO (sso.service.ts). */
+  @Field(() => String, { description: 'How the session was started: PASSWORD or SSO.' })
+  @Property({ type: 'string', length: 16 })
+  method: string = 'PASSWORD';
+
+  /** The account whose identity provider started an SSO session. */
+  @Property({ type: 'uuid', nullable: true, index: true })
+  ssoAccountId?: string | null = null;
+
   @Field(() => Boolean, { description: 'Whether this is the session making the request.' })
   current?: boolean;
 }

@@ -18,6 +18,11 @@ import { Session } from '../sessions/session.entity.js';
 import { SignInThrottle, type AttemptTally } from './sign-in-throttle.js';
 import { User } from './user.entity.js';
 import type { AuthPayload, SignInInput, SignUpInput, UpdateProfileInput } from './user.inputs.js';
+import {
+  assertPasswordSignUpAllowed,
+  refusePasswordSignIn,
+  ssoRequiredFor,
+} from '../sso/sso.service.js';
 
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. */
 const HASH_OPTIONS = {
@@ -51,6 +56,8 @@ export class UserService {
     validatePassword(input.password, email);
     const name = input.name ? validateName(input.name) : handle;
     const timezone = input.timezone ? validateTimezone(input.timezone) : 'UTC';
+    // SSO enforcement (sso/sso.service.ts): users of an enforced domain are provisioned by SSO.
+    await assertPasswordSignUpAllowed(this.ctx.em, email);
     const guard = this.guard(email);
     await guard.check();
     const existing = await this.ctx.em.findOne(User, { email }, { populate: ['passwordHash'] });
@@ -104,6 +111,9 @@ export class UserService {
       input.password,
     );
     if (!user || !ok) return guard.fail(user?.id ?? null, 'sign-in');
+    // SSO enforcement (sso/sso.service.ts): only holders of bypass:sso keep password sign-in.
+    const ssoRequired = await ssoRequiredFor(this.ctx.em, user.email, user.id);
+    if (ssoRequired) await refusePasswordSignIn(this.ctx, user, ssoRequired);
     return this.startSession(user, userAgent);
   }
 
