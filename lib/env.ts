@@ -67,6 +67,15 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+
+  // --- Operator tooling (`flowplane …`) ---
+  /** `flowplane rotate-block-key`: the key to re-encrypt the secret fields under. */
+  BLOCK_ENCRYPTION_KEY_NEW: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseKey(v) !== null, {
+      message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    }),
 });
 
 /** A 32-byte key written as 64 hex characters or as base64 (standard or URL-safe). */
@@ -84,6 +93,8 @@ export type Env = z.infer<typeof schema> & {
   internalTokenSecret: string;
   /** BLOCK_ENCRYPTION_KEY decoded; see `blockEncryptionKey` for the embedded fallback. */
   blockKey?: Buffer;
+  /** BLOCK_ENCRYPTION_KEY_NEW decoded (key rotation). */
+  newBlockKey?: Buffer;
 };
 
 /**
@@ -110,6 +121,7 @@ export function loadEnv(
     ...env,
     internalTokenSecret: env.INTERNAL_TOKEN_SECRET ?? randomBytes(32).toString('hex'),
     blockKey: env.BLOCK_ENCRYPTION_KEY ? parseKey(env.BLOCK_ENCRYPTION_KEY)! : undefined,
+    newBlockKey: env.BLOCK_ENCRYPTION_KEY_NEW ? parseKey(env.BLOCK_ENCRYPTION_KEY_NEW)! : undefined,
   };
 }
 

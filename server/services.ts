@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
 import { blockEncryptionKey, type Env } from '../lib/env.js';
+import { lockDataFile, type DataLock } from '../lib/data-lock.js';
 import { closeServer, listen } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
@@ -56,6 +57,26 @@ export function createBus(env: Env, role: string): Bus {
   return new RedisBus(env.REDIS_URL, env.REDIS_PREFIX, `${hostname()}-${process.pid}-${role}`);
 }
 
+/**
+ * Takes the one-process lock of every embedded SQLite file these subgraphs use (none for
+ * PostgreSQL or in-memory databases); throws DataDirInUse, holding nothing, when one is taken.
+ */
+export function lockDatabases(configs: DatabaseConfig[]): DataLock[] {
+  const locks: DataLock[] = [];
+  try {
+    for (const c of configs)
+      if (c.kind === 'sqlite' && c.path !== ':memory:') locks.push(lockDataFile(c.path));
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
+  return locks;
+}
+
+function databaseOf(name: SubgraphName, env: Env, o: ServiceOverrides): DatabaseConfig {
+  return o.database?.(name) ?? databaseFor(env, name);
+}
+
 function startSubgraph(
   name: SubgraphName,
   env: Env,
@@ -65,7 +86,7 @@ function startSubgraph(
   mode: 'embedded' | 'alone',
 ) {
   return Subgraph.start(SUBGRAPHS[name], {
-    database: o.database?.(name) ?? databaseFor(env, name),
+    database: databaseOf(name, env, o),
     bus,
     tokens,
     queryCounter: o.queryCounters?.[name],
@@ -120,11 +141,17 @@ function gatewayOptions(env: Env) {
 
 /** Embedded mode: gateway and the four subgraphs in this process, called without HTTP. */
 export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise<Running> {
+  const locks = lockDatabases(SUBGRAPH_NAMES.map((n) => databaseOf(n, env, o)));
   const bus = o.bus ?? createBus(env, 'embedded');
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
   const subgraphs = {} as Record<SubgraphName, Subgraph<any>>;
-  for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded');
+  try {
+    for (const name of SUBGRAPH_NAMES)
+      subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded');
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
   // Relays start once every consumer has subscribed: the in-process bus drops events for
   // groups that are not there yet.
   for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
@@ -151,6 +178,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
       await gateway.stop();
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
       await bus.close();
+      for (const l of locks) l.release();
     },
   };
 }
@@ -161,9 +189,13 @@ export async function startSubgraphService(
   env: Env,
   o: ServiceOverrides = {},
 ): Promise<Running> {
+  const locks = lockDatabases([databaseOf(name, env, o)]);
   const bus = o.bus ?? createBus(env, name);
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
-  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone');
+  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone').catch((err) => {
+    for (const l of locks) l.release();
+    throw err;
+  });
   await sub.startRelay();
   const server = sub.httpServer();
   const port = await listen(server, env.PORT, env.HOST);
@@ -176,6 +208,7 @@ export async function startSubgraphService(
       await closeServer(server);
       await sub.stop();
       await bus.close();
+      for (const l of locks) l.release();
     },
   };
 }
