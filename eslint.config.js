@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'schema', 'tests/generated', 'bench/results'] },
+  { ignores: ['node_modules', 'data', 'ui/dist', 'schema', 'tests/generated', 'bench/results'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

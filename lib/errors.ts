@@ -68,10 +68,15 @@ const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'INTERNAL_SERVER_ERROR',
 ]);
 
-/** Apollo's own codes for documents that fail to parse or validate. */
+/**
+ * A document that does not validate against the schema keeps Apollo's code (what Apollo
+ * clients and tools look for); the other document errors read as BAD_USER_INPUT.
+ */
+export const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
+
+/** Apollo's own codes for documents that fail to parse or cannot run. */
 const CLIENT_DOCUMENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
@@ -93,7 +98,8 @@ export function formatError(
   // Apollo labels any thrown error INTERNAL_SERVER_ERROR, message (SQL included) and all: only
   // the already-masked message passes through.
   const masked = code === 'INTERNAL_SERVER_ERROR' && formatted.message !== 'Internal server error';
-  if (code && KNOWN.has(code) && !masked) return { ...formatted, extensions: ext };
+  if (code && (KNOWN.has(code) || code === VALIDATION_FAILED) && !masked)
+    return { ...formatted, extensions: ext };
   if (code && CLIENT_DOCUMENT_CODES.has(code)) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }

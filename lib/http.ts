@@ -6,12 +6,34 @@ export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/**
+ * One step of the HTTP server, run in list order before GraphQL: it answers the request and
+ * returns true, or returns false to pass it on (it may set response headers first, as CORS does).
+ */
+export type HttpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+) => boolean | Promise<boolean>;
+
+/** A handler for one exact path (any method unless `methods` is given). */
+export function route(path: string, fn: Route, methods?: string[]): HttpHandler {
+  return async (req, res, url) => {
+    if (url.pathname !== path || (methods && !methods.includes(req.method ?? 'GET'))) return false;
+    await fn(req, res);
+    return true;
+  };
+}
+
 export interface HttpOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
   /** Builds the per-request context from the HTTP request (authentication happens here). */
   context: (req: IncomingMessage) => Promise<C>;
-  routes?: Record<string, Route>;
+  /** The ordered handlers in front of GraphQL (CORS, explorer, metrics, health, …). */
+  handlers?: HttpHandler[];
   graphqlPath?: string;
+  /** Called once per request with its outcome (metrics). */
+  observe?: (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 }
 
 class BodyTooLarge extends Error {}
@@ -51,9 +73,9 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
   const path = opts.graphqlPath ?? '/graphql';
   return createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    opts.observe?.(req, res, url);
     try {
-      const route = opts.routes?.[url.pathname];
-      if (route) return await route(req, res);
+      for (const handle of opts.handlers ?? []) if (await handle(req, res, url)) return;
       if (url.pathname !== path) return sendJson(res, 404, { error: 'not found' });
       let body: unknown = undefined;
       if (req.method === 'POST') {
@@ -81,7 +103,11 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         context: () => opts.context(req),
       });
       res.statusCode = result.status ?? 200;
-      for (const [k, v] of result.headers) res.setHeader(k, v);
+      for (const [k, v] of result.headers) {
+        // Keep what earlier handlers varied on (CORS: Origin) beside Apollo's own.
+        const before = k === 'vary' ? res.getHeader('vary') : undefined;
+        res.setHeader(k, before ? `${before}, ${v}` : v);
+      }
       if (result.body.kind === 'complete') {
         res.end(result.body.string);
       } else {

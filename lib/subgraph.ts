@@ -12,7 +12,7 @@ import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
-import { bearer, createHttpServer, sendJson } from './http.js';
+import { bearer, createHttpServer, route, sendJson } from './http.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
   createOrm,
@@ -289,16 +289,16 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     return createHttpServer<C>({
       apollo: this.apollo,
       context: (req) => this.createContext(bearer(req)),
-      routes: {
-        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name }),
-        '/ready': async (_req, res) => {
+      handlers: [
+        route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),
+        route('/ready', async (_req, res) => {
           const ok = await this.ready();
           sendJson(res, ok ? 200 : 503, {
             status: ok ? 'ready' : 'unavailable',
             service: this.name,
           });
-        },
-      },
+        }),
+      ],
     });
   }
 

@@ -12,7 +12,10 @@ import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
-import { bearer, createHttpServer, sendJson } from '../../lib/http.js';
+import { bearer, createHttpServer, route, sendJson, type HttpHandler } from '../../lib/http.js';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { corsHandler } from './http/cors.js';
+import { dashboardHandler, explorerHandler } from './http/ui.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
@@ -116,6 +119,10 @@ export interface GatewayOptions {
   /** Take the client's address from the first X-Forwarded-For hop (behind a trusted proxy). */
   trustProxy?: boolean;
   supergraphSdl?: string;
+  /** Origins whose browsers may call the API (CORS_ORIGINS; `*` for any). */
+  corsOrigins?: readonly string[];
+  /** HTTP handlers of other parts of the server, run after the gateway's own (e.g. /api/*). */
+  extraHandlers?: HttpHandler[];
 }
 
 /** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
@@ -153,6 +160,8 @@ export class Gateway {
       hideSchemaDetailsFromClientErrors: opts.production,
       parseOptions: { maxTokens: opts.maxTokens },
       plugins: [
+        // Browsers get Flowplane's own explorer (explorerHandler), never Apollo's hosted Sandbox.
+        ApolloServerPluginLandingPageDisabled(),
         refuseHttpSubscriptions,
         requestIdPlugin,
         requestLogPlugin(opts.logRequests),
@@ -208,14 +217,7 @@ export class Gateway {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
       context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
-      routes: {
-        '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-        '/ready': async (_req, res) => {
-          const subgraphs = await this.opts.transport.ready();
-          const ok = Object.values(subgraphs).every(Boolean);
-          sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
-        },
-      },
+      handlers: this.httpHandlers(),
     });
     // Idle keep-alive sockets stay open longer than clients and proxies keep theirs (undici 4 s,
     // load balancers often 60 s), so the server is never the side that closes a socket a client
@@ -241,6 +243,26 @@ export class Gateway {
       }),
     );
     return server;
+  }
+
+  /**
+   * The public server's routes, in order, before GraphQL itself: CORS first (it answers
+   * preflights and marks every response to an allowed origin), then the pages and endpoints.
+   * Other route groups (REST, SSO, SCIM) join through `extraHandlers`.
+   */
+  private httpHandlers(): HttpHandler[] {
+    return [
+      corsHandler(this.opts.corsOrigins ?? []),
+      explorerHandler(),
+      dashboardHandler(),
+      route('/health', (_req, res) => sendJson(res, 200, { status: 'ok' })),
+      route('/ready', async (_req, res) => {
+        const subgraphs = await this.opts.transport.ready();
+        const ok = Object.values(subgraphs).every(Boolean);
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
+      }),
+      ...(this.opts.extraHandlers ?? []),
+    ];
   }
 
   /**

@@ -55,7 +55,7 @@ interface OperationContext {
 
 /**
  * graphql-ws on the gateway's HTTP server (`/graphql`): authenticates `connectionParams`
- * (`{ authorization: 'Bearer …' }` or `{ token }`), refuses bad credentials with 4403, checks
+ * (`{ authorization: 'Bearer …' }` or `{ token }`), refuses bad credentials with 4401, checks
  * each subscription (document, limits, workspace permission, rate limit) and hands it to the
  * engine; queries and mutations on the socket run through the gateway as over HTTP. Revocations
  * and grant changes re-authenticate the affected connections.
@@ -150,7 +150,8 @@ export class SubscriptionServer {
     extra: Extra,
   ): Promise<boolean> {
     const credential = credentialOf(params);
-    if (credential === null || this.closing) return false;
+    if (this.closing) return false;
+    if (credential === null) return unauthorized(extra);
     const seen = this.invalidations;
     let identity: Identity;
     try {
@@ -159,7 +160,7 @@ export class SubscriptionServer {
           ? await this.opts.auth.authenticate(undefined)
           : await this.authenticate(credential);
     } catch (err) {
-      if (codeOf(err) === 'UNAUTHENTICATED') return false;
+      if (codeOf(err) === 'UNAUTHENTICATED') return unauthorized(extra);
       console.error(
         JSON.stringify({
           level: 'error',
@@ -316,3 +317,12 @@ const codeOf = (err: unknown) => (err as { extensions?: { code?: unknown } })?.e
 
 const internal = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
+/**
+ * Refuses `connection_init` with 4401 (graphql-ws's Unauthorized): the credential is malformed,
+ * unknown or expired. 4403 stays for access lost while connected (a revoked key or role).
+ */
+function unauthorized(extra: Extra): false {
+  extra.socket.close(CLOSE.UNAUTHORIZED, 'Unauthorized');
+  return false;
+}
