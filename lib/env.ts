@@ -68,6 +68,37 @@ const schema = z.object({
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 
+  // --- Browsers (explorer, dashboard, UIs on other origins) ---
+  /** Comma-separated origins whose browsers may call the API (CORS); `*` for any. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)), {
+      message:
+        'comma-separated origins such as https://app.example.com (scheme and host, no path), or *',
+    }),
+
+  // --- Email (invitations, later SSO notices) ---
+  /** smtp://user:pass@host:port (smtps:// for TLS); unset: invitation codes are passed on by hand. */
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^smtps?:\/\/[^/]+/.test(v), {
+      message: 'smtp://user:password@host:port or smtps://…',
+    }),
+  SMTP_FROM: z.string().min(3).default('Flowplane <flowplane@localhost>'),
+  /** The server's public base URL, for links in emails (default http://localhost:PORT). */
+  PUBLIC_URL: z.string().url().optional(),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Retry n of a failed email waits MAIL_RETRY_BASE_MS × 2^(n−1). */
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
+
   // --- Operator tooling (`flowplane …`) ---
   /** `flowplane rotate-block-key`: the key to re-encrypt the secret fields under. */
   BLOCK_ENCRYPTION_KEY_NEW: z

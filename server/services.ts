@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
 import { blockEncryptionKey, type Env } from '../lib/env.js';
 import { lockDataFile, type DataLock } from '../lib/data-lock.js';
+import { smtpMailer, type Mailer, type MailSettings } from '../lib/mail.js';
 import { closeServer, listen } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
@@ -28,6 +29,8 @@ export interface ServiceOverrides {
   queryCounters?: Partial<Record<SubgraphName, QueryCounter>>;
   runRelay?: boolean;
   supergraphSdl?: string;
+  /** Send mail through this instead of SMTP_URL's. */
+  mailer?: Mailer;
   /** Embedded mode: wrap the gateway's in-process transport (tests watch or hold its calls). */
   wrapTransport?: (transport: SubgraphTransport) => SubgraphTransport;
 }
@@ -95,6 +98,7 @@ function startSubgraph(
     runServices: env.BACKGROUND_SERVICES,
     settings: {
       sessionTtlHours: env.SESSION_TTL_HOURS,
+      ...(name === 'workspaces' ? { mail: mailSettings(env, o) } : {}),
       ...(name === 'operations'
         ? {
             blockEncryptionKey: blockEncryptionKey(env, mode),
@@ -109,6 +113,18 @@ function startSubgraph(
         : {}),
     },
   });
+}
+
+/** Invitation email, when SMTP_URL is set (or a test hands in its own mailer). */
+function mailSettings(env: Env, o: ServiceOverrides): MailSettings | undefined {
+  const mailer = o.mailer ?? (env.SMTP_URL ? smtpMailer(env.SMTP_URL, env.SMTP_FROM) : undefined);
+  if (!mailer) return undefined;
+  return {
+    mailer,
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${env.PORT}`,
+    maxAttempts: env.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: env.MAIL_RETRY_BASE_MS,
+  };
 }
 
 function gatewayOptions(env: Env) {
@@ -136,6 +152,7 @@ function gatewayOptions(env: Env) {
     introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production',
     trustProxy: env.TRUST_PROXY,
     dedupeQueries: env.GATEWAY_DEDUPE_QUERIES,
+    corsOrigins: env.CORS_ORIGINS,
   };
 }
 
