@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { log } from './log.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -83,6 +84,11 @@ const schema = z.object({
       message:
         'comma-separated origins such as https://app.example.com (scheme and host, no path), or *',
     }),
+
+  // --- Observability ---
+  /** Serve Prometheus metrics on /metrics. */
+  METRICS: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Email (invitations, later SSO notices) ---
   /** smtp://user:pass@host:port (smtps:// for TLS); unset: invitation codes are passed on by hand. */
@@ -184,11 +190,8 @@ export function blockEncryptionKey(env: Env, mode: 'embedded' | 'alone'): Buffer
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      msg: `BLOCK_ENCRYPTION_KEY is not set: generated a key for secret block fields in ${file}. Back it up with the data; set BLOCK_ENCRYPTION_KEY before moving to PostgreSQL or production.`,
-    }),
+  log.warn(
+    `BLOCK_ENCRYPTION_KEY is not set: generated a key for secret block fields in ${file}. Back it up with the data; set BLOCK_ENCRYPTION_KEY before moving to PostgreSQL or production.`,
   );
   return key;
 }

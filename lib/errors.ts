@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { errorField, log } from './log.js';
 
 /** The only error codes a client ever sees (ARCHITECTURE.md, "Schema as a product"). */
 export type ErrorCode =
@@ -108,9 +109,7 @@ export function formatError(
   }
   if (process.env.FLOWPLANE_LOG_ERRORS !== 'false') {
     const cause = (original as { originalError?: unknown })?.originalError ?? original;
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'unexpected error', error: String(cause) }),
-    );
+    log.error({ error: errorField(cause) }, 'unexpected error');
   }
   return {
     message: 'Internal server error',

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { errorField, log, withLogScope } from './log.js';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -71,7 +72,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  */
 export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): Server {
   const path = opts.graphqlPath ?? '/graphql';
-  return createServer(async (req, res) => {
+  return createServer((req, res) => withLogScope(() => handle(req, res)));
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     opts.observe?.(req, res, url);
     try {
@@ -121,9 +123,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
           errors: [{ message: 'Request body too large', extensions: { code: 'BAD_USER_INPUT' } }],
         });
       }
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'http handler failed', error: String(err) }),
-      );
+      log.error({ error: errorField(err) }, 'http handler failed');
       if (!res.headersSent)
         sendJson(res, 500, {
           errors: [
@@ -132,7 +132,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         });
       else res.end();
     }
-  });
+  }
 }
 
 /** Listens on `port` (0 = any free port) and resolves the bound port. */

@@ -10,6 +10,8 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres, type Orm } from './orm.js';
+import { errorField, log } from './log.js';
+import { busLag, outboxLag } from './metrics.js';
 
 /** A domain event written in the same transaction as the change it describes. */
 @Entity({ tableName: 'outbox' })
@@ -101,14 +103,7 @@ export class OutboxRelay {
     this.started = true;
     this.timer = setInterval(() => {
       this.flush().catch((err) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'outbox relay failed',
-            source: this.source,
-            error: String(err),
-          }),
-        ),
+        log.error({ source: this.source, error: errorField(err) }, 'outbox relay failed'),
       );
     }, this.pollMs);
     this.timer.unref();
@@ -141,6 +136,7 @@ export class OutboxRelay {
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
       const now = new Date();
+      observeLag(rows, this.source, now);
       for (const r of rows) r.sentAt = now;
       return rows.length;
     });
@@ -159,6 +155,7 @@ export class OutboxRelay {
     );
     if (!rows.length) return 0;
     await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
+    observeLag(rows, this.source, new Date());
     await em.nativeUpdate(
       OutboxEvent,
       { seq: { $in: rows.map((r) => r.seq) } },
@@ -172,6 +169,11 @@ export class OutboxRelay {
     await this.running;
     this.stopped = true;
   }
+}
+
+function observeLag(rows: OutboxEvent[], source: string, now: Date): void {
+  for (const r of rows)
+    outboxLag.observe({ source }, (now.getTime() - r.occurredAt.getTime()) / 1000);
 }
 
 function toDomainEvent(row: OutboxEvent, source: string): DomainEvent {
@@ -214,6 +216,7 @@ export function consumeEvents(
   bus.subscribeGroup(consumer, async (event) => {
     const handler = handlers[event.type] ?? handlers['*'];
     if (!handler || handler === ignoreEvent) return;
+    busLag.observe({ consumer }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
     try {
       await runAsActor(systemActor(consumer, event.actor), () =>
         orm.em.fork(BACKGROUND).transactional(async (em) => {

@@ -13,6 +13,8 @@ import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, route, sendJson } from './http.js';
+import { annotateLogScope } from './log.js';
+import { metricsHandler, watchPool } from './metrics.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
   createOrm,
@@ -32,6 +34,7 @@ import {
   type ConsumerHandler,
 } from './outbox.js';
 import type { Grants, Principal } from './principal.js';
+import { errorField, log } from './log.js';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible", "@external", "@requires", "@provides"])';
@@ -142,6 +145,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   /** This subgraph's background services (tests call their `runOnce`). */
   services: BackgroundService[] = [];
   private runner?: BackgroundRunner;
+  private unwatchPool?: () => void;
   private constructor(
     readonly def: SubgraphDefinition<C>,
     readonly schema: GraphQLSchema,
@@ -183,6 +187,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
     const sub = new Subgraph(def, schema, orm, opts);
     holder.sub = sub;
+    sub.unwatchPool = watchPool(def.name, orm);
     sub.services = def.services ? def.services(sub) : [];
     await sub.apollo.start();
     if (opts.runRelay !== false) {
@@ -227,6 +232,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async createContext(token: string | undefined): Promise<C> {
     const claims = this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
+    annotateLogScope({ requestId: claims.requestId });
     return this.contextFor(claims);
   }
 
@@ -249,11 +255,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
         const result = await runAsActor(actor, () => em.transactional(fn));
         await this.relay
           .flush()
-          .catch((err) =>
-            console.error(
-              JSON.stringify({ level: 'error', msg: 'outbox flush failed', error: String(err) }),
-            ),
-          );
+          .catch((err) => log.error({ error: errorField(err) }, 'outbox flush failed'));
         return result;
       },
     };
@@ -290,6 +292,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       apollo: this.apollo,
       context: (req) => this.createContext(bearer(req)),
       handlers: [
+        metricsHandler(true),
         route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),
         route('/ready', async (_req, res) => {
           const ok = await this.ready();
@@ -312,6 +315,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     await this.relay.flush().catch(() => undefined);
     await this.relay.stop();
     await this.apollo.stop();
+    this.unwatchPool?.();
     await this.orm.close(true);
   }
 }
@@ -334,9 +338,7 @@ function auditDenials<C extends BaseContext>(
           }
           if (!seen.size || rc.contextValue.principal.type === 'system') return;
           await record(rc.contextValue, [...seen.values()]).catch((err) =>
-            console.error(
-              JSON.stringify({ level: 'error', msg: 'denial audit failed', error: String(err) }),
-            ),
+            log.error({ error: errorField(err) }, 'denial audit failed'),
           );
         },
       };

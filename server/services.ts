@@ -153,6 +153,7 @@ function gatewayOptions(env: Env) {
     trustProxy: env.TRUST_PROXY,
     dedupeQueries: env.GATEWAY_DEDUPE_QUERIES,
     corsOrigins: env.CORS_ORIGINS,
+    metrics: env.METRICS,
   };
 }
 

@@ -15,6 +15,13 @@ import { formatError } from '../../lib/errors.js';
 import { bearer, createHttpServer, route, sendJson, type HttpHandler } from '../../lib/http.js';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { corsHandler } from './http/cors.js';
+import {
+  countSubscriptions,
+  metricsHandler,
+  subgraphFetchDuration,
+  subscriptionsOpen,
+} from '../../lib/metrics.js';
+import { annotateLogScope } from '../../lib/log.js';
 import { dashboardHandler, explorerHandler } from './http/ui.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -27,6 +34,7 @@ import { SubscriptionEngine } from './subscriptions/engine.js';
 import { refuseHttpSubscriptions } from './subscriptions/http-refusal.js';
 import { SubscriptionServer } from './subscriptions/server.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
+import { log } from '../../lib/log.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -64,6 +72,15 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
   shared = 0;
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const stop = subgraphFetchDuration.startTimer({ subgraph: this.name });
+    try {
+      return await this.fetch(options);
+    } finally {
+      stop();
+    }
+  }
+
+  private async fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const request = options.request as GraphQLRequest;
     const context = options.context as Partial<GatewayContext>;
     if (!context.caller) {
@@ -121,6 +138,8 @@ export interface GatewayOptions {
   supergraphSdl?: string;
   /** Origins whose browsers may call the API (CORS_ORIGINS; `*` for any). */
   corsOrigins?: readonly string[];
+  /** Serve /metrics (METRICS). */
+  metrics?: boolean;
   /** HTTP handlers of other parts of the server, run after the gateway's own (e.g. /api/*). */
   extraHandlers?: HttpHandler[];
 }
@@ -191,6 +210,7 @@ export class Gateway {
     const g = new Gateway(opts);
     await g.apollo.start();
     g.subscriptions.start();
+    openSubscriptions.add(g.subscriptions);
     return g;
   }
 
@@ -205,6 +225,7 @@ export class Gateway {
     const identity = await this.auth.authenticate(credential);
     const { principal, grants } = identity;
     const caller = this.opts.tokens.caller({ principal, grants, client });
+    annotateLogScope({ requestId: caller.claims.requestId });
     return gatewayContext(identity, caller, client.ip);
   }
 
@@ -255,6 +276,7 @@ export class Gateway {
       corsHandler(this.opts.corsOrigins ?? []),
       explorerHandler(),
       dashboardHandler(),
+      metricsHandler(this.opts.metrics ?? true),
       route('/health', (_req, res) => sendJson(res, 200, { status: 'ok' })),
       route('/ready', async (_req, res) => {
         const subgraphs = await this.opts.transport.ready();
@@ -276,12 +298,22 @@ export class Gateway {
   async stop(): Promise<void> {
     await this.closeSubscriptions();
     this.subscriptions.stop();
+    openSubscriptions.delete(this.subscriptions);
     this.auth.close();
     await this.apollo.stop();
     await this.opts.rateLimiter.close();
     this.opts.transport.close?.();
   }
 }
+
+/** Subscription engines of this process, read by the subscriptions-open gauge when scraped. */
+const openSubscriptions = new Set<SubscriptionEngine>();
+subscriptionsOpen.set(0);
+countSubscriptions(() => {
+  let n = 0;
+  for (const e of openSubscriptions) n += e.size;
+  return n;
+});
 
 const MAX_USER_AGENT = 300;
 
@@ -331,6 +363,6 @@ function settleAfterMutation(bus: Bus) {
 const quietLogger = {
   debug: () => undefined,
   info: () => undefined,
-  warn: (m: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: String(m) })),
-  error: (m: unknown) => console.error(JSON.stringify({ level: 'error', msg: String(m) })),
+  warn: (m: unknown) => log.warn(String(m)),
+  error: (m: unknown) => log.error(String(m)),
 };

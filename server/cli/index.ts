@@ -36,6 +36,7 @@ export async function runCli(argv: string[], source: NodeJS.ProcessEnv): Promise
             requireSecret: target !== 'all',
           },
         );
+        (await import('../../lib/log.js')).setLogLevel(env.LOG_LEVEL);
         await (await import('./serve.js')).serveCommand(env, target);
         return null;
       }

@@ -7,6 +7,7 @@ import {
   startSubgraphService,
   type Running,
 } from '../services.js';
+import { log } from '../../lib/log.js';
 
 export type ServeTarget = 'all' | 'gateway' | SubgraphName;
 
@@ -20,14 +21,12 @@ export async function serveCommand(env: Env, target: ServeTarget): Promise<void>
   const base = `http://${host}:${running.port}`;
   const url = `${base}/graphql`;
   if (target === 'all') console.log(await banner(env, running, base));
-  console.log(
-    JSON.stringify({ level: 'info', msg: 'listening', service: target, url, port: running.port }),
-  );
+  log.info({ service: target, url, port: running.port }, 'listening');
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    console.log(JSON.stringify({ level: 'info', msg: 'shutting down', signal }));
+    log.info({ signal }, 'shutting down');
     await running.stop();
     process.exit(0);
   };

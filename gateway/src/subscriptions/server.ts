@@ -19,6 +19,7 @@ import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
 import type { LiveSubscription } from './subscription.js';
+import { errorField, log } from '../../../lib/log.js';
 
 /** The gateway parts and settings the WebSocket server uses. */
 export interface SubscriptionServerOptions {
@@ -161,13 +162,7 @@ export class SubscriptionServer {
           : await this.authenticate(credential);
     } catch (err) {
       if (codeOf(err) === 'UNAUTHENTICATED') return unauthorized(extra);
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'websocket authentication failed',
-          error: String(err),
-        }),
-      );
+      log.error({ error: errorField(err) }, 'websocket authentication failed');
       extra.socket.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
       return false;
     }
@@ -297,10 +292,8 @@ export class SubscriptionServer {
     if (!this.opts.logRequests) return;
     const p = sub.conn.current();
     const principal = p instanceof Promise ? undefined : p.principal;
-    console.log(
-      JSON.stringify({
-        level: 'info',
-        msg: 'subscription',
+    log.info(
+      {
         principal: principal ? `${principal.type}:${principal.id}` : undefined,
         apiKeyId: principal?.apiKeyId,
         operation: sub.prepared.operationName ?? undefined,
@@ -308,7 +301,8 @@ export class SubscriptionServer {
         workspaceId: sub.workspaceId,
         delivered: sub.delivered,
         durationMs: Math.round(performance.now() - started),
-      }),
+      },
+      'subscription',
     );
   }
 }

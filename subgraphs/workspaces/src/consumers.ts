@@ -8,6 +8,7 @@ import { isUuid } from '../../../lib/db.js';
 import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
 import { addMember } from './memberships/membership.service.js';
+import { log } from '../../../lib/log.js';
 
 interface SignedUp {
   userId: string;
@@ -27,9 +28,7 @@ interface ServiceAccountDeleted {
 }
 
 function skip(type: string, reason: string): void {
-  console.error(
-    JSON.stringify({ level: 'warn', msg: 'event skipped', consumer: 'workspaces', type, reason }),
-  );
+  log.warn({ consumer: 'workspaces', type, reason }, 'event skipped');
 }
 
 /**
