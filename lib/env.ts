@@ -88,6 +88,10 @@ const schema = z.object({
   // --- Observability ---
   /** Serve Prometheus metrics on /metrics. */
   METRICS: bool.default(true),
+  /** OTLP/HTTP collector for traces (e.g. http://collector:4318); tracing is off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The service name on this process's spans (default flowplane-<service>). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   // --- Email (invitations, later SSO notices) ---

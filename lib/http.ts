@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { errorField, log, withLogScope } from './log.js';
+import { annotateLogScope, errorField, log, withLogScope } from './log.js';
+import { currentTraceId, traceHttpRequest } from './tracing.js';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -72,7 +73,14 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  */
 export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): Server {
   const path = opts.graphqlPath ?? '/graphql';
-  return createServer((req, res) => withLogScope(() => handle(req, res)));
+  return createServer((req, res) =>
+    withLogScope(() =>
+      traceHttpRequest(req.method ?? 'GET', req.url?.split('?')[0] ?? '/', req.headers, () => {
+        annotateLogScope({ traceId: currentTraceId() });
+        return handle(req, res);
+      }),
+    ),
+  );
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     opts.observe?.(req, res, url);

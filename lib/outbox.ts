@@ -12,6 +12,7 @@ import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres, type Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
+import { currentTraceparent, traceConsumer } from './tracing.js';
 
 /** A domain event written in the same transaction as the change it describes. */
 @Entity({ tableName: 'outbox' })
@@ -75,7 +76,8 @@ export function recordEvent(
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
-  e.actor = currentActor();
+  const traceparent = currentTraceparent();
+  e.actor = traceparent ? { ...currentActor(), traceparent } : currentActor();
   em.persist(e);
   return e;
 }
@@ -218,16 +220,18 @@ export function consumeEvents(
     if (!handler || handler === ignoreEvent) return;
     busLag.observe({ consumer }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
     try {
-      await runAsActor(systemActor(consumer, event.actor), () =>
-        orm.em.fork(BACKGROUND).transactional(async (em) => {
-          const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
-          if (done) return;
-          const mark = new HandledEvent();
-          mark.consumer = consumer;
-          mark.eventId = event.id;
-          em.persist(mark);
-          await handler(event.payload, em, event);
-        }),
+      await traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
+        runAsActor(systemActor(consumer, event.actor), () =>
+          orm.em.fork(BACKGROUND).transactional(async (em) => {
+            const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
+            if (done) return;
+            const mark = new HandledEvent();
+            mark.consumer = consumer;
+            mark.eventId = event.id;
+            em.persist(mark);
+            await handler(event.payload, em, event);
+          }),
+        ),
       );
       afterApplied?.();
     } catch (err) {

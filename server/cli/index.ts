@@ -37,6 +37,10 @@ export async function runCli(argv: string[], source: NodeJS.ProcessEnv): Promise
           },
         );
         (await import('../../lib/log.js')).setLogLevel(env.LOG_LEVEL);
+        (await import('../../lib/tracing.js')).configureTracing({
+          serviceName: env.OTEL_SERVICE_NAME ?? `flowplane-${target}`,
+          otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+        });
         await (await import('./serve.js')).serveCommand(env, target);
         return null;
       }

@@ -8,6 +8,7 @@ import {
   type Running,
 } from '../services.js';
 import { log } from '../../lib/log.js';
+import { shutdownTracing } from '../../lib/tracing.js';
 
 export type ServeTarget = 'all' | 'gateway' | SubgraphName;
 
@@ -28,6 +29,7 @@ export async function serveCommand(env: Env, target: ServeTarget): Promise<void>
     stopping = true;
     log.info({ signal }, 'shutting down');
     await running.stop();
+    await shutdownTracing().catch(() => undefined);
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
