@@ -174,8 +174,10 @@ export class OutboxRelay {
 }
 
 function observeLag(rows: OutboxEvent[], source: string, now: Date): void {
-  for (const r of rows)
-    outboxLag.observe({ source }, (now.getTime() - r.occurredAt.getTime()) / 1000);
+  for (const r of rows) {
+    const lag = (now.getTime() - r.occurredAt.getTime()) / 1000;
+    if (Number.isFinite(lag)) outboxLag.observe({ source }, Math.max(0, lag));
+  }
 }
 
 function toDomainEvent(row: OutboxEvent, source: string): DomainEvent {
@@ -218,7 +220,9 @@ export function consumeEvents(
   bus.subscribeGroup(consumer, async (event) => {
     const handler = handlers[event.type] ?? handlers['*'];
     if (!handler || handler === ignoreEvent) return;
-    busLag.observe({ consumer }, (Date.now() - Date.parse(event.occurredAt)) / 1000);
+    const lag = (Date.now() - Date.parse(event.occurredAt)) / 1000;
+    // A malformed time must not fail the event (metrics refuse NaN).
+    if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
     try {
       await traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
         runAsActor(systemActor(consumer, event.actor), () =>
