@@ -6,6 +6,7 @@ export default tseslint.config(
     ignores: [
       'node_modules',
       'data',
+      'ui/dist',
       'schema',
       'tests/generated',
       'rest/generated',

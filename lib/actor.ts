@@ -13,6 +13,8 @@ export interface EventActor {
   userAgent: string | null;
   /** The gateway request, or for `system` work the request whose event caused it. */
   requestId: string | null;
+  /** W3C trace context of the request that recorded the event (only while tracing is on). */
+  traceparent?: string;
 }
 
 /** What the gateway learnt about the client of one request. */

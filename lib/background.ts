@@ -1,10 +1,12 @@
+import { errorField, log } from './log.js';
+import { backgroundRuns } from './metrics.js';
+
 /**
  * Background services of a subgraph (scheduler, late-run marker, …): each runs `runOnce` on an
  * interval while the subgraph runs. `runOnce` is also what tests call, with an injected clock,
  * to drive a service deterministically. Services must be safe on several instances at once
  * (row locks, SKIP LOCKED, unique keys): every instance runs every service.
  */
-import { describeError } from './errors.js';
 export interface BackgroundService {
   name: string;
   intervalMs: number;
@@ -30,17 +32,14 @@ export class BackgroundRunner {
         busy = true;
         const pass = service
           .runOnce()
-          .catch((err) =>
-            console.error(
-              JSON.stringify({
-                level: 'error',
-                msg: 'background service failed',
-                source: this.source,
-                service: service.name,
-                error: describeError(err),
-              }),
-            ),
-          )
+          .then(() => backgroundRuns.inc({ service: service.name, outcome: 'ok' }))
+          .catch((err) => {
+            backgroundRuns.inc({ service: service.name, outcome: 'failed' });
+            log.error(
+              { source: this.source, service: service.name, error: errorField(err) },
+              'background service failed',
+            );
+          })
           .finally(() => {
             busy = false;
             this.inFlight.delete(pass);

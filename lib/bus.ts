@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { EventActor } from './actor.js';
-import { describeError } from './errors.js';
+import { errorField, log } from './log.js';
 
 /** A domain event as it travels between subgraphs (ARCHITECTURE.md "Domain events"). */
 export interface DomainEvent<P = Record<string, unknown>> {
@@ -53,13 +53,7 @@ export class InProcessBus implements Bus {
         try {
           await h(event);
         } catch (err) {
-          console.error(
-            JSON.stringify({
-              level: 'error',
-              msg: 'broadcast handler failed',
-              error: describeError(err),
-            }),
-          );
+          log.error({ error: errorField(err) }, 'broadcast handler failed');
         }
       }
     }
@@ -282,14 +276,7 @@ export class RedisBus implements Bus {
             await reader.xack(this.stream, group, id);
           } catch (err) {
             failed = true;
-            console.error(
-              JSON.stringify({
-                level: 'error',
-                msg: 'event handler failed',
-                group,
-                error: describeError(err),
-              }),
-            );
+            log.error({ group, error: errorField(err) }, 'event handler failed');
             break;
           }
         }
@@ -301,9 +288,7 @@ export class RedisBus implements Bus {
         }
       } catch (err) {
         if (this.closed) return;
-        console.error(
-          JSON.stringify({ level: 'error', msg: 'redis read failed', error: describeError(err) }),
-        );
+        log.error({ error: errorField(err) }, 'redis read failed');
         await sleep(500);
       }
     }
@@ -316,13 +301,7 @@ export class RedisBus implements Bus {
       await handler(JSON.parse(raw) as DomainEvent);
     } catch (err) {
       if (rethrow) throw err;
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'broadcast handler failed',
-          error: describeError(err),
-        }),
-      );
+      log.error({ error: errorField(err) }, 'broadcast handler failed');
     }
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { log } from './log.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -116,6 +117,53 @@ const schema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+
+  // --- Browsers (explorer, dashboard, UIs on other origins) ---
+  /** Comma-separated origins whose browsers may call the API (CORS); `*` for any. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .refine((list) => list.every((o) => o === '*' || /^https?:\/\/[^/]+$/.test(o)), {
+      message:
+        'comma-separated origins such as https://app.example.com (scheme and host, no path), or *',
+    }),
+
+  // --- Observability ---
+  /** Serve Prometheus metrics on /metrics. */
+  METRICS: bool.default(true),
+  /** OTLP/HTTP collector for traces (e.g. http://collector:4318); tracing is off without it. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
+  /** The service name on this process's spans (default flowplane-<service>). */
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // --- Email (invitations, later SSO notices) ---
+  /** smtp://user:pass@host:port (smtps:// for TLS); unset: invitation codes are passed on by hand. */
+  SMTP_URL: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || /^smtps?:\/\/[^/]+/.test(v), {
+      message: 'smtp://user:password@host:port or smtps://…',
+    }),
+  SMTP_FROM: z.string().min(3).default('Flowplane <flowplane@localhost>'),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  /** Retry n of a failed email waits MAIL_RETRY_BASE_MS × 2^(n−1). */
+  MAIL_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(60_000),
+
+  // --- Operator tooling (`flowplane …`) ---
+  /** `flowplane rotate-block-key`: the key to re-encrypt the secret fields under. */
+  BLOCK_ENCRYPTION_KEY_NEW: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || parseKey(v) !== null, {
+      message: '32 bytes, as 64 hex characters or base64 (openssl rand -base64 32)',
+    }),
 });
 
 /** A 32-byte key written as 64 hex characters or as base64 (standard or URL-safe). */
@@ -137,6 +185,8 @@ export type Env = z.infer<typeof schema> & {
   ssoKey?: Buffer;
   /** PUBLIC_URL without a trailing slash (default http://localhost:PORT). */
   publicUrl: string;
+  /** BLOCK_ENCRYPTION_KEY_NEW decoded (key rotation). */
+  newBlockKey?: Buffer;
 };
 
 /**
@@ -165,6 +215,7 @@ export function loadEnv(
     blockKey: env.BLOCK_ENCRYPTION_KEY ? parseKey(env.BLOCK_ENCRYPTION_KEY)! : undefined,
     ssoKey: env.SSO_ENCRYPTION_KEY ? parseKey(env.SSO_ENCRYPTION_KEY)! : undefined,
     publicUrl: (env.PUBLIC_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
+    newBlockKey: env.BLOCK_ENCRYPTION_KEY_NEW ? parseKey(env.BLOCK_ENCRYPTION_KEY_NEW)! : undefined,
   };
 }
 
@@ -225,11 +276,8 @@ function encryptionKey(
   const key = randomBytes(32);
   writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
-  console.warn(
-    JSON.stringify({
-      level: 'warn',
-      msg: `${k.variable} is not set: generated a key for ${k.what} in ${file}. Back it up with the data; set ${k.variable} before moving to PostgreSQL or production.`,
-    }),
+  log.warn(
+    `${k.variable} is not set: generated a key for ${k.what} in ${file}. Back it up with the data; set ${k.variable} before moving to PostgreSQL or production.`,
   );
   return key;
 }

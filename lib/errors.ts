@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { errorField, log } from './log.js';
 
 /** The only error codes a client ever sees (ARCHITECTURE.md, "Schema as a product"). */
 export type ErrorCode =
@@ -107,10 +108,15 @@ const KNOWN: ReadonlySet<string> = new Set<ErrorCode>([
   'INTERNAL_SERVER_ERROR',
 ]);
 
-/** Apollo's own codes for documents that fail to parse or validate. */
+/**
+ * A document that does not validate against the schema keeps Apollo's code (what Apollo
+ * clients and tools look for); the other document errors read as BAD_USER_INPUT.
+ */
+export const VALIDATION_FAILED = 'GRAPHQL_VALIDATION_FAILED';
+
+/** Apollo's own codes for documents that fail to parse or cannot run. */
 const CLIENT_DOCUMENT_CODES = new Set([
   'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
   'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
@@ -136,7 +142,8 @@ export function formatError(
   // Apollo labels any thrown error INTERNAL_SERVER_ERROR, message (SQL included) and all: only
   // the already-masked message passes through.
   const masked = code === 'INTERNAL_SERVER_ERROR' && formatted.message !== 'Internal server error';
-  if (code && KNOWN.has(code) && !masked) return { ...formatted, extensions: ext };
+  if (code && (KNOWN.has(code) || code === VALIDATION_FAILED) && !masked)
+    return { ...formatted, extensions: ext };
   if (code && CLIENT_DOCUMENT_CODES.has(code)) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }
@@ -145,9 +152,7 @@ export function formatError(
   }
   if (process.env.FLOWPLANE_LOG_ERRORS !== 'false') {
     const cause = (original as { originalError?: unknown })?.originalError ?? original;
-    console.error(
-      JSON.stringify({ level: 'error', msg: 'unexpected error', error: describeError(cause) }),
-    );
+    log.error({ error: errorField(cause) }, 'unexpected error');
   }
   return {
     message: 'Internal server error',
@@ -155,43 +160,4 @@ export function formatError(
     locations: formatted.locations,
     extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ext.requestId },
   };
-}
-
-/** Properties of database errors (PostgreSQL, SQLite) that name what failed, never a value. */
-const DB_ERROR_FIELDS = ['code', 'sqlState', 'table', 'column', 'constraint', 'routine'] as const;
-
-/** A SQL statement at the start of a message, as drivers and MikroORM write it (`<sql> - <why>`). */
-const SQL_TEXT =
-  /^\s*(select|insert|update|delete|with|create|alter|drop|pragma|begin|commit|rollback|savepoint|release|set|lock|truncate)\b/i;
-
-function isDatabaseError(e: Error & Record<string, unknown>): boolean {
-  // MikroORM's DriverException and subclasses keep the driver's properties (code, sqlState, …).
-  if (/Exception$/.test(e.name) && ('sqlState' in e || 'errno' in e || 'code' in e)) return true;
-  if (
-    typeof e.code === 'string' &&
-    (/^SQLITE_/.test(e.code) || /^(?=.*\d)[0-9A-Z]{5}$/.test(e.code))
-  )
-    return true;
-  return SQL_TEXT.test(e.message);
-}
-
-/**
- * What a log line may say about an error. A database error's message holds the statement with
- * its bound values (a name, an email, a secret being written), and PostgreSQL's detail repeats
- * values too: only the error's class, code and the names of the table, column or constraint are
- * kept. Other errors keep their message, unless it starts with SQL.
- */
-export function describeError(err: unknown): string {
-  if (!(err instanceof Error)) {
-    const text = typeof err === 'string' ? err : 'a non-error value was thrown';
-    return SQL_TEXT.test(text) ? '[SQL text withheld]' : text.slice(0, 500);
-  }
-  const e = err as Error & Record<string, unknown>;
-  if (isDatabaseError(e)) {
-    const parts = DB_ERROR_FIELDS.filter(
-      (k) => typeof e[k] === 'string' || typeof e[k] === 'number',
-    ).map((k) => `${k}=${String(e[k]).slice(0, 100)}`);
-    return `${e.name} (database error${parts.length ? `; ${parts.join(', ')}` : ''}; statement and values withheld)`;
-  }
-  return `${e.name}: ${e.message}`.slice(0, 2000);
 }

@@ -1,21 +1,51 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { describeError } from './errors.js';
 import { jsonDepthExceeds, MAX_BODY_DEPTH } from './input-edges.js';
+import { annotateLogScope, errorField, log, withLogScope } from './log.js';
+import { currentTraceId, traceHttpRequest } from './tracing.js';
 
 export const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
 export type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
 
+/**
+ * One step of the HTTP server, run in list order before GraphQL: it answers the request and
+ * returns true, or returns false to pass it on (it may set response headers first, as CORS does).
+ */
+export type HttpHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+) => boolean | Promise<boolean>;
+
+/** A handler for every path under a prefix (`/api/` of the REST layer, `/auth/sso/`, …). */
+export function prefix(start: string, fn: Route): HttpHandler {
+  return async (req, res, url) => {
+    if (!url.pathname.startsWith(start)) return false;
+    await fn(req, res);
+    return true;
+  };
+}
+
+/** A handler for one exact path (any method unless `methods` is given). */
+export function route(path: string, fn: Route, methods?: string[]): HttpHandler {
+  return async (req, res, url) => {
+    if (url.pathname !== path || (methods && !methods.includes(req.method ?? 'GET'))) return false;
+    await fn(req, res);
+    return true;
+  };
+}
+
 export interface HttpOptions<C extends BaseContext> {
   apollo: ApolloServer<C>;
   /** Builds the per-request context from the HTTP request (authentication happens here). */
   context: (req: IncomingMessage) => Promise<C>;
-  routes?: Record<string, Route>;
-  /** Paths under a prefix (e.g. `/api/` of the REST layer): the handler answers all of them. */
-  prefixes?: Record<string, Route>;
+  /** The ordered handlers in front of GraphQL (CORS, explorer, metrics, health, REST, …). */
+  handlers?: HttpHandler[];
   graphqlPath?: string;
+  /** Called once per request with its outcome (metrics). */
+  observe?: (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 }
 
 /** One GraphQL-over-HTTP request as Apollo Server takes it. */
@@ -98,14 +128,19 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
  */
 export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): Server {
   const path = opts.graphqlPath ?? '/graphql';
-  return createServer(async (req, res) => {
+  return createServer((req, res) =>
+    withLogScope(() =>
+      traceHttpRequest(req.method ?? 'GET', req.url?.split('?')[0] ?? '/', req.headers, () => {
+        annotateLogScope({ traceId: currentTraceId() });
+        return handle(req, res);
+      }),
+    ),
+  );
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    opts.observe?.(req, res, url);
     try {
-      const route = opts.routes?.[url.pathname];
-      if (route) return await route(req, res);
-      for (const [prefix, handler] of Object.entries(opts.prefixes ?? {})) {
-        if (url.pathname.startsWith(prefix)) return await handler(req, res);
-      }
+      for (const handle of opts.handlers ?? []) if (await handle(req, res, url)) return;
       if (url.pathname !== path) return sendJson(res, 404, { error: 'not found' });
       let body: unknown = undefined;
       if (req.method === 'POST') {
@@ -140,7 +175,11 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         () => opts.context(req),
       );
       res.statusCode = result.status;
-      for (const [k, v] of result.headers) res.setHeader(k, v);
+      for (const [k, v] of result.headers) {
+        // Keep what earlier handlers varied on (CORS: Origin) beside Apollo's own.
+        const before = k === 'vary' ? res.getHeader('vary') : undefined;
+        res.setHeader(k, before ? `${before}, ${v}` : v);
+      }
       res.end(result.body);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
@@ -149,9 +188,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
           errors: [{ message: 'Request body too large', extensions: { code: 'BAD_USER_INPUT' } }],
         });
       }
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'http handler failed', error: describeError(err) }),
-      );
+      log.error({ error: errorField(err) }, 'http handler failed');
       if (!res.headersSent)
         sendJson(res, 500, {
           errors: [
@@ -160,7 +197,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         });
       else res.end();
     }
-  });
+  }
 }
 
 /** Listens on `port` (0 = any free port) and resolves the bound port. */

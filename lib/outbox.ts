@@ -10,7 +10,9 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres, type Orm } from './orm.js';
-import { describeError } from './errors.js';
+import { errorField, log } from './log.js';
+import { busLag, outboxLag } from './metrics.js';
+import { currentTraceparent, traceConsumer } from './tracing.js';
 
 /** A domain event written in the same transaction as the change it describes. */
 @Entity({ tableName: 'outbox' })
@@ -74,7 +76,8 @@ export function recordEvent(
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
-  e.actor = currentActor();
+  const traceparent = currentTraceparent();
+  e.actor = traceparent ? { ...currentActor(), traceparent } : currentActor();
   em.persist(e);
   return e;
 }
@@ -102,14 +105,7 @@ export class OutboxRelay {
     this.started = true;
     this.timer = setInterval(() => {
       this.flush().catch((err) =>
-        console.error(
-          JSON.stringify({
-            level: 'error',
-            msg: 'outbox relay failed',
-            source: this.source,
-            error: describeError(err),
-          }),
-        ),
+        log.error({ source: this.source, error: errorField(err) }, 'outbox relay failed'),
       );
     }, this.pollMs);
     this.timer.unref();
@@ -142,6 +138,7 @@ export class OutboxRelay {
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
       const now = new Date();
+      observeLag(rows, this.source, now);
       for (const r of rows) r.sentAt = now;
       return rows.length;
     });
@@ -160,6 +157,7 @@ export class OutboxRelay {
     );
     if (!rows.length) return 0;
     await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
+    observeLag(rows, this.source, new Date());
     await em.nativeUpdate(
       OutboxEvent,
       { seq: { $in: rows.map((r) => r.seq) } },
@@ -172,6 +170,13 @@ export class OutboxRelay {
     if (this.timer) clearInterval(this.timer);
     await this.running;
     this.stopped = true;
+  }
+}
+
+function observeLag(rows: OutboxEvent[], source: string, now: Date): void {
+  for (const r of rows) {
+    const lag = (now.getTime() - r.occurredAt.getTime()) / 1000;
+    if (Number.isFinite(lag)) outboxLag.observe({ source }, Math.max(0, lag));
   }
 }
 
@@ -259,17 +264,22 @@ export function consumeEvents(
     if (!handler || handler === ignoreEvent) return;
     const only = ONLY_FROM.get(handler);
     if (only !== undefined && event.source !== only) return;
+    const lag = (Date.now() - Date.parse(event.occurredAt)) / 1000;
+    // A malformed time must not fail the event (metrics refuse NaN).
+    if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
     try {
-      await runAsActor(systemActor(consumer, event.actor), () =>
-        orm.em.fork(BACKGROUND).transactional(async (em) => {
-          const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
-          if (done) return;
-          const mark = new HandledEvent();
-          mark.consumer = consumer;
-          mark.eventId = event.id;
-          em.persist(mark);
-          await handler(event.payload, em, event);
-        }),
+      await traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
+        runAsActor(systemActor(consumer, event.actor), () =>
+          orm.em.fork(BACKGROUND).transactional(async (em) => {
+            const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
+            if (done) return;
+            const mark = new HandledEvent();
+            mark.consumer = consumer;
+            mark.eventId = event.id;
+            em.persist(mark);
+            await handler(event.payload, em, event);
+          }),
+        ),
       );
       afterApplied?.();
     } catch (err) {

@@ -11,9 +11,10 @@ import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor, type ClientInfo } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
-import { denialOf, describeError, formatError, unauthenticated, type Denial } from './errors.js';
-import { bearer, createHttpServer, sendJson } from './http.js';
+import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
+import { bearer, createHttpServer, route, sendJson } from './http.js';
 import { inputEdgesPlugin } from './input-edges.js';
+import { metricsHandler, watchPool } from './metrics.js';
 import { isMilestone, MemoryWindowCounter, type WindowCounter } from './window-counter.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
@@ -34,6 +35,7 @@ import {
   type ConsumerHandler,
 } from './outbox.js';
 import type { Grants, Principal } from './principal.js';
+import { annotateLogScope, errorField, log } from './log.js';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible", "@external", "@requires", "@provides"])';
@@ -156,6 +158,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   /** This subgraph's background services (tests call their `runOnce`). */
   services: BackgroundService[] = [];
   private runner?: BackgroundRunner;
+  private unwatchPool?: () => void;
   private constructor(
     readonly def: SubgraphDefinition<C>,
     readonly schema: GraphQLSchema,
@@ -199,6 +202,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
     const sub = new Subgraph(def, schema, orm, opts);
     holder.sub = sub;
+    sub.unwatchPool = watchPool(def.name, orm);
     sub.services = def.services ? def.services(sub) : [];
     await sub.apollo.start();
     if (opts.runRelay !== false) {
@@ -271,6 +275,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async createContext(token: string | undefined): Promise<C> {
     const claims = this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
+    annotateLogScope({ requestId: claims.requestId });
     return this.contextFor(claims);
   }
 
@@ -291,15 +296,9 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId);
         const result = await runAsActor(actor, () => em.transactional(fn));
-        await this.relay.flush().catch((err) =>
-          console.error(
-            JSON.stringify({
-              level: 'error',
-              msg: 'outbox flush failed',
-              error: describeError(err),
-            }),
-          ),
-        );
+        await this.relay
+          .flush()
+          .catch((err) => log.error({ error: errorField(err) }, 'outbox flush failed'));
         return result;
       },
     };
@@ -335,16 +334,17 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     return createHttpServer<C>({
       apollo: this.apollo,
       context: (req) => this.createContext(bearer(req)),
-      routes: {
-        '/health': (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name }),
-        '/ready': async (_req, res) => {
+      handlers: [
+        metricsHandler(true),
+        route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),
+        route('/ready', async (_req, res) => {
           const ok = await this.ready();
           sendJson(res, ok ? 200 : 503, {
             status: ok ? 'ready' : 'unavailable',
             service: this.name,
           });
-        },
-      },
+        }),
+      ],
     });
   }
 
@@ -358,6 +358,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     await this.relay.flush().catch(() => undefined);
     await this.relay.stop();
     await this.apollo.stop();
+    this.unwatchPool?.();
     await this.orm.close(true);
   }
 }
@@ -380,13 +381,7 @@ function auditDenials<C extends BaseContext>(
           }
           if (!seen.size || rc.contextValue.principal.type === 'system') return;
           await record(rc.contextValue, [...seen.values()]).catch((err) =>
-            console.error(
-              JSON.stringify({
-                level: 'error',
-                msg: 'denial audit failed',
-                error: describeError(err),
-              }),
-            ),
+            log.error({ error: errorField(err) }, 'denial audit failed'),
           );
         },
       };

@@ -1,5 +1,6 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { prefix, type HttpHandler } from '../lib/http.js';
 import { EventsSocket } from './events-socket.js';
 import { openApiDocument } from './openapi.js';
 import { rootRoute, type Route } from './route.js';
@@ -13,7 +14,8 @@ export interface RestOptions {
 
 /** The REST layer's additions to the public HTTP server. */
 export interface RestLayer {
-  prefixes: Record<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
+  /** Joins the public server's handlers (`/api/*`). */
+  handlers: HttpHandler[];
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Closes the event sockets (shutdown). */
   close(): void;
@@ -33,7 +35,7 @@ export function createRestLayer(pipeline: Pipeline, opts: RestOptions): RestLaye
   const router = new RestRouter(pipeline, all, opts.logUnknown);
   const events = new EventsSocket(router, opts.logUnknown);
   return {
-    prefixes: { '/api/': (req, res) => router.handle(req, res) },
+    handlers: [prefix('/api/', (req, res) => router.handle(req, res))],
     upgrade: (req, socket, head) => events.upgrade(req, socket, head),
     close: () => events.close(),
   };

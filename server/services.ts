@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { InProcessBus, RedisBus, type Bus } from '../lib/bus.js';
 import { blockEncryptionKey, ssoEncryptionKey, type Env } from '../lib/env.js';
+import { lockDataFile, type DataLock } from '../lib/data-lock.js';
+import { smtpMailer, type Mailer, type MailSettings } from '../lib/mail.js';
 import { closeServer, listen } from '../lib/http.js';
 import { InternalTokens } from '../lib/internal-token.js';
 import type { DatabaseConfig, QueryCounter } from '../lib/orm.js';
@@ -33,6 +35,8 @@ export interface ServiceOverrides {
   queryCounters?: Partial<Record<SubgraphName, QueryCounter>>;
   runRelay?: boolean;
   supergraphSdl?: string;
+  /** Send mail through this instead of SMTP_URL's. */
+  mailer?: Mailer;
   /** Embedded mode: wrap the gateway's in-process transport (tests watch or hold its calls). */
   wrapTransport?: (transport: SubgraphTransport) => SubgraphTransport;
 }
@@ -69,6 +73,26 @@ export function createBus(env: Env, role: string): Bus {
   return new RedisBus(env.REDIS_URL, env.REDIS_PREFIX, `${hostname()}-${process.pid}-${role}`);
 }
 
+/**
+ * Takes the one-process lock of every embedded SQLite file these subgraphs use (none for
+ * PostgreSQL or in-memory databases); throws DataDirInUse, holding nothing, when one is taken.
+ */
+export function lockDatabases(configs: DatabaseConfig[]): DataLock[] {
+  const locks: DataLock[] = [];
+  try {
+    for (const c of configs)
+      if (c.kind === 'sqlite' && c.path !== ':memory:') locks.push(lockDataFile(c.path));
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
+  return locks;
+}
+
+function databaseOf(name: SubgraphName, env: Env, o: ServiceOverrides): DatabaseConfig {
+  return o.database?.(name) ?? databaseFor(env, name);
+}
+
 function startSubgraph(
   name: SubgraphName,
   env: Env,
@@ -81,7 +105,7 @@ function startSubgraph(
   return Subgraph.start(SUBGRAPHS[name], {
     counters,
     refusalWindowMs: env.AUDIT_REFUSAL_WINDOW_SECONDS * 1000,
-    database: o.database?.(name) ?? databaseFor(env, name),
+    database: databaseOf(name, env, o),
     bus,
     tokens,
     queryCounter: o.queryCounters?.[name],
@@ -97,6 +121,7 @@ function startSubgraph(
         lockAfterFailures: env.SIGN_IN_LOCK_AFTER_FAILURES,
         lockMs: env.SIGN_IN_LOCK_SECONDS * 1000,
       },
+      ...(name === 'workspaces' ? { mail: mailSettings(env, o) } : {}),
       ...(name === 'operations'
         ? {
             blockEncryptionKey: blockEncryptionKey(env, mode),
@@ -122,6 +147,18 @@ function startSubgraph(
         : {}),
     },
   });
+}
+
+/** Invitation email, when SMTP_URL is set (or a test hands in its own mailer). */
+function mailSettings(env: Env, o: ServiceOverrides): MailSettings | undefined {
+  const mailer = o.mailer ?? (env.SMTP_URL ? smtpMailer(env.SMTP_URL, env.SMTP_FROM) : undefined);
+  if (!mailer) return undefined;
+  return {
+    mailer,
+    publicUrl: env.publicUrl,
+    maxAttempts: env.MAIL_MAX_ATTEMPTS,
+    retryBaseMs: env.MAIL_RETRY_BASE_MS,
+  };
 }
 
 function gatewayOptions(env: Env) {
@@ -156,17 +193,25 @@ function gatewayOptions(env: Env) {
     trustProxy: env.TRUST_PROXY,
     dedupeQueries: env.GATEWAY_DEDUPE_QUERIES,
     sso: { publicUrl: env.publicUrl, returnOrigins: env.SSO_RETURN_ORIGINS },
+    corsOrigins: env.CORS_ORIGINS,
+    metrics: env.METRICS,
   };
 }
 
 /** Embedded mode: gateway and the four subgraphs in this process, called without HTTP. */
 export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise<Running> {
+  const locks = lockDatabases(SUBGRAPH_NAMES.map((n) => databaseOf(n, env, o)));
   const bus = o.bus ?? createBus(env, 'embedded');
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
   const counters = createCounters(env);
   const subgraphs = {} as Record<SubgraphName, Subgraph<any>>;
-  for (const name of SUBGRAPH_NAMES)
-    subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded', counters);
+  try {
+    for (const name of SUBGRAPH_NAMES)
+      subgraphs[name] = await startSubgraph(name, env, bus, tokens, o, 'embedded', counters);
+  } catch (err) {
+    for (const l of locks) l.release();
+    throw err;
+  }
   // Relays start once every consumer has subscribed: the in-process bus drops events for
   // groups that are not there yet.
   for (const name of SUBGRAPH_NAMES) await subgraphs[name].startRelay();
@@ -196,6 +241,7 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
       for (const name of SUBGRAPH_NAMES) await subgraphs[name].stop();
       await counters.close();
       await bus.close();
+      for (const l of locks) l.release();
     },
   };
 }
@@ -206,10 +252,14 @@ export async function startSubgraphService(
   env: Env,
   o: ServiceOverrides = {},
 ): Promise<Running> {
+  const locks = lockDatabases([databaseOf(name, env, o)]);
   const bus = o.bus ?? createBus(env, name);
   const tokens = new InternalTokens(env.internalTokenSecret, env.INTERNAL_TOKEN_TTL_SECONDS);
   const counters = createCounters(env);
-  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone', counters);
+  const sub = await startSubgraph(name, env, bus, tokens, o, 'alone', counters).catch((err) => {
+    for (const l of locks) l.release();
+    throw err;
+  });
   await sub.startRelay();
   const server = sub.httpServer();
   const port = await listen(server, env.PORT, env.HOST);
@@ -223,6 +273,7 @@ export async function startSubgraphService(
       await sub.stop();
       await counters.close();
       await bus.close();
+      for (const l of locks) l.release();
     },
   };
 }

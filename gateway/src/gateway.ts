@@ -17,10 +17,22 @@ import {
   bearer,
   createHttpServer,
   executeGraphQLHttp,
+  prefix,
+  route,
   sendJson,
   type GraphQLHttpResponse,
-  type Route,
+  type HttpHandler,
 } from '../../lib/http.js';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { corsHandler } from './http/cors.js';
+import {
+  countSubscriptions,
+  metricsHandler,
+  subgraphFetchDuration,
+  subscriptionsOpen,
+} from '../../lib/metrics.js';
+import { annotateLogScope } from '../../lib/log.js';
+import { dashboardHandler, explorerHandler } from './http/ui.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { AddressRefused, Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
@@ -43,6 +55,7 @@ import { InternalCalls } from './sso/internal-calls.js';
 import { SsoRoutes } from './sso/sso-routes.js';
 import { ScimRoutes, SCIM_PREFIX } from './scim/scim-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
+import { log } from '../../lib/log.js';
 
 export type { GatewayContext } from './context.js';
 
@@ -80,6 +93,15 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
   shared = 0;
 
   async process(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
+    const stop = subgraphFetchDuration.startTimer({ subgraph: this.name });
+    try {
+      return await this.fetch(options);
+    } finally {
+      stop();
+    }
+  }
+
+  private async fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
     const request = options.request as GraphQLRequest;
     const context = options.context as Partial<GatewayContext>;
     if (!context.caller) {
@@ -142,6 +164,10 @@ export interface GatewayOptions {
   supergraphSdl?: string;
   /** Single sign-on routes: PUBLIC_URL and the other origins a login may return to. */
   sso?: { publicUrl: string; returnOrigins: string[] };
+  /** Origins whose browsers may call the API (CORS_ORIGINS; `*` for any). */
+  corsOrigins?: readonly string[];
+  /** Serve /metrics (METRICS). */
+  metrics?: boolean;
 }
 
 /** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
@@ -184,6 +210,8 @@ export class Gateway {
       hideSchemaDetailsFromClientErrors: opts.production,
       parseOptions: { maxTokens: opts.maxTokens },
       plugins: [
+        // Browsers get Flowplane's own explorer (explorerHandler), never Apollo's hosted Sandbox.
+        ApolloServerPluginLandingPageDisabled(),
         refuseHttpSubscriptions,
         requestIdPlugin,
         // Deliveries of subscriptions yield to requests while these are in flight.
@@ -215,6 +243,7 @@ export class Gateway {
     const g = new Gateway(opts);
     await g.apollo.start();
     g.subscriptions.start();
+    openSubscriptions.add(g.subscriptions);
     return g;
   }
 
@@ -245,6 +274,7 @@ export class Gateway {
     }
     const { principal, grants } = identity;
     const caller = this.opts.tokens.caller({ principal, grants, client });
+    annotateLogScope({ requestId: caller.claims.requestId });
     return gatewayContext(identity, caller, client.ip);
   }
 
@@ -283,15 +313,7 @@ export class Gateway {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
       context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
-      prefixes: { ...this.ssoRoutes(), ...extra.prefixes },
-      routes: {
-        '/health': (_req, res) => sendJson(res, 200, { status: 'ok' }),
-        '/ready': async (_req, res) => {
-          const subgraphs = await this.opts.transport.ready();
-          const ok = Object.values(subgraphs).every(Boolean);
-          sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
-        },
-      },
+      handlers: this.httpHandlers(extra.handlers ?? []),
     });
     // Idle keep-alive sockets stay open longer than clients and proxies keep theirs (undici 4 s,
     // load balancers often 60 s), so the server is never the side that closes a socket a client
@@ -323,7 +345,7 @@ export class Gateway {
   }
 
   /** /auth/sso/… (gateway/src/sso/) and /scim/v2/… (gateway/src/scim/). */
-  private ssoRoutes(): Record<string, Route> {
+  private ssoHandlers(): HttpHandler[] {
     const clientOf = (req: IncomingMessage) => clientInfo(req, this.opts.trustProxy ?? false);
     const sso = new SsoRoutes({
       calls: new InternalCalls(this.opts.transport, this.opts.tokens, 'sso'),
@@ -335,7 +357,29 @@ export class Gateway {
       new InternalCalls(this.opts.transport, this.opts.tokens, 'scim'),
       clientOf,
     );
-    return { '/auth/sso/': sso.handle, [SCIM_PREFIX]: scim.handle };
+    return [prefix('/auth/sso/', sso.handle), prefix(SCIM_PREFIX, scim.handle)];
+  }
+
+  /**
+   * The public server's routes, in order, before GraphQL itself: CORS first (it answers
+   * preflights and marks every response to an allowed origin), then the pages and endpoints.
+   * Single sign-on and SCIM follow, then what the server adds (the REST layer's `/api/*`).
+   */
+  private httpHandlers(extra: HttpHandler[]): HttpHandler[] {
+    return [
+      corsHandler(this.opts.corsOrigins ?? []),
+      explorerHandler(),
+      dashboardHandler(),
+      metricsHandler(this.opts.metrics ?? true),
+      route('/health', (_req, res) => sendJson(res, 200, { status: 'ok' })),
+      route('/ready', async (_req, res) => {
+        const subgraphs = await this.opts.transport.ready();
+        const ok = Object.values(subgraphs).every(Boolean);
+        sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'unavailable', subgraphs });
+      }),
+      ...this.ssoHandlers(),
+      ...extra,
+    ];
   }
 
   /**
@@ -350,6 +394,7 @@ export class Gateway {
     await this.closeSubscriptions();
     this.subscriptions.stop();
     this.refusals.close();
+    openSubscriptions.delete(this.subscriptions);
     this.auth.close();
     await this.apollo.stop();
     await this.opts.rateLimiter.close();
@@ -359,10 +404,20 @@ export class Gateway {
 
 /** What the server adds beside GraphQL (the REST layer). */
 export interface HttpExtensions {
-  prefixes?: Record<string, Route>;
+  /** Handlers after the gateway's own (e.g. `/api/*`). */
+  handlers?: HttpHandler[];
   /** A WebSocket upgrade on another path than /graphql: true when it was taken. */
   upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
 }
+
+/** Subscription engines of this process, read by the subscriptions-open gauge when scraped. */
+const openSubscriptions = new Set<SubscriptionEngine>();
+subscriptionsOpen.set(0);
+countSubscriptions(() => {
+  let n = 0;
+  for (const e of openSubscriptions) n += e.size;
+  return n;
+});
 
 const MAX_USER_AGENT = 300;
 
@@ -430,6 +485,6 @@ function settleAfterMutation(bus: Bus) {
 const quietLogger = {
   debug: () => undefined,
   info: () => undefined,
-  warn: (m: unknown) => console.warn(JSON.stringify({ level: 'warn', msg: String(m) })),
-  error: (m: unknown) => console.error(JSON.stringify({ level: 'error', msg: String(m) })),
+  warn: (m: unknown) => log.warn(String(m)),
+  error: (m: unknown) => log.error(String(m)),
 };

@@ -1,3 +1,4 @@
+import { errorField, log } from '../../lib/log.js';
 import { randomUUID } from 'node:crypto';
 import { actorOf, type ClientInfo } from '../../lib/actor.js';
 import type { Bus, DomainEvent } from '../../lib/bus.js';
@@ -132,10 +133,6 @@ export class RefusalAudit {
     this.published++;
     this.bus
       .publish([event])
-      .catch((err) =>
-        console.error(
-          JSON.stringify({ level: 'error', msg: 'refusal audit failed', error: String(err) }),
-        ),
-      );
+      .catch((err) => log.error({ error: errorField(err) }, 'refusal audit failed'));
   }
 }

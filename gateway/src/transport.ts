@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { GraphQLRequest } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Caller } from '../../lib/internal-token.js';
+import { traceClientCall } from '../../lib/tracing.js';
 import type { Subgraph } from '../../lib/subgraph.js';
 
 export type SubgraphName = 'users' | 'workspaces' | 'access' | 'operations';
@@ -97,20 +98,28 @@ export class HttpTransport implements SubgraphTransport {
     caller: Caller,
   ): Promise<SubgraphResult> {
     const token = caller.token();
+    const trace: Record<string, string> = {};
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,
       operationName: request.operationName,
     });
-    try {
-      return await this.post(name, body, token);
-    } catch (err) {
-      if ((err as RetryableError).retryable) return this.post(name, body, token);
-      throw err;
-    }
+    return traceClientCall(`subgraph ${name}`, trace, async () => {
+      try {
+        return await this.post(name, body, token, trace);
+      } catch (err) {
+        if ((err as RetryableError).retryable) return this.post(name, body, token, trace);
+        throw err;
+      }
+    });
   }
 
-  private post(name: SubgraphName, body: string, token: string): Promise<SubgraphResult> {
+  private post(
+    name: SubgraphName,
+    body: string,
+    token: string,
+    trace: Record<string, string>,
+  ): Promise<SubgraphResult> {
     const url = this.targets[name];
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
@@ -128,6 +137,7 @@ export class HttpTransport implements SubgraphTransport {
             'content-length': Buffer.byteLength(body),
             accept: 'application/graphql-response+json, application/json',
             authorization: `Bearer ${token}`,
+            ...trace,
           },
         },
         (res) => {

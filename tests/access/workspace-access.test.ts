@@ -224,7 +224,7 @@ describe('workspace role bindings', () => {
       },
     );
     expect(res.data ?? null).toBeNull();
-    expect(codes(res)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(res)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
   });
 });
 

@@ -51,7 +51,7 @@ describe('subgraphs are not usable without the gateway', () => {
 
   it('internal fields are not part of the public API', async () => {
     const res = await stack.gql(`{ _principalByCredential(credentialHash: "x") { id } }`);
-    expect(res.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+    expect(res.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(res.errors?.[0]?.message).toMatch(/Cannot query field/);
   });
 });

@@ -95,9 +95,9 @@ describe('HTTP protections', () => {
 describe('production mode', () => {
   it('turns introspection off and hides field suggestions', async () => {
     const intro = await prod.gql(`{ __schema { types { name } } }`);
-    expect(codes(intro)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(intro)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     const typo = await prod.gql(`{ mee { id } }`);
-    expect(codes(typo)).toEqual(['BAD_USER_INPUT']);
+    expect(codes(typo)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
     const devTypo = await stack.gql(`{ mee { id } }`);
     expect(devTypo.errors?.[0]?.message).toMatch(/Did you mean/);

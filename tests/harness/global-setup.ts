@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -7,6 +8,19 @@ import { fileURLToPath } from 'node:url';
  * index is missing, the tests that need Python skip with a line (and fail under CI=true).
  */
 export default function setup(): void {
+  buildUi();
+  pythonEnv();
+}
+
+/** The explorer and dashboard pages (npm install's prepare builds them; a checkout may not have). */
+function buildUi(): void {
+  const built = fileURLToPath(new URL('../../ui/dist/dashboard.html', import.meta.url));
+  if (existsSync(built)) return;
+  const r = spawnSync('npm', ['run', 'build:ui'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build:ui failed: the web pages cannot be tested');
+}
+
+function pythonEnv(): void {
   const script = fileURLToPath(new URL('../../scripts/python-env.sh', import.meta.url));
   const result = spawnSync(script, { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' });
   if (result.status !== 0) {

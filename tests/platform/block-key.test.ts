@@ -18,7 +18,7 @@ describe('BLOCK_ENCRYPTION_KEY', () => {
 
   it('embedded SQLite without it: generates a private key file once, warns without the key, reuses it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fp-key-'));
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const warn = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
     const env = loadEnv({ DATA_DIR: dir, NODE_ENV: 'development' });
     const first = blockEncryptionKey(env, 'embedded');
     const file = join(dir, BLOCK_KEY_FILE);
@@ -27,6 +27,7 @@ describe('BLOCK_ENCRYPTION_KEY', () => {
     expect(blockEncryptionKey(env, 'embedded')).toEqual(first);
     expect(warn).toHaveBeenCalledTimes(1);
     const printed = warn.mock.calls.flat().join(' ');
+    expect(JSON.parse(printed)).toMatchObject({ level: 'warn' });
     expect(printed).toContain('BLOCK_ENCRYPTION_KEY');
     expect(printed).not.toContain(first.toString('base64'));
     expect(printed).not.toContain(first.toString('hex'));

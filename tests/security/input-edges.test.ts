@@ -4,7 +4,7 @@
  * INTERNAL_SERVER_ERROR.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { describeError } from '../../lib/errors.js';
+import { describeError } from '../../lib/log.js';
 import { codes, type GqlResult } from '../harness/client.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';

@@ -1,5 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Principal } from '../../../lib/principal.js';
+import { log } from '../../../lib/log.js';
+import { graphqlDuration, graphqlRequests, operationLabel } from '../../../lib/metrics.js';
 
 interface LogContext {
   principal: Principal;
@@ -9,10 +11,11 @@ interface LogContext {
 }
 
 /**
- * One structured JSON line per request (principal, operation, duration, status, error codes),
+ * Request metrics (count, status and duration by operation), and one structured log line per
+ * request (principal, operation, duration, status, error codes),
  * and the request id on every INTERNAL_SERVER_ERROR, so a user's report finds its log line.
  */
-export function requestLogPlugin(log: boolean): ApolloServerPlugin<LogContext> {
+export function requestLogPlugin(enabled: boolean): ApolloServerPlugin<LogContext> {
   return {
     async requestDidStart(rc) {
       const started = performance.now();
@@ -25,12 +28,15 @@ export function requestLogPlugin(log: boolean): ApolloServerPlugin<LogContext> {
               (e.extensions as Record<string, unknown>).requestId = rc2.contextValue.requestId;
             }
           }
-          if (!log || rc2.contextValue.delivery) return;
+          if (rc2.contextValue.delivery) return;
+          const operation = operationLabel(rc2.operationName);
+          const type = rc2.operation?.operation ?? 'unknown';
+          graphqlRequests.inc({ operation, type, status: rc2.response.http.status ?? 200 });
+          graphqlDuration.observe({ operation, type }, (performance.now() - started) / 1000);
+          if (!enabled) return;
           const p = rc.contextValue?.principal;
-          console.log(
-            JSON.stringify({
-              level: 'info',
-              msg: 'request',
+          log.info(
+            {
               requestId: rc.contextValue?.requestId,
               principal: p ? `${p.type}:${p.id}` : undefined,
               apiKeyId: p?.apiKeyId,
@@ -39,7 +45,8 @@ export function requestLogPlugin(log: boolean): ApolloServerPlugin<LogContext> {
               status: rc2.response.http.status ?? 200,
               errors: errors.length ? errors.map((e) => e.extensions?.code) : undefined,
               durationMs: Math.round((performance.now() - started) * 10) / 10,
-            }),
+            },
+            'request',
           );
         },
       };

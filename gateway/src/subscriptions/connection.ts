@@ -8,7 +8,9 @@ import type { Identity } from '../auth/authenticator.js';
 
 /** Close codes of graphql-ws and RFC 6455 the server uses. */
 export const CLOSE = {
-  /** Credentials refused, revoked, or a subscription's permission lost. */
+  /** The credential of `connection_init` is malformed, unknown or expired. */
+  UNAUTHORIZED: 4401,
+  /** Credentials revoked while connected, or a subscription's permission lost. */
   FORBIDDEN: 4403,
   INTERNAL_ERROR: 4500,
   /** The gateway is shutting down. */

@@ -18,6 +18,7 @@ import type { RefusalAudit } from '../refusal-audit.js';
 import { DeliveryScheduler, type DeliverySchedulerOptions } from './delivery-scheduler.js';
 import { RecentIds } from './push-queue.js';
 import { LiveSubscription, type Outcome } from './subscription.js';
+import { errorField, log } from '../../../lib/log.js';
 
 /** Live event ids the engine remembers to drop duplicates. */
 const SEEN_IDS = 10_000;
@@ -284,9 +285,7 @@ export class SubscriptionEngine {
       }
       return result;
     } catch (err) {
-      console.error(
-        JSON.stringify({ level: 'error', msg: 'subscription delivery failed', error: String(err) }),
-      );
+      log.error({ error: errorField(err) }, 'subscription delivery failed');
       return null;
     }
   }
@@ -338,13 +337,8 @@ export class SubscriptionEngine {
 function logUnexpected(result: FormattedExecutionResult, eventId: string): void {
   const codes = (result.errors ?? []).map((e) => e.extensions?.code);
   if (codes.every((c) => c === 'NOT_FOUND' || c === 'FORBIDDEN')) return;
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      msg: 'subscription delivery answered no data',
-      eventId,
-      codes,
-      requestId: result.errors?.[0]?.extensions?.requestId,
-    }),
+  log.error(
+    { eventId, codes, requestId: result.errors?.[0]?.extensions?.requestId },
+    'subscription delivery answered no data',
   );
 }

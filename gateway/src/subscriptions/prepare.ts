@@ -1,3 +1,4 @@
+import { VALIDATION_FAILED } from '../../../lib/errors.js';
 import {
   GraphQLError,
   Kind,
@@ -60,12 +61,12 @@ export interface PrepareOptions {
   hideSuggestions: boolean;
 }
 
-const badInput = (message: string, from?: GraphQLError) =>
+const badInput = (message: string, from?: GraphQLError, code = 'BAD_USER_INPUT') =>
   new GraphQLError(message, {
     nodes: from?.nodes,
     source: from?.source,
     positions: from?.positions,
-    extensions: { ...(from?.extensions ?? {}), code: 'BAD_USER_INPUT' },
+    extensions: { ...(from?.extensions ?? {}), code },
   });
 
 /**
@@ -92,6 +93,7 @@ export function prepareOperation(
       badInput(
         opts.hideSuggestions ? e.message.replace(/ ?Did you mean(.+?)\?$/, '') : e.message,
         e,
+        VALIDATION_FAILED,
       ),
     );
   }

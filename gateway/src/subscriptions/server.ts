@@ -28,6 +28,7 @@ import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
 import type { LiveSubscription } from './subscription.js';
+import { errorField, log } from '../../../lib/log.js';
 
 /** The gateway parts and settings the WebSocket server uses. */
 export interface SubscriptionServerOptions {
@@ -70,7 +71,7 @@ interface OperationContext {
 
 /**
  * graphql-ws on the gateway's HTTP server (`/graphql`): authenticates `connectionParams`
- * (`{ authorization: 'Bearer …' }` or `{ token }`), refuses bad credentials with 4403, checks
+ * (`{ authorization: 'Bearer …' }` or `{ token }`), refuses bad credentials with 4401, checks
  * each subscription (document, limits, workspace permission, rate limit) and hands it to the
  * engine; queries and mutations on the socket run through the gateway as over HTTP. Revocations
  * and grant changes re-authenticate the affected connections.
@@ -170,7 +171,8 @@ export class SubscriptionServer {
     extra: Extra,
   ): Promise<boolean> {
     const credential = credentialOf(params);
-    if (credential === null || this.closing) return false;
+    if (this.closing) return false;
+    if (credential === null) return unauthorized(extra);
     const seen = this.invalidations;
     const client = this.opts.clientOf(extra.request);
     let identity: Identity;
@@ -184,14 +186,8 @@ export class SubscriptionServer {
         this.refused('ip-allow-list', err.identity, client, err.accountId);
         return false;
       }
-      if (codeOf(err) === 'UNAUTHENTICATED') return false;
-      console.error(
-        JSON.stringify({
-          level: 'error',
-          msg: 'websocket authentication failed',
-          error: String(err),
-        }),
-      );
+      if (codeOf(err) === 'UNAUTHENTICATED') return unauthorized(extra);
+      log.error({ error: errorField(err) }, 'websocket authentication failed');
       extra.socket.close(CLOSE.INTERNAL_ERROR, 'Internal server error');
       return false;
     }
@@ -420,10 +416,8 @@ export class SubscriptionServer {
     if (!this.opts.logRequests) return;
     const p = sub.conn.current();
     const principal = p instanceof Promise ? undefined : p.principal;
-    console.log(
-      JSON.stringify({
-        level: 'info',
-        msg: 'subscription',
+    log.info(
+      {
         principal: principal ? `${principal.type}:${principal.id}` : undefined,
         apiKeyId: principal?.apiKeyId,
         operation: sub.prepared.operationName ?? undefined,
@@ -431,7 +425,8 @@ export class SubscriptionServer {
         workspaceId: sub.workspaceId,
         delivered: sub.delivered,
         durationMs: Math.round(performance.now() - started),
-      }),
+      },
+      'subscription',
     );
   }
 }
@@ -451,3 +446,12 @@ const codeOf = (err: unknown) => (err as { extensions?: { code?: unknown } })?.e
 
 const internal = (message: string) =>
   new GraphQLError(message, { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
+
+/**
+ * Refuses `connection_init` with 4401 (graphql-ws's Unauthorized): the credential is malformed,
+ * unknown or expired. 4403 stays for access lost while connected (a revoked key or role).
+ */
+function unauthorized(extra: Extra): false {
+  extra.socket.close(CLOSE.UNAUTHORIZED, 'Unauthorized');
+  return false;
+}

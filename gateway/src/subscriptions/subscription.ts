@@ -2,6 +2,7 @@ import type { FormattedExecutionResult } from 'graphql';
 import type { LiveEvent } from '../../../lib/event-filter.js';
 import { CLOSE, hasAccess, type Connection, type Guarded } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
+import { subscriptionDeliveries } from '../../../lib/metrics.js';
 import { PushQueue } from './push-queue.js';
 
 /** Results waiting for a client that does not read; beyond it the socket is closed (1008). */
@@ -107,6 +108,7 @@ export class LiveSubscription implements Guarded {
     if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
     this.queue.push(outcome);
     this.delivered++;
+    subscriptionDeliveries.inc();
     if (this.queue.pending > MAX_PENDING) {
       this.conn.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
     }

@@ -11,6 +11,7 @@ import { addMember, membershipFacts } from './memberships/membership.service.js'
 import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
 import type { Em } from '../../../lib/orm.js';
 import { fromSource, recordEvent, type ConsumerHandler } from '../../../lib/outbox.js';
+import { log } from '../../../lib/log.js';
 
 interface SignedUp {
   userId: string;
@@ -39,9 +40,7 @@ interface ServiceAccountDeleted {
 }
 
 function skip(type: string, reason: string): void {
-  console.error(
-    JSON.stringify({ level: 'warn', msg: 'event skipped', consumer: 'workspaces', type, reason }),
-  );
+  log.warn({ consumer: 'workspaces', type, reason }, 'event skipped');
 }
 
 /**

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { accessibleFilter } from '../../../lib/ability.js';
+import type { MailSettings } from '../../../lib/mail.js';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import { Account } from './accounts/account.entity.js';
 import { isUuid } from '../../../lib/db.js';
@@ -8,6 +9,8 @@ import { Workspace } from './workspaces/workspace.entity.js';
 
 /** The workspaces subgraph's request context: base context plus per-request loaders. */
 export interface WorkspacesContext extends BaseContext {
+  /** Set when SMTP_URL is: invitations are then emailed (see invitation-mail.ts). */
+  mail?: MailSettings;
   loaders: {
     /** Non-deleted accounts by id (no permission check: callers decide visibility). */
     accountById: DataLoader<string, Account | null>;
@@ -24,13 +27,35 @@ function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | nu
   return keys.map((k) => map.get(k) ?? null);
 }
 
+/**
+ * Workspaces of an account that the context's ability may read, oldest first. The ability is
+ * read when the loader runs, so a loader rebuilt after the grants grew (InvitationService.accept)
+ * sees the workspaces just joined.
+ */
+export function visibleWorkspacesLoader(
+  ctx: () => Pick<WorkspacesContext, 'ability' | 'em'>,
+): DataLoader<string, Workspace[]> {
+  return new DataLoader(async (accountIds) => {
+    const { ability, em } = ctx();
+    const filter = accessibleFilter(ability, 'read', 'Workspace');
+    if (!filter) return accountIds.map(() => []);
+    const rows = await em.find(
+      Workspace,
+      { $and: [filter, { accountId: { $in: [...accountIds] } }] },
+      { orderBy: { createdAt: 'asc', id: 'asc' } },
+    );
+    return accountIds.map((id) => rows.filter((w) => w.accountId === id));
+  });
+}
+
 export function extendContext(
   base: BaseContext,
-  _sub: Subgraph<WorkspacesContext>,
+  sub: Subgraph<WorkspacesContext>,
 ): WorkspacesContext {
   const em = base.em;
-  return {
+  const ctx: WorkspacesContext = {
     ...base,
+    mail: sub.opts.settings?.mail as MailSettings | undefined,
     loaders: {
       accountById: new DataLoader(async (ids) => {
         const valid = ids.filter(isUuid);
@@ -44,16 +69,7 @@ export function extendContext(
         const rows = valid.length ? await em.find(Workspace, { id: { $in: valid } }) : [];
         return byKey(ids, rows, (r) => r.id);
       }),
-      visibleWorkspacesByAccount: new DataLoader(async (accountIds) => {
-        const filter = accessibleFilter(base.ability, 'read', 'Workspace');
-        if (!filter) return accountIds.map(() => []);
-        const rows = await em.find(
-          Workspace,
-          { $and: [filter, { accountId: { $in: [...accountIds] } }] },
-          { orderBy: { createdAt: 'asc', id: 'asc' } },
-        );
-        return accountIds.map((id) => rows.filter((w) => w.accountId === id));
-      }),
+      visibleWorkspacesByAccount: visibleWorkspacesLoader(() => ctx),
       myMembershipByAccount: new DataLoader(async (accountIds) => {
         const { type } = base.principal;
         if (type !== 'user' && type !== 'service_account') return accountIds.map(() => null);
@@ -65,4 +81,5 @@ export function extendContext(
       }),
     },
   };
+  return ctx;
 }

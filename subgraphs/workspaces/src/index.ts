@@ -1,4 +1,7 @@
-import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import type { MailSettings } from '../../../lib/mail.js';
+import type { ConsumerHandler } from '../../../lib/outbox.js';
+import type { Subgraph, SubgraphDefinition } from '../../../lib/subgraph.js';
+import { InvitationMail } from './invitations/invitation-mail.js';
 import { Account } from './accounts/account.entity.js';
 import { AccountResolver } from './accounts/account.resolver.js';
 import { AccountService } from './accounts/account.service.js';
@@ -16,6 +19,17 @@ import { Workspace } from './workspaces/workspace.entity.js';
 import { WorkspaceResolver } from './workspaces/workspace.resolver.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
 
+const mailers = new WeakMap<Subgraph<WorkspacesContext>, InvitationMail>();
+
+/** The invitation mailer of a running subgraph, when SMTP is configured (settings `mail`). */
+export function mailOf(sub: Subgraph<WorkspacesContext>): InvitationMail | undefined {
+  const settings = sub.opts.settings?.mail as MailSettings | undefined;
+  if (!settings) return undefined;
+  let m = mailers.get(sub);
+  if (!m) mailers.set(sub, (m = new InvitationMail(sub.orm, settings)));
+  return m;
+}
+
 /** workspaces: accounts, workspaces, memberships, invitations and account settings. */
 export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
   name: 'workspaces',
@@ -32,6 +46,11 @@ export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
   migrations,
   extendContext,
   consumers,
+  consumerGroups: (sub): Record<string, Record<string, ConsumerHandler>> => {
+    const mail = mailOf(sub);
+    return mail ? { mail: mail.consumers() } : {};
+  },
+  services: (sub) => (mailOf(sub) ? [mailOf(sub)!] : []),
   referenceResolvers: () => ({
     Account: {
       __resolveReference: (ref: { id: string }, ctx: WorkspacesContext) =>

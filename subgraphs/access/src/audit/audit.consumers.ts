@@ -12,6 +12,7 @@ import {
   AuditWorkspace,
   type AuditEvent,
 } from './audit-event.entity.js';
+import { log } from '../../../../lib/log.js';
 
 type Payload = Record<string, unknown>;
 
@@ -62,9 +63,7 @@ export async function recordAuditEntries(
   const accountIds = await accountsOf(em, p, event.actor ?? null, known);
   if (!accountIds.length) {
     if (known) return;
-    console.error(
-      JSON.stringify({ level: 'warn', msg: 'audit: event concerns no account', type: event.type }),
-    );
+    log.warn({ type: event.type }, 'audit: event concerns no account');
     return;
   }
   const actor = actorOf(event, p);

@@ -22,6 +22,26 @@ registerEnumType(InvitationStatus, {
   },
 });
 
+/** How the one-time code reaches the invitee. */
+export enum InvitationDelivery {
+  EMAIL = 'EMAIL',
+  MANUAL = 'MANUAL',
+}
+registerEnumType(InvitationDelivery, {
+  name: 'InvitationDelivery',
+  description: 'How the one-time code of an invitation reaches the invitee.',
+  valuesConfig: {
+    EMAIL: {
+      description:
+        'Flowplane emails the invitee a link with the code (SMTP_URL is configured); nobody else sees the code.',
+    },
+    MANUAL: {
+      description:
+        'No mail server is configured: inviteMember returns the code once and the inviter passes it on by hand.',
+    },
+  },
+});
+
 /**
  * An invitation to an account (and optionally a workspace). The one-time code is stored only as
  * its SHA-256; `code` is filled in the inviteMember answer and nowhere else. A pending invitation
@@ -81,11 +101,34 @@ export class Invitation {
   @Property({ type: 'Date', nullable: true })
   respondedAt?: Date | null = null;
 
+  @Field(() => InvitationDelivery, { description: 'How the code reaches the invitee.' })
+  @Property({ type: 'string', length: 16 })
+  delivery: InvitationDelivery = InvitationDelivery.MANUAL;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the invitation email was handed to the mail server (EMAIL delivery).',
+  })
+  @Property({ type: 'Date', nullable: true })
+  emailedAt?: Date | null = null;
+
+  /** Email attempts so far (each mints a fresh code: only the last one sent works). */
+  @Property({ type: 'integer' })
+  mailAttempts: number = 0;
+
+  /** When the next email attempt is due; null once sent or given up. */
+  @Property({ type: 'Date', nullable: true, index: true })
+  mailDueAt?: Date | null = null;
+
+  /** Why the last attempt failed (the mail server's answer, no secret). */
+  @Property({ type: 'string', length: 300, nullable: true })
+  mailError?: string | null = null;
+
   /** The plaintext code, set only on the object returned by inviteMember. Not a column. */
   @Field(() => String, {
     nullable: true,
     description:
-      'The one-time code to accept with. Returned only by inviteMember; null everywhere else.',
+      'The one-time code to accept with. Returned only by inviteMember with MANUAL delivery (pass it on by hand); null everywhere else.',
   })
   code?: string | null = null;
 

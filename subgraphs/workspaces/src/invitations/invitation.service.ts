@@ -15,12 +15,15 @@ import { newCredential, sha256 } from '../../../../lib/secrets.js';
 import { normalizeEmail } from '../../../../lib/validation.js';
 import type { Account } from '../accounts/account.entity.js';
 import { requireUser } from '../accounts/account.service.js';
-import type { WorkspacesContext } from '../context.js';
+import { visibleWorkspacesLoader, type WorkspacesContext } from '../context.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { PrincipalKind } from '../memberships/membership.entity.js';
 import { addMember, lockAccount } from '../memberships/membership.service.js';
 import { Workspace } from '../workspaces/workspace.entity.js';
-import { Invitation, InvitationStatus } from './invitation.entity.js';
+import { abilityFor } from '../../../../lib/ability.js';
+import { computeGrants } from '../../../../lib/grants.js';
+import type { Grants } from '../../../../lib/principal.js';
+import { Invitation, InvitationDelivery, InvitationStatus } from './invitation.entity.js';
 import type { InvitationCodeInput, InviteMemberInput } from './invitation.inputs.js';
 
 export const INVITATION_CODE_PREFIX = 'fpinv_';
@@ -62,6 +65,9 @@ export class InvitationService {
         'Give both a workspace and a workspace role, or neither',
       );
     }
+    // Emailed invitations get their code when the mail goes out (invitation-mail.ts): until then
+    // the stored hash is of a code nobody holds.
+    const emailed = Boolean(this.ctx.mail);
     const code = newCredential(INVITATION_CODE_PREFIX);
     const invitation = await this.ctx.transaction(async (em) => {
       const account = await lockAccount(em, input.accountId);
@@ -92,6 +98,8 @@ export class InvitationService {
         codeHash: sha256(code),
         expiresAt: new Date(now.getTime() + days * DAY_MS),
         invitedById: this.ctx.principal.id,
+        delivery: emailed ? InvitationDelivery.EMAIL : InvitationDelivery.MANUAL,
+        mailDueAt: emailed ? now : null,
       } as Invitation);
       recordEvent(em, 'invitation.created', {
         invitationId: inv.id,
@@ -102,10 +110,11 @@ export class InvitationService {
         workspaceRole,
         expiresAt: inv.expiresAt.toISOString(),
         invitedById: inv.invitedById,
+        delivery: inv.delivery,
       });
       return inv;
     });
-    invitation.code = code;
+    if (!emailed) invitation.code = code;
     return invitation;
   }
 
@@ -142,32 +151,88 @@ export class InvitationService {
   /** Accepts as the signed-in user whose email is the invited one; returns the account joined. */
   async accept(input: InvitationCodeInput): Promise<Account> {
     const userId = requireUser(this.ctx);
-    return conflictOnDuplicate('code', 'This invitation was answered at the same time', () =>
-      this.ctx.transaction(async (em) => {
-        const inv = await this.pendingForCaller(em, input.code);
-        const account = await lockAccount(em, inv.accountId);
-        await addMember(
-          em,
-          {
+    const joined = await conflictOnDuplicate(
+      'code',
+      'This invitation was answered at the same time',
+      () =>
+        this.ctx.transaction(async (em) => {
+          const inv = await this.pendingForCaller(em, input.code);
+          const account = await lockAccount(em, inv.accountId);
+          await addMember(
+            em,
+            {
+              accountId: inv.accountId,
+              principalId: userId,
+              principalType: PrincipalKind.USER,
+              role: inv.accountRole,
+            },
+            true,
+          );
+          inv.recordedStatus = InvitationStatus.ACCEPTED;
+          inv.respondedAt = new Date();
+          recordEvent(em, 'invitation.accepted', {
+            invitationId: inv.id,
             accountId: inv.accountId,
-            principalId: userId,
-            principalType: PrincipalKind.USER,
-            role: inv.accountRole,
-          },
-          true,
-        );
-        inv.recordedStatus = InvitationStatus.ACCEPTED;
-        inv.respondedAt = new Date();
-        recordEvent(em, 'invitation.accepted', {
-          invitationId: inv.id,
+            userId,
+            accountRole: inv.accountRole,
+            workspaceId: inv.workspaceId ?? null,
+            workspaceRole: inv.workspaceRole ?? null,
+          });
+          return { account, inv };
+        }),
+    );
+    await this.widenGrants(joined.inv);
+    return joined.account;
+  }
+
+  /**
+   * The caller's grants were read before they joined: the rest of this request (the fields
+   * selected on the account just joined, its workspaces, `myRole`) sees the membership and the
+   * workspace role the invitation gave, as the next request will.
+   */
+  private async widenGrants(inv: Invitation): Promise<void> {
+    const workspaces = await this.ctx.em.find(
+      Workspace,
+      { accountId: inv.accountId },
+      { fields: ['id', 'defaultRole'] },
+    );
+    const gained = computeGrants(
+      [
+        {
           accountId: inv.accountId,
-          userId,
-          accountRole: inv.accountRole,
-          workspaceId: inv.workspaceId ?? null,
-          workspaceRole: inv.workspaceRole ?? null,
-        });
-        return account;
-      }),
+          role: inv.accountRole,
+          workspaces: workspaces.map((w) => ({ id: w.id, defaultRole: w.defaultRole ?? null })),
+        },
+      ],
+      {
+        workspaceBindings:
+          inv.workspaceId && inv.workspaceRole
+            ? [{ workspaceId: inv.workspaceId, accountId: inv.accountId, role: inv.workspaceRole }]
+            : [],
+        accountPermissions: [],
+      },
+    );
+    const grants: Grants = {
+      accounts: { ...this.ctx.grants.accounts, ...gained.accounts },
+      workspaces: { ...this.ctx.grants.workspaces, ...gained.workspaces },
+    };
+    // Apollo hands resolvers a copy of the context: widen that copy, and rebuild the loader that
+    // filters by the ability on it.
+    this.ctx.grants = grants;
+    this.ctx.ability = abilityFor(this.ctx.principal, grants);
+    const ctx = this.ctx;
+    this.ctx.loaders.visibleWorkspacesByAccount = visibleWorkspacesLoader(() => ctx);
+  }
+
+  /** The pending invitations sent to the caller's email address (a user's own inbox). */
+  async forViewer(viewerId: string): Promise<Invitation[]> {
+    const { principal } = this.ctx;
+    const email = principal.email?.trim().toLowerCase();
+    if (principal.type !== 'user' || viewerId !== principal.id || !email) return [];
+    return this.ctx.em.find(
+      Invitation,
+      { email, ...statusFilter(InvitationStatus.PENDING, new Date()) },
+      { orderBy: { createdAt: 'desc', id: 'asc' }, limit: 100 },
     );
   }
 

@@ -1,0 +1,27 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * The pages Flowplane serves itself: the GraphQL explorer (GraphiQL, at /graphql for browsers)
+ * and the live dashboard (/ui). Everything they load is in this build: no CDN, no web fonts
+ * from elsewhere, no telemetry. `npm install` builds it (`prepare`); the server reads ui/dist.
+ */
+export default defineConfig({
+  root,
+  base: '/ui/',
+  logLevel: 'warn',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 4096,
+    rollupOptions: {
+      input: { explorer: `${root}explorer.html`, dashboard: `${root}dashboard.html` },
+      // Libraries marked "use client" for React Server Components: meaningless in this bundle.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
+  },
+});
