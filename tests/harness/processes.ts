@@ -3,7 +3,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/tsx/dist/cli.mjs', import.meta.url));
 
 export interface ServiceProcess {
   name: string;
@@ -15,9 +14,9 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `flowplane serve <name>` as its own OS process and waits for its "listening" line.
- * `nodeArgs` (say `--cpu-prof`) run the service as `node <nodeArgs> --import tsx` instead of
- * through tsx's launcher, so they apply to the service's own process.
+ * Starts `flowplane serve <name>` as its own OS process (`node <nodeArgs> --import tsx`, no tsx
+ * launcher in between: the launcher gives its child 30 ms to acknowledge a relayed SIGTERM and
+ * then kills it, which a loaded machine misses) and waits for its "listening" line.
  */
 export function spawnService(
   name: string,
@@ -28,17 +27,18 @@ export function spawnService(
 ): Promise<ServiceProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', ...env };
   for (const k of unset) delete childEnv[k];
-  const launcher = nodeArgs.length ? [...nodeArgs, '--import', 'tsx'] : [TSX];
-  const child = spawn(process.execPath, [...launcher, 'scripts/cli.ts', 'serve', name], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'scripts/cli.ts', 'serve', name],
+    {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      // SIGTERM first: tsx passes it on to the node process it runs, which a SIGKILL of tsx
-      // itself would leave behind.
       child.kill('SIGTERM');
       setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       reject(new Error(`${name} did not start in ${timeoutMs} ms:\n${output.join('')}`));
