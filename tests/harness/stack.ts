@@ -57,6 +57,8 @@ export interface Stack {
   signUp(
     overrides?: Partial<{ handle: string; email: string; password: string; name: string }>,
   ): Promise<Actor>;
+  /** Publishes every pending outbox row of every subgraph and waits for the bus to deliver it. */
+  quiesce(): Promise<void>;
   /** An actor for an existing credential (API key or session token). */
   as(token: string): Pick<Actor, 'gql'>;
   stop(): Promise<void>;
@@ -115,6 +117,18 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     gql: ((q: any, v: any) => gqlRequest(url, q, v, token)) as Actor['gql'],
   });
 
+  /**
+   * Publishes what every subgraph's outbox holds, round after round (a consumer of one round
+   * writes the next round's rows), then waits until the bus has delivered it.
+   */
+  async function quiesce(): Promise<void> {
+    const subgraphs = Object.values(running.subgraphs);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(subgraphs.map((s) => s!.relay.flush().catch(() => undefined)));
+    }
+    await running.bus.settle(2000);
+  }
+
   async function signUp(overrides: Parameters<Stack['signUp']>[0] = {}): Promise<Actor> {
     const handle = overrides.handle ?? `u-${uid()}`;
     const email = overrides.email ?? `${handle}@example.test`;
@@ -134,6 +148,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     }
     // Sign-up provisions the account through the bus: a test must not go on without it.
     if (!accountId) throw new Error(`signUp: no account was provisioned for ${email} within 5 s`);
+    // The account is visible once its transaction commits, but what that transaction announced
+    // (membership, grants changed) may still wait in an outbox: a test that starts counting
+    // events or caching identities now must not see this sign-up's tail.
+    await quiesce();
     return {
       token,
       userId: res.data.signUp.user.id,
@@ -152,6 +170,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     counters,
     gql,
     signUp,
+    quiesce,
     as,
     async stop() {
       await running.stop();

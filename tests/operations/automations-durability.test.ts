@@ -131,7 +131,8 @@ describe.runIf(distributed)('two operations instances on PostgreSQL and Redis fi
       relayPollMs: 200,
       runServices: false,
       settings: {
-        blockEncryptionKey: randomBytes(32),
+        // One deployment, one key: the first instance encrypts webhook targets, either sends.
+        blockEncryptionKey: operations(stack).opts.settings!.blockEncryptionKey,
         webhooks: { allowPrivateNetworks: true },
       },
     });
