@@ -140,11 +140,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     if (res.errors?.length || !res.data)
       throw new Error(`signUp failed: ${JSON.stringify(res.errors)}`);
     const token = res.data.signUp.token as string;
+    // Provisioning runs from the users subgraph's outbox: publish it now rather than poll.
+    await quiesce();
     let accountId = '';
-    for (let i = 0; i < 100 && !accountId; i++) {
+    for (let i = 0; i < 250 && !accountId; i++) {
       const me = await gql(`{ me { accounts { id } } }`, undefined, token);
       accountId = me.data?.me?.accounts?.[0]?.id ?? '';
-      if (!accountId) await new Promise((r) => setTimeout(r, 50));
+      if (!accountId) await new Promise((r) => setTimeout(r, 20));
     }
     // Sign-up provisions the account through the bus: a test must not go on without it.
     if (!accountId) throw new Error(`signUp: no account was provisioned for ${email} within 5 s`);
