@@ -16,7 +16,7 @@ import { Flow } from './flows/flow.entity.js';
 import { FlowResolver, WorkspaceFlowsResolver } from './flows/flow.resolver.js';
 import { FlowService } from './flows/flow.service.js';
 import { migrations } from './migrations/index.js';
-import { Event, EventRelated } from './events/event.entity.js';
+import { Event, EventRelated } from './event-store/event.entity.js';
 import { EventResolver, WorkspaceEventsResolver } from './events/event.resolver.js';
 import { eventConsumers } from './events/event.consumers.js';
 import { eventRetentionService } from './events/event-retention.js';

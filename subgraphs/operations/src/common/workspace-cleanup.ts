@@ -16,7 +16,7 @@ import { Automation } from '../automations/automation.entity.js';
 import { AutomationBucket } from '../automations/evaluation/bucket.entity.js';
 import { AutomationRevision } from '../automations/evaluation/revision.entity.js';
 import { WebhookDelivery } from '../automations/webhooks/webhook-delivery.entity.js';
-import { Event, EventRelated } from '../events/event.entity.js';
+import { Event, EventRelated } from '../event-store/event.entity.js';
 import { EventSettings } from '../events/event-settings.entity.js';
 
 /**

@@ -4,7 +4,7 @@ import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { StateType } from '../orchestration/state-type.js';
 import { backgroundEm } from '../services/background-em.js';
 import { transitionAll } from '../services/run-services.js';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 
 /** Prefect clients send `prefect.flow-run.heartbeat` events while a flow run runs. */
 export const HEARTBEAT_EVENT = 'prefect.flow-run.heartbeat';

@@ -2,7 +2,7 @@ import type { Em } from '../../../../../lib/orm.js';
 import type { ActsFor, WorkspaceRoleName } from '../../../../../lib/principal.js';
 import type { Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';
-import type { EventJson, ResourceKind } from '../../events/emit.js';
+import type { EventJson, ResourceKind } from '../../event-store/emit.js';
 import type { StateType } from '../../orchestration/state-type.js';
 import type { AutomationActionInput } from './action.inputs.js';
 import type { ActionTargetSource, ActionType } from './action-type.js';

@@ -12,7 +12,7 @@ import { FlowRun } from '../../flow-runs/flow-run.entity.js';
 import { WorkPool } from '../../work-pools/work-pool.entity.js';
 import { WorkQueue } from '../../work-pools/work-queue.entity.js';
 import { Automation } from '../automation.entity.js';
-import { resourceId, type EventJson, type ResourceKind } from '../../events/emit.js';
+import { resourceId, type EventJson, type ResourceKind } from '../../event-store/emit.js';
 import { ActionTargetSource } from './action-type.js';
 import { emitActionOutcome, triggeringRelated, type Related } from './action-events.js';
 import type { ActionHandler, AutomationData, Firing, StoredAction } from './action.types.js';

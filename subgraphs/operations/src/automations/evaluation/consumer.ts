@@ -3,7 +3,7 @@ import type { Em } from '../../../../../lib/orm.js';
 import type { ConsumerHandler } from '../../../../../lib/outbox.js';
 import type { Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';
-import { EVENT_EMITTED, resourceId, type EventJson } from '../../events/emit.js';
+import { EVENT_EMITTED, resourceId, type EventJson } from '../../event-store/emit.js';
 import { AutomationCache } from './automation-cache.js';
 import { depthOf, Evaluation, MAX_CHAIN_DEPTH } from './evaluation.js';
 

@@ -21,7 +21,7 @@ import { forUpdate, isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { Subgraph } from '../../../../../lib/subgraph.js';
 import type { OperationsContext } from '../../context.js';
-import { emitEvent, type EventJson } from '../../events/emit.js';
+import { emitEvent, type EventJson } from '../../event-store/emit.js';
 import {
   automationResource,
   RESOLVED,
