@@ -9,7 +9,7 @@ import { blockLoaders } from './blocks/block.loaders.js';
 import { incidentLoaders } from './incidents/incident.loaders.js';
 import { abilitiesWithAcl } from './object-access/object-access.ability.js';
 import { AccessObjectType, ObjectAccess } from './object-access/object-access.entity.js';
-import { activeSlots } from './concurrency-limits/concurrency-limit.service.js';
+import { concurrencyLimitLoaders } from './concurrency-limits/concurrency-limit.loaders.js';
 import { Flow } from './flows/flow.entity.js';
 import { Deployment } from './deployments/deployment.entity.js';
 import { DeploymentSchedule } from './deployments/schedules/schedule.entity.js';
@@ -25,8 +25,6 @@ export interface OperationsContext extends BaseContext {
   /** Loaders return rows unfiltered: callers authorize each one before returning it. */
   loaders: {
     flowById: DataLoader<string, Flow | null>;
-    /** Slots held now per concurrency limit. */
-    activeSlotsByLimitId: DataLoader<string, number>;
     /** Access lists by "<objectType>:<objectId>". */
     objectAccessByObject: DataLoader<string, ObjectAccess | null>;
     deploymentById: DataLoader<string, Deployment | null>;
@@ -44,7 +42,8 @@ export interface OperationsContext extends BaseContext {
     /** The caller's ability for work pools per workspace, narrowed by access lists. */
     workPoolAbility: DataLoader<string, AppAbility>;
   } & ReturnType<typeof blockLoaders> &
-    ReturnType<typeof incidentLoaders>;
+    ReturnType<typeof incidentLoaders> &
+    ReturnType<typeof concurrencyLimitLoaders>;
   /** Encrypts and decrypts secret block fields with the configured key. */
   blockCrypto: BlockCrypto;
 }
@@ -90,6 +89,7 @@ export function extendContext(
         abilitiesWithAcl(base, em, AccessObjectType.BLOCK_DOCUMENT, 'BlockDocument', ids),
       ),
       ...incidentLoaders(em),
+      ...concurrencyLimitLoaders(em),
       objectAccessByObject: new DataLoader(async (keys) => {
         const pairs = keys.map((k) => k.split(':') as [AccessObjectType, string]);
         const rows = await em.find(ObjectAccess, {
@@ -107,10 +107,6 @@ export function extendContext(
       workPoolAbility: new DataLoader((ids) =>
         abilitiesWithAcl(base, em, AccessObjectType.WORK_POOL, 'WorkPool', ids),
       ),
-      activeSlotsByLimitId: new DataLoader(async (ids) => {
-        const used = await activeSlots(em, ids);
-        return ids.map((id) => used.get(id) ?? 0);
-      }),
       flowById: byId(em, Flow),
       deploymentById: byId(em, Deployment),
       schedulesByDeploymentId: groupedBy(em, DeploymentSchedule, 'deploymentId', {
