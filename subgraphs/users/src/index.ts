@@ -1,8 +1,8 @@
 import { combineConsumers } from '../../../lib/outbox.js';
-import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { defineModule, type SubgraphDefinition } from '../../../lib/module.js';
 import { ApiKey } from './api-keys/api-key.entity.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
-import { extendContext, type UsersContext } from './context.js';
+import { usersLoaders, usersProvides, type UsersContext } from './context.js';
 import { migrations } from './migrations/index.js';
 import { Session } from './sessions/session.entity.js';
 import { SessionResolver } from './sessions/session.resolver.js';
@@ -25,9 +25,13 @@ import { SsoBypass, SsoEnforcedDomain, SsoLoginCode } from './sso/sso.entity.js'
 import { SsoSignInResolver } from './sso/sso.resolver.js';
 import { ssoConsumers } from './sso/sso.service.js';
 
-/** users: people, profiles, sessions, API keys and service accounts. */
-export const usersSubgraph: SubgraphDefinition<UsersContext> = {
+/**
+ * The users subgraph as one module (not yet split by domain; see the operations subgraph for
+ * modules per domain).
+ */
+const users = defineModule<UsersContext>({
   name: 'users',
+  layer: 'core',
   resolvers: [
     UserResolver,
     SessionResolver,
@@ -50,19 +54,19 @@ export const usersSubgraph: SubgraphDefinition<UsersContext> = {
     SsoEnforcedDomain,
     SsoBypass,
   ],
+  provides: usersProvides,
+  loaders: usersLoaders,
+  consumers: combineConsumers(userMembershipConsumers, serviceAccountGrantsConsumers, ssoConsumers),
+  references: {
+    User: (ref, ctx) => ctx.loaders.userById.load(ref.id),
+    ServiceAccount: (ref, ctx) => ctx.loaders.serviceAccountById.load(ref.id),
+    Account: (ref) => ({ id: ref.id }),
+  },
+});
+
+/** users: people, profiles, sessions, API keys and service accounts. */
+export const usersSubgraph: SubgraphDefinition<UsersContext> = {
+  name: 'users',
+  modules: [users],
   migrations,
-  extendContext,
-  consumers: () =>
-    combineConsumers(userMembershipConsumers, serviceAccountGrantsConsumers, ssoConsumers),
-  referenceResolvers: () => ({
-    User: {
-      __resolveReference: (ref: { id: string }, ctx: UsersContext) =>
-        ctx.loaders.userById.load(ref.id),
-    },
-    ServiceAccount: {
-      __resolveReference: (ref: { id: string }, ctx: UsersContext) =>
-        ctx.loaders.serviceAccountById.load(ref.id),
-    },
-    Account: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-  }),
 };

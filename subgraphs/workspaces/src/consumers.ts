@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Subgraph } from '../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../lib/module.js';
 import { AccountRole } from '../../../lib/graphql-enums.js';
 import { Account } from './accounts/account.entity.js';
 import { freeHandle, provisionAccount } from './accounts/account.service.js';
@@ -48,7 +48,9 @@ function skip(type: string, reason: string): void {
  * row). A malformed payload is logged and skipped: throwing would make the bus redeliver it
  * forever.
  */
-export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, ConsumerHandler> {
+export function consumers(
+  _sub: SubgraphRuntime<WorkspacesContext>,
+): Record<string, ConsumerHandler> {
   return {
     /** Sign-up provisions the user's own account, with the id the users subgraph chose. */
     'user.signed-up': async (p: SignedUp, em) => {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { accessibleFilter } from '../../../lib/ability.js';
 import type { MailSettings } from '../../../lib/mail.js';
-import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
+import type { BaseContext, SubgraphRuntime } from '../../../lib/module.js';
 import { Account } from './accounts/account.entity.js';
 import { isUuid } from '../../../lib/db.js';
 import { AccountMembership } from './memberships/membership.entity.js';
@@ -48,38 +48,36 @@ export function visibleWorkspacesLoader(
   });
 }
 
-export function extendContext(
-  base: BaseContext,
-  sub: Subgraph<WorkspacesContext>,
-): WorkspacesContext {
-  const em = base.em;
-  const ctx: WorkspacesContext = {
-    ...base,
-    mail: sub.opts.settings?.mail as MailSettings | undefined,
-    loaders: {
-      accountById: new DataLoader(async (ids) => {
-        const valid = ids.filter(isUuid);
-        const rows = valid.length
-          ? await em.find(Account, { id: { $in: valid }, deletedAt: null })
-          : [];
-        return byKey(ids, rows, (r) => r.id);
-      }),
-      workspaceById: new DataLoader(async (ids) => {
-        const valid = ids.filter(isUuid);
-        const rows = valid.length ? await em.find(Workspace, { id: { $in: valid } }) : [];
-        return byKey(ids, rows, (r) => r.id);
-      }),
-      visibleWorkspacesByAccount: visibleWorkspacesLoader(() => ctx),
-      myMembershipByAccount: new DataLoader(async (accountIds) => {
-        const { type } = base.principal;
-        if (type !== 'user' && type !== 'service_account') return accountIds.map(() => null);
-        const rows = await em.find(AccountMembership, {
-          accountId: { $in: [...accountIds] },
-          principalId: base.principal.id,
-        });
-        return byKey(accountIds, rows, (r) => r.accountId);
-      }),
-    },
+/** What the workspaces module adds to every request context (built once at start). */
+export function workspacesProvides(sub: SubgraphRuntime<WorkspacesContext>) {
+  return { mail: sub.opts.settings?.mail as MailSettings | undefined };
+}
+
+/** Per-request loaders; `ctx` is the context being built (read when a loader runs). */
+export function workspacesLoaders(ctx: WorkspacesContext): WorkspacesContext['loaders'] {
+  const { em, principal } = ctx;
+  return {
+    accountById: new DataLoader(async (ids) => {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length
+        ? await em.find(Account, { id: { $in: valid }, deletedAt: null })
+        : [];
+      return byKey(ids, rows, (r) => r.id);
+    }),
+    workspaceById: new DataLoader(async (ids) => {
+      const valid = ids.filter(isUuid);
+      const rows = valid.length ? await em.find(Workspace, { id: { $in: valid } }) : [];
+      return byKey(ids, rows, (r) => r.id);
+    }),
+    visibleWorkspacesByAccount: visibleWorkspacesLoader(() => ctx),
+    myMembershipByAccount: new DataLoader(async (accountIds) => {
+      const { type } = principal;
+      if (type !== 'user' && type !== 'service_account') return accountIds.map(() => null);
+      const rows = await em.find(AccountMembership, {
+        accountId: { $in: [...accountIds] },
+        principalId: principal.id,
+      });
+      return byKey(accountIds, rows, (r) => r.accountId);
+    }),
   };
-  return ctx;
 }

@@ -1,12 +1,16 @@
 import type { MailSettings } from '../../../lib/mail.js';
 import type { ConsumerHandler } from '../../../lib/outbox.js';
-import type { Subgraph, SubgraphDefinition } from '../../../lib/subgraph.js';
+import {
+  defineModule,
+  type SubgraphDefinition,
+  type SubgraphRuntime,
+} from '../../../lib/module.js';
 import { InvitationMail } from './invitations/invitation-mail.js';
 import { Account } from './accounts/account.entity.js';
 import { AccountResolver } from './accounts/account.resolver.js';
 import { AccountService } from './accounts/account.service.js';
 import { consumers } from './consumers.js';
-import { extendContext, type WorkspacesContext } from './context.js';
+import { workspacesLoaders, workspacesProvides, type WorkspacesContext } from './context.js';
 import { Invitation } from './invitations/invitation.entity.js';
 import { InvitationResolver } from './invitations/invitation.resolver.js';
 import { AccountMembership } from './memberships/membership.entity.js';
@@ -19,10 +23,10 @@ import { Workspace } from './workspaces/workspace.entity.js';
 import { WorkspaceResolver } from './workspaces/workspace.resolver.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
 
-const mailers = new WeakMap<Subgraph<WorkspacesContext>, InvitationMail>();
+const mailers = new WeakMap<SubgraphRuntime<WorkspacesContext>, InvitationMail>();
 
 /** The invitation mailer of a running subgraph, when SMTP is configured (settings `mail`). */
-export function mailOf(sub: Subgraph<WorkspacesContext>): InvitationMail | undefined {
+export function mailOf(sub: SubgraphRuntime<WorkspacesContext>): InvitationMail | undefined {
   const settings = sub.opts.settings?.mail as MailSettings | undefined;
   if (!settings) return undefined;
   let m = mailers.get(sub);
@@ -30,9 +34,13 @@ export function mailOf(sub: Subgraph<WorkspacesContext>): InvitationMail | undef
   return m;
 }
 
-/** workspaces: accounts, workspaces, memberships, invitations and account settings. */
-export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
+/**
+ * The workspaces subgraph as one module (not yet split by domain; see the operations subgraph for
+ * modules per domain).
+ */
+const workspaces = defineModule<WorkspacesContext>({
   name: 'workspaces',
+  layer: 'core',
   resolvers: [
     AccountResolver,
     WorkspaceResolver,
@@ -43,23 +51,24 @@ export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
   ],
   orphanedTypes: [Viewer],
   entities: [Account, Workspace, AccountMembership, Invitation],
-  migrations,
-  extendContext,
+  provides: workspacesProvides,
+  loaders: workspacesLoaders,
   consumers,
   consumerGroups: (sub): Record<string, Record<string, ConsumerHandler>> => {
     const mail = mailOf(sub);
     return mail ? { mail: mail.consumers() } : {};
   },
-  services: (sub) => (mailOf(sub) ? [mailOf(sub)!] : []),
-  referenceResolvers: () => ({
-    Account: {
-      __resolveReference: (ref: { id: string }, ctx: WorkspacesContext) =>
-        new AccountService(ctx).reference(ref.id),
-    },
-    Workspace: {
-      __resolveReference: (ref: { id: string }, ctx: WorkspacesContext) =>
-        new WorkspaceService(ctx).reference(ref.id),
-    },
-    Viewer: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-  }),
+  jobs: (sub) => (mailOf(sub) ? [mailOf(sub)!] : []),
+  references: {
+    Account: (ref, ctx) => new AccountService(ctx).reference(ref.id),
+    Workspace: (ref, ctx) => new WorkspaceService(ctx).reference(ref.id),
+    Viewer: (ref) => ({ id: ref.id }),
+  },
+});
+
+/** workspaces: accounts, workspaces, memberships, invitations and account settings. */
+export const workspacesSubgraph: SubgraphDefinition<WorkspacesContext> = {
+  name: 'workspaces',
+  modules: [workspaces],
+  migrations,
 };

@@ -30,3 +30,10 @@ export function concurrencyLimitLoaders(em: Em) {
     }),
   };
 }
+
+type ConcurrencyLimitLoaders = ReturnType<typeof concurrencyLimitLoaders>;
+
+declare module '../context.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface OperationsLoaders extends ConcurrencyLimitLoaders {}
+}

@@ -1,5 +1,5 @@
 import type { Em } from '../../../../../lib/orm.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
 import type { EventJson, ResourceKind } from '../../event-store/emit.js';
 import type { AutomationActionInput } from './action.inputs.js';
@@ -31,7 +31,7 @@ export interface Firing {
 
 /** One action to run, with its resolved target. */
 export interface ActionRun {
-  sub: Subgraph<OperationsContext>;
+  sub: SubgraphRuntime<OperationsContext>;
   /** The entity manager of the action's savepoint. */
   em: Em;
   /** A system context whose `transaction` runs inside the savepoint (services work unchanged). */
