@@ -1,17 +1,17 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SubgraphRuntime } from '../../../lib/module.js';
-import { AccountRole } from '../../../lib/graphql-enums.js';
-import { Account } from './accounts/account.entity.js';
-import { freeHandle, provisionAccount } from './accounts/account.service.js';
-import type { WorkspacesContext } from './context.js';
-import { isUuid } from '../../../lib/db.js';
-import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
-import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
-import { addMember, membershipFacts } from './memberships/membership.service.js';
-import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
-import type { Em } from '../../../lib/orm.js';
-import { fromSource, recordEvent, type ConsumerHandler } from '../../../lib/outbox.js';
-import { log } from '../../../lib/log.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
+import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { Account } from '../accounts/account.entity.js';
+import { freeHandle, provisionAccount } from '../accounts/account.service.js';
+import type { WorkspacesContext } from '../context.js';
+import { isUuid } from '../../../../lib/db.js';
+import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';
+import { addMember, membershipFacts } from './membership.service.js';
+import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../../lib/grants.js';
+import type { Em } from '../../../../lib/orm.js';
+import { fromSource, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { log } from '../../../../lib/log.js';
 
 interface SignedUp {
   userId: string;
