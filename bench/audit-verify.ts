@@ -4,6 +4,7 @@
  *   npm run bench:audit [-- --entries 10000 --runs 5]
  * Prints entries/s of verification (median of the runs) and of the bulk append.
  */
+import { compose } from '../lib/module.js';
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createOrm, type DatabaseConfig, type Orm } from '../lib/orm.js';
@@ -25,7 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function measure(label: string, database: DatabaseConfig): Promise<void> {
   const orm: Orm = await createOrm({
     name: 'access',
-    entities: [...accessSubgraph.entities, ...OUTBOX_ENTITIES],
+    entities: [...compose.entities(accessSubgraph), ...OUTBOX_ENTITIES],
     migrations: accessSubgraph.migrations,
     database,
   });

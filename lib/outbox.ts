@@ -103,12 +103,18 @@ export class OutboxRelay {
   start(): void {
     this.stopped = false;
     this.started = true;
-    this.timer = setInterval(() => {
-      this.flush().catch((err) =>
-        log.error({ source: this.source, error: errorField(err) }, 'outbox relay failed'),
-      );
-    }, this.pollMs);
+    this.timer = setInterval(() => void this.publish(), this.pollMs);
     this.timer.unref();
+  }
+
+  /**
+   * `flush` for callers that go on either way (after a commit, on the timer, at shutdown): a
+   * failure is logged, here only, and the rows stay for the next pass.
+   */
+  publish(): Promise<void> {
+    return this.flush().catch((err) =>
+      log.error({ source: this.source, error: errorField(err) }, 'outbox flush failed'),
+    );
   }
 
   /** Publishes everything pending; concurrent callers share one pass at a time. */

@@ -5,10 +5,9 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
-import { buildSchema, createResolversMap, type NonEmptyArray } from 'type-graphql';
-import type { Constructor } from '@mikro-orm/core';
-import { abilityFor, type AppAbility } from './ability.js';
-import { actorOf, runAsActor, type ClientInfo } from './actor.js';
+import { buildSchema, createResolversMap } from 'type-graphql';
+import { abilityFor } from './ability.js';
+import { actorOf, runAsActor } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
@@ -18,13 +17,19 @@ import { metricsHandler, watchPool } from './metrics.js';
 import { isMilestone, MemoryWindowCounter, type WindowCounter } from './window-counter.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
 import {
+  compose,
+  type BaseContext,
+  type SubgraphDefinition,
+  type SubgraphName,
+  type SubgraphRuntime,
+} from './module.js';
+import {
   createOrm,
   isReachable,
   type DatabaseConfig,
   type Em,
   type Orm,
   type QueryCounter,
-  type SubgraphMigrations,
 } from './orm.js';
 import {
   BACKGROUND_LABEL,
@@ -32,56 +37,13 @@ import {
   OUTBOX_ENTITIES,
   OutboxRelay,
   recordEvent,
-  type ConsumerHandler,
 } from './outbox.js';
-import type { Grants, Principal } from './principal.js';
 import { annotateLogScope, errorField, log } from './log.js';
+
+export type { BaseContext, SubgraphDefinition, SubgraphRuntime } from './module.js';
 
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible", "@external", "@requires", "@provides"])';
-
-/** What every resolver and service of a subgraph receives for one request. */
-export interface BaseContext {
-  principal: Principal;
-  grants: Grants;
-  requestId: string;
-  /** The client's IP address and user agent, as forwarded by the gateway. */
-  client: ClientInfo;
-  ability: AppAbility;
-  /** A request-scoped entity manager (identity map per request). */
-  em: Em;
-  /**
-   * Runs `fn` in one transaction, then publishes the events it recorded. Events recorded inside
-   * carry this request's actor (principal, key, session, IP, user agent, request id).
-   */
-  transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
-}
-
-export type ReferenceResolvers = Record<
-  string,
-  { __resolveReference: (ref: any, ctx: any) => unknown }
->;
-
-/** How a subgraph is put together; `lib` runs it the same way in every mode. */
-export interface SubgraphDefinition<C extends BaseContext> {
-  name: 'users' | 'workspaces' | 'access' | 'operations';
-  resolvers: NonEmptyArray<Function>;
-  orphanedTypes?: Function[];
-  referenceResolvers?: (sub: Subgraph<C>) => ReferenceResolvers;
-  entities: Constructor[];
-  migrations: SubgraphMigrations;
-  /** Adds subgraph-specific members (loaders, services) to the base context. */
-  extendContext(base: BaseContext, sub: Subgraph<C>): C;
-  /** Idempotent domain-event consumers of this subgraph. */
-  consumers?: (sub: Subgraph<C>) => Record<string, ConsumerHandler>;
-  /**
-   * Further consumer groups (`<subgraph>.<group>`), each with its own handled-event ids and
-   * delivery, so that one slow or failing group does not hold back the others.
-   */
-  consumerGroups?: (sub: Subgraph<C>) => Record<string, Record<string, ConsumerHandler>>;
-  /** Background services, started after the relay and stopped with the subgraph. */
-  services?: (sub: Subgraph<C>) => BackgroundService[];
-}
 
 export interface SubgraphRuntimeOptions {
   database: DatabaseConfig;
@@ -124,15 +86,13 @@ export function servedByTheGateway(): never {
  */
 const gatewayOnlyPubSub = { publish: servedByTheGateway, subscribe: servedByTheGateway };
 
-/** Builds the type-graphql schema and turns it into a federation subgraph schema. */
+/** Builds the type-graphql schema of a subgraph's modules as a federation subgraph schema. */
 export async function buildFederatedSchema(
-  resolvers: NonEmptyArray<Function>,
-  orphanedTypes: Function[] | undefined,
-  referenceResolvers: ReferenceResolvers = {},
+  def: SubgraphDefinition,
 ): Promise<{ schema: GraphQLSchema; sdl: string }> {
   const tg = await buildSchema({
-    resolvers,
-    orphanedTypes,
+    resolvers: compose.resolvers(def),
+    orphanedTypes: compose.orphanedTypes(def),
     skipCheck: true,
     validate: false,
     emitSchemaFile: false,
@@ -141,7 +101,7 @@ export async function buildFederatedSchema(
   });
   const sdl = `${FEDERATION_LINK}\n\n${printSchemaWithDirectives(tg)}`;
   const map = createResolversMap(tg) as Record<string, any>;
-  for (const [type, ref] of Object.entries(referenceResolvers)) {
+  for (const [type, ref] of Object.entries(compose.references(def))) {
     map[type] = { ...(map[type] ?? {}), ...ref };
   }
   map.JSON ??= GraphQLJSON;
@@ -150,13 +110,15 @@ export async function buildFederatedSchema(
 }
 
 /** One running subgraph: schema, ORM, relay, consumers, and its two entry points. */
-export class Subgraph<C extends BaseContext = BaseContext> {
+export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRuntime<C> {
   readonly apollo: ApolloServer<C>;
   readonly relay: OutboxRelay;
   /** Shared counters (see SubgraphRuntimeOptions.counters). */
   readonly counters: WindowCounter;
   /** This subgraph's background services (tests call their `runOnce`). */
   services: BackgroundService[] = [];
+  /** Builds request contexts (the modules' members and loaders around a base context). */
+  readonly contextFor: (base: BaseContext) => C;
   private runner?: BackgroundRunner;
   private unwatchPool?: () => void;
   private constructor(
@@ -178,10 +140,16 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     });
     this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
     this.counters = opts.counters ?? new MemoryWindowCounter();
+    this.contextFor = compose.context(def, this);
   }
 
-  get name(): string {
+  get name(): SubgraphName {
     return this.def.name;
+  }
+
+  /** Publishes what the outbox holds now; a failure is logged (the relay's timer retries). */
+  publish(): Promise<void> {
+    return this.relay.publish();
   }
 
   static async start<C extends BaseContext>(
@@ -190,26 +158,21 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   ): Promise<Subgraph<C>> {
     const orm = await createOrm({
       name: def.name,
-      entities: [...def.entities, ...OUTBOX_ENTITIES],
+      entities: [...compose.entities(def), ...OUTBOX_ENTITIES],
       migrations: def.migrations,
       database: opts.database,
       queryCounter: opts.queryCounter,
     });
-    // Reference resolvers run per request, after start; they may reach the subgraph lazily.
-    const holder: { sub?: Subgraph<C> } = {};
-    const lazy = new Proxy({} as Subgraph<C>, { get: (_t, p) => (holder.sub as any)[p] });
-    const refs = def.referenceResolvers ? def.referenceResolvers(lazy) : {};
-    const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes, refs);
+    const { schema } = await buildFederatedSchema(def);
     const sub = new Subgraph(def, schema, orm, opts);
-    holder.sub = sub;
     sub.unwatchPool = watchPool(def.name, orm);
-    sub.services = def.services ? def.services(sub) : [];
+    sub.services = compose.jobs(def, sub);
     await sub.apollo.start();
     if (opts.runRelay !== false) {
       // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.
-      const kick = () => void sub.relay.flush().catch(() => undefined);
-      if (def.consumers) consumeEvents(orm, opts.bus, def.name, def.consumers(sub), kick);
-      for (const [group, handlers] of Object.entries(def.consumerGroups?.(sub) ?? {}))
+      const kick = () => void sub.publish();
+      consumeEvents(orm, opts.bus, def.name, compose.consumers(def, sub), kick);
+      for (const [group, handlers] of Object.entries(compose.consumerGroups(def, sub)))
         consumeEvents(orm, opts.bus, `${def.name}.${group}`, handlers, kick);
     }
     return sub;
@@ -222,7 +185,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async startRelay(): Promise<void> {
     if (this.opts.runRelay === false) return;
     this.relay.start();
-    await this.relay.flush().catch(() => undefined);
+    await this.publish();
     if (this.opts.runServices !== false && this.services.length) {
       this.runner = new BackgroundRunner(this.services, this.name);
       this.runner.start();
@@ -268,7 +231,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
         for (const d of recorded) recordEvent(em, 'request.denied', d);
       }),
     );
-    await this.relay.flush().catch(() => undefined);
+    await this.publish();
   }
 
   /** Verifies the internal token and builds the request context (UNAUTHENTICATED otherwise). */
@@ -276,11 +239,11 @@ export class Subgraph<C extends BaseContext = BaseContext> {
     const claims = this.opts.tokens.verify(token);
     if (!claims) throw unauthenticated('A valid internal token is required');
     annotateLogScope({ requestId: claims.requestId });
-    return this.contextFor(claims);
+    return this.contextOfClaims(claims);
   }
 
   /** The request context of verified claims (or of an in-process gateway's own). */
-  private async contextFor(claims: InternalClaims): Promise<C> {
+  private async contextOfClaims(claims: InternalClaims): Promise<C> {
     // The gateway's own lookups (credentials, grants) are labelled in the query log, apart
     // from the queries a client's operation costs.
     const em = this.orm.em.fork(
@@ -296,13 +259,11 @@ export class Subgraph<C extends BaseContext = BaseContext> {
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId);
         const result = await runAsActor(actor, () => em.transactional(fn));
-        await this.relay
-          .flush()
-          .catch((err) => log.error({ error: errorField(err) }, 'outbox flush failed'));
+        await this.publish();
         return result;
       },
     };
-    return this.def.extendContext(base, this);
+    return this.contextFor(base);
   }
 
   /**
@@ -315,7 +276,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   ): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }> {
     let contextValue: C;
     try {
-      contextValue = await this.contextFor(claims);
+      contextValue = await this.contextOfClaims(claims);
     } catch (err) {
       if (err instanceof GraphQLError) return { errors: [formatError(err.toJSON(), err)] };
       throw err;
@@ -355,7 +316,7 @@ export class Subgraph<C extends BaseContext = BaseContext> {
   async stop(): Promise<void> {
     await this.runner?.stop();
     // Publish what the last requests wrote before the relay stops.
-    await this.relay.flush().catch(() => undefined);
+    await this.publish();
     await this.relay.stop();
     await this.apollo.stop();
     this.unwatchPool?.();

@@ -4,6 +4,7 @@
  *     write a new migration for SQLite and (with DATABASE_URL) PostgreSQL, then the index.
  *   npm run migrations:check                      fail when entities and migrations differ.
  */
+import { compose } from '../lib/module.js';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ async function withMigratedOrm<T>(
   const def = SUBGRAPHS[name];
   const orm = await createOrm({
     name,
-    entities: [...def.entities, ...OUTBOX_ENTITIES],
+    entities: [...compose.entities(def), ...OUTBOX_ENTITIES],
     migrations: def.migrations,
     database,
   });

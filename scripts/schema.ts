@@ -55,7 +55,7 @@ async function generate(): Promise<{ files: Record<string, string>; problems: st
   const services = [];
   for (const name of SUBGRAPH_NAMES) {
     const def = SUBGRAPHS[name];
-    const { schema } = await buildFederatedSchema(def.resolvers, def.orphanedTypes);
+    const { schema } = await buildFederatedSchema(def);
     const sdl = printSubgraphSchema(schema);
     files[`${name}.graphql`] = BANNER + sdl;
     for (const m of undescribed(schema)) problems.push(`${name}: ${m} has no description`);

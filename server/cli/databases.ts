@@ -1,3 +1,4 @@
+import { compose } from '../../lib/module.js';
 import { existsSync } from 'node:fs';
 import type { Env } from '../../lib/env.js';
 import { createOrm, type DatabaseConfig, type Orm } from '../../lib/orm.js';
@@ -29,7 +30,7 @@ export function openDatabase(env: Env, name: SubgraphName, migrate: boolean): Pr
   const def = SUBGRAPHS[name];
   return createOrm({
     name,
-    entities: [...def.entities, ...OUTBOX_ENTITIES],
+    entities: [...compose.entities(def), ...OUTBOX_ENTITIES],
     migrations: def.migrations,
     database: databaseFor(env, name),
     migrate,

@@ -3,7 +3,7 @@
  * each, for the permission matrix (spread into OPERATIONS of operations.ts).
  */
 import { expect } from 'vitest';
-import type { OperationFixture, ProtectedOperation } from './operations.js';
+import type { OperationFixture, ProtectedOperation } from './operation-types.js';
 import { uid } from './stack.js';
 
 const CREATE = `mutation($input: CreateIdentityProviderInput!) { createIdentityProvider(input: $input) { id } }`;

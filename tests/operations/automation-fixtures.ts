@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
 import type { Subgraph } from '../../lib/subgraph.js';
 import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
-import { emitEvent, type EmitSpec } from '../../subgraphs/operations/src/events/emit.js';
-import { Event } from '../../subgraphs/operations/src/events/event.entity.js';
+import { emitEvent, type EmitSpec } from '../../subgraphs/operations/src/event-store/emit.js';
+import { Event } from '../../subgraphs/operations/src/event-store/event.entity.js';
 import type { Actor, Stack } from '../harness/stack.js';
 
 type Gql = Pick<Actor, 'gql'>;

@@ -10,7 +10,7 @@ import { InternalTokens } from '../../lib/internal-token.js';
 import { Subgraph } from '../../lib/subgraph.js';
 import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
 import { operationsSubgraph } from '../../subgraphs/operations/src/index.js';
-import { emitEvent } from '../../subgraphs/operations/src/events/emit.js';
+import { emitEvent } from '../../subgraphs/operations/src/event-store/emit.js';
 import { createWorkspace, eventually } from '../harness/seed.js';
 import { DATABASE_URL, REDIS_URL, requireService, testDatabase } from '../harness/services.js';
 import { dropSchemas, startStack, uid, type Stack } from '../harness/stack.js';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackgroundService } from '../../lib/background.js';
 import { eventMatches, type EventFilterSpec, type LiveEvent } from '../../lib/event-filter.js';
-import { Event, EventRelated } from '../../subgraphs/operations/src/events/event.entity.js';
+import { Event, EventRelated } from '../../subgraphs/operations/src/event-store/event.entity.js';
 import { createWorkspace, expectError } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { ok } from './fixtures.js';

@@ -14,8 +14,8 @@ import {
 } from '../../subgraphs/operations/src/automations/actions/run-actions.js';
 import { WORKSPACE_ROLE_PERMISSIONS } from '../../lib/permissions.js';
 import { pauseWorkspaceActivity } from '../../subgraphs/operations/src/incidents/activity.js';
-import { toEventJson, type EventJson } from '../../subgraphs/operations/src/events/emit.js';
-import { Event } from '../../subgraphs/operations/src/events/event.entity.js';
+import { toEventJson, type EventJson } from '../../subgraphs/operations/src/event-store/emit.js';
+import { Event } from '../../subgraphs/operations/src/event-store/event.entity.js';
 import { createWorkspace, eventually, expectError, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { createDeployment, createFlow, createPool, createRun, ok } from './fixtures.js';

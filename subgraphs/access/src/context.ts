@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { accessibleFilter } from '../../../lib/ability.js';
-import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
+import type { BaseContext, SubgraphRuntime } from '../../../lib/module.js';
 import { AccountRoleBinding } from './account-access/account-role-binding.entity.js';
 import { CustomRole } from './roles/custom-role.entity.js';
 import { Team, TeamMember } from './teams/team.entity.js';
@@ -41,8 +41,17 @@ function byKey<K, V>(keys: readonly K[], rows: V[], key: (row: V) => K): (V | nu
   return keys.map((k) => map.get(k) ?? null);
 }
 
-export function extendContext(base: BaseContext, sub: Subgraph<AccessContext>): AccessContext {
-  const { em, ability } = base;
+/** What the access module adds to every request context (built once at start). */
+export function accessProvides(sub: SubgraphRuntime<AccessContext>) {
+  return {
+    get sso() {
+      return ssoRuntimeOf(sub);
+    },
+  };
+}
+
+/** Per-request loaders. */
+export function accessLoaders({ em, ability }: BaseContext): AccessContext['loaders'] {
   /** One SQL query per batch, restricted to what `action` on `subject` allows. */
   const visible = <T extends object>(
     entity: new () => T,
@@ -61,27 +70,21 @@ export function extendContext(base: BaseContext, sub: Subgraph<AccessContext>): 
       return groupBy(keys, rows, (r) => r[keyField] as string);
     });
   return {
-    ...base,
-    get sso() {
-      return ssoRuntimeOf(sub);
-    },
-    loaders: {
-      accessByWorkspaceId: visible(WorkspaceRoleBinding, 'WorkspaceAccess', 'workspaceId', {
-        createdAt: 'asc',
-        id: 'asc',
-      }),
-      accountAccessByAccount: visible(AccountRoleBinding, 'AccountAccess', 'accountId', {
-        createdAt: 'asc',
-        id: 'asc',
-      }),
-      teamsByAccount: visible(Team, 'Team', 'accountId', { name: 'asc' }),
-      membersByTeam: visible(TeamMember, 'Team', 'teamId', { createdAt: 'asc', id: 'asc' }),
-      roleById: new DataLoader(async (ids) =>
-        byKey(ids, await em.find(CustomRole, { id: { $in: [...ids] } }), (r) => r.id),
-      ),
-      teamById: new DataLoader(async (ids) =>
-        byKey(ids, await em.find(Team, { id: { $in: [...ids] } }), (r) => r.id),
-      ),
-    },
+    accessByWorkspaceId: visible(WorkspaceRoleBinding, 'WorkspaceAccess', 'workspaceId', {
+      createdAt: 'asc',
+      id: 'asc',
+    }),
+    accountAccessByAccount: visible(AccountRoleBinding, 'AccountAccess', 'accountId', {
+      createdAt: 'asc',
+      id: 'asc',
+    }),
+    teamsByAccount: visible(Team, 'Team', 'accountId', { name: 'asc' }),
+    membersByTeam: visible(TeamMember, 'Team', 'teamId', { createdAt: 'asc', id: 'asc' }),
+    roleById: new DataLoader(async (ids) =>
+      byKey(ids, await em.find(CustomRole, { id: { $in: [...ids] } }), (r) => r.id),
+    ),
+    teamById: new DataLoader(async (ids) =>
+      byKey(ids, await em.find(Team, { id: { $in: [...ids] } }), (r) => r.id),
+    ),
   };
 }

@@ -1,4 +1,4 @@
-import type { SubgraphDefinition } from '../../../lib/subgraph.js';
+import { defineModule, type SubgraphDefinition } from '../../../lib/module.js';
 import {
   AccountAccessListResolver,
   AccountAccessResolver,
@@ -13,7 +13,7 @@ import {
 } from './audit/audit-event.entity.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { auditRetentionService } from './audit/audit-retention.js';
-import { extendContext, type AccessContext } from './context.js';
+import { accessLoaders, accessProvides, type AccessContext } from './context.js';
 import { GrantsResolver } from './grants/grants.resolver.js';
 import { migrations } from './migrations/index.js';
 import {
@@ -46,8 +46,9 @@ import { ScimGroup, ScimUser } from './scim/scim.entity.js';
  * access: the permission catalogue, built-in and custom roles, teams, workspace and account role
  * bindings, the caller's permissions and why, the grants the gateway computes, and the audit log.
  */
-export const accessSubgraph: SubgraphDefinition<AccessContext> = {
+const access = defineModule<AccessContext>({
   name: 'access',
+  layer: 'core',
   resolvers: [
     PermissionResolver,
     AccountPermissionsResolver,
@@ -86,13 +87,20 @@ export const accessSubgraph: SubgraphDefinition<AccessContext> = {
     ScimUser,
     ScimGroup,
   ],
-  migrations,
-  extendContext,
-  referenceResolvers: () => ({
-    Account: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-    Workspace: { __resolveReference: (ref: { id: string }) => ({ id: ref.id }) },
-  }),
-  consumers: () => mergeConsumers(workspaceAccessConsumers, ssoConsumers),
+  provides: accessProvides,
+  loaders: accessLoaders,
+  references: {
+    Account: (ref) => ({ id: ref.id }),
+    Workspace: (ref) => ({ id: ref.id }),
+  },
+  consumers: mergeConsumers(workspaceAccessConsumers, ssoConsumers),
   consumerGroups: () => ({ audit: auditConsumers }),
-  services: (sub) => [auditRetentionService(sub.orm)],
+  jobs: (sub) => [auditRetentionService(sub.orm)],
+});
+
+/** The access subgraph: one module so far (not yet split by domain). */
+export const accessSubgraph: SubgraphDefinition<AccessContext> = {
+  name: 'access',
+  modules: [access],
+  migrations,
 };

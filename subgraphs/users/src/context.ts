@@ -1,49 +1,17 @@
-import DataLoader from 'dataloader';
-import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
-import { ServiceAccount } from './service-accounts/service-account.entity.js';
-import type { WindowCounter } from '../../../lib/window-counter.js';
-import { User } from './users/user.entity.js';
-import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './users/sign-in-throttle.js';
+import type { BaseContext } from '../../../lib/module.js';
 
-export interface UsersSettings {
-  sessionTtlHours: number;
-  signIn: SignInLimits;
-}
+/**
+ * Every module's per-request loaders; each module adds its own from its `*.loaders.ts`
+ * (`declare module '../context.js'`), so this file imports no module. Unfiltered: callers decide
+ * visibility.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface UsersLoaders {}
 
-/** The users subgraph's request context: base context plus per-request loaders. */
+/**
+ * The users subgraph's request context: the base context, what the modules provide (the users
+ * module: `settings`, `counters`) and their loaders. Built by `lib/module.ts` from the manifests.
+ */
 export interface UsersContext extends BaseContext {
-  settings: UsersSettings;
-  /** The counters the instances share (sign-in throttle). */
-  counters: WindowCounter;
-  loaders: {
-    userById: DataLoader<string, User | null>;
-    serviceAccountById: DataLoader<string, ServiceAccount | null>;
-  };
-}
-
-export function extendContext(base: BaseContext, sub: Subgraph<UsersContext>): UsersContext {
-  const em = base.em;
-  return {
-    ...base,
-    settings: {
-      sessionTtlHours: Number(sub.opts.settings?.sessionTtlHours ?? 24 * 14),
-      signIn: {
-        ...DEFAULT_SIGN_IN_LIMITS,
-        ...(sub.opts.settings?.signIn as Partial<SignInLimits> | undefined),
-      },
-    },
-    counters: sub.counters,
-    loaders: {
-      userById: new DataLoader(async (ids) => {
-        const rows = await em.find(User, { id: { $in: [...ids] } });
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-      serviceAccountById: new DataLoader(async (ids) => {
-        const rows = await em.find(ServiceAccount, { id: { $in: [...ids] }, deletedAt: null });
-        const byId = new Map(rows.map((r) => [r.id, r]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-    },
-  };
+  loaders: UsersLoaders;
 }

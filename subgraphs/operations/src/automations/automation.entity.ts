@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { AutomationAuthority, StoredAction } from './actions/action.types.js';
+import type { AutomationAuthority, StoredAction } from './actions/stored-action.js';
 import type { TriggerSpec } from './triggers/trigger.spec.js';
 
 /**

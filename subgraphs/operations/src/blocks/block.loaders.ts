@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { AppAbility } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
+import type { BlockCrypto } from './block-crypto.js';
 import { BlockSchema } from './block-schema.entity.js';
 import { BlockType } from './block-type.entity.js';
 
@@ -32,4 +33,15 @@ export function blockLoaders(
     /** The caller's ability for block documents per workspace, narrowed by object ACLs. */
     blockAbility: new DataLoader<string, AppAbility>(blockAbility),
   };
+}
+
+type BlockLoaders = ReturnType<typeof blockLoaders>;
+
+declare module '../context.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface OperationsLoaders extends BlockLoaders {}
+  interface OperationsContext {
+    /** Encrypts and decrypts secret block fields with the configured key. */
+    blockCrypto: BlockCrypto;
+  }
 }

@@ -1,6 +1,11 @@
 import { unauthenticated } from '../../../../lib/errors.js';
 import type { BaseContext } from '../../../../lib/subgraph.js';
-import { CreatorType } from '../flows/flow.entity.js';
+
+/** Who created a flow, deployment or run. Shown in the schema as `createdBy` or `createdByServiceAccount`. */
+export enum CreatorType {
+  USER = 'USER',
+  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
+}
 
 /**
  * The user or service account making a change; null for the system and for an automation

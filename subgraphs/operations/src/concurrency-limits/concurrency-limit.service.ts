@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { raw, type FilterQuery } from '@mikro-orm/core';
+import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
@@ -8,6 +8,7 @@ import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, paginate } from '../../../../lib/pagination.js';
 import { accountOf, caller, requireAuthenticated } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
+import { activeSlots } from './concurrency-limit.loaders.js';
 import {
   ConcurrencyLeaseSlot,
   ConcurrencyLimit,
@@ -36,22 +37,6 @@ function validateLimitName(value: string, field = 'name'): string {
   if (!value.length || value.length > 100 || value.trim() !== value)
     throw badInput(field, 'A tag or limit name is 1 to 100 characters without outer spaces');
   return value;
-}
-
-/** Slots in use per limit: unexpired leases only, so expiry frees slots without a sweeper. */
-export async function activeSlots(
-  em: Em,
-  limitIds: readonly string[],
-): Promise<Map<string, number>> {
-  const ids = limitIds.filter(isUuid);
-  if (!ids.length) return new Map();
-  const rows = (await em
-    .createQueryBuilder(ConcurrencyLeaseSlot, 'l')
-    .select(['l.limitId', raw('sum(l.slots) as total')])
-    .where({ limitId: { $in: ids }, expiresAt: { $gt: new Date() } })
-    .groupBy('l.limitId')
-    .execute('all', false)) as { limit_id: string; total: number | string }[];
-  return new Map(rows.map((r) => [r.limit_id, Number(r.total)]));
 }
 
 /** Tag and named concurrency limits, and the leases that hold their slots. */

@@ -1,7 +1,7 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { BackgroundService } from '../../../../lib/background.js';
 import type { Em } from '../../../../lib/orm.js';
-import type { Subgraph } from '../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
 import { isPg } from '../common/sql.js';
 import { backgroundEm } from '../services/background-em.js';
 import { dbTime } from './event-query.js';
@@ -76,7 +76,7 @@ async function purge(
  * Purges each workspace's events older than its retention (its setting, 30 days by default).
  * Runs on every instance; see `purge` for why that is safe.
  */
-export function eventRetentionService(sub: Subgraph<any>): BackgroundService {
+export function eventRetentionService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'event-retention',
     intervalMs: 10 * 60 * 1000,

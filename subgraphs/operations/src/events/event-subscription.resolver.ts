@@ -1,6 +1,6 @@
 import { servedByTheGateway } from '../../../../lib/subgraph.js';
 import { Arg, ID, Resolver, Root, Subscription } from 'type-graphql';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 import { EventFilter, FlowRunEventFilter } from './event.inputs.js';
 import { FlowRunEvent } from './flow-run-event.types.js';
 

@@ -1,8 +1,8 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { ConsumerHandler } from '../../../../lib/outbox.js';
-import { emitEvent, SYSTEM_PREFIX } from './emit.js';
-import { Event } from './event.entity.js';
+import { emitEvent, SYSTEM_PREFIX } from '../event-store/emit.js';
+import { Event } from '../event-store/event.entity.js';
 
 /** What the access subgraph announces for an audit entry of a workspace (`audit.recorded`). */
 interface AuditRecorded {

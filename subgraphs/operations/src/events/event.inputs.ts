@@ -2,7 +2,7 @@ import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
 import { StateType } from '../orchestration/state-type.js';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 
 @InputType({ description: 'A label condition: the label has one of these values.' })
 export class EventLabelMatch {

@@ -15,8 +15,8 @@ import {
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
-import { Event } from './event.entity.js';
-import type { EventJson } from './emit.js';
+import { Event } from '../event-store/event.entity.js';
+import type { EventJson } from '../event-store/emit.js';
 import {
   EmitEventsInput,
   EventConnection,

@@ -9,9 +9,9 @@ import { pageSize, type Connection } from '../../../../lib/pagination.js';
 import { eventActor } from '../common/actor.js';
 import { caller, requireAuthenticated } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
-import { emitEvent, toEventJson, type EmitSpec, type EventJson } from './emit.js';
+import { emitEvent, toEventJson, type EmitSpec, type EventJson } from '../event-store/emit.js';
 import { bucketStartMs, dbTime, epochMs, num, whereEventMatches } from './event-query.js';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 import {
   EventCountBy,
   EventOrder,

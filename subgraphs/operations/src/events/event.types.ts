@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
-import type { EventResourceJson } from './event.entity.js';
+import type { EventResourceJson } from '../event-store/event.entity.js';
 
 /** A resource as an event names it (REFERENCE §6). */
 @ObjectType({ description: 'A resource an event is about or related to, with its labels.' })

@@ -6,7 +6,7 @@ import { isUuid } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { EventFilterSpec, LabelMatch } from '../../../../lib/event-filter.js';
 import { jsonBytes } from '../common/caller.js';
-import { SYSTEM_PREFIX, type EmitSpec } from './emit.js';
+import { SYSTEM_PREFIX, type EmitSpec } from '../event-store/emit.js';
 import type { EmitEventInput, EventFilter } from './event.inputs.js';
 
 export const MAX_EVENTS_PER_CALL = 500;

@@ -1,7 +1,7 @@
 import { Field, ID, ObjectType } from 'type-graphql';
 import { FLOW_RUN_STATE_PREFIX } from '../../../../lib/event-filter.js';
 import { StateType, STATE_TYPES } from '../orchestration/state-type.js';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 
 /** A flow run's state change as a dashboard follows it: the stored event, read as a transition. */
 @ObjectType({

@@ -7,7 +7,7 @@ import { toProposal } from '../orchestration/proposal.js';
 import { RunState } from '../orchestration/run-state.entity.js';
 import type { StateType } from '../orchestration/state-type.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
-import type { EmitSpec } from './emit.js';
+import type { EmitSpec } from '../event-store/emit.js';
 
 /**
  * Prefect 3 clients orchestrate task runs themselves and report each state as an event

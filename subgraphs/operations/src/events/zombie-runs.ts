@@ -1,10 +1,10 @@
 import type { BackgroundService } from '../../../../lib/background.js';
-import type { Subgraph } from '../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { StateType } from '../orchestration/state-type.js';
 import { backgroundEm } from '../services/background-em.js';
 import { transitionAll } from '../services/run-services.js';
-import { Event } from './event.entity.js';
+import { Event } from '../event-store/event.entity.js';
 
 /** Prefect clients send `prefect.flow-run.heartbeat` events while a flow run runs. */
 export const HEARTBEAT_EVENT = 'prefect.flow-run.heartbeat';
@@ -22,7 +22,7 @@ const resourceOf = (runId: string) => `prefect.flow-run.${runId}`;
  * Marks zombie flow runs CRASHED (through the policy, like any state change). Runs that never
  * sent a heartbeat (clients with heartbeats turned off) are left alone.
  */
-export function zombieRunsService(sub: Subgraph<any>): BackgroundService {
+export function zombieRunsService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'zombie-runs',
     intervalMs: 60_000,

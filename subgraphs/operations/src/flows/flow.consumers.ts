@@ -3,10 +3,6 @@ import type { Em } from '../../../../lib/orm.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentSchedule } from '../deployments/schedules/schedule.entity.js';
 import { deleteFlowRuns } from '../flow-runs/flow-run.cleanup.js';
-import { WorkPool } from '../work-pools/work-pool.entity.js';
-import { WorkQueue } from '../work-pools/work-queue.entity.js';
-import { Worker } from '../work-pools/worker.entity.js';
-import { Flow } from './flow.entity.js';
 
 /** Everything of a flow: its deployments with their schedules, its runs with their history. */
 export async function deleteFlowData(em: Em, where: { workspaceId: string; flowId?: string }) {
@@ -19,14 +15,13 @@ export async function deleteFlowData(em: Em, where: { workspaceId: string; flowI
   await deleteFlowRuns(em, scope);
 }
 
-/** Keeps operations data in step with tenancy changes; idempotent (a redelivery deletes nothing more). */
+/**
+ * A deleted workspace's deployments and runs with what hangs off them without a `workspaceId`
+ * (schedules, task runs, state history); the subgraph's sweep then deletes every row with one
+ * (flows, work pools, …). Idempotent (a redelivery deletes nothing more).
+ */
 export const flowConsumers: Record<string, ConsumerHandler> = {
   'workspace.deleted': async (p: { workspaceId: string }, em) => {
-    const workspaceId = p.workspaceId;
-    await deleteFlowData(em as Em, { workspaceId });
-    await em.nativeDelete(Worker, { workspaceId });
-    await em.nativeDelete(WorkQueue, { workspaceId });
-    await em.nativeDelete(WorkPool, { workspaceId });
-    await em.nativeDelete(Flow, { workspaceId });
+    await deleteFlowData(em as Em, { workspaceId: p.workspaceId });
   },
 };

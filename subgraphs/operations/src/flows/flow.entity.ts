@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
+import { CreatorType } from '../common/actor.js';
 
-/** Who created a flow. Shown in the schema as `createdBy` or `createdByServiceAccount`. */
-export enum CreatorType {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-}
+export { CreatorType };
 
 /** A named workflow of one workspace (REFERENCE §5); deployments and runs hang off it. */
 @ObjectType({ description: 'A named workflow of a workspace; deployments and runs belong to it.' })

@@ -9,7 +9,7 @@ import { badInput } from '../../../../lib/errors.js';
 import type { ActionHandler, ActionRun } from '../automations/actions/action.types.js';
 import { render, validateTemplate } from '../automations/actions/template.js';
 import { templateValues } from '../automations/actions/template-values.js';
-import { resourceId, type EventJson, type ResourceKind } from '../events/emit.js';
+import { resourceId, type EventJson, type ResourceKind } from '../event-store/emit.js';
 import { validateTags } from '../flows/flow.validation.js';
 import {
   pauseWorkspaceActivity,

@@ -31,3 +31,10 @@ export function incidentLoaders(em: Em) {
     automationById: byId(em, Automation),
   };
 }
+
+type IncidentLoaders = ReturnType<typeof incidentLoaders>;
+
+declare module '../context.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface OperationsLoaders extends IncidentLoaders {}
+}

@@ -2,8 +2,8 @@
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { pageSize } from '../../../../lib/pagination.js';
-import { resourceId } from '../events/emit.js';
-import { Event } from '../events/event.entity.js';
+import { resourceId } from '../event-store/emit.js';
+import { Event } from '../event-store/event.entity.js';
 import { IncidentActorType } from './incident.entity.js';
 import {
   INCIDENT_COMMENT_ADDED,

@@ -1,7 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
-import type { Event } from '../events/event.entity.js';
+import type { Event } from '../event-store/event.entity.js';
 import {
   Incident,
   IncidentActorType,

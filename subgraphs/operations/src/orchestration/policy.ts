@@ -8,7 +8,7 @@ import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
-import { emitStateEvent } from '../events/system-events.js';
+import { emitStateEvent } from './state-events.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
 import type { RunBase } from './run.base.js';

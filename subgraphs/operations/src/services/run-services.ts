@@ -1,6 +1,6 @@
 import type { BackgroundService } from '../../../../lib/background.js';
 import type { Em } from '../../../../lib/orm.js';
-import type { Subgraph } from '../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate, type Proposal } from '../orchestration/policy.js';
 import { StateType } from '../orchestration/state-type.js';
@@ -18,7 +18,7 @@ const BATCH = 100;
  * rows taken FOR UPDATE SKIP LOCKED (PostgreSQL), so instances split the work.
  */
 export async function transitionAll(
-  sub: Subgraph<any>,
+  sub: SubgraphRuntime<any>,
   where: (now: Date) => object,
   proposal: (run: FlowRun, now: Date) => Proposal,
   now: Date,
@@ -42,12 +42,12 @@ export async function transitionAll(
     changed += n.accepted;
     if (n.seen < BATCH || n.accepted === 0) break;
   }
-  if (changed) await sub.relay.flush().catch(() => undefined);
+  if (changed) await sub.publish();
   return changed;
 }
 
 /** Marks SCHEDULED runs 15 s past their scheduled time as Late (through the policy). */
-export function lateRunsService(sub: Subgraph<any>): BackgroundService {
+export function lateRunsService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'late-runs',
     intervalMs: 5_000,
@@ -71,7 +71,7 @@ export function lateRunsService(sub: Subgraph<any>): BackgroundService {
 }
 
 /** Fails PAUSED runs whose pause expired. */
-export function pauseExpiryService(sub: Subgraph<any>): BackgroundService {
+export function pauseExpiryService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'pause-expiry',
     intervalMs: 10_000,
@@ -95,7 +95,7 @@ export function pauseExpiryService(sub: Subgraph<any>): BackgroundService {
  * then pools whose stored status no longer matches their workers (the last one went offline)
  * get it recomputed, with their queues and deployments, and the changes announced as events.
  */
-export function workerLivenessService(sub: Subgraph<any>): BackgroundService {
+export function workerLivenessService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'worker-liveness',
     intervalMs: 10_000,
@@ -107,7 +107,7 @@ export function workerLivenessService(sub: Subgraph<any>): BackgroundService {
         { status: WorkerStatus.OFFLINE },
       );
       const changed = await reconcilePoolStatuses(em);
-      if (changed) await sub.relay.flush().catch(() => undefined);
+      if (changed) await sub.publish();
       return offline + changed;
     },
   };

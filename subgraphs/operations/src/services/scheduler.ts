@@ -1,6 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { BackgroundService } from '../../../../lib/background.js';
-import type { Subgraph } from '../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentSchedule } from '../deployments/schedules/schedule.entity.js';
 import { scheduleTimes } from '../deployments/schedules/schedule.js';
@@ -43,7 +43,7 @@ export function wantedTimes(schedules: DeploymentSchedule[], now: Date): Date[] 
  * (FOR UPDATE SKIP LOCKED on PostgreSQL: another instance busy with it is skipped), and each run
  * carries a deterministic idempotency key under a unique index, so instances never duplicate.
  */
-export function schedulerService(sub: Subgraph<any>): BackgroundService {
+export function schedulerService(sub: SubgraphRuntime<any>): BackgroundService {
   return {
     name: 'scheduler',
     intervalMs: 60_000,
@@ -112,7 +112,7 @@ export function schedulerService(sub: Subgraph<any>): BackgroundService {
           if (!(err instanceof UniqueConstraintViolationException)) throw err;
         }
       }
-      if (created) await sub.relay.flush().catch(() => undefined);
+      if (created) await sub.publish();
       return created;
     },
   };

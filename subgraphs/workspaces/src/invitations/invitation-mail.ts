@@ -113,3 +113,17 @@ export class InvitationMail implements BackgroundService {
     return true;
   }
 }
+
+const mailers = new WeakMap<object, InvitationMail>();
+
+/** The invitation mailer of a running subgraph, when SMTP is configured (settings `mail`). */
+export function mailOf(sub: {
+  orm: Orm;
+  opts: { settings?: Record<string, unknown> };
+}): InvitationMail | undefined {
+  const settings = sub.opts.settings?.mail as MailSettings | undefined;
+  if (!settings) return undefined;
+  let m = mailers.get(sub);
+  if (!m) mailers.set(sub, (m = new InvitationMail(sub.orm, settings)));
+  return m;
+}

@@ -1,5 +1,5 @@
 import type { Em } from '../../../../../lib/orm.js';
-import { emitEvent, resourceId, type EventJson } from '../../events/emit.js';
+import { emitEvent, resourceId, type EventJson } from '../../event-store/emit.js';
 import type { AutomationData, Firing, StoredAction } from './action.types.js';
 
 export const TRIGGERED = 'flowplane.automation.triggered';

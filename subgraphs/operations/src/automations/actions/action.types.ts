@@ -1,62 +1,11 @@
 import type { Em } from '../../../../../lib/orm.js';
-import type { ActsFor, WorkspaceRoleName } from '../../../../../lib/principal.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
-import type { EventJson, ResourceKind } from '../../events/emit.js';
-import type { StateType } from '../../orchestration/state-type.js';
+import type { EventJson, ResourceKind } from '../../event-store/emit.js';
 import type { AutomationActionInput } from './action.inputs.js';
-import type { ActionTargetSource, ActionType } from './action-type.js';
+import type { AutomationAuthority, StoredAction } from './stored-action.js';
 
-/**
- * A webhook or notification as stored. `target` (URL and headers) and `secret` are encrypted
- * with the block key (additional data: the action id); actions stored before targets were
- * encrypted have `url` and `headers` in clear instead (webhook-target.ts reads both).
- */
-export interface StoredWebhook {
-  target?: string;
-  /** Only on actions stored before targets were encrypted. */
-  url?: string;
-  method: 'POST' | 'PUT' | 'PATCH';
-  /** Only on actions stored before targets were encrypted. */
-  headers?: Record<string, string>;
-  contentType: string;
-  /** Body template (CALL_WEBHOOK; null: a JSON description of the firing) or notification body. */
-  body: string | null;
-  /** Notification subject template (SEND_NOTIFICATION). */
-  subject: string | null;
-  secret: string | null;
-}
-
-/** An action as stored on the automation (validated). */
-export interface StoredAction {
-  /** Stable id: kept across updates that name it, so the webhook secret can stay. */
-  id: string;
-  type: ActionType;
-  source: ActionTargetSource;
-  /** The object's id (uuid) for SELECTED targets. */
-  targetId: string | null;
-  /** RUN_DEPLOYMENT: parameters of the run (string values are templates). */
-  parameters?: Record<string, unknown> | null;
-  /** CHANGE_FLOW_RUN_STATE: the state to propose. */
-  state?: { type: StateType; name: string | null; message: string | null } | null;
-  /** A message for the state an action proposes (cancel, suspend, resume). */
-  message?: string | null;
-  webhook?: StoredWebhook | null;
-  /** Settings of actions whose handlers keep their own fields (e.g. DECLARE_INCIDENT). */
-  options?: Record<string, unknown> | null;
-}
-
-/**
- * What an automation's actions may do: the grants in the automation's workspace of whoever last
- * saved its trigger or actions, and that actor (access lists name it and its teams). Actions
- * never reach beyond this workspace nor beyond these permissions.
- */
-export interface AutomationAuthority {
-  accountId: string;
-  role: WorkspaceRoleName | null;
-  permissions: string[];
-  actsFor: ActsFor;
-}
+export type { AutomationAuthority, StoredAction, StoredWebhook } from './stored-action.js';
 
 /** The automation as the evaluator and the actions see it (plain data, never a managed entity). */
 export interface AutomationData {
@@ -82,7 +31,7 @@ export interface Firing {
 
 /** One action to run, with its resolved target. */
 export interface ActionRun {
-  sub: Subgraph<OperationsContext>;
+  sub: SubgraphRuntime<OperationsContext>;
   /** The entity manager of the action's savepoint. */
   em: Em;
   /** A system context whose `transaction` runs inside the savepoint (services work unchanged). */

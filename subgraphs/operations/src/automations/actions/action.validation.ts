@@ -5,7 +5,7 @@ import { authorize } from '../../../../../lib/ability.js';
 import { isUuid } from '../../../../../lib/db.js';
 import { badInput } from '../../../../../lib/errors.js';
 import type { OperationsContext } from '../../context.js';
-import type { ResourceKind } from '../../events/emit.js';
+import type { ResourceKind } from '../../event-store/emit.js';
 import { Deployment } from '../../deployments/deployment.entity.js';
 import { DeploymentService } from '../../deployments/deployment.service.js';
 import { FlowRun } from '../../flow-runs/flow-run.entity.js';

@@ -18,7 +18,7 @@ import { toProposal } from '../../orchestration/proposal.js';
 import { WorkPoolService } from '../../work-pools/work-pool.service.js';
 import { applyEnabled } from '../automation.lifecycle.js';
 import { Automation } from '../automation.entity.js';
-import { resourceId } from '../../events/emit.js';
+import { resourceId } from '../../event-store/emit.js';
 import type { ActionHandler, ActionRun } from './action.types.js';
 import { renderDeep } from './template.js';
 import { templateValues } from './template-values.js';

@@ -5,14 +5,14 @@ import { currentActor, runAsActor, systemActor } from '../../../../../lib/actor.
 import { isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { Grants, Principal } from '../../../../../lib/principal.js';
-import type { BaseContext, Subgraph } from '../../../../../lib/subgraph.js';
+import type { BaseContext, SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
 import { Deployment } from '../../deployments/deployment.entity.js';
 import { FlowRun } from '../../flow-runs/flow-run.entity.js';
 import { WorkPool } from '../../work-pools/work-pool.entity.js';
 import { WorkQueue } from '../../work-pools/work-queue.entity.js';
 import { Automation } from '../automation.entity.js';
-import { resourceId, type EventJson, type ResourceKind } from '../../events/emit.js';
+import { resourceId, type EventJson, type ResourceKind } from '../../event-store/emit.js';
 import { ActionTargetSource } from './action-type.js';
 import { emitActionOutcome, triggeringRelated, type Related } from './action-events.js';
 import type { ActionHandler, AutomationData, Firing, StoredAction } from './action.types.js';
@@ -26,7 +26,7 @@ import { ACTION_HANDLERS } from './registry.js';
  * other workspace exists for it, not even by id, and no more than its saver could do there.
  */
 export function automationContext(
-  sub: Subgraph<OperationsContext>,
+  sub: SubgraphRuntime<OperationsContext>,
   em: Em,
   automation: AutomationData,
 ): OperationsContext {
@@ -57,7 +57,7 @@ export function automationContext(
     em,
     transaction: (fn) => fn(em),
   };
-  return sub.def.extendContext(base, sub);
+  return sub.contextFor(base);
 }
 
 const TARGETS: Record<string, EntityName<{ id: string; workspaceId: string }>> = {
@@ -127,7 +127,7 @@ const reasonOf = (err: unknown): string =>
  * domain events they cause.
  */
 export async function runActions(
-  sub: Subgraph<OperationsContext>,
+  sub: SubgraphRuntime<OperationsContext>,
   em: Em,
   automation: AutomationData,
   actions: StoredAction[],

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import type { EventJson } from '../../events/emit.js';
+import type { EventJson } from '../../event-store/emit.js';
 
 /** What a bucket remembers between events (JSON). */
 export interface BucketState {

@@ -1,9 +1,9 @@
 import { isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { ConsumerHandler } from '../../../../../lib/outbox.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
-import { EVENT_EMITTED, resourceId, type EventJson } from '../../events/emit.js';
+import { EVENT_EMITTED, resourceId, type EventJson } from '../../event-store/emit.js';
 import { AutomationCache } from './automation-cache.js';
 import { depthOf, Evaluation, MAX_CHAIN_DEPTH } from './evaluation.js';
 
@@ -13,7 +13,7 @@ import { depthOf, Evaluation, MAX_CHAIN_DEPTH } from './evaluation.js';
  * redelivered event counts nothing twice and a firing happens once.
  */
 export function automationConsumers(
-  sub: Subgraph<OperationsContext>,
+  sub: SubgraphRuntime<OperationsContext>,
   cache = new AutomationCache(),
 ): Record<string, ConsumerHandler> {
   return {

@@ -19,9 +19,9 @@
  */
 import { forUpdate, isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
-import { emitEvent, type EventJson } from '../../events/emit.js';
+import { emitEvent, type EventJson } from '../../event-store/emit.js';
 import {
   automationResource,
   RESOLVED,
@@ -53,7 +53,7 @@ export class Evaluation {
     [];
 
   constructor(
-    private readonly sub: Subgraph<OperationsContext>,
+    private readonly sub: SubgraphRuntime<OperationsContext>,
     private readonly em: Em,
     readonly now: Date,
   ) {}

@@ -1,7 +1,7 @@
 import type { BackgroundService } from '../../../../../lib/background.js';
 import { runAsActor, systemActor } from '../../../../../lib/actor.js';
 import type { Em } from '../../../../../lib/orm.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
 import { backgroundEm, skipLocked } from '../../services/background-em.js';
 import { Automation } from '../automation.entity.js';
@@ -23,7 +23,7 @@ const BATCH = 50;
  * instances split them: a window that saw fewer than `threshold` expected events fires. Returns
  * how many windows it closed and how many firings that made.
  */
-async function batch(sub: Subgraph<OperationsContext>, now: Date) {
+async function batch(sub: SubgraphRuntime<OperationsContext>, now: Date) {
   return backgroundEm(sub.orm)
     .fork()
     .transactional(async (em: Em) => {
@@ -74,7 +74,10 @@ async function batch(sub: Subgraph<OperationsContext>, now: Date) {
  * bucket whose window ended a day ago and that has no unresolved firing goes (a new event of
  * its key starts it afresh, as it would anyway).
  */
-async function dropIdleBuckets(sub: Subgraph<OperationsContext>, now: Date): Promise<number> {
+async function dropIdleBuckets(
+  sub: SubgraphRuntime<OperationsContext>,
+  now: Date,
+): Promise<number> {
   const idle = new Date(now.getTime() - IDLE_BUCKET_MS);
   return backgroundEm(sub.orm).nativeDelete(AutomationBucket, {
     $and: [
@@ -94,7 +97,9 @@ async function dropIdleBuckets(sub: Subgraph<OperationsContext>, now: Date): Pro
 }
 
 /** Judges expired PROACTIVE windows (REFERENCE §6: "fire when fewer than threshold arrive"). */
-export function proactiveWindowsService(sub: Subgraph<OperationsContext>): BackgroundService {
+export function proactiveWindowsService(
+  sub: SubgraphRuntime<OperationsContext>,
+): BackgroundService {
   return {
     name: 'automation-windows',
     intervalMs: 2_000,
@@ -107,7 +112,7 @@ export function proactiveWindowsService(sub: Subgraph<OperationsContext>): Backg
           if (n.seen < BATCH) break;
         }
       });
-      if (fired) await sub.relay.flush().catch(() => undefined);
+      if (fired) await sub.publish();
       await dropIdleBuckets(sub, now);
       return fired;
     },

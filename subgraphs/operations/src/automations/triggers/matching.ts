@@ -1,4 +1,4 @@
-import type { EventJson } from '../../events/emit.js';
+import type { EventJson } from '../../event-store/emit.js';
 import type {
   EventTriggerSpec,
   LabelPatternSpec,

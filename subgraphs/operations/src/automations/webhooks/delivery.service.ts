@@ -3,7 +3,7 @@ import type { BackgroundService } from '../../../../../lib/background.js';
 import { runAsActor, systemActor } from '../../../../../lib/actor.js';
 import { forUpdate } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
-import type { Subgraph } from '../../../../../lib/subgraph.js';
+import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import { BlockCrypto } from '../../blocks/block-crypto.js';
 import type { OperationsContext } from '../../context.js';
 import { backgroundEm, skipLocked } from '../../services/background-em.js';
@@ -19,12 +19,12 @@ const BATCH = 20;
 /** A claim outlives the call's time limit by this much before another instance may retry. */
 const LEASE_MARGIN_MS = 30_000;
 
-export function webhookPolicy(sub: Subgraph<OperationsContext>): WebhookPolicy {
+export function webhookPolicy(sub: SubgraphRuntime<OperationsContext>): WebhookPolicy {
   return { ...DEFAULT_WEBHOOK_POLICY, ...(sub.opts.settings?.webhooks as Partial<WebhookPolicy>) };
 }
 
 /** Claims due deliveries under a lease (SKIP LOCKED on PostgreSQL: instances split them). */
-async function claim(sub: Subgraph<OperationsContext>, now: Date, policy: WebhookPolicy) {
+async function claim(sub: SubgraphRuntime<OperationsContext>, now: Date, policy: WebhookPolicy) {
   return backgroundEm(sub.orm)
     .fork()
     .transactional(async (em: Em) => {
@@ -47,7 +47,7 @@ async function claim(sub: Subgraph<OperationsContext>, now: Date, policy: Webhoo
 
 /** Records one attempt's outcome, if the lease is still ours; announces the final outcome. */
 async function record(
-  sub: Subgraph<OperationsContext>,
+  sub: SubgraphRuntime<OperationsContext>,
   d: WebhookDelivery,
   now: Date,
   policy: WebhookPolicy,
@@ -113,7 +113,7 @@ async function record(
  * (WEBHOOK_RETRY_BASE_MS × 2^(attempt−1)) up to WEBHOOK_MAX_ATTEMPTS; the final outcome is a
  * `flowplane.automation.action.executed` or `.failed` event. Returns the attempts made.
  */
-export function webhookDeliveryService(sub: Subgraph<OperationsContext>): BackgroundService {
+export function webhookDeliveryService(sub: SubgraphRuntime<OperationsContext>): BackgroundService {
   const crypto = new BlockCrypto(sub.opts.settings?.blockEncryptionKey as Buffer | undefined);
   return {
     name: 'webhook-delivery',
@@ -147,7 +147,7 @@ export function webhookDeliveryService(sub: Subgraph<OperationsContext>): Backgr
           if (due.length < BATCH) break;
         }
       });
-      if (announced) await sub.relay.flush().catch(() => undefined);
+      if (announced) await sub.publish();
       return attempts;
     },
   };

@@ -6,6 +6,9 @@ import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
 /** The domain event that carries every stored event to subscribers and automations. */
 export const EVENT_EMITTED = 'event.emitted';
 
+/** The label that names a resource (shown as `EventResource.name`). */
+export const NAME_LABEL = 'flowplane.resource.name';
+
 /** Names under this prefix are the system's; clients may not emit them. */
 export const SYSTEM_PREFIX = 'flowplane.';
 

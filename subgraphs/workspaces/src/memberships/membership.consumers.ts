@@ -1,17 +1,17 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { Subgraph } from '../../../lib/subgraph.js';
-import { AccountRole } from '../../../lib/graphql-enums.js';
-import { Account } from './accounts/account.entity.js';
-import { freeHandle, provisionAccount } from './accounts/account.service.js';
-import type { WorkspacesContext } from './context.js';
-import { isUuid } from '../../../lib/db.js';
-import { AccountMembership, PrincipalKind } from './memberships/membership.entity.js';
-import { recordGrantsChanged, recordMembershipEvent } from './memberships/membership.events.js';
-import { addMember, membershipFacts } from './memberships/membership.service.js';
-import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../lib/grants.js';
-import type { Em } from '../../../lib/orm.js';
-import { fromSource, recordEvent, type ConsumerHandler } from '../../../lib/outbox.js';
-import { log } from '../../../lib/log.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
+import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { Account } from '../accounts/account.entity.js';
+import { freeHandle, provisionAccount } from '../accounts/account.service.js';
+import type { WorkspacesContext } from '../context.js';
+import { isUuid } from '../../../../lib/db.js';
+import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';
+import { addMember, membershipFacts } from './membership.service.js';
+import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../../lib/grants.js';
+import type { Em } from '../../../../lib/orm.js';
+import { fromSource, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { log } from '../../../../lib/log.js';
 
 interface SignedUp {
   userId: string;
@@ -48,7 +48,9 @@ function skip(type: string, reason: string): void {
  * row). A malformed payload is logged and skipped: throwing would make the bus redeliver it
  * forever.
  */
-export function consumers(_sub: Subgraph<WorkspacesContext>): Record<string, ConsumerHandler> {
+export function consumers(
+  _sub: SubgraphRuntime<WorkspacesContext>,
+): Record<string, ConsumerHandler> {
   return {
     /** Sign-up provisions the user's own account, with the id the users subgraph chose. */
     'user.signed-up': async (p: SignedUp, em) => {

@@ -1,18 +1,15 @@
 /**
- * The system's own events (REFERENCE §6, CONTRACT "System events"): run state changes and the
- * status changes of deployments, work pools and work queues. Each is stored with `emitEvent` in
- * the transaction of the change it describes.
+ * The events of run state changes (REFERENCE §6, CONTRACT "System events"), stored with
+ * `emitEvent` in the transaction of the change they describe (the status changes of
+ * deployments, pools and queues are in work-pools/status.ts).
  */
 import type { Em } from '../../../../lib/orm.js';
 import type { FlowRun } from '../flow-runs/flow-run.entity.js';
-import type { RunState } from '../orchestration/run-state.entity.js';
-import type { StateType } from '../orchestration/state-type.js';
+import type { RunState } from './run-state.entity.js';
+import type { StateType } from './state-type.js';
 import type { TaskRun } from '../task-runs/task-run.entity.js';
-import { emitEvent, resourceId, SYSTEM_PREFIX } from './emit.js';
-import type { Event } from './event.entity.js';
-
-/** The label that names a resource (shown as `EventResource.name`). */
-export const NAME_LABEL = 'flowplane.resource.name';
+import { emitEvent, NAME_LABEL, resourceId, SYSTEM_PREFIX } from '../event-store/emit.js';
+import type { Event } from '../event-store/event.entity.js';
 
 type Related = { id: string; role: string; labels?: Record<string, string> };
 

@@ -1,0 +1,34 @@
+import DataLoader from 'dataloader';
+import type { EntityName } from '@mikro-orm/core';
+import { isUuid } from './db.js';
+import type { Em } from './orm.js';
+
+/** Rows by id, one query per batch; ids that are not uuids (or not found) load as null. */
+export function byId<T extends { id: string }>(em: Em, entity: EntityName<T>) {
+  return new DataLoader<string, T | null>(async (ids) => {
+    const valid = ids.filter(isUuid);
+    const rows = valid.length ? await em.find(entity, { id: { $in: valid } } as never) : [];
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+/** Rows grouped by the value of `key`, in `orderBy` order, one query per batch. */
+export function groupedBy<T extends object>(
+  em: Em,
+  entity: EntityName<T>,
+  key: keyof T & string,
+  orderBy: Record<string, 'asc' | 'desc'>,
+) {
+  return new DataLoader<string, T[]>(async (keys) => {
+    const rows = await em.find(entity, { [key]: { $in: [...keys] } } as never, {
+      orderBy: orderBy as never,
+    });
+    const map = new Map<string, T[]>();
+    for (const r of rows) {
+      const k = r[key] as unknown as string;
+      map.set(k, [...(map.get(k) ?? []), r]);
+    }
+    return keys.map((k) => map.get(k) ?? []);
+  });
+}

@@ -1,0 +1,244 @@
+/**
+ * How a subgraph is declared: domain modules, each one manifest of what it contributes
+ * (`defineModule`), listed in layer order by the subgraph (`defineSubgraph`). `lib/subgraph.ts`
+ * runs the composition; `scripts/layers.ts` checks the imports against the same manifests.
+ */
+import type { Constructor } from '@mikro-orm/core';
+import type { NonEmptyArray } from 'type-graphql';
+import type { AppAbility } from './ability.js';
+import type { ClientInfo } from './actor.js';
+import type { BackgroundService } from './background.js';
+import { combineConsumers, type ConsumerHandler } from './outbox.js';
+import type { Em, Orm, SubgraphMigrations } from './orm.js';
+import type { Grants, Principal } from './principal.js';
+import type { WindowCounter } from './window-counter.js';
+
+export type SubgraphName = 'users' | 'workspaces' | 'access' | 'operations';
+
+/** What every resolver and service of a subgraph receives for one request. */
+export interface BaseContext {
+  principal: Principal;
+  grants: Grants;
+  requestId: string;
+  /** The client's IP address and user agent, as forwarded by the gateway. */
+  client: ClientInfo;
+  ability: AppAbility;
+  /** A request-scoped entity manager (identity map per request). */
+  em: Em;
+  /**
+   * Runs `fn` in one transaction, then publishes the events it recorded. Events recorded inside
+   * carry this request's actor (principal, key, session, IP, user agent, request id).
+   */
+  transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
+}
+
+/** What a module's consumers, jobs and provided members get of the running subgraph. */
+export interface SubgraphRuntime<C extends BaseContext = BaseContext> {
+  readonly name: SubgraphName;
+  readonly orm: Orm;
+  /** The subgraph's settings (server/services.ts builds them from the environment). */
+  readonly opts: { readonly settings?: Record<string, unknown> };
+  /** Counters the instances share (Redis when configured): throttles, bounded audits. */
+  readonly counters: WindowCounter;
+  /** Publishes what the outbox holds (after background work committed); failures are logged. */
+  publish(): Promise<void>;
+  /** The full request context around `base` (automations act inside a consumer's transaction). */
+  contextFor(base: BaseContext): C;
+}
+
+export type ConsumerMap = Record<string, ConsumerHandler>;
+export type ReferenceResolver<C> = (ref: { id: string }, ctx: C) => unknown;
+
+/**
+ * One domain's contribution to its subgraph. Everything is optional but the name and layer; the
+ * subgraph composes the manifests in the order it lists them.
+ */
+export interface ModuleDefinition<C extends BaseContext = any> {
+  /** Kebab-case, unique in the subgraph (usually the folder's name). */
+  name: string;
+  /** One of the subgraph's layers: the module imports only modules of its own or lower layers. */
+  layer: string;
+  resolvers?: Function[];
+  /** Types no root field reaches (entity stubs the module extends, e.g. `Workspace`). */
+  orphanedTypes?: Function[];
+  entities?: Constructor[];
+  /** Members of every request context, built once when the subgraph starts (keys, services). */
+  provides?(sub: SubgraphRuntime<C>): object;
+  /** Per-request loaders; `ctx` is the context being built (loaders may read it when they run). */
+  loaders?(ctx: C): object;
+  /** Federation reference resolvers by type name (through a loader, never one query each). */
+  references?: Record<string, ReferenceResolver<C>>;
+  /** Bus consumers of the subgraph's main group; a type handled by several modules is chained. */
+  consumers?: ConsumerMap | ((sub: SubgraphRuntime<C>) => ConsumerMap);
+  /** Consumer groups of their own (`<subgraph>.<group>`): slow work that must not hold others. */
+  consumerGroups?(sub: SubgraphRuntime<C>): Record<string, ConsumerMap>;
+  /** Background services, started after the relay and stopped with the subgraph. */
+  jobs?(sub: SubgraphRuntime<C>): BackgroundService[];
+  /**
+   * Entities with a `workspaceId` that outlive their workspace (only in a subgraph that sweeps
+   * deleted workspaces, see `SubgraphDefinition.sweepDeletedWorkspaces`).
+   */
+  keepOnWorkspaceDeletion?: Constructor[];
+}
+
+/** How a subgraph is put together: its modules in layer order. `lib` runs it in every mode. */
+export interface SubgraphDefinition<C extends BaseContext = any> {
+  name: SubgraphName;
+  /** Lowest first; a module imports only modules of its own or a lower layer. Default: core. */
+  layers?: readonly string[];
+  modules: ModuleDefinition<C>[];
+  migrations: SubgraphMigrations;
+  /**
+   * On `workspace.deleted`, after the modules' own consumers of it: delete every row of every
+   * module entity that has a `workspaceId` (but the `keepOnWorkspaceDeletion` ones). Entities
+   * without the column (children of a workspace's rows) need a module consumer of their own.
+   */
+  sweepDeletedWorkspaces?: boolean;
+}
+
+/** Declares a module (the identity function, typed; `scripts/layers.ts` reads it statically). */
+export function defineModule<C extends BaseContext = any>(
+  module: ModuleDefinition<C>,
+): ModuleDefinition<C> {
+  return module;
+}
+
+/** Declares a subgraph and checks what can be checked before it runs. */
+export function defineSubgraph<C extends BaseContext>(
+  def: SubgraphDefinition<C>,
+): SubgraphDefinition<C> {
+  const layers = def.layers ?? ['core'];
+  const names = new Set<string>();
+  const references = new Set<string>();
+  let rank = 0;
+  for (const m of def.modules) {
+    const where = `${def.name} module ${m.name}`;
+    if (names.has(m.name)) throw new Error(`${where}: the name is taken`);
+    names.add(m.name);
+    const r = layers.indexOf(m.layer);
+    if (r < 0) throw new Error(`${where}: layer ${m.layer} is not one of ${layers.join(', ')}`);
+    if (r < rank) throw new Error(`${where}: listed after a module of a higher layer`);
+    rank = r;
+    for (const type of Object.keys(m.references ?? {})) {
+      if (references.has(type)) throw new Error(`${where}: another module resolves ${type}`);
+      references.add(type);
+    }
+  }
+  if (!def.modules.some((m) => m.resolvers?.length))
+    throw new Error(`${def.name}: no module has a resolver`);
+  return def;
+}
+
+export type ContextOf<D> = D extends SubgraphDefinition<infer C> ? C : never;
+
+/** The composition of a definition's modules (what the running subgraph needs of them). */
+export const compose = {
+  resolvers(def: SubgraphDefinition): NonEmptyArray<Function> {
+    return def.modules.flatMap((m) => m.resolvers ?? []) as NonEmptyArray<Function>;
+  },
+
+  orphanedTypes(def: SubgraphDefinition): Function[] {
+    return def.modules.flatMap((m) => m.orphanedTypes ?? []);
+  },
+
+  entities(def: SubgraphDefinition): Constructor[] {
+    return def.modules.flatMap((m) => m.entities ?? []);
+  },
+
+  references<C>(
+    def: SubgraphDefinition<any>,
+  ): Record<string, { __resolveReference: ReferenceResolver<C> }> {
+    const out: Record<string, { __resolveReference: ReferenceResolver<C> }> = {};
+    for (const m of def.modules)
+      for (const [type, resolve] of Object.entries(m.references ?? {}))
+        out[type] = { __resolveReference: resolve };
+    return out;
+  },
+
+  /** The main group's consumers: same-type handlers chained in module order, then the sweep. */
+  consumers<C extends BaseContext>(
+    def: SubgraphDefinition<C>,
+    sub: SubgraphRuntime<C>,
+  ): ConsumerMap {
+    const maps = def.modules.map((m) =>
+      typeof m.consumers === 'function' ? m.consumers(sub) : (m.consumers ?? {}),
+    );
+    if (def.sweepDeletedWorkspaces) maps.push(workspaceSweep(def, sub.orm));
+    return combineConsumers(...maps);
+  },
+
+  consumerGroups<C extends BaseContext>(
+    def: SubgraphDefinition<C>,
+    sub: SubgraphRuntime<C>,
+  ): Record<string, ConsumerMap> {
+    const groups: Record<string, ConsumerMap[]> = {};
+    for (const m of def.modules)
+      for (const [group, handlers] of Object.entries(m.consumerGroups?.(sub) ?? {}))
+        (groups[group] ??= []).push(handlers);
+    return Object.fromEntries(
+      Object.entries(groups).map(([group, maps]) => [group, combineConsumers(...maps)]),
+    );
+  },
+
+  jobs<C extends BaseContext>(
+    def: SubgraphDefinition<C>,
+    sub: SubgraphRuntime<C>,
+  ): BackgroundService[] {
+    return def.modules.flatMap((m) => m.jobs?.(sub) ?? []);
+  },
+
+  /**
+   * A function building request contexts (`ctx.loaders` holds every module's loaders): the
+   * modules' provided members are built here, once;
+   * loaders per context. Two modules contributing one member name is an error, not an override.
+   */
+  context<C extends BaseContext>(
+    def: SubgraphDefinition<C>,
+    sub: SubgraphRuntime<C>,
+  ): (base: BaseContext) => C {
+    const provided: Record<string, unknown> = {};
+    for (const m of def.modules) {
+      const members = m.provides?.(sub) ?? {};
+      for (const key of Object.keys(members))
+        if (key in provided || key === 'loaders')
+          throw new Error(`${def.name} module ${m.name}: context member ${key} is taken`);
+      Object.defineProperties(provided, Object.getOwnPropertyDescriptors(members));
+    }
+    const withLoaders = def.modules.filter((m) => m.loaders);
+    let checked = false;
+    return (base) => {
+      const ctx: Record<string, unknown> = {};
+      Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(base));
+      Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(provided));
+      const loaders: Record<string, unknown> = {};
+      ctx.loaders = loaders;
+      for (const m of withLoaders) {
+        const own = m.loaders!(ctx as unknown as C);
+        if (!checked)
+          for (const key of Object.keys(own))
+            if (key in loaders)
+              throw new Error(`${def.name} module ${m.name}: loader ${key} is taken`);
+        Object.assign(loaders, own);
+      }
+      checked = true;
+      return ctx as unknown as C;
+    };
+  },
+};
+
+/**
+ * `workspace.deleted` for every module entity with a `workspaceId` column: one DELETE each,
+ * idempotent (a redelivery deletes nothing more).
+ */
+function workspaceSweep(def: SubgraphDefinition, orm: Orm): ConsumerMap {
+  const keep = new Set(def.modules.flatMap((m) => m.keepOnWorkspaceDeletion ?? []));
+  const metadata = orm.getMetadata();
+  const swept = compose
+    .entities(def)
+    .filter((e) => !keep.has(e) && metadata.find(e.name)?.properties.workspaceId);
+  return {
+    'workspace.deleted': async (p: { workspaceId: string }, em) => {
+      for (const entity of swept) await em.nativeDelete(entity, { workspaceId: p.workspaceId });
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import { byId } from '../../../../lib/loaders.js';
+import type { BaseContext } from '../../../../lib/module.js';
+import { FlowRun } from './flow-run.entity.js';
+
+/** Per-request loaders of the flow-runs module. */
+export function flowRunLoaders({ em }: BaseContext) {
+  return {
+    flowRunById: byId(em, FlowRun),
+  };
+}
+
+type FlowRunLoaders = ReturnType<typeof flowRunLoaders>;
+
+declare module '../context.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface OperationsLoaders extends FlowRunLoaders {}
+}

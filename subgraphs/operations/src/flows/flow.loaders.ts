@@ -1,0 +1,17 @@
+import { byId } from '../../../../lib/loaders.js';
+import type { BaseContext } from '../../../../lib/module.js';
+import { Flow } from './flow.entity.js';
+
+/** Per-request loaders of the flows module. */
+export function flowLoaders({ em }: BaseContext) {
+  return {
+    flowById: byId(em, Flow),
+  };
+}
+
+type FlowLoaders = ReturnType<typeof flowLoaders>;
+
+declare module '../context.js' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface OperationsLoaders extends FlowLoaders {}
+}
