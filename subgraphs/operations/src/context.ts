@@ -3,6 +3,7 @@ import type { EntityName } from '@mikro-orm/core';
 import type { BaseContext, Subgraph } from '../../../lib/subgraph.js';
 import type { Em } from '../../../lib/orm.js';
 import type { AppAbility } from '../../../lib/ability.js';
+import type { Connection } from '../../../lib/pagination.js';
 import { isUuid } from '../../../lib/db.js';
 import { BlockCrypto } from './blocks/block-crypto.js';
 import { blockLoaders } from './blocks/block.loaders.js';
@@ -45,6 +46,14 @@ export interface OperationsContext extends BaseContext {
     workPoolAbility: DataLoader<string, AppAbility>;
   } & ReturnType<typeof blockLoaders> &
     ReturnType<typeof incidentLoaders>;
+  /**
+   * One loader per nested connection and its arguments (e.g. `taskRuns:<first>:<after>`), made
+   * on first use: the pages of all the parents of a list are read together (paginateMany).
+   */
+  connections<T>(
+    key: string,
+    load: (parents: readonly string[]) => Promise<Connection<T>[]>,
+  ): DataLoader<string, Connection<T>>;
   /** Encrypts and decrypts secret block fields with the configured key. */
   blockCrypto: BlockCrypto;
 }
@@ -82,8 +91,20 @@ export function extendContext(
   sub: Subgraph<OperationsContext>,
 ): OperationsContext {
   const em = base.em;
+  const connections = new Map<string, DataLoader<string, Connection<unknown>>>();
   return {
     ...base,
+    connections<T>(
+      key: string,
+      load: (parents: readonly string[]) => Promise<Connection<T>[]>,
+    ): DataLoader<string, Connection<T>> {
+      let loader = connections.get(key) as DataLoader<string, Connection<T>> | undefined;
+      if (!loader) {
+        loader = new DataLoader(load);
+        connections.set(key, loader as DataLoader<string, Connection<unknown>>);
+      }
+      return loader;
+    },
     blockCrypto: new BlockCrypto(sub.opts.settings?.blockEncryptionKey as Buffer | undefined),
     loaders: {
       ...blockLoaders(em, (ids) =>
