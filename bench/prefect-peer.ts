@@ -17,6 +17,8 @@
  * files, or PostgreSQL schemas; in-process bus; background services on), the client in Prefect
  * Cloud mode with an API key: authentication, RBAC and the audit log as in production. Rate limits
  * are off for both (Prefect's server has none).
+ * `--profile`: Flowplane runs under its inspector and the flows part is CPU-profiled (printed as
+ * by bench:profile*; the profiler's own cost makes that target's numbers lower).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,8 @@ import { spawnService, type ServiceProcess } from '../tests/harness/processes.js
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { flag, processTreeCpuMs } from './load.js';
+import { printProfile } from './profile-report.js';
+import { inspectorUrl, RemoteProfiler } from './remote-profiler.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -45,6 +49,7 @@ const TARGETS = flag(
   .split(',')
   .filter((t) => !t.endsWith('postgresql') || process.env.DATABASE_URL);
 const DATABASE_URL = process.env.DATABASE_URL;
+const PROFILE = process.argv.includes('--profile');
 
 /** A running server the Prefect client can talk to. */
 interface Target {
@@ -57,6 +62,8 @@ interface Target {
   completed(flowName: string): Promise<{ flows: number; tasks: number }>;
   /** Whether this server has what the worker part needs. */
   servesWorkers(): Promise<boolean>;
+  /** With `--profile`, Flowplane's inspector. */
+  profiler?: RemoteProfiler;
   stop(): Promise<void>;
 }
 
@@ -175,8 +182,11 @@ async function startFlowplane(kind: 'sqlite' | 'postgresql'): Promise<Target> {
     },
     kind === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
     180_000,
+    PROFILE ? ['--inspect=127.0.0.1:0'] : [],
   );
+  const profiler = PROFILE ? await RemoteProfiler.connect(inspectorUrl(server.output)) : undefined;
   const stop = async () => {
+    profiler?.close();
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
     if (kind === 'postgresql') await dropSchemas(prefix);
@@ -244,6 +254,7 @@ async function startFlowplane(kind: 'sqlite' | 'postgresql'): Promise<Target> {
         });
         return res.status !== 404;
       },
+      profiler,
       stop,
     };
   } catch (err) {
@@ -286,12 +297,27 @@ async function flowsPart(target: Target) {
   await workload(target, ['flows', String(CONCURRENCY), '1', String(TASKS)]);
   const before = await target.completed('peer-bench');
   const cpuBefore = processTreeCpuMs(target.pid);
-  const r = await workload(target, ['flows', String(CONCURRENCY), String(FLOWS), String(TASKS)]);
+  const measured = async () => {
+    const r = await workload(target, ['flows', String(CONCURRENCY), String(FLOWS), String(TASKS)]);
+    await recorded(target, 'peer-bench', {
+      flows: before.flows + r.flows,
+      tasks: before.tasks + r.tasks,
+    });
+    return {
+      r,
+      seconds: Date.now() / 1000 - r.started_at,
+      cpuMs: processTreeCpuMs(target.pid) - cpuBefore,
+    };
+  };
+  let m: Awaited<ReturnType<typeof measured>>;
+  if (target.profiler) {
+    const p = await target.profiler.around(measured);
+    m = p.value;
+    console.log(`\n${target.name}, flows part:`);
+    printProfile(p.profile, { busyOnly: true, inclusive: 40 });
+  } else m = await measured();
+  const { r, seconds, cpuMs } = m;
   if (r.failed) throw new Error(`${target.name}: ${r.failed} flows failed: ${r.errors.join('; ')}`);
-  const want = { flows: before.flows + r.flows, tasks: before.tasks + r.tasks };
-  await recorded(target, 'peer-bench', want);
-  const seconds = Date.now() / 1000 - r.started_at;
-  const cpuMs = processTreeCpuMs(target.pid) - cpuBefore;
   return {
     flows: r.flows as number,
     tasks: r.tasks as number,

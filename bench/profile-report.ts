@@ -79,4 +79,8 @@ export function printProfile(
   }
   console.log('\npackages on the stack (inclusive, overlapping):\n' + top(inclPkg, 25).join('\n'));
   console.log('\nfunctions by inclusive time:\n' + top(incl, inclusive).join('\n'));
+  // The repository's own functions (its top-level folders, not packages or Node's).
+  const OURS = new Set(['lib', 'subgraphs', 'gateway', 'rest', 'server', 'bench']);
+  const ours = new Map([...incl].filter(([k]) => OURS.has(packageOf(k))));
+  console.log('\nour functions by inclusive time:\n' + top(ours, inclusive).join('\n'));
 }
