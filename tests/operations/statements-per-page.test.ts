@@ -63,12 +63,12 @@ async function cost(query: string, id: string, expectRows: number) {
   expect(page.totalCount).toBe(expectRows);
   for (const n of SUBGRAPHS) stack.counters[n].reset(true);
   await ok(owner, query, { id });
-  return Object.fromEntries(
-    SUBGRAPHS.map((n) => [
-      n,
-      [...stack.counters[n].statements, ...stack.counters[n].internalStatements],
-    ]),
-  ) as Record<(typeof SUBGRAPHS)[number], string[]>;
+  // The gateway's own lookups (credentials, grants) are counted apart and cached per identity
+  // for a time: they belong to no list, and whether one falls in this request is timing.
+  return Object.fromEntries(SUBGRAPHS.map((n) => [n, [...stack.counters[n].statements]])) as Record<
+    (typeof SUBGRAPHS)[number],
+    string[]
+  >;
 }
 
 beforeAll(async () => {
