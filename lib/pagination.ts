@@ -165,7 +165,8 @@ export async function paginateMany<T extends Keyed & object>(
   const first = pageSize(args);
   const keys = [...new Set(parents)];
   const meta = em.getMetadata(entity);
-  const column = (prop: string) => meta.properties[prop as keyof T & string]!.fieldNames[0]!;
+  const props = meta.properties as Record<string, { fieldNames: string[] }>;
+  const column = (prop: string) => props[prop]!.fieldNames[0]!;
   const [parentCol, createdCol, idCol] = [column(parentKey), column('createdAt'), column('id')];
   const scope = { $and: [where, { [parentKey]: { $in: keys } }] } as FilterQuery<T>;
   const knex = em.getKnex();
