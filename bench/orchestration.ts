@@ -11,27 +11,27 @@
  *   then `pgbench -N -c 4 -T 10`), dropped afterwards.
  */
 import 'reflect-metadata';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { pathToFileURL } from 'node:url';
 import { loadEnv } from '../lib/env.js';
 import { startEmbedded } from '../server/services.js';
 import { gqlRequest } from '../tests/harness/client.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { flag } from './load.js';
+import { pgbenchTps } from './pgbench.js';
 
-const run = promisify(execFile);
 const DURATION = Number(flag('duration', '10'));
 const CONCURRENCY = Number(flag('concurrency', '8'));
 const CLAIM_RUNS = Number(flag('claim-runs', '1000'));
 const DATABASE_URL = process.env.DATABASE_URL;
 
-type Call = (query: string, variables?: Record<string, unknown>) => Promise<any>;
+export type Call = (query: string, variables?: Record<string, unknown>) => Promise<any>;
 
-async function seed(url: string) {
+/** A user, workspace, flow, process work pool and deployment, through `url`. */
+export async function seed(url: string) {
   const handle = `orch-${randomBytes(3).toString('hex')}`;
   const up = await gqlRequest(url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
     i: { handle, email: `${handle}@example.test`, password: 'Bench-Mark-123' },
@@ -67,19 +67,28 @@ async function seed(url: string) {
       i: { flowId, name: 'bench', workPoolId: poolId },
     })
   ).createDeployment.id as string;
-  return { call, flowId, poolId, deploymentId };
+  return { call, token, flowId, poolId, deploymentId };
 }
 
 const SET = `mutation($i: SetFlowRunStateInput!) { setFlowRunState(input: $i) { status } }`;
 const CREATE = `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id } }`;
 
-async function lifecycle(call: Call, deploymentId: string) {
+/**
+ * `concurrency` clients loop createFlowRun → PENDING → RUNNING → COMPLETED for `seconds`: accepted
+ * transitions (the three proposals) and runs per second.
+ */
+export async function lifecycle(
+  call: Call,
+  deploymentId: string,
+  seconds = DURATION,
+  concurrency = CONCURRENCY,
+) {
   let transitions = 0;
   let runs = 0;
-  const until = Date.now() + DURATION * 1000;
+  const until = Date.now() + seconds * 1000;
   const started = Date.now();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
         const id = (await call(CREATE, { i: { deploymentId } })).createFlowRun.id;
         runs++;
@@ -92,16 +101,18 @@ async function lifecycle(call: Call, deploymentId: string) {
       }
     }),
   );
-  const seconds = (Date.now() - started) / 1000;
-  return { transitionsPerSecond: transitions / seconds, runsPerSecond: runs / seconds };
+  const took = (Date.now() - started) / 1000;
+  return { transitions, transitionsPerSecond: transitions / took, runsPerSecond: runs / took };
 }
 
-async function claims(call: Call, deploymentId: string, poolId: string) {
-  for (let i = 0; i < CLAIM_RUNS; i += 20) {
+/**
+ * `count` due runs in one pool, then 4 workers claim them (limit 10) until the pool is empty:
+ * runs claimed per second, and how many were handed out twice.
+ */
+export async function claims(call: Call, deploymentId: string, poolId: string, count = CLAIM_RUNS) {
+  for (let i = 0; i < count; i += 20) {
     await Promise.all(
-      Array.from({ length: Math.min(20, CLAIM_RUNS - i) }, () =>
-        call(CREATE, { i: { deploymentId } }),
-      ),
+      Array.from({ length: Math.min(20, count - i) }, () => call(CREATE, { i: { deploymentId } })),
     );
   }
   const seen = new Set<string>();
@@ -125,22 +136,6 @@ async function claims(call: Call, deploymentId: string, poolId: string) {
   );
   const seconds = (Date.now() - started) / 1000;
   return { claimed: seen.size, duplicates, runsPerSecond: seen.size / seconds };
-}
-
-async function pgbench(url: string): Promise<number> {
-  const db = `fp_pgbench_${randomBytes(3).toString('hex')}`;
-  const u = new URL(url);
-  const conn = ['-h', u.hostname, '-p', u.port || '5432', '-U', decodeURIComponent(u.username)];
-  const env = { ...process.env, PGPASSWORD: decodeURIComponent(u.password) };
-  await run('createdb', [...conn, db], { env });
-  try {
-    await run('pgbench', [...conn, '-i', '-s', '1', '-q', db], { env });
-    const { stdout } = await run('pgbench', [...conn, '-N', '-c', '4', '-T', '10', db], { env });
-    const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout);
-    return m ? Number(m[1]) : NaN;
-  } finally {
-    await run('dropdb', [...conn, db], { env });
-  }
 }
 
 async function measure(kind: 'sqlite' | 'postgresql') {
@@ -173,23 +168,33 @@ async function measure(kind: 'sqlite' | 'postgresql') {
   }
 }
 
-const rows: string[] = [];
-const fmt = (n: number) => n.toFixed(0);
-for (const kind of ['sqlite', ...(DATABASE_URL ? ['postgresql' as const] : [])] as const) {
-  const { life, claim } = await measure(kind);
-  rows.push(
-    `| ${kind} | ${fmt(life.transitionsPerSecond)} | ${fmt(life.runsPerSecond)} | ${fmt(claim.runsPerSecond)} | ${claim.claimed} / ${claim.duplicates} |`,
+async function main() {
+  const rows: string[] = [];
+  const fmt = (n: number) => n.toFixed(0);
+  for (const kind of ['sqlite', ...(DATABASE_URL ? ['postgresql' as const] : [])] as const) {
+    const { life, claim } = await measure(kind);
+    rows.push(
+      `| ${kind} | ${fmt(life.transitionsPerSecond)} | ${fmt(life.runsPerSecond)} | ${fmt(claim.runsPerSecond)} | ${claim.claimed} / ${claim.duplicates} |`,
+    );
+  }
+  const tps = DATABASE_URL ? await pgbenchTps(DATABASE_URL) : NaN;
+  console.log(
+    `\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${DURATION} s, ${CONCURRENCY} clients\n`,
   );
+  console.log(
+    '| database | transitions/s | runs/s (create + 3 transitions) | claimed runs/s (4 workers) | claimed / duplicates |',
+  );
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) console.log(r);
+  if (DATABASE_URL)
+    console.log(`\npgbench -N -c 4 -T 10 (scale 1) on the same PostgreSQL: ${tps.toFixed(0)} TPS`);
 }
-const tps = DATABASE_URL ? await pgbench(DATABASE_URL) : NaN;
-console.log(
-  `\n${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, ${DURATION} s, ${CONCURRENCY} clients\n`,
-);
-console.log(
-  '| database | transitions/s | runs/s (create + 3 transitions) | claimed runs/s (4 workers) | claimed / duplicates |',
-);
-console.log('|---|---:|---:|---:|---:|');
-for (const r of rows) console.log(r);
-if (DATABASE_URL)
-  console.log(`\npgbench -N -c 4 -T 10 (scale 1) on the same PostgreSQL: ${tps.toFixed(0)} TPS`);
-process.exit(0);
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

@@ -41,7 +41,7 @@ import { HttpTransport, SUBGRAPH_NAMES, type SubgraphName } from '../gateway/src
 import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
 import { CONNECTIONS, DURATION, flag, measure, RUNS, type Row } from './load.js';
-import { FOUR, ME, seed } from './scenarios.js';
+import { FOUR, ME, RUNS_100, seed } from './scenarios.js';
 import { printProfile } from './profile-report.js';
 
 const HIVE_DIR = process.env.HIVE_GATEWAY_DIR ?? '/work/peer';
@@ -50,16 +50,6 @@ const ONLY = flag('only', '');
 const PROFILE_DIR = flag('profile', '');
 /** `--dedupe false`: neither gateway shares identical in-flight subgraph fetches. */
 const DEDUPE = flag('dedupe', 'true') !== 'false';
-
-/** 100 flow runs with fields from two subgraphs (operations, users). */
-export const RUNS_100 = `query Runs($id: ID!) {
-  workspace(id: $id) {
-    flowRuns(first: 100) {
-      totalCount
-      edges { node { id name stateType stateName tags flow { name } createdBy { handle } } }
-    }
-  }
-}`;
 
 const HIVE_CONFIG = `export const gatewayConfig = {
   propagateHeaders: {

@@ -12,6 +12,16 @@ export const FOUR = `query Four($id: ID!) {
   }
 }`;
 
+/** 100 flow runs with fields from two subgraphs (operations, users). */
+export const RUNS_100 = `query Runs($id: ID!) {
+  workspace(id: $id) {
+    flowRuns(first: 100) {
+      totalCount
+      edges { node { id name stateType stateName tags flow { name } createdBy { handle } } }
+    }
+  }
+}`;
+
 /** A user with an account, one workspace of 10 flows, and an API key. */
 export async function seed(url: string) {
   const handle = `bench-${randomBytes(3).toString('hex')}`;

@@ -15,16 +15,21 @@
  *   p50/p99.
  * Prints one JSON line per measurement.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { gqlRequest } from '../tests/harness/client.js';
 import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harness/processes.js';
 import { flag } from './load.js';
 
+const run = promisify(execFile);
+const CREATE_RUNS = fileURLToPath(new URL('./create-runs.ts', import.meta.url));
 const SUBSCRIBERS = flag('subscribers', '1000,5000').split(',').map(Number);
 const EVENTS = Number(flag('events', '30'));
 const KEYS = Number(flag('keys', '10'));
@@ -35,13 +40,16 @@ const REMOTE_SUBSCRIBERS = Number(flag('remote-subscribers', '100'));
  * Thousands of subscribers of one user measure fan-out, not the limits: the per-principal
  * subscription cap and the rate-limit budgets (deliveries are charged to them) are off.
  */
-const FAN_OUT_LIMITS = { SUBSCRIPTIONS_PER_PRINCIPAL: '0', RATE_LIMIT_COST_PER_MINUTE: '0' };
+export const FAN_OUT_LIMITS = { SUBSCRIPTIONS_PER_PRINCIPAL: '0', RATE_LIMIT_COST_PER_MINUTE: '0' };
 
 const SUBSCRIPTION = `subscription($w: ID!, $f: FlowRunEventFilter) {
   flowRunEvents(workspaceId: $w, filter: $f) { id to flowRun { id name deployment { name } } }
 }`;
 
-interface Seeded {
+export interface Seeded {
+  url: string;
+  /** The owner's session token. */
+  token: string;
   workspaceId: string;
   deploymentId: string;
   keys: string[];
@@ -49,7 +57,7 @@ interface Seeded {
 }
 
 /** A user, workspace, flow, deployment and `keys` API keys, through `url`. */
-async function seed(url: string, keys: number): Promise<Seeded> {
+export async function seed(url: string, keys: number): Promise<Seeded> {
   const handle = `subs-${Math.random().toString(36).slice(2, 8)}`;
   const up = await gqlRequest(url, `mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
     i: { handle, email: `${handle}@example.test`, password: 'Bench-Mark-123' },
@@ -88,6 +96,8 @@ async function seed(url: string, keys: number): Promise<Seeded> {
     created.push(k.createApiKey.key);
   }
   return {
+    url,
+    token,
     workspaceId,
     deploymentId,
     keys: created,
@@ -101,12 +111,12 @@ async function seed(url: string, keys: number): Promise<Seeded> {
 }
 
 /** One subscriber: when it received each run's first event. */
-interface Subscriber {
+export interface Subscriber {
   client: Client;
   arrivals: Map<string, number>;
 }
 
-async function connectAll(
+export async function connectAll(
   url: string,
   n: number,
   s: Seeded,
@@ -154,7 +164,7 @@ async function connectAll(
 }
 
 /** Resolves once every subscriber received `runId` (or after `timeoutMs`). */
-async function everyone(subs: Subscriber[], runIds: string[], timeoutMs = 60_000) {
+export async function everyone(subs: Subscriber[], runIds: string[], timeoutMs = 60_000) {
   const until = Date.now() + timeoutMs;
   while (!subs.every((s) => runIds.every((id) => s.arrivals.has(id)))) {
     if (Date.now() > until) throw new Error('deliveries timed out');
@@ -163,7 +173,7 @@ async function everyone(subs: Subscriber[], runIds: string[], timeoutMs = 60_000
 }
 
 /** Creates probe runs until every subscriber got one: all subscriptions are live. */
-async function untilLive(subs: Subscriber[], s: Seeded) {
+export async function untilLive(subs: Subscriber[], s: Seeded) {
   for (let i = 0; i < 100; i++) {
     const probe = await s.createRun();
     try {
@@ -180,7 +190,7 @@ async function untilLive(subs: Subscriber[], s: Seeded) {
  * Creates runs one at a time: latency from sending the mutation to each client receiving the
  * event, and the mutation's own round trip (the part of it that is not delivery).
  */
-async function latency(subs: Subscriber[], s: Seeded, events: number) {
+export async function latency(subs: Subscriber[], s: Seeded, events: number) {
   const samples: number[] = [];
   const mutations: number[] = [];
   for (let i = 0; i < events; i++) {
@@ -198,19 +208,23 @@ async function latency(subs: Subscriber[], s: Seeded, events: number) {
   };
 }
 
-async function burst(subs: Subscriber[], s: Seeded, count: number) {
+/**
+ * Creates `count` runs, 8 at a time, from a child process (bench/create-runs.ts: the thousands of
+ * subscriber sockets of this process must not slow the mutations it times), then waits until
+ * every subscriber received every run: the mutations' own seconds and the fan-out's.
+ */
+export async function burst(subs: Subscriber[], s: Seeded, count: number) {
   const started = performance.now();
-  const ids: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < count) {
-        next++;
-        ids.push(await s.createRun());
-      }
-    }),
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', CREATE_RUNS, s.url, s.token, s.deploymentId, String(count), '8'],
+    { maxBuffer: 1 << 24, cwd: fileURLToPath(new URL('../', import.meta.url)) },
   );
-  const created = performance.now();
+  const created = JSON.parse(stdout.trim().split('\n').pop()!) as {
+    ids: string[];
+    seconds: number;
+  };
+  const ids = created.ids;
   await everyone(subs, ids, 300_000);
   const seconds = (performance.now() - started) / 1000;
   return {
@@ -218,7 +232,7 @@ async function burst(subs: Subscriber[], s: Seeded, count: number) {
     deliveries: ids.length * subs.length,
     deliveriesPerSecond: Math.round((ids.length * subs.length) / seconds),
     eventsPerSecond: Math.round((ids.length / seconds) * 10) / 10,
-    mutationSeconds: Math.round(created - started) / 1000,
+    mutationSeconds: Math.round(created.seconds * 1000) / 1000,
     seconds: Math.round(seconds * 100) / 100,
   };
 }
@@ -303,7 +317,7 @@ async function crossInstance() {
 }
 
 /** Resident memory of a service process and its children (tsx runs node in a child; Linux /proc). */
-function rssOf(p: ServiceProcess): number {
+export function rssOf(p: ServiceProcess): number {
   const tree = (pid: number): number[] => {
     let children: number[] = [];
     try {
@@ -328,7 +342,7 @@ function rssOf(p: ServiceProcess): number {
   return total;
 }
 
-function pct(samples: number[], p: number): number {
+export function pct(samples: number[], p: number): number {
   const sorted = [...samples].sort((x, y) => x - y);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
@@ -342,10 +356,11 @@ async function main() {
   await crossInstance();
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

@@ -32,3 +32,20 @@ export function groupedBy<T extends object>(
     return keys.map((k) => map.get(k) ?? []);
   });
 }
+
+/**
+ * Pages of a nested connection for many parents at once: one loader per key (the connection and
+ * its arguments, e.g. `<first>:<after>`), made on first use, so the pages of all the parents of
+ * a list are read together (see `paginateMany`).
+ */
+export function pagesOf<P>() {
+  const loaders = new Map<string, DataLoader<string, P>>();
+  return (key: string, load: (parents: readonly string[]) => Promise<P[]>) => {
+    let loader = loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader(load);
+      loaders.set(key, loader);
+    }
+    return loader;
+  };
+}

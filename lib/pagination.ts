@@ -1,5 +1,6 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import type { EntityManager, EntityName, FilterQuery } from '@mikro-orm/core';
+import { raw, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { badInput } from './errors.js';
 
 export const MAX_PAGE_SIZE = 200;
@@ -99,6 +100,32 @@ export function pageSize(args: { first?: number | null }): number {
   return first;
 }
 
+/** `where` narrowed to the rows after the cursor `after` (keyset on createdAt, id). */
+function afterCursor<T>(where: FilterQuery<T>, after: string | null | undefined): FilterQuery<T> {
+  if (!after) return where;
+  const [c, i] = decodeCursor(after);
+  return {
+    $and: [where, { $or: [{ createdAt: { $gt: c } }, { createdAt: c, id: { $gt: i } }] }],
+  } as FilterQuery<T>;
+}
+
+/** A connection of the rows of one page (`rows` holds at most one row more than `first`). */
+function toConnection<T extends Keyed>(
+  rows: T[],
+  first: number,
+  totalCount: number,
+): Connection<T> {
+  const page = rows.slice(0, first);
+  return {
+    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      endCursor: page.length ? encodeCursor(page[page.length - 1]!) : null,
+    },
+    totalCount,
+  };
+}
+
 /**
  * Keyset pagination over (createdAt, id), oldest first: stable while rows are added, and one
  * query for the page plus one for the count.
@@ -110,27 +137,74 @@ export async function paginate<T extends Keyed & object>(
   args: { first?: number | null; after?: string | null },
 ): Promise<Connection<T>> {
   const first = pageSize(args);
-  let filter = where;
-  if (args.after) {
-    const [c, i] = decodeCursor(args.after);
-    filter = {
-      $and: [where, { $or: [{ createdAt: { $gt: c } }, { createdAt: c, id: { $gt: i } }] }],
-    } as FilterQuery<T>;
-  }
   const [rows, totalCount] = await Promise.all([
-    em.find(entity, filter, {
+    em.find(entity, afterCursor(where, args.after), {
       orderBy: { createdAt: 'asc', id: 'asc' } as never,
       limit: first + 1,
     }),
     em.count(entity, where),
   ]);
-  const page = rows.slice(0, first);
-  return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      endCursor: page.length ? encodeCursor(page[page.length - 1]!) : null,
-    },
-    totalCount,
-  };
+  return toConnection(rows, first, totalCount);
+}
+
+/**
+ * The same page of one connection for many parents at once (a nested list such as each run's
+ * task runs in a page of runs): the rows of every parent's page in one statement (ranked per
+ * parent with a window function, so each parent still reads at most `first + 1` rows) and every
+ * parent's count in one more. Answers in the order of `parents`; same cursor and order as
+ * {@link paginate}.
+ */
+export async function paginateMany<T extends Keyed & object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  parentKey: keyof T & string,
+  parents: readonly string[],
+  where: FilterQuery<T>,
+  args: { first?: number | null; after?: string | null },
+): Promise<Connection<T>[]> {
+  const first = pageSize(args);
+  const keys = [...new Set(parents)];
+  const meta = em.getMetadata(entity);
+  const props = meta.properties as Record<string, { fieldNames: string[] }>;
+  const column = (prop: string) => props[prop]!.fieldNames[0]!;
+  const [parentCol, createdCol, idCol] = [column(parentKey), column('createdAt'), column('id')];
+  const scope = { $and: [where, { [parentKey]: { $in: keys } }] } as FilterQuery<T>;
+  const knex = em.getKnex();
+  const ranked = em
+    .createQueryBuilder(entity, 'p')
+    .select([
+      'p.*',
+      raw(
+        `row_number() over (partition by p.${parentCol} order by p.${createdCol}, p.${idCol}) as fp_rank`,
+      ),
+    ])
+    .where(afterCursor(scope, args.after))
+    .getKnexQuery();
+  const counted = em
+    .createQueryBuilder(entity, 'c')
+    .select([`c.${parentKey}`, raw('count(*) as fp_count')])
+    .where(scope)
+    .groupBy(`c.${parentKey}`)
+    .getKnexQuery();
+  const [rows, counts] = (await Promise.all([
+    keys.length
+      ? em.getConnection().execute(
+          knex
+            .select('*')
+            .from(ranked.as('ranked'))
+            .where('fp_rank', '<=', first + 1)
+            .orderBy([parentCol, createdCol, idCol]),
+        )
+      : [],
+    keys.length ? em.getConnection().execute(counted) : [],
+  ])) as [Record<string, unknown>[], Record<string, unknown>[]];
+  const pages = new Map<string, T[]>();
+  for (const row of rows) {
+    delete row.fp_rank;
+    const entityRow = em.map(entity, row as never);
+    const k = String(row[parentCol]);
+    pages.set(k, [...(pages.get(k) ?? []), entityRow]);
+  }
+  const totals = new Map(counts.map((r) => [String(r[parentCol]), Number(r.fp_count)]));
+  return parents.map((p) => toConnection(pages.get(p) ?? [], first, totals.get(p) ?? 0));
 }

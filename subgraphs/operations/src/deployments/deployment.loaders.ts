@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import { byId, groupedBy } from '../../../../lib/loaders.js';
+import { byId, groupedBy, pagesOf } from '../../../../lib/loaders.js';
+import type { Connection } from '../../../../lib/pagination.js';
 import type { BaseContext } from '../../../../lib/module.js';
 import { abilitiesWithAcl } from '../object-access/object-access.ability.js';
 import { AccessObjectType } from '../object-access/object-access.entity.js';
@@ -10,6 +11,8 @@ import { DeploymentSchedule } from './schedules/schedule.entity.js';
 export function deploymentLoaders(ctx: BaseContext) {
   return {
     deploymentById: byId(ctx.em, Deployment),
+    /** Pages of deployments per flow, read together for a page of flows. */
+    deploymentPagesByFlowId: pagesOf<Connection<Deployment>>(),
     schedulesByDeploymentId: groupedBy(ctx.em, DeploymentSchedule, 'deploymentId', {
       createdAt: 'asc',
       id: 'asc',

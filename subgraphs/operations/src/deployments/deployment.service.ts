@@ -11,7 +11,7 @@ import {
 } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
-import { paginate } from '../../../../lib/pagination.js';
+import { paginate, paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
 import type { OperationsContext } from '../context.js';
@@ -259,7 +259,30 @@ export class DeploymentService {
     args: { first?: number | null; after?: string | null },
   ): Promise<DeploymentConnection> {
     authorize(this.ctx, 'read', 'Deployment', { workspaceId: flow.workspaceId }, 'Flow');
-    return this.list({ workspaceId: flow.workspaceId, flowId: flow.id }, args, null);
+    pageSize(args);
+    // The deployments of every flow of one workspace in a page of flows are read together.
+    return this.ctx.loaders
+      .deploymentPagesByFlowId(
+        `${flow.workspaceId}:${args.first ?? ''}:${args.after ?? ''}`,
+        async (flowIds) =>
+          paginateMany(
+            this.ctx.em,
+            Deployment,
+            'flowId',
+            flowIds,
+            { $and: [await this.readable(flow.workspaceId), { workspaceId: flow.workspaceId }] },
+            args,
+          ),
+      )
+      .load(flow.id);
+  }
+
+  /** What the caller may read of a workspace's deployments, as a filter; refused if nothing. */
+  private async readable(workspaceId: string): Promise<FilterQuery<Deployment>> {
+    // Access lists narrow the ability: hidden deployments become `id not in (…)` in SQL.
+    const readable = accessibleFilter(await this.abilityIn(workspaceId), 'read', 'Deployment');
+    if (!readable) throw forbidden('see_deployments');
+    return readable as FilterQuery<Deployment>;
   }
 
   private async list(
@@ -267,14 +290,7 @@ export class DeploymentService {
     args: { first?: number | null; after?: string | null },
     filter?: DeploymentFilter | null,
   ) {
-    // Access lists narrow the ability: hidden deployments become `id not in (…)` in SQL.
-    const readable = accessibleFilter(
-      await this.abilityIn(scope.workspaceId),
-      'read',
-      'Deployment',
-    );
-    if (!readable) throw forbidden('see_deployments');
-    const where: FilterQuery<Deployment>[] = [readable as FilterQuery<Deployment>, scope];
+    const where: FilterQuery<Deployment>[] = [await this.readable(scope.workspaceId), scope];
     if (filter?.flowId) where.push({ flowId: idOrNone(filter.flowId) });
     if (filter?.workPoolId) where.push({ workPoolId: idOrNone(filter.workPoolId) });
     if (filter?.paused != null) where.push({ paused: filter.paused });

@@ -1,4 +1,5 @@
-import { byId } from '../../../../lib/loaders.js';
+import { byId, pagesOf } from '../../../../lib/loaders.js';
+import type { Connection } from '../../../../lib/pagination.js';
 import type { BaseContext } from '../../../../lib/module.js';
 import { TaskRun } from './task-run.entity.js';
 
@@ -6,6 +7,8 @@ import { TaskRun } from './task-run.entity.js';
 export function taskRunLoaders({ em }: BaseContext) {
   return {
     taskRunById: byId(em, TaskRun),
+    /** Pages of task runs per flow run, read together for a page of runs. */
+    taskRunPagesByFlowRunId: pagesOf<Connection<TaskRun>>(),
   };
 }
 

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
-import { paginate } from '../../../../lib/pagination.js';
+import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
 import { actorOf, requireAuthenticated } from '../common/actor.js';
 import type { OperationsContext } from '../context.js';
@@ -99,7 +99,13 @@ export class TaskRunService {
     args: { first?: number | null; after?: string | null },
   ): Promise<TaskRunConnection> {
     authorize(this.ctx, 'read', 'FlowRun', { workspaceId: flowRun.workspaceId }, 'FlowRun');
-    return paginate(this.ctx.em, TaskRun, { flowRunId: flowRun.id }, args);
+    pageSize(args);
+    // The task runs of every run in a page of runs are read together.
+    return this.ctx.loaders
+      .taskRunPagesByFlowRunId(`${args.first ?? ''}:${args.after ?? ''}`, (runIds) =>
+        paginateMany(this.ctx.em, TaskRun, 'flowRunId', runIds, {}, args),
+      )
+      .load(flowRun.id);
   }
 
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
