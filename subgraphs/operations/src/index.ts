@@ -86,6 +86,7 @@ import {
 } from './concurrency-limits/concurrency-limit.resolver.js';
 import { LogResolver, WorkspaceLogsResolver } from './logs/log.resolver.js';
 import { VariableResolver, WorkspaceVariablesResolver } from './variables/variable.resolver.js';
+import { errorSummariesModule } from './error-summaries/index.js';
 import { WorkPool } from './work-pools/work-pool.entity.js';
 import {
   WorkPoolResolver,
@@ -138,6 +139,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     IncidentResourceResolver,
     IncidentActorResolver,
     WorkspaceIncidentsResolver,
+    ...errorSummariesModule.resolvers,
   ],
   orphanedTypes: [Workspace],
   entities: [
@@ -170,6 +172,7 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     IncidentResourceRow,
     ActivityPause,
     EventSettings,
+    ...errorSummariesModule.entities,
   ],
   migrations,
   extendContext,
@@ -210,7 +213,11 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
       await deleteWorkspaceConfiguration(p.workspaceId, em);
     },
   }),
-  consumerGroups: (sub) => ({ events: eventConsumers, automations: automationConsumers(sub) }),
+  consumerGroups: (sub) => ({
+    events: eventConsumers,
+    automations: automationConsumers(sub),
+    ...errorSummariesModule.consumerGroups,
+  }),
   services: (sub) => [
     schedulerService(sub),
     lateRunsService(sub),
@@ -220,5 +227,6 @@ export const operationsSubgraph: SubgraphDefinition<OperationsContext> = {
     webhookDeliveryService(sub),
     eventRetentionService(sub),
     zombieRunsService(sub),
+    ...errorSummariesModule.services(sub),
   ],
 };
