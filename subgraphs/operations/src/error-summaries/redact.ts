@@ -3,23 +3,35 @@
  * anything shaped like an API key or bearer token, and email addresses.
  */
 
-const TOKEN_SHAPES: RegExp[] = [
-  // Flowplane and Prefect API keys (fp_…, pnu_…, pnb_…), OpenAI/Anthropic-style keys.
-  /\b(?:fp|pnu|pnb|sk|rk|pk)[-_][A-Za-z0-9_-]{12,}/g,
-  // AWS access key ids and secret keys in assignments.
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g,
-  /(aws_secret_access_key|secret[_-]?key|api[_-]?key|password|passwd|token|secret)(["']?\s*[:=]\s*["']?)([^\s"',;]{4,})/gi,
+const R = '[REDACTED]';
+/** Token shapes and how each is replaced (labels and separators are kept, the value goes). */
+const TOKEN_SHAPES: [RegExp, (...m: string[]) => string][] = [
+  // Flowplane and Prefect API keys (fp_…, pnu_…, pnb_…), OpenAI-style keys.
+  [/\b(?:fp|pnu|pnb|sk|rk|pk)[-_][A-Za-z0-9_-]{12,}/g, () => R],
+  // AWS access key ids.
+  [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, () => R],
+  // `password=…`, `api_key: …`, `token=…` and the like.
+  [
+    /\b(aws_secret_access_key|secret[_-]?key|api[_-]?key|password|passwd|pwd|pw|token|secret)(["']?\s*[:=]\s*["']?)([^\s"',;]{4,})/gi,
+    (_m, label, sep) => `${label}${sep}${R}`,
+  ],
   // GitHub, GitLab, Slack, Google tokens.
-  /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/g,
+  [
+    /\b(?:gh[pousr]_[A-Za-z0-9]{20,}|glpat-[A-Za-z0-9_-]{20,}|xox[abpr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35})\b/g,
+    () => R,
+  ],
   // Bearer / Basic credentials and JWTs.
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-  /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g,
+  [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, (_m, scheme) => `${scheme} ${R}`],
+  [/\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g, () => R],
   // Passwords in URLs (scheme://user:password@host).
-  /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/gi,
+  [
+    /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)([^\s@/]+)(@)/gi,
+    (_m, head, _pw, at) => `${head}${R}${at}`,
+  ],
 ];
 const EMAIL = /\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b/g;
 
-export const REDACTED = '[REDACTED]';
+export const REDACTED = R;
 
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -33,15 +45,7 @@ export function redact(text: string, secrets: readonly string[]): string {
     .filter((s) => s.length >= 4)
     .sort((a, b) => b.length - a.length))
     out = out.replace(new RegExp(escape(s), 'g'), REDACTED);
-  for (const re of TOKEN_SHAPES) {
-    out = out.replace(re, (...m: string[]) => {
-      // Patterns with groups keep their label and separators (`password=`, `postgresql://u:`).
-      if (re.source.startsWith('(aws_secret')) return `${m[1]}${m[2]}${REDACTED}`;
-      if (re.source.startsWith('(\\b[a-z]')) return `${m[1]}${REDACTED}${m[3]}`;
-      if (re.source.startsWith('\\b(Bearer')) return `${m[1]} ${REDACTED}`;
-      return REDACTED;
-    });
-  }
+  for (const [re, replace] of TOKEN_SHAPES) out = out.replace(re, replace);
   return out.replace(EMAIL, '[EMAIL]');
 }
 
