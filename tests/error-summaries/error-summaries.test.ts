@@ -6,13 +6,14 @@ import { ErrorSummary } from '../../subgraphs/operations/src/error-summaries/err
 import {
   ERROR_SUMMARY_CREATED,
   FAILURE_GROUP_CREATED,
+  LOG_GRACE_MS,
 } from '../../subgraphs/operations/src/error-summaries/summary-writer.service.js';
 import { connectWs } from '../harness/ws.js';
 import { eventually, expectError, join } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { CORPUS } from '../fixtures/error-summaries/corpus.js';
 import { storedEvents } from '../operations/automation-fixtures.js';
-import { createDeployment, createFlow } from '../operations/fixtures.js';
+import { createDeployment, createFlow, ok } from '../operations/fixtures.js';
 import {
   failingRun,
   RUN_SUMMARY,
@@ -126,6 +127,46 @@ describe('error summaries of failed and crashed runs', () => {
     expect(events).toHaveLength(1);
   });
 
+  it('waits for logs that arrive after the FAILED state (Prefect sends them in batches)', async () => {
+    const { runId, stateId } = await failingRun(alice, ws, {
+      lines: [],
+      final: 'FAILED',
+      message: null,
+    });
+    expect(await writeSummaries(stack)).toBe(0);
+    expect(await summaryOf(alice, runId)).toBeNull();
+    await ok(alice, `mutation($input: WriteLogsInput!) { writeLogs(input: $input) }`, {
+      input: {
+        workspaceId: ws,
+        logs: MISSING_MODULE.map((l) => ({
+          flowRunId: runId,
+          level: l.level,
+          message: l.message,
+          timestamp: new Date().toISOString(),
+        })),
+      },
+    });
+    const [row] = await summaryRows({ stateId });
+    expect(row!.status).toBe('PENDING');
+    expect(row!.attempts).toBe(0);
+    expect(await writeSummaries(stack, new Date(row!.nextAttemptAt.getTime() + 1))).toBe(1);
+    expect((await summaryOf(alice, runId)).rootCause.exceptionType).toBe('ModuleNotFoundError');
+  });
+
+  it('without any log, writes from the state message once the grace period passed', async () => {
+    const { runId, stateId } = await failingRun(alice, ws, {
+      lines: [],
+      final: 'FAILED',
+      message: 'Flow run encountered an exception: ValueError: Unknown region eu-west-9',
+    });
+    await writeSummaries(stack);
+    const [row] = await summaryRows({ stateId });
+    await writeSummaries(stack, new Date(row!.failedAt.getTime() + LOG_GRACE_MS));
+    const s = await summaryOf(alice, runId);
+    expect(s.rootCause).toMatchObject({ exceptionType: 'ValueError', file: null });
+    expect(s.evidence.map((e: { source: string }) => e.source)).toEqual(['STATE_MESSAGE']);
+  });
+
   it('subscriptions deliver the summary event', async () => {
     const conn = await connectWs(stack.url, { authorization: `Bearer ${alice.token}` });
     try {
@@ -136,9 +177,9 @@ describe('error summaries of failed and crashed runs', () => {
       const engine = stack.running.gateway!.subscriptions;
       await eventually(async () => expect(engine.registered).toBeGreaterThan(0));
       const { runId } = await failingRun(alice, ws, {
-        lines: [],
+        lines: ['Flow run encountered an exception: ValueError: bad region'],
         final: 'FAILED',
-        message: 'Flow run encountered an exception: ValueError: bad region',
+        message: null,
       });
       await writeSummaries(stack);
       const [first] = await sub.waitFor(1);
@@ -189,7 +230,7 @@ describe('error summaries of failed and crashed runs', () => {
     const before = (await summaryRows({ workspaceId: ws })).length;
     const flow = await createFlow(alice, ws);
     const run = await failingRun(alice, ws, {
-      lines: [],
+      lines: MISSING_MODULE,
       final: 'FAILED',
       message: null,
       flowId: flow.id,

@@ -21,11 +21,11 @@ export async function settleAll(stack: Stack): Promise<void> {
     for (const sub of Object.values(stack.running.subgraphs)) await sub.relay.flush();
 }
 
-/** One pass of the error-summary writer (tests drive background services by hand). */
-export async function writeSummaries(stack: Stack): Promise<number> {
+/** One pass of the error-summary writer (tests drive background services by hand, `now` included). */
+export async function writeSummaries(stack: Stack, now?: Date): Promise<number> {
   await settleAll(stack);
   const service = operations(stack).services.find((s) => s.name === 'error-summaries')!;
-  const n = await service.runOnce();
+  const n = await service.runOnce(now);
   await settleAll(stack);
   return n;
 }

@@ -27,6 +27,11 @@ const LEASE_MARGIN_MS = 30_000;
 /** Error lines read from the start of the run, and lines of any level from its end. */
 const ERROR_LINES = 100;
 const TAIL_LINES = 50;
+/**
+ * Prefect clients send logs in batches (every 2 s, and at exit), often after the FAILED state:
+ * a failure without any ERROR line yet is summarized once this long has passed since it.
+ */
+export const LOG_GRACE_MS = 5_000;
 
 export const ERROR_SUMMARY_CREATED = `${SYSTEM_PREFIX}flow-run.error-summary.created`;
 export const FAILURE_GROUP_CREATED = `${SYSTEM_PREFIX}failure-group.created`;
@@ -222,6 +227,19 @@ async function record(
   });
 }
 
+/** Releases the lease without counting an attempt: the row is due again at `until`. */
+async function postpone(
+  sub: Subgraph<OperationsContext>,
+  claimed: ErrorSummary,
+  until: Date,
+): Promise<void> {
+  await backgroundEm(sub.orm).nativeUpdate(
+    ErrorSummary,
+    { id: claimed.id, leaseToken: claimed.leaseToken },
+    { leaseToken: null, leaseUntil: null, nextAttemptAt: until },
+  );
+}
+
 async function recordError(
   sub: Subgraph<OperationsContext>,
   claimed: ErrorSummary,
@@ -277,6 +295,14 @@ export function errorSummaryService(
                 continue;
               }
               const draft = summarize(input);
+              const awaitLogs =
+                !input.logs.some((l) => l.level >= 40) &&
+                !(input.stateType === 'CRASHED' && draft.rootCause.exitCode !== null) &&
+                now.getTime() - row.failedAt.getTime() < LOG_GRACE_MS;
+              if (awaitLogs) {
+                await postpone(sub, row, new Date(row.failedAt.getTime() + LOG_GRACE_MS));
+                continue;
+              }
               let text: EngineText = await builtInEngine.write(input, draft, { secrets: [] });
               let engine = SummaryEngineKind.BUILT_IN;
               if (llm && (await reserveCall(sub, row.accountId, now, settings.dailyBudget))) {
