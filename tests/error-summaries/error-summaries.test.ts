@@ -12,7 +12,7 @@ import { connectWs } from '../harness/ws.js';
 import { eventually, expectError, join } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { CORPUS } from '../fixtures/error-summaries/corpus.js';
-import { storedEvents } from '../operations/automation-fixtures.js';
+import { createAutomation, storedEvents } from '../operations/automation-fixtures.js';
 import { createDeployment, createFlow, ok } from '../operations/fixtures.js';
 import {
   failingRun,
@@ -23,6 +23,7 @@ import {
   writeSummaries,
 } from './helpers.js';
 
+const TRIGGERED = 'flowplane.automation.triggered';
 const MISSING_MODULE = CORPUS[0]!.input.logs.map((l) => ({ message: l.message, level: l.level }));
 
 let stack: Stack;
@@ -379,5 +380,41 @@ ValueError: order ${order} of ${amount} EUR was declined`;
       'BAD_USER_INPUT',
       'deploymentId',
     );
+  });
+});
+
+describe('automations on new failure groups', () => {
+  it('an automation triggers on a new signature, not on repeats of a known one', async () => {
+    const dave = await stack.signUp();
+    const w = await workspaceOf(stack, dave);
+    await setSummaries(stack, dave, true);
+    await createAutomation(dave, {
+      workspaceId: w,
+      name: 'New kind of failure',
+      trigger: {
+        event: {
+          match: { ids: ['flowplane.failure-group.*'] },
+          expect: [FAILURE_GROUP_CREATED],
+          posture: 'REACTIVE',
+          threshold: 1,
+          withinSeconds: 60,
+        },
+      },
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    const fired = async () => (await storedEvents(stack, w, [TRIGGERED])).length;
+    await failingRun(dave, w, { lines: MISSING_MODULE, final: 'FAILED', message: null });
+    await writeSummaries(stack);
+    expect(await fired()).toBe(1);
+    await failingRun(dave, w, { lines: MISSING_MODULE, final: 'FAILED', message: null });
+    await writeSummaries(stack);
+    expect(await fired()).toBe(1);
+    await failingRun(dave, w, {
+      lines: [],
+      final: 'CRASHED',
+      message: 'Flow run infrastructure exited with non-zero status code 137.',
+    });
+    await writeSummaries(stack);
+    expect(await fired()).toBe(2);
   });
 });
