@@ -409,9 +409,6 @@ function explain(
           : `While handling it, ${last.exceptionType} was raised${last.message ? ` (${clip(last.message, 120)})` : ''}.`,
       );
     }
-    if (!root.message && chain && !chain.some((b) => b.message)) {
-      /* a truncated log: nothing more to say */
-    }
   } else if (chain) {
     parts.push(
       `Flow run "${input.flowRunName}" ${verb}${where}; its traceback was cut off before the exception${root.file ? `, last in ${root.file}, line ${root.line}, in ${root.function}()` : ''}.`,
