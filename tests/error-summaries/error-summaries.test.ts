@@ -168,6 +168,30 @@ describe('error summaries of failed and crashed runs', () => {
     expect(s.evidence.map((e: { source: string }) => e.source)).toEqual(['STATE_MESSAGE']);
   });
 
+  it('a pass that fails (the database) is retried with back-off and then written once', async () => {
+    const { runId, stateId } = await failingRun(alice, ws, {
+      lines: MISSING_MODULE,
+      final: 'FAILED',
+      message: null,
+    });
+    const conn = operations().orm.em.getConnection();
+    await conn.execute('alter table task_run rename to task_run_gone');
+    try {
+      expect(await writeSummaries(stack)).toBe(0);
+    } finally {
+      await conn.execute('alter table task_run_gone rename to task_run');
+    }
+    const [row] = await summaryRows({ stateId });
+    expect(row).toMatchObject({ status: 'PENDING', attempts: 1 });
+    expect(row!.lastError).toMatch(/task_run/);
+    expect(row!.nextAttemptAt.getTime()).toBeGreaterThan(Date.now());
+    // Not due yet: nothing happens; once due, it is written.
+    expect(await writeSummaries(stack)).toBe(0);
+    expect(await writeSummaries(stack, new Date(row!.nextAttemptAt.getTime() + 1))).toBe(1);
+    expect((await summaryOf(alice, runId)).fixKind).toBe('MISSING_MODULE');
+    expect((await summaryRows({ stateId }))[0]).toMatchObject({ status: 'READY', attempts: 2 });
+  });
+
   it('subscriptions deliver the summary event', async () => {
     const conn = await connectWs(stack.url, { authorization: `Bearer ${alice.token}` });
     try {
