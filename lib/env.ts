@@ -118,6 +118,18 @@ const schema = z.object({
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 
+  // --- Error summaries (operations) ---
+  /** Base URL of an OpenAI-compatible API (…/v1); unset: only the built-in summarizer writes. */
+  ERROR_SUMMARY_LLM_URL: z.string().url().optional(),
+  /** The chat model asked (required with ERROR_SUMMARY_LLM_URL). */
+  ERROR_SUMMARY_LLM_MODEL: z.string().min(1).max(200).optional(),
+  /** Sent as `Authorization: Bearer …`; optional (local servers). */
+  ERROR_SUMMARY_LLM_API_KEY: z.string().min(1).optional(),
+  /** A call taking longer falls back to the built-in summary. */
+  ERROR_SUMMARY_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Model calls per account and UTC day; past it, the built-in summary is used. */
+  ERROR_SUMMARY_LLM_DAILY_BUDGET: z.coerce.number().int().min(0).max(1_000_000).default(200),
+
   // --- Browsers (explorer, dashboard, UIs on other origins) ---
   /** Comma-separated origins whose browsers may call the API (CORS); `*` for any. */
   CORS_ORIGINS: z
@@ -203,6 +215,11 @@ export function loadEnv(
     throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const env = parsed.data;
+  if (env.ERROR_SUMMARY_LLM_URL && !env.ERROR_SUMMARY_LLM_MODEL) {
+    throw new Error(
+      'Invalid configuration:\n  ERROR_SUMMARY_LLM_MODEL: required with ERROR_SUMMARY_LLM_URL (the chat model to ask)',
+    );
+  }
   if (opts.requireSecret && !env.INTERNAL_TOKEN_SECRET) {
     throw new Error(
       'Invalid configuration:\n  INTERNAL_TOKEN_SECRET: required when services run as separate processes (the gateway and every subgraph must share it)',

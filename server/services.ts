@@ -20,6 +20,7 @@ import {
   type SubgraphTransport,
 } from '../gateway/src/transport.js';
 import { SUBGRAPHS } from './registry.js';
+import { errorSummarySettings } from '../subgraphs/operations/src/error-summaries/settings.js';
 import { Redis } from 'ioredis';
 import { MemoryRateLimiter, RedisRateLimiter } from '../gateway/src/limits/rate-limit.js';
 import {
@@ -132,6 +133,7 @@ function startSubgraph(
               maxAttempts: env.WEBHOOK_MAX_ATTEMPTS,
               retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
             },
+            errorSummaries: errorSummarySettings(env),
           }
         : {}),
       ...(name === 'access'

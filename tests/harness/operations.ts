@@ -610,6 +610,28 @@ export const OPERATIONS: ProtectedOperation[] = [
         id: fx.workspaceId,
       }),
   },
+  // ---- error summaries (operations subgraph) -----------------------------------------------
+  {
+    name: 'FlowRun.errorSummary',
+    level: 'WORKSPACE',
+    permission: 'see_logs',
+    alsoNeeds: ['see_flow_runs'],
+    run: async (fx, a) =>
+      a.gql(`query($id: ID!) { flowRun(id: $id) { id errorSummary { id } } }`, {
+        id: await sharedFlowRun(fx),
+      }),
+  },
+  {
+    name: 'Workspace.failureGroups',
+    level: 'WORKSPACE',
+    permission: 'see_logs',
+    alsoNeeds: ['see_workspace'],
+    run: (fx, a) =>
+      a.gql(
+        `query($id: ID!, $since: DateTime!) { workspace(id: $id) { failureGroups(since: $since) { count } } }`,
+        { id: fx.workspaceId, since: new Date(0).toISOString() },
+      ),
+  },
   // ---- concurrency slots (operations subgraph) --------------------------------------------
   {
     name: 'acquireConcurrencySlots',

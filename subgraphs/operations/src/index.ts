@@ -21,6 +21,7 @@ import { concurrencyLimitsModule } from './concurrency-limits/index.js';
 import { logsModule } from './logs/index.js';
 import { variablesModule } from './variables/index.js';
 import { workPoolsModule } from './work-pools/index.js';
+import { errorSummariesModule } from './error-summaries/index.js';
 
 /**
  * operations: flows, deployments, runs and their orchestration, work pools; events; automations
@@ -49,6 +50,7 @@ export const operationsSubgraph = defineSubgraph<OperationsContext>({
     eventsModule,
     automationsModule,
     incidentsModule,
+    errorSummariesModule,
   ],
   migrations,
   // Every module entity with a workspaceId goes with its workspace; the flows module deletes

@@ -57,6 +57,18 @@ def failing(message: str):
     raise RuntimeError(message)
 
 
+@task
+def load_rows() -> list:
+    import flowplane_missing_module  # noqa: F401  (not installed: the error-summary scenario)
+
+    return []
+
+
+@flow(name="missing-import-flow")
+def missing_import():
+    return load_rows()
+
+
 @flow(name="sleeping-flow")
 def sleeping(seconds: int):
     from prefect.runtime import flow_run
@@ -101,6 +113,9 @@ def main() -> None:
         print("RESULT " + json.dumps({"type": state.type.value, "result": state.result(raise_on_failure=False) if state.is_completed() else None, "flow_run_id": str(state.state_details.flow_run_id)}))
     elif scenario == "failing":
         state = failing(sys.argv[2], return_state=True)
+        print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "flow_run_id": str(state.state_details.flow_run_id)}))
+    elif scenario == "missing_import":
+        state = missing_import(return_state=True)
         print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "flow_run_id": str(state.state_details.flow_run_id)}))
     elif scenario == "sleeping":
         sleeping(int(sys.argv[2]))
