@@ -542,6 +542,32 @@ export const OPERATIONS: ProtectedOperation[] = [
       }),
   },
   {
+    name: 'upsertDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: CreateDeploymentInput!) { upsertDeployment(input: $input) { id } }`, {
+        input: { flowId: await sharedFlow(fx), name: `d-${uid(4)}`, entrypoint: 'flows.py:main' },
+      }),
+  },
+  {
+    name: 'Workspace.deploymentByName',
+    level: 'WORKSPACE',
+    permission: 'see_deployments',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) => {
+      const d = await prepared(
+        fx,
+        `query($id: ID!) { deployment(id: $id) { name flow { name } } }`,
+        { id: await sharedDeployment(fx) },
+      );
+      return a.gql(
+        `query($w: ID!, $f: String!, $n: String!) { workspace(id: $w) { deploymentByName(flowName: $f, name: $n) { id } } }`,
+        { w: fx.workspaceId, f: d.deployment.flow.name, n: d.deployment.name },
+      );
+    },
+  },
+  {
     name: 'deleteDeployment',
     level: 'WORKSPACE',
     permission: 'manage_deployments',
@@ -579,6 +605,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     level: 'WORKSPACE',
     permission: 'manage_flow_runs',
     run: async (fx, a) => a.gql(CREATE_FLOW_RUN, { input: { flowId: await sharedFlow(fx) } }),
+  },
+  {
+    name: 'updateFlowRun',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateFlowRunInput!) { updateFlowRun(input: $input) { id } }`, {
+        input: { id: await sharedFlowRun(fx), infrastructureId: `pid-${uid(3)}` },
+      }),
   },
   {
     name: 'deleteFlowRun',
@@ -696,6 +731,21 @@ export const OPERATIONS: ProtectedOperation[] = [
       }),
   },
   {
+    name: 'Workspace.workPoolByName',
+    level: 'WORKSPACE',
+    permission: 'see_work_pools',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) => {
+      const pool = await prepared(fx, `query($id: ID!) { workPool(id: $id) { name } }`, {
+        id: await sharedPool(fx),
+      });
+      return a.gql(
+        `query($w: ID!, $n: String!) { workspace(id: $w) { workPoolByName(name: $n) { id } } }`,
+        { w: fx.workspaceId, n: pool.workPool.name },
+      );
+    },
+  },
+  {
     name: 'createWorkPool',
     level: 'WORKSPACE',
     permission: 'manage_work_pools',
@@ -778,6 +828,17 @@ export const OPERATIONS: ProtectedOperation[] = [
         input: { workPoolId: await sharedPool(fx), workerName: 'matrix-worker' },
       }),
   },
+  {
+    name: 'claimDeploymentFlowRuns',
+    level: 'WORKSPACE',
+    permission: 'write_workers',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: ClaimDeploymentFlowRunsInput!) { claimDeploymentFlowRuns(input: $input) { id } }`,
+        { input: { deploymentIds: [await sharedDeployment(fx)], claimerName: 'matrix-runner' } },
+      ),
+  },
+
   // ---- variables (operations subgraph) ---------------------------------------------------
   {
     name: 'setVariable',
@@ -786,6 +847,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     run: (fx, a) =>
       a.gql(SET_VARIABLE, {
         input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: { n: 1 } },
+      }),
+  },
+  {
+    name: 'createVariable',
+    level: 'WORKSPACE',
+    permission: 'manage_variables',
+    run: (fx, a) =>
+      a.gql(`mutation($input: SetVariableInput!) { createVariable(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: 2 },
       }),
   },
   {

@@ -5,6 +5,7 @@ import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { WorkPool } from './work-pool.entity.js';
 import {
+  ClaimDeploymentFlowRunsInput,
   ClaimFlowRunsInput,
   CreateWorkPoolInput,
   CreateWorkQueueInput,
@@ -130,6 +131,17 @@ export class WorkPoolResolver {
   ): Promise<FlowRun[]> {
     return new WorkPoolService(ctx).claim(input);
   }
+
+  @Mutation(() => [FlowRun], {
+    description:
+      'Atomically hand due SCHEDULED runs of deployments served without a work pool to this claimer, moving them to PENDING (needs write_workers).',
+  })
+  claimDeploymentFlowRuns(
+    @Arg('input', () => ClaimDeploymentFlowRunsInput) input: ClaimDeploymentFlowRunsInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRun[]> {
+    return new WorkPoolService(ctx).claimForDeployments(input);
+  }
 }
 
 @Resolver(() => WorkQueue)
@@ -151,5 +163,17 @@ export class WorkspaceWorkPoolsResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<WorkPoolConnection> {
     return new WorkPoolService(ctx).listForWorkspace(workspace.id, args);
+  }
+
+  @FieldResolver(() => WorkPool, {
+    nullable: true,
+    description: 'A work pool by name; null when there is none (needs see_work_pools).',
+  })
+  workPoolByName(
+    @Root() workspace: Workspace,
+    @Arg('name', () => String, { description: 'The pool’s name.' }) name: string,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<WorkPool | null> {
+    return new WorkPoolService(ctx).byName(workspace.id, name);
   }
 }
