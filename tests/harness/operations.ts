@@ -835,7 +835,13 @@ export const OPERATIONS: ProtectedOperation[] = [
     run: async (fx, a) =>
       a.gql(
         `mutation($input: ClaimDeploymentFlowRunsInput!) { claimDeploymentFlowRuns(input: $input) { id } }`,
-        { input: { deploymentIds: [await sharedDeployment(fx)], claimerName: 'matrix-runner' } },
+        {
+          input: {
+            workspaceId: fx.workspaceId,
+            deploymentIds: [await sharedDeployment(fx)],
+            claimerName: 'matrix-runner',
+          },
+        },
       ),
   },
 

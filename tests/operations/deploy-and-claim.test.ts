@@ -179,7 +179,9 @@ describe('claims', () => {
       },
     });
     const claim = (name: string, limit: number) =>
-      ok(alice, CLAIM_D, { input: { deploymentIds: [d.id], claimerName: name, limit } });
+      ok(alice, CLAIM_D, {
+        input: { workspaceId: ws.id, deploymentIds: [d.id], claimerName: name, limit },
+      });
     const [x, y] = await Promise.all([claim('runner-x', 3), claim('runner-y', 3)]);
     const got = [...x.claimDeploymentFlowRuns, ...y.claimDeploymentFlowRuns];
     expect(got.map((r: any) => r.id).sort()).toEqual([...due].sort());
@@ -192,7 +194,11 @@ describe('claims', () => {
     );
     expectError(
       await alice.gql(CLAIM_D, {
-        input: { deploymentIds: [crypto.randomUUID()], claimerName: 'runner-x' },
+        input: {
+          workspaceId: ws.id,
+          deploymentIds: [crypto.randomUUID()],
+          claimerName: 'runner-x',
+        },
       }),
       'NOT_FOUND',
     );

@@ -142,7 +142,10 @@ export class ClaimFlowRunsInput {
     'A process serving deployments itself (Prefect’s `flow.serve()`, no work pool) asking for their due runs.',
 })
 export class ClaimDeploymentFlowRunsInput {
-  @Field(() => [ID], { description: 'The deployments it serves (1 to 100, one workspace).' })
+  @Field(() => ID, { description: 'The workspace of the deployments.' })
+  workspaceId!: string;
+
+  @Field(() => [ID], { description: 'The deployments it serves (1 to 100, of that workspace).' })
   deploymentIds!: string[];
 
   @Field(() => String, {

@@ -359,12 +359,11 @@ export class WorkPoolService {
     if (!ids.length || ids.length > 100)
       throw badInput('deploymentIds', 'From 1 to 100 deployment ids');
     if (!ids.every((id) => isUuid(id))) throw notFound('Deployment');
+    const workspaceId = input.workspaceId;
+    authorize(this.ctx, 'claim', 'FlowRun', { workspaceId }, 'Workspace');
     return this.ctx.transaction(async (em) => {
-      const found = await em.find(Deployment, { id: { $in: ids } });
-      const workspaceId = found[0]?.workspaceId;
-      if (found.length !== ids.length || found.some((d) => d.workspaceId !== workspaceId))
-        throw notFound('Deployment');
-      authorize(this.ctx, 'claim', 'FlowRun', { workspaceId: workspaceId! }, 'Deployment');
+      const found = await em.find(Deployment, { id: { $in: ids }, workspaceId });
+      if (found.length !== ids.length) throw notFound('Deployment');
       const deployments = new DeploymentService(this.ctx);
       for (const d of found) await deployments.authorizeDeployment('read', d, em);
       return claimDeploymentFlowRuns(em, ids, { claimerName, limit });
