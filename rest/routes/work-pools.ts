@@ -8,6 +8,7 @@ import {
   LookupWorkPoolDocument,
   ReadWorkersDocument,
   ReadWorkPoolByNameDocument,
+  ReadWorkQueueDocument,
   UpdateWorkPoolDocument,
   UpdateWorkQueueDocument,
   WorkerHeartbeatDocument,
@@ -286,6 +287,17 @@ export const workPoolRoutes = [
     }),
     result: () => null,
     status: 204,
+  }),
+  route('GET', '/work_queues/{id}', {
+    summary: 'Read a work queue by id (flow runs name theirs in their events)',
+    tags: TAGS,
+    operation: ReadWorkQueueDocument,
+    variables: ({ params }) => ({ id: params.id }),
+    result: (d, { workspaceId }) => {
+      const q = d.workQueue;
+      if (!q?.workPool || q.workPool.workspace.id !== workspaceId) notFound('Work queue');
+      return toPrefectWorkQueue(q, q.workPool);
+    },
   }),
   route('POST', '/work_pools/{pool}/queues/filter', {
     summary: 'Read the queues of a work pool',

@@ -721,6 +721,20 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(`query($id: ID!) { workPool(id: $id) { id } }`, { id: await sharedPool(fx) }),
   },
   {
+    name: 'workQueue',
+    level: 'WORKSPACE',
+    permission: 'see_work_queues',
+    alsoNeeds: ['see_work_pools'],
+    run: async (fx, a) => {
+      const pool = await prepared(fx, `query($id: ID!) { workPool(id: $id) { queues { id } } }`, {
+        id: await sharedPool(fx),
+      });
+      return a.gql(`query($id: ID!) { workQueue(id: $id) { id } }`, {
+        id: pool.workPool.queues[0].id,
+      });
+    },
+  },
+  {
     name: 'Workspace.workPools',
     level: 'WORKSPACE',
     permission: 'see_work_pools',

@@ -146,6 +146,15 @@ export class WorkPoolResolver {
 
 @Resolver(() => WorkQueue)
 export class WorkQueueResolver {
+  @Query(() => WorkQueue, {
+    nullable: true,
+    description:
+      'A work queue by id (needs see_work_queues and sight of its pool; NOT_FOUND otherwise).',
+  })
+  workQueue(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<WorkQueue> {
+    return new WorkPoolService(ctx).getQueue(id);
+  }
+
   @FieldResolver(() => WorkPool, { nullable: true, description: 'The pool it belongs to.' })
   workPool(@Root() q: WorkQueue, @Ctx() ctx: OperationsContext): Promise<WorkPool | null> {
     return new WorkPoolService(ctx).visiblePool(q.workPoolId);

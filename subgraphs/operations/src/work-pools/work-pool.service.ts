@@ -182,6 +182,16 @@ export class WorkPoolService {
     return pool;
   }
 
+  async getQueue(id: string): Promise<WorkQueue> {
+    requireAuthenticated(this.ctx);
+    const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
+    if (!q) throw notFound('WorkQueue');
+    authorize(this.ctx, 'read', 'WorkQueue', { workspaceId: q.workspaceId }, 'WorkQueue');
+    // A queue of a pool its access list hides is hidden too.
+    if (!(await this.visiblePool(q.workPoolId))) throw notFound('WorkQueue');
+    return q;
+  }
+
   /** A pool of the workspace by name; null when there is none or its access list hides it. */
   async byName(workspaceId: string, name: string): Promise<WorkPool | null> {
     requireAuthenticated(this.ctx);
