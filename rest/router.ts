@@ -238,15 +238,17 @@ export class RestRouter {
   /**
    * The URL's workspace must be one the caller can see and belong to the URL's account: 404
    * otherwise, like Prefect Cloud. Its account is remembered once seen (it never changes); the
-   * caller's access is still checked by every operation.
+   * caller's access is still checked by every operation. `fresh` asks the pipeline every time
+   * (the event sockets: their auth answer must reflect the credential as it is now).
    */
   async checkWorkspace(
     req: IncomingMessage,
     credential: string | undefined,
     accountId: string,
     workspaceId: string,
+    fresh = false,
   ): Promise<{ error: PrefectError; headers: Record<string, string> } | null> {
-    let owner = this.accountOf.get(workspaceId);
+    let owner = fresh ? undefined : this.accountOf.get(workspaceId);
     if (owner === undefined) {
       const outcome = await this.run<{ workspace: { id: string; account: { id: string } } | null }>(
         req,

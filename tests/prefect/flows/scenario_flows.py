@@ -114,6 +114,27 @@ def serve(name: str, interval: float) -> None:
     hello.serve(name=name, interval=interval, parameters={"name": "served"})
 
 
+def subscribe(prefix: str, count: int) -> None:
+    """Prints the next `count` events whose name starts with `prefix` (Prefect's events/out)."""
+    import asyncio
+
+    from prefect.events.clients import get_events_subscriber
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    async def go() -> None:
+        wanted = EventFilter(event=EventNameFilter(prefix=[prefix]))
+        async with get_events_subscriber(filter=wanted, reconnection_attempts=0) as subscriber:
+            print("READY", flush=True)
+            seen = 0
+            async for event in subscriber:
+                print("EVENT " + json.dumps({"event": event.event, "resource": event.resource.id, "payload": event.payload}), flush=True)
+                seen += 1
+                if seen >= count:
+                    return
+
+    asyncio.run(go())
+
+
 def main() -> None:
     scenario = sys.argv[1]
     if scenario == "parent":
@@ -134,6 +155,8 @@ def main() -> None:
         deploy(sys.argv[2], sys.argv[3])
     elif scenario == "serve":
         serve(sys.argv[2], float(sys.argv[3]))
+    elif scenario == "subscribe":
+        subscribe(sys.argv[2], int(sys.argv[3]))
     else:
         raise SystemExit(f"unknown scenario {scenario}")
 
