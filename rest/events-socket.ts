@@ -1,19 +1,28 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { print } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket, { WebSocketServer } from 'ws';
 import { MAX_BODY_BYTES } from '../lib/http.js';
 import { credentialOf, fromAuthString } from './credentials.js';
-import { EmitEventsDocument } from './generated/graphql.js';
+import {
+  EmitEventsDocument,
+  PrefectEventsOutDocument,
+  type PrefectEventsOutSubscription,
+} from './generated/graphql.js';
+import { toOutEvent, toOutFilter } from './prefect/event-filter.js';
 import { toEmitEvent } from './prefect/events.js';
 import type { RestRouter } from './router.js';
 
-const EVENTS_PATH = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)\/events\/in$/;
+const EVENTS_PATH = /^\/api\/accounts\/([^/]+)\/workspaces\/([^/]+)\/events\/(in|out)$/;
+const OUT_QUERY = print(PrefectEventsOutDocument);
 /** At most this many events per emitEvents call. */
 const BATCH = 100;
 /** Policy violation: what Prefect's server closes a refused socket with. */
 const POLICY_VIOLATION = 1008;
 
 interface Caller {
+  direction: 'in' | 'out';
   req: IncomingMessage;
   credential: string | undefined;
   accountId: string;
@@ -39,12 +48,13 @@ export class EventsSocket {
     private readonly log: boolean,
   ) {}
 
-  /** Takes the upgrades of `…/events/in`; false for any other path. */
+  /** Takes the upgrades of `…/events/in` and `…/events/out`; false for any other path. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     const m = EVENTS_PATH.exec(pathname);
     if (!m) return false;
     const caller: Caller = {
+      direction: m[3] as 'in' | 'out',
       req,
       credential: credentialOf(req),
       accountId: decodeURIComponent(m[1]),
@@ -70,7 +80,11 @@ export class EventsSocket {
         return;
       }
     }
-    this.wss.handleUpgrade(caller.req, socket, head, (ws) => this.serve(ws, caller, byHeader));
+    this.wss.handleUpgrade(caller.req, socket, head, (ws) =>
+      caller.direction === 'in'
+        ? this.serve(ws, caller, byHeader)
+        : this.serveOut(ws, caller, byHeader),
+    );
   }
 
   /** Why the caller may not use this workspace's socket (401/404), or null. */
@@ -80,6 +94,7 @@ export class EventsSocket {
       caller.credential,
       caller.accountId,
       caller.workspaceId,
+      true,
     );
     if (!error) return null;
     return { status: error.error.status, detail: String(error.error.body.detail) };
@@ -136,6 +151,105 @@ export class EventsSocket {
       }
       queue.push(msg);
       draining ??= drain();
+    });
+  }
+
+  /**
+   * `…/events/out`: after the auth message (answered as on `…/events/in`), the subscriber sends
+   * `{"type":"filter","filter":…}` (Prefect's EventFilter); from then on it gets
+   * `{"type":"event","event":…}` for each matching event: first those since the filter's
+   * `occurred.since`, then live ones. The events come from the gateway's `events` subscription,
+   * subscribed on the gateway's own graphql-ws endpoint with the caller's credential (the same
+   * authentication, permission checks, limits and revocation as any subscriber).
+   */
+  private serveOut(ws: WebSocket, caller: Caller, authenticated: boolean): void {
+    let ready = false;
+    let client: Client | null = null;
+    let unsubscribe: (() => void) | null = null;
+    const end = (code: number, reason: string) => {
+      if (ws.readyState === WebSocket.OPEN) ws.close(code, reason.slice(0, 120));
+    };
+    ws.on('close', () => {
+      unsubscribe?.();
+      void client?.dispose();
+    });
+    ws.on('message', (data) => {
+      let msg: { type?: string; token?: unknown; filter?: unknown };
+      try {
+        msg = JSON.parse(String(data));
+      } catch {
+        return end(POLICY_VIOLATION, 'Messages are JSON');
+      }
+      if (!ready) {
+        if (msg?.type !== 'auth') return end(POLICY_VIOLATION, 'Expected an auth message');
+        const token = typeof msg.token === 'string' ? fromAuthString(msg.token) : undefined;
+        if (authenticated && token !== undefined && token !== caller.credential) {
+          ws.send(
+            JSON.stringify({
+              type: 'auth_failure',
+              reason: 'Another credential than the connection’s',
+            }),
+          );
+          return end(POLICY_VIOLATION, 'Credential mismatch');
+        }
+        caller.credential ??= token;
+        void this.refusal(caller).then(
+          (refused) => {
+            if (refused) {
+              ws.send(JSON.stringify({ type: 'auth_failure', reason: refused.detail }));
+              end(POLICY_VIOLATION, refused.detail);
+            } else {
+              ready = true;
+              ws.send(JSON.stringify({ type: 'auth_success' }));
+            }
+          },
+          () => end(1011, 'Internal server error'),
+        );
+        return;
+      }
+      if (msg?.type !== 'filter' || client)
+        return end(POLICY_VIOLATION, 'Expected one filter message');
+      const wanted = toOutFilter(msg.filter);
+      const local = caller.req.socket;
+      const host = local.localFamily === 'IPv6' ? `[${local.localAddress}]` : local.localAddress;
+      client = createClient({
+        url: `ws://${host}:${local.localPort}/graphql`,
+        webSocketImpl: WebSocket,
+        lazy: false,
+        retryAttempts: 0,
+        connectionParams: { authorization: `Bearer ${caller.credential}` },
+      });
+      unsubscribe = client.subscribe<PrefectEventsOutSubscription>(
+        {
+          query: OUT_QUERY,
+          operationName: 'PrefectEventsOut',
+          variables: {
+            workspaceId: caller.workspaceId,
+            filter: wanted.filter,
+            replayFrom: wanted.replayFrom,
+          },
+        },
+        {
+          next: (result) => {
+            if (result.errors?.length) return end(POLICY_VIOLATION, result.errors[0].message);
+            const event = result.data ? toOutEvent(result.data.events, wanted) : null;
+            if (event && ws.readyState === WebSocket.OPEN)
+              ws.send(JSON.stringify({ type: 'event', event }));
+          },
+          error: (err) => {
+            const message = Array.isArray(err)
+              ? String(err[0]?.message ?? 'Refused')
+              : err instanceof Error
+                ? err.message
+                : typeof (err as { reason?: unknown })?.reason === 'string' &&
+                    (err as { reason: string }).reason
+                  ? (err as { reason: string }).reason
+                  : 'Subscription ended';
+            end(POLICY_VIOLATION, message);
+          },
+          complete: () => end(1000, 'Done'),
+        },
+      );
     });
   }
 

@@ -17,12 +17,30 @@ export interface RouteInput<B> {
   /** The URL's workspace (workspace routes only). */
   workspaceId: string;
   accountId: string;
+  /** Request headers (e.g. the worker name Prefect's workers send). */
+  headers: Record<string, string | string[] | undefined>;
+  /** What the route's lookup found (routes with a `lookup`). */
+  found?: any;
+}
+
+/**
+ * A query a route runs before its operation, to find what the URL or body names by name (a
+ * work pool, a deployment) and pass it to the operation's mapping as `found`.
+ */
+export interface Lookup<B> {
+  operation: TypedDocumentNode<any, any>;
+  /** The lookup's variables; null when there is nothing to look up. */
+  variables: (input: RouteInput<B>) => Record<string, unknown> | null;
+  /** What the mappings get as `found`; `notFound(...)` when the data says absent. */
+  result: (data: any, input: RouteInput<B>) => unknown;
 }
 
 /** A route: one named GraphQL operation plus pure mappings (CONVENTIONS.md item 16). */
 export interface RouteSpec<D, V, B> {
   /** The GraphQL document run through the gateway; absent for fixed answers (health, version). */
   operation?: TypedDocumentNode<D, V>;
+  /** A query run first to find what the request names by name (its result is `found`). */
+  lookup?: Lookup<B>;
   /** Prefect's request body, validated before anything runs (422 otherwise). */
   body?: z.ZodType<B>;
   /** Prefect's answer (the OpenAPI document's response schema). */

@@ -185,6 +185,7 @@ export class RestRouter {
       body,
       workspaceId,
       accountId,
+      headers: req.headers,
     };
     const credential = credentialOf(req);
 
@@ -199,6 +200,17 @@ export class RestRouter {
     if (!route.operation) return this.answer(res, route, route.result(undefined, input), {});
     let variables: Record<string, unknown>;
     try {
+      const lookup = route.lookup?.variables(input);
+      if (route.lookup && lookup) {
+        const found = await this.run(
+          req,
+          credential,
+          route.lookup.operation as DocumentNode,
+          lookup,
+        );
+        if (!found.ok) return send(res, found.error, found.headers);
+        input.found = route.lookup.result(found.data, input);
+      }
       variables = (route.variables?.(input) ?? {}) as Record<string, unknown>;
     } catch (err) {
       if (err instanceof RestNotFound) return sendJson(res, 404, { detail: err.message });
@@ -226,15 +238,17 @@ export class RestRouter {
   /**
    * The URL's workspace must be one the caller can see and belong to the URL's account: 404
    * otherwise, like Prefect Cloud. Its account is remembered once seen (it never changes); the
-   * caller's access is still checked by every operation.
+   * caller's access is still checked by every operation. `fresh` asks the pipeline every time
+   * (the event sockets: their auth answer must reflect the credential as it is now).
    */
   async checkWorkspace(
     req: IncomingMessage,
     credential: string | undefined,
     accountId: string,
     workspaceId: string,
+    fresh = false,
   ): Promise<{ error: PrefectError; headers: Record<string, string> } | null> {
-    let owner = this.accountOf.get(workspaceId);
+    let owner = fresh ? undefined : this.accountOf.get(workspaceId);
     if (owner === undefined) {
       const outcome = await this.run<{ workspace: { id: string; account: { id: string } } | null }>(
         req,
@@ -273,6 +287,14 @@ export class RestRouter {
     if (result instanceof Answer) {
       for (const [k, v] of Object.entries(result.headers)) res.setHeader(k, v);
       status = result.status;
+      if (
+        typeof result.body === 'string' &&
+        /^text\/plain/.test(result.headers['content-type'] ?? '')
+      ) {
+        res.writeHead(status);
+        res.end(result.body);
+        return;
+      }
       result = result.body;
     }
     if (status === 204) {

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
   CreateFlowRunDocument,
+  DeleteFlowRunDocument,
   FilterFlowRunsDocument,
   ReadFlowRunDocument,
   ReadFlowRunStatesDocument,
   SetFlowRunStateDocument,
+  UpdateFlowRunDocument,
   type StateType,
 } from '../generated/graphql.js';
 import {
@@ -45,15 +47,31 @@ const flowRunFilter = z.object({
   flows: z.object({ id: anyOf }).nullish(),
   flow_runs: z
     .object({
-      id: anyOf,
+      id: z.object({ any_: z.array(z.string()).max(200).nullish() }).nullish(),
       parent_task_run_id: anyOf,
       state: z
-        .object({ type: z.object({ any_: z.array(z.enum(STATE_TYPES)).nullish() }).nullish() })
+        .object({
+          type: z.object({ any_: z.array(z.enum(STATE_TYPES)).nullish() }).nullish(),
+          name: z.object({ any_: z.array(z.string()).nullish() }).nullish(),
+        })
         .nullish(),
       tags: z.object({ all_: z.array(z.string()).nullish() }).nullish(),
     })
     .nullish(),
   deployments: z.object({ id: anyOf }).nullish(),
+  work_pools: z
+    .object({ name: z.object({ any_: z.array(z.string()).nullish() }).nullish() })
+    .nullish(),
+});
+
+const flowRunUpdate = z.object({
+  name: z.string().nullish(),
+  flow_version: z.string().nullish(),
+  parameters: z.record(z.string(), z.unknown()).nullish(),
+  empirical_policy: z.record(z.string(), z.unknown()).nullish(),
+  tags: z.array(z.string()).nullish(),
+  infrastructure_pid: z.string().nullish(),
+  job_variables: z.record(z.string(), z.unknown()).nullish(),
 });
 
 const single = (values: string[] | null | undefined) =>
@@ -123,24 +141,63 @@ export const flowRunRoutes = [
     variables: ({ body, workspaceId }) => ({
       workspaceId,
       filter: {
+        ids: body.flow_runs?.id?.any_ ?? undefined,
         flowId: single(body.flows?.id?.any_),
         deploymentId: single(body.deployments?.id?.any_),
         parentTaskRunId: single(body.flow_runs?.parent_task_run_id?.any_),
         stateTypes: (body.flow_runs?.state?.type?.any_ ?? undefined) as StateType[] | undefined,
+        stateNames: body.flow_runs?.state?.name?.any_ ?? undefined,
         tags: body.flow_runs?.tags?.all_ ?? undefined,
       },
       first: windowOf(body),
     }),
     result: (d, { body }) => {
-      const ids = body.flow_runs?.id?.any_;
       const parents = body.flow_runs?.parent_task_run_id?.any_;
       const flows = body.flows?.id?.any_;
+      const deployments = body.deployments?.id?.any_;
+      const pools = body.work_pools?.name?.any_;
       const runs = (d.workspace?.flowRuns.edges ?? [])
         .map((e) => e.node)
-        .filter((r) => !ids || ids.includes(r.id))
         .filter((r) => !parents || parents.includes(r.parentTaskRun?.id ?? ''))
-        .filter((r) => !flows || flows.includes(r.flow?.id ?? ''));
+        .filter((r) => !flows || flows.includes(r.flow?.id ?? ''))
+        .filter((r) => !deployments || deployments.includes(r.deployment?.id ?? ''))
+        .filter((r) => !pools || pools.includes(r.workPool?.name ?? ''));
       return paged(runs, body).map(toPrefectFlowRun);
     },
+  }),
+  route('PATCH', '/flow_runs/{id}', {
+    summary: 'Change a flow run (name, tags, infrastructure pid) as what runs it reports it',
+    tags: ['Flow Runs'],
+    operation: UpdateFlowRunDocument,
+    body: flowRunUpdate,
+    variables: ({ body, params }) => ({
+      input: {
+        id: params.id,
+        name: body.name ?? undefined,
+        tags: body.tags ?? undefined,
+        infrastructureId: body.infrastructure_pid ?? undefined,
+      },
+    }),
+    fields: { infrastructureId: 'infrastructure_pid' },
+    result: () => null,
+    status: 204,
+  }),
+  route('PATCH', '/flow_runs/{id}/labels', {
+    summary: 'Add labels to a flow run (merged into its labels)',
+    tags: ['Flow Runs'],
+    operation: UpdateFlowRunDocument,
+    body: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+    variables: ({ body, params }) => ({ input: { id: params.id, labels: body } }),
+    fields: { labels: '' },
+    result: () => null,
+    status: 204,
+  }),
+  route('DELETE', '/flow_runs/{id}', {
+    summary: 'Delete a flow run with its task runs and history',
+    tags: ['Flow Runs'],
+    operation: DeleteFlowRunDocument,
+    variables: ({ params }) => ({ id: params.id }),
+    result: () => null,
+    status: 204,
   }),
 ];

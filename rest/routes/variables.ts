@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  CreateVariableDocument,
   FilterVariablesDocument,
   ReadVariableByNameDocument,
   SetVariableDocument,
@@ -30,14 +31,14 @@ export const variableRoutes = [
     result: (d) => toPrefectVariable(d.workspace?.variableByName ?? notFound('Variable')),
   }),
   route('POST', '/variables/', {
-    summary: 'Create a variable (an existing one of this name is overwritten)',
+    summary: 'Create a variable (409 when one of this name exists)',
     tags: ['Variables'],
-    operation: SetVariableDocument,
+    operation: CreateVariableDocument,
     body: variableCreate,
     variables: ({ body, workspaceId }) => ({
       input: { workspaceId, name: body.name, value: body.value ?? null, tags: body.tags ?? [] },
     }),
-    result: (d) => toPrefectVariable(d.setVariable),
+    result: (d) => toPrefectVariable(d.createVariable),
     status: 201,
   }),
   route('PATCH', '/variables/name/{name}', {

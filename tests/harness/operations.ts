@@ -511,6 +511,32 @@ export const OPERATIONS: ProtectedOperation[] = [
       }),
   },
   {
+    name: 'upsertDeployment',
+    level: 'WORKSPACE',
+    permission: 'manage_deployments',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: CreateDeploymentInput!) { upsertDeployment(input: $input) { id } }`, {
+        input: { flowId: await sharedFlow(fx), name: `d-${uid(4)}`, entrypoint: 'flows.py:main' },
+      }),
+  },
+  {
+    name: 'Workspace.deploymentByName',
+    level: 'WORKSPACE',
+    permission: 'see_deployments',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) => {
+      const d = await prepared(
+        fx,
+        `query($id: ID!) { deployment(id: $id) { name flow { name } } }`,
+        { id: await sharedDeployment(fx) },
+      );
+      return a.gql(
+        `query($w: ID!, $f: String!, $n: String!) { workspace(id: $w) { deploymentByName(flowName: $f, name: $n) { id } } }`,
+        { w: fx.workspaceId, f: d.deployment.flow.name, n: d.deployment.name },
+      );
+    },
+  },
+  {
     name: 'deleteDeployment',
     level: 'WORKSPACE',
     permission: 'manage_deployments',
@@ -548,6 +574,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     level: 'WORKSPACE',
     permission: 'manage_flow_runs',
     run: async (fx, a) => a.gql(CREATE_FLOW_RUN, { input: { flowId: await sharedFlow(fx) } }),
+  },
+  {
+    name: 'updateFlowRun',
+    level: 'WORKSPACE',
+    permission: 'write_flow_runs',
+    run: async (fx, a) =>
+      a.gql(`mutation($input: UpdateFlowRunInput!) { updateFlowRun(input: $input) { id } }`, {
+        input: { id: await sharedFlowRun(fx), infrastructureId: `pid-${uid(3)}` },
+      }),
   },
   {
     name: 'deleteFlowRun',
@@ -677,6 +712,20 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(`query($id: ID!) { workPool(id: $id) { id } }`, { id: await sharedPool(fx) }),
   },
   {
+    name: 'workQueue',
+    level: 'WORKSPACE',
+    permission: 'see_work_queues',
+    alsoNeeds: ['see_work_pools'],
+    run: async (fx, a) => {
+      const pool = await prepared(fx, `query($id: ID!) { workPool(id: $id) { queues { id } } }`, {
+        id: await sharedPool(fx),
+      });
+      return a.gql(`query($id: ID!) { workQueue(id: $id) { id } }`, {
+        id: pool.workPool.queues[0].id,
+      });
+    },
+  },
+  {
     name: 'Workspace.workPools',
     level: 'WORKSPACE',
     permission: 'see_work_pools',
@@ -685,6 +734,21 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(`query($id: ID!) { workspace(id: $id) { workPools { totalCount } } }`, {
         id: fx.workspaceId,
       }),
+  },
+  {
+    name: 'Workspace.workPoolByName',
+    level: 'WORKSPACE',
+    permission: 'see_work_pools',
+    alsoNeeds: ['see_workspace'],
+    run: async (fx, a) => {
+      const pool = await prepared(fx, `query($id: ID!) { workPool(id: $id) { name } }`, {
+        id: await sharedPool(fx),
+      });
+      return a.gql(
+        `query($w: ID!, $n: String!) { workspace(id: $w) { workPoolByName(name: $n) { id } } }`,
+        { w: fx.workspaceId, n: pool.workPool.name },
+      );
+    },
   },
   {
     name: 'createWorkPool',
@@ -769,6 +833,23 @@ export const OPERATIONS: ProtectedOperation[] = [
         input: { workPoolId: await sharedPool(fx), workerName: 'matrix-worker' },
       }),
   },
+  {
+    name: 'claimDeploymentFlowRuns',
+    level: 'WORKSPACE',
+    permission: 'write_workers',
+    run: async (fx, a) =>
+      a.gql(
+        `mutation($input: ClaimDeploymentFlowRunsInput!) { claimDeploymentFlowRuns(input: $input) { id } }`,
+        {
+          input: {
+            workspaceId: fx.workspaceId,
+            deploymentIds: [await sharedDeployment(fx)],
+            claimerName: 'matrix-runner',
+          },
+        },
+      ),
+  },
+
   // ---- variables (operations subgraph) ---------------------------------------------------
   {
     name: 'setVariable',
@@ -777,6 +858,15 @@ export const OPERATIONS: ProtectedOperation[] = [
     run: (fx, a) =>
       a.gql(SET_VARIABLE, {
         input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: { n: 1 } },
+      }),
+  },
+  {
+    name: 'createVariable',
+    level: 'WORKSPACE',
+    permission: 'manage_variables',
+    run: (fx, a) =>
+      a.gql(`mutation($input: SetVariableInput!) { createVariable(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, name: `v_${uid(4)}`, value: 2 },
       }),
   },
   {

@@ -201,6 +201,17 @@ describe('Prefect-shaped errors', () => {
     expect((await rest('DELETE', `/flows/filter`, ownerKey)).status).toBe(405);
   });
 
+  it('POST /variables/ answers 409 on a taken name and leaves the variable as it was', async () => {
+    const name = `v_${uid(3)}`;
+    const first = await rest('POST', '/variables/', ownerKey, { name, value: 'first' });
+    expect(first.status).toBe(201);
+    const again = await rest('POST', '/variables/', ownerKey, { name, value: 'second' });
+    expect(again.status).toBe(409);
+    expect(again.body).toEqual({ detail: expect.any(String) });
+    const read = await rest('GET', `/variables/name/${name}`, ownerKey);
+    expect(read).toMatchObject({ status: 200, body: { name, value: 'first' } });
+  });
+
   it('a log batch with one bad entry stores none of it', async () => {
     const flow = await rest('POST', '/flows/', ownerKey, { name: `f-${uid(3)}` });
     const run = await rest('POST', '/flow_runs/', ownerKey, { flow_id: flow.body.id });

@@ -27,8 +27,13 @@ const SEEN_IDS = 10_000;
 export const EVENT_EMITTED = 'event.emitted';
 
 const EVENTS_SINCE = /* GraphQL */ `
-  query GatewayEventsSince($workspaceId: ID!, $since: ID!, $limit: Int!) {
-    _eventsSince(workspaceId: $workspaceId, since: $since, limit: $limit)
+  query GatewayEventsSince($workspaceId: ID!, $since: ID, $limit: Int!, $occurredFrom: DateTime) {
+    _eventsSince(
+      workspaceId: $workspaceId
+      since: $since
+      limit: $limit
+      occurredFrom: $occurredFrom
+    )
   }
 `;
 
@@ -109,9 +114,9 @@ export class SubscriptionEngine {
       this.remove(s);
       onEnd?.(s);
     });
-    if (prepared.since) {
+    if (prepared.since || prepared.replayFrom) {
       sub.after(async () => {
-        await this.backfill(sub, prepared.since!);
+        await this.backfill(sub, prepared.since, prepared.replayFrom);
         sub.backfillDone();
       });
     }
@@ -291,10 +296,15 @@ export class SubscriptionEngine {
   }
 
   /**
-   * Delivers the stored events after `since` that match (oldest first), page by page, through
-   * the operations subgraph's internal `_eventsSince` with the subscriber's own token.
+   * Delivers the stored events after `since` and/or that occurred from `replayFrom` on that
+   * match (in store order), page by page, through the operations subgraph's internal
+   * `_eventsSince` with the subscriber's own token.
    */
-  private async backfill(sub: LiveSubscription, since: string): Promise<void> {
+  private async backfill(
+    sub: LiveSubscription,
+    since: string | null,
+    replayFrom: string | null,
+  ): Promise<void> {
     const page = this.opts.backfillPage ?? 500;
     const max = this.opts.backfillMax ?? 10_000;
     let after = since;
@@ -308,6 +318,7 @@ export class SubscriptionEngine {
           variables: {
             workspaceId: sub.workspaceId,
             since: after,
+            occurredFrom: replayFrom,
             limit: Math.min(page, max - read),
           },
         },

@@ -33,6 +33,8 @@ export interface PreparedSubscription {
   filter: unknown;
   /** Backfill from after this event id. */
   since: string | null;
+  /** Backfill the events that occurred at or after this time (ISO). */
+  replayFrom: string | null;
   /** The workspace permissions it needs (the kind's, and the event store's for a backfill). */
   permissions: readonly string[];
   /** The operation's cost (charged to the rate limit budgets). */
@@ -138,8 +140,10 @@ function prepareSubscription(
       workspaceId: String(args.workspaceId),
       filter: args.filter ?? null,
       since: args.since == null ? null : String(args.since),
+      replayFrom: args.replayFrom == null ? null : isoTime(args.replayFrom),
       permissions:
-        args.since == null || kind.permissions.includes(BACKFILL_PERMISSION)
+        (args.since == null && args.replayFrom == null) ||
+        kind.permissions.includes(BACKFILL_PERMISSION)
           ? kind.permissions
           : [...kind.permissions, BACKFILL_PERMISSION],
       cost: m.cost,
@@ -150,6 +154,13 @@ function prepareSubscription(
     if (err instanceof GraphQLError) throw [err];
     throw err;
   }
+}
+
+/** A DateTime argument as ISO text (BAD_USER_INPUT when it is not a time). */
+function isoTime(value: unknown): string {
+  const t = new Date(value as string);
+  if (Number.isNaN(t.getTime())) throw [badInput('replayFrom is not a date-time')];
+  return t.toISOString();
 }
 
 function argumentsOf(

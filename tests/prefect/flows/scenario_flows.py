@@ -103,6 +103,50 @@ def platform(secret_name: str, var_name: str, limit_name: str, artifact_key: str
     return {"secret": secret, "variable": variable, "inside": inside}
 
 
+@flow(name="deployed-flow", log_prints=True)
+def deployed(n: int = 1, seconds: float = 0) -> int:
+    from prefect.runtime import flow_run
+
+    print(f"deployed run {flow_run.id} got {n}", flush=True)
+    time.sleep(seconds)
+    return shout(str(n * 2))
+
+
+def deploy(pool: str, name: str) -> None:
+    """`flow.deploy()` of `deployed` from this directory (a process pool: no image)."""
+    from pathlib import Path
+
+    d = deployed.from_source(source=str(Path(__file__).parent), entrypoint="scenario_flows.py:deployed")
+    deployment_id = d.deploy(name=name, work_pool_name=pool, parameters={"n": 21}, print_next_steps=False)
+    print("RESULT " + json.dumps({"deployment_id": str(deployment_id)}))
+
+
+def serve(name: str, interval: float) -> None:
+    """`flow.serve()` of `hello` with an interval schedule; runs until killed."""
+    hello.serve(name=name, interval=interval, parameters={"name": "served"})
+
+
+def subscribe(prefix: str, count: int) -> None:
+    """Prints the next `count` events whose name starts with `prefix` (Prefect's events/out)."""
+    import asyncio
+
+    from prefect.events.clients import get_events_subscriber
+    from prefect.events.filters import EventFilter, EventNameFilter
+
+    async def go() -> None:
+        wanted = EventFilter(event=EventNameFilter(prefix=[prefix]))
+        async with get_events_subscriber(filter=wanted, reconnection_attempts=0) as subscriber:
+            print("READY", flush=True)
+            seen = 0
+            async for event in subscriber:
+                print("EVENT " + json.dumps({"event": event.event, "resource": event.resource.id, "payload": event.payload}), flush=True)
+                seen += 1
+                if seen >= count:
+                    return
+
+    asyncio.run(go())
+
+
 def main() -> None:
     scenario = sys.argv[1]
     if scenario == "parent":
@@ -122,6 +166,12 @@ def main() -> None:
     elif scenario == "platform":
         state = platform(*sys.argv[2:6], hold=float(sys.argv[6]), return_state=True)
         print("RESULT " + json.dumps({"type": state.type.value, "message": state.message, "result": state.result(raise_on_failure=False) if state.is_completed() else None}))
+    elif scenario == "deploy":
+        deploy(sys.argv[2], sys.argv[3])
+    elif scenario == "serve":
+        serve(sys.argv[2], float(sys.argv[3]))
+    elif scenario == "subscribe":
+        subscribe(sys.argv[2], int(sys.argv[3]))
     else:
         raise SystemExit(f"unknown scenario {scenario}")
 

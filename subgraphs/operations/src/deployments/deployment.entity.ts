@@ -126,6 +126,30 @@ export class Deployment {
   @Property({ type: 'json' })
   tags: string[] = [];
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the flow function is, for the process that runs it: `path/to/file.py:function` or `module.function`.',
+  })
+  @Property({ type: 'string', length: 1000, nullable: true })
+  entrypoint?: string | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The directory the entrypoint is relative to, on the machine that runs the flow (when no pull steps fetch the code).',
+  })
+  @Property({ type: 'string', length: 1000, nullable: true })
+  path?: string | null = null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      'Steps a worker runs before the flow to fetch its code, as Prefect writes them (e.g. `[{"prefect.deployments.steps.set_working_directory": {"directory": "/srv/flows"}}]`); a JSON list of objects, or null.',
+  })
+  @Property({ type: 'json', nullable: true })
+  pullSteps?: Record<string, unknown>[] | null = null;
+
   @Property({ type: 'string', length: 20 })
   createdByType!: CreatorType;
 

@@ -74,6 +74,24 @@ export class CreateDeploymentInput {
 
   @Field(() => [String], { nullable: true, description: 'Tags (at most 50).' })
   tags?: string[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Entrypoint of the flow: `path/to/file.py:function` or `module.function`.',
+  })
+  entrypoint?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: 'Directory the entrypoint is relative to (at most 1000 characters).',
+  })
+  path?: string | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description: 'Pull steps that fetch the code before a run (a JSON list of at most 20 objects).',
+  })
+  pullSteps?: unknown;
 }
 
 @InputType({
@@ -127,6 +145,15 @@ export class UpdateDeploymentInput {
 
   @Field(() => [String], { nullable: true, description: 'New tags.' })
   tags?: string[] | null;
+
+  @Field(() => String, { nullable: true, description: 'New entrypoint.' })
+  entrypoint?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'New path of the entrypoint.' })
+  path?: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'New pull steps.' })
+  pullSteps?: unknown;
 }
 
 @InputType({ description: 'Which deployments to list; conditions combine with AND.' })

@@ -76,6 +76,17 @@ export class DeploymentResolver {
     return new DeploymentService(ctx).create(input);
   }
 
+  @Mutation(() => Deployment, {
+    description:
+      'Create a deployment, or change the flow’s deployment of this name to this configuration (fields left out keep their values; given schedules replace the old ones). Needs manage_deployments.',
+  })
+  upsertDeployment(
+    @Arg('input', () => CreateDeploymentInput) input: CreateDeploymentInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Deployment> {
+    return new DeploymentService(ctx).upsert(input);
+  }
+
   @Mutation(() => Deployment, { description: 'Change a deployment (needs manage_deployments).' })
   updateDeployment(
     @Arg('input', () => UpdateDeploymentInput) input: UpdateDeploymentInput,
@@ -128,6 +139,20 @@ export class WorkspaceDeploymentsResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<DeploymentConnection> {
     return new DeploymentService(ctx).listForWorkspace(workspace.id, args, filter);
+  }
+
+  @FieldResolver(() => Deployment, {
+    nullable: true,
+    description:
+      'The deployment `name` of the flow named `flowName`; null when there is none (needs see_deployments).',
+  })
+  deploymentByName(
+    @Root() workspace: Workspace,
+    @Arg('flowName', () => String, { description: 'The flow’s name.' }) flowName: string,
+    @Arg('name', () => String, { description: 'The deployment’s name.' }) name: string,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Deployment | null> {
+    return new DeploymentService(ctx).byName(workspace.id, flowName, name);
   }
 }
 

@@ -38,6 +38,16 @@ import type { DeploymentScheduleInput } from './schedules/schedule.inputs.js';
 import { MAX_SCHEDULES, validateSchedule } from './schedules/schedule.js';
 
 const DUPLICATE_NAME = 'A deployment with this name exists for the flow';
+const MAX_PULL_STEPS = 20;
+
+/** Prefect's pull steps: a list of one-key objects (step name → its arguments). */
+function pullStepsOf(value: unknown): Record<string, unknown>[] | null {
+  if (value == null) return null;
+  if (!Array.isArray(value)) throw badInput('pullSteps', 'Must be a JSON list of objects');
+  if (value.length > MAX_PULL_STEPS)
+    throw badInput('pullSteps', `At most ${MAX_PULL_STEPS} pull steps`);
+  return value.map((step, i) => validateJsonObject(step, `pullSteps.${i}`));
+}
 
 function intIn(value: number | null | undefined, field: string, min: number, max: number) {
   if (value == null) return null;
@@ -97,6 +107,9 @@ export class DeploymentService {
           retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 0, 86_400),
           paused: input.paused ?? false,
           tags: validateTags(input.tags ?? []),
+          entrypoint: validateOptionalText(input.entrypoint, 'entrypoint', 1000),
+          path: validateOptionalText(input.path, 'path', 1000),
+          pullSteps: pullStepsOf(input.pullSteps),
           createdByType: creator.type,
           createdById: creator.id,
         } as Deployment);
@@ -165,6 +178,10 @@ export class DeploymentService {
         if (input.retryDelaySeconds !== undefined)
           set('retryDelaySeconds', intIn(input.retryDelaySeconds, 'retryDelaySeconds', 0, 86_400));
         if (input.tags != null) set('tags', validateTags(input.tags));
+        if (input.entrypoint !== undefined)
+          set('entrypoint', validateOptionalText(input.entrypoint, 'entrypoint', 1000));
+        if (input.path !== undefined) set('path', validateOptionalText(input.path, 'path', 1000));
+        if (input.pullSteps !== undefined) set('pullSteps', pullStepsOf(input.pullSteps));
         if (input.schedules != null) {
           const schedules = this.schedules(input.schedules);
           await em.nativeDelete(DeploymentSchedule, { deploymentId: d.id });
@@ -177,6 +194,45 @@ export class DeploymentService {
         return d;
       }),
     );
+  }
+
+  /**
+   * Creates the deployment, or, when the flow has one of this name, changes it to the given
+   * configuration (Prefect's `POST /deployments/`: deploying again updates in place). Fields left
+   * out keep their values; given schedules replace the old ones.
+   */
+  async upsert(input: CreateDeploymentInput): Promise<Deployment> {
+    requireAuthenticated(this.ctx);
+    const name = validateName(input.name, 'name', 200);
+    const find = () =>
+      isUuid(input.flowId)
+        ? this.ctx.em.fork().findOne(Deployment, { flowId: input.flowId, name }, { fields: ['id'] })
+        : null;
+    let existing = await find();
+    if (!existing) {
+      try {
+        return await this.create(input);
+      } catch (err) {
+        // Created meanwhile by another call: change it instead.
+        if ((err as { extensions?: { code?: string } }).extensions?.code !== 'CONFLICT') throw err;
+        existing = await find();
+        if (!existing) throw err;
+      }
+    }
+    const { flowId: _flowId, paused: _paused, ...fields } = input;
+    return this.update({ ...fields, id: existing.id });
+  }
+
+  /** The deployment `name` of the flow `flowName`; null when there is none. */
+  async byName(workspaceId: string, flowName: string, name: string): Promise<Deployment | null> {
+    requireAuthenticated(this.ctx);
+    authorize(this.ctx, 'read', 'Deployment', { workspaceId }, 'Workspace');
+    const flow = await this.ctx.em.findOne(Flow, { workspaceId, name: flowName });
+    if (!flow) return null;
+    const d = await this.ctx.em.findOne(Deployment, { flowId: flow.id, name });
+    if (!d) return null;
+    const ability = await this.abilityIn(workspaceId);
+    return ability.can('read', subject('Deployment', { workspaceId, id: d.id })) ? d : null;
   }
 
   /** Pausing stops its schedules and removes the runs they had created ahead. */

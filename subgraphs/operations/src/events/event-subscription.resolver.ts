@@ -52,6 +52,12 @@ export class EventSubscriptionResolver {
       description: 'Replay the events after this event id first (reconnect backfill).',
     })
     _since: string | null,
+    @Arg('replayFrom', () => Date, {
+      nullable: true,
+      description:
+        'Replay the stored events that occurred at or after this time first (with `since`: those after it too).',
+    })
+    _replayFrom: Date | null,
   ): Event {
     return e;
   }

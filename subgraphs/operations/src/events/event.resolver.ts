@@ -87,15 +87,21 @@ export class EventResolver {
   @Directive('@inaccessible')
   @Query(() => [GraphQLJSON], {
     description:
-      'Internal (gateway subscriptions): the workspace’s events stored after `since`, oldest first, as they travel on the bus (needs see_events).',
+      'Internal (gateway subscriptions): the workspace’s events stored after `since` and/or that occurred at or after `occurredFrom`, in store order, as they travel on the bus (needs see_events).',
   })
   _eventsSince(
     @Arg('workspaceId', () => ID, { description: 'The workspace.' }) workspaceId: string,
-    @Arg('since', () => ID, { description: 'The last event the subscriber saw.' }) since: string,
+    @Arg('since', () => ID, { nullable: true, description: 'The last event the subscriber saw.' })
+    since: string | null,
     @Arg('limit', () => Int, { description: 'At most this many (1 to 1000).' }) limit: number,
+    @Arg('occurredFrom', () => Date, {
+      nullable: true,
+      description: 'Only events that occurred at or after this time.',
+    })
+    occurredFrom: Date | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<EventJson[]> {
-    return new EventService(ctx).since(workspaceId, since, limit);
+    return new EventService(ctx).since(workspaceId, since, limit, occurredFrom);
   }
 
   @FieldResolver(() => EventResource, { description: 'The resource the event is about.' })

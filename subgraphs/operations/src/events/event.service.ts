@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
@@ -112,20 +112,28 @@ export class EventService {
    * Backfill for the gateway's subscriptions: the workspace's events stored after `since` (by
    * store order), oldest first, as they travel on the bus.
    */
-  async since(workspaceId: string, since: string, limit: number): Promise<EventJson[]> {
+  async since(
+    workspaceId: string,
+    since: string | null,
+    limit: number,
+    occurredFrom: Date | null = null,
+  ): Promise<EventJson[]> {
     requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'Event', { workspaceId }, 'Workspace');
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_BACKFILL)
       throw badInput('limit', `An integer from 1 to ${MAX_BACKFILL}`);
-    const from = isUuid(since)
-      ? await this.ctx.em.findOne(Event, { id: since, workspaceId }, { fields: ['seq'] })
-      : null;
-    if (!from) throw badInput('since', 'No such event in this workspace (it may have expired)');
-    const rows = await this.ctx.em.find(
-      Event,
-      { workspaceId, seq: { $gt: from.seq } },
-      { orderBy: { seq: 'asc' }, limit },
-    );
+    if (since == null && occurredFrom == null)
+      throw badInput('since', 'Give since, occurredFrom or both');
+    const where: FilterQuery<Event> = { workspaceId };
+    if (since != null) {
+      const from = isUuid(since)
+        ? await this.ctx.em.findOne(Event, { id: since, workspaceId }, { fields: ['seq'] })
+        : null;
+      if (!from) throw badInput('since', 'No such event in this workspace (it may have expired)');
+      where.seq = { $gt: from.seq };
+    }
+    if (occurredFrom != null) where.occurred = { $gte: occurredFrom };
+    const rows = await this.ctx.em.find(Event, where, { orderBy: { seq: 'asc' }, limit });
     return rows.map(toEventJson);
   }
 

@@ -94,6 +94,44 @@ export class FlowRunFilter {
     description: 'Subflow runs started by this task run of their parent flow run.',
   })
   parentTaskRunId?: string | null;
+
+  @Field(() => [ID], { nullable: true, description: 'Only these runs (at most 200 ids).' })
+  ids?: string[] | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Runs whose state has one of these names (e.g. `Cancelling`, `Late`).',
+  })
+  stateNames?: string[] | null;
+}
+
+@InputType({
+  description:
+    'Changes to a flow run by what runs it (name, tags, labels, infrastructure); omitted fields stay.',
+})
+export class UpdateFlowRunInput {
+  @Field(() => ID, { description: 'The flow run.' })
+  id!: string;
+
+  @Field(() => String, { nullable: true, description: 'New name (1 to 200 characters).' })
+  name?: string | null;
+
+  @Field(() => [String], { nullable: true, description: 'New tags (replace the old ones).' })
+  tags?: string[] | null;
+
+  @Field(() => GraphQLJSON, {
+    nullable: true,
+    description:
+      'Labels merged into the run’s (a JSON object of string, number or boolean values).',
+  })
+  labels?: unknown;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Identifier of the infrastructure running it (a process id, a container or job name; at most 500 characters).',
+  })
+  infrastructureId?: string | null;
 }
 
 @InputType({ description: 'A state proposed for a flow run.' })

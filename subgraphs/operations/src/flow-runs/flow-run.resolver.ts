@@ -22,6 +22,7 @@ import {
   FlowRunConnection,
   FlowRunFilter,
   SetFlowRunStateInput,
+  UpdateFlowRunInput,
 } from './flow-run.inputs.js';
 import { FlowRunService } from './flow-run.service.js';
 
@@ -120,6 +121,17 @@ export class FlowRunResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<FlowRun> {
     return new FlowRunService(ctx).create(input);
+  }
+
+  @Mutation(() => FlowRun, {
+    description:
+      'Change a flow run’s name, tags, labels or infrastructure id, as what runs it reports them (needs write_flow_runs).',
+  })
+  updateFlowRun(
+    @Arg('input', () => UpdateFlowRunInput) input: UpdateFlowRunInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRun> {
+    return new FlowRunService(ctx).update(input);
   }
 
   @Mutation(() => SetStateResult, {

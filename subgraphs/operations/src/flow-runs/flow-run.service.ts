@@ -30,6 +30,7 @@ import type {
   FlowRunConnection,
   FlowRunFilter,
   SetFlowRunStateInput,
+  UpdateFlowRunInput,
 } from './flow-run.inputs.js';
 import { generateRunName } from './flow-run.names.js';
 
@@ -215,6 +216,11 @@ export class FlowRunService {
     if (filter?.deploymentId) where.push({ deploymentId: idOrNone(filter.deploymentId) });
     if (filter?.workPoolId) where.push({ workPoolId: idOrNone(filter.workPoolId) });
     if (filter?.parentTaskRunId) where.push({ parentTaskRunId: idOrNone(filter.parentTaskRunId) });
+    if (filter?.ids) {
+      if (filter.ids.length > 200) throw badInput('filter.ids', 'At most 200 ids');
+      where.push({ id: { $in: filter.ids.filter((id) => isUuid(id)) } });
+    }
+    if (filter?.stateNames) where.push({ stateName: { $in: filter.stateNames } });
     if (filter?.tags?.length) {
       const tags = validateTags(filter.tags, 'filter.tags');
       where.push({ id: { $in: withAllTags(this.ctx.em, 'flow_run', workspaceId, tags) as never } });
@@ -234,6 +240,29 @@ export class FlowRunService {
         runId: run.id,
       });
       return run.id;
+    });
+  }
+
+  async update(input: UpdateFlowRunInput): Promise<FlowRun> {
+    actorOf(this.ctx);
+    return this.ctx.transaction(async (em) => {
+      const run = isUuid(input.id)
+        ? await em.findOne(FlowRun, { id: input.id }, forUpdate(em))
+        : null;
+      if (!run) throw notFound('FlowRun');
+      authorize(this.ctx, 'write', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      if (input.name != null) run.name = validateName(input.name, 'name', 200);
+      if (input.tags != null) run.tags = validateTags(input.tags);
+      if (input.labels != null) {
+        const labels = validateLabels({ ...run.labels, ...validateLabels(input.labels) });
+        run.labels = labels;
+      }
+      if (input.infrastructureId != null) {
+        if (!input.infrastructureId.length || input.infrastructureId.length > 500)
+          throw badInput('infrastructureId', '1 to 500 characters');
+        run.infrastructureId = input.infrastructureId;
+      }
+      return run;
     });
   }
 

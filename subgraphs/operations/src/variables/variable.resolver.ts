@@ -31,6 +31,17 @@ export class VariableResolver {
     return new VariableService(ctx).set(input);
   }
 
+  @Mutation(() => Variable, {
+    description:
+      'Create a variable; CONFLICT when the workspace has one of this name (needs manage_variables).',
+  })
+  createVariable(
+    @Arg('input', () => SetVariableInput) input: SetVariableInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Variable> {
+    return new VariableService(ctx).set(input, true);
+  }
+
   @Mutation(() => ID, {
     description: 'Delete a variable (needs manage_variables); returns its id.',
   })

@@ -13,6 +13,7 @@ import type { SetVariableInput, VariableConnection, VariableFilter } from './var
 
 const NAME = /^[a-z0-9_]{1,255}$/;
 export const MAX_VARIABLE_BYTES = 16 * 1024;
+const EXISTS = 'A variable with this name exists in the workspace';
 
 export function validateVariableName(name: string, field = 'name'): string {
   if (!NAME.test(name)) throw badInput(field, 'A variable name is 1 to 255 of a-z, 0-9 and _');
@@ -23,12 +24,15 @@ export function validateVariableName(name: string, field = 'name'): string {
 export class VariableService {
   constructor(private readonly ctx: OperationsContext) {}
 
-  /** Creates the variable or replaces its value (and tags when given); one name, one row. */
-  async set(input: SetVariableInput): Promise<Variable> {
+  /**
+   * Creates the variable or replaces its value (and tags when given); one name, one row. With
+   * `onlyNew`, an existing name is a CONFLICT instead.
+   */
+  async set(input: SetVariableInput, onlyNew = false): Promise<Variable> {
     caller(this.ctx.principal);
     const scope = { workspaceId: input.workspaceId };
     authorize(this.ctx, 'create', 'Variable', scope, 'Workspace');
-    authorize(this.ctx, 'update', 'Variable', scope, 'Workspace');
+    if (!onlyNew) authorize(this.ctx, 'update', 'Variable', scope, 'Workspace');
     const name = validateVariableName(input.name);
     if (input.value === undefined || input.value === null)
       throw badInput('value', 'A value is required (any JSON but null)');
@@ -38,6 +42,7 @@ export class VariableService {
     const attempt = () =>
       this.ctx.transaction(async (em) => {
         const existing = await em.findOne(Variable, { workspaceId: input.workspaceId, name });
+        if (existing && onlyNew) throw conflict('name', EXISTS);
         const v =
           existing ??
           em.create(Variable, {
@@ -62,6 +67,7 @@ export class VariableService {
     } catch (err) {
       // Two first writes of one name raced: the other one created it, so this one updates it.
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      if (onlyNew) throw conflict('name', EXISTS);
       this.ctx.em.clear();
       try {
         return await attempt();

@@ -1,4 +1,4 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, type FilterQuery } from '@mikro-orm/core';
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { isPg } from '../common/actor.js';
@@ -72,12 +72,19 @@ export async function claimFlowRuns(
       q.concurrencyLimit == null ? Infinity : q.concurrencyLimit - (activeByQueue.get(q.id) ?? 0),
     ]),
   );
+  // Runs this worker claimed before and has not submitted yet (it polled more than it could
+  // start): offered to it again, ahead of new ones, so a claim is never stranded.
+  const claimed: FlowRun[] = await heldBy(
+    em,
+    { workQueueId: { $in: queues.map((q) => q.id) } },
+    opts.workerName,
+    opts.limit,
+  );
   const open = queues.filter((q) => room.get(q.id)! > 0);
-  let want = Math.min(opts.limit, poolRoom);
-  if (want <= 0 || !open.length) return [];
+  let want = Math.min(opts.limit - claimed.length, poolRoom);
+  if (want <= 0 || !open.length) return claimed;
 
   const queueLimited = open.some((q) => q.concurrencyLimit != null);
-  const claimed: FlowRun[] = [];
   const priorities = [...new Set(open.map((q) => q.priority))].sort((a, b) => a - b);
   for (const priority of priorities) {
     if (want <= 0) break;
@@ -100,24 +107,70 @@ export async function claimFlowRuns(
       if (want <= 0) break;
       const left = room.get(run.workQueueId!) ?? 0;
       if (left <= 0) continue;
-      const result = await orchestrate(
-        em,
-        'FLOW',
-        run,
-        {
-          type: StateType.PENDING,
-          name: 'Pending',
-          message: null,
-          details: { workerName: opts.workerName },
-        },
-        { now },
-      );
-      if (result.status !== SetStateStatus.ACCEPT) continue;
-      run.workerName = opts.workerName;
+      if (!(await takeRun(em, run, opts.workerName, now))) continue;
       claimed.push(run);
       room.set(run.workQueueId!, left - 1);
       want--;
     }
   }
+  return claimed;
+}
+
+/** Moves a due SCHEDULED run to PENDING for a claimer, through the policy; false if refused. */
+async function takeRun(em: Em, run: FlowRun, claimer: string, now: Date): Promise<boolean> {
+  const result = await orchestrate(
+    em,
+    'FLOW',
+    run,
+    { type: StateType.PENDING, name: 'Pending', message: null, details: { workerName: claimer } },
+    { now },
+  );
+  if (result.status !== SetStateStatus.ACCEPT) return false;
+  run.workerName = claimer;
+  return true;
+}
+
+/** The runs (of `scope`) a claimer holds PENDING and has not moved on yet, oldest claim first. */
+function heldBy(
+  em: Em,
+  scope: FilterQuery<FlowRun>,
+  claimer: string,
+  limit: number,
+): Promise<FlowRun[]> {
+  return em.find(
+    FlowRun,
+    { $and: [scope, { stateType: StateType.PENDING, stateName: 'Pending', workerName: claimer }] },
+    { orderBy: { updatedAt: 'asc', id: 'asc' }, limit, refresh: true },
+  );
+}
+
+/**
+ * Hands due SCHEDULED runs of some deployments (served by a process of their own, with no work
+ * pool: Prefect's `flow.serve()`) to one claimer, moving each to PENDING through the policy,
+ * oldest scheduled time first; runs it claimed before and has not moved on are offered again.
+ * On PostgreSQL candidates are taken with FOR UPDATE SKIP LOCKED, so no run goes to two claimers.
+ */
+export async function claimDeploymentFlowRuns(
+  em: Em,
+  deploymentIds: string[],
+  opts: { claimerName: string; limit: number; now?: Date },
+): Promise<FlowRun[]> {
+  const now = opts.now ?? new Date();
+  const scope = { deploymentId: { $in: deploymentIds } };
+  const claimed = await heldBy(em, scope, opts.claimerName, opts.limit);
+  const want = opts.limit - claimed.length;
+  if (want <= 0) return claimed;
+  const candidates = await em.find(
+    FlowRun,
+    { ...scope, stateType: StateType.SCHEDULED, nextScheduledStartTime: { $lte: now } },
+    {
+      orderBy: { nextScheduledStartTime: 'asc', id: 'asc' },
+      limit: want,
+      refresh: true,
+      ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
+    },
+  );
+  for (const run of candidates)
+    if (await takeRun(em, run, opts.claimerName, now)) claimed.push(run);
   return claimed;
 }

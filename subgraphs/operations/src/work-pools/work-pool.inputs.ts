@@ -137,5 +137,29 @@ export class ClaimFlowRunsInput {
   limit?: number | null;
 }
 
+@InputType({
+  description:
+    'A process serving deployments itself (Prefect’s `flow.serve()`, no work pool) asking for their due runs.',
+})
+export class ClaimDeploymentFlowRunsInput {
+  @Field(() => ID, { description: 'The workspace of the deployments.' })
+  workspaceId!: string;
+
+  @Field(() => [ID], { description: 'The deployments it serves (1 to 100, of that workspace).' })
+  deploymentIds!: string[];
+
+  @Field(() => String, {
+    description:
+      'Who claims (1 to 200 characters); its unsubmitted claims are offered to it again.',
+  })
+  claimerName!: string;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'At most this many runs (1 to 100, default 10).',
+  })
+  limit?: number | null;
+}
+
 export const WorkPoolConnection = connectionType(WorkPool, 'WorkPool');
 export type WorkPoolConnection = InstanceType<typeof WorkPoolConnection>;

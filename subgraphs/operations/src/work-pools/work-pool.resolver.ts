@@ -5,6 +5,7 @@ import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { WorkPool } from './work-pool.entity.js';
 import {
+  ClaimDeploymentFlowRunsInput,
   ClaimFlowRunsInput,
   CreateWorkPoolInput,
   CreateWorkQueueInput,
@@ -130,10 +131,30 @@ export class WorkPoolResolver {
   ): Promise<FlowRun[]> {
     return new WorkPoolService(ctx).claim(input);
   }
+
+  @Mutation(() => [FlowRun], {
+    description:
+      'Atomically hand due SCHEDULED runs of deployments served without a work pool to this claimer, moving them to PENDING (needs write_workers).',
+  })
+  claimDeploymentFlowRuns(
+    @Arg('input', () => ClaimDeploymentFlowRunsInput) input: ClaimDeploymentFlowRunsInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRun[]> {
+    return new WorkPoolService(ctx).claimForDeployments(input);
+  }
 }
 
 @Resolver(() => WorkQueue)
 export class WorkQueueResolver {
+  @Query(() => WorkQueue, {
+    nullable: true,
+    description:
+      'A work queue by id (needs see_work_queues and sight of its pool; NOT_FOUND otherwise).',
+  })
+  workQueue(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<WorkQueue> {
+    return new WorkPoolService(ctx).getQueue(id);
+  }
+
   @FieldResolver(() => WorkPool, { nullable: true, description: 'The pool it belongs to.' })
   workPool(@Root() q: WorkQueue, @Ctx() ctx: OperationsContext): Promise<WorkPool | null> {
     return new WorkPoolService(ctx).visiblePool(q.workPoolId);
@@ -151,5 +172,17 @@ export class WorkspaceWorkPoolsResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<WorkPoolConnection> {
     return new WorkPoolService(ctx).listForWorkspace(workspace.id, args);
+  }
+
+  @FieldResolver(() => WorkPool, {
+    nullable: true,
+    description: 'A work pool by name; null when there is none (needs see_work_pools).',
+  })
+  workPoolByName(
+    @Root() workspace: Workspace,
+    @Arg('name', () => String, { description: 'The pool’s name.' }) name: string,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<WorkPool | null> {
+    return new WorkPoolService(ctx).byName(workspace.id, name);
   }
 }

@@ -9,6 +9,7 @@ import { validateName, validateOptionalText } from '../../../../lib/validation.j
 import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
+import { DeploymentService } from '../deployments/deployment.service.js';
 import { validateJsonObject, validateParameterSchema } from '../deployments/parameters.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import {
@@ -22,10 +23,11 @@ import {
   LEVEL_RANK,
   ObjectAccess,
 } from '../object-access/object-access.entity.js';
-import { claimFlowRuns } from './claim.js';
+import { claimDeploymentFlowRuns, claimFlowRuns } from './claim.js';
 import { WorkPool } from './work-pool.entity.js';
 import { poolStatusOf, queueStatusOf, syncStatuses } from './status.js';
 import type {
+  ClaimDeploymentFlowRunsInput,
   ClaimFlowRunsInput,
   CreateWorkPoolInput,
   CreateWorkQueueInput,
@@ -178,6 +180,26 @@ export class WorkPoolService {
     if (!pool) throw notFound('WorkPool');
     await this.authorizePool('read', pool);
     return pool;
+  }
+
+  async getQueue(id: string): Promise<WorkQueue> {
+    requireAuthenticated(this.ctx);
+    const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
+    if (!q) throw notFound('WorkQueue');
+    authorize(this.ctx, 'read', 'WorkQueue', { workspaceId: q.workspaceId }, 'WorkQueue');
+    // A queue of a pool its access list hides is hidden too.
+    if (!(await this.visiblePool(q.workPoolId))) throw notFound('WorkQueue');
+    return q;
+  }
+
+  /** A pool of the workspace by name; null when there is none or its access list hides it. */
+  async byName(workspaceId: string, name: string): Promise<WorkPool | null> {
+    requireAuthenticated(this.ctx);
+    authorize(this.ctx, 'read', 'WorkPool', { workspaceId }, 'Workspace');
+    const pool = await this.ctx.em.findOne(WorkPool, { workspaceId, name });
+    if (!pool) return null;
+    const ability = await this.abilityIn(workspaceId);
+    return ability.can('read', subject('WorkPool', { workspaceId, id: pool.id })) ? pool : null;
   }
 
   async visiblePool(id: string | null | undefined): Promise<WorkPool | null> {
@@ -336,7 +358,28 @@ export class WorkPoolService {
     });
   }
 
-  /** The caller's ability for work pools of a workspace, narrowed by access lists. */
+  async claimForDeployments(input: ClaimDeploymentFlowRunsInput): Promise<FlowRun[]> {
+    actorOf(this.ctx);
+    const limit = input.limit ?? 10;
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw badInput('limit', 'An integer from 1 to 100');
+    }
+    const claimerName = validateName(input.claimerName, 'claimerName', 200);
+    const ids = [...new Set(input.deploymentIds)];
+    if (!ids.length || ids.length > 100)
+      throw badInput('deploymentIds', 'From 1 to 100 deployment ids');
+    if (!ids.every((id) => isUuid(id))) throw notFound('Deployment');
+    const workspaceId = input.workspaceId;
+    authorize(this.ctx, 'claim', 'FlowRun', { workspaceId }, 'Workspace');
+    return this.ctx.transaction(async (em) => {
+      const found = await em.find(Deployment, { id: { $in: ids }, workspaceId });
+      if (found.length !== ids.length) throw notFound('Deployment');
+      const deployments = new DeploymentService(this.ctx);
+      for (const d of found) await deployments.authorizeDeployment('read', d, em);
+      return claimDeploymentFlowRuns(em, ids, { claimerName, limit });
+    });
+  }
+
   /** The caller's ability on the work pools of a workspace, narrowed by their access lists. */
   async abilityIn(workspaceId: string, em?: Em): Promise<AppAbility> {
     // Inside a transaction, reads use its entity manager (SQLite has a single connection).
