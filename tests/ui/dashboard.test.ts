@@ -6,6 +6,7 @@ import { launchChromium, requireChromium, type Browser } from '../harness/browse
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createFlow, createRun, ok, setState } from '../operations/fixtures.js';
+import { failingRun, setSummaries, writeSummaries } from '../error-summaries/helpers.js';
 
 const hasChromium = requireChromium();
 // `FLOWPLANE_SCREENSHOT=docs npx vitest run tests/ui` refreshes the README's picture.
@@ -137,6 +138,51 @@ describe.skipIf(!hasChromium)('the live dashboard in Chromium', () => {
     expect(resumed.length).toBe(2);
     expect(resumed[0].payload.variables.since).toBeNull();
     expect(resumed[1].payload.variables.since).toEqual(expect.any(String));
+    await page.close();
+  });
+
+  it('failure groups appear and count up live as failed runs get their summaries', async () => {
+    await setSummaries(stack, owner, true);
+    const { createApiKey } = await ok(
+      owner,
+      `mutation { createApiKey(input: { name: "groups" }) { key } }`,
+      {},
+    );
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/ui`);
+    await page.getByLabel('API key').fill(createApiKey.key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.locator('[data-testid="failure-groups"] [data-status="live"]').waitFor();
+    const flow = await createFlow(owner, ws.id, 'groups');
+    const fail = (id: number) =>
+      failingRun(owner, ws.id, {
+        flowId: flow.id,
+        final: 'FAILED',
+        message: `Flow run encountered an exception: KeyError: 'customer_${id}'`,
+        lines: [
+          [
+            'Encountered exception during execution:',
+            'Traceback (most recent call last):',
+            '  File "/opt/flows/billing.py", line 31, in invoice',
+            `    row = customers[${id}]`,
+            `KeyError: 'customer_${id}'`,
+          ].join('\n'),
+        ],
+      });
+    await fail(17);
+    await writeSummaries(stack);
+    const group = page.locator('[data-testid="failure-groups"] li[data-count]');
+    await group.first().waitFor();
+    expect(await group.count()).toBe(1);
+    expect(await group.first().getAttribute('data-count')).toBe('1');
+    expect(await group.first().textContent()).toContain('KeyError');
+    // The same cause with another id joins the group, live.
+    await fail(4242);
+    await writeSummaries(stack);
+    await page
+      .locator('[data-testid="failure-groups"] li[data-count="2"]')
+      .waitFor({ timeout: 5000 });
+    expect(await group.count()).toBe(1);
     await page.close();
   });
 

@@ -11,12 +11,12 @@ export interface PanelProps {
 
 /**
  * The dashboard's panels, in order. A panel loads its list once and then follows a
- * subscription with `live` (reconnects resume with `since`). Failure groups join here when the
- * API has them: one more entry, with its own query and subscription.
+ * subscription with `live` (reconnects resume with `since`).
  */
 export const PANELS: { id: string; Component: ComponentType<PanelProps> }[] = [
   { id: 'flow-runs', Component: FlowRunsPanel },
   { id: 'incidents', Component: IncidentsPanel },
+  { id: 'failure-groups', Component: FailureGroupsPanel },
 ];
 
 const STATES = [
@@ -170,6 +170,92 @@ function IncidentsPanel({ credential, workspaceId, onRefused }: PanelProps) {
           <li key={i.id} data-testid={`incident-${i.id}`} data-status={i.status}>
             <span className={`sev ${i.severity.toLowerCase()}`}>{i.severity}</span> {i.name}{' '}
             <em>{i.status.toLowerCase()}</em>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+interface FailureGroup {
+  signature: string;
+  exceptionType: string | null;
+  message: string | null;
+  count: number;
+  lastSeen: string;
+  deployments: { id: string; name: string }[];
+}
+
+/** The window the failure groups panel covers. */
+const GROUP_WINDOW_MS = 7 * 24 * 3600 * 1000;
+const GROUPS = `query($w: ID!, $since: DateTime!) { workspace(id: $w) { failureGroups(since: $since) { signature exceptionType message count lastSeen deployments { id name } } } }`;
+/** A new summary may start a group or add to one: the panel reads the groups again. */
+const SUMMARY_EVENTS = `subscription($w: ID!, $since: ID) { events(workspaceId: $w, since: $since, filter: { names: ["flowplane.flow-run.error-summary.created"] }) { id } }`;
+
+function FailureGroupsPanel({ credential, workspaceId, onRefused }: PanelProps) {
+  const [groups, setGroups] = useState<FailureGroup[]>([]);
+  const [refused, setRefused] = useState<string | null>(null);
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+  useEffect(() => {
+    let stop = () => undefined as void;
+    let cancelled = false;
+    let reading: Promise<void> | null = null;
+    let again = false;
+    const read = (): Promise<void> => {
+      // One read at a time; summaries arriving meanwhile make one more read, not one each.
+      if (reading) {
+        again = true;
+        return reading;
+      }
+      reading = gql<{ workspace: { failureGroups: FailureGroup[] } }>(
+        GROUPS,
+        { w: workspaceId, since: new Date(Date.now() - GROUP_WINDOW_MS).toISOString() },
+        credential,
+      ).then((res) => {
+        reading = null;
+        if (cancelled) return;
+        const error = res.errors?.[0];
+        if (error) setRefused(error.message);
+        else setGroups(res.data?.workspace?.failureGroups ?? []);
+        if (again) {
+          again = false;
+          void read();
+        }
+      });
+      return reading;
+    };
+    void read().then(() => {
+      if (cancelled) return;
+      stop = live<{ id: string }>({
+        credential,
+        query: SUMMARY_EVENTS,
+        variables: { w: workspaceId },
+        idOf: (e) => e.id,
+        onItem: () => void read(),
+        onStatus: setStatus,
+        onRefused,
+      });
+    });
+    return () => {
+      cancelled = true;
+      stop();
+    };
+  }, [credential, workspaceId, onRefused]);
+  return (
+    <section className="panel" data-testid="failure-groups">
+      <h2>
+        Failure groups <Status status={status} />
+      </h2>
+      {refused && <p className="empty">{refused}</p>}
+      {!refused && groups.length === 0 && <p className="empty">No failure in 7 days.</p>}
+      <ul className="groups">
+        {groups.map((g) => (
+          <li key={g.signature} data-testid={`group-${g.signature}`} data-count={g.count}>
+            <strong>{g.exceptionType ?? 'Failure'}</strong> {g.message}{' '}
+            <em>
+              {g.count}× in {g.deployments.length || 'no'} deployment
+              {g.deployments.length === 1 ? '' : 's'}, last {new Date(g.lastSeen).toLocaleString()}
+            </em>
           </li>
         ))}
       </ul>

@@ -219,16 +219,22 @@ export function knownCause(
  * paths, timestamps, addresses) replaced by placeholders.
  */
 export function normaliseMessage(message: string): string {
-  return message
-    .replace(/\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g, '<time>')
-    .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
-    .replace(/(?:[A-Za-z]:\\|~?\/)[\w.\-/\\]+/g, '<path>')
-    .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
-    .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<hex>')
-    .replace(/\b\d+(\.\d+)*\b/g, '<n>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300);
+  return (
+    message
+      .replace(
+        /\b\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?/g,
+        '<time>',
+      )
+      .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, '<id>')
+      .replace(/(?:[A-Za-z]:\\|~?\/)[\w.\-/\\]+/g, '<path>')
+      .replace(/\b0x[0-9a-f]+\b/gi, '<hex>')
+      .replace(/\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,}\b/gi, '<hex>')
+      // Numbers on their own or ending an identifier (`customer_17`, `row-4`), not `utf8` or `s3`.
+      .replace(/(?<![A-Za-z\d])\d+(\.\d+)*(?![A-Za-z\d])/g, '<n>')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300)
+  );
 }
 
 /** Exception type + user frame (file and function, not the line: edits move it) + message. */
