@@ -837,6 +837,8 @@ export const OPERATIONS: ProtectedOperation[] = [
     name: 'claimDeploymentFlowRuns',
     level: 'WORKSPACE',
     permission: 'write_workers',
+    // The claimer names the deployments it serves: it must be able to read them.
+    alsoNeeds: ['see_deployments'],
     run: async (fx, a) =>
       a.gql(
         `mutation($input: ClaimDeploymentFlowRunsInput!) { claimDeploymentFlowRuns(input: $input) { id } }`,

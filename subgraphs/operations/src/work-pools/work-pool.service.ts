@@ -187,6 +187,8 @@ export class WorkPoolService {
     const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
     if (!q) throw notFound('WorkQueue');
     authorize(this.ctx, 'read', 'WorkQueue', { workspaceId: q.workspaceId }, 'WorkQueue');
+    // A queue is read through its pool: without see_work_pools, FORBIDDEN naming it.
+    authorize(this.ctx, 'read', 'WorkPool', { workspaceId: q.workspaceId }, 'WorkQueue');
     // A queue of a pool its access list hides is hidden too.
     if (!(await this.visiblePool(q.workPoolId))) throw notFound('WorkQueue');
     return q;
