@@ -196,6 +196,8 @@ function suite(db: 'sqlite' | 'postgres') {
         await second.stop();
       }
     },
+    // 500 runs written twice over by two instances racing: ~35 s alone, more under load.
+    180_000,
   );
 }
 
