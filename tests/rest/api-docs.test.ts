@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { launchChromium, requireChromium, type Browser } from '../harness/browser.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
@@ -7,8 +8,8 @@ import { createFlow, ok } from '../operations/fixtures.js';
 // The REST layer's interactive docs at /api/docs (Swagger UI bundled into ui/dist): served with
 // the pages' CSP, nothing loaded from anywhere else, and "Try it out" calls the real routes.
 const hasChromium = requireChromium();
-// The browser reaches the stack under a name that is not localhost, as a user would: Swagger UI
-// treats localhost specially (no online validator badge), so this is where a leak would show.
+// The browser reaches the stack under a name that is not localhost, as a remote user would
+// (Swagger UI treats localhost specially in places).
 const HOST = 'docs.flowplane.test';
 const FILTER = '/api/accounts/{account_id}/workspaces/{workspace_id}/flows/filter';
 
@@ -50,6 +51,26 @@ describe('/api/docs over HTTP', () => {
     expect((await fetch(`${origin}/api/docs/nothing`)).status).toBe(404);
   });
 });
+
+/** POST …/flows/filter with `{}` through Swagger UI's "Try it out": the status and body shown. */
+async function tryFilter(page: Page, workspaceId: string) {
+  const op = page.locator('.opblock', { has: page.locator(`[data-path="${FILTER}"]`) });
+  if (!(await op.locator('.opblock-body').isVisible()))
+    await op.locator('.opblock-summary').first().click();
+  const tryOut = op.getByRole('button', { name: 'Try it out' });
+  if (await tryOut.isVisible()) await tryOut.click();
+  await op.locator('input[placeholder="account_id"]').fill(owner.accountId);
+  await op.locator('input[placeholder="workspace_id"]').fill(workspaceId);
+  await op.locator('textarea.body-param__text').fill('{}');
+  await op.getByRole('button', { name: 'Execute' }).click();
+  const row = op.locator('.live-responses-table tr.response').first();
+  await row.waitFor();
+  const status = (await row.locator('.response-col_status').textContent())!.trim();
+  const body = (await row.locator('.response-col_description').textContent())!;
+  await op.getByRole('button', { name: 'Clear' }).click();
+  await row.waitFor({ state: 'detached' });
+  return { status, body };
+}
 
 describe.skipIf(!hasChromium)('/api/docs in Chromium', () => {
   let browser: Browser;
@@ -93,21 +114,7 @@ describe.skipIf(!hasChromium)('/api/docs in Chromium', () => {
     await expect(page.locator('.opblock').count()).resolves.toBeGreaterThan(20);
     await page.locator('.opblock-tag', { hasText: 'Flows' }).first().waitFor();
 
-    await op.locator('.opblock-summary').first().click();
-    await op.getByRole('button', { name: 'Try it out' }).click();
-    const execute = async () => {
-      await op.locator('input[placeholder="account_id"]').fill(owner.accountId);
-      await op.locator('input[placeholder="workspace_id"]').fill(ws.id);
-      await op.locator('textarea.body-param__text').fill('{}');
-      await op.getByRole('button', { name: 'Execute' }).click();
-      const row = op.locator('.live-responses-table tr.response').first();
-      await row.waitFor();
-      const status = (await row.locator('.response-col_status').textContent())!.trim();
-      const body = (await row.locator('.response-col_description').textContent())!;
-      await op.getByRole('button', { name: 'Clear' }).click();
-      await row.waitFor({ state: 'detached' });
-      return { status, body };
-    };
+    const execute = () => tryFilter(page, ws.id);
 
     // Without a key the route refuses, as it does for any client.
     const refused = await execute();
@@ -127,6 +134,24 @@ describe.skipIf(!hasChromium)('/api/docs in Chromium', () => {
 
     expect(external).toEqual([]);
     expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('uses the key this tab already gave the dashboard, so "Try it out" works at once', async () => {
+    const ws = await createWorkspace(owner, owner.accountId, { name: 'Docs 2' });
+    const flow = await createFlow(owner, ws.id, 'hourly-sync');
+    const { key } = (
+      await ok(owner, `mutation { createApiKey(input: { name: "docs-2" }) { key } }`, {})
+    ).createApiKey;
+    const page = await browser.context.newPage();
+    await page.goto(`${origin}/ui`);
+    await page.getByLabel('API key').fill(key);
+    await page.getByRole('button', { name: 'Use key' }).click();
+    await page.goto(`${origin}/api/docs`);
+    await page.locator('.auth-wrapper button.authorize.locked').waitFor();
+    const answered = await tryFilter(page, ws.id);
+    expect(answered.status).toBe('200');
+    expect(answered.body).toContain(flow.id);
     await page.close();
   });
 });

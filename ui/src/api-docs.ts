@@ -7,7 +7,7 @@ const OPENAPI_PATH = '/api/openapi.json';
 
 /**
  * Interactive documentation of the REST layer (Swagger UI, bundled: nothing from a CDN). The
- * online validator badge is off (it would send the document's URL to validator.swagger.io).
+ * online validator (validator.swagger.io) is switched off should a layout ever show its badge.
  * "Authorize" takes an API key as the bearer token; a key already given to the explorer or the
  * dashboard in this tab is used until the user changes it.
  */
