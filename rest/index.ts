@@ -1,6 +1,5 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { apiDocsHandler } from '../gateway/src/http/ui.js';
 import { prefix, type HttpHandler } from '../lib/http.js';
 import { EventsSocket } from './events-socket.js';
 import { openApiDocument } from './openapi.js';
@@ -15,7 +14,7 @@ export interface RestOptions {
 
 /** The REST layer's additions to the public HTTP server. */
 export interface RestLayer {
-  /** Joins the public server's handlers (`/api/docs`, `/docs`, `/api/*`). */
+  /** Joins the public server's handlers (`/api/*`). */
   handlers: HttpHandler[];
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Closes the event sockets (shutdown). */
@@ -36,7 +35,7 @@ export function createRestLayer(pipeline: Pipeline, opts: RestOptions): RestLaye
   const router = new RestRouter(pipeline, all, opts.logUnknown);
   const events = new EventsSocket(router, opts.logUnknown);
   return {
-    handlers: [apiDocsHandler(), prefix('/api/', (req, res) => router.handle(req, res))],
+    handlers: [prefix('/api/', (req, res) => router.handle(req, res))],
     upgrade: (req, socket, head) => events.upgrade(req, socket, head),
     close: () => events.close(),
   };
