@@ -32,7 +32,7 @@ import {
   subscriptionsOpen,
 } from '../../lib/metrics.js';
 import { annotateLogScope } from '../../lib/log.js';
-import { dashboardHandler, explorerHandler } from './http/ui.js';
+import { apiDocsHandler, dashboardHandler, explorerHandler } from './http/ui.js';
 import type { InternalTokens } from '../../lib/internal-token.js';
 import { AddressRefused, Authenticator } from './auth/authenticator.js';
 import { gatewayContext, type GatewayContext } from './context.js';
@@ -370,6 +370,8 @@ export class Gateway {
       corsHandler(this.opts.corsOrigins ?? []),
       explorerHandler(),
       dashboardHandler(),
+      // Swagger UI over the REST layer's /api/openapi.json (the layer comes in `extra`).
+      apiDocsHandler(),
       metricsHandler(this.opts.metrics ?? true),
       route('/health', (_req, res) => sendJson(res, 200, { status: 'ok' })),
       route('/ready', async (_req, res) => {

@@ -26,8 +26,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** Headless Chromium with a fresh profile, nothing in the background, no network but ours. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Headless Chromium with a fresh profile, nothing in the background, no network but ours.
+ * `args` adds switches (e.g. `--host-resolver-rules` to reach the stack under another name).
+ */
+export async function launchChromium(args: string[] = []): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'fp-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -42,6 +45,7 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      ...args,
     ],
   });
   return {

@@ -12,10 +12,14 @@ export default function setup(): void {
   pythonEnv();
 }
 
-/** The explorer and dashboard pages (npm install's prepare builds them; a checkout may not have). */
+/**
+ * The explorer, dashboard and REST docs pages (npm install's prepare builds them; a checkout may
+ * not have, or may have a build from before a page was added).
+ */
 function buildUi(): void {
-  const built = fileURLToPath(new URL('../../ui/dist/dashboard.html', import.meta.url));
-  if (existsSync(built)) return;
+  const pages = ['explorer.html', 'dashboard.html', 'api-docs.html'];
+  const dist = (page: string) => fileURLToPath(new URL(`../../ui/dist/${page}`, import.meta.url));
+  if (pages.every((page) => existsSync(dist(page)))) return;
   const r = spawnSync('npm', ['run', 'build:ui'], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('npm run build:ui failed: the web pages cannot be tested');
 }

@@ -69,6 +69,28 @@ export function explorerHandler(graphqlPath = '/graphql', dist = UI_DIST): HttpH
   };
 }
 
+/** The REST layer's interactive docs (where a Prefect server serves its Swagger UI). */
+export const API_DOCS_PATH = '/api/docs';
+
+/**
+ * The REST layer's interactive docs (Swagger UI over `/api/openapi.json`) at `/api/docs`, and
+ * `/docs` (a Prefect server's other docs path) redirecting there. Assets come from /ui/assets/.
+ */
+export function apiDocsHandler(dist = UI_DIST): HttpHandler {
+  return async (req, res, url) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    if (url.pathname === API_DOCS_PATH || url.pathname === `${API_DOCS_PATH}/`) {
+      await sendPage(res, 'api-docs.html', dist);
+      return true;
+    }
+    if (url.pathname === '/docs' || url.pathname === '/docs/') {
+      res.writeHead(307, { location: API_DOCS_PATH }).end();
+      return true;
+    }
+    return false;
+  };
+}
+
 /** The dashboard at /ui and the built assets under /ui/assets/. */
 export function dashboardHandler(dist = UI_DIST): HttpHandler {
   return async (req, res, url) => {
