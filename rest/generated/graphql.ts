@@ -59,6 +59,8 @@ export type ClaimDeploymentFlowRunsInput = {
 export type ClaimFlowRunsInput = {
   /** At most this many runs (1 to 100, default 10). */
   limit?: number | null | undefined;
+  /** Offer the runs this worker claimed before and has not moved past PENDING again, ahead of new ones (default false: each run is handed out once). For workers that may poll more runs than they start, such as Prefect’s. */
+  offerHeld?: boolean | null | undefined;
   /** Only these queues of the pool (default: all of them). */
   queueNames?: Array<string> | null | undefined;
   /** The work pool. */

@@ -227,6 +227,8 @@ export const workPoolRoutes = [
         workerName: workerName(input, 'prefect-worker'),
         queueNames: input.body.work_queue_names?.length ? input.body.work_queue_names : undefined,
         limit: Math.min(100, input.body.limit ?? 10),
+        // Prefect's worker may poll more runs than it starts: what it holds comes back.
+        offerHeld: true,
       },
     }),
     fields: { queueNames: 'work_queue_names' },

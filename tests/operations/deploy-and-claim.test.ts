@@ -146,7 +146,7 @@ describe('runs as what runs them sees them', () => {
 });
 
 describe('claims', () => {
-  it('a worker that claimed more than it started gets those runs again, and nobody else does', async () => {
+  it('a worker that claimed more than it started gets those runs again when it asks (offerHeld), and nobody else does', async () => {
     const pool = await createPool(alice, ws.id, { name: `claims-${uid(3)}` });
     const d = await createDeployment(alice, flow.id, { workPoolId: pool.id });
     const runs = [];
@@ -159,7 +159,12 @@ describe('claims', () => {
     const started = first.claimFlowRuns[0].id;
     await setState(alice, started, { type: 'PENDING', name: 'Submitting' });
     const other = await ok(alice, CLAIM, { input: { workPoolId: pool.id, workerName: 'w2' } });
-    const again = await ok(alice, CLAIM, { input: { workPoolId: pool.id, workerName: 'w1' } });
+    // Without offerHeld a claim never hands a run out twice, not even to the same worker.
+    const plain = await ok(alice, CLAIM, { input: { workPoolId: pool.id, workerName: 'w1' } });
+    expect(plain.claimFlowRuns).toEqual([]);
+    const again = await ok(alice, CLAIM, {
+      input: { workPoolId: pool.id, workerName: 'w1', offerHeld: true },
+    });
     const ids = (l: any[]) => l.map((r) => r.id).sort();
     expect(ids(other.claimFlowRuns)).toEqual([
       runs.find((r) => !ids(first.claimFlowRuns).includes(r)),

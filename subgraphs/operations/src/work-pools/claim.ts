@@ -20,7 +20,14 @@ import { recordHeartbeat } from './worker.entity.js';
 export async function claimFlowRuns(
   em: Em,
   pool: WorkPool,
-  opts: { workerName: string; queueNames: string[] | null; limit: number; now?: Date },
+  opts: {
+    workerName: string;
+    queueNames: string[] | null;
+    limit: number;
+    /** Offer the worker's unstarted claims again (Prefect's workers poll more than they start). */
+    offerHeld?: boolean;
+    now?: Date;
+  },
 ): Promise<FlowRun[]> {
   const now = opts.now ?? new Date();
   await recordHeartbeat(em, pool, opts.workerName, 30, now);
@@ -72,14 +79,16 @@ export async function claimFlowRuns(
       q.concurrencyLimit == null ? Infinity : q.concurrencyLimit - (activeByQueue.get(q.id) ?? 0),
     ]),
   );
-  // Runs this worker claimed before and has not submitted yet (it polled more than it could
-  // start): offered to it again, ahead of new ones, so a claim is never stranded.
-  const claimed: FlowRun[] = await heldBy(
-    em,
-    { workQueueId: { $in: queues.map((q) => q.id) } },
-    opts.workerName,
-    opts.limit,
-  );
+  // When asked: runs this worker claimed before and has not submitted yet (it polled more than
+  // it could start), offered to it again ahead of new ones, so such a claim is never stranded.
+  const claimed: FlowRun[] = opts.offerHeld
+    ? await heldBy(
+        em,
+        { workQueueId: { $in: queues.map((q) => q.id) } },
+        opts.workerName,
+        opts.limit,
+      )
+    : [];
   const open = queues.filter((q) => room.get(q.id)! > 0);
   let want = Math.min(opts.limit - claimed.length, poolRoom);
   if (want <= 0 || !open.length) return claimed;

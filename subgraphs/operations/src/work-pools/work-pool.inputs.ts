@@ -135,6 +135,13 @@ export class ClaimFlowRunsInput {
     description: 'At most this many runs (1 to 100, default 10).',
   })
   limit?: number | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Offer the runs this worker claimed before and has not moved past PENDING again, ahead of new ones (default false: each run is handed out once). For workers that may poll more runs than they start, such as Prefect’s.',
+  })
+  offerHeld?: boolean | null;
 }
 
 @InputType({

@@ -356,7 +356,12 @@ export class WorkPoolService {
       const pool = await this.loadPool(em, input.workPoolId, false);
       authorize(this.ctx, 'claim', 'FlowRun', { workspaceId: pool.workspaceId }, 'WorkPool');
       await this.requireListed(em, pool, AccessLevel.RUN);
-      return claimFlowRuns(em, pool, { workerName, queueNames: input.queueNames ?? null, limit });
+      return claimFlowRuns(em, pool, {
+        workerName,
+        queueNames: input.queueNames ?? null,
+        limit,
+        offerHeld: input.offerHeld ?? false,
+      });
     });
   }
 
