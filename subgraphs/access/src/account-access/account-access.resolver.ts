@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-grap
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import type { AccessContext } from '../context.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { Role } from '../roles/role.types.js';
 import { toRole } from '../roles/role.service.js';
 import { Team } from '../teams/team.entity.js';

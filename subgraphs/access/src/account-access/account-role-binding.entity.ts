@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { PrincipalType } from '../principals.js';
+import type { PrincipalType } from '../common/principals.js';
 
 /**
  * A custom account role given to a user, service account or team: it adds its permissions to

@@ -16,7 +16,7 @@ import type { AccountRoleName, WorkspaceRoleName } from '../../../../lib/princip
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
 import type { AccessContext } from '../context.js';
-import { assertHoldsInAccount, assertHoldsInWorkspace } from '../hand-out.js';
+import { assertHoldsInAccount, assertHoldsInWorkspace } from '../permissions/hand-out.js';
 import { PermissionLevel } from '../permissions/permission.types.js';
 import { WorkspaceRoleBinding } from '../workspace-access/workspace-role-binding.entity.js';
 import { CustomRole } from './custom-role.entity.js';

@@ -5,7 +5,7 @@ import { unauthenticated } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { AccessContext } from '../context.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { Team, TeamMember } from '../teams/team.entity.js';
 import { SsoDomain } from '../sso/sso-domain.entity.js';
 import { SsoSettings } from '../sso/sso-settings.entity.js';

@@ -6,7 +6,7 @@ import { unauthenticated } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { sha256 } from '../../../../lib/secrets.js';
 import { Team, TeamMember } from '../teams/team.entity.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import type { AccessContext } from '../context.js';
 import { IdentityProvider, IdentityProviderKind } from './identity-provider.entity.js';
 import { describeOidcError } from './oidc.js';

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
 import { TeamMember } from '../teams/team.entity.js';
 import { SsoDomain } from './sso-domain.entity.js';

@@ -119,22 +119,3 @@ async function upsertMember(em: EntityManager, p: MembershipEvent): Promise<void
   await em.flush();
   if (await enforced(em, p.accountId)) await publishPolicy(em, p.accountId);
 }
-
-/** Runs several subgraph modules' handlers of one event type in turn (one transaction). */
-export function mergeConsumers(
-  ...sets: Record<string, ConsumerHandler>[]
-): Record<string, ConsumerHandler> {
-  const out: Record<string, ConsumerHandler> = {};
-  for (const set of sets) {
-    for (const [type, handler] of Object.entries(set)) {
-      const prev = out[type];
-      out[type] = prev
-        ? async (payload, em, event) => {
-            await prev(payload, em, event);
-            await handler(payload, em, event);
-          }
-        : handler;
-    }
-  }
-  return out;
-}

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
-import type { PrincipalType } from '../principals.js';
+import type { PrincipalType } from '../common/principals.js';
 
 /** A group of users and service accounts of one account; it can be given roles like a member. */
 @ObjectType({

@@ -1,7 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import type { AccessContext } from '../context.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { Account } from '../tenancy/account.type.js';
 import { CreateTeamInput, SetTeamMembersInput, UpdateTeamInput } from './team.inputs.js';
 import { Team, TeamMember } from './team.entity.js';

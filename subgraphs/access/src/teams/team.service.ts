@@ -8,9 +8,9 @@ import { removeAccountBindings } from '../account-access/account-access.service.
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
 import type { AccessContext } from '../context.js';
 import { bindingPermissions } from '../grants/principal-bindings.js';
-import { assertHoldsInAccount, assertHoldsInWorkspace } from '../hand-out.js';
+import { assertHoldsInAccount, assertHoldsInWorkspace } from '../permissions/hand-out.js';
 import type { HandOutAct } from '../../../../lib/hand-out.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { CustomRole } from '../roles/custom-role.entity.js';
 import { customRolePermissions } from '../../../../lib/permissions.js';
 import { removeBindings } from '../workspace-access/workspace-access.service.js';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { PrincipalType, type BindingTarget } from '../principals.js';
+import { PrincipalType, type BindingTarget } from '../common/principals.js';
 import { TeamMember } from '../teams/team.entity.js';
 
 /**

@@ -6,7 +6,7 @@ import { WORKSPACE_ROLES } from '../../../../lib/permissions.js';
 import { removeAccountBindings } from '../account-access/account-access.service.js';
 import { AccountRoleBinding } from '../account-access/account-role-binding.entity.js';
 import { principalGrantsFacts } from '../grants/grants.service.js';
-import { PrincipalType } from '../principals.js';
+import { PrincipalType } from '../common/principals.js';
 import { TeamMember } from '../teams/team.entity.js';
 import { removeBindings, upsertBinding } from './workspace-access.service.js';
 import { WorkspaceRoleBinding } from './workspace-role-binding.entity.js';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { WorkspaceRole } from '../../../../lib/graphql-enums.js';
-import type { PrincipalType } from '../principals.js';
+import type { PrincipalType } from '../common/principals.js';
 
-export { PrincipalType } from '../principals.js';
+export { PrincipalType } from '../common/principals.js';
 
 /**
  * A workspace role given to one user, service account or team: a built-in role (`role`) or a

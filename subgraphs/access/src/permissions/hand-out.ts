@@ -3,8 +3,8 @@ import {
   assertMayHandOut,
   workspaceAuthority,
   type HandOutAct,
-} from '../../../lib/hand-out.js';
-import type { BaseContext } from '../../../lib/subgraph.js';
+} from '../../../../lib/hand-out.js';
+import type { BaseContext } from '../../../../lib/subgraph.js';
 
 type Caller = Pick<BaseContext, 'principal' | 'grants'>;
 

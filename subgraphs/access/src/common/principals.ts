@@ -1,5 +1,5 @@
-import { isUuid } from '../../../lib/db.js';
-import { badInput } from '../../../lib/errors.js';
+import { isUuid } from '../../../../lib/db.js';
+import { badInput } from '../../../../lib/errors.js';
 
 /** Who a binding or a team membership is for. Shown in the schema as `user`, `serviceAccount` or `team`. */
 export enum PrincipalType {
