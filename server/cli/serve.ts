@@ -49,6 +49,7 @@ export async function banner(env: Env, running: Running, base: string): Promise<
 Flowplane is running.
   GraphQL API and explorer  ${base}/graphql   (open it in a browser)
   Live dashboard            ${base}/ui
+  REST API (Prefect) docs   ${base}/api/docs
 Storage: ${storage}; bus: ${env.REDIS_URL ? 'Redis' : 'in-process'}.`;
   if (users)
     return `${head}\n${users} user(s) registered. \`flowplane doctor\` checks the setup.\n`;
