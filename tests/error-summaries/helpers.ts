@@ -15,18 +15,12 @@ export const RUN_SUMMARY = `query($id: ID!) { flowRun(id: $id) { id errorSummary
 const operations = (stack: Stack) =>
   stack.running.subgraphs.operations as Subgraph<OperationsContext>;
 
-/** Publishes what every subgraph wrote, until nothing is left (consumers write too). */
-export async function settleAll(stack: Stack): Promise<void> {
-  for (let i = 0; i < 4; i++)
-    for (const sub of Object.values(stack.running.subgraphs)) await sub.relay.flush();
-}
-
 /** One pass of the error-summary writer (tests drive background services by hand, `now` included). */
 export async function writeSummaries(stack: Stack, now?: Date): Promise<number> {
-  await settleAll(stack);
+  await stack.quiesce();
   const service = operations(stack).services.find((s) => s.name === 'error-summaries')!;
   const n = await service.runOnce(now);
-  await settleAll(stack);
+  await stack.quiesce();
   return n;
 }
 
@@ -36,12 +30,12 @@ export async function setSummaries(stack: Stack, owner: Actor, on: boolean): Pro
     `mutation($input: UpdateAccountSettingsInput!) { updateAccountSettings(input: $input) { id } }`,
     { input: { accountId: owner.accountId, aiErrorSummaries: on } },
   );
-  await settleAll(stack);
+  await stack.quiesce();
 }
 
 export async function workspaceOf(stack: Stack, owner: Actor): Promise<string> {
   const ws = await createWorkspace(owner, owner.accountId);
-  await settleAll(stack);
+  await stack.quiesce();
   return ws.id;
 }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requirePython } from '../harness/services.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { prefectTarget, runFlows, type PrefectTarget } from '../prefect/prefect.js';
-import { setSummaries, settleAll, summaryOf, writeSummaries } from './helpers.js';
+import { setSummaries, summaryOf, writeSummaries } from './helpers.js';
 
 // The real Prefect 3 client (requirements/prefect.txt) runs a flow whose task imports a module
 // that is not installed; the summary of the FAILED run names it.
@@ -17,7 +17,7 @@ beforeAll(async () => {
   stack = await startStack();
   owner = await stack.signUp();
   target = await prefectTarget(stack, owner);
-  await settleAll(stack);
+  await stack.quiesce();
   await setSummaries(stack, owner, true);
 });
 afterAll(() => stack?.stop());

@@ -123,7 +123,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
    */
   async function quiesce(): Promise<void> {
     const subgraphs = Object.values(running.subgraphs);
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < 4; round++) {
       await Promise.all(subgraphs.map((s) => s!.relay.flush().catch(() => undefined)));
     }
     await running.bus.settle(2000);

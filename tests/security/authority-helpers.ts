@@ -1,18 +1,8 @@
 import { expect } from 'vitest';
-import { SUBGRAPH_NAMES } from '../../gateway/src/transport.js';
 import { codes, type GqlResult } from '../harness/client.js';
-import type { Actor, Stack } from '../harness/stack.js';
+import type { Actor } from '../harness/stack.js';
 
 type Gql = Pick<Actor, 'gql'>;
-
-/**
- * Publishes what every subgraph's outbox holds, several rounds (a consumer's events are relayed
- * by its own subgraph): afterwards every chain of domain events set off so far has run.
- */
-export async function settleAll(stack: Stack): Promise<void> {
-  for (let round = 0; round < 4; round++)
-    for (const name of SUBGRAPH_NAMES) await stack.running.subgraphs[name]!.relay.flush();
-}
 
 /** Runs a call and fails the test on any error. */
 export async function ok<T = any>(

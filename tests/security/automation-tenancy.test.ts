@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectError } from '../harness/seed.js';
 import { createWorkspace, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { auditEntriesOf, ok, settleAll } from './authority-helpers.js';
+import { auditEntriesOf, ok } from './authority-helpers.js';
 
 let stack: Stack;
 let alice: Actor; // tenant A
@@ -151,7 +151,7 @@ describe("C1: another tenant's automation cannot act on your objects", () => {
       },
     });
     expect((await ok(bob, EMIT, { input: naming(wsB, 'evil.pause', a) })).emitEvents).toBe(1);
-    await settleAll(stack);
+    await stack.quiesce();
     expect(await stateOf(a)).toEqual(before);
     const failed = await outcomes(bob, wsB);
     expect(
@@ -228,7 +228,7 @@ describe("C1: another tenant's automation cannot act on your objects", () => {
       },
     });
     await ok(bob, EMIT, { input: naming(wsB, 'evil.resume', a) });
-    await settleAll(stack);
+    await stack.quiesce();
     expect(await stateOf(a)).toEqual(before);
     const all = await outcomes(bob, wsB);
     expect(all.map((o: { outcome: string }) => o.outcome)).toEqual(Array(5).fill('failed'));
@@ -342,7 +342,7 @@ describe("inside a workspace, an automation acts with its saver's authority", ()
         actions: [{ type: 'DO_NOTHING' }],
       },
     });
-    await settleAll(stack);
+    await stack.quiesce();
     const denied = (await auditEntriesOf(owner, owner.accountId, automator.userId)).filter((e) =>
       e.action.endsWith('.denied'),
     );
@@ -365,7 +365,7 @@ describe("inside a workspace, an automation acts with its saver's authority", ()
       },
     );
     const dev = await join(stack, owner, { workspace: { id: ws, role: 'DEVELOPER' } });
-    await settleAll(stack);
+    await stack.quiesce();
     await ok(dev, CREATE_AUTOMATION, {
       input: {
         workspaceId: ws,
@@ -383,7 +383,7 @@ describe("inside a workspace, an automation acts with its saver's authority", ()
         events: [{ event: 'dev.go', resource: { id: `flowplane.deployment.${closed}` } }],
       },
     });
-    await settleAll(stack);
+    await stack.quiesce();
     const d = await ok(
       owner,
       `query($id: ID!, $ws: ID!) { deployment(id: $id) { paused } workspace(id: $ws) { flowRuns { totalCount } } }`,
@@ -412,7 +412,7 @@ describe("inside a workspace, an automation acts with its saver's authority", ()
     await ok(owner, EMIT, {
       input: { workspaceId: ws, events: [{ event: 'owner.go', resource: { id: 'x.y' } }] },
     });
-    await settleAll(stack);
+    await stack.quiesce();
     expect(
       (await ok(owner, `query($id: ID!) { deployment(id: $id) { paused } }`, { id: closed }))
         .deployment.paused,

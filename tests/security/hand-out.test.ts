@@ -23,7 +23,7 @@ import {
 import type { GqlResult } from '../harness/client.js';
 import { createWorkspace, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { auditEntriesOf, ok, outcomeOf, settleAll } from './authority-helpers.js';
+import { auditEntriesOf, ok, outcomeOf } from './authority-helpers.js';
 
 type AccountRoleName = 'OWNER' | 'ADMIN' | 'MEMBER';
 type WorkspaceRoleName = 'OWNER' | 'DEVELOPER' | 'RUNNER' | 'VIEWER' | 'WORKER';
@@ -279,7 +279,7 @@ beforeAll(async () => {
   const holder = await join(stack, owner, 'MEMBER');
   await asOwner(q.setWsRole, { workspaceId: W, userId: holder.userId, roleId: t.usedRole });
   // The copies of the service accounts' grants (users subgraph) are up to date.
-  await settleAll(stack);
+  await stack.quiesce();
 });
 afterAll(async () => {
   await stack?.stop();
@@ -666,7 +666,7 @@ describe('the stories of the issue', () => {
       input: { accountId: owner.accountId, name: `owner-bot-${uid(3)}`, accountRole: 'OWNER' },
     });
     const { serviceAccount, key } = created.createServiceAccount;
-    await settleAll(stack);
+    await stack.quiesce();
     const admin = grantors.get('account ADMIN')!;
     const res = await admin.gql(q.rotate, {
       input: { serviceAccountId: serviceAccount.id, gracePeriodHours: 0 },
@@ -722,7 +722,7 @@ describe('every refusal is audited', () => {
   it.each(GRANTORS.map((g) => [g.name] as const))('%s', async (name) => {
     const actor = grantors.get(name)!;
     const expected = refusals.get(name)!;
-    await settleAll(stack);
+    await stack.quiesce();
     const denied = (await auditEntriesOf(owner, owner.accountId, actor.userId)).filter((e) =>
       e.action.endsWith('.denied'),
     );

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codes } from '../harness/client.js';
 import { createWorkspace, expectError, join } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { auditEntriesOf, ok, settleAll } from './authority-helpers.js';
+import { auditEntriesOf, ok } from './authority-helpers.js';
 
 const SET_ACL = `mutation($input: SetObjectAccessInput!) { setObjectAccess(input: $input) { objectId entries { level teamId user { id } } } }`;
 const CREATE_TEAM = `mutation($input: CreateTeamInput!) { createTeam(input: $input) { id } }`;
@@ -38,7 +38,7 @@ beforeAll(async () => {
   team = (await ok(owner, CREATE_TEAM, { input: { accountId: owner.accountId, name: 'ops' } }))
     .createTeam.id;
   await ok(owner, SET_MEMBERS, { input: { teamId: team, userIds: [teamMember.userId] } });
-  await settleAll(stack);
+  await stack.quiesce();
 });
 afterAll(async () => {
   await stack?.stop();
@@ -133,7 +133,7 @@ describe("L3: another account's team", () => {
     const foreign = (
       await ok(stranger, CREATE_TEAM, { input: { accountId: stranger.accountId, name: 'theirs' } })
     ).createTeam.id;
-    await settleAll(stack);
+    await stack.quiesce();
     const d = await newDeployment();
     const res = await owner.gql(SET_ACL, {
       input: {
@@ -167,7 +167,7 @@ describe("L3: another account's team", () => {
     await ok(owner, SET_ACL, {
       input: { objectType: 'DEPLOYMENT', objectId: d, entries: [{ teamId: team, level: 'VIEW' }] },
     });
-    await settleAll(stack);
+    await stack.quiesce();
     const denied = (await auditEntriesOf(owner, owner.accountId, owner.userId)).filter(
       (e) => e.action === 'object-access.denied',
     );

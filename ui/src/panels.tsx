@@ -1,4 +1,4 @@
-import { useEffect, useState, type ComponentType } from 'react';
+import { useEffect, useRef, useState, type ComponentType } from 'react';
 import { gql } from './api';
 import { live, type LiveStatus } from './live';
 
@@ -49,28 +49,30 @@ function Status({ status }: { status: LiveStatus }) {
   );
 }
 
-function FlowRunsPanel({ credential, workspaceId, onRefused }: PanelProps) {
-  const [runs, setRuns] = useState<Map<string, Run>>(new Map());
+/**
+ * A panel's lifecycle: `load` reads its list once, then the subscription `query` follows it
+ * (`onItem` per event; reconnects resume with `since`). `load` and `onItem` get whether the
+ * panel is still shown, so nothing updates an unmounted panel. Returns the connection status.
+ */
+function useLive<E extends { id: string }>(
+  { credential, workspaceId, onRefused }: PanelProps,
+  query: string,
+  load: (shown: () => boolean) => Promise<void>,
+  onItem: (event: E, shown: () => boolean) => void,
+): LiveStatus {
   const [status, setStatus] = useState<LiveStatus>('connecting');
   useEffect(() => {
     let stop = () => undefined as void;
     let cancelled = false;
-    void gql<{ workspace: { flowRuns: { edges: { node: Run }[] } } }>(
-      RUNS,
-      { w: workspaceId },
-      credential,
-    ).then((res) => {
+    const shown = () => !cancelled;
+    void load(shown).then(() => {
       if (cancelled) return;
-      const initial = res.data?.workspace?.flowRuns.edges.map((e) => e.node) ?? [];
-      setRuns((current) => new Map([...initial.map((r) => [r.id, r] as const), ...current]));
-      stop = live<{ id: string; flowRun: Run | null }>({
+      stop = live<E>({
         credential,
-        query: RUN_EVENTS,
+        query,
         variables: { w: workspaceId },
         idOf: (e) => e.id,
-        onItem: (e) => {
-          if (e.flowRun) setRuns((m) => new Map(m).set(e.flowRun!.id, e.flowRun!));
-        },
+        onItem: (e) => onItem(e, shown),
         onStatus: setStatus,
         onRefused,
       });
@@ -79,7 +81,30 @@ function FlowRunsPanel({ credential, workspaceId, onRefused }: PanelProps) {
       cancelled = true;
       stop();
     };
-  }, [credential, workspaceId, onRefused]);
+    // `load` and `onItem` are the first render's: they only use the props below and setters.
+  }, [credential, workspaceId, onRefused, query]);
+  return status;
+}
+
+function FlowRunsPanel(props: PanelProps) {
+  const [runs, setRuns] = useState<Map<string, Run>>(new Map());
+  const status = useLive<{ id: string; flowRun: Run | null }>(
+    props,
+    RUN_EVENTS,
+    async (shown) => {
+      const res = await gql<{ workspace: { flowRuns: { edges: { node: Run }[] } } }>(
+        RUNS,
+        { w: props.workspaceId },
+        props.credential,
+      );
+      if (!shown()) return;
+      const initial = res.data?.workspace?.flowRuns.edges.map((e) => e.node) ?? [];
+      setRuns((current) => new Map([...initial.map((r) => [r.id, r] as const), ...current]));
+    },
+    (e) => {
+      if (e.flowRun) setRuns((m) => new Map(m).set(e.flowRun!.id, e.flowRun!));
+    },
+  );
   const list = [...runs.values()];
   return (
     <section className="panel" data-testid="flow-runs">
@@ -127,37 +152,25 @@ interface Incident {
 const INCIDENTS = `query($w: ID!) { workspace(id: $w) { incidents(first: 50) { edges { node { id name severity status } } } } }`;
 const INCIDENT_CHANGES = `subscription($w: ID!, $since: ID) { incidentChanges(workspaceId: $w, since: $since) { id kind incident { id name severity status } } }`;
 
-function IncidentsPanel({ credential, workspaceId, onRefused }: PanelProps) {
+function IncidentsPanel(props: PanelProps) {
   const [incidents, setIncidents] = useState<Map<string, Incident>>(new Map());
-  const [status, setStatus] = useState<LiveStatus>('connecting');
-  useEffect(() => {
-    let stop = () => undefined as void;
-    let cancelled = false;
-    void gql<{ workspace: { incidents: { edges: { node: Incident }[] } } }>(
-      INCIDENTS,
-      { w: workspaceId },
-      credential,
-    ).then((res) => {
-      if (cancelled) return;
+  const status = useLive<{ id: string; incident: Incident | null }>(
+    props,
+    INCIDENT_CHANGES,
+    async (shown) => {
+      const res = await gql<{ workspace: { incidents: { edges: { node: Incident }[] } } }>(
+        INCIDENTS,
+        { w: props.workspaceId },
+        props.credential,
+      );
+      if (!shown()) return;
       const initial = res.data?.workspace?.incidents.edges.map((e) => e.node) ?? [];
       setIncidents((current) => new Map([...initial.map((i) => [i.id, i] as const), ...current]));
-      stop = live<{ id: string; incident: Incident | null }>({
-        credential,
-        query: INCIDENT_CHANGES,
-        variables: { w: workspaceId },
-        idOf: (c) => c.id,
-        onItem: (c) => {
-          if (c.incident) setIncidents((m) => new Map(m).set(c.incident!.id, c.incident!));
-        },
-        onStatus: setStatus,
-        onRefused,
-      });
-    });
-    return () => {
-      cancelled = true;
-      stop();
-    };
-  }, [credential, workspaceId, onRefused]);
+    },
+    (c) => {
+      if (c.incident) setIncidents((m) => new Map(m).set(c.incident!.id, c.incident!));
+    },
+  );
   const list = [...incidents.values()];
   return (
     <section className="panel" data-testid="incidents">
@@ -192,55 +205,43 @@ const GROUPS = `query($w: ID!, $since: DateTime!) { workspace(id: $w) { failureG
 /** A new summary may start a group or add to one: the panel reads the groups again. */
 const SUMMARY_EVENTS = `subscription($w: ID!, $since: ID) { events(workspaceId: $w, since: $since, filter: { names: ["flowplane.flow-run.error-summary.created"] }) { id } }`;
 
-function FailureGroupsPanel({ credential, workspaceId, onRefused }: PanelProps) {
+function FailureGroupsPanel(props: PanelProps) {
   const [groups, setGroups] = useState<FailureGroup[]>([]);
   const [refused, setRefused] = useState<string | null>(null);
-  const [status, setStatus] = useState<LiveStatus>('connecting');
-  useEffect(() => {
-    let stop = () => undefined as void;
-    let cancelled = false;
-    let reading: Promise<void> | null = null;
-    let again = false;
-    const read = (): Promise<void> => {
-      // One read at a time; summaries arriving meanwhile make one more read, not one each.
-      if (reading) {
-        again = true;
-        return reading;
+  // One read at a time; summaries arriving meanwhile make one more read, not one each.
+  const reads = useRef<{ reading: Promise<void> | null; again: boolean }>({
+    reading: null,
+    again: false,
+  });
+  const read = (shown: () => boolean): Promise<void> => {
+    const r = reads.current;
+    if (r.reading) {
+      r.again = true;
+      return r.reading;
+    }
+    r.reading = gql<{ workspace: { failureGroups: FailureGroup[] } }>(
+      GROUPS,
+      { w: props.workspaceId, since: new Date(Date.now() - GROUP_WINDOW_MS).toISOString() },
+      props.credential,
+    ).then((res) => {
+      r.reading = null;
+      if (!shown()) return;
+      const error = res.errors?.[0];
+      if (error) setRefused(error.message);
+      else setGroups(res.data?.workspace?.failureGroups ?? []);
+      if (r.again) {
+        r.again = false;
+        void read(shown);
       }
-      reading = gql<{ workspace: { failureGroups: FailureGroup[] } }>(
-        GROUPS,
-        { w: workspaceId, since: new Date(Date.now() - GROUP_WINDOW_MS).toISOString() },
-        credential,
-      ).then((res) => {
-        reading = null;
-        if (cancelled) return;
-        const error = res.errors?.[0];
-        if (error) setRefused(error.message);
-        else setGroups(res.data?.workspace?.failureGroups ?? []);
-        if (again) {
-          again = false;
-          void read();
-        }
-      });
-      return reading;
-    };
-    void read().then(() => {
-      if (cancelled) return;
-      stop = live<{ id: string }>({
-        credential,
-        query: SUMMARY_EVENTS,
-        variables: { w: workspaceId },
-        idOf: (e) => e.id,
-        onItem: () => void read(),
-        onStatus: setStatus,
-        onRefused,
-      });
     });
-    return () => {
-      cancelled = true;
-      stop();
-    };
-  }, [credential, workspaceId, onRefused]);
+    return r.reading;
+  };
+  const status = useLive<{ id: string }>(
+    props,
+    SUMMARY_EVENTS,
+    read,
+    (_e, shown) => void read(shown),
+  );
   return (
     <section className="panel" data-testid="failure-groups">
       <h2>
