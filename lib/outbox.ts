@@ -89,6 +89,8 @@ export function recordEvent(
  */
 export class OutboxRelay {
   private running: Promise<void> = Promise.resolve();
+  /** The pass waiting for the running one, which new callers join. */
+  private queued?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private started = false;
@@ -117,9 +119,19 @@ export class OutboxRelay {
     );
   }
 
-  /** Publishes everything pending; concurrent callers share one pass at a time. */
+  /**
+   * Publishes everything pending; one pass at a time. A caller gets a pass that starts after its
+   * call (so it publishes what the caller committed before); callers arriving while a pass runs
+   * share the one queued after it, so concurrent commits are published (and consumed) as one
+   * batch instead of a pass each.
+   */
   flush(): Promise<void> {
-    const next = this.running.then(() => this.pass());
+    if (this.queued) return this.queued;
+    const next = this.running.then(() => {
+      this.queued = undefined;
+      return this.pass();
+    });
+    this.queued = next;
     this.running = next.catch(() => undefined);
     return next;
   }
