@@ -322,10 +322,13 @@ describe('status changes of work pools, queues and deployments', () => {
       input: { workPoolId: pool.id, name: 'w1', heartbeatIntervalSeconds: 10 },
     });
     expect(await status()).toEqual(['READY', 'READY', 'READY']);
-    // A second heartbeat changes nothing.
+    // A second heartbeat changes nothing. Its time lies between `beat` and `beaten` (the
+    // liveness checks below count from there, however slow the machine is).
+    const beat = Date.now();
     await ok(alice, HEARTBEAT, {
       input: { workPoolId: pool.id, name: 'w1', heartbeatIntervalSeconds: 10 },
     });
+    const beaten = Date.now();
     expect(await names()).toEqual([
       'flowplane.work-pool.ready main',
       'flowplane.work-queue.ready default',
@@ -351,10 +354,10 @@ describe('status changes of work pools, queues and deployments', () => {
       { input: { id: queue.id, paused: false } },
     );
     // The worker misses three heartbeats.
-    expect(await service('worker-liveness').runOnce(new Date(Date.now() + 25_000))).toBe(0);
-    expect(await service('worker-liveness').runOnce(new Date(Date.now() + 31_000))).toBe(4);
+    expect(await service('worker-liveness').runOnce(new Date(beat + 25_000))).toBe(0);
+    expect(await service('worker-liveness').runOnce(new Date(beaten + 31_000))).toBe(4);
     expect(await status()).toEqual(['NOT_READY', 'NOT_READY', 'NOT_READY']);
-    expect(await service('worker-liveness').runOnce(new Date(Date.now() + 40_000))).toBe(0);
+    expect(await service('worker-liveness').runOnce(new Date(beaten + 40_000))).toBe(0);
 
     expect((await names()).slice(3)).toEqual([
       `flowplane.deployment.paused ${d.name}`,
