@@ -120,7 +120,7 @@ export async function startFlowplane(
     const apiUrl = `${base}/api/accounts/${accountId}/workspaces/${workspaceId}`;
     const call = graphqlClient(server.url, key);
     const RUNS = `query($w: ID!, $after: String) { workspace(id: $w) {
-      flowRuns(first: 50, after: $after) {
+      flowRuns(first: 20, after: $after) {
         pageInfo { hasNextPage endCursor }
         edges { node { stateType flow { name }
           taskRuns(first: 100) { totalCount edges { node { stateType } } } } } } } }`;
