@@ -432,8 +432,8 @@ export type FlowRunFilter = {
 
 /** One log line to store. */
 export type LogEntryInput = {
-  /** The flow run it belongs to. */
-  flowRunId: string | number;
+  /** The flow run it belongs to; give this, workerId, or both. */
+  flowRunId?: string | number | null | undefined;
   /** Level 0 to 50; give this or levelName. */
   level?: number | null | undefined;
   /** Named level; give this or level. */
@@ -444,6 +444,8 @@ export type LogEntryInput = {
   taskRunId?: string | number | null | undefined;
   /** When it was logged. */
   timestamp: string;
+  /** The worker that sent it (a worker of this workspace); without flowRunId, a line about the worker itself. */
+  workerId?: string | number | null | undefined;
 };
 
 /** A named log level; its number is the level it stands for. */
@@ -697,7 +699,7 @@ export type WorkerStatus =
   /** It heartbeated within three of its intervals. */
   | 'ONLINE';
 
-/** A batch of log lines of one workspace. */
+/** A batch of log lines of one workspace (of its runs or its workers). */
 export type WriteLogsInput = {
   /** At most 1,000 lines. */
   logs: Array<LogEntryInput>;

@@ -232,4 +232,56 @@ describe('Prefect-shaped errors', () => {
     expect((await rest('POST', '/logs/', ownerKey, [good, good])).status).toBe(201);
     expect(await count()).toBe(2);
   });
+
+  it('POST /logs/ stores a worker’s own lines as Prefect’s WorkerAPILogHandler sends them', async () => {
+    const pool = `pool-${uid(3)}`;
+    expect(
+      (await rest('POST', '/work_pools/', ownerKey, { name: pool, type: 'process' })).status,
+    ).toBe(201);
+    // Prefect's worker in Cloud mode learns its id from the heartbeat (`return_id`) …
+    const hb = await fetch(`${base}/work_pools/${pool}/workers/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerKey}` },
+      body: JSON.stringify({
+        name: 'ProcessWorker 1f2e',
+        heartbeat_interval_seconds: 30,
+        return_id: true,
+      }),
+    });
+    expect(hb.status).toBe(200);
+    const workerId = (await hb.text()).replace(/"/g, '');
+    // … and sends its own lines with it and no run (LogCreate.model_dump(mode="json")).
+    const line = (message: string, extra: Record<string, unknown> = {}) => ({
+      name: 'prefect.workers.process.processworker 1f2e',
+      level: 20,
+      message,
+      timestamp: '2026-12-03T17:00:00.123456Z',
+      flow_run_id: null,
+      task_run_id: null,
+      worker_id: workerId,
+      ...extra,
+    });
+    const sent = await rest('POST', '/logs/', ownerKey, [
+      line("Worker 'ProcessWorker 1f2e' started!"),
+      line('Worker pool ready', { timestamp: '2026-12-03T17:00:01Z' }),
+    ]);
+    expect(sent.status).toBe(201);
+    const read = await ok(
+      owner,
+      `query($w: ID!, $worker: ID!) { workspace(id: $w) { logs(first: 10, filter: { workerId: $worker }) {
+        edges { node { message flowRunId workerId } } } } }`,
+      { w: workspaceId, worker: workerId },
+    );
+    expect(read.workspace.logs.edges.map((e: any) => e.node)).toEqual([
+      { message: "Worker 'ProcessWorker 1f2e' started!", flowRunId: null, workerId },
+      { message: 'Worker pool ready', flowRunId: null, workerId },
+    ]);
+    // A worker id that is not one of this workspace's: Prefect's 422, nothing stored.
+    const stranger = await rest('POST', '/logs/', ownerKey, [
+      line('ok'),
+      line('not ours', { worker_id: '00000000-0000-4000-8000-000000000000' }),
+    ]);
+    expect(stranger.status).toBe(422);
+    expect(stranger.body.detail[0].loc).toEqual(['body', 1, 'worker_id']);
+  });
 });
