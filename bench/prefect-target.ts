@@ -194,8 +194,9 @@ export async function recorded(
   target: Target,
   flowName: string,
   want: { flows: number; tasks: number },
+  timeoutMs = 300_000,
 ) {
-  const until = Date.now() + 300_000;
+  const until = Date.now() + timeoutMs;
   for (;;) {
     const got = await target.completed(flowName);
     if (got.flows >= want.flows && got.tasks >= want.tasks) return got;

@@ -1,7 +1,7 @@
 /**
  * Prefect's client on Flowplane (issue 11, scenario 8), in one run:
  *   npm run bench:prefect [-- --db sqlite|postgres --flows 8 --tasks 50
- *                             --requests 1000 --concurrency 16 --rounds 3]
+ *                             --requests 1000 --concurrency 16 --rounds 3 --wait 900]
  * - end to end: `flowplane serve all` (SQLite files, or PostgreSQL schemas with `--db postgres`;
  *   rate limits off), the real Prefect client in Cloud mode with an API key
  *   (bench/prefect/workload.py): `flows` client processes start together, each runs one flow of
@@ -39,6 +39,8 @@ const TASKS = Number(flag('tasks', '50'));
 const REQUESTS = Number(flag('requests', '1000'));
 const CONCURRENCY = Number(flag('concurrency', '16'));
 const ROUNDS = Number(flag('rounds', '3'));
+/** How long to wait for Flowplane to record every task run (seconds). */
+const WAIT = Number(flag('wait', '900'));
 
 function routeOf(method: string, path: string): Route {
   const r = routes.find((x) => x.method === method && x.path === path);
@@ -110,7 +112,12 @@ async function endToEnd(t: FlowplaneTarget) {
   const cpuBefore = processTreeCpuMs(t.pid);
   const r = await workload(t, ['flows', String(FLOWS), '1', String(TASKS)]);
   if (r.failed) throw new Error(`${r.failed} flows failed: ${r.errors.join('; ')}`);
-  await recorded(t, 'peer-bench', { flows: before.flows + r.flows, tasks: before.tasks + r.tasks });
+  await recorded(
+    t,
+    'peer-bench',
+    { flows: before.flows + r.flows, tasks: before.tasks + r.tasks },
+    WAIT * 1000,
+  );
   const seconds = Date.now() / 1000 - r.started_at;
   const cpuMs = processTreeCpuMs(t.pid) - cpuBefore;
   return {

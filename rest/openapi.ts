@@ -120,7 +120,7 @@ export function openApiDocument(routes: readonly Route[]): Schema {
           in: 'path',
           required: true,
           schema:
-            routeParams.includes(name) && pathParamIsUuid(name)
+            routeParams.includes(name) && pathParamIsUuid(route, name)
               ? { type: 'string', format: 'uuid' }
               : { type: 'string' },
         })),

@@ -59,6 +59,8 @@ export interface RouteSpec<D, V, B> {
   tags: string[];
   /** Input paths of the GraphQL variables → Prefect body paths, for 422 `loc` (default: snake_case). */
   fields?: Record<string, string>;
+  /** Path parameters named `*_id` that are not UUIDs (e.g. a resource id such as `prefect.deployment.<id>`). */
+  stringParams?: string[];
   /** Query parameters the route reads (documented in OpenAPI). */
   queryParams?: string[];
 }
@@ -104,19 +106,21 @@ export function notFound(what: string): never {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * A path parameter's type, as Prefect declares it: `id` and `*_id` are UUIDs, the rest are
- * strings. One source for the OpenAPI document and the router's 422s.
+ * A path parameter's type, as Prefect declares it: `id` and `*_id` are UUIDs unless the route's
+ * `stringParams` names them, the rest are strings. One source for the OpenAPI document and the
+ * router's 422s.
  */
-export function pathParamIsUuid(name: string): boolean {
-  return name === 'id' || name.endsWith('_id');
+export function pathParamIsUuid(route: Pick<Route, 'stringParams'>, name: string): boolean {
+  return (name === 'id' || name.endsWith('_id')) && !route.stringParams?.includes(name);
 }
 
 /** The path parameters that are not what the route declares (FastAPI-style 422 details). */
 export function invalidPathParams(
+  route: Pick<Route, 'stringParams'>,
   params: Record<string, string>,
 ): Array<{ loc: [string, string]; msg: string; type: string }> {
   return Object.entries(params)
-    .filter(([name, value]) => pathParamIsUuid(name) && !UUID.test(value))
+    .filter(([name, value]) => pathParamIsUuid(route, name) && !UUID.test(value))
     .map(([name]) => ({
       loc: ['path', name],
       msg: 'Input should be a valid UUID',

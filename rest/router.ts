@@ -138,7 +138,7 @@ export class RestRouter {
         : sendJson(res, 404, { detail: 'Not Found' });
     }
     const { route, params } = found;
-    const badParams = invalidPathParams(params);
+    const badParams = invalidPathParams(route, params);
     if (badParams.length) return send(res, unprocessable(badParams));
 
     let body: unknown = undefined;

@@ -284,4 +284,44 @@ describe('Prefect-shaped errors', () => {
     expect(stranger.status).toBe(422);
     expect(stranger.body.detail[0].loc).toEqual(['body', 1, 'worker_id']);
   });
+
+  it('DELETE /automations/owned-by/{resource_id} deletes what that resource owns, here only', async () => {
+    const owner2 = `prefect.deployment.${crypto.randomUUID()}`;
+    const create = async (ws: string, ownerResource?: string) =>
+      (
+        await ok(
+          owner,
+          `mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { id ownerResource } }`,
+          {
+            input: {
+              workspaceId: ws,
+              name: `a-${uid(3)}`,
+              ownerResource,
+              trigger: { event: { expect: ['x.never'] } },
+              actions: [{ type: 'DO_NOTHING' }],
+            },
+          },
+        )
+      ).createAutomation.id as string;
+    const owned = [await create(workspaceId, owner2), await create(workspaceId, owner2)];
+    const unowned = await create(workspaceId);
+    const otherOwner = await create(workspaceId, `prefect.deployment.${crypto.randomUUID()}`);
+    const elsewhere = await create((await createWorkspace(owner, owner.accountId)).id, owner2);
+
+    const viewerKey = (
+      await keyOf(await join(stack, owner, { workspace: { id: workspaceId, role: 'VIEWER' } }))
+    ).key;
+    const refused = await rest('DELETE', `/automations/owned-by/${owner2}`, viewerKey);
+    expect(refused.status).toBe(403);
+
+    const done = await rest('DELETE', `/automations/owned-by/${owner2}`, ownerKey);
+    expect(done.status).toBe(202);
+    const left = async (id: string) =>
+      (await owner.gql(`query($id: ID!) { automation(id: $id) { id } }`, { id })).data?.automation
+        ?.id ?? null;
+    for (const id of owned) expect(await left(id)).toBeNull();
+    for (const id of [unowned, otherOwner, elsewhere]) expect(await left(id)).toBe(id);
+    // Owning nothing (any more) is not an error, as in Prefect.
+    expect((await rest('DELETE', `/automations/owned-by/${owner2}`, ownerKey)).status).toBe(202);
+  });
 });
