@@ -21,13 +21,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harness/processes.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient, type GraphqlCall } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
-import { flag, measure, processTreeCpuMs } from './load.js';
+import { flag, machine, measure, processTreeCpuMs } from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
 import { pgbenchTps } from './pgbench.js';
 import { RUNS_100, seed as seedWorkspace } from './scenarios.js';
@@ -347,9 +347,8 @@ function summary(started: Date, loadBefore: number[]) {
         '≤ 4',
       );
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(
-    `\n${started.toISOString()} — ${machine}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at start, ${loadavg()
+    `\n${started.toISOString()} — ${machine()}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at start, ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} at end\n`,
   );

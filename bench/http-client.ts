@@ -50,3 +50,44 @@ export function graphqlClient(url: string, token: string | undefined, sockets = 
       req.end(body);
     });
 }
+
+export type RestCall = (method: string, path: string, body?: unknown) => Promise<unknown>;
+
+/**
+ * Calls to the REST layer under `base` with `token` (same agent settings as graphqlClient);
+ * a status outside 2xx throws.
+ */
+export function restClient(base: string, token: string, sockets = 64): RestCall {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  const u = new URL(base);
+  return (method, path, payload) =>
+    new Promise((resolve, reject) => {
+      const body = payload === undefined ? '' : JSON.stringify(payload);
+      const req = request(
+        {
+          agent,
+          host: u.hostname,
+          port: u.port,
+          path: `${u.pathname}${path}`,
+          method,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            authorization: `Bearer ${token}`,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 0) >= 300) reject(new Error(`${res.statusCode}: ${text}`));
+            else resolve(text ? JSON.parse(text) : null);
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+}

@@ -20,24 +20,25 @@
  * `--profile`: Flowplane runs under its inspector and the flows part is CPU-profiled (printed as
  * by bench:profile*; the profiler's own cost makes that target's numbers lower).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { spawnService, type ServiceProcess } from '../tests/harness/processes.js';
-import { dropSchemas } from '../tests/harness/stack.js';
-import { graphqlClient } from './http-client.js';
-import { flag, processTreeCpuMs } from './load.js';
+import { flag, machine, processTreeCpuMs } from './load.js';
+import {
+  pythonEnv,
+  recorded,
+  ROOT,
+  round,
+  run,
+  sleep,
+  startFlowplane,
+  VENV,
+  workload,
+  type Target,
+} from './prefect-target.js';
 import { printProfile } from './profile-report.js';
-import { inspectorUrl, RemoteProfiler } from './remote-profiler.js';
-
-const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
-const VENV = process.env.FLOWPLANE_VENV ?? join(ROOT, '.venv');
-const WORKLOAD = fileURLToPath(new URL('./prefect/workload.py', import.meta.url));
 const CONCURRENCY = Number(flag('concurrency', '4'));
 const FLOWS = Number(flag('flows', '10'));
 const TASKS = Number(flag('tasks', '5'));
@@ -50,34 +51,6 @@ const TARGETS = flag(
   .filter((t) => !t.endsWith('postgresql') || process.env.DATABASE_URL);
 const DATABASE_URL = process.env.DATABASE_URL;
 const PROFILE = process.argv.includes('--profile');
-
-/** A running server the Prefect client can talk to. */
-interface Target {
-  name: string;
-  /** The process tree whose CPU is metered. */
-  pid: number;
-  /** The environment of every Prefect process pointed at it. */
-  env: Record<string, string>;
-  /** Completed flow runs and task runs of the workload's flow (what the server recorded). */
-  completed(flowName: string): Promise<{ flows: number; tasks: number }>;
-  /** Whether this server has what the worker part needs. */
-  servesWorkers(): Promise<boolean>;
-  /** With `--profile`, Flowplane's inspector. */
-  profiler?: RemoteProfiler;
-  stop(): Promise<void>;
-}
-
-const pythonEnv = (home: string, extra: Record<string, string>) => ({
-  PATH: process.env.PATH ?? '',
-  HOME: process.env.HOME ?? '/tmp',
-  PREFECT_HOME: home,
-  PREFECT_LOGGING_LEVEL: 'WARNING',
-  PREFECT_SERVER_ALLOW_EPHEMERAL_MODE: 'false',
-  PREFECT_WORKER_QUERY_SECONDS: '1',
-  PREFECT_WORKER_PREFETCH_SECONDS: '1',
-  PYTHONUNBUFFERED: '1',
-  ...extra,
-});
 
 async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
@@ -163,135 +136,6 @@ async function startPrefect(kind: 'sqlite' | 'postgresql'): Promise<Target> {
   };
 }
 
-async function startFlowplane(kind: 'sqlite' | 'postgresql'): Promise<Target> {
-  const dir = mkdtempSync(join(tmpdir(), 'fp-prefect-peer-'));
-  const prefix = `bench_prefect_${randomBytes(3).toString('hex')}_`;
-  const server: ServiceProcess = await spawnService(
-    'all',
-    {
-      NODE_ENV: 'production',
-      LOG_REQUESTS: 'false',
-      DATA_DIR: dir,
-      RATE_LIMIT_COST_PER_MINUTE: '0',
-      RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
-      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ...(kind === 'postgresql'
-        ? { DATABASE_URL: DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-        : {}),
-    },
-    kind === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
-    180_000,
-    PROFILE ? ['--inspect=127.0.0.1:0'] : [],
-  );
-  const profiler = PROFILE ? await RemoteProfiler.connect(inspectorUrl(server.output)) : undefined;
-  const stop = async () => {
-    profiler?.close();
-    await server.stop();
-    rmSync(dir, { recursive: true, force: true });
-    if (kind === 'postgresql') await dropSchemas(prefix);
-  };
-  try {
-    const anonymous = graphqlClient(server.url, undefined);
-    const handle = `peer-${randomBytes(3).toString('hex')}`;
-    const session = (
-      await anonymous(`mutation($i: SignUpInput!) { signUp(input: $i) { token } }`, {
-        i: { handle, email: `${handle}@example.test`, password: 'Bench-Mark-123' },
-      })
-    ).signUp.token as string;
-    const owner = graphqlClient(server.url, session);
-    let accountId = '';
-    for (let i = 0; !accountId && i < 100; i++) {
-      accountId = (await owner(`{ me { accounts { id } } }`)).me.accounts[0]?.id ?? '';
-      if (!accountId) await sleep(50);
-    }
-    const workspaceId = (
-      await owner(`mutation($i: CreateWorkspaceInput!) { createWorkspace(input: $i) { id } }`, {
-        i: { accountId, handle: 'peer', name: 'Peer' },
-      })
-    ).createWorkspace.id as string;
-    const key = (await owner(`mutation { createApiKey(input: { name: "prefect" }) { key } }`))
-      .createApiKey.key as string;
-    const base = server.url.replace(/\/graphql$/, '');
-    const apiUrl = `${base}/api/accounts/${accountId}/workspaces/${workspaceId}`;
-    const call = graphqlClient(server.url, key);
-    const RUNS = `query($w: ID!, $after: String) { workspace(id: $w) {
-      flowRuns(first: 50, after: $after) {
-        pageInfo { hasNextPage endCursor }
-        edges { node { stateType flow { name }
-          taskRuns(first: 20) { totalCount edges { node { stateType } } } } } } } }`;
-    return {
-      name: `flowplane (${kind})`,
-      pid: server.child.pid!,
-      env: pythonEnv(join(dir, 'prefect-home'), {
-        PREFECT_API_URL: apiUrl,
-        PREFECT_API_KEY: key,
-        PREFECT_CLOUD_API_URL: `${base}/api`,
-      }),
-      completed: async (flowName) => {
-        let flows = 0;
-        let tasks = 0;
-        let after: string | null = null;
-        for (;;) {
-          const page: any = (await call(RUNS, { w: workspaceId, after })).workspace.flowRuns;
-          for (const { node } of page.edges) {
-            if (node.flow?.name !== flowName || node.stateType !== 'COMPLETED') continue;
-            flows++;
-            tasks += node.taskRuns.edges.filter(
-              (e: { node: { stateType: string } }) => e.node.stateType === 'COMPLETED',
-            ).length;
-          }
-          if (!page.pageInfo.hasNextPage) break;
-          after = page.pageInfo.endCursor;
-        }
-        return { flows, tasks };
-      },
-      servesWorkers: async () => {
-        const res = await fetch(`${apiUrl}/work_pools/filter`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-          body: '{}',
-        });
-        return res.status !== 404;
-      },
-      profiler,
-      stop,
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
-/** Runs `workload.py <args>` and returns its RESULT line. */
-async function workload(target: Target, args: string[]): Promise<any> {
-  const { stdout, stderr } = await run(join(VENV, 'bin/python'), [WORKLOAD, ...args], {
-    env: target.env,
-    cwd: join(ROOT, 'bench/prefect'),
-    maxBuffer: 1 << 26,
-  }).catch((err: { stdout?: string; stderr?: string }) => {
-    throw new Error(`workload ${args.join(' ')} failed:\n${err.stderr ?? ''}${err.stdout ?? ''}`);
-  });
-  const line = stdout
-    .split('\n')
-    .reverse()
-    .find((l) => l.startsWith('RESULT '));
-  if (!line) throw new Error(`workload ${args.join(' ')} printed no result:\n${stderr}${stdout}`);
-  return JSON.parse(line.slice(7));
-}
-
-/** Waits until the server recorded `want` completed flow runs and task runs of `flowName`. */
-async function recorded(target: Target, flowName: string, want: { flows: number; tasks: number }) {
-  const until = Date.now() + 300_000;
-  for (;;) {
-    const got = await target.completed(flowName);
-    if (got.flows >= want.flows && got.tasks >= want.tasks) return got;
-    if (Date.now() > until)
-      throw new Error(`${target.name}: recorded ${JSON.stringify(got)} of ${JSON.stringify(want)}`);
-    await sleep(250);
-  }
-}
-
 async function flowsPart(target: Target) {
   // Warm-up: one flow per process (imports, the flow's registration, server caches).
   await workload(target, ['flows', String(CONCURRENCY), '1', String(TASKS)]);
@@ -374,9 +218,6 @@ async function pg(args: string[]) {
   );
 }
 
-const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function main() {
   // Flowplane's count reads a run's task runs in one page of 20.
   if (TASKS > 20) throw new Error('--tasks at most 20');
@@ -388,7 +229,10 @@ async function main() {
     [];
   for (const name of TARGETS) {
     const [product, kind] = name.split('-') as ['prefect' | 'flowplane', 'sqlite' | 'postgresql'];
-    const target = product === 'prefect' ? await startPrefect(kind) : await startFlowplane(kind);
+    const target =
+      product === 'prefect'
+        ? await startPrefect(kind)
+        : await startFlowplane(kind, { profile: PROFILE });
     try {
       const flows = await flowsPart(target);
       const worker = WORKER_RUNS > 0 ? await workerPart(target) : null;
@@ -399,9 +243,8 @@ async function main() {
       await target.stop();
     }
   }
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
   console.log(
-    `\n${started.toISOString()} — ${machine}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at start, ${loadavg()
+    `\n${started.toISOString()} — ${machine()}; load average ${loadBefore.map((l) => l.toFixed(1)).join(' / ')} at start, ${loadavg()
       .map((l) => l.toFixed(1))
       .join(' / ')} at end; ${CONCURRENCY} client processes × ${FLOWS} flows × ${TASKS} tasks\n`,
   );

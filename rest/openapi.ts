@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getOperationAST, type DocumentNode } from 'graphql';
-import type { Route } from './route.js';
+import { pathParamIsUuid, type Route } from './route.js';
 import { PREFECT_API_VERSION } from './prefect/version.js';
 
 const WORKSPACE_PREFIX = '/api/accounts/{account_id}/workspaces/{workspace_id}';
@@ -69,9 +69,10 @@ export function openApiDocument(routes: readonly Route[]): Schema {
   for (const route of routes) {
     const prefix = route.scope === 'workspace' ? WORKSPACE_PREFIX : '/api';
     const path = `${prefix}${route.path}`;
+    const routeParams = route.segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1));
     const pathParams = [
       ...(route.scope === 'workspace' ? ['account_id', 'workspace_id'] : []),
-      ...route.segments.filter((s) => s.startsWith('{')).map((s) => s.slice(1, -1)),
+      ...routeParams,
     ];
     const status = String(route.status ?? 200);
     const responses: Record<string, unknown> = {
@@ -85,6 +86,22 @@ export function openApiDocument(routes: readonly Route[]): Schema {
               },
             },
     };
+    for (const [code, a] of Object.entries(route.answers ?? {})) {
+      const text = a.contentType?.startsWith('text/');
+      responses[code] = {
+        description: a.description,
+        ...(a.headers?.length
+          ? {
+              headers: Object.fromEntries(
+                a.headers.map((h) => [h, { schema: { type: 'string' }, required: true }]),
+              ),
+            }
+          : {}),
+        content: text
+          ? { [a.contentType!.split(';')[0]]: { schema: { type: 'string' } } }
+          : { 'application/json': { schema: { $ref: '#/components/schemas/HTTPError' } } },
+      };
+    }
     if (route.operation) {
       responses['401'] = errorResponse('Missing, invalid, expired or revoked API key', 'HTTPError');
       responses['403'] = errorResponse('The key lacks a permission', 'HTTPError');
@@ -102,7 +119,10 @@ export function openApiDocument(routes: readonly Route[]): Schema {
           name,
           in: 'path',
           required: true,
-          schema: { type: 'string' },
+          schema:
+            routeParams.includes(name) && pathParamIsUuid(route, name)
+              ? { type: 'string', format: 'uuid' }
+              : { type: 'string' },
         })),
         ...(route.queryParams ?? []).map((name) => ({
           name,

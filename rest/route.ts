@@ -50,10 +50,17 @@ export interface RouteSpec<D, V, B> {
   result: (data: D, input: RouteInput<B>) => unknown;
   /** Success status (default 200). */
   status?: number;
+  /**
+   * The other answers `result` may give (`new Answer(status, …)`), declared for the OpenAPI
+   * document: a JSON `{ detail }` body unless `contentType` says otherwise.
+   */
+  answers?: Record<number, { description: string; contentType?: string; headers?: string[] }>;
   summary: string;
   tags: string[];
   /** Input paths of the GraphQL variables → Prefect body paths, for 422 `loc` (default: snake_case). */
   fields?: Record<string, string>;
+  /** Path parameters named `*_id` that are not UUIDs (e.g. a resource id such as `prefect.deployment.<id>`). */
+  stringParams?: string[];
   /** Query parameters the route reads (documented in OpenAPI). */
   queryParams?: string[];
 }
@@ -94,6 +101,31 @@ export class RestNotFound extends Error {}
 /** The route's answer when the data says the object is absent or in another workspace. */
 export function notFound(what: string): never {
   throw new RestNotFound(`${what} not found`);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A path parameter's type, as Prefect declares it: `id` and `*_id` are UUIDs unless the route's
+ * `stringParams` names them, the rest are strings. One source for the OpenAPI document and the
+ * router's 422s.
+ */
+export function pathParamIsUuid(route: Pick<Route, 'stringParams'>, name: string): boolean {
+  return (name === 'id' || name.endsWith('_id')) && !route.stringParams?.includes(name);
+}
+
+/** The path parameters that are not what the route declares (FastAPI-style 422 details). */
+export function invalidPathParams(
+  route: Pick<Route, 'stringParams'>,
+  params: Record<string, string>,
+): Array<{ loc: [string, string]; msg: string; type: string }> {
+  return Object.entries(params)
+    .filter(([name, value]) => pathParamIsUuid(route, name) && !UUID.test(value))
+    .map(([name]) => ({
+      loc: ['path', name],
+      msg: 'Input should be a valid UUID',
+      type: 'uuid_parsing',
+    }));
 }
 
 /** Matches `segments` against a route's; returns the captured parameters or null. */

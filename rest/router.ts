@@ -6,7 +6,14 @@ import { Lru } from '../lib/lru.js';
 import { credentialOf } from './credentials.js';
 import { graphqlErrorResponse, unprocessable, type PrefectError } from './errors.js';
 import { WorkspaceOfAccountDocument } from './generated/graphql.js';
-import { Answer, matchSegments, RestNotFound, type Route, type RouteInput } from './route.js';
+import {
+  Answer,
+  invalidPathParams,
+  matchSegments,
+  RestNotFound,
+  type Route,
+  type RouteInput,
+} from './route.js';
 
 /** What the REST layer needs of the gateway: its request pipeline, nothing else. */
 export interface Pipeline {
@@ -131,6 +138,8 @@ export class RestRouter {
         : sendJson(res, 404, { detail: 'Not Found' });
     }
     const { route, params } = found;
+    const badParams = invalidPathParams(route, params);
+    if (badParams.length) return send(res, unprocessable(badParams));
 
     let body: unknown = undefined;
     if (method !== 'GET' && method !== 'DELETE') {

@@ -50,6 +50,12 @@ export const concurrencyRoutes = [
       const retry = String(r.retryAfterSeconds ?? 1);
       return new Answer(423, { detail: r.reason ?? 'No free slot' }, { 'retry-after': retry });
     },
+    answers: {
+      423: {
+        description: 'No free slot now: retry after Retry-After seconds',
+        headers: ['retry-after'],
+      },
+    },
   }),
   route('POST', '/v2/concurrency_limits/decrement-with-lease', {
     summary: 'Release the slots of a lease',
@@ -73,6 +79,7 @@ export const concurrencyRoutes = [
     result: (d) =>
       d.renewConcurrencyLease ? null : new Answer(410, { detail: 'Lease not found or expired' }),
     status: 204,
+    answers: { 410: { description: 'The lease was released or has expired' } },
   }),
   route('POST', '/v2/concurrency_limits/', {
     summary: 'Create a global concurrency limit',

@@ -1,6 +1,7 @@
 import type { Route } from '../route.js';
 import { accountRoutes } from './account.js';
 import { artifactRoutes } from './artifacts.js';
+import { automationRoutes } from './automations.js';
 import { blockRoutes } from './blocks.js';
 import { concurrencyRoutes } from './concurrency.js';
 import { deploymentRoutes } from './deployments.js';
@@ -26,4 +27,5 @@ export const routes: readonly Route[] = [
   ...variableRoutes,
   ...artifactRoutes,
   ...concurrencyRoutes,
+  ...automationRoutes,
 ];

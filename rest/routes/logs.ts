@@ -9,13 +9,13 @@ const logCreate = z.object({
   timestamp: z.string(),
   flow_run_id: z.uuid().nullish(),
   task_run_id: z.uuid().nullish(),
-  worker_id: z.string().nullish(),
+  worker_id: z.uuid().nullish(),
 });
 
 export const logRoutes = [
   route('POST', '/logs/', {
     summary:
-      'Write logs (logs of a flow or task run are stored; logs of no run, such as a worker’s own, are not)',
+      'Write logs of flow runs, task runs and workers (a line of neither run nor worker is not stored)',
     tags: ['Logs'],
     operation: WriteLogsDocument,
     body: z.array(logCreate),
@@ -23,10 +23,11 @@ export const logRoutes = [
       input: {
         workspaceId,
         logs: body
-          .filter((l) => l.flow_run_id)
+          .filter((l) => l.flow_run_id || l.worker_id)
           .map((l) => ({
-            flowRunId: l.flow_run_id!,
+            flowRunId: l.flow_run_id ?? undefined,
             taskRunId: l.task_run_id ?? undefined,
+            workerId: l.worker_id ?? undefined,
             level: l.level,
             message: l.message,
             timestamp: l.timestamp,

@@ -202,6 +202,12 @@ export const workPoolRoutes = [
         : null,
     fields: { heartbeatIntervalSeconds: 'heartbeat_interval_seconds' },
     status: 204,
+    answers: {
+      200: {
+        description: 'The worker’s id (`return_id: true`)',
+        contentType: 'text/plain; charset=utf-8',
+      },
+    },
   }),
   route('POST', '/work_pools/{name}/workers/filter', {
     summary: 'Read the workers of a work pool',

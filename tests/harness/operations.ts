@@ -1343,6 +1343,16 @@ export const OPERATIONS: ProtectedOperation[] = [
       a.gql(`mutation($id: ID!) { deleteAutomation(id: $id) }`, { id: await automationOf(fx) }),
   },
   {
+    name: 'deleteAutomationsOwnedBy',
+    level: 'WORKSPACE',
+    permission: 'manage_automations',
+    run: (fx, a) =>
+      a.gql(
+        `mutation($w: ID!, $r: String!) { deleteAutomationsOwnedBy(workspaceId: $w, resourceId: $r) }`,
+        { w: fx.workspaceId, r: `prefect.deployment.${uid(4)}` },
+      ),
+  },
+  {
     name: 'automation',
     level: 'WORKSPACE',
     permission: 'see_automations',

@@ -9,7 +9,7 @@ const LOGS = `query($id: ID!, $filter: LogFilter, $first: Int, $after: String) {
   workspace(id: $id) {
     logs(filter: $filter, first: $first, after: $after) {
       totalCount pageInfo { hasNextPage endCursor }
-      edges { node { flowRunId taskRunId level levelName message timestamp } }
+      edges { node { flowRunId taskRunId workerId level levelName message timestamp } }
     }
   }
 }`;
@@ -131,5 +131,128 @@ describe('permissions', () => {
       'NOT_FOUND',
     ]);
     expect(codes(await mallory.gql(LOGS, { id: ws.id }))).toEqual(['NOT_FOUND']);
+  });
+});
+
+describe('a worker’s own lines', () => {
+  const HEARTBEAT = `mutation($input: WorkerHeartbeatInput!) { workerHeartbeat(input: $input) { id } }`;
+  const WORKER_LOGS = `query($pool: ID!) { workPool(id: $pool) {
+    workers { name logs(first: 10) { totalCount edges { node { message flowRunId workerId } } } }
+  } }`;
+
+  async function worker(owner: Actor, workspaceId: string, name: string) {
+    const pool = await owner.gql(
+      `mutation($input: CreateWorkPoolInput!) { createWorkPool(input: $input) { id } }`,
+      { input: { workspaceId, name: `pool-${randomUUID().slice(0, 8)}`, type: 'process' } },
+    );
+    expect(pool.errors).toBeUndefined();
+    const poolId = pool.data.createWorkPool.id as string;
+    const hb = await owner.gql(HEARTBEAT, { input: { workPoolId: poolId, name } });
+    expect(hb.errors).toBeUndefined();
+    return { poolId, workerId: hb.data.workerHeartbeat.id as string };
+  }
+
+  it('stores lines of a worker with no run, readable by worker and on the worker', async () => {
+    const { poolId, workerId } = await worker(alice, ws.id, 'w-own');
+    const run = randomUUID();
+    const res = await alice.gql(WRITE, {
+      input: {
+        workspaceId: ws.id,
+        logs: [
+          { workerId, level: 20, message: 'worker started', timestamp: at(0) },
+          { workerId, flowRunId: run, level: 20, message: 'submitting run', timestamp: at(1) },
+        ],
+      },
+    });
+    expect(res.errors).toBeUndefined();
+    expect(res.data.writeLogs).toBe(2);
+    const mine = await all(alice, { workerId });
+    expect(mine.nodes.map((n) => [n.message, n.flowRunId])).toEqual([
+      ['worker started', null],
+      ['submitting run', run],
+    ]);
+    const onWorker = await alice.gql(WORKER_LOGS, { pool: poolId });
+    expect(onWorker.errors).toBeUndefined();
+    expect(onWorker.data.workPool.workers[0].logs).toMatchObject({
+      totalCount: 2,
+      edges: [
+        { node: { message: 'worker started', flowRunId: null, workerId } },
+        { node: { message: 'submitting run', flowRunId: run, workerId } },
+      ],
+    });
+  });
+
+  it('refuses a worker of another workspace, and a line of neither run nor worker, storing nothing', async () => {
+    const other = await createWorkspace(alice);
+    const { workerId: foreign } = await worker(alice, other.id, 'w-foreign');
+    const before = (await all(alice, {})).total;
+    const bad = await alice.gql(WRITE, {
+      input: {
+        workspaceId: ws.id,
+        logs: [
+          { flowRunId: randomUUID(), level: 20, message: 'fine', timestamp: at(0) },
+          { workerId: foreign, level: 20, message: 'not here', timestamp: at(1) },
+        ],
+      },
+    });
+    expect(bad.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'logs.1.workerId',
+    });
+    const neither = await alice.gql(WRITE, {
+      input: { workspaceId: ws.id, logs: [{ level: 20, message: 'orphan', timestamp: at(0) }] },
+    });
+    expect(neither.errors?.[0]?.extensions).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      field: 'logs.0.flowRunId',
+    });
+    expect((await all(alice, {})).total).toBe(before);
+  });
+
+  it('a worker’s own lines need see_workers besides see_logs; its run lines need see_logs only', async () => {
+    const { workerId } = await worker(alice, ws.id, 'w-private');
+    const run = randomUUID();
+    await alice.gql(WRITE, {
+      input: {
+        workspaceId: ws.id,
+        logs: [
+          { workerId, level: 20, message: 'private worker line', timestamp: at(0) },
+          { workerId, flowRunId: run, level: 20, message: 'run line', timestamp: at(1) },
+        ],
+      },
+    });
+    const role = await alice.gql(
+      `mutation($input: CreateRoleInput!) { createRole(input: $input) { id } }`,
+      {
+        input: {
+          accountId: alice.accountId,
+          name: `logs-only-${randomUUID().slice(0, 6)}`,
+          level: 'WORKSPACE',
+          permissions: ['see_workspace', 'see_logs'],
+        },
+      },
+    );
+    expect(role.errors).toBeUndefined();
+    const reader = await addMember(stack, alice);
+    const bound = await alice.gql(
+      `mutation($input: SetWorkspaceRoleInput!) { setWorkspaceRole(input: $input) { id } }`,
+      { input: { workspaceId: ws.id, userId: reader.userId, roleId: role.data.createRole.id } },
+    );
+    expect(bound.errors).toBeUndefined();
+    const seen = (await all(reader, {})).nodes.map((n) => n.message);
+    expect(seen).toContain('run line');
+    expect(seen).not.toContain('private worker line');
+    expect((await all(reader, { flowRunId: run })).total).toBe(1);
+    const refused = await reader.gql(LOGS, { id: ws.id, filter: { workerId } });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: 'FORBIDDEN',
+      permission: 'see_workers',
+    });
+    // A Viewer has both: it sees the worker's own line.
+    const viewer = await addMember(stack, alice, { id: ws.id, role: 'VIEWER' });
+    expect((await all(viewer, { workerId })).nodes.map((n) => n.message)).toEqual([
+      'private worker line',
+      'run line',
+    ]);
   });
 });

@@ -87,15 +87,16 @@ describe.skipIf(!bin)(
       const deploymentId = deployed.result.deployment_id as string;
       const d = await ok(
         owner,
-        `query($id: ID!) { deployment(id: $id) { name entrypoint workPool { name } flow { name } } }`,
+        `query($id: ID!) { deployment(id: $id) { name entrypoint workPool { id name } flow { name } } }`,
         { id: deploymentId },
       );
       expect(d.deployment).toEqual({
         name: 'nightly',
         entrypoint: 'scenario_flows.py:deployed',
-        workPool: { name: pool },
+        workPool: { id: expect.any(String), name: pool },
         flow: { name: 'deployed-flow' },
       });
+      const poolId = d.deployment.workPool.id as string;
 
       const a = startWorker(pool, 'worker-a');
       const b = startWorker(pool, 'worker-b');
@@ -140,6 +141,25 @@ describe.skipIf(!bin)(
         const submitted = [a, b].filter((w) => w.output().includes(`submitting flow run '${id}'`));
         expect(submitted).toHaveLength(1);
       }
+
+      // The lines a worker sends carry its id (Cloud mode: the id its heartbeat returned) and are
+      // stored with it: each run's submission is in exactly one worker's log.
+      await eventually(async () => {
+        const workers = (
+          await ok(
+            owner,
+            `query($id: ID!) { workPool(id: $id) { workers { name
+              logs(first: 100) { edges { node { message flowRunId } } } } } }`,
+            { id: poolId },
+          )
+        ).workPool.workers as { name: string; logs: { edges: { node: any }[] } }[];
+        expect(workers.map((w) => w.name).sort()).toEqual(['worker-a', 'worker-b']);
+        const own = workers.flatMap((w) => w.logs.edges.map((e) => e.node.message));
+        for (const id of ids)
+          expect(own.filter((m: string) => m.includes(`submitting flow run '${id}'`))).toHaveLength(
+            1,
+          );
+      }, 30_000);
 
       // A long run, cancelled through GraphQL while it runs: its worker kills the process.
       const long = await ok(owner, CREATE, {

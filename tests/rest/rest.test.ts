@@ -232,4 +232,96 @@ describe('Prefect-shaped errors', () => {
     expect((await rest('POST', '/logs/', ownerKey, [good, good])).status).toBe(201);
     expect(await count()).toBe(2);
   });
+
+  it('POST /logs/ stores a worker’s own lines as Prefect’s WorkerAPILogHandler sends them', async () => {
+    const pool = `pool-${uid(3)}`;
+    expect(
+      (await rest('POST', '/work_pools/', ownerKey, { name: pool, type: 'process' })).status,
+    ).toBe(201);
+    // Prefect's worker in Cloud mode learns its id from the heartbeat (`return_id`) …
+    const hb = await fetch(`${base}/work_pools/${pool}/workers/heartbeat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ownerKey}` },
+      body: JSON.stringify({
+        name: 'ProcessWorker 1f2e',
+        heartbeat_interval_seconds: 30,
+        return_id: true,
+      }),
+    });
+    expect(hb.status).toBe(200);
+    const workerId = (await hb.text()).replace(/"/g, '');
+    // … and sends its own lines with it and no run (LogCreate.model_dump(mode="json")).
+    const line = (message: string, extra: Record<string, unknown> = {}) => ({
+      name: 'prefect.workers.process.processworker 1f2e',
+      level: 20,
+      message,
+      timestamp: '2026-12-03T17:00:00.123456Z',
+      flow_run_id: null,
+      task_run_id: null,
+      worker_id: workerId,
+      ...extra,
+    });
+    const sent = await rest('POST', '/logs/', ownerKey, [
+      line("Worker 'ProcessWorker 1f2e' started!"),
+      line('Worker pool ready', { timestamp: '2026-12-03T17:00:01Z' }),
+    ]);
+    expect(sent.status).toBe(201);
+    const read = await ok(
+      owner,
+      `query($w: ID!, $worker: ID!) { workspace(id: $w) { logs(first: 10, filter: { workerId: $worker }) {
+        edges { node { message flowRunId workerId } } } } }`,
+      { w: workspaceId, worker: workerId },
+    );
+    expect(read.workspace.logs.edges.map((e: any) => e.node)).toEqual([
+      { message: "Worker 'ProcessWorker 1f2e' started!", flowRunId: null, workerId },
+      { message: 'Worker pool ready', flowRunId: null, workerId },
+    ]);
+    // A worker id that is not one of this workspace's: Prefect's 422, nothing stored.
+    const stranger = await rest('POST', '/logs/', ownerKey, [
+      line('ok'),
+      line('not ours', { worker_id: '00000000-0000-4000-8000-000000000000' }),
+    ]);
+    expect(stranger.status).toBe(422);
+    expect(stranger.body.detail[0].loc).toEqual(['body', 1, 'worker_id']);
+  });
+
+  it('DELETE /automations/owned-by/{resource_id} deletes what that resource owns, here only', async () => {
+    const owner2 = `prefect.deployment.${crypto.randomUUID()}`;
+    const create = async (ws: string, ownerResource?: string) =>
+      (
+        await ok(
+          owner,
+          `mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { id ownerResource } }`,
+          {
+            input: {
+              workspaceId: ws,
+              name: `a-${uid(3)}`,
+              ownerResource,
+              trigger: { event: { expect: ['x.never'] } },
+              actions: [{ type: 'DO_NOTHING' }],
+            },
+          },
+        )
+      ).createAutomation.id as string;
+    const owned = [await create(workspaceId, owner2), await create(workspaceId, owner2)];
+    const unowned = await create(workspaceId);
+    const otherOwner = await create(workspaceId, `prefect.deployment.${crypto.randomUUID()}`);
+    const elsewhere = await create((await createWorkspace(owner, owner.accountId)).id, owner2);
+
+    const viewerKey = (
+      await keyOf(await join(stack, owner, { workspace: { id: workspaceId, role: 'VIEWER' } }))
+    ).key;
+    const refused = await rest('DELETE', `/automations/owned-by/${owner2}`, viewerKey);
+    expect(refused.status).toBe(403);
+
+    const done = await rest('DELETE', `/automations/owned-by/${owner2}`, ownerKey);
+    expect(done.status).toBe(202);
+    const left = async (id: string) =>
+      (await owner.gql(`query($id: ID!) { automation(id: $id) { id } }`, { id })).data?.automation
+        ?.id ?? null;
+    for (const id of owned) expect(await left(id)).toBeNull();
+    for (const id of [unowned, otherOwner, elsewhere]) expect(await left(id)).toBe(id);
+    // Owning nothing (any more) is not an error, as in Prefect.
+    expect((await rest('DELETE', `/automations/owned-by/${owner2}`, ownerKey)).status).toBe(202);
+  });
 });

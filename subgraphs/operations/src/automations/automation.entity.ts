@@ -15,6 +15,7 @@ import type { TriggerSpec } from './triggers/trigger.spec.js';
 })
 @Entity({ tableName: 'automation' })
 @Index({ properties: ['workspaceId', 'createdAt'] })
+@Index({ properties: ['workspaceId', 'ownerResource'] })
 export class Automation {
   @Field(() => ID, { description: 'Automation id.' })
   @PrimaryKey({ type: 'uuid' })
@@ -34,6 +35,14 @@ export class Automation {
   @Field(() => Boolean, { description: 'Whether it evaluates events and acts.' })
   @Property({ type: 'boolean' })
   enabled: boolean = true;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The resource that owns it (e.g. `prefect.deployment.<id>` for a deployment’s trigger): deleteAutomationsOwnedBy deletes it with its owner’s others.',
+  })
+  @Property({ type: 'string', length: 500, nullable: true })
+  ownerResource?: string | null = null;
 
   @Property({ type: 'json' })
   trigger!: TriggerSpec;

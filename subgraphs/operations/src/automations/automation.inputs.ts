@@ -21,6 +21,13 @@ export class CreateAutomationInput {
   })
   enabled?: boolean | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The resource that owns it (at most 500 characters, e.g. `prefect.deployment.<id>`), for deleteAutomationsOwnedBy.',
+  })
+  ownerResource?: string | null;
+
   @Field(() => TriggerInput, { description: 'What makes it fire.' })
   trigger!: TriggerInput;
 

@@ -141,6 +141,22 @@ export class AutomationResolver {
   ): Promise<string> {
     return new AutomationService(ctx).delete(id);
   }
+
+  @Mutation(() => [ID], {
+    description:
+      'Delete the workspace’s automations owned by a resource (their ownerResource), created before now (needs manage_automations); returns their ids, none when it owns none.',
+  })
+  deleteAutomationsOwnedBy(
+    @Arg('workspaceId', () => ID, { description: 'The workspace of the automations.' })
+    workspaceId: string,
+    @Arg('resourceId', () => String, {
+      description: 'The owning resource, e.g. `prefect.deployment.<id>`.',
+    })
+    resourceId: string,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<string[]> {
+    return new AutomationService(ctx).deleteOwnedBy(workspaceId, resourceId);
+  }
 }
 
 @Resolver(() => Workspace)

@@ -64,6 +64,7 @@ export class AutomationService {
     a.name = validateName(input.name, 'name', 200);
     a.description = validateOptionalText(input.description, 'description', 5000);
     a.enabled = input.enabled ?? true;
+    a.ownerResource = validateOptionalText(input.ownerResource, 'ownerResource', 500);
     a.trigger = validateTrigger(input.trigger);
     const scope = { workspaceId, automationId: a.id, previous: new Map<string, StoredAction>() };
     a.actions = await validateActions(this.ctx, scope, input.actions, 'actions');
@@ -159,6 +160,33 @@ export class AutomationService {
       await bumpRevision(em, a.workspaceId);
       recordEvent(em, 'automation.deleted', { ...this.base(a), name: a.name });
       return a.id;
+    });
+  }
+
+  /**
+   * Deletes the workspace's automations owned by `resourceId` (created before now, as Prefect
+   * does when a deployment is served again); returns their ids (none is not an error).
+   */
+  async deleteOwnedBy(workspaceId: string, resourceId: string): Promise<string[]> {
+    actorOf(this.ctx);
+    authorize(this.ctx, 'delete', 'Automation', { workspaceId }, 'Workspace');
+    const owner = validateName(resourceId, 'resourceId', 500);
+    const before = new Date();
+    return this.ctx.transaction(async (em) => {
+      const owned = await em.find(Automation, {
+        workspaceId,
+        ownerResource: owner,
+        createdAt: { $lt: before },
+      });
+      if (!owned.length) return [];
+      const ids = owned.map((a) => a.id);
+      await em.nativeDelete(AutomationBucket, { automationId: { $in: ids } });
+      for (const a of owned) {
+        em.remove(a);
+        recordEvent(em, 'automation.deleted', { ...this.base(a), name: a.name });
+      }
+      await bumpRevision(em, workspaceId);
+      return ids;
     });
   }
 

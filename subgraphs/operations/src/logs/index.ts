@@ -1,12 +1,12 @@
 import { defineModule } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
 import { Log } from './log.entity.js';
-import { LogResolver, WorkspaceLogsResolver } from './log.resolver.js';
+import { LogResolver, WorkerLogsResolver, WorkspaceLogsResolver } from './log.resolver.js';
 
-/** Flow and task run logs. */
+/** Flow and task run logs, and workers' own. */
 export const logsModule = defineModule<OperationsContext>({
   name: 'logs',
   layer: 'core',
-  resolvers: [LogResolver, WorkspaceLogsResolver],
+  resolvers: [LogResolver, WorkspaceLogsResolver, WorkerLogsResolver],
   entities: [Log],
 });

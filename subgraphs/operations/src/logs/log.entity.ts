@@ -2,13 +2,15 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, Int, ObjectType } from 'type-graphql';
 
 /**
- * One log line of a flow run (and optionally a task run). `seq` is the ingest sequence: it
+ * One log line of a flow run (and optionally a task run), or a worker's own line (a worker, and
+ * no run: what Prefect's workers send about themselves); at least one of the two is set. `seq` is the ingest sequence: it
  * breaks timestamp ties in the order lines arrived, so paging over (timestamp, seq) is stable.
  */
-@ObjectType({ description: 'A log line of a flow run or task run.' })
+@ObjectType({ description: 'A log line of a flow run or task run, or of a worker.' })
 @Entity({ tableName: 'log' })
 @Index({ properties: ['workspaceId', 'flowRunId', 'timestamp', 'seq'] })
 @Index({ properties: ['workspaceId', 'timestamp', 'seq'] })
+@Index({ properties: ['workspaceId', 'workerId', 'timestamp', 'seq'] })
 export class Log {
   // SQLite reads its 64-bit `integer` key back as a different type than `bigint`; without
   // this every migration diff would rebuild the table.
@@ -18,9 +20,12 @@ export class Log {
   @Property({ type: 'uuid' })
   workspaceId!: string;
 
-  @Field(() => String, { description: 'The flow run that wrote it (UUID).' })
-  @Property({ type: 'uuid' })
-  flowRunId!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The flow run that wrote it (UUID); null for a worker’s own line.',
+  })
+  @Property({ type: 'uuid', nullable: true })
+  flowRunId?: string | null = null;
 
   @Field(() => String, {
     nullable: true,
@@ -28,6 +33,14 @@ export class Log {
   })
   @Property({ type: 'uuid', nullable: true, index: true })
   taskRunId?: string | null = null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The worker that wrote it (UUID), for lines a worker sent; with no flow run, a line about the worker itself.',
+  })
+  @Property({ type: 'uuid', nullable: true })
+  workerId?: string | null = null;
 
   @Field(() => Int, {
     description: 'Severity 0 to 50 (10 DEBUG, 20 INFO, 30 WARNING, 40 ERROR, 50 CRITICAL).',

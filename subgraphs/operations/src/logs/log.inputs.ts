@@ -26,8 +26,18 @@ registerEnumType(LogLevel, {
 
 @InputType({ description: 'One log line to store.' })
 export class LogEntryInput {
-  @Field(() => ID, { description: 'The flow run it belongs to.' })
-  flowRunId!: string;
+  @Field(() => ID, {
+    nullable: true,
+    description: 'The flow run it belongs to; give this, workerId, or both.',
+  })
+  flowRunId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'The worker that sent it (a worker of this workspace); without flowRunId, a line about the worker itself.',
+  })
+  workerId?: string | null;
 
   @Field(() => ID, { nullable: true, description: 'The task run it belongs to, if any.' })
   taskRunId?: string | null;
@@ -45,7 +55,7 @@ export class LogEntryInput {
   timestamp!: Date;
 }
 
-@InputType({ description: 'A batch of log lines of one workspace.' })
+@InputType({ description: 'A batch of log lines of one workspace (of its runs or its workers).' })
 export class WriteLogsInput {
   @Field(() => ID, { description: 'The workspace of the runs.' })
   workspaceId!: string;
@@ -61,6 +71,12 @@ export class LogFilter {
 
   @Field(() => ID, { nullable: true, description: 'Lines of this task run.' })
   taskRunId?: string | null;
+
+  @Field(() => ID, {
+    nullable: true,
+    description: 'Lines this worker sent (needs see_workers as well as see_logs).',
+  })
+  workerId?: string | null;
 
   @Field(() => Int, { nullable: true, description: 'Lines at this level or above.' })
   levelAtLeast?: number | null;

@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'ty
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
+import { Worker } from '../work-pools/worker.entity.js';
 import { Log } from './log.entity.js';
 import { LogConnection, LogFilter, LogLevel, WriteLogsInput } from './log.inputs.js';
 import { LogService } from './log.service.js';
@@ -41,5 +42,20 @@ export class WorkspaceLogsResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<LogConnection> {
     return new LogService(ctx).list(workspace.id, args, filter);
+  }
+}
+
+@Resolver(() => Worker)
+export class WorkerLogsResolver {
+  @FieldResolver(() => LogConnection, {
+    description:
+      'The lines this worker sent, about itself and the runs it handled, by timestamp then arrival (needs see_logs).',
+  })
+  logs(
+    @Root() worker: Worker,
+    @Args(() => ConnectionArgs) args: ConnectionArgs,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<LogConnection> {
+    return new LogService(ctx).list(worker.workspaceId, args, { workerId: worker.id });
   }
 }

@@ -1,3 +1,4 @@
+import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
@@ -5,6 +6,7 @@ import { badInput, forbidden } from '../../../../lib/errors.js';
 import { pageSize } from '../../../../lib/pagination.js';
 import { caller, requireAuthenticated } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
+import { Worker } from '../work-pools/worker.entity.js';
 import { Log } from './log.entity.js';
 import type { LogConnection, LogFilter, WriteLogsInput } from './log.inputs.js';
 
@@ -48,9 +50,16 @@ export class LogService {
     const now = new Date();
     const rows = input.logs.map((l, i) => {
       const at = `logs.${i}`;
-      if (!isUuid(l.flowRunId)) throw badInput(`${at}.flowRunId`, 'Not a run id (UUID)');
+      if (l.flowRunId == null && l.workerId == null)
+        throw badInput(`${at}.flowRunId`, 'A line belongs to a flow run, a worker, or both');
+      if (l.flowRunId != null && !isUuid(l.flowRunId))
+        throw badInput(`${at}.flowRunId`, 'Not a run id (UUID)');
+      if (l.workerId != null && !isUuid(l.workerId))
+        throw badInput(`${at}.workerId`, 'Not a worker id (UUID)');
       if (l.taskRunId != null && !isUuid(l.taskRunId))
         throw badInput(`${at}.taskRunId`, 'Not a task run id (UUID)');
+      if (l.taskRunId != null && l.flowRunId == null)
+        throw badInput(`${at}.flowRunId`, 'A task run’s line needs its flow run');
       if (l.level != null && l.levelName != null && l.level !== l.levelName)
         throw badInput(`${at}.level`, 'Give level or levelName, not two different ones');
       const level = validLevel(l.level ?? l.levelName, `${at}.level`);
@@ -59,14 +68,30 @@ export class LogService {
       if (Number.isNaN(l.timestamp.getTime())) throw badInput(`${at}.timestamp`, 'Not a time');
       return {
         workspaceId: input.workspaceId,
-        flowRunId: l.flowRunId,
+        flowRunId: l.flowRunId ?? null,
         taskRunId: l.taskRunId ?? null,
+        workerId: l.workerId ?? null,
         level,
         message: l.message,
         timestamp: l.timestamp,
         createdAt: now,
       };
     });
+    // The workers the lines name are this workspace's (one query, in SQL).
+    const workerIds = [...new Set(rows.flatMap((r) => (r.workerId ? [r.workerId] : [])))];
+    if (workerIds.length) {
+      const known = new Set(
+        (
+          await this.ctx.em.find(
+            Worker,
+            { id: { $in: workerIds }, workspaceId: input.workspaceId },
+            { fields: ['id'] },
+          )
+        ).map((w) => w.id),
+      );
+      const i = rows.findIndex((r) => r.workerId && !known.has(r.workerId));
+      if (i >= 0) throw badInput(`logs.${i}.workerId`, 'No such worker in this workspace');
+    }
     // One INSERT … VALUES (…), (…): the sequence follows the order of the batch.
     await this.ctx.em.insertMany(Log, rows as Log[]);
     return rows.length;
@@ -84,12 +109,22 @@ export class LogService {
     const readable = accessibleFilter(this.ctx.ability, 'read', 'Log');
     if (!readable) throw forbidden('see_logs');
     const where: FilterQuery<Log>[] = [readable as FilterQuery<Log>, { workspaceId }];
-    for (const key of ['flowRunId', 'taskRunId'] as const) {
+    for (const key of ['flowRunId', 'taskRunId', 'workerId'] as const) {
       const id = filter?.[key];
       if (id == null) continue;
-      if (!isUuid(id)) throw badInput(`filter.${key}`, 'Not a run id (UUID)');
+      if (!isUuid(id))
+        throw badInput(`filter.${key}`, `Not a ${key === 'workerId' ? 'worker' : 'run'} id (UUID)`);
       where.push({ [key]: id });
     }
+    // A worker's own lines (no run) are about the worker: they need see_workers too. Asking
+    // for one worker's lines without it is refused; otherwise they are left out.
+    if (filter?.workerId != null)
+      authorize(this.ctx, 'read', 'Worker', { workspaceId }, 'Workspace');
+    else if (
+      this.ctx.principal.type !== 'system' &&
+      !this.ctx.ability.can('read', subject('Worker', { workspaceId }))
+    )
+      where.push({ flowRunId: { $ne: null } });
     if (filter?.levelAtLeast != null)
       where.push({ level: { $gte: validLevel(filter.levelAtLeast, 'filter.levelAtLeast') } });
     if (filter?.since) where.push({ timestamp: { $gte: filter.since } });
