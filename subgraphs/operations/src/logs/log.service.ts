@@ -40,7 +40,8 @@ export class LogService {
 
   /** Stores up to 1,000 lines in one multi-row insert; returns how many were stored. */
   async write(input: WriteLogsInput): Promise<number> {
-    caller(this.ctx.principal);
+    // Users, service accounts, and a pushed run's credential (for its own run's lines only).
+    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
     authorize(this.ctx, 'create', 'Log', { workspaceId: input.workspaceId }, 'Workspace');
     if (input.logs.length > MAX_LOGS_PER_CALL)
       throw badInput('logs', `At most ${MAX_LOGS_PER_CALL} lines per call`);
@@ -67,6 +68,15 @@ export class LogService {
         createdAt: now,
       };
     });
+    // Rules may be limited to one run (a pushed run's credential): each run of the batch is checked.
+    for (const flowRunId of new Set(rows.map((r) => r.flowRunId)))
+      authorize(
+        this.ctx,
+        'create',
+        'Log',
+        { workspaceId: input.workspaceId, flowRunId },
+        'FlowRun',
+      );
     // One INSERT … VALUES (…), (…): the sequence follows the order of the batch.
     await this.ctx.em.insertMany(Log, rows as Log[]);
     return rows.length;

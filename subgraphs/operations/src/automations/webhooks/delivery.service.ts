@@ -11,7 +11,11 @@ import { emitActionOutcome } from '../actions/action-events.js';
 import type { ActionType } from '../actions/action-type.js';
 import { secretAad } from '../actions/webhook-actions.js';
 import { openTarget } from '../actions/webhook-target.js';
-import { DEFAULT_WEBHOOK_POLICY, WebhookRefused, type WebhookPolicy } from '../../../../../lib/outbound/address-policy.js';
+import {
+  policyOf,
+  WebhookRefused,
+  type WebhookPolicy,
+} from '../../../../../lib/outbound/address-policy.js';
 import { sendWebhook } from '../../../../../lib/outbound/send.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 
@@ -20,7 +24,7 @@ const BATCH = 20;
 const LEASE_MARGIN_MS = 30_000;
 
 export function webhookPolicy(sub: SubgraphRuntime<OperationsContext>): WebhookPolicy {
-  return { ...DEFAULT_WEBHOOK_POLICY, ...(sub.opts.settings?.webhooks as Partial<WebhookPolicy>) };
+  return policyOf(sub.opts.settings);
 }
 
 /** Claims due deliveries under a lease (SKIP LOCKED on PostgreSQL: instances split them). */
