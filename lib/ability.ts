@@ -46,7 +46,13 @@ export function defineAbilityFor(principal: Principal, grants: Grants): AppAbili
   for (const [workspaceId, grant] of Object.entries(grants.workspaces)) {
     if (grant.flowRun) {
       for (const [action, subject, conditions] of runScopedRules(grant.flowRun))
-        can(action, subject, { workspaceId, ...conditions } as any);
+        can(
+          action,
+          subject,
+          (SELF_KEYED[subject] === 'Workspace'
+            ? { id: workspaceId }
+            : { workspaceId, ...conditions }) as any,
+        );
     }
     for (const p of grant.permissions) {
       for (const [action, subject] of PERMISSION_BY_NAME.get(p)?.rules ?? []) {
@@ -64,7 +70,8 @@ export function defineAbilityFor(principal: Principal, grants: Grants): AppAbili
 /**
  * What a run-scoped credential may do (each rule also conditioned on the workspace): read and
  * report on its one flow run (states, logs, artifacts, events, its task runs), and read the flow
- * and deployment the run belongs to, which the process starting it loads. Services pass the run
+ * and deployment the run belongs to, which the process starting it loads, and the workspace
+ * itself (the run names it; Prefect's REST answers check it). Services pass the run
  * id on the subjects they check (`id` of a FlowRun, `flowRunId` of the rest): a check without
  * it, such as listing a workspace's runs, matches none of these rules and is refused.
  */
@@ -83,6 +90,7 @@ export function runScopedRules(
     ['create', 'Artifact', own],
     ['create', 'Event', own],
     ['read', 'Flow', { id: run.flowId }],
+    ['read', 'Workspace', {}],
   ];
   if (run.deploymentId) rules.push(['read', 'Deployment', { id: run.deploymentId }]);
   return rules;

@@ -75,7 +75,13 @@ export class ArtifactService {
   async create(input: CreateArtifactInput): Promise<Artifact> {
     // Users, service accounts, and a pushed run's credential (artifacts of its own run only).
     if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
-    authorize(this.ctx, 'create', 'Artifact', { workspaceId: input.workspaceId }, 'Workspace');
+    authorize(
+      this.ctx,
+      'create',
+      'Artifact',
+      { workspaceId: input.workspaceId, flowRunId: input.flowRunId ?? undefined },
+      'Workspace',
+    );
     const key = input.key == null ? null : validateKey(input.key);
     if (!Object.values(ArtifactType).includes(input.type))
       throw badInput('type', 'Unknown artifact type');

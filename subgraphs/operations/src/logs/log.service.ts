@@ -42,7 +42,17 @@ export class LogService {
   async write(input: WriteLogsInput): Promise<number> {
     // Users, service accounts, and a pushed run's credential (for its own run's lines only).
     if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
-    authorize(this.ctx, 'create', 'Log', { workspaceId: input.workspaceId }, 'Workspace');
+    // Checked per run of the batch: rules may be limited to one run (a pushed run's credential).
+    const runs = new Set(input.logs.map((l) => l.flowRunId));
+    if (!runs.size) runs.add(undefined as unknown as string);
+    for (const flowRunId of runs)
+      authorize(
+        this.ctx,
+        'create',
+        'Log',
+        { workspaceId: input.workspaceId, flowRunId },
+        'Workspace',
+      );
     if (input.logs.length > MAX_LOGS_PER_CALL)
       throw badInput('logs', `At most ${MAX_LOGS_PER_CALL} lines per call`);
     if (!input.logs.length) return 0;
