@@ -81,7 +81,6 @@ export function runScopedRules(
   const own = { flowRunId: run.id };
   const rules: [string, string, Record<string, unknown>][] = [
     ['read', 'FlowRun', { id: run.id }],
-    ['write', 'FlowRun', { id: run.id }],
     ['read', 'TaskRun', own],
     ['write', 'TaskRun', own],
     ['read', 'Log', own],
@@ -93,6 +92,8 @@ export function runScopedRules(
     ['read', 'Workspace', {}],
   ];
   if (run.deploymentId) rules.push(['read', 'Deployment', { id: run.deploymentId }]);
+  // An ended run's credential only delivers what the run still reports (logs, events).
+  if (!run.ended) rules.push(['write', 'FlowRun', { id: run.id }]);
   return rules;
 }
 

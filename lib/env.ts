@@ -131,6 +131,8 @@ const schema = z.object({
     .min(60)
     .max(7 * 86_400)
     .default(6 * 3600),
+  /** How long it still delivers the run's trailing logs and events after the run ended. */
+  PUSH_CREDENTIAL_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 
   // --- Error summaries (operations) ---
   /** Base URL of an OpenAI-compatible API (…/v1); unset: only the built-in summarizer writes. */

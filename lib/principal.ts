@@ -58,6 +58,8 @@ export interface RunScope {
   id: string;
   flowId: string;
   deploymentId: string | null;
+  /** The run has ended: its trailing logs and events are taken, its state is no longer changed. */
+  ended?: boolean;
 }
 
 /**

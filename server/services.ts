@@ -137,6 +137,7 @@ function startSubgraph(
             push: {
               apiUrl: (env.PUSH_API_URL ?? `${env.publicUrl}/api`).replace(/\/+$/, ''),
               credentialTtlSeconds: env.PUSH_CREDENTIAL_TTL_SECONDS,
+              credentialGraceSeconds: env.PUSH_CREDENTIAL_GRACE_SECONDS,
             },
           }
         : {}),

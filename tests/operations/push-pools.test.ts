@@ -39,7 +39,9 @@ let ws: string;
 const closers: (() => Promise<void>)[] = [];
 
 beforeAll(async () => {
-  stack = await startStack({ env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' } });
+  stack = await startStack({
+    env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', PUSH_CREDENTIAL_GRACE_SECONDS: '0' },
+  });
   alice = await stack.signUp();
   ws = (await createWorkspace(alice, alice.accountId)).id;
 });
@@ -332,6 +334,41 @@ describe('webhook push pools', () => {
       .findOne(FlowRunCredential, { flowRunId: run.id });
     expect(row?.revokedAt).toBeInstanceOf(Date);
     expect(row?.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it('within the grace period after its run ended, the credential still delivers logs but no longer changes the run', async () => {
+    const settings = operations(stack).opts.settings!.push as { credentialGraceSeconds: number };
+    settings.credentialGraceSeconds = 3600;
+    try {
+      const rcv = await receiver();
+      const { run } = await pushedRun(rcv.url);
+      await pushOnce(stack);
+      const job = stack.as(rcv.received[0]!.json.api.key as string);
+      expect((await setState(job, run.id, { type: 'RUNNING' })).status).toBe('ACCEPT');
+      expect((await setState(job, run.id, { type: 'COMPLETED' })).status).toBe('ACCEPT');
+      await stack.quiesce();
+      const late = await ok(job, `mutation($input: WriteLogsInput!) { writeLogs(input: $input) }`, {
+        input: {
+          workspaceId: ws,
+          logs: [
+            {
+              flowRunId: run.id,
+              level: 20,
+              message: 'trailing line',
+              timestamp: new Date().toISOString(),
+            },
+          ],
+        },
+      });
+      expect(late.writeLogs).toBe(1);
+      const again = await job.gql(
+        `mutation($input: SetFlowRunStateInput!) { setFlowRunState(input: $input) { status } }`,
+        { input: { flowRunId: run.id, state: { type: 'RUNNING' }, force: true } },
+      );
+      expect(again.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    } finally {
+      settings.credentialGraceSeconds = 0;
+    }
   });
 
   it('retries a failing endpoint with back-off and marks the run CRASHED with the reason after the last attempt', async () => {

@@ -75,6 +75,7 @@ const RUN_CREDENTIAL_QUERY = /* GraphQL */ `
       workspaceId
       accountId
       expiresAt
+      ended
     }
   }
 `;
@@ -141,7 +142,7 @@ export function invalidationOf(event: DomainEvent): IdentityTest | null {
     case 'service-account.deleted':
       return (e) => e.principal.id === p.serviceAccountId;
     case 'flow-run.state-changed': {
-      // A run-scoped credential ends with its run.
+      // A run-scoped credential ends with its run (after a grace period, read afresh).
       const to = (p.to as { type?: string } | undefined)?.type;
       if (!to || !TERMINAL_STATES.has(to)) return null;
       return (e) => e.principal.type === 'flow_run' && e.principal.id === p.runId;
@@ -267,7 +268,12 @@ export class Authenticator {
             accountId: c.accountId!,
             role: null,
             permissions: [],
-            flowRun: { id: c.flowRunId!, flowId: c.flowId!, deploymentId: c.deploymentId },
+            flowRun: {
+              id: c.flowRunId!,
+              flowId: c.flowId!,
+              deploymentId: c.deploymentId,
+              ...((c as { ended?: unknown }).ended ? { ended: true } : {}),
+            },
           },
         },
       },

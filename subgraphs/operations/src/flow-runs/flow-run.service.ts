@@ -213,7 +213,16 @@ export class FlowRunService {
     filter?: FlowRunFilter | null,
   ): Promise<FlowRunConnection> {
     requireAuthenticated(this.ctx);
-    authorize(this.ctx, 'read', 'FlowRun', { workspaceId }, 'Workspace');
+    // A list narrowed to one run is checked as reading that run: a pushed run's credential
+    // (limited to its run) polls its own this way. The SQL filter below applies either way.
+    const only = filter?.ids?.length === 1 ? filter.ids[0] : undefined;
+    authorize(
+      this.ctx,
+      'read',
+      'FlowRun',
+      { workspaceId, ...(only ? { id: only } : {}) },
+      'Workspace',
+    );
     const readable = accessibleFilter(this.ctx.ability, 'read', 'FlowRun');
     if (!readable) throw forbidden('see_flow_runs');
     const where: FilterQuery<FlowRun>[] = [readable as FilterQuery<FlowRun>, { workspaceId }];

@@ -2,7 +2,8 @@ import { defineModule } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
 import { pushConsumers } from './push.consumers.js';
 import { FlowRunCredential, PushSubmission } from './push-entities.js';
-import { pushService } from './push.service.js';
+import { pushService, pushSettingsOf } from './push.service.js';
+import './push.context.js';
 import { RunCredentialResolver } from './run-credential.resolver.js';
 
 /**
@@ -14,6 +15,7 @@ export const pushPoolsModule = defineModule<OperationsContext>({
   layer: 'reactive',
   resolvers: [RunCredentialResolver],
   entities: [PushSubmission, FlowRunCredential],
-  consumers: pushConsumers,
+  provides: (sub) => ({ pushSettings: () => pushSettingsOf(sub) }),
+  consumers: (sub) => pushConsumers(sub),
   jobs: (sub) => [pushService(sub)],
 });

@@ -29,11 +29,17 @@ export interface PushSettings {
   apiUrl: string;
   /** Lifetime of a run-scoped credential. */
   credentialTtlSeconds: number;
+  /**
+   * How long a credential keeps working after its run ended, for what the run still reports
+   * (its last log batches and task-run events); it can no longer change the run's state.
+   */
+  credentialGraceSeconds: number;
 }
 
 export const DEFAULT_PUSH_SETTINGS: PushSettings = {
   apiUrl: 'http://localhost:4000/api',
   credentialTtlSeconds: 6 * 3600,
+  credentialGraceSeconds: 60,
 };
 
 /** Who claims runs for push pools (the runs' `workerName`). */

@@ -1,6 +1,7 @@
 import { Arg, Ctx, Directive, Field, ID, ObjectType, Query, Resolver } from 'type-graphql';
 import { unauthenticated } from '../../../../lib/errors.js';
 import type { OperationsContext } from '../context.js';
+import './push.context.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { TERMINAL } from '../orchestration/state-type.js';
 import { FlowRunCredential } from './push-entities.js';
@@ -29,6 +30,11 @@ export class ResolvedRunCredential {
 
   @Field(() => Date, { description: 'When the credential stops working.' })
   expiresAt!: Date;
+
+  @Field(() => Boolean, {
+    description: 'The run has ended: only its trailing logs and events are taken until expiresAt.',
+  })
+  ended!: boolean;
 }
 
 /** Last-used times are written at most this often per credential. */
@@ -40,7 +46,7 @@ export class RunCredentialResolver {
   @Query(() => ResolvedRunCredential, {
     nullable: true,
     description:
-      'Internal (gateway only): the flow run behind the SHA-256 of a run-scoped credential; null when unknown, expired, revoked or the run is terminal.',
+      'Internal (gateway only): the flow run behind the SHA-256 of a run-scoped credential; null when unknown, expired, revoked, or its run ended longer ago than the grace period.',
   })
   async _runCredential(
     @Arg('credentialHash', () => String) credentialHash: string,
@@ -49,17 +55,13 @@ export class RunCredentialResolver {
     if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
     const now = new Date();
     const c = await ctx.em.findOne(FlowRunCredential, { keyHash: credentialHash });
-    if (!c || c.revokedAt || c.expiresAt <= now) return null;
+    if (!c || (c.revokedAt && c.revokedAt <= now) || c.expiresAt <= now) return null;
     const run = await ctx.em.findOne(FlowRun, { id: c.flowRunId, workspaceId: c.workspaceId });
-    if (!run || TERMINAL.has(run.stateType)) {
-      // The run has ended (or is gone): the credential ends with it.
-      await ctx.em.nativeUpdate(
-        FlowRunCredential,
-        { id: c.id, revokedAt: null },
-        { revokedAt: now },
-      );
-      return null;
-    }
+    if (!run) return null;
+    // A run that ended keeps its credential for the grace period only (push.consumers.ts).
+    const ended = TERMINAL.has(run.stateType);
+    const until = ended ? new Date(run.stateTimestamp.getTime() + this.graceMs(ctx)) : c.expiresAt;
+    if (until <= now) return null;
     if (!c.lastUsedAt || now.getTime() - c.lastUsedAt.getTime() > TOUCH_EVERY_MS)
       await ctx.em.nativeUpdate(FlowRunCredential, { id: c.id }, { lastUsedAt: now });
     return {
@@ -69,7 +71,12 @@ export class RunCredentialResolver {
       deploymentId: run.deploymentId ?? null,
       workspaceId: run.workspaceId,
       accountId: c.accountId,
-      expiresAt: c.expiresAt,
+      expiresAt: until < c.expiresAt ? until : c.expiresAt,
+      ended,
     };
+  }
+
+  private graceMs(ctx: OperationsContext): number {
+    return ctx.pushSettings().credentialGraceSeconds * 1000;
   }
 }
