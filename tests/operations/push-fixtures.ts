@@ -57,7 +57,7 @@ export async function pushReceiver(
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      let json: any = null;
+      let json: any;
       try {
         json = JSON.parse(body);
       } catch {
