@@ -10,7 +10,7 @@ import { forbiddenDenial, IP_ALLOW_LIST, notFoundDenial } from './errors.js';
 import { isUuid } from './db.js';
 import { isRestricted } from './ip-allow-list.js';
 import { Lru } from './lru.js';
-import type { Grants, Principal } from './principal.js';
+import type { Grants, Principal, RunScope } from './principal.js';
 import { PERMISSION_BY_NAME } from './permissions.js';
 
 export type AppAbility = MongoAbility;
@@ -44,6 +44,16 @@ export function defineAbilityFor(principal: Principal, grants: Grants): AppAbili
     }
   }
   for (const [workspaceId, grant] of Object.entries(grants.workspaces)) {
+    if (grant.flowRun) {
+      for (const [action, subject, conditions] of runScopedRules(grant.flowRun))
+        can(
+          action,
+          subject,
+          (SELF_KEYED[subject] === 'Workspace'
+            ? { id: workspaceId }
+            : { workspaceId, ...conditions }) as any,
+        );
+    }
     for (const p of grant.permissions) {
       for (const [action, subject] of PERMISSION_BY_NAME.get(p)?.rules ?? []) {
         can(
@@ -55,6 +65,36 @@ export function defineAbilityFor(principal: Principal, grants: Grants): AppAbili
     }
   }
   return build();
+}
+
+/**
+ * What a run-scoped credential may do (each rule also conditioned on the workspace): read and
+ * report on its one flow run (states, logs, artifacts, events, its task runs), and read the flow
+ * and deployment the run belongs to, which the process starting it loads, and the workspace
+ * itself (the run names it; Prefect's REST answers check it). Services pass the run
+ * id on the subjects they check (`id` of a FlowRun, `flowRunId` of the rest): a check without
+ * it, such as listing a workspace's runs, matches none of these rules and is refused.
+ */
+export function runScopedRules(
+  run: RunScope,
+): [action: string, subject: string, conditions: Record<string, unknown>][] {
+  const own = { flowRunId: run.id };
+  const rules: [string, string, Record<string, unknown>][] = [
+    ['read', 'FlowRun', { id: run.id }],
+    ['read', 'TaskRun', own],
+    ['write', 'TaskRun', own],
+    ['read', 'Log', own],
+    ['create', 'Log', own],
+    ['read', 'Artifact', own],
+    ['create', 'Artifact', own],
+    ['create', 'Event', own],
+    ['read', 'Flow', { id: run.flowId }],
+    ['read', 'Workspace', {}],
+  ];
+  if (run.deploymentId) rules.push(['read', 'Deployment', { id: run.deploymentId }]);
+  // An ended run's credential only delivers what the run still reports (logs, events).
+  if (!run.ended) rules.push(['write', 'FlowRun', { id: run.id }]);
+  return rules;
 }
 
 const abilities = new Lru<string, AppAbility>(1000);

@@ -118,6 +118,22 @@ const schema = z.object({
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
 
+  // --- Push work pools (operations) ---
+  /**
+   * Flowplane's REST API (`…/api`) as pushed infrastructure reaches it; default PUBLIC_URL/api
+   * (in embedded mode without PUBLIC_URL: the address the server listens on).
+   */
+  PUSH_API_URL: z.string().url().optional(),
+  /** Lifetime of the run-scoped credential handed to a pushed run (revoked earlier when it ends). */
+  PUSH_CREDENTIAL_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 86_400)
+    .default(6 * 3600),
+  /** How long it still delivers the run's trailing logs and events after the run ended. */
+  PUSH_CREDENTIAL_GRACE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+
   // --- Error summaries (operations) ---
   /** Base URL of an OpenAI-compatible API (…/v1); unset: only the built-in summarizer writes. */
   ERROR_SUMMARY_LLM_URL: z.string().url().optional(),

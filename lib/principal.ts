@@ -1,9 +1,12 @@
 /**
  * Who is calling: resolved by the gateway, carried to subgraphs in the internal token. An
  * `automation` principal exists only inside the operations subgraph, while an automation's
- * actions run: it holds grants in the automation's workspace only.
+ * actions run: it holds grants in the automation's workspace only. A `flow_run` principal is a
+ * run-scoped credential handed to a pushed flow run (push work pools): its id is the run's, its
+ * `apiKeyId` the credential's, and its one workspace grant is limited to that run (`flowRun`).
  */
-export type PrincipalType = 'user' | 'service_account' | 'anonymous' | 'system' | 'automation';
+export type PrincipalType =
+  'user' | 'service_account' | 'anonymous' | 'system' | 'automation' | 'flow_run';
 
 /** Whom an automation acts for: the user or service account that last set what it does. */
 export interface ActsFor {
@@ -43,6 +46,20 @@ export interface WorkspaceGrant {
   /** The highest built-in role behind the grant; null when only custom roles grant it. */
   role: WorkspaceRoleName | null;
   permissions: string[];
+  /**
+   * Run-scoped grants only (a pushed run's credential, no `permissions`): the one flow run it
+   * may read and report on, and the flow and deployment it may read to start it.
+   */
+  flowRun?: RunScope;
+}
+
+/** The run a run-scoped credential is limited to (see `runScopedRules` in lib/ability.ts). */
+export interface RunScope {
+  id: string;
+  flowId: string;
+  deploymentId: string | null;
+  /** The run has ended: its trailing logs and events are taken, its state is no longer changed. */
+  ended?: boolean;
 }
 
 /**

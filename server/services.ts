@@ -134,6 +134,11 @@ function startSubgraph(
               retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
             },
             errorSummaries: errorSummarySettings(env),
+            push: {
+              apiUrl: (env.PUSH_API_URL ?? `${env.publicUrl}/api`).replace(/\/+$/, ''),
+              credentialTtlSeconds: env.PUSH_CREDENTIAL_TTL_SECONDS,
+              credentialGraceSeconds: env.PUSH_CREDENTIAL_GRACE_SECONDS,
+            },
           }
         : {}),
       ...(name === 'access'
@@ -228,6 +233,12 @@ export async function startEmbedded(env: Env, o: ServiceOverrides = {}): Promise
   const rest = createRestLayer(gateway, { logUnknown: env.NODE_ENV !== 'production' });
   const server = gateway.httpServer(rest);
   const port = await listen(server, env.PORT, env.HOST);
+  // Pushed runs call back on the port this process got, when nothing else was configured.
+  const push = subgraphs.operations.opts.settings?.push as { apiUrl: string } | undefined;
+  if (push && !env.PUSH_API_URL && !env.PUBLIC_URL && env.PORT !== port) {
+    const host = ['0.0.0.0', '::'].includes(env.HOST) ? 'localhost' : env.HOST;
+    push.apiUrl = `http://${host.includes(':') ? `[${host}]` : host}:${port}/api`;
+  }
   return {
     port,
     server,

@@ -277,6 +277,8 @@ export type CreateWorkPoolInput = {
   paused?: boolean | null | undefined;
   /** Type: process, docker, kubernetes, … or a push type ending in "-push" (lower case, digits, "-"). */
   type: string;
+  /** Required for type "webhook-push" (and refused for other types): where and how runs are pushed. */
+  webhookPush?: WebhookPushInput | null | undefined;
   /** The workspace. */
   workspaceId: string | number;
 };
@@ -638,6 +640,8 @@ export type UpdateWorkPoolInput = {
   id: string | number;
   /** New name. */
   name?: string | null | undefined;
+  /** Changes to a webhook push pool’s configuration (omitted fields keep their value). */
+  webhookPush?: WebhookPushInput | null | undefined;
 };
 
 /** Changes to a work queue; omitted fields stay, null clears the limit. */
@@ -662,6 +666,20 @@ export type VariableFilter = {
   namePrefix?: string | null | undefined;
   /** Variables carrying this tag. */
   tag?: string | null | undefined;
+};
+
+/** Configuration of a webhook push pool (type "webhook-push"). On update, omitted fields keep their value. */
+export type WebhookPushInput = {
+  /** An http(s) URL called when a submitted run is cancelled; null clears it. */
+  cancelUrl?: string | null | undefined;
+  /** Submission attempts before the run is marked CRASHED: 1 to 20 (default 3). */
+  maxAttempts?: number | null | undefined;
+  /** Back-off base in seconds: retry n waits base × 2^(n−1); 1 to 3600 (default 10). */
+  retryBaseSeconds?: number | null | undefined;
+  /** The HMAC-SHA256 signing secret, 16 to 500 characters (required on creation); stored encrypted, never readable back. */
+  signingSecret?: string | null | undefined;
+  /** The http(s) endpoint each due run is POSTed to (required on creation). */
+  url?: string | null | undefined;
 };
 
 /** Whether a work pool’s runs can be picked up. */

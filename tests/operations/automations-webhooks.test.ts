@@ -7,7 +7,7 @@ import {
   internalAddressClass,
   resolveDeliveryAddress,
   WebhookRefused,
-} from '../../subgraphs/operations/src/automations/webhooks/address-policy.js';
+} from '../../lib/outbound/address-policy.js';
 import { WebhookDelivery } from '../../subgraphs/operations/src/automations/webhooks/webhook-delivery.entity.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';

@@ -65,6 +65,24 @@ const PRINCIPAL_QUERY = /* GraphQL */ `
     }
   }
 `;
+const RUN_CREDENTIAL_QUERY = /* GraphQL */ `
+  query GatewayRunCredential($credentialHash: String!) {
+    _runCredential(credentialHash: $credentialHash) {
+      id
+      flowRunId
+      flowId
+      deploymentId
+      workspaceId
+      accountId
+      expiresAt
+      ended
+    }
+  }
+`;
+/** Run-scoped credentials of pushed flow runs (the operations subgraph keeps them). */
+const RUN_CREDENTIAL_PREFIX = 'fpr_';
+const TERMINAL_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'CRASHED']);
+
 const MEMBERSHIPS_QUERY = /* GraphQL */ `
   query GatewayMemberships($principalId: ID!) {
     _principalMemberships(principalId: $principalId) {
@@ -123,6 +141,12 @@ export function invalidationOf(event: DomainEvent): IdentityTest | null {
       return (e) => e.principal.sessionId === p.sessionId;
     case 'service-account.deleted':
       return (e) => e.principal.id === p.serviceAccountId;
+    case 'flow-run.state-changed': {
+      // A run-scoped credential ends with its run (after a grace period, read afresh).
+      const to = (p.to as { type?: string } | undefined)?.type;
+      if (!to || !TERMINAL_STATES.has(to)) return null;
+      return (e) => e.principal.type === 'flow_run' && e.principal.id === p.runId;
+    }
     case 'grants.changed': {
       const ids = Array.isArray(p.principalIds) ? new Set(p.principalIds as string[]) : null;
       if (ids) return (e) => ids.has(e.principal.id);
@@ -182,10 +206,14 @@ export class Authenticator {
       if (caughtUp && this.cache.get(hash) === hit) return hit;
     }
     const generation = this.generation;
-    const resolved = await this.resolvePrincipal(hash);
+    const resolved = credential.startsWith(RUN_CREDENTIAL_PREFIX)
+      ? await this.resolveRunCredential(hash)
+      : await this.resolvePrincipal(hash);
     if (!resolved) throw unauthenticated('Invalid, expired or revoked credentials');
     const { principal, credentialExpiresAt } = resolved;
-    const { grants, ipAllowLists } = await this.resolveGrants(principal);
+    const { grants, ipAllowLists } = resolved.grants
+      ? { grants: resolved.grants, ipAllowLists: undefined }
+      : await this.resolveGrants(principal);
     // A cached answer never outlives the credential itself.
     const entry: CacheEntry = {
       principal,
@@ -213,9 +241,48 @@ export class Authenticator {
     return this.systemCaller.caller;
   }
 
+  /**
+   * A pushed run's credential: a `flow_run` principal (its id the run's, its API key id the
+   * credential's) whose only grant is its run's workspace, limited to that run (`flowRun`, see
+   * lib/ability.ts `runScopedRules`) and holding no permission of any role.
+   */
+  private async resolveRunCredential(
+    credentialHash: string,
+  ): Promise<{ principal: Principal; credentialExpiresAt: number; grants: Grants } | null> {
+    const res = await this.transport.execute(
+      'operations',
+      { query: RUN_CREDENTIAL_QUERY, variables: { credentialHash } },
+      this.system(),
+    );
+    if (res.errors?.length)
+      throw new Error(`run credential lookup failed: ${res.errors[0]!.message}`);
+    const c = res.data?._runCredential as Record<string, string | null> | null;
+    if (!c) return null;
+    return {
+      principal: { type: 'flow_run', id: c.flowRunId!, apiKeyId: c.id!, accountId: c.accountId! },
+      credentialExpiresAt: Date.parse(c.expiresAt!),
+      grants: {
+        accounts: {},
+        workspaces: {
+          [c.workspaceId!]: {
+            accountId: c.accountId!,
+            role: null,
+            permissions: [],
+            flowRun: {
+              id: c.flowRunId!,
+              flowId: c.flowId!,
+              deploymentId: c.deploymentId,
+              ...((c as { ended?: unknown }).ended ? { ended: true } : {}),
+            },
+          },
+        },
+      },
+    };
+  }
+
   private async resolvePrincipal(
     credentialHash: string,
-  ): Promise<{ principal: Principal; credentialExpiresAt: number } | null> {
+  ): Promise<{ principal: Principal; credentialExpiresAt: number; grants?: undefined } | null> {
     const res = await this.transport.execute(
       'users',
       { query: PRINCIPAL_QUERY, variables: { credentialHash } },

@@ -22,6 +22,7 @@ import { logsModule } from './logs/index.js';
 import { variablesModule } from './variables/index.js';
 import { workPoolsModule } from './work-pools/index.js';
 import { errorSummariesModule } from './error-summaries/index.js';
+import { pushPoolsModule } from './push-pools/index.js';
 
 /**
  * operations: flows, deployments, runs and their orchestration, work pools; events; automations
@@ -51,6 +52,7 @@ export const operationsSubgraph = defineSubgraph<OperationsContext>({
     automationsModule,
     incidentsModule,
     errorSummariesModule,
+    pushPoolsModule,
   ],
   migrations,
   // Every module entity with a workspaceId goes with its workspace; the flows module deletes

@@ -10,6 +10,7 @@ export enum AuditActorType {
   SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
   SYSTEM = 'SYSTEM',
   ANONYMOUS = 'ANONYMOUS',
+  FLOW_RUN = 'FLOW_RUN',
 }
 registerEnumType(AuditActorType, {
   name: 'AuditActorType',
@@ -19,6 +20,10 @@ registerEnumType(AuditActorType, {
     SERVICE_ACCOUNT: { description: 'A service account (its API key).' },
     SYSTEM: { description: 'Flowplane itself, e.g. provisioning an account after a sign-up.' },
     ANONYMOUS: { description: 'An unauthenticated caller.' },
+    FLOW_RUN: {
+      description:
+        'A pushed flow run, with the run-scoped credential it was handed (the id is the run, the API key id the credential).',
+    },
   },
 });
 

@@ -21,6 +21,7 @@ const ACTOR_TYPES: Record<string, AuditActorType> = {
   service_account: AuditActorType.SERVICE_ACCOUNT,
   system: AuditActorType.SYSTEM,
   anonymous: AuditActorType.ANONYMOUS,
+  flow_run: AuditActorType.FLOW_RUN,
 };
 
 /** The event types `project` reads. */

@@ -73,8 +73,15 @@ export class ArtifactService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateArtifactInput): Promise<Artifact> {
-    caller(this.ctx.principal);
-    authorize(this.ctx, 'create', 'Artifact', { workspaceId: input.workspaceId }, 'Workspace');
+    // Users, service accounts, and a pushed run's credential (artifacts of its own run only).
+    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
+    authorize(
+      this.ctx,
+      'create',
+      'Artifact',
+      { workspaceId: input.workspaceId, flowRunId: input.flowRunId ?? undefined },
+      'Workspace',
+    );
     const key = input.key == null ? null : validateKey(input.key);
     if (!Object.values(ArtifactType).includes(input.type))
       throw badInput('type', 'Unknown artifact type');
@@ -83,7 +90,15 @@ export class ArtifactService {
     for (const f of ['flowRunId', 'taskRunId'] as const)
       if (input[f] != null && !isUuid(input[f])) throw badInput(f, 'Not a run id (UUID)');
     return this.ctx.transaction(async (em) => {
-      await this.checkRuns(em, input);
+      const flowRunId = await this.checkRuns(em, input);
+      // Rules may be limited to one run (a pushed run's credential): checked on the run it is for.
+      authorize(
+        this.ctx,
+        'create',
+        'Artifact',
+        { workspaceId: input.workspaceId, flowRunId: flowRunId ?? undefined },
+        'Workspace',
+      );
       // Versions of a key are strictly ordered by creation time, even within one millisecond,
       // so "latest" is never a coin toss between two rows.
       const previous = key
@@ -125,7 +140,8 @@ export class ArtifactService {
    * another workspace is answered like one that does not exist); a task run and a flow run
    * named together belong together.
    */
-  private async checkRuns(em: Em, input: CreateArtifactInput): Promise<void> {
+  /** Checks the runs it names; returns the flow run it belongs to (through its task run too). */
+  private async checkRuns(em: Em, input: CreateArtifactInput): Promise<string | null> {
     const workspaceId = input.workspaceId;
     if (input.flowRunId != null && !(await em.count(FlowRun, { id: input.flowRunId, workspaceId })))
       throw badInput('flowRunId', 'No such flow run in this workspace');
@@ -138,7 +154,9 @@ export class ArtifactService {
       if (!task) throw badInput('taskRunId', 'No such task run in this workspace');
       if (input.flowRunId != null && task.flowRunId !== input.flowRunId)
         throw badInput('taskRunId', 'The task run belongs to another flow run');
+      return task.flowRunId;
     }
+    return input.flowRunId ?? null;
   }
 
   async get(id: string): Promise<Artifact> {

@@ -8,14 +8,15 @@ export enum CreatorType {
 }
 
 /**
- * The user or service account making a change; null for the system and for an automation
- * acting from a consumer (no creator to record). UNAUTHENTICATED for anonymous callers.
+ * The user or service account making a change; null for the system, for an automation
+ * acting from a consumer and for a pushed run's credential (no creator to record). UNAUTHENTICATED for anonymous callers.
  */
 export function actorOf(ctx: BaseContext): { type: CreatorType; id: string } | null {
   const p = ctx.principal;
   if (p.type === 'user') return { type: CreatorType.USER, id: p.id };
   if (p.type === 'service_account') return { type: CreatorType.SERVICE_ACCOUNT, id: p.id };
-  if (p.type === 'system' || p.type === 'automation') return null;
+  // A pushed run's credential reports on its run; it creates nothing that has a creator.
+  if (p.type === 'system' || p.type === 'automation' || p.type === 'flow_run') return null;
   throw unauthenticated();
 }
 

@@ -22,7 +22,8 @@ import { removeFutureScheduledRuns } from '../flow-runs/flow-run.cleanup.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { abilitiesWithAcl, authorizeObject } from '../object-access/object-access.ability.js';
 import { AccessObjectType, ObjectAccess } from '../object-access/object-access.entity.js';
-import { WorkPool } from '../work-pools/work-pool.entity.js';
+import { mergedJobVariables } from '../work-pools/push-settings.js';
+import { isPushType, WorkPool } from '../work-pools/work-pool.entity.js';
 import { DEFAULT_QUEUE, WorkQueue } from '../work-pools/work-queue.entity.js';
 import { deploymentStatusOf, emitStatusEvent, syncStatuses } from '../work-pools/status.js';
 import { CollisionStrategy, Deployment } from './deployment.entity.js';
@@ -55,6 +56,17 @@ function intIn(value: number | null | undefined, field: string, min: number, max
     throw badInput(field, `Must be an integer from ${min} to ${max}`);
   }
   return value;
+}
+
+/**
+ * On a push pool the server itself builds each run's job: the deployment's job variables must
+ * fit the pool's base job template (BAD_USER_INPUT naming the variable), checked inside the
+ * write's transaction so a refused change leaves nothing behind.
+ */
+async function checkJobVariables(em: Em, d: Deployment): Promise<void> {
+  if (!d.workPoolId) return;
+  const pool = await em.findOne(WorkPool, { id: d.workPoolId });
+  if (pool && isPushType(pool.type)) mergedJobVariables(pool.baseJobTemplate, d.jobVariables);
 }
 
 /** Deployments of a flow: configuration, schedules, pause/resume. */
@@ -113,6 +125,7 @@ export class DeploymentService {
           createdByType: creator.type,
           createdById: creator.id,
         } as Deployment);
+        await checkJobVariables(em, d);
         const queue = workQueueId ? await em.findOne(WorkQueue, { id: workQueueId }) : null;
         d.status = deploymentStatusOf(queue?.status);
         this.addSchedules(em, d, schedules);
@@ -171,6 +184,8 @@ export class DeploymentService {
         }
         if (input.jobVariables != null)
           set('jobVariables', validateJsonObject(input.jobVariables, 'jobVariables'));
+        if (changed.includes('jobVariables') || changed.includes('workPoolId'))
+          await checkJobVariables(em, d);
         if (input.concurrencyLimit !== undefined)
           set('concurrencyLimit', intIn(input.concurrencyLimit, 'concurrencyLimit', 0, 100_000));
         if (input.collisionStrategy != null) set('collisionStrategy', input.collisionStrategy);

@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { runAsActor, systemActor } from '../../../../lib/actor.js';
 import type { BackgroundService } from '../../../../lib/background.js';
 import { forUpdate } from '../../../../lib/db.js';
+import { claimLeased } from '../../../../lib/lease.js';
 import { errorField, log } from '../../../../lib/log.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
@@ -12,7 +12,7 @@ import { emitEvent, resourceId, SYSTEM_PREFIX } from '../event-store/emit.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Log } from '../logs/log.entity.js';
 import { RunState } from '../orchestration/run-state.entity.js';
-import { backgroundEm, skipLocked } from '../services/background-em.js';
+import { backgroundEm } from '../services/background-em.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
 import { builtInEngine, llmEngine, type EngineText, type SummaryEngine } from './engines.js';
 import { ErrorSummary, SummaryEngineKind, SummaryLlmUsage } from './error-summary.entity.js';
@@ -46,22 +46,9 @@ function settingsOf(sub: SubgraphRuntime<OperationsContext>): ErrorSummarySettin
 }
 
 async function claim(sub: SubgraphRuntime<OperationsContext>, now: Date, leaseMs: number) {
-  return backgroundEm(sub.orm).transactional(async (em: Em) => {
-    const rows = await em.find(
-      ErrorSummary,
-      {
-        status: 'PENDING',
-        nextAttemptAt: { $lte: now },
-        $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
-      },
-      { ...skipLocked(em), orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: BATCH },
-    );
-    for (const r of rows) {
-      r.leaseToken = randomUUID();
-      r.leaseUntil = new Date(now.getTime() + leaseMs);
-    }
-    return rows.map((r) => ({ ...r }) as ErrorSummary);
-  });
+  return backgroundEm(sub.orm).transactional((em: Em) =>
+    claimLeased(em, ErrorSummary, { status: 'PENDING' }, { now, leaseMs, limit: BATCH }),
+  );
 }
 
 /** What the summarizer reads: the failed state, error lines, the log's tail, the task runs. */

@@ -88,6 +88,22 @@ export async function retentionDays(em: Em, workspaceId: string): Promise<number
 }
 
 /** Reads and writes of the workspace event store. */
+const FLOW_RUN_RESOURCE = /^(?:prefect|flowplane)\.flow-run\.([0-9a-f-]{36})$/i;
+
+/**
+ * The one flow run an event is about: its resource, else its related resources, when they name
+ * exactly one (Prefect's task-run events relate their flow run); null otherwise.
+ */
+export function flowRunOfEvent(spec: Pick<EmitSpec, 'resource' | 'related'>): string | null {
+  const own = FLOW_RUN_RESOURCE.exec(String(spec.resource?.id ?? ''))?.[1];
+  const ids = new Set<string>(own ? [own.toLowerCase()] : []);
+  for (const r of spec.related ?? []) {
+    const id = FLOW_RUN_RESOURCE.exec(String(r?.id ?? ''))?.[1];
+    if (id) ids.add(id.toLowerCase());
+  }
+  return ids.size === 1 ? [...ids][0]! : null;
+}
+
 export class EventService {
   constructor(private readonly ctx: OperationsContext) {}
 
@@ -143,9 +159,14 @@ export class EventService {
    * audit entry per event.
    */
   async emit(input: EmitEventsInput): Promise<number> {
-    caller(this.ctx.principal);
+    // Users, service accounts, and a pushed run's credential (events about its own run only).
+    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
     const workspaceId = input.workspaceId;
-    authorize(this.ctx, 'create', 'Event', { workspaceId }, 'Workspace');
+    // Rules may be limited to one run (a pushed run's credential): each event names the run it
+    // is about (its resource or related flow run), and each is checked against it.
+    const about = input.events.map((e) => flowRunOfEvent(e as unknown as EmitSpec));
+    for (const flowRunId of about.length ? new Set(about) : [null])
+      authorize(this.ctx, 'create', 'Event', { workspaceId, flowRunId }, 'Workspace');
     if (input.events.length > MAX_EVENTS_PER_CALL)
       throw badInput('events', `At most ${MAX_EVENTS_PER_CALL} events per call`);
     const now = new Date();
@@ -153,8 +174,8 @@ export class EventService {
     if (!specs.length) return 0;
     // Prefect's task-run state events become task runs (task-run-recorder.ts).
     const recorded = specs.map((s) => isTaskRunStateEvent(s as EmitSpec));
-    if (recorded.some(Boolean))
-      authorize(this.ctx, 'write', 'TaskRun', { workspaceId }, 'Workspace');
+    for (const flowRunId of new Set(about.filter((_, i) => recorded[i])))
+      authorize(this.ctx, 'write', 'TaskRun', { workspaceId, flowRunId }, 'Workspace');
     const attempt = () =>
       this.ctx.transaction(async (em) => {
         const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];

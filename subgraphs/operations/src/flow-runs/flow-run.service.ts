@@ -185,14 +185,20 @@ export class FlowRunService {
     requireAuthenticated(this.ctx);
     const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
     if (!run) throw notFound('FlowRun');
-    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId, id: run.id }, 'FlowRun');
     return run;
   }
 
   /** For nested fields and references: the run, or null when missing or not visible. */
   async visible(id: string | null | undefined): Promise<FlowRun | null> {
     const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
-    if (!run || !this.ctx.ability.can('read', subject('FlowRun', { workspaceId: run.workspaceId })))
+    if (
+      !run ||
+      !this.ctx.ability.can(
+        'read',
+        subject('FlowRun', { workspaceId: run.workspaceId, id: run.id }),
+      )
+    )
       return null;
     return run;
   }
@@ -207,7 +213,16 @@ export class FlowRunService {
     filter?: FlowRunFilter | null,
   ): Promise<FlowRunConnection> {
     requireAuthenticated(this.ctx);
-    authorize(this.ctx, 'read', 'FlowRun', { workspaceId }, 'Workspace');
+    // A list narrowed to one run is checked as reading that run: a pushed run's credential
+    // (limited to its run) polls its own this way. The SQL filter below applies either way.
+    const only = filter?.ids?.length === 1 ? filter.ids[0] : undefined;
+    authorize(
+      this.ctx,
+      'read',
+      'FlowRun',
+      { workspaceId, ...(only ? { id: only } : {}) },
+      'Workspace',
+    );
     const readable = accessibleFilter(this.ctx.ability, 'read', 'FlowRun');
     if (!readable) throw forbidden('see_flow_runs');
     const where: FilterQuery<FlowRun>[] = [readable as FilterQuery<FlowRun>, { workspaceId }];
@@ -233,7 +248,13 @@ export class FlowRunService {
       actorOf(this.ctx);
       const run = isUuid(id) ? await em.findOne(FlowRun, { id }) : null;
       if (!run) throw notFound('FlowRun');
-      authorize(this.ctx, 'delete', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      authorize(
+        this.ctx,
+        'delete',
+        'FlowRun',
+        { workspaceId: run.workspaceId, id: run.id },
+        'FlowRun',
+      );
       await deleteFlowRuns(em, { id: run.id });
       recordEvent(em, 'flow-run.deleted', {
         ...eventActor(this.ctx, run.workspaceId),
@@ -250,7 +271,13 @@ export class FlowRunService {
         ? await em.findOne(FlowRun, { id: input.id }, forUpdate(em))
         : null;
       if (!run) throw notFound('FlowRun');
-      authorize(this.ctx, 'write', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      authorize(
+        this.ctx,
+        'write',
+        'FlowRun',
+        { workspaceId: run.workspaceId, id: run.id },
+        'FlowRun',
+      );
       if (input.name != null) run.name = validateName(input.name, 'name', 200);
       if (input.tags != null) run.tags = validateTags(input.tags);
       if (input.labels != null) {
@@ -273,7 +300,13 @@ export class FlowRunService {
         ? await em.findOne(FlowRun, { id: input.flowRunId }, forUpdate(em))
         : null;
       if (!run) throw notFound('FlowRun');
-      authorize(this.ctx, 'write', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
+      authorize(
+        this.ctx,
+        'write',
+        'FlowRun',
+        { workspaceId: run.workspaceId, id: run.id },
+        'FlowRun',
+      );
       const proposal = toProposal(input.state);
       if (input.infrastructureId != null && input.infrastructureId.length > 500) {
         throw badInput('infrastructureId', 'At most 500 characters');

@@ -125,14 +125,17 @@ export class FlowService {
     this.authenticated();
     const flow = isUuid(id) ? await this.ctx.loaders.flowById.load(id) : null;
     if (!flow) throw notFound('Flow');
-    authorize(this.ctx, 'read', 'Flow', { workspaceId: flow.workspaceId }, 'Flow');
+    authorize(this.ctx, 'read', 'Flow', { workspaceId: flow.workspaceId, id: flow.id }, 'Flow');
     return flow;
   }
 
   /** For entity references from other subgraphs: the flow, or null when the caller may not see it. */
   async reference(id: string): Promise<Flow | null> {
     const flow = isUuid(id) ? await this.ctx.loaders.flowById.load(id) : null;
-    if (!flow || !this.ctx.ability.can('read', subject('Flow', { workspaceId: flow.workspaceId })))
+    if (
+      !flow ||
+      !this.ctx.ability.can('read', subject('Flow', { workspaceId: flow.workspaceId, id: flow.id }))
+    )
       return null;
     return flow;
   }

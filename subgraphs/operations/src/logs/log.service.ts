@@ -42,8 +42,20 @@ export class LogService {
 
   /** Stores up to 1,000 lines in one multi-row insert; returns how many were stored. */
   async write(input: WriteLogsInput): Promise<number> {
-    caller(this.ctx.principal);
-    authorize(this.ctx, 'create', 'Log', { workspaceId: input.workspaceId }, 'Workspace');
+    // Users, service accounts, and a pushed run's credential (for its own run's lines only).
+    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
+    // Checked per run of the batch: rules may be limited to one run (a pushed run's credential).
+    // A worker's own line (no run) is refused to a run's credential by the same check.
+    const runs = new Set(input.logs.map((l) => l.flowRunId ?? null));
+    if (!runs.size) runs.add(null);
+    for (const flowRunId of runs)
+      authorize(
+        this.ctx,
+        'create',
+        'Log',
+        { workspaceId: input.workspaceId, flowRunId },
+        'Workspace',
+      );
     if (input.logs.length > MAX_LOGS_PER_CALL)
       throw badInput('logs', `At most ${MAX_LOGS_PER_CALL} lines per call`);
     if (!input.logs.length) return 0;

@@ -36,7 +36,13 @@ export class TaskRunService {
       ? await this.ctx.loaders.flowRunById.load(input.flowRunId)
       : null;
     if (!flowRun) throw notFound('FlowRun');
-    authorize(this.ctx, 'write', 'TaskRun', { workspaceId: flowRun.workspaceId }, 'FlowRun');
+    authorize(
+      this.ctx,
+      'write',
+      'TaskRun',
+      { workspaceId: flowRun.workspaceId, flowRunId: flowRun.id },
+      'FlowRun',
+    );
     const taskKey = validateName(input.taskKey, 'taskKey', 200);
     const dynamicKey =
       input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
@@ -90,7 +96,13 @@ export class TaskRunService {
     requireAuthenticated(this.ctx);
     const run = isUuid(id) ? await this.ctx.loaders.taskRunById.load(id) : null;
     if (!run) throw notFound('TaskRun');
-    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId }, 'TaskRun');
+    authorize(
+      this.ctx,
+      'read',
+      'FlowRun',
+      { workspaceId: run.workspaceId, id: run.flowRunId },
+      'TaskRun',
+    );
     return run;
   }
 
@@ -98,7 +110,13 @@ export class TaskRunService {
     flowRun: FlowRun,
     args: { first?: number | null; after?: string | null },
   ): Promise<TaskRunConnection> {
-    authorize(this.ctx, 'read', 'FlowRun', { workspaceId: flowRun.workspaceId }, 'FlowRun');
+    authorize(
+      this.ctx,
+      'read',
+      'FlowRun',
+      { workspaceId: flowRun.workspaceId, id: flowRun.id },
+      'FlowRun',
+    );
     pageSize(args);
     // The task runs of every run in a page of runs are read together.
     return this.ctx.loaders
@@ -115,7 +133,13 @@ export class TaskRunService {
         ? await em.findOne(TaskRun, { id: input.taskRunId }, forUpdate(em))
         : null;
       if (!run) throw notFound('TaskRun');
-      authorize(this.ctx, 'write', 'TaskRun', { workspaceId: run.workspaceId }, 'TaskRun');
+      authorize(
+        this.ctx,
+        'write',
+        'TaskRun',
+        { workspaceId: run.workspaceId, flowRunId: run.flowRunId },
+        'TaskRun',
+      );
       return orchestrate(em, 'TASK', run, toProposal(input.state), { force: input.force ?? false });
     });
   }

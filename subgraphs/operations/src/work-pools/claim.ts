@@ -26,11 +26,13 @@ export async function claimFlowRuns(
     limit: number;
     /** Offer the worker's unstarted claims again (Prefect's workers poll more than they start). */
     offerHeld?: boolean;
+    /** False for the server's own push submitter: it is no worker and must not show as one. */
+    heartbeat?: boolean;
     now?: Date;
   },
 ): Promise<FlowRun[]> {
   const now = opts.now ?? new Date();
-  await recordHeartbeat(em, pool, opts.workerName, 30, now);
+  if (opts.heartbeat !== false) await recordHeartbeat(em, pool, opts.workerName, 30, now);
   if (pool.status !== poolStatusOf(pool, 1)) await syncStatuses(em, [pool.id]);
   let queues = await em.find(WorkQueue, { workPoolId: pool.id }, { orderBy: { priority: 'asc' } });
   if (opts.queueNames) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
+import type { StoredWebhookPush } from './push-settings.js';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 /** Whether a pool's runs can be picked up (REFERENCE §5). */
@@ -74,6 +75,14 @@ export class WorkPool {
   })
   @Property({ type: 'string', length: 20, default: WorkPoolStatus.NOT_READY })
   status: WorkPoolStatus = WorkPoolStatus.NOT_READY;
+
+  /** A webhook push pool's configuration (push-settings.ts); shown as `webhookPush`. */
+  @Property({ type: 'json', nullable: true })
+  pushSettings?: StoredWebhookPush | null = null;
+
+  /** A webhook push pool's signing secret, encrypted (AAD: `pushSecretAad(id)`); never shown. */
+  @Property({ type: 'text', nullable: true })
+  pushSecret?: string | null = null;
 
   @Field(() => Date, { description: 'Creation time.' })
   @Property({ type: 'Date' })

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
+import { WebhookPushInput } from './push-settings.js';
 import { WorkPool } from './work-pool.entity.js';
 
 @InputType({ description: 'A new work pool; it gets a queue named "default".' })
@@ -34,6 +35,13 @@ export class CreateWorkPoolInput {
 
   @Field(() => Boolean, { nullable: true, description: 'Start paused (default false).' })
   paused?: boolean | null;
+
+  @Field(() => WebhookPushInput, {
+    nullable: true,
+    description:
+      'Required for type "webhook-push" (and refused for other types): where and how runs are pushed.',
+  })
+  webhookPush?: WebhookPushInput | null;
 }
 
 @InputType({ description: 'Changes to a work pool; omitted fields stay, null clears the limit.' })
@@ -52,6 +60,13 @@ export class UpdateWorkPoolInput {
 
   @Field(() => Int, { nullable: true, description: 'New concurrency limit; null for none.' })
   concurrencyLimit?: number | null;
+
+  @Field(() => WebhookPushInput, {
+    nullable: true,
+    description:
+      'Changes to a webhook push pool’s configuration (omitted fields keep their value).',
+  })
+  webhookPush?: WebhookPushInput | null;
 }
 
 @InputType({ description: 'A new queue in a work pool.' })

@@ -3,6 +3,7 @@ import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
+import { WebhookPushSettings } from './push-settings.js';
 import { WorkPool } from './work-pool.entity.js';
 import {
   ClaimDeploymentFlowRunsInput,
@@ -45,6 +46,15 @@ export class WorkPoolResolver {
   })
   workers(@Root() pool: WorkPool, @Ctx() ctx: OperationsContext): Promise<Worker[]> {
     return new WorkPoolService(ctx).workersOf(pool);
+  }
+
+  @FieldResolver(() => WebhookPushSettings, {
+    nullable: true,
+    description:
+      'How a "webhook-push" pool pushes its runs (URL, cancel URL, retries; never the signing secret); null for other types.',
+  })
+  webhookPush(@Root() pool: WorkPool, @Ctx() ctx: OperationsContext): WebhookPushSettings | null {
+    return new WorkPoolService(ctx).webhookPush(pool);
   }
 
   @Mutation(() => WorkPool, {

@@ -24,6 +24,12 @@ import {
   ObjectAccess,
 } from '../object-access/object-access.entity.js';
 import { claimDeploymentFlowRuns, claimFlowRuns } from './claim.js';
+import {
+  WEBHOOK_PUSH_TYPE,
+  webhookPushOf,
+  type WebhookPushInput,
+  type WebhookPushSettings,
+} from './push-settings.js';
 import { WorkPool } from './work-pool.entity.js';
 import { poolStatusOf, queueStatusOf, syncStatuses } from './status.js';
 import type {
@@ -69,6 +75,10 @@ export class WorkPoolService {
       throw badInput('type', 'A type is 1 to 100 characters of a-z, 0-9 and "-"');
     }
     const template = input.baseJobTemplate == null ? {} : baseJobTemplate(input.baseJobTemplate);
+    if (input.webhookPush && input.type !== WEBHOOK_PUSH_TYPE)
+      throw badInput('webhookPush', `Only pools of type "${WEBHOOK_PUSH_TYPE}" take it`);
+    if (input.type === WEBHOOK_PUSH_TYPE && !input.webhookPush)
+      throw badInput('webhookPush', 'A webhook push pool needs its URL and signing secret');
     return conflictOnDuplicate('name', POOL_EXISTS, () =>
       this.ctx.transaction(async (em) => {
         if (await em.count(WorkPool, { workspaceId: input.workspaceId, name })) {
@@ -83,6 +93,7 @@ export class WorkPoolService {
           concurrencyLimit: limitOf(input.concurrencyLimit, 'concurrencyLimit'),
           paused: input.paused ?? false,
         } as WorkPool);
+        if (input.webhookPush) this.setWebhookPush(pool, input.webhookPush);
         pool.status = poolStatusOf(pool, 0);
         const queue = em.create(WorkQueue, {
           workPoolId: pool.id,
@@ -125,10 +136,43 @@ export class WorkPoolService {
           pool.concurrencyLimit = limitOf(input.concurrencyLimit, 'concurrencyLimit');
           fields.push('concurrencyLimit');
         }
+        if (input.webhookPush) {
+          if (pool.type !== WEBHOOK_PUSH_TYPE)
+            throw badInput('webhookPush', `Only pools of type "${WEBHOOK_PUSH_TYPE}" take it`);
+          this.setWebhookPush(pool, input.webhookPush);
+          fields.push('webhookPush');
+        }
         recordEvent(em, 'work-pool.updated', { ...this.base(pool), fields });
         return pool;
       }),
     );
+  }
+
+  private setWebhookPush(pool: WorkPool, input: WebhookPushInput): void {
+    const { settings, secret } = webhookPushOf(
+      input,
+      { settings: pool.pushSettings ?? null, secret: pool.pushSecret ?? null },
+      {
+        poolId: pool.id,
+        accountId: this.ctx.grants.workspaces[pool.workspaceId]?.accountId ?? '',
+        crypto: this.ctx.blockCrypto,
+      },
+    );
+    pool.pushSettings = settings;
+    pool.pushSecret = secret;
+  }
+
+  /** A webhook push pool's configuration as its readers see it (never the secret). */
+  webhookPush(pool: WorkPool): WebhookPushSettings | null {
+    const s = pool.pushSettings;
+    if (!s) return null;
+    return {
+      url: s.url,
+      cancelUrl: s.cancelUrl,
+      maxAttempts: s.maxAttempts,
+      retryBaseSeconds: s.retryBaseSeconds,
+      signingSecretSet: Boolean(pool.pushSecret),
+    };
   }
 
   async setPoolPaused(id: string, paused: boolean): Promise<WorkPool> {

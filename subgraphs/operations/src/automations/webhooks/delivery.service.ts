@@ -1,18 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { BackgroundService } from '../../../../../lib/background.js';
 import { runAsActor, systemActor } from '../../../../../lib/actor.js';
 import { forUpdate } from '../../../../../lib/db.js';
+import { claimLeased } from '../../../../../lib/lease.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import { BlockCrypto } from '../../blocks/block-crypto.js';
 import type { OperationsContext } from '../../context.js';
-import { backgroundEm, skipLocked } from '../../services/background-em.js';
+import { backgroundEm } from '../../services/background-em.js';
 import { emitActionOutcome } from '../actions/action-events.js';
 import type { ActionType } from '../actions/action-type.js';
 import { secretAad } from '../actions/webhook-actions.js';
 import { openTarget } from '../actions/webhook-target.js';
-import { DEFAULT_WEBHOOK_POLICY, WebhookRefused, type WebhookPolicy } from './address-policy.js';
-import { sendWebhook } from './send.js';
+import {
+  policyOf,
+  WebhookRefused,
+  type WebhookPolicy,
+} from '../../../../../lib/outbound/address-policy.js';
+import { sendWebhook } from '../../../../../lib/outbound/send.js';
 import { WebhookDelivery } from './webhook-delivery.entity.js';
 
 const BATCH = 20;
@@ -20,29 +24,21 @@ const BATCH = 20;
 const LEASE_MARGIN_MS = 30_000;
 
 export function webhookPolicy(sub: SubgraphRuntime<OperationsContext>): WebhookPolicy {
-  return { ...DEFAULT_WEBHOOK_POLICY, ...(sub.opts.settings?.webhooks as Partial<WebhookPolicy>) };
+  return policyOf(sub.opts.settings);
 }
 
 /** Claims due deliveries under a lease (SKIP LOCKED on PostgreSQL: instances split them). */
 async function claim(sub: SubgraphRuntime<OperationsContext>, now: Date, policy: WebhookPolicy) {
   return backgroundEm(sub.orm)
     .fork()
-    .transactional(async (em: Em) => {
-      const rows = await em.find(
+    .transactional((em: Em) =>
+      claimLeased(
+        em,
         WebhookDelivery,
-        {
-          status: 'PENDING',
-          nextAttemptAt: { $lte: now },
-          $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
-        },
-        { ...skipLocked(em), orderBy: { nextAttemptAt: 'asc', id: 'asc' }, limit: BATCH },
-      );
-      for (const r of rows) {
-        r.leaseToken = randomUUID();
-        r.leaseUntil = new Date(now.getTime() + policy.timeoutMs + LEASE_MARGIN_MS);
-      }
-      return rows.map((r) => ({ ...r }) as WebhookDelivery);
-    });
+        { status: 'PENDING' },
+        { now, leaseMs: policy.timeoutMs + LEASE_MARGIN_MS, limit: BATCH },
+      ),
+    );
 }
 
 /** Records one attempt's outcome, if the lease is still ours; announces the final outcome. */

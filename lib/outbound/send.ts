@@ -19,6 +19,14 @@ export interface OutgoingRequest {
   body: string;
   /** The signing secret in clear (decrypted just before sending), or null. */
   secret: string | null;
+  /** Default `flowplane-webhooks/1`. */
+  userAgent?: string;
+}
+
+/** What an endpoint answered: its status and (up to 64 KiB of) its body. */
+export interface Answer {
+  status: number;
+  body: string;
 }
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
@@ -28,6 +36,14 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
  * limit. Resolves with the status code; rejects on refusal, network errors and timeouts.
  */
 export async function sendWebhook(req: OutgoingRequest, policy: WebhookPolicy): Promise<number> {
+  return (await sendRequest(req, policy)).status;
+}
+
+/**
+ * `sendWebhook` keeping the answer's body (at most 64 KiB; a longer one is cut off). Signed
+ * requests carry `x-flowplane-timestamp` (the `t` of the signature) besides the signature.
+ */
+export async function sendRequest(req: OutgoingRequest, policy: WebhookPolicy): Promise<Answer> {
   const url = new URL(req.url);
   const target = await resolveDeliveryAddress(url, policy);
   const body = Buffer.from(req.body, 'utf8');
@@ -35,15 +51,14 @@ export async function sendWebhook(req: OutgoingRequest, policy: WebhookPolicy): 
     ...req.headers,
     'content-type': req.contentType,
     'content-length': String(body.length),
-    'user-agent': 'flowplane-webhooks/1',
+    'user-agent': req.userAgent ?? 'flowplane-webhooks/1',
     'x-flowplane-delivery': req.id,
   };
-  if (req.secret)
-    headers['x-flowplane-signature'] = signature(
-      req.secret,
-      req.body,
-      Math.floor(Date.now() / 1000),
-    );
+  if (req.secret) {
+    const t = Math.floor(Date.now() / 1000);
+    headers['x-flowplane-timestamp'] = String(t);
+    headers['x-flowplane-signature'] = signature(req.secret, req.body, t);
+  }
   const pinned: LookupFunction = (_host, options, callback) => {
     if ((options as { all?: boolean }).all)
       (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
@@ -52,7 +67,7 @@ export async function sendWebhook(req: OutgoingRequest, policy: WebhookPolicy): 
     else callback(null, target.address, target.family);
   };
   const client = url.protocol === 'https:' ? https : http;
-  return new Promise<number>((resolve, reject) => {
+  return new Promise<Answer>((resolve, reject) => {
     const request = client.request(
       {
         protocol: url.protocol,
@@ -67,12 +82,16 @@ export async function sendWebhook(req: OutgoingRequest, policy: WebhookPolicy): 
       },
       (res) => {
         let seen = 0;
+        const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => {
           seen += chunk.length;
           if (seen > MAX_RESPONSE_BYTES) res.destroy();
+          else chunks.push(chunk);
         });
-        res.on('close', () => resolve(res.statusCode ?? 0));
-        res.on('error', () => resolve(res.statusCode ?? 0));
+        const done = () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        res.on('close', done);
+        res.on('error', done);
       },
     );
     request.on('error', (err: Error & { code?: string }) =>

@@ -21,6 +21,11 @@ export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
   retryBaseMs: 30_000,
 };
 
+/** The policy in a subgraph's settings (`settings.webhooks`, built from WEBHOOK_*), or the default. */
+export function policyOf(settings: Record<string, unknown> | undefined): WebhookPolicy {
+  return { ...DEFAULT_WEBHOOK_POLICY, ...(settings?.webhooks as Partial<WebhookPolicy>) };
+}
+
 /** A delivery that must not be made (not retried). */
 export class WebhookRefused extends Error {}
 

@@ -1,0 +1,32 @@
+import { isUuid } from '../../../../lib/db.js';
+import type { ConsumerHandler } from '../../../../lib/outbox.js';
+import { TERMINAL, type StateType } from '../orchestration/state-type.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
+import type { OperationsContext } from '../context.js';
+import { FlowRunCredential } from './push-entities.js';
+import { pushSettingsOf } from './push.service.js';
+
+/**
+ * Run-scoped credentials are revoked once their run is terminal, after a grace period for what
+ * the run still reports (PUSH_CREDENTIAL_GRACE_SECONDS). The credential lookup applies it from
+ * the state's time already (it reads the run) and the gateway drops its cached identities on the
+ * same event; this marks the rows, so when each one stopped working stays on record.
+ */
+export const pushConsumers = (
+  sub: SubgraphRuntime<OperationsContext>,
+): Record<string, ConsumerHandler> => ({
+  'flow-run.state-changed': async (
+    p: { runId?: string; to?: { type?: string }; timestamp?: string },
+    em,
+  ) => {
+    if (!isUuid(p.runId) || !TERMINAL.has(p.to?.type as StateType)) return;
+    const t = p.timestamp ? new Date(p.timestamp) : new Date();
+    const at = Number.isNaN(t.getTime()) ? new Date() : t;
+    const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;
+    await em.nativeUpdate(
+      FlowRunCredential,
+      { flowRunId: p.runId, revokedAt: null },
+      { revokedAt: new Date(at.getTime() + grace) },
+    );
+  },
+});
