@@ -1,11 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, paginate } from '../../../../lib/pagination.js';
 import { validateOptionalText, validateUrl } from '../../../../lib/validation.js';
-import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
+import { accountOf, jsonBytes } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
 import type { Em } from '../../../../lib/orm.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
@@ -73,7 +74,7 @@ export class ArtifactService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateArtifactInput): Promise<Artifact> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     authorize(this.ctx, 'create', 'Artifact', { workspaceId: input.workspaceId }, 'Workspace');
     const key = input.key == null ? null : validateKey(input.key);
     if (!Object.values(ArtifactType).includes(input.type))

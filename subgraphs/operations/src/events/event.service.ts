@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
@@ -7,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
 import { eventActor } from '../common/actor.js';
-import { caller, requireAuthenticated } from '../common/caller.js';
+
 import type { OperationsContext } from '../context.js';
 import { emitEvent, toEventJson, type EmitSpec, type EventJson } from '../event-store/emit.js';
 import { bucketStartMs, dbTime, epochMs, num, whereEventMatches } from './event-query.js';
@@ -143,7 +144,7 @@ export class EventService {
    * audit entry per event.
    */
   async emit(input: EmitEventsInput): Promise<number> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const workspaceId = input.workspaceId;
     authorize(this.ctx, 'create', 'Event', { workspaceId }, 'Workspace');
     if (input.events.length > MAX_EVENTS_PER_CALL)
@@ -352,7 +353,7 @@ export class EventService {
 
   /** Sets how long the workspace keeps its events (needs manage_workspace_settings). */
   async setRetention(input: SetEventRetentionInput): Promise<{ id: string }> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const workspaceId = input.workspaceId;
     authorize(this.ctx, 'update', 'Workspace', { id: workspaceId }, 'Workspace');
     if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_RETENTION_DAYS)

@@ -1,4 +1,5 @@
 import { subject } from '@casl/ability';
+import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
@@ -7,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
-import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { eventActor } from '../common/actor.js';
 import { idOrNone } from '../common/ids.js';
 import { withAllTags } from '../common/tags-sql.js';
 import type { OperationsContext } from '../context.js';
@@ -88,7 +89,7 @@ export class FlowRunService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateFlowRunInput): Promise<FlowRun> {
-    const creator = actorOf(this.ctx);
+    const creator = creatorOf(this.ctx.principal);
     if ((input.deploymentId == null) === (input.flowId == null)) {
       throw badInput('deploymentId', 'Give exactly one of deploymentId or flowId');
     }
@@ -182,7 +183,7 @@ export class FlowRunService {
   }
 
   async get(id: string): Promise<FlowRun> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
     if (!run) throw notFound('FlowRun');
     authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
@@ -206,7 +207,7 @@ export class FlowRunService {
     args: { first?: number | null; after?: string | null },
     filter?: FlowRunFilter | null,
   ): Promise<FlowRunConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'FlowRun', { workspaceId }, 'Workspace');
     const readable = accessibleFilter(this.ctx.ability, 'read', 'FlowRun');
     if (!readable) throw forbidden('see_flow_runs');
@@ -230,7 +231,7 @@ export class FlowRunService {
 
   async delete(id: string): Promise<string> {
     return this.ctx.transaction(async (em) => {
-      actorOf(this.ctx);
+      requireAuthenticated(this.ctx.principal);
       const run = isUuid(id) ? await em.findOne(FlowRun, { id }) : null;
       if (!run) throw notFound('FlowRun');
       authorize(this.ctx, 'delete', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
@@ -244,7 +245,7 @@ export class FlowRunService {
   }
 
   async update(input: UpdateFlowRunInput): Promise<FlowRun> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const run = isUuid(input.id)
         ? await em.findOne(FlowRun, { id: input.id }, forUpdate(em))
@@ -267,7 +268,7 @@ export class FlowRunService {
   }
 
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const run = isUuid(input.flowRunId)
         ? await em.findOne(FlowRun, { id: input.flowRunId }, forUpdate(em))

@@ -14,7 +14,7 @@ import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { isUuid } from '../../../../lib/db.js';
 import { deleteFlowData } from './flow.consumers.js';
-import { CreatorType, Flow } from './flow.entity.js';
+import { Flow } from './flow.entity.js';
 import type {
   CreateFlowInput,
   FlowConnection,
@@ -22,6 +22,7 @@ import type {
   UpdateFlowInput,
 } from './flow.inputs.js';
 import { validateFlowName, validateLabels, validateTags } from './flow.validation.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 const DUPLICATE_NAME = 'A flow with this name exists in the workspace';
 
@@ -190,10 +191,10 @@ export class FlowService {
   }
 
   /** The user or service account making a change (UNAUTHENTICATED for anyone else). */
-  private actor(): { type: CreatorType; id: string } {
+  private actor(): { type: ActorType; id: string } {
     const p = this.ctx.principal;
-    if (p.type === 'user') return { type: CreatorType.USER, id: p.id };
-    if (p.type === 'service_account') return { type: CreatorType.SERVICE_ACCOUNT, id: p.id };
+    if (p.type === 'user') return { type: ActorType.USER, id: p.id };
+    if (p.type === 'service_account') return { type: ActorType.SERVICE_ACCOUNT, id: p.id };
     throw unauthenticated();
   }
 

@@ -1,9 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden } from '../../../../lib/errors.js';
 import { pageSize } from '../../../../lib/pagination.js';
-import { caller, requireAuthenticated } from '../common/caller.js';
+
 import type { OperationsContext } from '../context.js';
 import { Log } from './log.entity.js';
 import type { LogConnection, LogFilter, WriteLogsInput } from './log.inputs.js';
@@ -40,7 +41,7 @@ export class LogService {
 
   /** Stores up to 1,000 lines in one multi-row insert; returns how many were stored. */
   async write(input: WriteLogsInput): Promise<number> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     authorize(this.ctx, 'create', 'Log', { workspaceId: input.workspaceId }, 'Workspace');
     if (input.logs.length > MAX_LOGS_PER_CALL)
       throw badInput('logs', `At most ${MAX_LOGS_PER_CALL} lines per call`);

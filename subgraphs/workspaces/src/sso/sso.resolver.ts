@@ -1,10 +1,10 @@
 import { Arg, Ctx, Directive, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
 import { isUuid } from '../../../../lib/db.js';
 import { unauthenticated } from '../../../../lib/errors.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import { Account } from '../accounts/account.entity.js';
 import type { WorkspacesContext } from '../context.js';
-import { AccountMembership, PrincipalKind } from '../memberships/membership.entity.js';
+import { AccountMembership } from '../memberships/membership.entity.js';
 import { addMember, lockAccount } from '../memberships/membership.service.js';
 
 @InputType({ description: 'Internal: the membership an SSO login or SCIM provisioning needs.' })
@@ -71,7 +71,7 @@ export class SsoMembershipResolver {
       await addMember(em, {
         accountId: input.accountId,
         principalId: input.userId,
-        principalType: PrincipalKind.USER,
+        principalType: ActorType.USER,
         role: input.role,
       });
       return 'CREATED';
