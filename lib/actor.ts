@@ -108,3 +108,8 @@ export function creatorOf(principal: Principal): ActorRef | null {
   if (principal.type === 'system' || principal.type === 'automation') return null;
   return requireActor(principal);
 }
+
+/** Internal operations (for the gateway, `@inaccessible`): UNAUTHENTICATED unless the system calls. */
+export function requireSystem(principal: Principal): void {
+  if (principal.type !== 'system') throw unauthenticated('Internal operation');
+}

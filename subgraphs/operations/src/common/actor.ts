@@ -9,8 +9,3 @@ export function eventActor(ctx: BaseContext, workspaceId: string) {
     actorId: ctx.principal.id,
   };
 }
-
-/** Whether the driver behind an entity manager is PostgreSQL. */
-export function isPg(em: { config: { get(k: 'driver'): unknown } }): boolean {
-  return (em.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
-}

@@ -12,7 +12,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { isUuid } from '../../../../lib/db.js';
+import { isUuid, isPostgres } from '../../../../lib/db.js';
 import { deleteFlowData } from './flow.consumers.js';
 import { Flow } from './flow.entity.js';
 import type {
@@ -172,7 +172,7 @@ export class FlowService {
       qb.whereRaw(`lower(ft.name) like lower(?) escape '\\'`, [pattern]);
     }
     if (tags.length) {
-      if (em.config.get('driver')?.name === 'PostgreSqlDriver') {
+      if (isPostgres(em)) {
         qb.whereRaw('ft.tags::jsonb @> ?::jsonb', [JSON.stringify(tags)]);
       } else {
         for (const tag of tags) {

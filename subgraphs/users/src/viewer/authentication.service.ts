@@ -1,4 +1,4 @@
-import { unauthenticated } from '../../../../lib/errors.js';
+import { requireSystem } from '../../../../lib/actor.js';
 import { ApiKey } from '../api-keys/api-key.entity.js';
 import type { UsersContext } from '../context.js';
 import { ServiceAccount } from '../service-accounts/service-account.entity.js';
@@ -15,7 +15,7 @@ export class AuthenticationService {
   constructor(private readonly ctx: UsersContext) {}
 
   async resolve(credentialHash: string): Promise<ResolvedPrincipal | null> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(this.ctx.principal);
     const em = this.ctx.em;
     const now = new Date();
     const session = await em.findOne(Session, { tokenHash: credentialHash });

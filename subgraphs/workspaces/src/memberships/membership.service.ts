@@ -1,6 +1,7 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
+import { requireSystem } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
-import { conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { conflict, notFound } from '../../../../lib/errors.js';
 import { accountRoleAuthority, assertMayHandOut } from '../../../../lib/hand-out.js';
 import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import type { MembershipFact } from '../../../../lib/grants.js';
@@ -215,7 +216,7 @@ export class MembershipService {
    * number.
    */
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(this.ctx.principal);
     if (!isUuid(principalId)) return [];
     return (await membershipFacts(this.ctx.em, [principalId])).get(principalId) ?? [];
   }
