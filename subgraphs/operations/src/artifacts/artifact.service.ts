@@ -111,8 +111,6 @@ export class ArtifactService {
         artifactId: a.id,
         workspaceId: a.workspaceId,
         accountId: accountOf(this.ctx.grants, a.workspaceId),
-        actorType: this.ctx.principal.type,
-        actorId: this.ctx.principal.id,
         key,
         type: a.type,
         flowRunId: a.flowRunId,

@@ -8,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, pageSize } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { eventActor } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
 import type { AutomationAuthority, StoredAction } from './actions/action.types.js';
@@ -144,7 +144,7 @@ export class AutomationService {
     return this.ctx.transaction(async (em) => {
       const a = await this.load(em, input.id);
       authorize(this.ctx, 'update', 'Automation', { workspaceId: a.workspaceId }, 'Automation');
-      await applyEnabled(em, a, input.enabled, eventActor(this.ctx, a.workspaceId));
+      await applyEnabled(em, a, input.enabled, eventScope(this.ctx, a.workspaceId));
       return a;
     });
   }
@@ -243,6 +243,6 @@ export class AutomationService {
   }
 
   private base(a: Automation) {
-    return { automationId: a.id, ...eventActor(this.ctx, a.workspaceId) };
+    return { automationId: a.id, ...eventScope(this.ctx, a.workspaceId) };
   }
 }

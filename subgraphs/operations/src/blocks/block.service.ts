@@ -466,8 +466,6 @@ export class BlockService {
     return {
       workspaceId,
       accountId: accountOf(this.ctx.grants, workspaceId),
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
     };
   }
 

@@ -298,8 +298,6 @@ export class ConcurrencyLimitService {
       concurrencyLimitId: l.id,
       workspaceId: l.workspaceId,
       accountId: accountOf(this.ctx.grants, l.workspaceId),
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
       kind: l.kind,
       name: l.name,
       limit: l.limit,

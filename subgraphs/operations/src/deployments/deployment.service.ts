@@ -14,7 +14,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { eventActor } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import type { OperationsContext } from '../context.js';
 import { idOrNone } from '../common/ids.js';
 import { Flow } from '../flows/flow.entity.js';
@@ -446,6 +446,6 @@ export class DeploymentService {
   }
 
   private base(d: Deployment) {
-    return { deploymentId: d.id, ...eventActor(this.ctx, d.workspaceId) };
+    return { deploymentId: d.id, ...eventScope(this.ctx, d.workspaceId) };
   }
 }

@@ -7,7 +7,7 @@ import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
-import { eventActor } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 
 import type { OperationsContext } from '../context.js';
 import { emitEvent, toEventJson, type EmitSpec, type EventJson } from '../event-store/emit.js';
@@ -368,7 +368,7 @@ export class EventService {
         updatedAt: new Date(),
       } as EventSettings);
       recordEvent(em, 'workspace.event-retention-set', {
-        ...eventActor(this.ctx, workspaceId),
+        ...eventScope(this.ctx, workspaceId),
         days: input.days,
         previousDays,
       });

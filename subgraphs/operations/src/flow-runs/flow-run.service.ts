@@ -8,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
-import { eventActor } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import { idOrNone } from '../common/ids.js';
 import { withAllTags } from '../common/tags-sql.js';
 import type { OperationsContext } from '../context.js';
@@ -163,7 +163,7 @@ export class FlowRunService {
         }
         const { run } = await insertFlowRun(em, spec, proposal);
         recordEvent(em, 'flow-run.created', {
-          ...eventActor(this.ctx, workspaceId),
+          ...eventScope(this.ctx, workspaceId),
           runId: run.id,
           flowId: run.flowId,
           deploymentId: run.deploymentId,
@@ -237,7 +237,7 @@ export class FlowRunService {
       authorize(this.ctx, 'delete', 'FlowRun', { workspaceId: run.workspaceId }, 'FlowRun');
       await deleteFlowRuns(em, { id: run.id });
       recordEvent(em, 'flow-run.deleted', {
-        ...eventActor(this.ctx, run.workspaceId),
+        ...eventScope(this.ctx, run.workspaceId),
         runId: run.id,
       });
       return run.id;

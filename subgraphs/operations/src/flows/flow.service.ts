@@ -207,8 +207,6 @@ export class FlowService {
       flowId: flow.id,
       workspaceId: flow.workspaceId,
       accountId: this.ctx.grants.workspaces[flow.workspaceId]?.accountId ?? null,
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
     };
   }
 

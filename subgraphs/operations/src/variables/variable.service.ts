@@ -57,8 +57,6 @@ export class VariableService {
           variableId: v.id,
           workspaceId: v.workspaceId,
           accountId: accountOf(this.ctx.grants, v.workspaceId),
-          actorType: this.ctx.principal.type,
-          actorId: this.ctx.principal.id,
           name,
         });
         return v;
@@ -91,8 +89,6 @@ export class VariableService {
         variableId: v.id,
         workspaceId: v.workspaceId,
         accountId: accountOf(this.ctx.grants, v.workspaceId),
-        actorType: this.ctx.principal.type,
-        actorId: this.ctx.principal.id,
         name: v.name,
       });
       return v.id;

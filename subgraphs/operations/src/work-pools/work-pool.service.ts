@@ -7,7 +7,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { eventActor } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
@@ -295,7 +295,7 @@ export class WorkPoolService {
         if (input.paused != null) queue.paused = input.paused;
         if (pausing) await syncStatuses(em, [queue.workPoolId]);
         recordEvent(em, 'work-queue.updated', {
-          ...eventActor(this.ctx, queue.workspaceId),
+          ...eventScope(this.ctx, queue.workspaceId),
           workPoolId: queue.workPoolId,
           workQueueId: queue.id,
         });
@@ -320,7 +320,7 @@ export class WorkPoolService {
       // Its deployments moved to the default queue, whose status may differ.
       await syncStatuses(em, [queue.workPoolId]);
       recordEvent(em, 'work-queue.deleted', {
-        ...eventActor(this.ctx, queue.workspaceId),
+        ...eventScope(this.ctx, queue.workspaceId),
         workPoolId: queue.workPoolId,
         workQueueId: queue.id,
       });
@@ -447,6 +447,6 @@ export class WorkPoolService {
   }
 
   private base(pool: WorkPool) {
-    return { workPoolId: pool.id, ...eventActor(this.ctx, pool.workspaceId) };
+    return { workPoolId: pool.id, ...eventScope(this.ctx, pool.workspaceId) };
   }
 }
