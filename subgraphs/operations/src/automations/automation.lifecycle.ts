@@ -2,7 +2,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import type { Automation } from './automation.entity.js';
 import { AutomationBucket, bucketKeyOf } from './evaluation/bucket.entity.js';
-import { walkTriggers } from './triggers/trigger.spec.js';
+import { walkTriggers } from './triggers/trigger.schema.js';
 
 /**
  * Starts an automation's evaluation afresh: its buckets go, and (when enabled) every PROACTIVE
