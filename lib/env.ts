@@ -360,3 +360,16 @@ function encryptionKey(
   );
   return key;
 }
+
+/**
+ * Whether unexpected errors are logged with their cause (FLOWPLANE_LOG_ERRORS=false silences
+ * them, for tests that provoke them on purpose). Read on each call: tests set it at run time.
+ */
+export function logsUnexpectedErrors(): boolean {
+  return process.env.FLOWPLANE_LOG_ERRORS !== 'false';
+}
+
+/** Apollo reports usage to its cloud unless told not to; a self-hosted gateway never should. */
+export function disableApolloTelemetry(): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+}
