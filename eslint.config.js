@@ -29,6 +29,22 @@ export default tseslint.config(
     },
   },
   {
+    // process.env is read only in the env modules (validated there, a bad value stops start-up).
+    // Scripts, benchmarks and tests are tools around the product and configure processes.
+    files: ['**/*.ts', '**/*.tsx'],
+    ignores: ['lib/env.ts', 'scripts/**', 'bench/**', 'tests/**', '*.config.ts', 'codegen.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read settings in lib/env.ts (zod-validated) and pass them in.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -11,7 +11,7 @@ import { createOrm, type DatabaseConfig, type Orm } from '../lib/orm.js';
 import { OUTBOX_ENTITIES } from '../lib/outbox.js';
 import { accessSubgraph } from '../subgraphs/access/src/index.js';
 import { appendEntries, verifyChain } from '../subgraphs/access/src/audit/audit-chain.js';
-import { AuditActorType } from '../subgraphs/access/src/audit/audit-event.entity.js';
+import { ActorType } from '../lib/graphql-enums.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, dflt: string) => {
@@ -38,7 +38,7 @@ async function measure(label: string, database: DatabaseConfig): Promise<void> {
       workspaceId: randomUUID(),
       occurredAt: new Date(start + i),
       eventId: randomUUID(),
-      actorType: AuditActorType.USER,
+      actorType: ActorType.USER,
       actorId: randomUUID(),
       actorApiKeyId: randomUUID(),
       actorIp: '203.0.113.7',

@@ -123,7 +123,7 @@ export function permissionFor(
   return `${action}:${subject}`;
 }
 
-export interface Scope {
+interface Scope {
   accountId?: string;
   workspaceId?: string;
 }
@@ -187,13 +187,6 @@ export function authorize(
       workspaceId: workspaceId ?? null,
     });
   }
-}
-
-/** Whether a caller is a member of the tenant at all (used to turn lookups into NOT_FOUND). */
-export function isMember(grants: Grants, scope: Scope): boolean {
-  if (scope.workspaceId) return Boolean(grants.workspaces[scope.workspaceId]);
-  if (scope.accountId) return Boolean(grants.accounts[scope.accountId]);
-  return false;
 }
 
 type Filter = Record<string, unknown>;

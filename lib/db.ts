@@ -13,8 +13,12 @@ export function isUuid(value: string | null | undefined): value is string {
  * serialises write transactions by itself (and has no row locks).
  */
 export function forUpdate(em: EntityManager): { lockMode?: LockMode } {
-  const driver = em.config.get('driver') as { name?: string } | undefined;
-  return driver?.name === 'PostgreSqlDriver' ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+  return isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {};
+}
+
+/** Whether an ORM or entity manager runs on PostgreSQL (the other backend is SQLite). */
+export function isPostgres(orm: { config: { get(key: 'driver'): unknown } }): boolean {
+  return (orm.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
 }
 
 /**

@@ -6,6 +6,28 @@ import { log } from './log.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/**
+ * Defaults that services also fall back on when they are started without a loaded Env (tests,
+ * embedding): written once here, used by the schema below and by those services.
+ */
+export const SETTING_DEFAULTS = {
+  sessionTtlHours: 24 * 14,
+  signIn: {
+    windowMs: 900 * 1000,
+    maxFailures: 5,
+    maxFailuresPerIp: 50,
+    lockAfterFailures: 50,
+    lockMs: 60 * 1000,
+  },
+  webhooks: {
+    allowPrivateNetworks: false,
+    allowedHosts: [] as string[],
+    timeoutMs: 10_000,
+    maxAttempts: 5,
+    retryBaseMs: 30_000,
+  },
+} as const;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -29,7 +51,7 @@ const schema = z.object({
     .int()
     .min(1)
     .max(24 * 90)
-    .default(24 * 14),
+    .default(SETTING_DEFAULTS.sessionTtlHours),
   GRANTS_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
   INTROSPECTION: bool.optional(),
   TRUST_PROXY: bool.default(false),
@@ -57,15 +79,40 @@ const schema = z.object({
     }),
   BACKGROUND_SERVICES: bool.default(true),
   /** The window failed sign-ins are counted in (throttle and audit). */
-  SIGN_IN_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
+  SIGN_IN_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(86_400)
+    .default(SETTING_DEFAULTS.signIn.windowMs / 1000),
   /** Failed sign-ins for one email from one address before that address must wait. */
-  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  SIGN_IN_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(SETTING_DEFAULTS.signIn.maxFailures),
   /** Failed sign-ins from one address (any email) before it must wait. */
-  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce.number().int().min(1).max(100_000).default(50),
+  SIGN_IN_MAX_FAILURES_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(SETTING_DEFAULTS.signIn.maxFailuresPerIp),
   /** Failed sign-ins for one email from all addresses that lock it (each time) … */
-  SIGN_IN_LOCK_AFTER_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
+  SIGN_IN_LOCK_AFTER_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(SETTING_DEFAULTS.signIn.lockAfterFailures),
   /** … for this long (a short cap, so an attacker cannot keep the owner out for long). */
-  SIGN_IN_LOCK_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  SIGN_IN_LOCK_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3600)
+    .default(SETTING_DEFAULTS.signIn.lockMs / 1000),
   /** Refused requests (FORBIDDEN, non-member NOT_FOUND) are audited per caller, kind and window. */
   AUDIT_REFUSAL_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(900),
   /** Where browsers reach this deployment: SSO redirect and ACS URLs, SP metadata. */
@@ -102,7 +149,7 @@ const schema = z.object({
   /** Clock skew tolerated on ID tokens and SAML assertions. */
   SSO_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(60),
   /** Automation webhooks: allow loopback/private/internal targets (tests, trusted networks). */
-  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(false),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool.default(SETTING_DEFAULTS.webhooks.allowPrivateNetworks),
   /** Comma-separated hosts webhooks may reach whatever they resolve to. */
   WEBHOOK_ALLOWED_HOSTS: z
     .string()
@@ -113,10 +160,25 @@ const schema = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(SETTING_DEFAULTS.webhooks.timeoutMs),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(SETTING_DEFAULTS.webhooks.maxAttempts),
   /** Retry n waits WEBHOOK_RETRY_BASE_MS × 2^(n−1). */
-  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(30_000),
+  WEBHOOK_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3_600_000)
+    .default(SETTING_DEFAULTS.webhooks.retryBaseMs),
 
   // --- Push work pools (operations) ---
   /**
@@ -313,4 +375,17 @@ function encryptionKey(
     `${k.variable} is not set: generated a key for ${k.what} in ${file}. Back it up with the data; set ${k.variable} before moving to PostgreSQL or production.`,
   );
   return key;
+}
+
+/**
+ * Whether unexpected errors are logged with their cause (FLOWPLANE_LOG_ERRORS=false silences
+ * them, for tests that provoke them on purpose). Read on each call: tests set it at run time.
+ */
+export function logsUnexpectedErrors(): boolean {
+  return process.env.FLOWPLANE_LOG_ERRORS !== 'false';
+}
+
+/** Apollo reports usage to its cloud unless told not to; a self-hosted gateway never should. */
+export function disableApolloTelemetry(): void {
+  process.env.APOLLO_TELEMETRY_DISABLED = 'true';
 }

@@ -1,4 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { logsUnexpectedErrors } from './env.js';
 import { errorField, log } from './log.js';
 
 /** The only error codes a client ever sees (ARCHITECTURE.md, "Schema as a product"). */
@@ -150,7 +151,7 @@ export function formatError(
   if (!code && formatted.message.startsWith('Variable "$')) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }
-  if (process.env.FLOWPLANE_LOG_ERRORS !== 'false') {
+  if (logsUnexpectedErrors()) {
     const cause = (original as { originalError?: unknown })?.originalError ?? original;
     log.error({ error: errorField(cause) }, 'unexpected error');
   }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import { isPostgres } from './db.js';
 import type { Em } from './orm.js';
 
 /** A row of a work table that background services claim under a lease. */
@@ -9,9 +10,6 @@ export interface Leasable {
   leaseUntil?: Date | null;
   leaseToken?: string | null;
 }
-
-const isPg = (em: Em) =>
-  (em.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
 
 /**
  * Claims up to `limit` due rows of `entity` (matching `where`, `nextAttemptAt` reached, no live
@@ -37,7 +35,7 @@ export async function claimLeased<T extends Leasable>(
       ],
     } as FilterQuery<T>,
     {
-      ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
+      ...(isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
       orderBy: { nextAttemptAt: 'asc', id: 'asc' } as never,
       limit: opts.limit,
     },

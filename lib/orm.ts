@@ -6,6 +6,7 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import type { MikroORM } from '@mikro-orm/core';
 import { MikroORM as PgOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { isPostgres } from './db.js';
 import { Lru } from './lru.js';
 
 /** Where a subgraph keeps its tables. */
@@ -192,8 +193,4 @@ export async function isReachable(orm: Orm): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-export function isPostgres(orm: Orm): boolean {
-  return orm.config.get('driver')?.name === 'PostgreSqlDriver';
 }

@@ -9,7 +9,8 @@ import {
 } from '@mikro-orm/core';
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
-import { isPostgres, type Orm } from './orm.js';
+import { isPostgres } from './db.js';
+import type { Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
 import { currentTraceparent, traceConsumer } from './tracing.js';

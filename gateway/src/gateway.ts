@@ -13,6 +13,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
 import type { Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
+import { disableApolloTelemetry } from '../../lib/env.js';
 import {
   bearer,
   createHttpServer,
@@ -183,7 +184,7 @@ export class Gateway {
   private readonly socketServers: SubscriptionServer[] = [];
   private readonly dataSources: TransportDataSource[] = [];
   private constructor(private readonly opts: GatewayOptions) {
-    process.env.APOLLO_TELEMETRY_DISABLED = 'true';
+    disableApolloTelemetry();
     const gateway = new ApolloGateway({
       supergraphSdl: opts.supergraphSdl ?? readFileSync(SUPERGRAPH_PATH, 'utf8'),
       buildService: ({ name }) => {

@@ -1,6 +1,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { SETTING_DEFAULTS } from '../env.js';
 
 /** How webhook deliveries behave (lib/env.ts WEBHOOK_*). */
 export interface WebhookPolicy {
@@ -13,13 +14,7 @@ export interface WebhookPolicy {
   retryBaseMs: number;
 }
 
-export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = {
-  allowPrivateNetworks: false,
-  allowedHosts: [],
-  timeoutMs: 10_000,
-  maxAttempts: 5,
-  retryBaseMs: 30_000,
-};
+export const DEFAULT_WEBHOOK_POLICY: WebhookPolicy = SETTING_DEFAULTS.webhooks;
 
 /** The policy in a subgraph's settings (`settings.webhooks`, built from WEBHOOK_*), or the default. */
 export function policyOf(settings: Record<string, unknown> | undefined): WebhookPolicy {

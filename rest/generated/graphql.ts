@@ -30,6 +30,21 @@ export type AcquireStatus =
   /** Not enough free slots now; try again after retryAfterSeconds. */
   | 'WAIT';
 
+/** What kind of actor someone or something is. Fields that can only name a user or a service account say so; AUTOMATION, SYSTEM and ANONYMOUS appear only where described. */
+export type ActorType =
+  /** An unauthenticated caller. */
+  | 'ANONYMOUS'
+  /** An automation, acting on an event. */
+  | 'AUTOMATION'
+  /** A pushed flow run, with the run-scoped credential it was handed (the id is the run, the API key id the credential). */
+  | 'FLOW_RUN'
+  /** A service account: workers, CI (its API key, prefix fps_). */
+  | 'SERVICE_ACCOUNT'
+  /** Flowplane itself, e.g. provisioning an account after a sign-up. */
+  | 'SYSTEM'
+  /** A person (a session or a personal API key, prefix fpu_). */
+  | 'USER';
+
 /** What an artifact holds. */
 export type ArtifactType =
   /** An image (data: a URL string, or { url, alt }). */
@@ -464,13 +479,6 @@ export type LogLevel =
   | 'NOTSET'
   /** 30 */
   | 'WARNING';
-
-/** What kind of actor a principal is. */
-export type PrincipalKind =
-  /** A service account (workers, CI). */
-  | 'SERVICE_ACCOUNT'
-  /** A person. */
-  | 'USER';
 
 /** A state proposed for a flow run. */
 export type SetFlowRunStateInput = {
@@ -1051,7 +1059,7 @@ export type WriteLogsMutation = { writeLogs: number };
 export type MyWorkspacesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyWorkspacesQuery = { me: { id: string, kind: PrincipalKind, user: { id: string, handle: string, name: string, email: string | null } | null, accounts: Array<{ id: string, handle: string, name: string, workspaces: Array<{ id: string, handle: string, name: string, description: string | null }> }> } };
+export type MyWorkspacesQuery = { me: { id: string, kind: ActorType, user: { id: string, handle: string, name: string, email: string | null } | null, accounts: Array<{ id: string, handle: string, name: string, workspaces: Array<{ id: string, handle: string, name: string, description: string | null }> }> } };
 
 export type PrefectStateFragment = { id: string, type: StateType, name: string, message: string | null, details: unknown, timestamp: string };
 

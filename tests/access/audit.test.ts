@@ -5,7 +5,6 @@ import type { Orm } from '../../lib/orm.js';
 import { clientInfo } from '../../gateway/src/gateway.js';
 import { loadEnv } from '../../lib/env.js';
 import { AuditEvent } from '../../subgraphs/access/src/audit/audit-event.entity.js';
-import { AuditActorType } from '../../subgraphs/access/src/audit/audit-event.entity.js';
 import {
   appendEntries,
   canonicalJson,
@@ -18,6 +17,7 @@ import { purgeAccount, purgeExpired } from '../../subgraphs/access/src/audit/aud
 import type { GqlResult } from '../harness/client.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { ACCEPT, createWorkspace, eventually, expectError, invite } from '../harness/seed.js';
+import { ActorType } from '../../lib/graphql-enums.js';
 
 const EVENTS = `query($accountId: ID!, $first: Int, $after: String, $filter: AuditEventFilter, $order: AuditEventOrder) {
   auditEvents(accountId: $accountId, first: $first, after: $after, filter: $filter, order: $order) {
@@ -648,7 +648,7 @@ describe('a long chain, concurrent appends and retention', () => {
     workspaceId: null,
     occurredAt,
     eventId: randomUUID(),
-    actorType: AuditActorType.SYSTEM,
+    actorType: ActorType.SYSTEM,
     actorId: 'test',
     actorApiKeyId: null,
     actorIp: null,

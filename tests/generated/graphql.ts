@@ -14,11 +14,19 @@ export type AccountRole =
   /** Everything, including bypassing enforced SSO. */
   | 'OWNER';
 
-/** Whose key it is. */
-export type ApiKeyOwner =
-  /** A key of a service account (prefix fps_). */
+/** What kind of actor someone or something is. Fields that can only name a user or a service account say so; AUTOMATION, SYSTEM and ANONYMOUS appear only where described. */
+export type ActorType =
+  /** An unauthenticated caller. */
+  | 'ANONYMOUS'
+  /** An automation, acting on an event. */
+  | 'AUTOMATION'
+  /** A pushed flow run, with the run-scoped credential it was handed (the id is the run, the API key id the credential). */
+  | 'FLOW_RUN'
+  /** A service account: workers, CI (its API key, prefix fps_). */
   | 'SERVICE_ACCOUNT'
-  /** A personal key of a user (prefix fpu_). */
+  /** Flowplane itself, e.g. provisioning an account after a sign-up. */
+  | 'SYSTEM'
+  /** A person (a session or a personal API key, prefix fpu_). */
   | 'USER';
 
 /** How the UI is coloured for a user. */
@@ -51,13 +59,6 @@ export type CreateServiceAccountInput = {
   /** Name, unique within the account. */
   name: string;
 };
-
-/** What kind of actor a principal is. */
-export type PrincipalKind =
-  /** A service account (workers, CI). */
-  | 'SERVICE_ACCOUNT'
-  /** A person. */
-  | 'USER';
 
 /** Issue a new key for a service account; older keys keep working for a grace period. */
 export type RotateKeyInput = {
@@ -127,7 +128,7 @@ export type SignOutMutation = { signOut: boolean };
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { id: string, kind: PrincipalKind, user: { id: string, handle: string, name: string, email: string | null, timezone: string, colorMode: ColorMode } | null, serviceAccount: { id: string, name: string, accountId: string } | null, apiKeys: Array<{ id: string, name: string, masked: string, active: boolean, lastUsedAt: string | null }>, sessions: Array<{ id: string, current: boolean }> } };
+export type MeQuery = { me: { id: string, kind: ActorType, user: { id: string, handle: string, name: string, email: string | null, timezone: string, colorMode: ColorMode } | null, serviceAccount: { id: string, name: string, accountId: string } | null, apiKeys: Array<{ id: string, name: string, masked: string, active: boolean, lastUsedAt: string | null }>, sessions: Array<{ id: string, current: boolean }> } };
 
 export type UpdateProfileMutationVariables = Exact<{
   input: UpdateProfileInput;
@@ -141,7 +142,7 @@ export type CreateApiKeyMutationVariables = Exact<{
 }>;
 
 
-export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, masked: string, ownerType: ApiKeyOwner, expiresAt: string | null } } };
+export type CreateApiKeyMutation = { createApiKey: { key: string, apiKey: { id: string, name: string, masked: string, ownerType: ActorType, expiresAt: string | null } } };
 
 export type RevokeApiKeyMutationVariables = Exact<{
   id: string | number;
@@ -155,7 +156,7 @@ export type CreateServiceAccountMutationVariables = Exact<{
 }>;
 
 
-export type CreateServiceAccountMutation = { createServiceAccount: { key: string, serviceAccount: { id: string, name: string, accountId: string }, apiKey: { id: string, masked: string, ownerType: ApiKeyOwner } } };
+export type CreateServiceAccountMutation = { createServiceAccount: { key: string, serviceAccount: { id: string, name: string, accountId: string }, apiKey: { id: string, masked: string, ownerType: ActorType } } };
 
 export type RotateServiceAccountKeyMutationVariables = Exact<{
   input: RotateKeyInput;

@@ -87,7 +87,6 @@ export class AccountAccessService {
           principalId: binding.principalId,
           roleId: role.id,
           before,
-          actorId: this.ctx.principal.id,
         });
         recordEvent(em, 'grants.changed', {
           principalIds: await affectedPrincipals(em, [binding]),

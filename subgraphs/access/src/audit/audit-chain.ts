@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import { AuditChain, AuditEvent, type AuditActorType } from './audit-event.entity.js';
+import { AuditChain, AuditEvent } from './audit-event.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 /** An entry before it takes its place in the chain. */
 export interface AuditDraft {
@@ -10,7 +11,7 @@ export interface AuditDraft {
   workspaceId: string | null;
   occurredAt: Date;
   eventId: string;
-  actorType: AuditActorType;
+  actorType: ActorType;
   actorId: string;
   actorApiKeyId: string | null;
   actorIp: string | null;

@@ -1,37 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
-
-/** Who can act: the principal types of lib/principal.ts, in schema spelling. */
-export enum AuditActorType {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-  SYSTEM = 'SYSTEM',
-  ANONYMOUS = 'ANONYMOUS',
-  FLOW_RUN = 'FLOW_RUN',
-}
-registerEnumType(AuditActorType, {
-  name: 'AuditActorType',
-  description: 'What kind of actor did something recorded in the audit log.',
-  valuesConfig: {
-    USER: { description: 'A person (session or personal API key).' },
-    SERVICE_ACCOUNT: { description: 'A service account (its API key).' },
-    SYSTEM: { description: 'Flowplane itself, e.g. provisioning an account after a sign-up.' },
-    ANONYMOUS: { description: 'An unauthenticated caller.' },
-    FLOW_RUN: {
-      description:
-        'A pushed flow run, with the run-scoped credential it was handed (the id is the run, the API key id the credential).',
-    },
-  },
-});
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 /** The actor of an entry, as one object in the schema. */
 @ObjectType({ description: 'Who did what an audit entry records.' })
 export class AuditActor {
-  @Field(() => AuditActorType, { description: 'Kind of actor.' })
-  type!: AuditActorType;
+  @Field(() => ActorType, {
+    description: 'Kind of actor: USER, SERVICE_ACCOUNT, SYSTEM or ANONYMOUS.',
+  })
+  type!: ActorType;
 
   @Field(() => String, {
     description: 'User or service account id; the subgraph name for SYSTEM actors.',
@@ -92,7 +72,7 @@ export class AuditEvent {
   eventId!: string;
 
   @Property({ type: 'string', length: 20 })
-  actorType!: AuditActorType;
+  actorType!: ActorType;
 
   @Property({ type: 'string', length: 100 })
   actorId!: string;
@@ -151,9 +131,8 @@ export class AuditEvent {
       apiKeyId: this.actorApiKeyId,
       ip: this.actorIp,
       userAgent: this.actorUserAgent,
-      user: this.actorType === AuditActorType.USER ? { id: this.actorId } : null,
-      serviceAccount:
-        this.actorType === AuditActorType.SERVICE_ACCOUNT ? { id: this.actorId } : null,
+      user: this.actorType === ActorType.USER ? { id: this.actorId } : null,
+      serviceAccount: this.actorType === ActorType.SERVICE_ACCOUNT ? { id: this.actorId } : null,
     };
   }
 }

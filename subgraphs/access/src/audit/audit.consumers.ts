@@ -1,28 +1,16 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { EventActor } from '../../../../lib/actor.js';
+import { actorTypeOf, type EventActor } from '../../../../lib/actor.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { ignoreEvent, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
 import { appendEntries, lockChain } from './audit-chain.js';
-import {
-  AuditActorType,
-  AuditMembership,
-  AuditWorkspace,
-  type AuditEvent,
-} from './audit-event.entity.js';
+import { AuditMembership, AuditWorkspace, type AuditEvent } from './audit-event.entity.js';
 import { log } from '../../../../lib/log.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 type Payload = Record<string, unknown>;
-
-const ACTOR_TYPES: Record<string, AuditActorType> = {
-  user: AuditActorType.USER,
-  service_account: AuditActorType.SERVICE_ACCOUNT,
-  system: AuditActorType.SYSTEM,
-  anonymous: AuditActorType.ANONYMOUS,
-  flow_run: AuditActorType.FLOW_RUN,
-};
 
 /** The event types `project` reads. */
 const PROJECTED = new Set([
@@ -67,7 +55,7 @@ export async function recordAuditEntries(
     log.warn({ type: event.type }, 'audit: event concerns no account');
     return;
   }
-  const actor = actorOf(event, p);
+  const actor = auditActor(event, p);
   const at = new Date(event.occurredAt);
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
@@ -135,21 +123,26 @@ async function accountsOf(
   return rows.map((r) => r.accountId);
 }
 
-function actorOf(event: DomainEvent, p: Payload) {
+/** The entry's actor columns. The log names USER, SERVICE_ACCOUNT, SYSTEM or ANONYMOUS. */
+function auditActor(event: DomainEvent, p: Payload) {
   const a = event.actor;
   const key = AUDIT_ACTIONS[event.type]?.anonymousActorKey;
   // Sign-up and sign-in are requests without a principal: the actor is who signs in.
   const signingIn = key && (!a || a.type === 'anonymous') && isUuid(p[key] as string);
   return {
-    actorType: signingIn
-      ? AuditActorType.USER
-      : (ACTOR_TYPES[a?.type ?? 'system'] ?? AuditActorType.SYSTEM),
+    actorType: signingIn ? ActorType.USER : loggedType(a?.type ?? 'system'),
     actorId: (signingIn ? (p[key] as string) : (a?.id ?? event.source)).slice(0, 100),
     actorApiKeyId: isUuid(a?.apiKeyId) ? a!.apiKeyId : null,
     actorIp: a?.ip?.slice(0, 64) ?? null,
     actorUserAgent: a?.userAgent?.slice(0, 300) ?? null,
     requestId: a?.requestId?.slice(0, 64) ?? null,
   };
+}
+
+/** Automations (and anything unknown) are logged as the system they run in. */
+function loggedType(principalType: string): ActorType {
+  const t = actorTypeOf(principalType);
+  return t && t !== ActorType.AUTOMATION ? t : ActorType.SYSTEM;
 }
 
 /** Keeps the membership, workspace and retention projections the entries are routed by. */

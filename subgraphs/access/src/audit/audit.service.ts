@@ -1,8 +1,7 @@
 import { IsolationLevel, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
-import { isUuid } from '../../../../lib/db.js';
+import { isUuid, isPostgres } from '../../../../lib/db.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
-import type { Em } from '../../../../lib/orm.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
 import type { AccessContext } from '../context.js';
 import { verifyChain } from './audit-chain.js';
@@ -65,7 +64,7 @@ export class AuditService {
     // One snapshot for the whole walk: a purge or append in between must not look like tampering.
     const result = await this.ctx.em.transactional(
       (em) => verifyChain(em, accountId),
-      onPostgres(this.ctx.em) ? { isolationLevel: IsolationLevel.REPEATABLE_READ } : {},
+      isPostgres(this.ctx.em) ? { isolationLevel: IsolationLevel.REPEATABLE_READ } : {},
     );
     return { ...result, reason: result.reason as AuditChainBreak | null };
   }
@@ -75,9 +74,6 @@ export class AuditService {
     authorize(this.ctx, 'read', 'AuditEvent', { accountId }, 'Account');
   }
 }
-
-const onPostgres = (em: Em) =>
-  (em.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
 
 function conditions(filter: AuditEventFilter | null | undefined): FilterQuery<AuditEvent>[] {
   if (!filter) return [];

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { requireSystem } from '../../../../lib/actor.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { PrincipalGrantsFact } from '../../../../lib/grants.js';
 import { badInput, notFound, unauthenticated } from '../../../../lib/errors.js';
@@ -57,7 +58,7 @@ export class GrantsService {
 
   /** For the gateway: everything this subgraph knows about a principal's grants, in four queries. */
   async forGateway(principalId: string): Promise<InternalGrants> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(this.ctx.principal);
     return (await principalGrantsFacts(this.ctx.em, principalId)) as InternalGrants;
   }
 

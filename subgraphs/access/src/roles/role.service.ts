@@ -186,7 +186,6 @@ export class RoleService {
           level: role.level,
           permissions,
           inheritsFrom,
-          actorId: this.ctx.principal.id,
         });
         return toRole(role);
       }),
@@ -245,7 +244,6 @@ export class RoleService {
           fields,
           before: Object.fromEntries(fields.map((f) => [f, before[f]])),
           after: Object.fromEntries(fields.map((f) => [f, role[f]])),
-          actorId: this.ctx.principal.id,
         });
         if (added.length || newEffective.length !== oldEffective.size) {
           recordEvent(em, 'grants.changed', { accountId: role.accountId });
@@ -275,7 +273,6 @@ export class RoleService {
         accountId: role.accountId,
         name: role.name,
         level: role.level,
-        actorId: this.ctx.principal.id,
       });
       return role.id;
     });

@@ -1,4 +1,5 @@
 import { GraphQLJSON } from 'graphql-scalars';
+import { requireSystem } from '../../../../lib/actor.js';
 import {
   Arg,
   Ctx,
@@ -12,7 +13,6 @@ import {
   Query,
   Resolver,
 } from 'type-graphql';
-import { unauthenticated } from '../../../../lib/errors.js';
 import type { AccessContext } from '../context.js';
 import { SsoSettings } from '../sso/sso-settings.entity.js';
 import { ScimService } from './scim.service.js';
@@ -73,7 +73,7 @@ export class ScimResolver {
     @Arg('tokenHash', () => String) tokenHash: string,
     @Ctx() ctx: AccessContext,
   ): Promise<string | null> {
-    if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(ctx.principal);
     const s = await ctx.em.findOne(SsoSettings, { scimTokenHash: tokenHash });
     return s?.accountId ?? null;
   }

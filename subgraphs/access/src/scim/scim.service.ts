@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
+import { requireSystem } from '../../../../lib/actor.js';
 import { patchBodyValidation, scimPatch, ScimError, type ScimPatch } from 'scim-patch';
 import { isUuid } from '../../../../lib/db.js';
-import { unauthenticated } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { AccessContext } from '../context.js';
@@ -259,7 +259,7 @@ export class ScimService {
   private readonly base: string;
 
   constructor(private readonly ctx: AccessContext) {
-    if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(ctx.principal);
     this.base = ctx.sso.scimBaseUrl();
   }
 

@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { requireSystem } from '../../../../lib/actor.js';
 import type { EntityManager } from '@mikro-orm/core';
 import * as oidcClient from 'openid-client';
 import { isUuid } from '../../../../lib/db.js';
-import { unauthenticated } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { sha256 } from '../../../../lib/secrets.js';
 import { Team, TeamMember } from '../teams/team.entity.js';
@@ -42,7 +42,7 @@ function sameHash(a: string, b: string): boolean {
  */
 export class SsoLoginService {
   constructor(private readonly ctx: AccessContext) {
-    if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(ctx.principal);
   }
 
   async begin(input: SsoBeginInput): Promise<SsoBeginResult | null> {

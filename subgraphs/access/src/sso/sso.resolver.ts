@@ -11,7 +11,7 @@ import {
   Resolver,
   Root,
 } from 'type-graphql';
-import { unauthenticated } from '../../../../lib/errors.js';
+import { requireSystem } from '../../../../lib/actor.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { AccessContext } from '../context.js';
 import { Account } from '../tenancy/account.type.js';
@@ -237,7 +237,7 @@ export class IdentityProviderResolver {
     @Arg('providerId', () => ID) providerId: string,
     @Ctx() ctx: AccessContext,
   ): Promise<string | null> {
-    if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(ctx.principal);
     const p = isUuid(providerId)
       ? await ctx.em.findOne(IdentityProvider, { id: providerId })
       : null;

@@ -60,7 +60,6 @@ export class TeamService {
           teamId: team.id,
           accountId: team.accountId,
           name,
-          actorId: this.ctx.principal.id,
         });
         return team;
       }),
@@ -96,7 +95,6 @@ export class TeamService {
           fields,
           before,
           after: Object.fromEntries(fields.map((f) => [f, team[f]])),
-          actorId: this.ctx.principal.id,
         });
         return team;
       }),
@@ -122,7 +120,6 @@ export class TeamService {
         teamId: team.id,
         accountId: team.accountId,
         name: team.name,
-        actorId: this.ctx.principal.id,
       });
       return team.id;
     });
@@ -172,7 +169,6 @@ export class TeamService {
             principalId: m.principalId,
             principalType: m.principalType,
           })),
-          actorId: this.ctx.principal.id,
         });
         recordEvent(em, 'grants.changed', { principalIds: [...new Set(changed)] });
         return team;

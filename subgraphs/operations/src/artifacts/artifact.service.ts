@@ -1,11 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, paginate } from '../../../../lib/pagination.js';
 import { validateOptionalText, validateUrl } from '../../../../lib/validation.js';
-import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
+import { accountOf, jsonBytes } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
 import type { Em } from '../../../../lib/orm.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
@@ -74,7 +75,7 @@ export class ArtifactService {
 
   async create(input: CreateArtifactInput): Promise<Artifact> {
     // Users, service accounts, and a pushed run's credential (artifacts of its own run only).
-    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
+    if (this.ctx.principal.type !== 'flow_run') requireActor(this.ctx.principal);
     authorize(
       this.ctx,
       'create',
@@ -125,8 +126,6 @@ export class ArtifactService {
         artifactId: a.id,
         workspaceId: a.workspaceId,
         accountId: accountOf(this.ctx.grants, a.workspaceId),
-        actorType: this.ctx.principal.type,
-        actorId: this.ctx.principal.id,
         key,
         type: a.type,
         flowRunId: a.flowRunId,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType } from 'type-graphql';
 import type { AutomationAuthority, StoredAction } from './actions/stored-action.js';
-import type { TriggerSpec } from './triggers/trigger.spec.js';
+import type { TriggerSpec } from './triggers/trigger.schema.js';
 
 /**
  * A rule of a workspace: when its trigger fires, its actions run (REFERENCE §6). The trigger

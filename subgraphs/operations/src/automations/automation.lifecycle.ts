@@ -3,7 +3,7 @@ import { recordEvent } from '../../../../lib/outbox.js';
 import type { Automation } from './automation.entity.js';
 import { noteRevisionBump } from './evaluation/automation-cache.js';
 import { AutomationBucket, bucketKeyOf } from './evaluation/bucket.entity.js';
-import { walkTriggers } from './triggers/trigger.spec.js';
+import { walkTriggers } from './triggers/trigger.schema.js';
 
 /**
  * Starts an automation's evaluation afresh: its buckets go, and (when enabled) every PROACTIVE

@@ -1,4 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { requireAuthenticated } from '../../../../lib/actor.js';
 import DataLoader from 'dataloader';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
@@ -7,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, pageSize } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
 import type { AutomationAuthority, StoredAction } from './actions/action.types.js';
@@ -56,7 +57,7 @@ export class AutomationService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateAutomationInput): Promise<Automation> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const workspaceId = input.workspaceId;
     authorize(this.ctx, 'create', 'Automation', { workspaceId }, 'Workspace');
     const a = new Automation();
@@ -94,7 +95,7 @@ export class AutomationService {
 
   /** Validates against the stored automation first (reads stay outside the transaction). */
   async update(input: UpdateAutomationInput): Promise<Automation> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const current = isUuid(input.id)
       ? await this.ctx.em.findOne(Automation, { id: input.id })
       : null;
@@ -140,18 +141,18 @@ export class AutomationService {
   }
 
   async setEnabled(input: SetAutomationEnabledInput): Promise<Automation> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const a = await this.load(em, input.id);
       authorize(this.ctx, 'update', 'Automation', { workspaceId: a.workspaceId }, 'Automation');
-      await applyEnabled(em, a, input.enabled, eventActor(this.ctx, a.workspaceId));
+      await applyEnabled(em, a, input.enabled, eventScope(this.ctx, a.workspaceId));
       return a;
     });
   }
 
   /** Its evaluation state goes with it; webhook calls already fired still go out. */
   async delete(id: string): Promise<string> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const a = await this.load(em, id);
       authorize(this.ctx, 'delete', 'Automation', { workspaceId: a.workspaceId }, 'Automation');
@@ -168,7 +169,7 @@ export class AutomationService {
    * does when a deployment is served again); returns their ids (none is not an error).
    */
   async deleteOwnedBy(workspaceId: string, resourceId: string): Promise<string[]> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'delete', 'Automation', { workspaceId }, 'Workspace');
     const owner = validateName(resourceId, 'resourceId', 500);
     const before = new Date();
@@ -191,7 +192,7 @@ export class AutomationService {
   }
 
   async get(id: string): Promise<Automation> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const a = isUuid(id) ? await this.ctx.em.findOne(Automation, { id }) : null;
     if (!a) throw notFound('Automation');
     authorize(this.ctx, 'read', 'Automation', { workspaceId: a.workspaceId }, 'Automation');
@@ -203,7 +204,7 @@ export class AutomationService {
     args: { first?: number | null; after?: string | null },
     filter?: AutomationFilter | null,
   ): Promise<AutomationConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'Automation', { workspaceId }, 'Workspace');
     pageSize(args);
     const readable = accessibleFilter(this.ctx.ability, 'read', 'Automation');
@@ -270,6 +271,6 @@ export class AutomationService {
   }
 
   private base(a: Automation) {
-    return { automationId: a.id, ...eventActor(this.ctx, a.workspaceId) };
+    return { automationId: a.id, ...eventScope(this.ctx, a.workspaceId) };
   }
 }

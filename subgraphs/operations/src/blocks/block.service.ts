@@ -1,4 +1,5 @@
 import { subject } from '@casl/ability';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
@@ -7,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, paginate } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText, validateUrl } from '../../../../lib/validation.js';
-import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
+import { accountOf, jsonBytes } from '../common/caller.js';
 import { likeLiteral } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
 import { abilitiesWithAcl, authorizeObject } from '../object-access/object-access.ability.js';
@@ -63,7 +64,7 @@ export class BlockService {
   // ---- block types and schemas -------------------------------------------------------------
 
   async createType(input: CreateBlockTypeInput): Promise<BlockType> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     authorize(this.ctx, 'create', SUBJECT, { workspaceId: input.workspaceId }, 'Workspace');
     const slug = validateSlug(input.slug, 'slug', 'A block type slug');
     const name = validateName(input.name, 'name', 200);
@@ -99,7 +100,7 @@ export class BlockService {
 
   /** Changes a block type's descriptive fields (needs manage_blocks). */
   async updateType(input: UpdateBlockTypeInput): Promise<BlockType> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const t = isUuid(input.id) ? await em.findOne(BlockType, { id: input.id }) : null;
       if (!t) throw notFound('BlockType');
@@ -124,7 +125,7 @@ export class BlockService {
   }
 
   async createSchema(input: CreateBlockSchemaInput): Promise<BlockSchema> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const type = isUuid(input.blockTypeId)
       ? await this.ctx.loaders.blockTypeById.load(input.blockTypeId)
       : null;
@@ -190,7 +191,7 @@ export class BlockService {
   // ---- documents -----------------------------------------------------------------------------
 
   async createDocument(input: CreateBlockDocumentInput): Promise<BlockDocument> {
-    const by = caller(this.ctx.principal);
+    const by = requireActor(this.ctx.principal);
     authorize(this.ctx, 'create', SUBJECT, { workspaceId: input.workspaceId }, 'Workspace');
     const schema = await this.loadSchema(input.blockSchemaId, input.workspaceId, 'blockSchemaId');
     const name = validateSlug(input.name, 'name', 'A block document name');
@@ -232,7 +233,7 @@ export class BlockService {
   }
 
   async updateDocument(input: UpdateBlockDocumentInput): Promise<BlockDocument> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const data = this.checkData(input.data);
     return this.ctx.transaction(async (em) => {
       const doc = await this.loadDocument(em, input.id);
@@ -304,7 +305,7 @@ export class BlockService {
   }
 
   async deleteDocument(id: string): Promise<string> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const doc = await this.loadDocument(em, id);
       await this.authorizeDocument('delete', doc, 'BlockDocument', em);
@@ -465,8 +466,6 @@ export class BlockService {
     return {
       workspaceId,
       accountId: accountOf(this.ctx.grants, workspaceId),
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
     };
   }
 

@@ -1,7 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
+import { isPostgres } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-
-export const isPg = (em: Em): boolean => em.config.get('driver')?.name === 'PostgreSqlDriver';
 
 /** `column` (a JSON array of strings) contains every one of `values`, in either dialect. */
 export function whereJsonArrayContains(
@@ -11,7 +10,7 @@ export function whereJsonArrayContains(
   values: string[],
 ): void {
   if (!values.length) return;
-  if (isPg(em)) qb.whereRaw(`${column}::jsonb @> ?::jsonb`, [JSON.stringify(values)]);
+  if (isPostgres(em)) qb.whereRaw(`${column}::jsonb @> ?::jsonb`, [JSON.stringify(values)]);
   else
     for (const v of values)
       qb.whereRaw(`exists (select 1 from json_each(${column}) as t where t.value = ?)`, [v]);

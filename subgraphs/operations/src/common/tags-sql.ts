@@ -1,5 +1,5 @@
 import type { Em } from '../../../../lib/orm.js';
-import { isPg } from './actor.js';
+import { isPostgres } from '../../../../lib/db.js';
 
 /**
  * Ids of a workspace's rows of `table` whose JSON `tags` column holds every one of `tags`, as a
@@ -7,7 +7,7 @@ import { isPg } from './actor.js';
  */
 export function withAllTags(em: Em, table: string, workspaceId: string, tags: string[]) {
   const qb = em.getKnex()(`${table} as tg`).select('tg.id').where('tg.workspace_id', workspaceId);
-  if (isPg(em)) {
+  if (isPostgres(em)) {
     qb.whereRaw('tg.tags::jsonb @> ?::jsonb', [JSON.stringify(tags)]);
   } else {
     for (const tag of tags) {

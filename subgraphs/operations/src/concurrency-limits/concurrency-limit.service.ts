@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
@@ -6,7 +7,7 @@ import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, paginate } from '../../../../lib/pagination.js';
-import { accountOf, caller, requireAuthenticated } from '../common/caller.js';
+import { accountOf } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
 import { activeSlots } from './concurrency-limit.loaders.js';
 import {
@@ -44,7 +45,7 @@ export class ConcurrencyLimitService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateConcurrencyLimitInput): Promise<ConcurrencyLimit> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     authorize(
       this.ctx,
       'create',
@@ -81,7 +82,7 @@ export class ConcurrencyLimitService {
   }
 
   async update(input: UpdateConcurrencyLimitInput): Promise<ConcurrencyLimit> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const limit = input.limit == null ? null : validateLimit(input.limit);
     return this.ctx.transaction(async (em) => {
       const l = await this.load(em, input.id);
@@ -101,7 +102,7 @@ export class ConcurrencyLimitService {
   }
 
   async delete(id: string): Promise<string> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const l = await this.load(em, id);
       authorize(
@@ -156,7 +157,7 @@ export class ConcurrencyLimitService {
    * so concurrent acquires never hand out more slots than a limit has.
    */
   async acquire(input: AcquireConcurrencySlotsInput): Promise<AcquireConcurrencySlotsResult> {
-    const holder = caller(this.ctx.principal);
+    const holder = requireActor(this.ctx.principal);
     // Taking slots is part of running work: who reports run states may hold slots.
     authorize(this.ctx, 'write', 'FlowRun', { workspaceId: input.workspaceId }, 'Workspace');
     const names = [...new Set(input.names ?? [])].map((n, i) => validateLimitName(n, `names.${i}`));
@@ -241,7 +242,7 @@ export class ConcurrencyLimitService {
 
   /** Frees a lease's slots; false when it is unknown, already released or expired. */
   async release(leaseId: string): Promise<boolean> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     if (!isUuid(leaseId)) throw notFound('ConcurrencyLease');
     return this.ctx.transaction(async (em) => {
       const rows = await em.find(ConcurrencyLeaseSlot, { leaseId });
@@ -264,7 +265,7 @@ export class ConcurrencyLimitService {
    * released or has expired (its slots may be someone else's by now).
    */
   async renew(leaseId: string, leaseSeconds: number): Promise<boolean> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     if (!isUuid(leaseId)) throw notFound('ConcurrencyLease');
     if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > MAX_LEASE_SECONDS)
       throw badInput('leaseSeconds', `A lease lasts 1 to ${MAX_LEASE_SECONDS} seconds`);
@@ -297,8 +298,6 @@ export class ConcurrencyLimitService {
       concurrencyLimitId: l.id,
       workspaceId: l.workspaceId,
       accountId: accountOf(this.ctx.grants, l.workspaceId),
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
       kind: l.kind,
       name: l.name,
       limit: l.limit,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { CreatorType } from '../flows/flow.entity.js';
+import type { ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** What happens to a new run when its deployment's concurrency slots are all taken. */
 export enum CollisionStrategy {
@@ -151,7 +151,7 @@ export class Deployment {
   pullSteps?: Record<string, unknown>[] | null = null;
 
   @Property({ type: 'string', length: 20 })
-  createdByType!: CreatorType;
+  createdByType!: ActorKind;
 
   @Property({ type: 'uuid' })
   createdById!: string;

@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } fr
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { CreatorType, Flow } from '../flows/flow.entity.js';
+import { Flow } from '../flows/flow.entity.js';
 import { FlowService } from '../flows/flow.service.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
@@ -17,6 +17,7 @@ import {
 } from './deployment.inputs.js';
 import { DeploymentService } from './deployment.service.js';
 import { DeploymentSchedule } from './schedules/schedule.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => Deployment)
 export class DeploymentResolver {
@@ -55,7 +56,7 @@ export class DeploymentResolver {
 
   @FieldResolver(() => UserRef, { nullable: true, description: 'The user who created it.' })
   createdBy(@Root() d: Deployment): UserRef | null {
-    return d.createdByType === CreatorType.USER ? { id: d.createdById } : null;
+    return d.createdByType === ActorType.USER ? { id: d.createdById } : null;
   }
 
   @FieldResolver(() => ServiceAccountRef, {
@@ -63,7 +64,7 @@ export class DeploymentResolver {
     description: 'The service account that created it.',
   })
   createdByServiceAccount(@Root() d: Deployment): ServiceAccountRef | null {
-    return d.createdByType === CreatorType.SERVICE_ACCOUNT ? { id: d.createdById } : null;
+    return d.createdByType === ActorType.SERVICE_ACCOUNT ? { id: d.createdById } : null;
   }
 
   @Mutation(() => Deployment, {

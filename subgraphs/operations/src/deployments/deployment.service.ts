@@ -1,4 +1,5 @@
 import { subject } from '@casl/ability';
+import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
@@ -13,7 +14,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import type { OperationsContext } from '../context.js';
 import { idOrNone } from '../common/ids.js';
 import { Flow } from '../flows/flow.entity.js';
@@ -74,7 +75,7 @@ export class DeploymentService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateDeploymentInput): Promise<Deployment> {
-    const creator = actorOf(this.ctx);
+    const creator = creatorOf(this.ctx.principal);
     if (!creator) throw unauthenticated('Deployments are created by users and service accounts');
     const flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId) : null;
     if (!flow) {
@@ -217,7 +218,7 @@ export class DeploymentService {
    * out keep their values; given schedules replace the old ones.
    */
   async upsert(input: CreateDeploymentInput): Promise<Deployment> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const name = validateName(input.name, 'name', 200);
     const find = () =>
       isUuid(input.flowId)
@@ -240,7 +241,7 @@ export class DeploymentService {
 
   /** The deployment `name` of the flow `flowName`; null when there is none. */
   async byName(workspaceId: string, flowName: string, name: string): Promise<Deployment | null> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'Deployment', { workspaceId }, 'Workspace');
     const flow = await this.ctx.em.findOne(Flow, { workspaceId, name: flowName });
     if (!flow) return null;
@@ -294,7 +295,7 @@ export class DeploymentService {
   }
 
   async get(id: string): Promise<Deployment> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
     if (!d) throw notFound('Deployment');
     await this.authorizeDeployment('read', d);
@@ -320,7 +321,7 @@ export class DeploymentService {
     args: { first?: number | null; after?: string | null },
     filter?: DeploymentFilter | null,
   ): Promise<DeploymentConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'Deployment', { workspaceId }, 'Workspace');
     return this.list({ workspaceId }, args, filter);
   }
@@ -453,13 +454,13 @@ export class DeploymentService {
   }
 
   private async load(em: Em, id: string): Promise<Deployment> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const d = isUuid(id) ? await em.findOne(Deployment, { id }, forUpdate(em)) : null;
     if (!d) throw notFound('Deployment');
     return d;
   }
 
   private base(d: Deployment) {
-    return { deploymentId: d.id, ...eventActor(this.ctx, d.workspaceId) };
+    return { deploymentId: d.id, ...eventScope(this.ctx, d.workspaceId) };
   }
 }

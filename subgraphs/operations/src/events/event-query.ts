@@ -4,21 +4,21 @@
  * tests/operations/events-filter.test.ts checks that both agree.
  */
 import type { Knex } from '@mikro-orm/knex';
+import { isPostgres } from '../../../../lib/db.js';
 import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
-import { isPg } from '../common/sql.js';
 
 /** A Date as the `datetime` columns hold it: epoch milliseconds on SQLite, timestamptz on PG. */
-export const dbTime = (em: Em, d: Date): Date | number => (isPg(em) ? d : d.getTime());
+export const dbTime = (em: Em, d: Date): Date | number => (isPostgres(em) ? d : d.getTime());
 
 /** An expression giving a datetime column as epoch milliseconds (a number) in both dialects. */
 export const epochMs = (em: Em, column: string): string =>
-  isPg(em) ? `(extract(epoch from ${column}) * 1000)` : column;
+  isPostgres(em) ? `(extract(epoch from ${column}) * 1000)` : column;
 
 /** The start of the bucket of `column`, in epoch milliseconds (UTC), `size` a trusted integer. */
 export function bucketStartMs(em: Em, column: string, size: number): string {
   if (!Number.isInteger(size) || size <= 0) throw new Error('bucket size');
-  return isPg(em)
+  return isPostgres(em)
     ? `(floor(extract(epoch from ${column}) * 1000 / ${size}) * ${size})`
     : `((${column} / ${size}) * ${size})`;
 }
@@ -44,7 +44,7 @@ export function whereEventMatches(
   a: string,
   f: EventFilterSpec,
 ): void {
-  const pg = isPg(em);
+  const pg = isPostgres(em);
   if (f.occurredAfter) qb.where(`${a}.occurred`, '>=', dbTime(em, new Date(f.occurredAfter)));
   if (f.occurredBefore) qb.where(`${a}.occurred`, '<', dbTime(em, new Date(f.occurredBefore)));
   if (f.names?.length) qb.whereIn(`${a}.name`, f.names);

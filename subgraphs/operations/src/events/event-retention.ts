@@ -1,8 +1,8 @@
 import type { Knex } from '@mikro-orm/knex';
+import { isPostgres } from '../../../../lib/db.js';
 import type { BackgroundService } from '../../../../lib/background.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
-import { isPg } from '../common/sql.js';
 import { backgroundEm } from '../services/background-em.js';
 import { dbTime } from './event-query.js';
 import { DEFAULT_RETENTION_DAYS, EventSettings } from './event-settings.entity.js';
@@ -33,7 +33,7 @@ async function purge(
         .orderBy('e.seq')
         .limit(PURGE_BATCH);
       scope(select);
-      if (isPg(tx)) select.forUpdate().skipLocked();
+      if (isPostgres(tx)) select.forUpdate().skipLocked();
       const rows = await tx
         .getConnection()
         .execute<{ seq: number; id: string; workspace_id: string }[]>(

@@ -1,4 +1,5 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
@@ -6,8 +7,8 @@ import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
-import { eventActor } from '../common/actor.js';
-import { caller, requireAuthenticated } from '../common/caller.js';
+import { eventScope } from '../common/event-scope.js';
+
 import type { OperationsContext } from '../context.js';
 import { emitEvent, toEventJson, type EmitSpec, type EventJson } from '../event-store/emit.js';
 import { bucketStartMs, dbTime, epochMs, num, whereEventMatches } from './event-query.js';
@@ -160,7 +161,7 @@ export class EventService {
    */
   async emit(input: EmitEventsInput): Promise<number> {
     // Users, service accounts, and a pushed run's credential (events about its own run only).
-    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
+    if (this.ctx.principal.type !== 'flow_run') requireActor(this.ctx.principal);
     const workspaceId = input.workspaceId;
     // Rules may be limited to one run (a pushed run's credential): each event names the run it
     // is about (its resource or related flow run), and each is checked against it.
@@ -373,7 +374,7 @@ export class EventService {
 
   /** Sets how long the workspace keeps its events (needs manage_workspace_settings). */
   async setRetention(input: SetEventRetentionInput): Promise<{ id: string }> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const workspaceId = input.workspaceId;
     authorize(this.ctx, 'update', 'Workspace', { id: workspaceId }, 'Workspace');
     if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_RETENTION_DAYS)
@@ -388,7 +389,7 @@ export class EventService {
         updatedAt: new Date(),
       } as EventSettings);
       recordEvent(em, 'workspace.event-retention-set', {
-        ...eventActor(this.ctx, workspaceId),
+        ...eventScope(this.ctx, workspaceId),
         days: input.days,
         previousDays,
       });

@@ -1,8 +1,8 @@
 import { Entity, Index, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ObjectType } from 'type-graphql';
-import { CreatorType } from '../flows/flow.entity.js';
 import { RunBase } from '../orchestration/run.base.js';
+import type { ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** One execution of a flow, usually created from a deployment (REFERENCE §5). */
 @ObjectType({ description: 'One execution of a flow, with its state and state history.' })
@@ -65,7 +65,7 @@ export class FlowRun extends RunBase {
   holdsDeploymentSlot: boolean = false;
 
   @Property({ type: 'string', length: 20, nullable: true })
-  createdByType?: CreatorType | null = null;
+  createdByType?: ActorKind | null = null;
 
   @Property({ type: 'uuid', nullable: true })
   createdById?: string | null = null;

@@ -4,7 +4,7 @@ import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
-import { CreatorType, Flow } from '../flows/flow.entity.js';
+import { Flow } from '../flows/flow.entity.js';
 import { FlowService } from '../flows/flow.service.js';
 import { currentState } from '../orchestration/policy.js';
 import { RunState } from '../orchestration/run-state.entity.js';
@@ -25,6 +25,7 @@ import {
   UpdateFlowRunInput,
 } from './flow-run.inputs.js';
 import { FlowRunService } from './flow-run.service.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => FlowRun)
 export class FlowRunResolver {
@@ -97,9 +98,7 @@ export class FlowRunResolver {
 
   @FieldResolver(() => UserRef, { nullable: true, description: 'The user who created it.' })
   createdBy(@Root() run: FlowRun): UserRef | null {
-    return run.createdByType === CreatorType.USER && run.createdById
-      ? { id: run.createdById }
-      : null;
+    return run.createdByType === ActorType.USER && run.createdById ? { id: run.createdById } : null;
   }
 
   @FieldResolver(() => ServiceAccountRef, {
@@ -107,7 +106,7 @@ export class FlowRunResolver {
     description: 'The service account that created it.',
   })
   createdByServiceAccount(@Root() run: FlowRun): ServiceAccountRef | null {
-    return run.createdByType === CreatorType.SERVICE_ACCOUNT && run.createdById
+    return run.createdByType === ActorType.SERVICE_ACCOUNT && run.createdById
       ? { id: run.createdById }
       : null;
   }

@@ -1,4 +1,5 @@
 import { subject } from '@casl/ability';
+import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
@@ -7,7 +8,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
-import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import { idOrNone } from '../common/ids.js';
 import { withAllTags } from '../common/tags-sql.js';
 import type { OperationsContext } from '../context.js';
@@ -88,7 +89,7 @@ export class FlowRunService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateFlowRunInput): Promise<FlowRun> {
-    const creator = actorOf(this.ctx);
+    const creator = creatorOf(this.ctx.principal);
     if ((input.deploymentId == null) === (input.flowId == null)) {
       throw badInput('deploymentId', 'Give exactly one of deploymentId or flowId');
     }
@@ -162,7 +163,7 @@ export class FlowRunService {
         }
         const { run } = await insertFlowRun(em, spec, proposal);
         recordEvent(em, 'flow-run.created', {
-          ...eventActor(this.ctx, workspaceId),
+          ...eventScope(this.ctx, workspaceId),
           runId: run.id,
           flowId: run.flowId,
           deploymentId: run.deploymentId,
@@ -182,7 +183,7 @@ export class FlowRunService {
   }
 
   async get(id: string): Promise<FlowRun> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
     if (!run) throw notFound('FlowRun');
     authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId, id: run.id }, 'FlowRun');
@@ -212,7 +213,7 @@ export class FlowRunService {
     args: { first?: number | null; after?: string | null },
     filter?: FlowRunFilter | null,
   ): Promise<FlowRunConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     // A list narrowed to one run is checked as reading that run: a pushed run's credential
     // (limited to its run) polls its own this way. The SQL filter below applies either way.
     const only = filter?.ids?.length === 1 ? filter.ids[0] : undefined;
@@ -245,7 +246,7 @@ export class FlowRunService {
 
   async delete(id: string): Promise<string> {
     return this.ctx.transaction(async (em) => {
-      actorOf(this.ctx);
+      requireAuthenticated(this.ctx.principal);
       const run = isUuid(id) ? await em.findOne(FlowRun, { id }) : null;
       if (!run) throw notFound('FlowRun');
       authorize(
@@ -257,7 +258,7 @@ export class FlowRunService {
       );
       await deleteFlowRuns(em, { id: run.id });
       recordEvent(em, 'flow-run.deleted', {
-        ...eventActor(this.ctx, run.workspaceId),
+        ...eventScope(this.ctx, run.workspaceId),
         runId: run.id,
       });
       return run.id;
@@ -265,7 +266,7 @@ export class FlowRunService {
   }
 
   async update(input: UpdateFlowRunInput): Promise<FlowRun> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const run = isUuid(input.id)
         ? await em.findOne(FlowRun, { id: input.id }, forUpdate(em))
@@ -294,7 +295,7 @@ export class FlowRunService {
   }
 
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const run = isUuid(input.flowRunId)
         ? await em.findOne(FlowRun, { id: input.flowRunId }, forUpdate(em))

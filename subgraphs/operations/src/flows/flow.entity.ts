@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Directive, Field, ID, ObjectType } from 'type-graphql';
-import { CreatorType } from '../common/actor.js';
-
-export { CreatorType };
+import { ACTOR_KINDS, type ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** A named workflow of one workspace (REFERENCE §5); deployments and runs hang off it. */
 @ObjectType({ description: 'A named workflow of a workspace; deployments and runs belong to it.' })
@@ -33,8 +31,8 @@ export class Flow {
   @Property({ type: 'json' })
   labels: Record<string, string | number | boolean> = {};
 
-  @Enum({ items: () => CreatorType, type: 'string' })
-  createdByType!: CreatorType;
+  @Enum({ items: [...ACTOR_KINDS], type: 'string' })
+  createdByType!: ActorKind;
 
   @Property({ type: 'uuid' })
   createdById!: string;

@@ -3,9 +3,10 @@ import { ConnectionArgs } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
 import { ServiceAccountRef, UserRef } from '../../../../lib/entity-refs.js';
 import { Workspace } from '../tenancy/workspace.type.js';
-import { CreatorType, Flow } from './flow.entity.js';
+import { Flow } from './flow.entity.js';
 import { CreateFlowInput, FlowConnection, FlowFilter, UpdateFlowInput } from './flow.inputs.js';
 import { FlowService } from './flow.service.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => Flow)
 export class FlowResolver {
@@ -27,7 +28,7 @@ export class FlowResolver {
     description: 'The user who created it; null when a service account did.',
   })
   createdBy(@Root() flow: Flow): UserRef | null {
-    return flow.createdByType === CreatorType.USER ? { id: flow.createdById } : null;
+    return flow.createdByType === ActorType.USER ? { id: flow.createdById } : null;
   }
 
   @FieldResolver(() => ServiceAccountRef, {
@@ -35,7 +36,7 @@ export class FlowResolver {
     description: 'The service account that created it; null when a user did.',
   })
   createdByServiceAccount(@Root() flow: Flow): ServiceAccountRef | null {
-    return flow.createdByType === CreatorType.SERVICE_ACCOUNT ? { id: flow.createdById } : null;
+    return flow.createdByType === ActorType.SERVICE_ACCOUNT ? { id: flow.createdById } : null;
   }
 
   @Mutation(() => Flow, { description: 'Create a flow (needs manage_flows).' })

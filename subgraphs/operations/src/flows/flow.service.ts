@@ -12,9 +12,9 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { isUuid } from '../../../../lib/db.js';
+import { isUuid, isPostgres } from '../../../../lib/db.js';
 import { deleteFlowData } from './flow.consumers.js';
-import { CreatorType, Flow } from './flow.entity.js';
+import { Flow } from './flow.entity.js';
 import type {
   CreateFlowInput,
   FlowConnection,
@@ -22,6 +22,7 @@ import type {
   UpdateFlowInput,
 } from './flow.inputs.js';
 import { validateFlowName, validateLabels, validateTags } from './flow.validation.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 const DUPLICATE_NAME = 'A flow with this name exists in the workspace';
 
@@ -174,7 +175,7 @@ export class FlowService {
       qb.whereRaw(`lower(ft.name) like lower(?) escape '\\'`, [pattern]);
     }
     if (tags.length) {
-      if (em.config.get('driver')?.name === 'PostgreSqlDriver') {
+      if (isPostgres(em)) {
         qb.whereRaw('ft.tags::jsonb @> ?::jsonb', [JSON.stringify(tags)]);
       } else {
         for (const tag of tags) {
@@ -193,10 +194,10 @@ export class FlowService {
   }
 
   /** The user or service account making a change (UNAUTHENTICATED for anyone else). */
-  private actor(): { type: CreatorType; id: string } {
+  private actor(): { type: ActorType; id: string } {
     const p = this.ctx.principal;
-    if (p.type === 'user') return { type: CreatorType.USER, id: p.id };
-    if (p.type === 'service_account') return { type: CreatorType.SERVICE_ACCOUNT, id: p.id };
+    if (p.type === 'user') return { type: ActorType.USER, id: p.id };
+    if (p.type === 'service_account') return { type: ActorType.SERVICE_ACCOUNT, id: p.id };
     throw unauthenticated();
   }
 
@@ -209,8 +210,6 @@ export class FlowService {
       flowId: flow.id,
       workspaceId: flow.workspaceId,
       accountId: this.ctx.grants.workspaces[flow.workspaceId]?.accountId ?? null,
-      actorType: this.ctx.principal.type,
-      actorId: this.ctx.principal.id,
     };
   }
 

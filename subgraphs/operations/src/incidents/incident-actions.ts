@@ -27,7 +27,8 @@ import {
   type ResourceRef,
 } from './incident.changes.js';
 import { MAX_NAME_TEMPLATE, type IncidentActionSettings } from './incident-action.inputs.js';
-import { Incident, IncidentActorType, IncidentResourceKind } from './incident.entity.js';
+import { Incident, IncidentResourceKind } from './incident.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 const cut = (s: string, max: number) => [...s].slice(0, max).join('');
 
@@ -99,7 +100,7 @@ const declareIncidentAction: ActionHandler = {
         relatedResources: related,
         tags: settings.tags,
       },
-      { actor: { type: IncidentActorType.AUTOMATION, id: r.automation.id }, accountId: null },
+      { actor: { type: ActorType.AUTOMATION, id: r.automation.id }, accountId: null },
     );
     return {
       detail: { incidentId: incident.id },

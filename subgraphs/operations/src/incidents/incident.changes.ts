@@ -20,13 +20,13 @@ import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { WorkQueue } from '../work-pools/work-queue.entity.js';
 import {
   Incident,
-  IncidentActorType,
   IncidentResourceKind,
   IncidentResourceRow,
   IncidentSeverity,
   IncidentStatus,
   type IncidentActorJson,
 } from './incident.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 export const INCIDENT_EVENT_PREFIX = 'flowplane.incident.';
 export const INCIDENT_DECLARED = 'flowplane.incident.declared';
@@ -205,7 +205,7 @@ function emitIncidentEvent(
   const related = [
     ...refs.map((r) => ({ id: resourceId(EVENT_KIND[r.kind], r.id), role: EVENT_KIND[r.kind] })),
     ...incident.tags.map((t) => ({ id: `flowplane.tag.${t}`, role: 'tag' })),
-    ...(by.actor.type === IncidentActorType.AUTOMATION
+    ...(by.actor.type === ActorType.AUTOMATION
       ? [{ id: resourceId('automation', by.actor.id), role: 'automation' }]
       : []),
   ];

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { ACTOR_KINDS, ActorType, type ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** How bad a disruption is (REFERENCE §6). */
 export enum IncidentSeverity {
@@ -57,21 +58,12 @@ registerEnumType(IncidentResourceKind, {
   },
 });
 
-/** Who made a change to an incident. */
-export enum IncidentActorType {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-  AUTOMATION = 'AUTOMATION',
-}
-registerEnumType(IncidentActorType, {
-  name: 'IncidentActorType',
-  description: 'Who made a change to an incident.',
-  valuesConfig: {
-    USER: { description: 'A person.' },
-    SERVICE_ACCOUNT: { description: 'A service account (a worker, CI).' },
-    AUTOMATION: { description: 'An automation, acting on an event.' },
-  },
-});
+/** Who changes incidents: a user or service account (`ActorKind`), or an automation. */
+export type IncidentActorType = ActorKind | ActorType.AUTOMATION;
+export const INCIDENT_ACTOR_TYPES: readonly IncidentActorType[] = [
+  ...ACTOR_KINDS,
+  ActorType.AUTOMATION,
+];
 
 export interface IncidentActorJson {
   type: IncidentActorType;

@@ -28,12 +28,7 @@ import { Workspace } from '../tenancy/workspace.type.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
 import { WorkPoolService } from '../work-pools/work-pool.service.js';
 import { WorkQueue } from '../work-pools/work-queue.entity.js';
-import {
-  Incident,
-  IncidentActorType,
-  IncidentResourceKind,
-  IncidentStatus,
-} from './incident.entity.js';
+import { Incident, IncidentResourceKind, IncidentStatus } from './incident.entity.js';
 import { EVENT_KIND } from './incident.changes.js';
 import {
   DeclareIncidentInput,
@@ -49,6 +44,7 @@ import {
   IncidentResource,
   IncidentTimelineConnection,
 } from './incident.types.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => Incident)
 export class IncidentResolver {
@@ -266,7 +262,7 @@ export class IncidentResourceResolver {
 export class IncidentActorResolver {
   @FieldResolver(() => UserRef, { nullable: true, description: 'The user, when USER.' })
   user(@Root() a: IncidentActor): UserRef | null {
-    return a.type === IncidentActorType.USER ? { id: a.id } : null;
+    return a.type === ActorType.USER ? { id: a.id } : null;
   }
 
   @FieldResolver(() => ServiceAccountRef, {
@@ -274,7 +270,7 @@ export class IncidentActorResolver {
     description: 'The service account, when SERVICE_ACCOUNT.',
   })
   serviceAccount(@Root() a: IncidentActor): ServiceAccountRef | null {
-    return a.type === IncidentActorType.SERVICE_ACCOUNT ? { id: a.id } : null;
+    return a.type === ActorType.SERVICE_ACCOUNT ? { id: a.id } : null;
   }
 
   @FieldResolver(() => Automation, {
@@ -282,7 +278,7 @@ export class IncidentActorResolver {
     description: 'The automation, when AUTOMATION (null when deleted or hidden from you).',
   })
   automation(@Root() a: IncidentActor, @Ctx() ctx: OperationsContext): Promise<Automation | null> {
-    return a.type === IncidentActorType.AUTOMATION
+    return a.type === ActorType.AUTOMATION
       ? new IncidentService(ctx).visibleAutomation(a.id)
       : Promise.resolve(null);
   }

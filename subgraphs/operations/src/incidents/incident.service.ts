@@ -1,11 +1,12 @@
 import { subject } from '@casl/ability';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
-import { badInput, forbidden, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { paginate, pageSize } from '../../../../lib/pagination.js';
-import { requireAuthenticated } from '../common/actor.js';
+
 import { Automation } from '../automations/automation.entity.js';
 import type { OperationsContext } from '../context.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
@@ -24,12 +25,7 @@ import {
   type IncidentAuthor,
   type ResourceRef,
 } from './incident.changes.js';
-import {
-  Incident,
-  IncidentActorType,
-  IncidentResourceKind,
-  IncidentStatus,
-} from './incident.entity.js';
+import { Incident, IncidentResourceKind, IncidentStatus } from './incident.entity.js';
 import type {
   DeclareIncidentInput,
   IncidentCommentInput,
@@ -131,7 +127,7 @@ export class IncidentService {
     args: Page,
     filter?: IncidentFilter | null,
   ): Promise<IncidentConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'Incident', { workspaceId }, 'Workspace');
     pageSize(args);
     const readable = accessibleFilter(this.ctx.ability, 'read', 'Incident');
@@ -176,7 +172,7 @@ export class IncidentService {
    * the caller may not see the workspace's incidents (subscriptions resolve each live event so).
    */
   async change(eventId: string): Promise<IncidentChange | null> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const e = await findEventOfCaller(this.ctx, eventId);
     if (!e || !this.canRead(e.workspaceId)) return null;
     return stepOf(e);
@@ -203,23 +199,15 @@ export class IncidentService {
 
   /** The caller as the author of a change (users and service accounts only). */
   private author(workspaceId: string): IncidentAuthor {
-    const p = this.ctx.principal;
-    const type =
-      p.type === 'user'
-        ? IncidentActorType.USER
-        : p.type === 'service_account'
-          ? IncidentActorType.SERVICE_ACCOUNT
-          : null;
-    if (!type) throw unauthenticated();
     return {
-      actor: { type, id: p.id },
+      actor: requireActor(this.ctx.principal),
       accountId: this.ctx.grants.workspaces[workspaceId]?.accountId ?? null,
     };
   }
 
   /** Unauthorized: callers authorize (a non-member gets NOT_FOUND from `authorize`). */
   private async load(id: string): Promise<Incident> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const incident = isUuid(id) ? await this.ctx.loaders.incidentById.load(id) : null;
     if (!incident) throw notFound('Incident');
     return incident;

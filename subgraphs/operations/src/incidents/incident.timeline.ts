@@ -4,7 +4,6 @@ import type { Em } from '../../../../lib/orm.js';
 import { pageSize } from '../../../../lib/pagination.js';
 import { resourceId } from '../event-store/emit.js';
 import { Event } from '../event-store/event.entity.js';
-import { IncidentActorType } from './incident.entity.js';
 import {
   INCIDENT_COMMENT_ADDED,
   INCIDENT_DECLARED,
@@ -20,20 +19,21 @@ import {
   type IncidentStep,
   type IncidentTimelineConnection,
 } from './incident.types.js';
+import { INCIDENT_ACTOR_TYPES, type IncidentActorType } from './incident.entity.js';
 
 type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function actorOf(v: unknown): IncidentActor | null {
+function parseActor(v: unknown): IncidentActor | null {
   if (!isObject(v) || typeof v.id !== 'string') return null;
-  if (!Object.values(IncidentActorType).includes(v.type as IncidentActorType)) return null;
+  if (!INCIDENT_ACTOR_TYPES.includes(v.type as IncidentActorType)) return null;
   return { type: v.type as IncidentActorType, id: v.id };
 }
 
 function commentOf(v: unknown): IncidentComment | null {
   if (!isObject(v) || typeof v.id !== 'string' || typeof v.body !== 'string') return null;
-  const author = actorOf(v.author);
+  const author = parseActor(v.author);
   return author ? { id: v.id, body: v.body, author } : null;
 }
 
@@ -69,7 +69,7 @@ export function stepOf(e: Event): IncidentStep | null {
     from: updated ? (p.from ?? null) : null,
     to: updated ? (p.to ?? null) : null,
     comment: k.kind === IncidentChangeKind.COMMENT_ADDED ? commentOf(p.comment) : null,
-    actor: actorOf(p.actor),
+    actor: parseActor(p.actor),
     occurred: e.occurred,
     incidentId,
     event: e,

@@ -4,10 +4,11 @@ import { connectionType } from '../../../../lib/pagination.js';
 import type { Event } from '../event-store/event.entity.js';
 import {
   Incident,
-  IncidentActorType,
   IncidentResourceKind,
   type IncidentActorJson,
+  type IncidentActorType,
 } from './incident.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 /** The five kinds of incident event (`flowplane.incident.<…>`). */
 export enum IncidentChangeKind {
@@ -50,7 +51,9 @@ export class IncidentResource {
     'Who made a change to an incident: a user, a service account or an automation; the field of its type resolves it.',
 })
 export class IncidentActor implements IncidentActorJson {
-  @Field(() => IncidentActorType, { description: 'What kind of actor.' })
+  @Field(() => ActorType, {
+    description: 'What kind of actor: USER, SERVICE_ACCOUNT or AUTOMATION.',
+  })
   type!: IncidentActorType;
 
   @Field(() => ID, { description: 'The user, service account or automation id.' })

@@ -1,10 +1,11 @@
 import { subject } from '@casl/ability';
 import type { FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden } from '../../../../lib/errors.js';
 import { pageSize } from '../../../../lib/pagination.js';
-import { caller, requireAuthenticated } from '../common/caller.js';
+
 import type { OperationsContext } from '../context.js';
 import { Worker } from '../work-pools/worker.entity.js';
 import { Log } from './log.entity.js';
@@ -43,7 +44,7 @@ export class LogService {
   /** Stores up to 1,000 lines in one multi-row insert; returns how many were stored. */
   async write(input: WriteLogsInput): Promise<number> {
     // Users, service accounts, and a pushed run's credential (for its own run's lines only).
-    if (this.ctx.principal.type !== 'flow_run') caller(this.ctx.principal);
+    if (this.ctx.principal.type !== 'flow_run') requireActor(this.ctx.principal);
     // Checked per run of the batch: rules may be limited to one run (a pushed run's credential).
     // A worker's own line (no run) is refused to a run's credential by the same check.
     const runs = new Set(input.logs.map((l) => l.flowRunId ?? null));

@@ -1,11 +1,12 @@
 import { isUuid } from '../../../../lib/db.js';
+import { requireActor } from '../../../../lib/actor.js';
 import { badInput, notFound, withDenial } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { BlockDocument } from '../blocks/block-document.entity.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { WorkPool } from '../work-pools/work-pool.entity.js';
-import { accountOf, caller } from '../common/caller.js';
+import { accountOf } from '../common/caller.js';
 import { AccountTeam } from './account-team.entity.js';
 import type { OperationsContext } from '../context.js';
 import {
@@ -58,7 +59,7 @@ export class ObjectAccessService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async set(input: SetObjectAccessInput): Promise<ObjectAccess> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const entries = this.validateEntries(input.entries);
     return this.ctx.transaction(async (em) => {
       const obj = await this.authorizeManage(em, input.objectType, input.objectId);
@@ -93,7 +94,7 @@ export class ObjectAccessService {
   }
 
   async remove(input: RemoveObjectAccessInput): Promise<string> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const obj = await this.authorizeManage(em, input.objectType, input.objectId);
       const deleted = await em.nativeDelete(ObjectAccess, {

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
+import { isPostgres } from '../../../../lib/db.js';
 import type { Em, Orm } from '../../../../lib/orm.js';
-import { isPg } from '../common/actor.js';
 
 /** An entity manager whose queries are labelled background (not counted as request queries). */
 export const backgroundEm = (orm: Orm): Em =>
@@ -8,4 +8,4 @@ export const backgroundEm = (orm: Orm): Em =>
 
 /** Lock options that skip rows another instance holds (PostgreSQL); SQLite has one writer. */
 export const skipLocked = (em: Em): { lockMode?: LockMode.PESSIMISTIC_PARTIAL_WRITE } =>
-  isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {};
+  isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {};

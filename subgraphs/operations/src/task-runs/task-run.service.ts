@@ -1,10 +1,11 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
-import { actorOf, requireAuthenticated } from '../common/actor.js';
+
 import type { OperationsContext } from '../context.js';
 import { validateTags } from '../flows/flow.validation.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
@@ -31,7 +32,7 @@ export class TaskRunService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async create(input: CreateTaskRunInput): Promise<TaskRun> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const flowRun = isUuid(input.flowRunId)
       ? await this.ctx.loaders.flowRunById.load(input.flowRunId)
       : null;
@@ -93,7 +94,7 @@ export class TaskRunService {
   }
 
   async get(id: string): Promise<TaskRun> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const run = isUuid(id) ? await this.ctx.loaders.taskRunById.load(id) : null;
     if (!run) throw notFound('TaskRun');
     authorize(
@@ -127,7 +128,7 @@ export class TaskRunService {
   }
 
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const run = isUuid(input.taskRunId)
         ? await em.findOne(TaskRun, { id: input.taskRunId }, forUpdate(em))

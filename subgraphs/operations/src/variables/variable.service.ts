@@ -1,10 +1,11 @@
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, pageSize } from '../../../../lib/pagination.js';
-import { accountOf, caller, jsonBytes, requireAuthenticated } from '../common/caller.js';
+import { accountOf, jsonBytes } from '../common/caller.js';
 import { likeLiteral, whereJsonArrayContains } from '../common/sql.js';
 import type { OperationsContext } from '../context.js';
 import { validateTags } from '../flows/flow.validation.js';
@@ -29,7 +30,7 @@ export class VariableService {
    * `onlyNew`, an existing name is a CONFLICT instead.
    */
   async set(input: SetVariableInput, onlyNew = false): Promise<Variable> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     const scope = { workspaceId: input.workspaceId };
     authorize(this.ctx, 'create', 'Variable', scope, 'Workspace');
     if (!onlyNew) authorize(this.ctx, 'update', 'Variable', scope, 'Workspace');
@@ -56,8 +57,6 @@ export class VariableService {
           variableId: v.id,
           workspaceId: v.workspaceId,
           accountId: accountOf(this.ctx.grants, v.workspaceId),
-          actorType: this.ctx.principal.type,
-          actorId: this.ctx.principal.id,
           name,
         });
         return v;
@@ -80,7 +79,7 @@ export class VariableService {
   }
 
   async delete(id: string): Promise<string> {
-    caller(this.ctx.principal);
+    requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
       const v = isUuid(id) ? await em.findOne(Variable, { id }) : null;
       if (!v) throw notFound('Variable');
@@ -90,8 +89,6 @@ export class VariableService {
         variableId: v.id,
         workspaceId: v.workspaceId,
         accountId: accountOf(this.ctx.grants, v.workspaceId),
-        actorType: this.ctx.principal.type,
-        actorId: this.ctx.principal.id,
         name: v.name,
       });
       return v.id;

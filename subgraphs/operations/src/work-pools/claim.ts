@@ -1,7 +1,7 @@
 import { LockMode, type FilterQuery } from '@mikro-orm/core';
+import { isPostgres } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
-import { isPg } from '../common/actor.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { ACTIVE, SetStateStatus, StateType } from '../orchestration/state-type.js';
@@ -46,7 +46,7 @@ export async function claimFlowRuns(
   if (pool.paused || !queues.length) return [];
 
   const limited = pool.concurrencyLimit != null || queues.some((q) => q.concurrencyLimit != null);
-  if (limited && isPg(em)) {
+  if (limited && isPostgres(em)) {
     await em.findOne(
       WorkPool,
       { id: pool.id },
@@ -111,7 +111,7 @@ export async function claimFlowRuns(
         // Lock only what can be taken: locked rows are invisible to other claimers until commit.
         limit: queueLimited ? Math.min(200, want * 2) : want,
         refresh: true,
-        ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
+        ...(isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
       },
     );
     for (const run of candidates) {
@@ -178,7 +178,7 @@ export async function claimDeploymentFlowRuns(
       orderBy: { nextScheduledStartTime: 'asc', id: 'asc' },
       limit: want,
       refresh: true,
-      ...(isPg(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
+      ...(isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
     },
   );
   for (const run of candidates)

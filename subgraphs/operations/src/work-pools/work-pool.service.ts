@@ -1,4 +1,5 @@
 import { subject } from '@casl/ability';
+import { requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
@@ -6,7 +7,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { actorOf, eventActor, requireAuthenticated } from '../common/actor.js';
+import { eventScope } from '../common/event-scope.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentService } from '../deployments/deployment.service.js';
@@ -68,7 +69,7 @@ export class WorkPoolService {
   constructor(private readonly ctx: OperationsContext) {}
 
   async createPool(input: CreateWorkPoolInput): Promise<WorkPool> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'create', 'WorkPool', { workspaceId: input.workspaceId }, 'Workspace');
     const name = validateName(input.name, 'name', 200);
     if (!TYPE.test(input.type)) {
@@ -219,7 +220,7 @@ export class WorkPoolService {
   }
 
   async getPool(id: string): Promise<WorkPool> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const pool = isUuid(id) ? await this.ctx.loaders.workPoolById.load(id) : null;
     if (!pool) throw notFound('WorkPool');
     await this.authorizePool('read', pool);
@@ -227,7 +228,7 @@ export class WorkPoolService {
   }
 
   async getQueue(id: string): Promise<WorkQueue> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
     if (!q) throw notFound('WorkQueue');
     authorize(this.ctx, 'read', 'WorkQueue', { workspaceId: q.workspaceId }, 'WorkQueue');
@@ -240,7 +241,7 @@ export class WorkPoolService {
 
   /** A pool of the workspace by name; null when there is none or its access list hides it. */
   async byName(workspaceId: string, name: string): Promise<WorkPool | null> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'WorkPool', { workspaceId }, 'Workspace');
     const pool = await this.ctx.em.findOne(WorkPool, { workspaceId, name });
     if (!pool) return null;
@@ -268,7 +269,7 @@ export class WorkPoolService {
     workspaceId: string,
     args: { first?: number | null; after?: string | null },
   ): Promise<WorkPoolConnection> {
-    requireAuthenticated(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     authorize(this.ctx, 'read', 'WorkPool', { workspaceId }, 'Workspace');
     // Access lists narrow the ability: hidden pools become `id not in (…)` in SQL.
     const readable = accessibleFilter(await this.abilityIn(workspaceId), 'read', 'WorkPool');
@@ -338,7 +339,7 @@ export class WorkPoolService {
         if (input.paused != null) queue.paused = input.paused;
         if (pausing) await syncStatuses(em, [queue.workPoolId]);
         recordEvent(em, 'work-queue.updated', {
-          ...eventActor(this.ctx, queue.workspaceId),
+          ...eventScope(this.ctx, queue.workspaceId),
           workPoolId: queue.workPoolId,
           workQueueId: queue.id,
         });
@@ -363,7 +364,7 @@ export class WorkPoolService {
       // Its deployments moved to the default queue, whose status may differ.
       await syncStatuses(em, [queue.workPoolId]);
       recordEvent(em, 'work-queue.deleted', {
-        ...eventActor(this.ctx, queue.workspaceId),
+        ...eventScope(this.ctx, queue.workspaceId),
         workPoolId: queue.workPoolId,
         workQueueId: queue.id,
       });
@@ -372,7 +373,7 @@ export class WorkPoolService {
   }
 
   async heartbeat(input: WorkerHeartbeatInput): Promise<Worker> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const interval = input.heartbeatIntervalSeconds ?? 30;
     if (!Number.isInteger(interval) || interval < 5 || interval > 3600) {
       throw badInput('heartbeatIntervalSeconds', 'An integer from 5 to 3600');
@@ -390,7 +391,7 @@ export class WorkPoolService {
   }
 
   async claim(input: ClaimFlowRunsInput): Promise<FlowRun[]> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const limit = input.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw badInput('limit', 'An integer from 1 to 100');
@@ -410,7 +411,7 @@ export class WorkPoolService {
   }
 
   async claimForDeployments(input: ClaimDeploymentFlowRunsInput): Promise<FlowRun[]> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const limit = input.limit ?? 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw badInput('limit', 'An integer from 1 to 100');
@@ -476,20 +477,20 @@ export class WorkPoolService {
   }
 
   private async loadPool(em: Em, id: string, lock = true): Promise<WorkPool> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const pool = isUuid(id) ? await em.findOne(WorkPool, { id }, lock ? forUpdate(em) : {}) : null;
     if (!pool) throw notFound('WorkPool');
     return pool;
   }
 
   private async loadQueue(em: Em, id: string): Promise<WorkQueue> {
-    actorOf(this.ctx);
+    requireAuthenticated(this.ctx.principal);
     const q = isUuid(id) ? await em.findOne(WorkQueue, { id }) : null;
     if (!q) throw notFound('WorkQueue');
     return q;
   }
 
   private base(pool: WorkPool) {
-    return { workPoolId: pool.id, ...eventActor(this.ctx, pool.workspaceId) };
+    return { workPoolId: pool.id, ...eventScope(this.ctx, pool.workspaceId) };
   }
 }

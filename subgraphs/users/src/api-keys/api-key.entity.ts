@@ -1,20 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 import { maskCredential } from '../../../../lib/secrets.js';
-
-export enum ApiKeyOwner {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-}
-registerEnumType(ApiKeyOwner, {
-  name: 'ApiKeyOwner',
-  description: 'Whose key it is.',
-  valuesConfig: {
-    USER: { description: 'A personal key of a user (prefix fpu_).' },
-    SERVICE_ACCOUNT: { description: 'A key of a service account (prefix fps_).' },
-  },
-});
+import { ActorType, type ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** An API key. The plaintext exists only in the createApiKey answer; we keep its SHA-256. */
 @ObjectType({ description: 'An API key, masked: its plaintext is shown only once, at creation.' })
@@ -28,9 +16,12 @@ export class ApiKey {
   @Property({ type: 'string', length: 100 })
   name!: string;
 
-  @Field(() => ApiKeyOwner, { description: 'A user key or a service account key.' })
+  @Field(() => ActorType, {
+    description:
+      'USER for a personal key (prefix fpu_), SERVICE_ACCOUNT for a service account key (prefix fps_).',
+  })
   @Property({ type: 'string', length: 20 })
-  ownerType!: ApiKeyOwner;
+  ownerType!: ActorKind;
 
   @Property({ type: 'uuid', nullable: true, index: true })
   userId?: string | null = null;

@@ -14,19 +14,20 @@ import type { UsersContext } from '../context.js';
 import { assertHoldsServiceAccount } from '../service-accounts/service-account-authority.js';
 import { ServiceAccount } from '../service-accounts/service-account.entity.js';
 import { requireUser } from '../users/user.service.js';
-import { ApiKey, ApiKeyOwner } from './api-key.entity.js';
+import { ApiKey } from './api-key.entity.js';
 import type { CreateApiKeyInput, CreatedApiKey, RotateKeyInput } from './api-key.inputs.js';
+import { ActorType, type ActorKind } from '../../../../lib/graphql-enums.js';
 
 export const MAX_GRACE_HOURS = 48;
 
 /** Mints a key row and its plaintext; the plaintext leaves this function only in the answer. */
 export function mintKey(
   em: EntityManager,
-  owner: { type: ApiKeyOwner; userId?: string; serviceAccountId?: string; accountId?: string },
+  owner: { type: ActorKind; userId?: string; serviceAccountId?: string; accountId?: string },
   name: string,
   expiresAt: Date | null,
 ): CreatedApiKey {
-  const prefix = owner.type === ApiKeyOwner.USER ? USER_KEY_PREFIX : SERVICE_KEY_PREFIX;
+  const prefix = owner.type === ActorType.USER ? USER_KEY_PREFIX : SERVICE_KEY_PREFIX;
   const key = newCredential(prefix);
   const apiKey = new ApiKey();
   apiKey.name = name;
@@ -59,7 +60,7 @@ export class ApiKeyService {
     const name = validateName(input.name, 'name');
     const expiresAt = validateFuture(input.expiresAt, 'expiresAt');
     return this.ctx.transaction(async (em) =>
-      mintKey(em, { type: ApiKeyOwner.USER, userId }, name, expiresAt),
+      mintKey(em, { type: ActorType.USER, userId }, name, expiresAt),
     );
   }
 
@@ -73,7 +74,7 @@ export class ApiKeyService {
     return this.ctx.transaction(async (em) => {
       const key = await em.findOne(ApiKey, { id });
       if (!key) throw notFound('API key');
-      if (key.ownerType === ApiKeyOwner.USER) {
+      if (key.ownerType === ActorType.USER) {
         if (this.ctx.principal.type !== 'user' || key.userId !== this.ctx.principal.id)
           throw notFound('API key');
       } else {
@@ -140,7 +141,7 @@ export class ApiKeyService {
       }
       const created = mintKey(
         em,
-        { type: ApiKeyOwner.SERVICE_ACCOUNT, serviceAccountId: sa.id, accountId: sa.accountId },
+        { type: ActorType.SERVICE_ACCOUNT, serviceAccountId: sa.id, accountId: sa.accountId },
         `${sa.name} (rotated ${new Date(now).toISOString().slice(0, 10)})`,
         expiresAt,
       );

@@ -5,12 +5,13 @@ import { conflict, notFound } from '../../../../lib/errors.js';
 import { accountRoleAuthority, assertMayHandOut } from '../../../../lib/hand-out.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateFuture, validateName, validateOptionalText } from '../../../../lib/validation.js';
-import { ApiKey, ApiKeyOwner } from '../api-keys/api-key.entity.js';
+import { ApiKey } from '../api-keys/api-key.entity.js';
 import { mintKey } from '../api-keys/api-key.service.js';
 import type { UsersContext } from '../context.js';
 import type { CreatedServiceAccount, CreateServiceAccountInput } from './service-account.inputs.js';
 import { assertHoldsServiceAccount, initialGrants } from './service-account-authority.js';
 import { ServiceAccount } from './service-account.entity.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 /** Service accounts of an account. Their account membership lives in the workspaces subgraph. */
 export class ServiceAccountService {
@@ -46,7 +47,7 @@ export class ServiceAccountService {
       });
       const { key, apiKey } = mintKey(
         em,
-        { type: ApiKeyOwner.SERVICE_ACCOUNT, serviceAccountId: sa.id, accountId: sa.accountId },
+        { type: ActorType.SERVICE_ACCOUNT, serviceAccountId: sa.id, accountId: sa.accountId },
         `${name} key`,
         expiresAt,
       );

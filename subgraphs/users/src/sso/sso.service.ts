@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { requireSystem } from '../../../../lib/actor.js';
 import argon2 from 'argon2';
 import type { EntityManager } from '@mikro-orm/core';
 import { isUuid } from '../../../../lib/db.js';
@@ -84,10 +85,6 @@ async function freeUserHandle(em: EntityManager, email: string): Promise<string>
 export class SsoSignInService {
   constructor(private readonly ctx: UsersContext) {}
 
-  private requireSystem(): void {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
-  }
-
   /** The user with this (verified) email; created when `create` and unknown. */
   async user(input: {
     email: string;
@@ -95,7 +92,7 @@ export class SsoSignInService {
     create: boolean;
     accountId: string;
   }): Promise<{ userId: string; created: boolean } | null> {
-    this.requireSystem();
+    requireSystem(this.ctx.principal);
     const email = input.email.trim().toLowerCase();
     const found = await this.ctx.em.findOne(User, { email });
     if (found) return { userId: found.id, created: false };
@@ -126,7 +123,7 @@ export class SsoSignInService {
     accountId: string;
     identityProviderId: string;
   }): Promise<string> {
-    this.requireSystem();
+    requireSystem(this.ctx.principal);
     const code = newCredential(SSO_CODE_PREFIX);
     await this.ctx.transaction(async (em) => {
       em.create(SsoLoginCode, {

@@ -1,3 +1,4 @@
+import { SETTING_DEFAULTS } from '../../../../lib/env.js';
 import { rateLimited } from '../../../../lib/errors.js';
 import { isMilestone, type WindowCounter } from '../../../../lib/window-counter.js';
 
@@ -13,13 +14,7 @@ export interface SignInLimits {
   lockMs: number;
 }
 
-export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = {
-  windowMs: 15 * 60_000,
-  maxFailures: 5,
-  maxFailuresPerIp: 50,
-  lockAfterFailures: 50,
-  lockMs: 60_000,
-};
+export const DEFAULT_SIGN_IN_LIMITS: SignInLimits = SETTING_DEFAULTS.signIn;
 
 /** What the audit log gets of failed attempts for one email from one address. */
 export interface AttemptTally {

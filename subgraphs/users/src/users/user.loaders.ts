@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { SETTING_DEFAULTS } from '../../../../lib/env.js';
 import type { BaseContext, SubgraphRuntime } from '../../../../lib/module.js';
 import type { WindowCounter } from '../../../../lib/window-counter.js';
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from './sign-in-throttle.js';
@@ -16,7 +17,9 @@ export function usersProvides(sub: SubgraphRuntime): {
 } {
   return {
     settings: {
-      sessionTtlHours: Number(sub.opts.settings?.sessionTtlHours ?? 24 * 14),
+      sessionTtlHours: Number(
+        sub.opts.settings?.sessionTtlHours ?? SETTING_DEFAULTS.sessionTtlHours,
+      ),
       signIn: {
         ...DEFAULT_SIGN_IN_LIMITS,
         ...(sub.opts.settings?.signIn as Partial<SignInLimits> | undefined),

@@ -1,10 +1,11 @@
-import { unauthenticated } from '../../../../lib/errors.js';
-import { ApiKey, ApiKeyOwner } from '../api-keys/api-key.entity.js';
+import { requireSystem } from '../../../../lib/actor.js';
+import { ApiKey } from '../api-keys/api-key.entity.js';
 import type { UsersContext } from '../context.js';
 import { ServiceAccount } from '../service-accounts/service-account.entity.js';
 import { Session } from '../sessions/session.entity.js';
 import { User } from '../users/user.entity.js';
 import type { ResolvedPrincipal } from './viewer.types.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 /** lastUsedAt is written at most once a minute per credential. */
 const TOUCH_EVERY_MS = 60_000;
@@ -14,7 +15,7 @@ export class AuthenticationService {
   constructor(private readonly ctx: UsersContext) {}
 
   async resolve(credentialHash: string): Promise<ResolvedPrincipal | null> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(this.ctx.principal);
     const em = this.ctx.em;
     const now = new Date();
     const session = await em.findOne(Session, { tokenHash: credentialHash });
@@ -33,7 +34,7 @@ export class AuthenticationService {
     }
     const key = await em.findOne(ApiKey, { hash: credentialHash });
     if (!key || !key.active) return null;
-    if (key.ownerType === ApiKeyOwner.SERVICE_ACCOUNT) {
+    if (key.ownerType === ActorType.SERVICE_ACCOUNT) {
       const sa = await em.findOne(ServiceAccount, { id: key.serviceAccountId!, deletedAt: null });
       if (!sa) return null;
       await this.touch(ApiKey, key.id, key.lastUsedAt, now);

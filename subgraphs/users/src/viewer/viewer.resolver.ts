@@ -6,7 +6,8 @@ import type { UsersContext } from '../context.js';
 import { Session } from '../sessions/session.entity.js';
 import { UserService } from '../users/user.service.js';
 import { AuthenticationService } from './authentication.service.js';
-import { PrincipalKind, ResolvedPrincipal, Viewer } from './viewer.types.js';
+import { ResolvedPrincipal, Viewer } from './viewer.types.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => Viewer)
 export class ViewerResolver {
@@ -14,12 +15,12 @@ export class ViewerResolver {
   async me(@Ctx() ctx: UsersContext): Promise<Viewer> {
     const p = ctx.principal;
     if (p.type === 'user') {
-      return { id: p.id, kind: PrincipalKind.USER, user: await new UserService(ctx).me() };
+      return { id: p.id, kind: ActorType.USER, user: await new UserService(ctx).me() };
     }
     if (p.type === 'service_account') {
       const sa = await ctx.loaders.serviceAccountById.load(p.id);
       if (!sa) throw unauthenticated('The service account no longer exists');
-      return { id: p.id, kind: PrincipalKind.SERVICE_ACCOUNT, serviceAccount: sa };
+      return { id: p.id, kind: ActorType.SERVICE_ACCOUNT, serviceAccount: sa };
     }
     throw unauthenticated();
   }
@@ -28,13 +29,13 @@ export class ViewerResolver {
     description: "The caller's personal API keys (users only), masked.",
   })
   apiKeys(@Root() viewer: Viewer, @Ctx() ctx: UsersContext): Promise<ApiKey[]> | ApiKey[] {
-    if (viewer.kind !== PrincipalKind.USER || viewer.id !== ctx.principal.id) return [];
+    if (viewer.kind !== ActorType.USER || viewer.id !== ctx.principal.id) return [];
     return new ApiKeyService(ctx).listMine();
   }
 
   @FieldResolver(() => [Session], { description: "The caller's active sessions (users only)." })
   sessions(@Root() viewer: Viewer, @Ctx() ctx: UsersContext): Promise<Session[]> | Session[] {
-    if (viewer.kind !== PrincipalKind.USER || viewer.id !== ctx.principal.id) return [];
+    if (viewer.kind !== ActorType.USER || viewer.id !== ctx.principal.id) return [];
     return new UserService(ctx).sessions();
   }
 

@@ -1,19 +1,7 @@
-import { Directive, Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Directive, Field, ID, ObjectType } from 'type-graphql';
 import { ServiceAccount } from '../service-accounts/service-account.entity.js';
 import { User } from '../users/user.entity.js';
-
-export enum PrincipalKind {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-}
-registerEnumType(PrincipalKind, {
-  name: 'PrincipalKind',
-  description: 'What kind of actor a principal is.',
-  valuesConfig: {
-    USER: { description: 'A person.' },
-    SERVICE_ACCOUNT: { description: 'A service account (workers, CI).' },
-  },
-});
+import { ActorType, type ActorKind } from '../../../../lib/graphql-enums.js';
 
 /** The caller: a user or a service account. Other subgraphs add accounts and permissions. */
 @ObjectType({ description: 'The authenticated caller: a user or a service account.' })
@@ -22,8 +10,8 @@ export class Viewer {
   @Field(() => ID, { description: 'The user or service account id.' })
   id!: string;
 
-  @Field(() => PrincipalKind, { description: 'User or service account.' })
-  kind!: PrincipalKind;
+  @Field(() => ActorType, { description: 'USER or SERVICE_ACCOUNT.' })
+  kind!: ActorKind;
 
   @Field(() => User, { nullable: true, description: 'The user, when the caller is a person.' })
   user?: User | null;

@@ -2,14 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { subject } from '@casl/ability';
 import type { EntityManager } from '@mikro-orm/core';
 import { authorize } from '../../../../lib/ability.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import { badInput, conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
 import { addressAllowed, MAX_IP_RULES, parseIpRule } from '../../../../lib/ip-allow-list.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { validateHandle, validateName } from '../../../../lib/validation.js';
 import type { WorkspacesContext } from '../context.js';
 import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
-import { AccountMembership, PrincipalKind } from '../memberships/membership.entity.js';
+import { AccountMembership } from '../memberships/membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from '../memberships/membership.events.js';
 
 import { Account } from './account.entity.js';
@@ -32,7 +32,7 @@ export function requireUser(ctx: WorkspacesContext): string {
  */
 export function provisionAccount(
   em: EntityManager,
-  data: { id?: string; handle: string; name: string; ownerId: string; ownerType: PrincipalKind },
+  data: { id?: string; handle: string; name: string; ownerId: string; ownerType: ActorType },
 ): Account {
   const account = em.create(Account, {
     ...(data.id ? { id: data.id } : {}),
@@ -171,7 +171,7 @@ export class AccountService {
           handle,
           name,
           ownerId: userId,
-          ownerType: PrincipalKind.USER,
+          ownerType: ActorType.USER,
         });
       }),
     );

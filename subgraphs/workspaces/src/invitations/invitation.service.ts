@@ -8,7 +8,7 @@ import {
   workspaceAuthority,
 } from '../../../../lib/hand-out.js';
 import { WORKSPACE_ROLE_PERMISSIONS } from '../../../../lib/permissions.js';
-import { AccountRole, type WorkspaceRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, type WorkspaceRole, ActorType } from '../../../../lib/graphql-enums.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate, type Connection, type ConnectionArgs } from '../../../../lib/pagination.js';
 import { newCredential, sha256 } from '../../../../lib/secrets.js';
@@ -18,7 +18,6 @@ import { requireUser } from '../accounts/account.service.js';
 import type { WorkspacesContext } from '../context.js';
 import { visibleWorkspacesLoader } from '../workspaces/workspace.loaders.js';
 import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
-import { PrincipalKind } from '../memberships/membership.entity.js';
 import { addMember, lockAccount } from '../memberships/membership.service.js';
 import { Workspace } from '../workspaces/workspace.entity.js';
 import { abilityFor } from '../../../../lib/ability.js';
@@ -164,7 +163,7 @@ export class InvitationService {
             {
               accountId: inv.accountId,
               principalId: userId,
-              principalType: PrincipalKind.USER,
+              principalType: ActorType.USER,
               role: inv.accountRole,
             },
             true,

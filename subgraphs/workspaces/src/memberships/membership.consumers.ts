@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import { Account } from '../accounts/account.entity.js';
 import { freeHandle, provisionAccount } from '../accounts/account.service.js';
 import type { WorkspacesContext } from '../context.js';
 import { isUuid } from '../../../../lib/db.js';
-import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { AccountMembership } from './membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';
 import { addMember, membershipFacts } from './membership.service.js';
 import { MEMBERSHIP_FACTS_CHANGED, type MembershipFactsChanged } from '../../../../lib/grants.js';
@@ -66,7 +66,7 @@ export function consumers(
         handle,
         name,
         ownerId: p.userId,
-        ownerType: PrincipalKind.USER,
+        ownerType: ActorType.USER,
       });
     },
 
@@ -82,7 +82,7 @@ export function consumers(
       await addMember(em, {
         accountId: p.accountId,
         principalId: p.serviceAccountId,
-        principalType: PrincipalKind.SERVICE_ACCOUNT,
+        principalType: ActorType.SERVICE_ACCOUNT,
         role,
       });
     },
@@ -99,7 +99,7 @@ export function consumers(
         const given = p.principalIds.filter((id): id is string => isUuid(id as string));
         const people = await em.find(
           AccountMembership,
-          { principalId: { $in: given }, principalType: PrincipalKind.USER },
+          { principalId: { $in: given }, principalType: ActorType.USER },
           { fields: ['principalId'] },
         );
         const isPerson = new Set(people.map((m) => m.principalId));
@@ -107,7 +107,7 @@ export function consumers(
       } else if (isUuid(p.accountId as string)) {
         const rows = await em.find(
           AccountMembership,
-          { accountId: p.accountId as string, principalType: PrincipalKind.SERVICE_ACCOUNT },
+          { accountId: p.accountId as string, principalType: ActorType.SERVICE_ACCOUNT },
           { fields: ['principalId'] },
         );
         ids = rows.map((m) => m.principalId);
@@ -176,7 +176,7 @@ async function setActiveFromScim(
       accountId: p.accountId,
       role: AccountRole.OWNER,
       active: true,
-      principalType: PrincipalKind.USER,
+      principalType: ActorType.USER,
       id: { $ne: m.id },
     });
     if (!owners) return skip('scim.user-deactivated', 'the last active owner stays');

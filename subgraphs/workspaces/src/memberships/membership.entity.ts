@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Entity, Enum, PrimaryKey, Property, Unique } from '@mikro-orm/core';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
-
-/** Same name and values as the users subgraph's enum (an output-only enum, merged by composition). */
-export enum PrincipalKind {
-  USER = 'USER',
-  SERVICE_ACCOUNT = 'SERVICE_ACCOUNT',
-}
-registerEnumType(PrincipalKind, {
-  name: 'PrincipalKind',
-  description: 'What kind of actor a principal is.',
-  valuesConfig: {
-    USER: { description: 'A person.' },
-    SERVICE_ACCOUNT: { description: 'A service account (workers, CI).' },
-  },
-});
+import { Field, ID, ObjectType } from 'type-graphql';
+import {
+  ACTOR_KINDS,
+  AccountRole,
+  ActorType,
+  type ActorKind,
+} from '../../../../lib/graphql-enums.js';
 
 /** A user's or service account's place in an account; deactivated rather than deleted when paused. */
 @ObjectType({
@@ -31,9 +22,11 @@ export class AccountMembership {
   @Property({ type: 'uuid', index: true })
   accountId!: string;
 
-  @Field(() => PrincipalKind, { description: 'Whether the member is a user or a service account.' })
-  @Enum({ items: () => PrincipalKind, type: 'string' })
-  principalType!: PrincipalKind;
+  @Field(() => ActorType, {
+    description: 'Whether the member is a user or a service account (USER or SERVICE_ACCOUNT).',
+  })
+  @Enum({ items: [...ACTOR_KINDS], type: 'string' })
+  principalType!: ActorKind;
 
   @Field(() => ID, { description: 'Id of the user or service account.' })
   @Property({ type: 'uuid', index: true })

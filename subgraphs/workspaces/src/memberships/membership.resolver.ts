@@ -12,7 +12,7 @@ import {
 import { Account } from '../accounts/account.entity.js';
 import { AccountService } from '../accounts/account.service.js';
 import type { WorkspacesContext } from '../context.js';
-import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { AccountMembership } from './membership.entity.js';
 import {
   RemoveMemberInput,
   SetAccountRoleInput,
@@ -24,6 +24,7 @@ import {
   UserRef as User,
 } from '../../../../lib/entity-refs.js';
 import { InternalMembership } from './internal-membership.types.js';
+import { ActorType } from '../../../../lib/graphql-enums.js';
 
 @Resolver(() => AccountMembership)
 export class MembershipResolver {
@@ -34,7 +35,7 @@ export class MembershipResolver {
 
   @FieldResolver(() => User, { nullable: true, description: 'The member, when it is a user.' })
   user(@Root() m: AccountMembership): User | null {
-    return m.principalType === PrincipalKind.USER ? { id: m.principalId } : null;
+    return m.principalType === ActorType.USER ? { id: m.principalId } : null;
   }
 
   @FieldResolver(() => ServiceAccount, {
@@ -42,7 +43,7 @@ export class MembershipResolver {
     description: 'The member, when it is a service account.',
   })
   serviceAccount(@Root() m: AccountMembership): ServiceAccount | null {
-    return m.principalType === PrincipalKind.SERVICE_ACCOUNT ? { id: m.principalId } : null;
+    return m.principalType === ActorType.SERVICE_ACCOUNT ? { id: m.principalId } : null;
   }
 
   @Mutation(() => AccountMembership, {

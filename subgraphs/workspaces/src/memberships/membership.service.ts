@@ -1,8 +1,9 @@
 import { raw, type EntityManager } from '@mikro-orm/core';
+import { requireSystem } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
-import { conflict, notFound, unauthenticated } from '../../../../lib/errors.js';
+import { conflict, notFound } from '../../../../lib/errors.js';
 import { accountRoleAuthority, assertMayHandOut } from '../../../../lib/hand-out.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import type { MembershipFact } from '../../../../lib/grants.js';
 import type { Em } from '../../../../lib/orm.js';
 import { paginate, type Connection, type ConnectionArgs } from '../../../../lib/pagination.js';
@@ -10,7 +11,7 @@ import { Account } from '../accounts/account.entity.js';
 import type { WorkspacesContext } from '../context.js';
 import { forUpdate, isUuid } from '../../../../lib/db.js';
 import { Workspace } from '../workspaces/workspace.entity.js';
-import { AccountMembership, PrincipalKind } from './membership.entity.js';
+import { AccountMembership } from './membership.entity.js';
 import { recordGrantsChanged, recordMembershipEvent } from './membership.events.js';
 import type {
   RemoveMemberInput,
@@ -47,12 +48,12 @@ async function assertAnotherOwner(
   m: AccountMembership,
   field: string,
 ): Promise<void> {
-  if (m.role !== AccountRole.OWNER || !m.active || m.principalType !== PrincipalKind.USER) return;
+  if (m.role !== AccountRole.OWNER || !m.active || m.principalType !== ActorType.USER) return;
   const others = await em.count(AccountMembership, {
     accountId: m.accountId,
     role: AccountRole.OWNER,
     active: true,
-    principalType: PrincipalKind.USER,
+    principalType: ActorType.USER,
     id: { $ne: m.id },
   });
   if (!others) throw conflict(field, 'An account needs at least one active owner');
@@ -61,7 +62,7 @@ async function assertAnotherOwner(
 /** Adds an active membership (or reactivates one), with its events. Returns it. */
 export async function addMember(
   em: EntityManager,
-  data: { accountId: string; principalId: string; principalType: PrincipalKind; role: AccountRole },
+  data: { accountId: string; principalId: string; principalType: ActorType; role: AccountRole },
   keepHigherRole = false,
 ): Promise<AccountMembership> {
   const existing = await em.findOne(AccountMembership, {
@@ -215,7 +216,7 @@ export class MembershipService {
    * number.
    */
   async principalMemberships(principalId: string): Promise<MembershipFact[]> {
-    if (this.ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
+    requireSystem(this.ctx.principal);
     if (!isUuid(principalId)) return [];
     return (await membershipFacts(this.ctx.em, [principalId])).get(principalId) ?? [];
   }

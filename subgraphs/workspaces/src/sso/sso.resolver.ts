@@ -1,10 +1,10 @@
 import { Arg, Ctx, Directive, Field, ID, InputType, Mutation, Query, Resolver } from 'type-graphql';
+import { requireSystem } from '../../../../lib/actor.js';
 import { isUuid } from '../../../../lib/db.js';
-import { unauthenticated } from '../../../../lib/errors.js';
-import { AccountRole } from '../../../../lib/graphql-enums.js';
+import { AccountRole, ActorType } from '../../../../lib/graphql-enums.js';
 import { Account } from '../accounts/account.entity.js';
 import type { WorkspacesContext } from '../context.js';
-import { AccountMembership, PrincipalKind } from '../memberships/membership.entity.js';
+import { AccountMembership } from '../memberships/membership.entity.js';
 import { addMember, lockAccount } from '../memberships/membership.service.js';
 
 @InputType({ description: 'Internal: the membership an SSO login or SCIM provisioning needs.' })
@@ -23,10 +23,6 @@ export class ProvisionMemberInput {
   create!: boolean;
 }
 
-function requireSystem(ctx: WorkspacesContext): void {
-  if (ctx.principal.type !== 'system') throw unauthenticated('Internal operation');
-}
-
 /**
  * Internal operations of the gateway's /auth/sso and /scim/v2 routes: the account a handle
  * names, and the membership of a user that SSO or SCIM provisions. A deactivated membership
@@ -43,7 +39,7 @@ export class SsoMembershipResolver {
     @Arg('handle', () => String) handle: string,
     @Ctx() ctx: WorkspacesContext,
   ): Promise<string | null> {
-    requireSystem(ctx);
+    requireSystem(ctx.principal);
     const a = await ctx.em.findOne(Account, { handle, deletedAt: null }, { fields: ['id'] });
     return a?.id ?? null;
   }
@@ -57,7 +53,7 @@ export class SsoMembershipResolver {
     @Arg('input', () => ProvisionMemberInput) input: ProvisionMemberInput,
     @Ctx() ctx: WorkspacesContext,
   ): Promise<string> {
-    requireSystem(ctx);
+    requireSystem(ctx.principal);
     if (!isUuid(input.accountId) || !isUuid(input.userId)) return 'NONE';
     if (input.role === AccountRole.OWNER) return 'NONE';
     return ctx.transaction(async (em) => {
@@ -71,7 +67,7 @@ export class SsoMembershipResolver {
       await addMember(em, {
         accountId: input.accountId,
         principalId: input.userId,
-        principalType: PrincipalKind.USER,
+        principalType: ActorType.USER,
         role: input.role,
       });
       return 'CREATED';

@@ -7,7 +7,7 @@
  */
 import { authorize } from '../../../../../lib/ability.js';
 import { badInput } from '../../../../../lib/errors.js';
-import { eventActor } from '../../common/actor.js';
+import { eventScope } from '../../common/event-scope.js';
 import { DeploymentService } from '../../deployments/deployment.service.js';
 import { validateJsonObject } from '../../deployments/parameters.js';
 import { FlowRun } from '../../flow-runs/flow-run.entity.js';
@@ -69,7 +69,7 @@ const automationEnabled = (enabled: boolean): ActionHandler => ({
     });
     if (!a) throw new Error('Automation not found');
     authorize(r.ctx, 'update', 'Automation', { workspaceId: a.workspaceId, id: a.id });
-    await applyEnabled(r.em, a, enabled, eventActor(r.ctx, a.workspaceId), r.now);
+    await applyEnabled(r.em, a, enabled, eventScope(r.ctx, a.workspaceId), r.now);
     return {};
   },
 });

@@ -1,7 +1,11 @@
 import type { Em } from '../../../../../lib/orm.js';
 import type { AutomationData } from '../actions/action.types.js';
 import { Automation } from '../automation.entity.js';
-import { walkTriggers, type EventTriggerSpec, type TriggerSpec } from '../triggers/trigger.spec.js';
+import {
+  walkTriggers,
+  type EventTriggerSpec,
+  type TriggerSpec,
+} from '../triggers/trigger.schema.js';
 import { AutomationRevision } from './revision.entity.js';
 
 export interface TriggerNode {

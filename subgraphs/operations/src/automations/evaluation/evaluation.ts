@@ -31,7 +31,7 @@ import {
 import type { Firing, StoredAction } from '../actions/action.types.js';
 import { runActions } from '../actions/run-actions.js';
 import { bucketValues, nameMatches, triggerSees } from '../triggers/matching.js';
-import { childIndex, ROOT_PATH, type EventTriggerSpec } from '../triggers/trigger.spec.js';
+import { childIndex, ROOT_PATH, type EventTriggerSpec } from '../triggers/trigger.schema.js';
 import type { CompiledAutomation } from './automation-cache.js';
 import { AutomationBucket, bucketKeyOf, type BucketState } from './bucket.entity.js';
 

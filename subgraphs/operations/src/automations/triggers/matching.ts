@@ -4,7 +4,7 @@ import type {
   LabelPatternSpec,
   RelatedMatchSpec,
   ResourceMatchSpec,
-} from './trigger.spec.js';
+} from './trigger.schema.js';
 
 const globCache = new Map<string, RegExp>();
 

@@ -1,5 +1,5 @@
 import { createUnionType, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { TriggerSpec } from './trigger.spec.js';
+import type { TriggerSpec } from './trigger.schema.js';
 
 export enum TriggerPosture {
   REACTIVE = 'REACTIVE',

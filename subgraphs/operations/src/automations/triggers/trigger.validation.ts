@@ -11,7 +11,7 @@ import type {
   RelatedMatchSpec,
   ResourceMatchSpec,
   TriggerSpec,
-} from './trigger.spec.js';
+} from './trigger.schema.js';
 import { CompoundRequirement, TriggerPosture } from './trigger.types.js';
 
 export const MAX_WITHIN_SECONDS = 30 * 24 * 3600;
