@@ -16,6 +16,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // A worker runs file after file with the modules it already loaded (importing the stack
+    // costs seconds of CPU per file). Tests therefore leave no global state behind: no
+    // process.env writes (vi.stubEnv + vi.unstubAllEnvs), fake timers and spies restored, stacks
+    // and processes they start stopped in afterAll.
+    isolate: false,
     maxWorkers: 2,
     env: { APOLLO_TELEMETRY_DISABLED: 'true' },
   },

@@ -88,44 +88,7 @@ describe('flowplane: usage', () => {
   });
 });
 
-describe(
-  'flowplane serve: one process per DATA_DIR, and the start banner',
-  { timeout: 240_000 },
-  () => {
-    it('a second process on the same DATA_DIR exits at once saying what to do; the lock goes with the process', async () => {
-      const dir = tmp();
-      const first = await serve(dir);
-      expect(first.output.join('')).toContain('No user yet');
-      expect(first.output.join('')).toContain('createWorkspace');
-      expect(first.output.join('')).toContain('/ui');
-
-      const second = await flowplane(['serve'], isolated(dir, { PORT: '0', HOST: '127.0.0.1' }));
-      expect(second.code).toBe(2);
-      expect(second.stderr).toContain('Another Flowplane process is using');
-      expect(second.stderr).toContain('PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)');
-      expect(second.stderr).not.toMatch(STACK_LINE);
-      // The first one is untouched.
-      const health = await fetch(first.url.replace('/graphql', '/health'));
-      expect(health.status).toBe(200);
-
-      const signUp = await gqlRequest(
-        first.url,
-        `mutation { signUp(input: { email: "o@example.test", password: "Pw-cli-test-Aa1!", handle: "cli-owner" }) { token } }`,
-      );
-      expect(signUp.errors).toBeUndefined();
-      // SIGKILL: no clean-up runs, the operating system drops the lock with the process.
-      first.child.kill('SIGKILL');
-      await new Promise((r) => first.child.once('exit', r));
-      const again = await serve(dir);
-      const printed = again.output.join('');
-      expect(printed).not.toContain('No user yet');
-      expect(printed).toContain('1 user(s) registered');
-      await again.stop();
-    });
-  },
-);
-
-describe('flowplane migrate, doctor, backup, audit verify', { timeout: 240_000 }, () => {
+describe('flowplane migrate, doctor', { timeout: 240_000 }, () => {
   it('migrate applies the migrations without serving; doctor then passes; a second migrate finds nothing', async () => {
     const dir = tmp();
     const before = await flowplane(['doctor'], isolated(dir));
@@ -146,30 +109,69 @@ describe('flowplane migrate, doctor, backup, audit verify', { timeout: 240_000 }
     expect(bad.stderr).toContain('Unknown subgraph "billing"');
   });
 
-  it('doctor fails on an unreachable Redis and on a block key that does not open the stored secrets', async () => {
+  it('doctor fails on an unreachable Redis', async () => {
     const dir = tmp();
     const r = await flowplane(['doctor'], isolated(dir, { REDIS_URL: 'redis://127.0.0.1:1' }));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/FAIL redis: redis:\/\/127\.0\.0\.1:1/);
   });
+});
 
-  it('backup copies the SQLite files of a running server and its block key; audit verify finds a tampered entry', async () => {
-    const dir = tmp();
-    const server = await serve(dir);
-    const handle = `audit-${randomBytes(3).toString('hex')}`;
-    const res = await gqlRequest(
-      server.url,
+/**
+ * One DATA_DIR through its life: `serve` (start banner), a second process refused by the lock,
+ * a SIGKILL (the operating system drops the lock), a restart that finds the data, then `backup`
+ * and `audit verify` beside the running server, and `audit verify` on a tampered chain once it
+ * stopped. One chain rather than separate servers: each `serve all` start costs seconds of CPU.
+ */
+describe('flowplane serve, backup, audit verify on one DATA_DIR', { timeout: 360_000 }, () => {
+  const dir = tmp();
+  const handle = `audit-${randomBytes(3).toString('hex')}`;
+  let token = '';
+  let account = { id: '', handle };
+  let server: ServiceProcess;
+
+  it('a second process on the same DATA_DIR exits at once saying what to do; the lock goes with the process', async () => {
+    const first = await serve(dir);
+    expect(first.output.join('')).toContain('No user yet');
+    expect(first.output.join('')).toContain('createWorkspace');
+    expect(first.output.join('')).toContain('/ui');
+
+    const second = await flowplane(['serve'], isolated(dir, { PORT: '0', HOST: '127.0.0.1' }));
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('Another Flowplane process is using');
+    expect(second.stderr).toContain('PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)');
+    expect(second.stderr).not.toMatch(STACK_LINE);
+    // The first one is untouched.
+    const health = await fetch(first.url.replace('/graphql', '/health'));
+    expect(health.status).toBe(200);
+
+    const signUp = await gqlRequest(
+      first.url,
       `mutation { signUp(input: { email: "${handle}@example.test", password: "Pw-cli-test-Aa1!", handle: "${handle}" }) { token } }`,
     );
-    expect(res.errors).toBeUndefined();
-    const token = res.data.signUp.token;
-    const account = { id: await accountOf(server.url, token), handle };
-    await gqlRequest(
-      server.url,
+    expect(signUp.errors).toBeUndefined();
+    token = signUp.data.signUp.token;
+    account = { id: await accountOf(first.url, token), handle };
+    const ws = await gqlRequest(
+      first.url,
       `mutation { createWorkspace(input: { accountId: "${account.id}", handle: "w1-ws", name: "W" }) { id } }`,
       undefined,
       token,
     );
+    expect(ws.errors).toBeUndefined();
+    // SIGKILL: no clean-up runs, the operating system drops the lock with the process.
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    server = await serve(dir);
+    const printed = server.output.join('');
+    expect(printed).not.toContain('No user yet');
+    expect(printed).toContain('1 user(s) registered');
+  });
+
+  it('backup copies the SQLite files of a running server and its block key; audit verify finds a tampered entry', async () => {
+    expect(server, 'the server of the test before').toBeDefined();
+    // What the killed process committed is there after the restart.
+    expect(await accountOf(server.url, token)).toBe(account.id);
 
     const target = join(tmp(), 'copy');
     const b = await flowplane(['backup', target], isolated(dir));

@@ -1,9 +1,14 @@
 import { GraphQLError } from 'graphql';
-import { expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { formatError } from '../../lib/errors.js';
 
+// Test files share a worker (isolate: false): the setting must not outlive this file.
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
 it('masks unexpected errors that Apollo labelled INTERNAL_SERVER_ERROR (no SQL reaches clients)', () => {
-  process.env.FLOWPLANE_LOG_ERRORS = 'false';
+  vi.stubEnv('FLOWPLANE_LOG_ERRORS', 'false');
   const leaked = new GraphQLError('select * from secret - no such column', {
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
