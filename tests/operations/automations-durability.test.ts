@@ -99,9 +99,12 @@ function pgAndRedis(): boolean {
 describe.runIf(distributed)('two operations instances on PostgreSQL and Redis fire once', () => {
   let stack: Stack;
   let second: Subgraph<OperationsContext>;
+  // The subgraph does not own the bus it is given: closed here, or its readers outlive the file.
+  let secondBus: RedisBus | undefined;
   const busPrefix = `fp-test-${randomBytes(6).toString('hex')}`;
   afterAll(async () => {
     await second?.stop();
+    await secondBus?.close();
     await stack?.stop();
   });
 
@@ -126,7 +129,7 @@ describe.runIf(distributed)('two operations instances on PostgreSQL and Redis fi
         url: DATABASE_URL!,
         schema: `${stack.schemaPrefix}operations`,
       },
-      bus: new RedisBus(REDIS_URL!, busPrefix, 'second'),
+      bus: (secondBus = new RedisBus(REDIS_URL!, busPrefix, 'second')),
       tokens: new InternalTokens(randomBytes(32).toString('hex'), 60),
       relayPollMs: 200,
       runServices: false,

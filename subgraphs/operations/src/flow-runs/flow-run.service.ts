@@ -265,20 +265,24 @@ export class FlowRunService {
     });
   }
 
+  /** The run, locked for the transaction's write; NOT_FOUND, or FORBIDDEN without `write`. */
+  private async lockedForWrite(em: Em, id: string): Promise<FlowRun> {
+    const run = isUuid(id) ? await em.findOne(FlowRun, { id }, forUpdate(em)) : null;
+    if (!run) throw notFound('FlowRun');
+    authorize(
+      this.ctx,
+      'write',
+      'FlowRun',
+      { workspaceId: run.workspaceId, id: run.id },
+      'FlowRun',
+    );
+    return run;
+  }
+
   async update(input: UpdateFlowRunInput): Promise<FlowRun> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = isUuid(input.id)
-        ? await em.findOne(FlowRun, { id: input.id }, forUpdate(em))
-        : null;
-      if (!run) throw notFound('FlowRun');
-      authorize(
-        this.ctx,
-        'write',
-        'FlowRun',
-        { workspaceId: run.workspaceId, id: run.id },
-        'FlowRun',
-      );
+      const run = await this.lockedForWrite(em, input.id);
       if (input.name != null) run.name = validateName(input.name, 'name', 200);
       if (input.tags != null) run.tags = validateTags(input.tags);
       if (input.labels != null) {
@@ -297,17 +301,7 @@ export class FlowRunService {
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = isUuid(input.flowRunId)
-        ? await em.findOne(FlowRun, { id: input.flowRunId }, forUpdate(em))
-        : null;
-      if (!run) throw notFound('FlowRun');
-      authorize(
-        this.ctx,
-        'write',
-        'FlowRun',
-        { workspaceId: run.workspaceId, id: run.id },
-        'FlowRun',
-      );
+      const run = await this.lockedForWrite(em, input.flowRunId);
       const proposal = toProposal(input.state);
       if (input.infrastructureId != null && input.infrastructureId.length > 500) {
         throw badInput('infrastructureId', 'At most 500 characters');

@@ -239,18 +239,23 @@ export function pushService(sub: SubgraphRuntime<OperationsContext>): Background
     });
   }
 
+  /** Due submissions in `status` of the types this process can send, leased for one call. */
+  function claimDue(status: 'SUBMITTING' | 'CANCELLING', now: Date): Promise<PushSubmission[]> {
+    const leaseMs = policyOf(sub.opts.settings).timeoutMs + LEASE_MARGIN_MS;
+    return em().transactional((tx: Em) =>
+      claimLeased(
+        tx,
+        PushSubmission,
+        { status, poolType: { $in: [...submitters.keys()] } },
+        { now, leaseMs, limit: BATCH },
+      ),
+    );
+  }
+
   async function submitDue(now: Date): Promise<number> {
-    const policy = policyOf(sub.opts.settings);
     let attempts = 0;
     for (;;) {
-      const due = await em().transactional((tx: Em) =>
-        claimLeased(
-          tx,
-          PushSubmission,
-          { status: 'SUBMITTING', poolType: { $in: [...submitters.keys()] } },
-          { now, leaseMs: policy.timeoutMs + LEASE_MARGIN_MS, limit: BATCH },
-        ),
-      );
+      const due = await claimDue('SUBMITTING', now);
       await Promise.all(
         due.map(async (s) => {
           const pool = await em().findOne(WorkPool, { id: s.workPoolId });
@@ -296,15 +301,7 @@ export function pushService(sub: SubgraphRuntime<OperationsContext>): Background
 
   async function cancelDue(now: Date): Promise<number> {
     await noticeCancellations(now);
-    const policy = policyOf(sub.opts.settings);
-    const due = await em().transactional((tx: Em) =>
-      claimLeased(
-        tx,
-        PushSubmission,
-        { status: 'CANCELLING', poolType: { $in: [...submitters.keys()] } },
-        { now, leaseMs: policy.timeoutMs + LEASE_MARGIN_MS, limit: BATCH },
-      ),
-    );
+    const due = await claimDue('CANCELLING', now);
     await Promise.all(
       due.map(async (s) => {
         const pool = await em().findOne(WorkPool, { id: s.workPoolId });
