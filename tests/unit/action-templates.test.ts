@@ -229,4 +229,35 @@ describe('JSON bodies', () => {
       field: 'body',
     });
   });
+
+  it('a JSON body stays JSON whatever the values: a placeholder outside a string is a JSON value', () => {
+    const template = '{"n": {{ n }}, "s": "{{ n }}", "list": [{{ n }}], "k\\"{{ n }}": 1}';
+    expect(refusal(() => validateJsonTemplate(template, 'body'))).toBeNull();
+    const cases: [unknown, unknown][] = [
+      [3, 3],
+      [false, false],
+      [undefined, null],
+      [null, null],
+      ['north', 'north'],
+      ['1, "admin": true', '1, "admin": true'],
+      [{ a: [1] }, { a: [1] }],
+    ];
+    for (const [n, expected] of cases) {
+      const body = JSON.parse(render(template, n === undefined ? {} : { n }, true));
+      expect(body.n, String(n)).toEqual(expected);
+      expect(body.list, String(n)).toEqual([expected]);
+      expect(Object.keys(body), String(n)).toEqual([
+        'n',
+        's',
+        'list',
+        expect.stringMatching(/^k"/),
+      ]);
+    }
+    expect(JSON.parse(render(template, { n: 'a"b' }, true))).toEqual({
+      n: 'a"b',
+      s: 'a"b',
+      list: ['a"b'],
+      'k"a"b': 1,
+    });
+  });
 });
