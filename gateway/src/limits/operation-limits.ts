@@ -201,6 +201,12 @@ export function measureOperation(
         ? schema.getMutationType()
         : schema.getSubscriptionType();
   if (!root) return m;
+  // A variable the client does not send takes its default (`$n: Int = 200`).
+  const vars = { ...variables };
+  for (const d of operation.variableDefinitions ?? []) {
+    const name = d.variable.name.value;
+    if (vars[name] === undefined && d.defaultValue) vars[name] = valueOf(d.defaultValue, {});
+  }
 
   const visit = (
     set: SelectionSetNode,
@@ -233,7 +239,7 @@ export function measureOperation(
         if (sel.selectionSet && field) child = visit(sel.selectionSet, field.type, depth + 1, seen);
         let multiplier = 1;
         if (field) {
-          const size = pageSize(sel, variables);
+          const size = pageSize(sel, vars);
           const isConnection = getNamedType(field.type).name.endsWith('Connection');
           if (size !== null && (size > MAX_PAGE_SIZE || size < 0)) {
             throw reject(`${name}: first/last must be between 0 and ${MAX_PAGE_SIZE}`, 'first');

@@ -400,17 +400,7 @@ export async function orchestrate(
     proposed: complete(proposal, now),
     now,
   };
-  let decision: Decision | undefined;
-  if (!opts.force) {
-    for (const rule of rules) {
-      if (!rule.before || !applies(rule, kind, c.initial?.type ?? null, c.proposed.type)) continue;
-      const d = await rule.before(c);
-      if (d) {
-        decision = d;
-        break;
-      }
-    }
-  }
+  const decision = opts.force ? undefined : await decide(c, rules);
   if (!decision) {
     return {
       status: SetStateStatus.ACCEPT,
@@ -430,8 +420,35 @@ export async function orchestrate(
   };
 }
 
+/**
+ * The first answer of the rules' `before` hooks that govern this transition; undefined is
+ * ACCEPT. Reads the database only through rules that need it (the caller's `em`).
+ */
+export async function decide(
+  c: TransitionContext,
+  rules: readonly OrchestrationRule[] = POLICY,
+): Promise<Decision | undefined> {
+  for (const rule of rules) {
+    if (!rule.before || !applies(rule, c.kind, c.initial?.type ?? null, c.proposed.type)) continue;
+    const d = await rule.before(c);
+    if (d) return d;
+  }
+  return undefined;
+}
+
+/** Runs the `after` hooks (bookkeeping on the run) of an accepted or server-chosen state. */
+export async function runAfterHooks(
+  c: TransitionContext,
+  rules: readonly OrchestrationRule[] = POLICY,
+): Promise<void> {
+  for (const rule of rules) {
+    if (rule.after && applies(rule, c.kind, c.initial?.type ?? null, c.proposed.type))
+      await rule.after(c);
+  }
+}
+
 /** Fills the details the bookkeeping relies on: a SCHEDULED state's time, a pause's expiry. */
-function complete(p: Proposal, now: Date): Proposal {
+export function complete(p: Proposal, now: Date): Proposal {
   const details = { ...p.details };
   if (p.type === S.SCHEDULED && typeof details.scheduledTime !== 'string') {
     details.scheduledTime = now.toISOString();
@@ -450,10 +467,7 @@ async function commit(
   intended: Proposal = c.proposed,
 ): Promise<RunState> {
   const { em, run, kind, proposed, now, initial } = c;
-  for (const rule of rules) {
-    if (rule.after && applies(rule, kind, initial?.type ?? null, proposed.type))
-      await rule.after(c);
-  }
+  await runAfterHooks(c, rules);
   const state = em.create(RunState, {
     runId: run.id,
     runKind: kind,

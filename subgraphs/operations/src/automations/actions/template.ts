@@ -47,12 +47,34 @@ function text(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Renders a template; `json` escapes each substitution as the inside of a JSON string. */
+/** A value where a JSON template expects one (outside a string): missing is `null`. */
+function jsonValue(value: unknown): string {
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * Renders a template. With `json` (a JSON body), a substitution inside a string literal is
+ * escaped as the inside of a JSON string, and one outside a string is a JSON value (a string is
+ * quoted, a missing value is `null`): the body stays JSON whatever the values.
+ */
 export function render(template: string, values: Record<string, unknown>, json = false): string {
-  return template.replace(PLACEHOLDER, (_m, path: string) => {
-    const s = text(lookup(values, path));
-    return json ? JSON.stringify(s).slice(1, -1) : s;
-  });
+  if (!json) return template.replace(PLACEHOLDER, (_m, path: string) => text(lookup(values, path)));
+  let out = '';
+  let last = 0;
+  let inString = false;
+  let escaped = false;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    const before = template.slice(last, m.index);
+    for (const ch of before) {
+      if (escaped) escaped = false;
+      else if (inString && ch === '\\') escaped = true;
+      else if (ch === '"') inString = !inString;
+    }
+    const value = lookup(values, m[1]!);
+    out += before + (inString ? JSON.stringify(text(value)).slice(1, -1) : jsonValue(value));
+    last = m.index + m[0].length;
+  }
+  return out + template.slice(last);
 }
 
 /** Renders every string inside a JSON value (run parameters). */

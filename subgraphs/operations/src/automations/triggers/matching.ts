@@ -31,11 +31,14 @@ export function nameMatches(patterns: readonly string[], name: string): boolean 
 
 type Resource = { id: string; role?: string; labels: Record<string, string> };
 
-/** A label of a resource; `flowplane.resource.id` (and `.role`) are the id (and role) themselves. */
+/**
+ * A label of a resource; `flowplane.resource.id` (and `.role`) are the id (and role) themselves.
+ * Only the labels' own keys count (`constructor`, `toString`, … are not labels).
+ */
 export function labelOf(r: Resource, name: string): string | undefined {
   if (name === 'flowplane.resource.id') return r.id;
   if (name === 'flowplane.resource.role') return r.role;
-  return r.labels?.[name];
+  return r.labels && Object.hasOwn(r.labels, name) ? r.labels[name] : undefined;
 }
 
 function labelsMatch(r: Resource, labels: readonly LabelPatternSpec[]): boolean {

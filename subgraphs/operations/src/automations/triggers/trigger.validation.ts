@@ -54,6 +54,12 @@ function strings(
   return [...new Set(items)];
 }
 
+/** One string of 1 to `maxLength` characters (the error names `field` itself, not an item). */
+function oneString(s: string, field: string, maxLength: number): string {
+  if (!s.length || s.length > maxLength) throw badInput(field, `1 to ${maxLength} characters`);
+  return s;
+}
+
 /** Event names: exact, or a prefix followed by one `*` at the end. */
 function eventNames(list: string[] | null | undefined, field: string): string[] {
   const names = strings(list, field);
@@ -69,7 +75,7 @@ function resourceMatch(
   field: string,
 ): ResourceMatchSpec {
   const labels: LabelPatternSpec[] = (m?.labels ?? []).map((l, i) => ({
-    name: strings([l.name], `${field}.labels.${i}.name`, { maxLength: 200 })[0]!,
+    name: oneString(l.name, `${field}.labels.${i}.name`, 200),
     values: strings(l.values, `${field}.labels.${i}.values`, { nonEmpty: true }),
   }));
   if (labels.length > MAX_LIST) throw badInput(`${field}.labels`, `At most ${MAX_LIST} labels`);
@@ -77,7 +83,7 @@ function resourceMatch(
 }
 
 function relatedMatch(m: RelatedResourceMatchInput, field: string): RelatedMatchSpec {
-  const role = m.role == null ? null : strings([m.role], `${field}.role`, { maxLength: 100 })[0]!;
+  const role = m.role == null ? null : oneString(m.role, `${field}.role`, 100);
   return { role, ...resourceMatch(m, field) };
 }
 
