@@ -6,7 +6,12 @@ import { requirePython } from '../harness/services.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createFlow, createRun, ok } from '../operations/fixtures.js';
 import { prefectEnv } from '../prefect/prefect.js';
-import { failingRun, setSummaries, workspaceOf, writeSummaries } from '../error-summaries/helpers.js';
+import {
+  failingRun,
+  setSummaries,
+  workspaceOf,
+  writeSummaries,
+} from '../error-summaries/helpers.js';
 
 // `FlowRun.errorSummary` through the REST layer: Prefect's flow run JSON gains `error_summary`
 // (null without see_logs, never a 403 for the run), and Flowplane's own
@@ -120,7 +125,11 @@ describe('error_summary in Prefect’s flow run JSON', () => {
   it('without see_logs the run is read with error_summary null, not refused (and not audited)', async () => {
     const read = await rest(workerKey, 'GET', `/flow_runs/${failed.runId}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: failed.runId, state_type: 'FAILED', error_summary: null });
+    expect(read.body).toMatchObject({
+      id: failed.runId,
+      state_type: 'FAILED',
+      error_summary: null,
+    });
     const list = await rest(workerKey, 'POST', '/flow_runs/filter', {
       flow_runs: { id: { any_: [failed.runId] } },
     });
@@ -204,7 +213,7 @@ describe('GET /flow_runs/{id}/error_summary (Flowplane extension)', () => {
   });
 
   it('is documented as not in Prefect’s API', async () => {
-    const doc = await (await fetch(`${apiBase()}/openapi.json`)).json();
+    const doc: any = await (await fetch(`${apiBase()}/openapi.json`)).json();
     const op =
       doc.paths['/api/accounts/{account_id}/workspaces/{workspace_id}/flow_runs/{id}/error_summary']
         .get;
