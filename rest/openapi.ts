@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { getOperationAST, type DocumentNode } from 'graphql';
-import { pathParamIsUuid, type Route } from './route.js';
+import { FLOWPLANE_EXTENSIONS, pathParamIsUuid, type Route } from './route.js';
 import { PREFECT_API_VERSION } from './prefect/version.js';
 
 const WORKSPACE_PREFIX = '/api/accounts/{account_id}/workspaces/{workspace_id}';
@@ -113,6 +113,7 @@ export function openApiDocument(routes: readonly Route[]): Schema {
     const op: Record<string, unknown> = {
       operationId: operationId(route),
       summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
       tags: route.tags,
       parameters: [
         ...pathParams.map((name) => ({
@@ -151,6 +152,13 @@ export function openApiDocument(routes: readonly Route[]): Schema {
         'Prefect’s REST API on Flowplane: each route runs a named GraphQL operation through the gateway (same authentication, permissions, limits and audit). Authenticate with `Authorization: Bearer <API key>`.',
     },
     servers: [{ url: '/' }],
+    tags: [
+      {
+        name: FLOWPLANE_EXTENSIONS,
+        description:
+          'Not in Prefect’s API: routes Flowplane adds (Prefect’s client never calls them). Fields Flowplane adds to Prefect’s JSON (e.g. a flow run’s `error_summary`) are described in the responses; Prefect’s client ignores them.',
+      },
+    ],
     security: [{ apiKey: [] }],
     components: {
       securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } },

@@ -56,6 +56,8 @@ export interface RouteSpec<D, V, B> {
    */
   answers?: Record<number, { description: string; contentType?: string; headers?: string[] }>;
   summary: string;
+  /** Longer text for the OpenAPI document (e.g. what a Flowplane extension adds). */
+  description?: string;
   tags: string[];
   /** Input paths of the GraphQL variables → Prefect body paths, for 422 `loc` (default: snake_case). */
   fields?: Record<string, string>;
@@ -94,6 +96,9 @@ export function rootRoute<D, V, B = unknown>(
 ): Route<D, V, B> {
   return { method, path, scope: 'root', segments: segmentsOf(path), ...spec };
 }
+
+/** The OpenAPI tag of routes and fields that are not in Prefect's API. */
+export const FLOWPLANE_EXTENSIONS = 'Flowplane extensions';
 
 /** Thrown by a result mapping: the object the URL names is not there (404). */
 export class RestNotFound extends Error {}

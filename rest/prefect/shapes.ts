@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   PrefectFlowFragment,
+  PrefectErrorSummaryFragment,
   PrefectFlowRunFragment,
   PrefectSetStateResultFragment,
   PrefectStateFragment,
@@ -164,6 +165,105 @@ export function toPrefectFlowRun(r: PrefectFlowRunFragment) {
     created_by: null,
     job_variables: {},
     state: toPrefectState(r.state, { flowRunId: r.id }),
+  };
+}
+
+/**
+ * Flowplane's extension of Prefect's flow run JSON: why the run failed (`FlowRun.errorSummary`),
+ * snake_case like the rest. Prefect's client ignores fields its models do not declare.
+ */
+export const errorSummaryJson = z
+  .object({
+    id: z.uuid(),
+    flow_run_id: z.uuid(),
+    state_id: z.uuid().describe('The FAILED or CRASHED state it explains.'),
+    explanation: z.string().describe('One paragraph: what failed, where, and why.'),
+    root_cause: z
+      .object({
+        exception_type: z.string().nullable(),
+        message: z.string().nullable(),
+        task_name: z.string().nullable(),
+        task_run_id: z.uuid().nullable(),
+        file: z.string().nullable(),
+        line: z.int().nullable(),
+        function: z.string().nullable(),
+        chain: z.array(z.string()),
+        exit_code: z.int().nullable(),
+      })
+      .describe('The root cause: original exception, failing task, user frame, exit code.'),
+    fix_kind: z
+      .enum([
+        'MISSING_MODULE',
+        'OUT_OF_MEMORY',
+        'TIMEOUT',
+        'CONNECTION_REFUSED',
+        'PERMISSION_DENIED',
+        'INVALID_PARAMETERS',
+        'CANCELLED',
+      ])
+      .nullable(),
+    fix_hint: z.string().nullable().describe('A likely fix, for well-known causes.'),
+    engine: z.enum(['BUILT_IN', 'LLM']).describe('Which engine wrote it.'),
+    signature: z
+      .string()
+      .nullable()
+      .describe('Groups failures of the same cause (see `Workspace.failureGroups` in GraphQL).'),
+    failed: z.iso.datetime({ offset: true }).describe('When the run failed or crashed.'),
+    created: z.iso.datetime({ offset: true }).describe('When the summary was written.'),
+  })
+  .describe(
+    'Flowplane extension (not in Prefect’s API): why the flow run failed or crashed, written after the failure from its logs, state message and exit code. Needs see_logs.',
+  );
+
+export function toPrefectErrorSummary(
+  s: PrefectErrorSummaryFragment,
+  flowRunId: string,
+): z.infer<typeof errorSummaryJson> {
+  const c = s.rootCause;
+  return {
+    id: s.id,
+    flow_run_id: flowRunId,
+    state_id: s.stateId,
+    explanation: s.explanation,
+    root_cause: {
+      exception_type: c.exceptionType,
+      message: c.message,
+      task_name: c.taskName,
+      task_run_id: c.taskRunId,
+      file: c.file,
+      line: c.line,
+      function: c.function,
+      chain: c.chain,
+      exit_code: c.exitCode,
+    },
+    fix_kind: s.fixKind,
+    fix_hint: s.fixHint,
+    engine: s.engine,
+    signature: s.signature,
+    failed: s.failedAt,
+    created: s.createdAt,
+  };
+}
+
+/** A flow run read with its summary: Prefect's flow run plus `error_summary` (null when none or not visible). */
+export const flowRunWithSummaryJson = z
+  .looseObject({
+    id: z.uuid(),
+    error_summary: errorSummaryJson
+      .nullable()
+      .describe(
+        'Flowplane extension (not in Prefect’s API): why the run failed or crashed; null when it has none, or when the caller lacks see_logs.',
+      ),
+  })
+  .describe('Prefect’s FlowRun, plus Flowplane’s `error_summary`.');
+
+/** `toPrefectFlowRun` plus `error_summary` (null when the run has none or it was not read). */
+export function toPrefectFlowRunWithSummary(
+  r: PrefectFlowRunFragment & { errorSummary?: PrefectErrorSummaryFragment | null },
+) {
+  return {
+    ...toPrefectFlowRun(r),
+    error_summary: r.errorSummary ? toPrefectErrorSummary(r.errorSummary, r.id) : null,
   };
 }
 

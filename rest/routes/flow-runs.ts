@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
+  CanSeeLogsDocument,
   CreateFlowRunDocument,
   DeleteFlowRunDocument,
   FilterFlowRunsDocument,
   ReadFlowRunDocument,
+  ReadFlowRunErrorSummaryDocument,
   ReadFlowRunStatesDocument,
   SetFlowRunStateDocument,
   UpdateFlowRunDocument,
@@ -11,15 +13,19 @@ import {
 } from '../generated/graphql.js';
 import {
   anyOf,
+  errorSummaryJson,
+  flowRunWithSummaryJson,
   page,
   stateCreate,
   toOrchestrationResult,
+  toPrefectErrorSummary,
   toPrefectFlowRun,
+  toPrefectFlowRunWithSummary,
   toPrefectState,
   toStateInput,
   STATE_TYPES,
 } from '../prefect/shapes.js';
-import { route } from '../route.js';
+import { FLOWPLANE_EXTENSIONS, notFound, route, type Lookup } from '../route.js';
 import { inWorkspace, paged, windowOf } from './util.js';
 
 const flowRunCreate = z.object({
@@ -74,6 +80,17 @@ const flowRunUpdate = z.object({
   job_variables: z.record(z.string(), z.unknown()).nullish(),
 });
 
+/**
+ * Whether the caller may read the workspace's logs, so the read asks for `errorSummary` only
+ * then: `FlowRun.errorSummary` answers FORBIDDEN (audited) without see_logs, which would fail
+ * the whole read. One extra operation per read (answered from the caller's grants).
+ */
+const seesLogs: Lookup<unknown> = {
+  operation: CanSeeLogsDocument,
+  variables: ({ workspaceId }) => ({ workspaceId }),
+  result: (d: { workspace: { can: boolean } | null }) => d.workspace?.can === true,
+};
+
 const single = (values: string[] | null | undefined) =>
   values?.length === 1 ? values[0] : undefined;
 
@@ -106,10 +123,28 @@ export const flowRunRoutes = [
   }),
   route('GET', '/flow_runs/{id}', {
     summary: 'Read a flow run',
+    description:
+      'Prefect’s flow run, plus Flowplane’s `error_summary` (why it failed; null when it has none or the caller lacks see_logs).',
     tags: ['Flow Runs'],
     operation: ReadFlowRunDocument,
+    lookup: seesLogs,
+    variables: ({ params, found }) => ({ id: params.id, withSummary: found === true }),
+    response: flowRunWithSummaryJson,
+    result: (d, input) => toPrefectFlowRunWithSummary(inWorkspace(d.flowRun, input, 'Flow run')),
+  }),
+  route('GET', '/flow_runs/{id}/error_summary', {
+    summary: 'Read why a flow run failed (Flowplane extension)',
+    description:
+      'Not in Prefect’s API: the error summary of the flow run’s latest failure (`FlowRun.errorSummary` in GraphQL). 404 when the run has none (not failed, not written yet, or summaries are off for the account); 403 without see_logs.',
+    tags: ['Flow Runs', FLOWPLANE_EXTENSIONS],
+    operation: ReadFlowRunErrorSummaryDocument,
     variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) => toPrefectFlowRun(inWorkspace(d.flowRun, input, 'Flow run')),
+    response: errorSummaryJson,
+    result: (d, input) => {
+      const run = inWorkspace(d.flowRun, input, 'Flow run');
+      if (!run.errorSummary) notFound('Error summary');
+      return toPrefectErrorSummary(run.errorSummary, run.id);
+    },
   }),
   route('POST', '/flow_runs/{id}/set_state', {
     summary: 'Propose a new state for a flow run',
@@ -135,11 +170,16 @@ export const flowRunRoutes = [
   }),
   route('POST', '/flow_runs/filter', {
     summary: 'Read flow runs',
+    description:
+      'Prefect’s flow runs, each with Flowplane’s `error_summary` (null when it has none or the caller lacks see_logs; read in one batch).',
     tags: ['Flow Runs'],
     operation: FilterFlowRunsDocument,
+    lookup: seesLogs,
     body: flowRunFilter,
-    variables: ({ body, workspaceId }) => ({
+    response: z.array(flowRunWithSummaryJson),
+    variables: ({ body, workspaceId, found }) => ({
       workspaceId,
+      withSummary: found === true,
       filter: {
         ids: body.flow_runs?.id?.any_ ?? undefined,
         flowId: single(body.flows?.id?.any_),
@@ -162,7 +202,7 @@ export const flowRunRoutes = [
         .filter((r) => !flows || flows.includes(r.flow?.id ?? ''))
         .filter((r) => !deployments || deployments.includes(r.deployment?.id ?? ''))
         .filter((r) => !pools || pools.includes(r.workPool?.name ?? ''));
-      return paged(runs, body).map(toPrefectFlowRun);
+      return paged(runs, body).map(toPrefectFlowRunWithSummary);
     },
   }),
   route('PATCH', '/flow_runs/{id}', {
