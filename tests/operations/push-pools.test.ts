@@ -544,5 +544,5 @@ describe.runIf(distributed())('two operations instances on PostgreSQL', () => {
       runs.map(async (id) => (await ok(owner, FLOW_RUN, { id })).flowRun.stateType),
     );
     expect(new Set(states)).toEqual(new Set(['PENDING']));
-  });
+  }, 180_000);
 });
