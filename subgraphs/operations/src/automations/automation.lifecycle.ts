@@ -1,7 +1,6 @@
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import type { Automation } from './automation.entity.js';
-import { noteRevisionBump } from './evaluation/automation-cache.js';
 import { AutomationBucket, bucketKeyOf } from './evaluation/bucket.entity.js';
 import { walkTriggers } from './triggers/trigger.schema.js';
 
@@ -64,5 +63,4 @@ export async function bumpRevision(em: Em, workspaceId: string): Promise<void> {
     'insert into automation_revision (workspace_id, revision) values (?, 1) on conflict (workspace_id) do update set revision = automation_revision.revision + 1',
     [workspaceId],
   );
-  noteRevisionBump();
 }
