@@ -84,7 +84,7 @@ export async function pendingSchemaChanges(
     } catch (err) {
       // PostgreSQL's catalogue introspection can trip over schemas other tests create and
       // drop at the same moment ("could not open relation", "cache lookup failed", …).
-      if (attempt >= 4 || !/relation|cache lookup|does not exist|OID/i.test(String(err))) throw err;
+      if (attempt >= 8 || !/relation|cache lookup|does not exist|OID/i.test(String(err))) throw err;
     }
   }
 }
