@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { LockMode, type EntityName, type FilterQuery } from '@mikro-orm/core';
-import { isPostgres } from './db.js';
+import { forUpdate, isPostgres } from './db.js';
 import type { Em } from './orm.js';
 
 /** A row of a work table that background services claim under a lease. */
@@ -45,4 +45,26 @@ export async function claimLeased<T extends Leasable>(
     r.leaseUntil = new Date(opts.now.getTime() + opts.leaseMs);
   }
   return rows.map((r) => ({ ...r }) as T);
+}
+
+/**
+ * Ends a claim inside the caller's transaction: the row again, locked, with the attempt counted
+ * and the lease given back — or null when the lease lapsed and another instance took the row
+ * (its outcome is then that instance's to record).
+ */
+export async function endLease<T extends Leasable & { attempts: number }>(
+  em: Em,
+  entity: EntityName<T>,
+  claimed: T,
+): Promise<T | null> {
+  const row = (await em.findOne(
+    entity,
+    { id: claimed.id, leaseToken: claimed.leaseToken } as FilterQuery<T>,
+    forUpdate(em),
+  )) as T | null;
+  if (!row) return null;
+  row.attempts += 1;
+  row.leaseToken = null;
+  row.leaseUntil = null;
+  return row;
 }

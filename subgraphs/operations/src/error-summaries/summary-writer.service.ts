@@ -1,7 +1,7 @@
 import { runAsActor, systemActor } from '../../../../lib/actor.js';
 import type { BackgroundService } from '../../../../lib/background.js';
 import { forUpdate } from '../../../../lib/db.js';
-import { claimLeased } from '../../../../lib/lease.js';
+import { claimLeased, endLease } from '../../../../lib/lease.js';
 import { errorField, log } from '../../../../lib/log.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
@@ -235,15 +235,8 @@ async function recordError(
   final: boolean,
 ): Promise<void> {
   await backgroundEm(sub.orm).transactional(async (em: Em) => {
-    const row = await em.findOne(
-      ErrorSummary,
-      { id: claimed.id, leaseToken: claimed.leaseToken },
-      forUpdate(em),
-    );
+    const row = await endLease(em, ErrorSummary, claimed);
     if (!row) return;
-    row.attempts += 1;
-    row.leaseToken = null;
-    row.leaseUntil = null;
     row.lastError = error.slice(0, 2000);
     if (final || row.attempts >= MAX_ATTEMPTS) row.status = 'GAVE_UP';
     else row.nextAttemptAt = new Date(now.getTime() + RETRY_BASE_MS * 2 ** (row.attempts - 1));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { runAsActor, systemActor } from '../../../../lib/actor.js';
 import type { BackgroundService } from '../../../../lib/background.js';
 import { forUpdate } from '../../../../lib/db.js';
-import { claimLeased } from '../../../../lib/lease.js';
+import { claimLeased, endLease } from '../../../../lib/lease.js';
 import { errorField, log } from '../../../../lib/log.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { Em } from '../../../../lib/orm.js';
@@ -187,15 +187,8 @@ export function pushService(sub: SubgraphRuntime<OperationsContext>): Background
     outcome: { infrastructureId: string | null } | { error: string; final: boolean },
   ): Promise<void> {
     await em().transactional(async (tx: Em) => {
-      const row = await tx.findOne(
-        PushSubmission,
-        { id: s.id, leaseToken: s.leaseToken },
-        forUpdate(tx),
-      );
+      const row = await endLease(tx, PushSubmission, s);
       if (!row) return;
-      row.attempts += 1;
-      row.leaseToken = null;
-      row.leaseUntil = null;
       const run = await tx.findOne(FlowRun, { id: row.flowRunId }, forUpdate(tx));
       if ('infrastructureId' in outcome) {
         row.status = 'SUBMITTED';
@@ -319,15 +312,8 @@ export function pushService(sub: SubgraphRuntime<OperationsContext>): Background
           final = err instanceof SubmissionRefused;
         }
         await em().transactional(async (tx: Em) => {
-          const row = await tx.findOne(
-            PushSubmission,
-            { id: s.id, leaseToken: s.leaseToken },
-            forUpdate(tx),
-          );
+          const row = await endLease(tx, PushSubmission, s);
           if (!row) return;
-          row.attempts += 1;
-          row.leaseToken = null;
-          row.leaseUntil = null;
           const max = pool?.pushSettings?.maxAttempts ?? 3;
           if (error && !final && row.attempts < max) {
             row.lastError = error.slice(0, 2000);

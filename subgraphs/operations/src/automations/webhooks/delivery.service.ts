@@ -1,7 +1,6 @@
 import type { BackgroundService } from '../../../../../lib/background.js';
 import { runAsActor, systemActor } from '../../../../../lib/actor.js';
-import { forUpdate } from '../../../../../lib/db.js';
-import { claimLeased } from '../../../../../lib/lease.js';
+import { claimLeased, endLease } from '../../../../../lib/lease.js';
 import type { Em } from '../../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import { BlockCrypto } from '../../blocks/block-crypto.js';
@@ -52,15 +51,8 @@ async function record(
   return backgroundEm(sub.orm)
     .fork()
     .transactional(async (em: Em) => {
-      const row = await em.findOne(
-        WebhookDelivery,
-        { id: d.id, leaseToken: d.leaseToken },
-        forUpdate(em),
-      );
+      const row = await endLease(em, WebhookDelivery, d);
       if (!row) return false;
-      row.attempts += 1;
-      row.leaseToken = null;
-      row.leaseUntil = null;
       const ok = 'status' in outcome && outcome.status >= 200 && outcome.status < 300;
       if ('status' in outcome) {
         row.lastStatus = outcome.status;
