@@ -1,19 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisBus } from '../../lib/bus.js';
-import { InternalTokens } from '../../lib/internal-token.js';
-import { Subgraph } from '../../lib/subgraph.js';
-import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
+import { startTwoOperations, type TwoInstances } from '../harness/two-instances.js';
 import {
   ErrorSummary,
   SummaryAccount,
   SummaryWorkspace,
 } from '../../subgraphs/operations/src/error-summaries/error-summary.entity.js';
 import { ERROR_SUMMARY_CREATED } from '../../subgraphs/operations/src/error-summaries/summary-writer.service.js';
-import { operationsSubgraph } from '../../subgraphs/operations/src/index.js';
 import { eventually } from '../harness/seed.js';
-import { DATABASE_URL, REDIS_URL, requireService, testDatabase } from '../harness/services.js';
-import { startStack, type Stack } from '../harness/stack.js';
+import { requireService, testDatabase } from '../harness/services.js';
 import { CORPUS } from '../fixtures/error-summaries/corpus.js';
 import { storedEvents } from '../operations/automation-fixtures.js';
 import { failingRun, setSummaries, workspaceOf } from './helpers.js';
@@ -26,36 +20,12 @@ function distributed(): boolean {
 const RUNS = 12;
 
 describe.runIf(distributed())('two operations instances write each summary once', () => {
-  let stack: Stack;
-  let second: Subgraph<OperationsContext>;
-  // The subgraph does not own the bus it is given: closed here, or its readers outlive the file.
-  let secondBus: RedisBus | undefined;
-  const busPrefix = `fp-test-${randomBytes(6).toString('hex')}`;
-  afterAll(async () => {
-    await second?.stop();
-    await secondBus?.close();
-    await stack?.stop();
-  });
+  let two: TwoInstances | undefined;
+  afterAll(() => two?.stop());
 
   it('on PostgreSQL and Redis, each failure gets one summary and one event', async () => {
-    stack = await startStack({
-      database: 'postgres',
-      bus: new RedisBus(REDIS_URL!, busPrefix, 'first'),
-    });
-    second = await Subgraph.start(operationsSubgraph, {
-      database: {
-        kind: 'postgresql',
-        url: DATABASE_URL!,
-        schema: `${stack.schemaPrefix}operations`,
-      },
-      bus: (secondBus = new RedisBus(REDIS_URL!, busPrefix, 'second')),
-      tokens: new InternalTokens(randomBytes(32).toString('hex'), 60),
-      relayPollMs: 200,
-      runServices: false,
-      settings: { blockEncryptionKey: randomBytes(32) },
-    });
-    await second.startRelay();
-    const first = stack.running.subgraphs.operations as Subgraph<OperationsContext>;
+    two = await startTwoOperations();
+    const { stack, first, second } = two;
     const alice = await stack.signUp();
     const ws = await workspaceOf(stack, alice);
     await setSummaries(stack, alice, true);

@@ -3,16 +3,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisBus } from '../../lib/bus.js';
-import { InternalTokens } from '../../lib/internal-token.js';
-import { Subgraph } from '../../lib/subgraph.js';
-import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
-import { operationsSubgraph } from '../../subgraphs/operations/src/index.js';
+import { startTwoOperations, type TwoInstances } from '../harness/two-instances.js';
 import { emitEvent } from '../../subgraphs/operations/src/event-store/emit.js';
 import { createWorkspace, eventually } from '../harness/seed.js';
-import { DATABASE_URL, REDIS_URL, requireService, testDatabase } from '../harness/services.js';
+import { requireService, testDatabase } from '../harness/services.js';
 import { dropSchemas, startStack, uid, type Stack } from '../harness/stack.js';
 import {
   automationState,
@@ -97,16 +92,8 @@ function pgAndRedis(): boolean {
 }
 
 describe.runIf(distributed)('two operations instances on PostgreSQL and Redis fire once', () => {
-  let stack: Stack;
-  let second: Subgraph<OperationsContext>;
-  // The subgraph does not own the bus it is given: closed here, or its readers outlive the file.
-  let secondBus: RedisBus | undefined;
-  const busPrefix = `fp-test-${randomBytes(6).toString('hex')}`;
-  afterAll(async () => {
-    await second?.stop();
-    await secondBus?.close();
-    await stack?.stop();
-  });
+  let two: TwoInstances | undefined;
+  afterAll(() => two?.stop());
 
   it('counts each event once, fires each expired window once, and calls each webhook once', async () => {
     const received: string[] = [];
@@ -118,28 +105,8 @@ describe.runIf(distributed)('two operations instances on PostgreSQL and Redis fi
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const env = { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' };
-    stack = await startStack({
-      database: 'postgres',
-      bus: new RedisBus(REDIS_URL!, busPrefix, 'first'),
-      env,
-    });
-    second = await Subgraph.start(operationsSubgraph, {
-      database: {
-        kind: 'postgresql',
-        url: DATABASE_URL!,
-        schema: `${stack.schemaPrefix}operations`,
-      },
-      bus: (secondBus = new RedisBus(REDIS_URL!, busPrefix, 'second')),
-      tokens: new InternalTokens(randomBytes(32).toString('hex'), 60),
-      relayPollMs: 200,
-      runServices: false,
-      settings: {
-        // One deployment, one key: the first instance encrypts webhook targets, either sends.
-        blockEncryptionKey: operations(stack).opts.settings!.blockEncryptionKey,
-        webhooks: { allowPrivateNetworks: true },
-      },
-    });
-    await second.startRelay();
+    two = await startTwoOperations(env);
+    const { stack, second } = two;
     try {
       const alice = await stack.signUp();
       const ws = (await createWorkspace(alice, alice.accountId)).id;

@@ -1,16 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InternalTokens } from '../../lib/internal-token.js';
-import { RedisBus } from '../../lib/bus.js';
-import { Subgraph } from '../../lib/subgraph.js';
-import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
-import { operationsSubgraph } from '../../subgraphs/operations/src/index.js';
+import { startTwoOperations, type TwoInstances } from '../harness/two-instances.js';
 import { FlowRunCredential } from '../../subgraphs/operations/src/push-pools/push-entities.js';
 import { pushService } from '../../subgraphs/operations/src/push-pools/push.service.js';
 import { createWorkspace } from '../harness/seed.js';
-import { DATABASE_URL, REDIS_URL, requireService, testDatabase } from '../harness/services.js';
+import { requireService, testDatabase } from '../harness/services.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { operations } from './automation-fixtures.js';
 import { createDeployment, createFlow, createRun, FLOW_RUN, ok, setState } from './fixtures.js';
@@ -465,16 +460,8 @@ function distributed(): boolean {
 }
 
 describe.runIf(distributed())('two operations instances on PostgreSQL', () => {
-  let pgStack: Stack;
-  let second: Subgraph<OperationsContext>;
-  // The subgraph does not own the bus it is given: closed here, or its readers outlive the file.
-  let secondBus: RedisBus | undefined;
-  const busPrefix = `fp-test-${randomBytes(6).toString('hex')}`;
-  afterAll(async () => {
-    await second?.stop();
-    await secondBus?.close();
-    await pgStack?.stop();
-  });
+  let two: TwoInstances | undefined;
+  afterAll(() => two?.stop());
 
   it('never submit the same run twice', async () => {
     const hits = new Map<string, number>();
@@ -497,29 +484,8 @@ describe.runIf(distributed())('two operations instances on PostgreSQL', () => {
         }),
     );
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    pgStack = await startStack({
-      database: 'postgres',
-      bus: new RedisBus(REDIS_URL!, busPrefix, 'first'),
-      env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' },
-    });
-    const first = operations(pgStack);
-    second = await Subgraph.start(operationsSubgraph, {
-      database: {
-        kind: 'postgresql',
-        url: DATABASE_URL!,
-        schema: `${pgStack.schemaPrefix}operations`,
-      },
-      bus: (secondBus = new RedisBus(REDIS_URL!, busPrefix, 'second')),
-      tokens: new InternalTokens(randomBytes(32).toString('hex'), 60),
-      relayPollMs: 200,
-      runServices: false,
-      settings: {
-        blockEncryptionKey: first.opts.settings!.blockEncryptionKey,
-        webhooks: { allowPrivateNetworks: true },
-        push: first.opts.settings!.push,
-      },
-    });
-    await second.startRelay();
+    two = await startTwoOperations({ WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+    const { stack: pgStack, first, second } = two;
     const owner = await pgStack.signUp();
     const w = (await createWorkspace(owner, owner.accountId)).id;
     const p = await createPushPool(owner, w, 'shared', {
