@@ -21,6 +21,11 @@ export function isPostgres(orm: { config: { get(key: 'driver'): unknown } }): bo
   return (orm.config.get('driver') as { name?: string } | undefined)?.name === 'PostgreSqlDriver';
 }
 
+/** A Date as `datetime` columns hold it: epoch milliseconds on SQLite, timestamptz on PostgreSQL. */
+export function dbTime(orm: { config: { get(key: 'driver'): unknown } }, d: Date): Date | number {
+  return isPostgres(orm) ? d : d.getTime();
+}
+
 /**
  * Runs a write and turns a unique-constraint race (two requests passing the pre-check at once)
  * into the same CONFLICT the pre-check gives.

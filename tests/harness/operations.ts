@@ -1270,6 +1270,24 @@ export const OPERATIONS: ProtectedOperation[] = [
       ),
   },
   {
+    name: 'setLogRetention',
+    level: 'WORKSPACE',
+    permission: 'manage_workspace_settings',
+    run: (fx, a) =>
+      a.gql(`mutation($input: SetLogRetentionInput!) { setLogRetention(input: $input) { id } }`, {
+        input: { workspaceId: fx.workspaceId, days: 30 },
+      }),
+  },
+  {
+    name: 'Workspace.logRetentionDays',
+    level: 'WORKSPACE',
+    permission: 'see_workspace',
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { logRetentionDays } }`, {
+        id: fx.workspaceId,
+      }),
+  },
+  {
     name: 'Workspace.eventRetentionDays',
     level: 'WORKSPACE',
     permission: 'see_workspace',

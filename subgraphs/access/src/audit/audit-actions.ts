@@ -137,6 +137,10 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     idKey: 'workspaceId',
     summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
   },
+  'workspace.log-retention-set': {
+    idKey: 'workspaceId',
+    summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
+  },
 };
 
 /** The access subgraph's announcement of an audit entry of a workspace (to its event store). */

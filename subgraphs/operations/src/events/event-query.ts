@@ -4,12 +4,11 @@
  * tests/operations/events-filter.test.ts checks that both agree.
  */
 import type { Knex } from '@mikro-orm/knex';
-import { isPostgres } from '../../../../lib/db.js';
+import { dbTime, isPostgres } from '../../../../lib/db.js';
 import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
 
-/** A Date as the `datetime` columns hold it: epoch milliseconds on SQLite, timestamptz on PG. */
-export const dbTime = (em: Em, d: Date): Date | number => (isPostgres(em) ? d : d.getTime());
+export { dbTime };
 
 /** An expression giving a datetime column as epoch milliseconds (a number) in both dialects. */
 export const epochMs = (em: Em, column: string): string =>

@@ -90,3 +90,12 @@ export class LogFilter {
 
 export const LogConnection = connectionType(Log, 'Log');
 export type LogConnection = InstanceType<typeof LogConnection>;
+
+@InputType({ description: 'How long a workspace keeps its log lines.' })
+export class SetLogRetentionInput {
+  @Field(() => ID, { description: 'The workspace.' })
+  workspaceId!: string;
+
+  @Field(() => Int, { description: 'Days, 1 to 365 (the default is 30).' })
+  days!: number;
+}

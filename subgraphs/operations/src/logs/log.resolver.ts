@@ -4,7 +4,13 @@ import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { Worker } from '../work-pools/worker.entity.js';
 import { Log } from './log.entity.js';
-import { LogConnection, LogFilter, LogLevel, WriteLogsInput } from './log.inputs.js';
+import {
+  LogConnection,
+  LogFilter,
+  LogLevel,
+  SetLogRetentionInput,
+  WriteLogsInput,
+} from './log.inputs.js';
 import { LogService } from './log.service.js';
 
 @Resolver(() => Log)
@@ -27,6 +33,17 @@ export class LogResolver {
   ): Promise<number> {
     return new LogService(ctx).write(input);
   }
+
+  @Mutation(() => Workspace, {
+    description:
+      'Set how many days the workspace keeps its log lines, 1 to 365 (needs manage_workspace_settings). Lines older than that, by their timestamp, are purged within about ten minutes.',
+  })
+  setLogRetention(
+    @Arg('input', () => SetLogRetentionInput) input: SetLogRetentionInput,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Workspace> {
+    return new LogService(ctx).setRetention(input);
+  }
 }
 
 @Resolver(() => Workspace)
@@ -42,6 +59,13 @@ export class WorkspaceLogsResolver {
     @Ctx() ctx: OperationsContext,
   ): Promise<LogConnection> {
     return new LogService(ctx).list(workspace.id, args, filter);
+  }
+
+  @FieldResolver(() => Int, {
+    description: 'Days the workspace keeps its log lines (default 30).',
+  })
+  logRetentionDays(@Root() workspace: Workspace, @Ctx() ctx: OperationsContext): Promise<number> {
+    return new LogService(ctx).retention(workspace.id);
   }
 }
 

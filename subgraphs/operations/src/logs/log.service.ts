@@ -4,12 +4,24 @@ import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden } from '../../../../lib/errors.js';
+import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize } from '../../../../lib/pagination.js';
+import { eventScope } from '../common/event-scope.js';
 
 import type { OperationsContext } from '../context.js';
 import { Worker } from '../work-pools/worker.entity.js';
 import { Log } from './log.entity.js';
-import type { LogConnection, LogFilter, WriteLogsInput } from './log.inputs.js';
+import type {
+  LogConnection,
+  LogFilter,
+  SetLogRetentionInput,
+  WriteLogsInput,
+} from './log.inputs.js';
+import {
+  DEFAULT_LOG_RETENTION_DAYS,
+  LogSettings,
+  MAX_LOG_RETENTION_DAYS,
+} from './log-settings.entity.js';
 
 export const MAX_LOGS_PER_CALL = 1000;
 export const MAX_MESSAGE_BYTES = 32 * 1024;
@@ -164,5 +176,38 @@ export class LogService {
       },
       totalCount,
     };
+  }
+
+  /** Days the workspace keeps its log lines (any member may read it). */
+  async retention(workspaceId: string): Promise<number> {
+    requireAuthenticated(this.ctx.principal);
+    authorize(this.ctx, 'read', 'Workspace', { id: workspaceId }, 'Workspace');
+    const s = await this.ctx.em.findOne(LogSettings, { workspaceId });
+    return s?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+  }
+
+  /** Sets how long the workspace keeps its log lines (needs manage_workspace_settings). */
+  async setRetention(input: SetLogRetentionInput): Promise<{ id: string }> {
+    requireActor(this.ctx.principal);
+    const workspaceId = input.workspaceId;
+    authorize(this.ctx, 'update', 'Workspace', { id: workspaceId }, 'Workspace');
+    if (!Number.isInteger(input.days) || input.days < 1 || input.days > MAX_LOG_RETENTION_DAYS)
+      throw badInput('days', `An integer from 1 to ${MAX_LOG_RETENTION_DAYS}`);
+    await this.ctx.transaction(async (em) => {
+      const existing = await em.findOne(LogSettings, { workspaceId });
+      const previousDays = existing?.retentionDays ?? DEFAULT_LOG_RETENTION_DAYS;
+      // An upsert: two first settings at once both succeed (the last one wins).
+      await em.upsert(LogSettings, {
+        workspaceId,
+        retentionDays: input.days,
+        updatedAt: new Date(),
+      } as LogSettings);
+      recordEvent(em, 'workspace.log-retention-set', {
+        ...eventScope(this.ctx, workspaceId),
+        days: input.days,
+        previousDays,
+      });
+    });
+    return { id: workspaceId };
   }
 }
