@@ -56,6 +56,13 @@ const schema = z.object({
   INTROSPECTION: bool.optional(),
   TRUST_PROXY: bool.default(false),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  OUTBOX_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 365)
+    .default(24),
+  HANDLED_EVENT_RETENTION_DAYS: z.coerce.number().int().min(1).max(365).default(7),
   LIMIT_DEPTH: z.coerce.number().int().min(1).max(100).default(10),
   LIMIT_ALIASES: z.coerce.number().int().min(0).max(1000).default(15),
   LIMIT_ROOT_FIELDS: z.coerce.number().int().min(1).max(1000).default(20),

@@ -50,7 +50,8 @@ export class HandledEvent {
   @PrimaryKey({ type: 'uuid' })
   eventId!: string;
 
-  @Property({ type: 'Date' })
+  /** Marks are pruned by age (lib/outbox-housekeeping.ts), by this index. */
+  @Property({ type: 'Date', index: true })
   handledAt: Date = new Date();
 }
 

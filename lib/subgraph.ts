@@ -38,6 +38,7 @@ import {
   OutboxRelay,
   recordEvent,
 } from './outbox.js';
+import { outboxHousekeeping, type HousekeepingSettings } from './outbox-housekeeping.js';
 import { annotateLogScope, errorField, log } from './log.js';
 
 export type { BaseContext, SubgraphDefinition, SubgraphRuntime } from './module.js';
@@ -55,6 +56,8 @@ export interface SubgraphRuntimeOptions {
   relayPollMs?: number;
   /** Run background services on their intervals (default true; tests drive `runOnce` instead). */
   runServices?: boolean;
+  /** How long published outbox rows and handled marks are kept (lib/outbox-housekeeping.ts). */
+  housekeeping?: HousekeepingSettings;
   /** Extra settings a subgraph reads (e.g. session lifetime). */
   settings?: Record<string, unknown>;
   /**
@@ -166,7 +169,7 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     const { schema } = await buildFederatedSchema(def);
     const sub = new Subgraph(def, schema, orm, opts);
     sub.unwatchPool = watchPool(def.name, orm);
-    sub.services = compose.jobs(def, sub);
+    sub.services = [...compose.jobs(def, sub), outboxHousekeeping(orm, opts.housekeeping)];
     await sub.apollo.start();
     if (opts.runRelay !== false) {
       // Not awaited: a relay publishing into a consumer that waits on the same relay would deadlock.

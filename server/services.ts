@@ -112,6 +112,10 @@ function startSubgraph(
     queryCounter: o.queryCounters?.[name],
     runRelay: o.runRelay,
     relayPollMs: env.OUTBOX_POLL_MS,
+    housekeeping: {
+      sentHours: env.OUTBOX_RETENTION_HOURS,
+      handledDays: env.HANDLED_EVENT_RETENTION_DAYS,
+    },
     runServices: env.BACKGROUND_SERVICES,
     settings: {
       sessionTtlHours: env.SESSION_TTL_HOURS,

@@ -2,10 +2,12 @@
 import type { SubgraphMigrations } from '../../../../lib/orm.js';
 import { Migration20261127025236 as SqliteMigration20261127025236 } from './sqlite/Migration20261127025236.js';
 import { Migration20261203091327 as SqliteMigration20261203091327 } from './sqlite/Migration20261203091327.js';
+import { Migration20261203212516 as SqliteMigration20261203212516 } from './sqlite/Migration20261203212516.js';
 import { Migration20261127025236 as PgMigration20261127025236 } from './postgresql/Migration20261127025236.js';
 import { Migration20261203091328 as PgMigration20261203091328 } from './postgresql/Migration20261203091328.js';
+import { Migration20261203212520 as PgMigration20261203212520 } from './postgresql/Migration20261203212520.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127025236', class: SqliteMigration20261127025236 }, { name: 'Migration20261203091327', class: SqliteMigration20261203091327 }],
-  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203091328', class: PgMigration20261203091328 }],
+  sqlite: [{ name: 'Migration20261127025236', class: SqliteMigration20261127025236 }, { name: 'Migration20261203091327', class: SqliteMigration20261203091327 }, { name: 'Migration20261203212516', class: SqliteMigration20261203212516 }],
+  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203091328', class: PgMigration20261203091328 }, { name: 'Migration20261203212520', class: PgMigration20261203212520 }],
 };

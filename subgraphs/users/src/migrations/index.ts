@@ -4,12 +4,14 @@ import { Migration20261127025235 as SqliteMigration20261127025235 } from './sqli
 import { Migration20261203090053 as SqliteMigration20261203090053 } from './sqlite/Migration20261203090053.js';
 import { Migration20261203090656 as SqliteMigration20261203090656 } from './sqlite/Migration20261203090656.js';
 import { Migration20261203091325 as SqliteMigration20261203091325 } from './sqlite/Migration20261203091325.js';
+import { Migration20261203212507 as SqliteMigration20261203212507 } from './sqlite/Migration20261203212507.js';
 import { Migration20261127025236 as PgMigration20261127025236 } from './postgresql/Migration20261127025236.js';
 import { Migration20261203090053 as PgMigration20261203090053 } from './postgresql/Migration20261203090053.js';
 import { Migration20261203090657 as PgMigration20261203090657 } from './postgresql/Migration20261203090657.js';
 import { Migration20261203091326 as PgMigration20261203091326 } from './postgresql/Migration20261203091326.js';
+import { Migration20261203212511 as PgMigration20261203212511 } from './postgresql/Migration20261203212511.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127025235', class: SqliteMigration20261127025235 }, { name: 'Migration20261203090053', class: SqliteMigration20261203090053 }, { name: 'Migration20261203090656', class: SqliteMigration20261203090656 }, { name: 'Migration20261203091325', class: SqliteMigration20261203091325 }],
-  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203090053', class: PgMigration20261203090053 }, { name: 'Migration20261203090657', class: PgMigration20261203090657 }, { name: 'Migration20261203091326', class: PgMigration20261203091326 }],
+  sqlite: [{ name: 'Migration20261127025235', class: SqliteMigration20261127025235 }, { name: 'Migration20261203090053', class: SqliteMigration20261203090053 }, { name: 'Migration20261203090656', class: SqliteMigration20261203090656 }, { name: 'Migration20261203091325', class: SqliteMigration20261203091325 }, { name: 'Migration20261203212507', class: SqliteMigration20261203212507 }],
+  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203090053', class: PgMigration20261203090053 }, { name: 'Migration20261203090657', class: PgMigration20261203090657 }, { name: 'Migration20261203091326', class: PgMigration20261203091326 }, { name: 'Migration20261203212511', class: PgMigration20261203212511 }],
 };

@@ -2,10 +2,12 @@
 import type { SubgraphMigrations } from '../../../../lib/orm.js';
 import { Migration20261127025236 as SqliteMigration20261127025236 } from './sqlite/Migration20261127025236.js';
 import { Migration20261203093732 as SqliteMigration20261203093732 } from './sqlite/Migration20261203093732.js';
+import { Migration20261203212511 as SqliteMigration20261203212511 } from './sqlite/Migration20261203212511.js';
 import { Migration20261127025236 as PgMigration20261127025236 } from './postgresql/Migration20261127025236.js';
 import { Migration20261203093734 as PgMigration20261203093734 } from './postgresql/Migration20261203093734.js';
+import { Migration20261203212515 as PgMigration20261203212515 } from './postgresql/Migration20261203212515.js';
 
 export const migrations: SubgraphMigrations = {
-  sqlite: [{ name: 'Migration20261127025236', class: SqliteMigration20261127025236 }, { name: 'Migration20261203093732', class: SqliteMigration20261203093732 }],
-  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203093734', class: PgMigration20261203093734 }],
+  sqlite: [{ name: 'Migration20261127025236', class: SqliteMigration20261127025236 }, { name: 'Migration20261203093732', class: SqliteMigration20261203093732 }, { name: 'Migration20261203212511', class: SqliteMigration20261203212511 }],
+  postgresql: [{ name: 'Migration20261127025236', class: PgMigration20261127025236 }, { name: 'Migration20261203093734', class: PgMigration20261203093734 }, { name: 'Migration20261203212515', class: PgMigration20261203212515 }],
 };
