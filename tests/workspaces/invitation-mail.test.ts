@@ -109,13 +109,17 @@ describe('invitations by email (SMTP_URL)', () => {
 
     // Only the hash is stored; no outbox event carries the code.
     const orm = stack.running.subgraphs.workspaces!.orm;
-    const [row] = await orm.em
-      .getConnection()
-      .execute(`select code_hash, emailed_at from invitation where id = ?`, [
-        sent.data.inviteMember.id,
-      ]);
-    expect(row.code_hash).toBe(sha256(code));
-    expect(row.emailed_at).not.toBeNull();
+    const stored = () =>
+      orm.em
+        .getConnection()
+        .execute(`select code_hash, emailed_at from invitation where id = ?`, [
+          sent.data.inviteMember.id,
+        ])
+        .then((rows) => rows[0]);
+    // emailedAt is written once the mail server has taken the message, which is after this
+    // test's SMTP server handed it over: wait for that write.
+    await eventually(async () => expect((await stored()).emailed_at).not.toBeNull());
+    expect((await stored()).code_hash).toBe(sha256(code));
     const outbox = await orm.em.getConnection().execute(`select payload from outbox`);
     expect(JSON.stringify(outbox)).not.toContain(code);
 
