@@ -19,13 +19,21 @@ export interface DomainEvent<P = Record<string, unknown>> {
 export type EventHandler = (event: DomainEvent) => Promise<void> | void;
 
 /**
+ * A group member's handler: the events of one delivery, in stream order (up to 100). It
+ * succeeds for all of them or throws, and then the whole batch is delivered again (consumers
+ * are idempotent, so what it had applied is skipped the second time).
+ */
+export type BatchHandler = (events: DomainEvent[]) => Promise<void>;
+
+/**
  * Carries domain events. `subscribeGroup` delivers each event to one member of a named group
- * (at least once, until the handler succeeds); `subscribeBroadcast` delivers every event to
- * every subscriber in every process (used for cache invalidation and live fan-out).
+ * (at least once, until the handler succeeds), in batches so that a consumer can apply many
+ * events in one transaction; `subscribeBroadcast` delivers every event to every subscriber in
+ * every process (used for cache invalidation and live fan-out).
  */
 export interface Bus {
   publish(events: DomainEvent[]): Promise<void>;
-  subscribeGroup(group: string, handler: EventHandler): void;
+  subscribeGroup(group: string, handler: BatchHandler): void;
   subscribeBroadcast(handler: EventHandler): () => void;
   /**
    * Resolves once every event published so far (by any process) has reached this process's
@@ -39,16 +47,17 @@ export interface Bus {
 
 /** The embedded-mode bus: delivery is a function call, awaited by the publisher. */
 export class InProcessBus implements Bus {
-  private readonly groups = new Map<string, EventHandler[]>();
+  private readonly groups = new Map<string, BatchHandler[]>();
   private readonly broadcast = new Set<EventHandler>();
 
   async publish(events: DomainEvent[]): Promise<void> {
+    if (!events.length) return;
+    // Each group gets the whole batch. A failing group handler fails the publish: the relay
+    // keeps the rows and retries later, and the idempotent consumers skip what they handled.
+    for (const handlers of this.groups.values()) {
+      for (const h of handlers) await h(events);
+    }
     for (const event of events) {
-      // A failing group handler fails the publish: the relay keeps the row and retries later,
-      // and the idempotent consumers skip what they already handled.
-      for (const handlers of this.groups.values()) {
-        for (const h of handlers) await h(event);
-      }
       for (const h of this.broadcast) {
         try {
           await h(event);
@@ -59,7 +68,7 @@ export class InProcessBus implements Bus {
     }
   }
 
-  subscribeGroup(group: string, handler: EventHandler): void {
+  subscribeGroup(group: string, handler: BatchHandler): void {
     const list = this.groups.get(group) ?? [];
     list.push(handler);
     this.groups.set(group, list);
@@ -121,7 +130,7 @@ export class RedisBus implements Bus {
     for (const [err] of results ?? []) if (err) throw err;
   }
 
-  subscribeGroup(group: string, handler: EventHandler): void {
+  subscribeGroup(group: string, handler: BatchHandler): void {
     const reader = this.newReader();
     void this.runGroup(reader, group, handler);
   }
@@ -239,7 +248,7 @@ export class RedisBus implements Bus {
     return r;
   }
 
-  private async runGroup(reader: Redis, group: string, handler: EventHandler): Promise<void> {
+  private async runGroup(reader: Redis, group: string, handler: BatchHandler): Promise<void> {
     try {
       await reader.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
     } catch (err) {
@@ -265,27 +274,22 @@ export class RedisBus implements Bus {
           cursor = '>';
           continue;
         }
-        let failed = false;
-        for (const [id, fields] of entries) {
-          if (!fields) {
-            await reader.xack(this.stream, group, id);
-            continue;
-          }
-          try {
-            await this.deliver(handler, fields, true);
-            await reader.xack(this.stream, group, id);
-          } catch (err) {
-            failed = true;
-            log.error({ group, error: errorField(err) }, 'event handler failed');
-            break;
-          }
-        }
-        if (failed) {
+        if (!entries.length) continue;
+        // A trimmed entry (no fields) or one that holds no event is acknowledged with the rest.
+        const events = entries
+          .map(([, fields]) => parseEntry(fields))
+          .filter((e): e is DomainEvent => e !== undefined);
+        try {
+          if (events.length) await handler(events);
+          await reader.xack(this.stream, group, ...entries.map(([id]) => id));
+        } catch (err) {
+          // Nothing of the batch is acknowledged: it comes again from the pending list, and
+          // the consumer skips what it had applied.
+          log.error({ group, error: errorField(err) }, 'event handler failed');
           cursor = '0';
           await sleep(500);
-        } else if (cursor === '0') {
-          // Keep draining the pending list until it is empty.
         }
+        // While cursor is '0', the pending list keeps draining until it is empty.
       } catch (err) {
         if (this.closed) return;
         log.error({ error: errorField(err) }, 'redis read failed');
@@ -294,13 +298,12 @@ export class RedisBus implements Bus {
     }
   }
 
-  private async deliver(handler: EventHandler, fields: string[], rethrow = false): Promise<void> {
-    const raw = fields[fields.indexOf('e') + 1];
-    if (!raw) return;
+  private async deliver(handler: EventHandler, fields: string[]): Promise<void> {
+    const event = parseEntry(fields);
+    if (!event) return;
     try {
-      await handler(JSON.parse(raw) as DomainEvent);
+      await handler(event);
     } catch (err) {
-      if (rethrow) throw err;
       log.error({ error: errorField(err) }, 'broadcast handler failed');
     }
   }
@@ -310,6 +313,19 @@ export class RedisBus implements Bus {
     for (const w of this.waiters) w.resolve(false);
     for (const r of this.readers) r.disconnect();
     await this.writer.quit().catch(() => undefined);
+  }
+}
+
+/** The event of a stream entry; undefined (and logged) when it holds none or garbage. */
+function parseEntry(fields: string[] | null): DomainEvent | undefined {
+  const at = fields ? fields.indexOf('e') : -1;
+  const raw = at >= 0 ? fields?.[at + 1] : undefined;
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as DomainEvent;
+  } catch (err) {
+    log.error({ error: errorField(err) }, 'unreadable event in the stream, passed over');
+    return undefined;
   }
 }
 

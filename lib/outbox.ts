@@ -91,6 +91,8 @@ export function recordEvent(
  */
 export class OutboxRelay {
   private running: Promise<void> = Promise.resolve();
+  /** The pass waiting for the running one, which new callers join. */
+  private queued?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private started = false;
@@ -119,9 +121,19 @@ export class OutboxRelay {
     );
   }
 
-  /** Publishes everything pending; concurrent callers share one pass at a time. */
+  /**
+   * Publishes everything pending; one pass at a time. A caller gets a pass that starts after its
+   * call (so it publishes what the caller committed before); callers arriving while a pass runs
+   * share the one queued after it, so concurrent commits are published (and consumed) as one
+   * batch instead of a pass each.
+   */
   flush(): Promise<void> {
-    const next = this.running.then(() => this.pass());
+    if (this.queued) return this.queued;
+    const next = this.running.then(() => {
+      this.queued = undefined;
+      return this.pass();
+    });
+    this.queued = next;
     this.running = next.catch(() => undefined);
     return next;
   }
@@ -254,42 +266,47 @@ export function combineConsumers(
 }
 
 /**
- * Subscribes a subgraph's idempotent consumers: each event is applied in one transaction
- * together with its HandledEvent row, so a redelivered event changes nothing. A `'*'` handler
- * receives every event type without a handler of its own. Events a handler records are the
- * system's (actor `system`, named after the consumer), linked to the causing request.
+ * Subscribes a subgraph's idempotent consumers: each event is applied together with its
+ * HandledEvent row, so a redelivered event changes nothing. A `'*'` handler receives every
+ * event type without a handler of its own. Events a handler records are the system's (actor
+ * `system`, named after the consumer), linked to the causing request.
+ *
+ * A bus batch is applied in one transaction: the handled marks are looked up with one `in (…)`
+ * and written in one flush, each event still under its own actor and trace. If the batch fails
+ * (a handler's error, another instance applying the same events), it is applied again one
+ * event per transaction, in order, so a failing event fails alone and the events before it
+ * stay applied; the bus then delivers the batch again and the marks skip what is done.
  */
 export function consumeEvents(
   orm: Orm,
   bus: Bus,
   consumer: string,
   handlers: Record<string, ConsumerHandler>,
-  /** Called after an event was applied (the subgraph kicks its own relay: the events it wrote). */
+  /** Called after events were applied (the subgraph kicks its own relay: the events it wrote). */
   afterApplied?: () => void,
 ): void {
-  bus.subscribeGroup(consumer, async (event) => {
+  const handlerOf = (event: DomainEvent): ConsumerHandler | undefined => {
     const handler = handlers[event.type] ?? handlers['*'];
-    if (!handler || handler === ignoreEvent) return;
+    if (!handler || handler === ignoreEvent) return undefined;
     const only = ONLY_FROM.get(handler);
-    if (only !== undefined && event.source !== only) return;
-    const lag = (Date.now() - Date.parse(event.occurredAt)) / 1000;
-    // A malformed time must not fail the event (metrics refuse NaN).
-    if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
+    return only !== undefined && event.source !== only ? undefined : handler;
+  };
+  const apply = (em: EntityManager, event: DomainEvent, handler: ConsumerHandler) =>
+    traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
+      runAsActor(systemActor(consumer, event.actor), () => {
+        const mark = new HandledEvent();
+        mark.consumer = consumer;
+        mark.eventId = event.id;
+        em.persist(mark);
+        return handler(event.payload, em, event);
+      }),
+    );
+  const applyOne = async (event: DomainEvent, handler: ConsumerHandler) => {
     try {
-      await traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
-        runAsActor(systemActor(consumer, event.actor), () =>
-          orm.em.fork(BACKGROUND).transactional(async (em) => {
-            const done = await em.findOne(HandledEvent, { consumer, eventId: event.id });
-            if (done) return;
-            const mark = new HandledEvent();
-            mark.consumer = consumer;
-            mark.eventId = event.id;
-            em.persist(mark);
-            await handler(event.payload, em, event);
-          }),
-        ),
-      );
-      afterApplied?.();
+      await orm.em.fork(BACKGROUND).transactional(async (em) => {
+        if (await em.findOne(HandledEvent, { consumer, eventId: event.id })) return;
+        await apply(em, event, handler);
+      });
     } catch (err) {
       // Another instance applied it at the same moment: the effect exists once.
       if (err instanceof UniqueConstraintViolationException) {
@@ -300,5 +317,50 @@ export function consumeEvents(
       }
       throw err;
     }
+  };
+  const applyBatch = (todo: [DomainEvent, ConsumerHandler][]) =>
+    orm.em.fork(BACKGROUND).transactional(async (em) => {
+      const handled = await em.find(
+        HandledEvent,
+        { consumer, eventId: { $in: todo.map(([e]) => e.id) } },
+        { fields: ['eventId'] },
+      );
+      const done = new Set(handled.map((h) => h.eventId));
+      for (const [event, handler] of todo) {
+        // The same event twice in one delivery (a retried publish) is applied once.
+        if (done.has(event.id)) continue;
+        done.add(event.id);
+        await apply(em, event, handler);
+      }
+    });
+
+  bus.subscribeGroup(consumer, async (events) => {
+    const todo: [DomainEvent, ConsumerHandler][] = [];
+    const now = Date.now();
+    for (const event of events) {
+      const handler = handlerOf(event);
+      if (!handler) continue;
+      const lag = (now - Date.parse(event.occurredAt)) / 1000;
+      // A malformed time must not fail the event (metrics refuse NaN).
+      if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
+      todo.push([event, handler]);
+    }
+    if (!todo.length) return;
+    let batched = false;
+    if (todo.length > 1) {
+      try {
+        await applyBatch(todo);
+        batched = true;
+      } catch (err) {
+        // Applied again below one event at a time, where the failing event reports itself; a
+        // batch that keeps failing here costs a transaction per event, so it is worth seeing.
+        log.warn(
+          { consumer, events: todo.length, error: errorField(err) },
+          'consumer batch failed: applying its events one at a time',
+        );
+      }
+    }
+    if (!batched) for (const [event, handler] of todo) await applyOne(event, handler);
+    afterApplied?.();
   });
 }

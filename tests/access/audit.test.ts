@@ -150,6 +150,9 @@ beforeAll(async () => {
   });
   secrets.push(inv.code);
   expect((await bob.gql(ACCEPT, { code: inv.code })).errors).toBeUndefined();
+  // Accepting grants workspace access in a consumer (a second hop through the outbox), and the
+  // audit consumer records that grant in a third: publish every round before any test reads.
+  await stack.quiesce();
 });
 afterAll(async () => {
   await stack?.stop();

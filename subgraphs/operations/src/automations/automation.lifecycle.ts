@@ -1,6 +1,7 @@
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import type { Automation } from './automation.entity.js';
+import { noteRevisionBump } from './evaluation/automation-cache.js';
 import { AutomationBucket, bucketKeyOf } from './evaluation/bucket.entity.js';
 import { walkTriggers } from './triggers/trigger.schema.js';
 
@@ -63,4 +64,5 @@ export async function bumpRevision(em: Em, workspaceId: string): Promise<void> {
     'insert into automation_revision (workspace_id, revision) values (?, 1) on conflict (workspace_id) do update set revision = automation_revision.revision + 1',
     [workspaceId],
   );
+  noteRevisionBump();
 }

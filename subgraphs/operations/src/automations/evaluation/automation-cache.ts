@@ -40,6 +40,14 @@ export function compile(a: Automation): CompiledAutomation {
 
 const MAX_WORKSPACES = 10_000;
 
+/** Revision bumps made by this process (any workspace): a transaction's memo is then stale. */
+let localBumps = 0;
+
+/** Called by `bumpRevision`: this process changed some workspace's automations. */
+export function noteRevisionBump(): void {
+  localBumps++;
+}
+
 /**
  * The enabled automations of each workspace, per process. Every change to a workspace's
  * automations bumps its revision row in the same transaction (automation.lifecycle.ts), so one
@@ -51,9 +59,14 @@ export class AutomationCache {
     { revision: number; automations: CompiledAutomation[] }
   >();
 
+  /**
+   * Revisions read in a transaction (a consumer applies a bus batch in one): one read per
+   * workspace per batch rather than per event, read again after this process bumped any.
+   */
+  private readonly readIn = new WeakMap<Em, Map<string, { revision: number; bumps: number }>>();
+
   async enabledIn(em: Em, workspaceId: string): Promise<CompiledAutomation[]> {
-    const row = await em.findOne(AutomationRevision, { workspaceId });
-    const revision = row?.revision ?? 0;
+    const revision = await this.revisionIn(em, workspaceId);
     if (revision === 0) return [];
     const cached = this.byWorkspace.get(workspaceId);
     if (cached?.revision === revision) return cached.automations;
@@ -67,5 +80,22 @@ export class AutomationCache {
     if (this.byWorkspace.size >= MAX_WORKSPACES) this.byWorkspace.clear();
     this.byWorkspace.set(workspaceId, { revision, automations });
     return automations;
+  }
+
+  private async revisionIn(em: Em, workspaceId: string): Promise<number> {
+    let seen = this.readIn.get(em);
+    const memo = seen?.get(workspaceId);
+    if (memo && memo.bumps === localBumps) return memo.revision;
+    const bumps = localBumps;
+    const row = await em.findOne(
+      AutomationRevision,
+      { workspaceId },
+      // Read afresh: the bump is a native statement the identity map does not see.
+      { disableIdentityMap: true },
+    );
+    const revision = row?.revision ?? 0;
+    if (!seen) this.readIn.set(em, (seen = new Map()));
+    seen.set(workspaceId, { revision, bumps });
+    return revision;
   }
 }

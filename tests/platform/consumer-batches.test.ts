@@ -1,0 +1,128 @@
+/**
+ * Issue 16, goal 2: a consumer group applies a bus batch in one transaction (handled marks read
+ * with one `in (…)`, written in one flush), and exactly-once stays as it was: a failing event
+ * fails alone, the events before it stay applied, a redelivery applies each event once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InProcessBus, type DomainEvent } from '../../lib/bus.js';
+import { consumeEvents, HandledEvent } from '../../lib/outbox.js';
+import { createWorkspace } from '../harness/seed.js';
+import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let owner: Actor;
+beforeAll(async () => {
+  stack = await startStack();
+  owner = await stack.signUp();
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const EMIT = `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`;
+
+describe('consumer batches', () => {
+  it('the bookkeeping of a batch of 50 events costs the statements of a batch of 5', async () => {
+    const ws = await createWorkspace(owner, owner.accountId);
+    const ops = stack.running.subgraphs.operations!;
+    const marks = () => ops.orm.em.fork().count(HandledEvent, {});
+    // Every statement of the subgraph, background work and transaction control included (the
+    // harness's counter leaves those out).
+    const lines: string[] = [];
+    const counter = stack.counters.operations;
+    const record = counter.record.bind(counter);
+    counter.record = (line) => {
+      lines.push(line);
+      record(line);
+    };
+    /** Operations statements (request and background) for one call of n events. */
+    const cost = async (n: number) => {
+      await stack.quiesce();
+      const before = await marks();
+      lines.length = 0;
+      const res = await owner.gql(EMIT, {
+        input: {
+          workspaceId: ws.id,
+          events: Array.from({ length: n }, (_, i) => ({
+            event: 'acme.batched',
+            resource: { id: `acme.thing.${i}` },
+          })),
+        },
+      });
+      expect(res.errors).toBeUndefined();
+      expect(res.data.emitEvents).toBe(n);
+      await stack.quiesce();
+      const statements = [...lines];
+      // Each event was applied by the consumers that take it, once each.
+      const applied = (await marks()) - before;
+      return { statements, applied };
+    };
+    await cost(3); // warm-up: caches, prepared statements
+    const five = await cost(5);
+    const fifty = await cost(50);
+    expect(five.applied).toBeGreaterThanOrEqual(5);
+    expect(fifty.applied).toBe((five.applied / 5) * 50);
+    const inserts = (s: string[]) => s.filter((q) => /insert into .?handled_event/i.test(q)).length;
+    // One multi-row insert of marks per consumer group and batch, whatever the batch's size.
+    expect(inserts(fifty.statements)).toBe(inserts(five.statements));
+    expect(fifty.statements.length, fifty.statements.join('\n')).toBe(five.statements.length);
+  });
+
+  it('a failing event fails alone; a redelivery applies every event exactly once', async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const bus = new InProcessBus();
+    const consumer = `test.batches.${uid()}`;
+    const effect = `${consumer}.effect`;
+    let failing = true;
+    // The handler's effect is a row written in the consumer's transaction.
+    const record = (p: Record<string, unknown>, em: EntityManager) => {
+      em.persist(Object.assign(new HandledEvent(), { consumer: effect, eventId: p.key }));
+    };
+    consumeEvents(orm, bus, consumer, {
+      'test.ok': async (p, em) => record(p, em),
+      'test.flaky': async (p, em) => {
+        if (failing) throw new Error('not yet');
+        record(p, em);
+      },
+    });
+    const event = (type: string): DomainEvent => {
+      const id = randomUUID();
+      return {
+        id,
+        type,
+        source: 'test',
+        occurredAt: new Date().toISOString(),
+        payload: { key: id },
+      };
+    };
+    const [a, b, c, d] = [
+      event('test.ok'),
+      event('test.ok'),
+      event('test.flaky'),
+      event('test.ok'),
+    ];
+    const effects = async () =>
+      (await orm.em.fork().find(HandledEvent, { consumer: effect })).map((h) => h.eventId).sort();
+    const done = async () =>
+      (await orm.em.fork().find(HandledEvent, { consumer })).map((h) => h.eventId).sort();
+
+    // a, b, a again (a retried publish), the flaky c, then d: the batch fails as a whole, and
+    // the events are applied again one at a time: a and b stay, c fails, d waits behind it.
+    await expect(bus.publish([a!, b!, a!, c!, d!])).rejects.toThrow('not yet');
+    expect(await effects()).toEqual([a!.id, b!.id].sort());
+    expect(await done()).toEqual([a!.id, b!.id].sort());
+
+    // Redelivered once c can be applied: a and b are skipped, c and d applied, each once.
+    failing = false;
+    await bus.publish([a!, b!, a!, c!, d!]);
+    const all = [a!.id, b!.id, c!.id, d!.id].sort();
+    expect(await effects()).toEqual(all);
+    expect(await done()).toEqual(all);
+    // And again: nothing changes.
+    await bus.publish([a!, b!, c!, d!]);
+    expect(await effects()).toEqual(all);
+    await bus.close?.();
+  });
+});
