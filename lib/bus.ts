@@ -109,25 +109,83 @@ export class RedisBus implements Bus {
   private tailInFlight?: Promise<string | undefined>;
   private tailQueued?: Promise<string | undefined>;
 
+  private readonly maxEntries: number;
+  private readonly trimEvery: number;
+  private readonly keepRecentMs: number;
+  private publishedSinceTrim = 0;
+  private trimming?: Promise<unknown>;
+
   constructor(
     url: string,
     prefix: string,
     consumerName: string,
     private readonly blockMs = 1000,
+    limits: StreamLimits = {},
   ) {
     this.writer = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
     this.stream = `${prefix}:events`;
     this.consumer = consumerName;
+    this.maxEntries = limits.maxEntries ?? 1_000_000;
+    this.trimEvery = limits.trimEvery ?? 1_000;
+    this.keepRecentMs = limits.keepRecentMs ?? 60_000;
   }
 
   async publish(events: DomainEvent[]): Promise<void> {
     if (!events.length) return;
     const pipeline = this.writer.pipeline();
-    for (const e of events) {
-      pipeline.xadd(this.stream, 'MAXLEN', '~', '100000', '*', 'e', JSON.stringify(e));
-    }
+    // No MAXLEN here: a length cap on every XADD drops entries a lagging consumer group has
+    // not read yet, losing events. `trim` removes only what every group has acknowledged.
+    for (const e of events) pipeline.xadd(this.stream, '*', 'e', JSON.stringify(e));
     const results = await pipeline.exec();
     for (const [err] of results ?? []) if (err) throw err;
+    this.publishedSinceTrim += events.length;
+    if (this.publishedSinceTrim >= this.trimEvery && !this.trimming) {
+      this.publishedSinceTrim = 0;
+      this.trimming = this.trim()
+        .catch((err) => log.error({ error: errorField(err) }, 'event stream trim failed'))
+        .finally(() => (this.trimming = undefined));
+    }
+  }
+
+  /**
+   * Removes the entries every consumer group is done with: those before the oldest entry a group
+   * still holds unacknowledged, or has not been delivered yet. Entries younger than
+   * `keepRecentMs` always stay, for broadcast readers (subscriptions, caches) that read a little
+   * behind the tail. Past `maxEntries` (a group that stopped reading for good, or lags by that
+   * much) the oldest entries go anyway, and that loss is logged as an error: it is the one way
+   * this bus drops an event.
+   */
+  async trim(): Promise<{ trimmed: number; unreadDropped: number }> {
+    const [seconds, micros] = (await this.writer.time()) as [string | number, string | number];
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    let keepFrom = `${Math.max(0, nowMs - this.keepRecentMs)}-0`;
+    const groups = (await this.writer.xinfo('GROUPS', this.stream).catch(() => [])) as unknown[][];
+    for (const raw of groups) {
+      const info = new Map<string, unknown>();
+      for (let i = 0; i + 1 < raw.length; i += 2) info.set(String(raw[i]), raw[i + 1]);
+      let oldest = nextId(String(info.get('last-delivered-id') ?? '0-0'));
+      if (Number(info.get('pending') ?? 0) > 0) {
+        const summary = (await this.writer.xpending(this.stream, String(info.get('name')))) as [
+          number,
+          string | null,
+        ];
+        if (summary[1]) oldest = summary[1];
+      }
+      if (compareIds(oldest, keepFrom) < 0) keepFrom = oldest;
+    }
+    let trimmed = Number(await this.writer.xtrim(this.stream, 'MINID', keepFrom));
+    let unreadDropped = 0;
+    if ((await this.writer.xlen(this.stream)) > this.maxEntries) {
+      unreadDropped = Number(
+        await this.writer.xtrim(this.stream, 'MAXLEN', String(this.maxEntries)),
+      );
+      trimmed += unreadDropped;
+      log.error(
+        { stream: this.stream, maxEntries: this.maxEntries, dropped: unreadDropped },
+        'event stream over its cap: dropped entries a consumer group had not acknowledged',
+      );
+    }
+    return { trimmed, unreadDropped };
   }
 
   subscribeGroup(group: string, handler: BatchHandler): void {
@@ -312,6 +370,7 @@ export class RedisBus implements Bus {
     this.closed = true;
     for (const w of this.waiters) w.resolve(false);
     for (const r of this.readers) r.disconnect();
+    await this.trimming;
     await this.writer.quit().catch(() => undefined);
   }
 }
@@ -327,6 +386,22 @@ function parseEntry(fields: string[] | null): DomainEvent | undefined {
     log.error({ error: errorField(err) }, 'unreadable event in the stream, passed over');
     return undefined;
   }
+}
+
+/** How long the Redis stream may grow, and how often the publisher trims it. */
+export interface StreamLimits {
+  /** Entries kept at most, read or not (1,000,000 by default). */
+  maxEntries?: number;
+  /** A publisher trims after this many published events (1,000 by default). */
+  trimEvery?: number;
+  /** Entries younger than this always stay, read or not (60,000 ms by default). */
+  keepRecentMs?: number;
+}
+
+/** The stream id right after `id`. */
+function nextId(id: string): string {
+  const [ms, seq] = id.split('-') as [string, string];
+  return `${ms}-${BigInt(seq) + 1n}`;
 }
 
 /** Orders Redis stream ids ("<ms>-<seq>"). */

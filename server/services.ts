@@ -71,7 +71,13 @@ export function createCounters(env: Env): WindowCounter {
 
 export function createBus(env: Env, role: string): Bus {
   if (!env.REDIS_URL) return new InProcessBus();
-  return new RedisBus(env.REDIS_URL, env.REDIS_PREFIX, `${hostname()}-${process.pid}-${role}`);
+  return new RedisBus(
+    env.REDIS_URL,
+    env.REDIS_PREFIX,
+    `${hostname()}-${process.pid}-${role}`,
+    1000,
+    { maxEntries: env.REDIS_STREAM_MAX_ENTRIES },
+  );
 }
 
 /**

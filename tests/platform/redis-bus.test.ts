@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { RedisBus, type DomainEvent } from '../../lib/bus.js';
 import { requireService } from '../harness/services.js';
 import { uid } from '../harness/stack.js';
@@ -82,5 +83,69 @@ describe.skipIf(!enabled)('RedisBus broadcast', () => {
     expect(await reader.settle(5000)).toBe(true);
     expect(a).toEqual(['one', 'two', 'three', 'four']);
     expect(b).toEqual(['one', 'two', 'three']);
+  });
+});
+
+describe.skipIf(!enabled)('RedisBus stream trimming', () => {
+  it('drops only what every consumer group acknowledged; past the cap it drops unread entries, and says so', async () => {
+    const prefix = `fp-test-${uid(4)}`;
+    const url = process.env.REDIS_URL!;
+    // Trimmed by hand here (trimEvery out of reach), capped at 200 entries, no recent floor.
+    const publisher = new RedisBus(url, prefix, 'publisher', 200, {
+      maxEntries: 200,
+      trimEvery: 1e9,
+      keepRecentMs: 0,
+    });
+    // The defaults keep the last minute whatever the groups did.
+    const defaults = new RedisBus(url, prefix, 'defaults', 200);
+    const reader = new RedisBus(url, prefix, 'reader', 200);
+    const raw = new Redis(url);
+    buses.push(publisher, reader, defaults);
+    const stream = `${prefix}:events`;
+    try {
+      const got: string[] = [];
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      let first = true;
+      reader.subscribeGroup('slow', async (events) => {
+        if (first) {
+          first = false;
+          await gate; // the first batch is held: delivered, not acknowledged
+        }
+        got.push(...events.map((e) => e.type));
+      });
+      await publisher.publish(Array.from({ length: 50 }, (_, i) => event(`a${i}`)));
+      for (let i = 0; i < 100 && first; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(first).toBe(false);
+      await publisher.publish(Array.from({ length: 50 }, (_, i) => event(`b${i}`)));
+      // The held batch is pending and the rest undelivered: nothing may go.
+      expect(await publisher.trim()).toEqual({ trimmed: 0, unreadDropped: 0 });
+      expect(await raw.xlen(stream)).toBe(100);
+
+      release();
+      for (let i = 0; i < 250 && got.length < 100; i++) await new Promise((r) => setTimeout(r, 20));
+      const expected = [
+        ...Array.from({ length: 50 }, (_, i) => `a${i}`),
+        ...Array.from({ length: 50 }, (_, i) => `b${i}`),
+      ];
+      expect(got).toEqual(expected);
+      // Acknowledged by the only group: all of it goes, except within the last minute.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await defaults.trim()).toEqual({ trimmed: 0, unreadDropped: 0 });
+      expect(await publisher.trim()).toEqual({ trimmed: 100, unreadDropped: 0 });
+      expect(await raw.xlen(stream)).toBe(0);
+
+      // A group nobody reads any more pins the stream, up to the cap; past it, the oldest
+      // unread entries are dropped (logged as an error) and counted.
+      await raw.xgroup('CREATE', stream, 'abandoned', '$');
+      await publisher.publish(Array.from({ length: 250 }, (_, i) => event(`c${i}`)));
+      for (let i = 0; i < 250 && got.length < 350; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(got).toHaveLength(350);
+      expect(await publisher.trim()).toEqual({ trimmed: 50, unreadDropped: 50 });
+      expect(await raw.xlen(stream)).toBe(200);
+    } finally {
+      await raw.del(stream);
+      raw.disconnect();
+    }
   });
 });
