@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   Entity,
-  LockMode,
   PrimaryKey,
   Property,
   UniqueConstraintViolationException,
@@ -10,7 +9,7 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres } from './db.js';
-import type { Orm } from './orm.js';
+import type { Em, Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
 import { currentTraceparent, traceConsumer } from './tracing.js';
@@ -150,16 +149,12 @@ export class OutboxRelay {
   /** PostgreSQL: rows locked with SKIP LOCKED while they are published (several instances). */
   private lockedBatch(): Promise<number> {
     return this.orm.em.fork(BACKGROUND).transactional(async (em) => {
-      const rows = await em.find(
-        OutboxEvent,
-        { sentAt: null },
-        { orderBy: { seq: 'asc' }, limit: BATCH, lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE },
-      );
+      const rows = await pendingRows(em, true);
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
       const now = new Date();
       observeLag(rows, this.source, now);
-      for (const r of rows) r.sentAt = now;
+      await markSent(em, rows, now);
       return rows.length;
     });
   }
@@ -170,19 +165,12 @@ export class OutboxRelay {
    */
   private async batch(): Promise<number> {
     const em = this.orm.em.fork(BACKGROUND);
-    const rows = await em.find(
-      OutboxEvent,
-      { sentAt: null },
-      { orderBy: { seq: 'asc' }, limit: BATCH },
-    );
+    const rows = await pendingRows(em, false);
     if (!rows.length) return 0;
     await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
-    observeLag(rows, this.source, new Date());
-    await em.nativeUpdate(
-      OutboxEvent,
-      { seq: { $in: rows.map((r) => r.seq) } },
-      { sentAt: new Date() },
-    );
+    const now = new Date();
+    observeLag(rows, this.source, now);
+    await markSent(em, rows, now);
     return rows.length;
   }
 
@@ -193,21 +181,95 @@ export class OutboxRelay {
   }
 }
 
-function observeLag(rows: OutboxEvent[], source: string, now: Date): void {
+/*
+ * The relay's and the consumers' bookkeeping runs on every event, so it is written as plain
+ * statements: through the ORM (query building, hydration, change sets) a lookup of a handled
+ * mark cost 5–10× the CPU of the statement itself (bench/RESULTS.md, 2026-12-04).
+ */
+const LOGGED = BACKGROUND.loggerContext;
+
+/** An outbox row as the relay reads it. */
+interface PendingRow {
+  seq: number;
+  id: string;
+  type: string;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+  actor: EventActor | null;
+}
+
+/** SQLite hands back JSON columns as text and dates as epoch milliseconds; PostgreSQL as values and text. */
+function jsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+function dateColumn(value: unknown): Date {
+  return value instanceof Date ? value : new Date(value as string | number);
+}
+
+async function pendingRows(em: Em, lock: boolean): Promise<PendingRow[]> {
+  const rows: Record<string, unknown>[] = await em.execute(
+    `select seq, id, type, payload, occurred_at, actor from outbox where sent_at is null ` +
+      `order by seq asc limit ${BATCH}${lock ? ' for update skip locked' : ''}`,
+    [],
+    'all',
+    LOGGED,
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    id: String(r.id),
+    type: String(r.type),
+    payload: jsonColumn<Record<string, unknown>>(r.payload),
+    occurredAt: dateColumn(r.occurred_at),
+    actor: r.actor == null ? null : jsonColumn<EventActor>(r.actor),
+  }));
+}
+
+async function markSent(em: Em, rows: PendingRow[], at: Date): Promise<void> {
+  await em.execute(
+    `update outbox set sent_at = ? where seq in (${rows.map(() => '?').join(', ')})`,
+    [at, ...rows.map((r) => r.seq)],
+    'run',
+    LOGGED,
+  );
+}
+
+/** Which of `ids` the consumer has applied already. */
+async function handledAmong(em: Em, consumer: string, ids: string[]): Promise<Set<string>> {
+  const rows: { event_id: string }[] = await em.execute(
+    `select event_id from handled_event where consumer = ? and event_id in (${ids.map(() => '?').join(', ')})`,
+    [consumer, ...ids],
+    'all',
+    LOGGED,
+  );
+  return new Set(rows.map((r) => String(r.event_id)));
+}
+
+/** Marks `ids` applied by the consumer (in the transaction that applies them). */
+async function markHandled(em: Em, consumer: string, ids: string[]): Promise<void> {
+  const at = new Date();
+  await em.execute(
+    `insert into handled_event (consumer, event_id, handled_at) values ${ids.map(() => '(?, ?, ?)').join(', ')}`,
+    ids.flatMap((id) => [consumer, id, at]),
+    'run',
+    LOGGED,
+  );
+}
+
+function observeLag(rows: PendingRow[], source: string, now: Date): void {
   for (const r of rows) {
     const lag = (now.getTime() - r.occurredAt.getTime()) / 1000;
     if (Number.isFinite(lag)) outboxLag.observe({ source }, Math.max(0, lag));
   }
 }
 
-function toDomainEvent(row: OutboxEvent, source: string): DomainEvent {
+function toDomainEvent(row: PendingRow, source: string): DomainEvent {
   return {
     id: row.id,
     type: row.type,
     source,
     occurredAt: row.occurredAt.toISOString(),
     payload: row.payload,
-    actor: row.actor ?? null,
+    actor: row.actor,
   };
 }
 
@@ -234,11 +296,41 @@ export function fromSource(source: string, handler: ConsumerHandler): ConsumerHa
   return handler;
 }
 
+/** Decides from the event alone whether a handler has anything to do with it. */
+export type EventPredicate = (payload: any, event: DomainEvent) => boolean;
+
+const ONLY_WHEN = new WeakMap<ConsumerHandler, EventPredicate>();
+
+/**
+ * A handler that acts on some events of its type only, those `predicate` accepts (e.g. terminal
+ * state changes out of every state change): the others are passed over without a transaction or
+ * a handled mark, as if the consumer had no handler for them. The predicate sees the payload as
+ * published, so it must be cheap and must not throw; the handler still checks what it relies on.
+ */
+export function onlyWhen(predicate: EventPredicate, handler: ConsumerHandler): ConsumerHandler {
+  ONLY_WHEN.set(handler, predicate);
+  return handler;
+}
+
+/** Whether `handler` acts on `event` at all (its source and its predicate). */
+function wants(handler: ConsumerHandler, event: DomainEvent): boolean {
+  if (handler === ignoreEvent) return false;
+  const only = ONLY_FROM.get(handler);
+  if (only !== undefined && event.source !== only) return false;
+  const when = ONLY_WHEN.get(handler);
+  if (!when) return true;
+  try {
+    return when(event.payload, event);
+  } catch {
+    return true; // the handler decides, and reports what it cannot handle
+  }
+}
+
 const CHAINS = new WeakMap<ConsumerHandler, ConsumerHandler[]>();
 
 /**
  * The handlers of several modules as one consumer: handlers of the same event type run in the
- * order given, in the one transaction of the event (each still honouring its own `fromSource`).
+ * order given, in the one transaction of the event (each still honouring its own `fromSource` and `onlyWhen`).
  */
 export function combineConsumers(
   ...maps: Record<string, ConsumerHandler>[]
@@ -253,13 +345,10 @@ export function combineConsumers(
       }
       const parts = [...(CHAINS.get(prev) ?? [prev]), handler];
       const chained: ConsumerHandler = async (payload, em, event) => {
-        for (const part of parts) {
-          if (part === ignoreEvent) continue;
-          const only = ONLY_FROM.get(part);
-          if (only === undefined || event.source === only) await part(payload, em, event);
-        }
+        for (const part of parts) if (wants(part, event)) await part(payload, em, event);
       };
       CHAINS.set(chained, parts);
+      ONLY_WHEN.set(chained, (_payload, event) => parts.some((part) => wants(part, event)));
       out[type] = chained;
     }
   return out;
@@ -287,51 +376,50 @@ export function consumeEvents(
 ): void {
   const handlerOf = (event: DomainEvent): ConsumerHandler | undefined => {
     const handler = handlers[event.type] ?? handlers['*'];
-    if (!handler || handler === ignoreEvent) return undefined;
-    const only = ONLY_FROM.get(handler);
-    return only !== undefined && event.source !== only ? undefined : handler;
+    return handler && wants(handler, event) ? handler : undefined;
   };
-  const apply = (em: EntityManager, event: DomainEvent, handler: ConsumerHandler) =>
+  const apply = (em: Em, event: DomainEvent, handler: ConsumerHandler) =>
     traceConsumer(consumer, event.type, event.actor?.traceparent, () =>
-      runAsActor(systemActor(consumer, event.actor), () => {
-        const mark = new HandledEvent();
-        mark.consumer = consumer;
-        mark.eventId = event.id;
-        em.persist(mark);
-        return handler(event.payload, em, event);
-      }),
+      runAsActor(systemActor(consumer, event.actor), () => handler(event.payload, em, event)),
     );
   const applyOne = async (event: DomainEvent, handler: ConsumerHandler) => {
     try {
       await orm.em.fork(BACKGROUND).transactional(async (em) => {
-        if (await em.findOne(HandledEvent, { consumer, eventId: event.id })) return;
+        if ((await handledAmong(em, consumer, [event.id])).size) return;
+        // The mark first: on PostgreSQL another instance applying the same event waits on it.
+        await markHandled(em, consumer, [event.id]);
         await apply(em, event, handler);
       });
     } catch (err) {
       // Another instance applied it at the same moment: the effect exists once.
       if (err instanceof UniqueConstraintViolationException) {
-        const done = await orm.em
-          .fork(BACKGROUND)
-          .findOne(HandledEvent, { consumer, eventId: event.id });
-        if (done) return;
+        const done = await handledAmong(orm.em.fork(BACKGROUND), consumer, [event.id]);
+        if (done.size) return;
       }
       throw err;
     }
   };
   const applyBatch = (todo: [DomainEvent, ConsumerHandler][]) =>
     orm.em.fork(BACKGROUND).transactional(async (em) => {
-      const handled = await em.find(
-        HandledEvent,
-        { consumer, eventId: { $in: todo.map(([e]) => e.id) } },
-        { fields: ['eventId'] },
+      const done = await handledAmong(
+        em,
+        consumer,
+        todo.map(([e]) => e.id),
       );
-      const done = new Set(handled.map((h) => h.eventId));
+      const fresh: [DomainEvent, ConsumerHandler][] = [];
       for (const [event, handler] of todo) {
         // The same event twice in one delivery (a retried publish) is applied once.
         if (done.has(event.id)) continue;
         done.add(event.id);
-        await apply(em, event, handler);
+        fresh.push([event, handler]);
       }
+      if (!fresh.length) return;
+      await markHandled(
+        em,
+        consumer,
+        fresh.map(([e]) => e.id),
+      );
+      for (const [event, handler] of fresh) await apply(em, event, handler);
     });
 
   bus.subscribeGroup(consumer, async (events) => {

@@ -1,5 +1,5 @@
 import { isUuid } from '../../../../lib/db.js';
-import { fromSource, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { fromSource, onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { ErrorSummary, SummaryAccount, SummaryWorkspace } from './error-summary.entity.js';
 
 interface StateChanged {
@@ -61,26 +61,33 @@ export const errorSummaryConsumers: Record<string, ConsumerHandler> = {
   'flow.deleted': fromSource('operations', async (p: { flowId?: string }, em) => {
     if (isUuid(p.flowId)) await em.nativeDelete(ErrorSummary, { flowId: p.flowId });
   }),
-  'flow-run.state-changed': fromSource('operations', async (p: StateChanged, em) => {
-    if (!FAILURES.has(p.to?.type ?? '') || !isUuid(p.runId) || !isUuid(p.stateId)) return;
-    if (!isUuid(p.workspaceId)) return;
-    const ws = await em.findOne(SummaryWorkspace, { workspaceId: p.workspaceId });
-    if (!ws) return;
-    const account = await em.findOne(SummaryAccount, { accountId: ws.accountId });
-    if (!account?.enabled) return;
-    if (await em.count(ErrorSummary, { stateId: p.stateId })) return;
-    const failedAt = p.timestamp ? new Date(p.timestamp) : new Date();
-    em.persist(
-      Object.assign(new ErrorSummary(), {
-        workspaceId: p.workspaceId,
-        accountId: ws.accountId,
-        flowRunId: p.runId,
-        stateId: p.stateId,
-        flowId: isUuid(p.flowId) ? p.flowId : null,
-        deploymentId: isUuid(p.deploymentId) ? p.deploymentId : null,
-        stateType: p.to!.type!,
-        failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt,
-      }),
-    );
-  }),
+  // Only failures are summarised: other state changes cost no transaction here.
+  'flow-run.state-changed': fromSource(
+    'operations',
+    onlyWhen(
+      (p: StateChanged | null) => FAILURES.has(p?.to?.type ?? ''),
+      async (p: StateChanged, em) => {
+        if (!FAILURES.has(p.to?.type ?? '') || !isUuid(p.runId) || !isUuid(p.stateId)) return;
+        if (!isUuid(p.workspaceId)) return;
+        const ws = await em.findOne(SummaryWorkspace, { workspaceId: p.workspaceId });
+        if (!ws) return;
+        const account = await em.findOne(SummaryAccount, { accountId: ws.accountId });
+        if (!account?.enabled) return;
+        if (await em.count(ErrorSummary, { stateId: p.stateId })) return;
+        const failedAt = p.timestamp ? new Date(p.timestamp) : new Date();
+        em.persist(
+          Object.assign(new ErrorSummary(), {
+            workspaceId: p.workspaceId,
+            accountId: ws.accountId,
+            flowRunId: p.runId,
+            stateId: p.stateId,
+            flowId: isUuid(p.flowId) ? p.flowId : null,
+            deploymentId: isUuid(p.deploymentId) ? p.deploymentId : null,
+            stateType: p.to!.type!,
+            failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt,
+          }),
+        );
+      },
+    ),
+  ),
 };

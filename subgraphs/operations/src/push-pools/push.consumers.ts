@@ -1,5 +1,5 @@
 import { isUuid } from '../../../../lib/db.js';
-import type { ConsumerHandler } from '../../../../lib/outbox.js';
+import { onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { TERMINAL, type StateType } from '../orchestration/state-type.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
@@ -15,18 +15,19 @@ import { pushSettingsOf } from './push.service.js';
 export const pushConsumers = (
   sub: SubgraphRuntime<OperationsContext>,
 ): Record<string, ConsumerHandler> => ({
-  'flow-run.state-changed': async (
-    p: { runId?: string; to?: { type?: string }; timestamp?: string },
-    em,
-  ) => {
-    if (!isUuid(p.runId) || !TERMINAL.has(p.to?.type as StateType)) return;
-    const t = p.timestamp ? new Date(p.timestamp) : new Date();
-    const at = Number.isNaN(t.getTime()) ? new Date() : t;
-    const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;
-    await em.nativeUpdate(
-      FlowRunCredential,
-      { flowRunId: p.runId, revokedAt: null },
-      { revokedAt: new Date(at.getTime() + grace) },
-    );
-  },
+  // Most state changes are not terminal: those cost no transaction here.
+  'flow-run.state-changed': onlyWhen(
+    (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType),
+    async (p: { runId?: string; to?: { type?: string }; timestamp?: string }, em) => {
+      if (!isUuid(p.runId) || !TERMINAL.has(p.to?.type as StateType)) return;
+      const t = p.timestamp ? new Date(p.timestamp) : new Date();
+      const at = Number.isNaN(t.getTime()) ? new Date() : t;
+      const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;
+      await em.nativeUpdate(
+        FlowRunCredential,
+        { flowRunId: p.runId, revokedAt: null },
+        { revokedAt: new Date(at.getTime() + grace) },
+      );
+    },
+  ),
 });
