@@ -1,4 +1,5 @@
 import type { Em } from '../../../../../lib/orm.js';
+import { BACKGROUND_LABEL } from '../../../../../lib/outbox.js';
 import type { AutomationData } from '../actions/action.types.js';
 import { Automation } from '../automation.entity.js';
 import {
@@ -6,7 +7,6 @@ import {
   type EventTriggerSpec,
   type TriggerSpec,
 } from '../triggers/trigger.schema.js';
-import { AutomationRevision } from './revision.entity.js';
 
 export interface TriggerNode {
   path: string;
@@ -87,13 +87,15 @@ export class AutomationCache {
     const memo = seen?.get(workspaceId);
     if (memo && memo.bumps === localBumps) return memo.revision;
     const bumps = localBumps;
-    const row = await em.findOne(
-      AutomationRevision,
-      { workspaceId },
-      // Read afresh: the bump is a native statement the identity map does not see.
-      { disableIdentityMap: true },
+    // A plain statement (read on every event batch; the ORM's lookup cost several times the
+    // statement), read afresh: the bump is a native statement too.
+    const rows: { revision: number | string }[] = await em.execute(
+      'select revision from automation_revision where workspace_id = ?',
+      [workspaceId],
+      'all',
+      { label: BACKGROUND_LABEL },
     );
-    const revision = row?.revision ?? 0;
+    const revision = Number(rows[0]?.revision ?? 0);
     if (!seen) this.readIn.set(em, (seen = new Map()));
     seen.set(workspaceId, { revision, bumps });
     return revision;
