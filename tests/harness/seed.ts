@@ -67,8 +67,16 @@ export async function join(
   return member;
 }
 
-/** Polls until `check` passes (for effects that travel through the outbox relay on a timer). */
-export async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
+/**
+ * Polls until `check` passes (for effects that travel through the outbox relay on a timer).
+ * Checks that run expensive queries poll less often (`intervalMs`): every 100 ms, a list of 200
+ * runs with their task runs spends the caller's rate-limit budget within seconds.
+ */
+export async function eventually(
+  check: () => Promise<void>,
+  timeoutMs = 5000,
+  intervalMs = 100,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -76,7 +84,7 @@ export async function eventually(check: () => Promise<void>, timeoutMs = 5000): 
       return;
     } catch (err) {
       if (Date.now() > until) throw err;
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, intervalMs));
     }
   }
 }

@@ -75,38 +75,48 @@ describe.skipIf(!bin)(
       expect(await scheduler.runOnce()).toBeGreaterThanOrEqual(3);
 
       // The serving process claims the due ones and runs them: two complete, with their task.
+      // A page of 200 runs with their states and task runs is costly: polled every 2 s (not
+      // 100 ms), it stays within the owner's rate-limit budget however long the runs take.
       let doneIds: string[] = [];
-      await eventually(async () => {
-        const runs = (
-          await ok(owner, RUNS, { w: target.workspaceId, d: deploymentId })
-        ).workspace.flowRuns.edges.map((e: any) => e.node);
-        const done = runs.filter((r: any) => r.stateType === 'COMPLETED');
-        expect(
-          done.length,
-          JSON.stringify(runs.slice(0, 6).map((r: any) => r.states.map((s: any) => s.type))) +
-            out.slice(-3000),
-        ).toBeGreaterThanOrEqual(2);
-        for (const r of done) {
-          expect(r).toMatchObject({ autoScheduled: true, parameters: { name: 'served' } });
-          expect(r.states.map((s: any) => s.type)).toEqual([
-            'SCHEDULED',
-            'PENDING',
-            'PENDING',
-            'RUNNING',
-            'COMPLETED',
-          ]);
-        }
-        doneIds = done.slice(0, 2).map((r: any) => r.id);
-      }, 120_000);
-      await eventually(async () => {
-        const runs = (
-          await ok(owner, RUNS, { w: target.workspaceId, d: deploymentId })
-        ).workspace.flowRuns.edges.map((e: any) => e.node);
-        const done = runs.filter((r: any) => doneIds.includes(r.id));
-        expect(done).toHaveLength(2);
-        for (const r of done)
-          expect(r.taskRuns.edges.map((e: any) => e.node.stateType)).toEqual(['COMPLETED']);
-      }, 30_000);
+      await eventually(
+        async () => {
+          const runs = (
+            await ok(owner, RUNS, { w: target.workspaceId, d: deploymentId })
+          ).workspace.flowRuns.edges.map((e: any) => e.node);
+          const done = runs.filter((r: any) => r.stateType === 'COMPLETED');
+          expect(
+            done.length,
+            JSON.stringify(runs.slice(0, 6).map((r: any) => r.states.map((s: any) => s.type))) +
+              out.slice(-3000),
+          ).toBeGreaterThanOrEqual(2);
+          for (const r of done) {
+            expect(r).toMatchObject({ autoScheduled: true, parameters: { name: 'served' } });
+            expect(r.states.map((s: any) => s.type)).toEqual([
+              'SCHEDULED',
+              'PENDING',
+              'PENDING',
+              'RUNNING',
+              'COMPLETED',
+            ]);
+          }
+          doneIds = done.slice(0, 2).map((r: any) => r.id);
+        },
+        120_000,
+        2000,
+      );
+      await eventually(
+        async () => {
+          const runs = (
+            await ok(owner, RUNS, { w: target.workspaceId, d: deploymentId })
+          ).workspace.flowRuns.edges.map((e: any) => e.node);
+          const done = runs.filter((r: any) => doneIds.includes(r.id));
+          expect(done).toHaveLength(2);
+          for (const r of done)
+            expect(r.taskRuns.edges.map((e: any) => e.node.stateType)).toEqual(['COMPLETED']);
+        },
+        30_000,
+        2000,
+      );
     });
   },
 );
