@@ -12,12 +12,11 @@ import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { cpus, totalmem } from 'node:os';
 import pg from 'pg';
-import { loadEnv } from '../lib/env.js';
 import { startEmbedded } from '../server/services.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { flowplaneEvent, EMIT } from './ingest-workloads.js';
-import { flag } from './load.js';
+import { benchEnv, flag } from './load.js';
 import { seed } from './orchestration.js';
 
 const RUNS = Number(flag('runs', '200'));
@@ -30,14 +29,12 @@ const PER_DAY = Number(flag('per-day', '1000000'));
  * or nothing (kept until the run, its workspace or its account is deleted).
  */
 const BOUNDS: Record<string, { days: number | null; rule: string }> = {
-  'operations.outbox': { days: 1, rule: 'OUTBOX_RETENTION_HOURS (24 h) after publication' },
-  'access.outbox': { days: 1, rule: 'OUTBOX_RETENTION_HOURS (24 h)' },
-  'users.outbox': { days: 1, rule: 'OUTBOX_RETENTION_HOURS (24 h)' },
-  'workspaces.outbox': { days: 1, rule: 'OUTBOX_RETENTION_HOURS (24 h)' },
-  'operations.handled_event': { days: 7, rule: 'HANDLED_EVENT_RETENTION_DAYS (7)' },
-  'access.handled_event': { days: 7, rule: 'HANDLED_EVENT_RETENTION_DAYS (7)' },
-  'users.handled_event': { days: 7, rule: 'HANDLED_EVENT_RETENTION_DAYS (7)' },
-  'workspaces.handled_event': { days: 7, rule: 'HANDLED_EVENT_RETENTION_DAYS (7)' },
+  ...Object.fromEntries(
+    ['users', 'workspaces', 'access', 'operations'].flatMap((subgraph) => [
+      [`${subgraph}.outbox`, { days: 1, rule: 'OUTBOX_RETENTION_HOURS (24 h) after publication' }],
+      [`${subgraph}.handled_event`, { days: 7, rule: 'HANDLED_EVENT_RETENTION_DAYS (7)' }],
+    ]),
+  ),
   'operations.event': { days: 30, rule: 'workspace event retention (30 days by default)' },
   'operations.event_related': { days: 30, rule: 'with its event' },
   'operations.log': { days: 30, rule: 'workspace log retention (30 days by default)' },
@@ -50,19 +47,7 @@ if (!url) {
   process.exit(1);
 }
 const prefix = `bench_cap_${randomBytes(3).toString('hex')}_`;
-const env = loadEnv({
-  PORT: '0',
-  HOST: '127.0.0.1',
-  NODE_ENV: 'production',
-  LOG_REQUESTS: 'false',
-  BACKGROUND_SERVICES: 'false',
-  RATE_LIMIT_COST_PER_MINUTE: '0',
-  RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
-  BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  DATABASE_URL: url,
-  DATABASE_SCHEMA_PREFIX: prefix,
-});
+const env = benchEnv({ DATABASE_URL: url, DATABASE_SCHEMA_PREFIX: prefix });
 const client = new pg.Client({ connectionString: url });
 await client.connect();
 

@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { loadEnv, type Env } from '../lib/env.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 
 const run = promisify(execFile);
@@ -22,6 +23,26 @@ export const flag = (name: string, dflt: string): string => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 && args[i + 1] ? args[i + 1]! : dflt;
 };
+/**
+ * The environment of an embedded stack under measurement: loopback on an ephemeral port,
+ * production mode, per-request log lines, rate limits and background jobs off, fresh keys;
+ * `extra` adds to it or overrides it (a DATABASE_URL and schema prefix, a DATA_DIR).
+ */
+export function benchEnv(extra: Record<string, string> = {}): Env {
+  return loadEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'production',
+    LOG_REQUESTS: 'false',
+    BACKGROUND_SERVICES: 'false',
+    RATE_LIMIT_COST_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...extra,
+  });
+}
+
 /** The machine a benchmark ran on: cores, CPU model, memory and Node's version. */
 export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

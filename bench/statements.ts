@@ -7,14 +7,13 @@
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
-import { loadEnv } from '../lib/env.js';
 import { QueryCounter } from '../lib/orm.js';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../gateway/src/transport.js';
 import { startEmbedded } from '../server/services.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { flowplaneEvent, EMIT } from './ingest-workloads.js';
-import { flag } from './load.js';
+import { benchEnv, flag } from './load.js';
 import { seed } from './orchestration.js';
 import { RUNS_100 } from './scenarios.js';
 
@@ -36,19 +35,11 @@ const logs = Object.fromEntries(SUBGRAPH_NAMES.map((n) => [n, new StatementLog()
   StatementLog
 >;
 const prefix = `bench_stmt_${randomBytes(3).toString('hex')}_`;
-const env = loadEnv({
-  PORT: '0',
-  HOST: '127.0.0.1',
-  NODE_ENV: 'production',
-  LOG_REQUESTS: 'false',
-  BACKGROUND_SERVICES: 'false',
-  RATE_LIMIT_COST_PER_MINUTE: '0',
-  BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  ...(DATABASE === 'postgresql'
+const env = benchEnv(
+  DATABASE === 'postgresql'
     ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-    : {}),
-});
+    : {},
+);
 const stack = await startEmbedded(env, {
   database: DATABASE === 'postgresql' ? undefined : () => ({ kind: 'sqlite', path: ':memory:' }),
   queryCounters: logs,
