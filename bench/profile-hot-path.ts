@@ -1,8 +1,10 @@
 /**
  * CPU profile of one hot-path workload in a `flowplane serve all` process of its own, sampled
  * through its inspector for exactly the workload's window (start-up, seeding and warm-up left out):
- *   npm run bench:profile:hot-path -- --workload transitions|claims|batched|singles|socket|page
+ *   npm run bench:profile:hot-path -- --workload transitions|claims|batched|singles|socket|page|fanout
  *                                     [--database sqlite|postgresql] [--seconds 10] [--save DIR]
+ * `fanout`: `--subscribers` (5000) graphql-ws subscribers over 10 keys, profiled over a burst of
+ * `--burst` (50) runs created 8 at a time (bench:hot-path's subscriptions part).
  * Prints self time by package, the hottest functions, and functions by inclusive time; with
  * `--save`, writes the .cpuprofile (Chrome DevTools or speedscope open it).
  */
@@ -19,6 +21,13 @@ import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js
 import { printProfile } from './profile-report.js';
 import { inspectorUrl, RemoteProfiler } from './remote-profiler.js';
 import { RUNS_100, seed as seedWorkspace } from './scenarios.js';
+import {
+  burst,
+  connectAll,
+  FAN_OUT_LIMITS,
+  seed as seedSubscriptions,
+  untilLive,
+} from './subscriptions.js';
 
 const WORKLOAD = flag('workload', 'transitions');
 const DATABASE = flag('database', 'sqlite') as 'sqlite' | 'postgresql';
@@ -37,7 +46,9 @@ async function main() {
       LOG_REQUESTS: 'false',
       RATE_LIMIT_COST_PER_MINUTE: '0',
       RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
-      BACKGROUND_SERVICES: 'false',
+      // The fan-out needs the outbox relay to publish the runs' events.
+      BACKGROUND_SERVICES: WORKLOAD === 'fanout' ? 'true' : 'false',
+      ...(WORKLOAD === 'fanout' ? FAN_OUT_LIMITS : {}),
       DATA_DIR: dir,
       BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
@@ -88,6 +99,21 @@ async function main() {
         label: `${r.value.runsPerSecond.toFixed(0)} runs claimed/s (creation included in the profile)`,
         profile: r.profile,
       };
+    }
+    if (WORKLOAD === 'fanout') {
+      const s = await seedSubscriptions(url, 10);
+      await burst([], s, 20); // warm-up
+      const subs = await connectAll(url, Number(flag('subscribers', '5000')), s, () => undefined);
+      try {
+        await untilLive(subs, s);
+        const r = await profiler.around(() => burst(subs, s, Number(flag('burst', '50'))));
+        return {
+          label: `${r.value.deliveriesPerSecond} deliveries/s, ${(r.value.events / r.value.mutationSeconds).toFixed(1)} runs created/s while profiling`,
+          profile: r.profile,
+        };
+      } finally {
+        await Promise.all(subs.map((sub) => sub.client.dispose()));
+      }
     }
     const s = await seedWorkspace(url);
     const t = { url, token: s.token, workspaceId: s.workspaceId };

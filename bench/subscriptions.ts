@@ -40,7 +40,11 @@ const REMOTE_SUBSCRIBERS = Number(flag('remote-subscribers', '100'));
  * Thousands of subscribers of one user measure fan-out, not the limits: the per-principal
  * subscription cap and the rate-limit budgets (deliveries are charged to them) are off.
  */
-export const FAN_OUT_LIMITS = { SUBSCRIPTIONS_PER_PRINCIPAL: '0', RATE_LIMIT_COST_PER_MINUTE: '0' };
+export const FAN_OUT_LIMITS = {
+  SUBSCRIPTIONS_PER_PRINCIPAL: '0',
+  RATE_LIMIT_COST_PER_MINUTE: '0',
+  RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+};
 
 const SUBSCRIPTION = `subscription($w: ID!, $f: FlowRunEventFilter) {
   flowRunEvents(workspaceId: $w, filter: $f) { id to flowRun { id name deployment { name } } }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../lib/bus.js';
 import { codes } from '../harness/client.js';
 import { createWorkspace, eventually, join } from '../harness/seed.js';
+import { frameStats } from '../../gateway/src/subscriptions/frames.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { connectWs, type Collector, type WsConnection } from '../harness/ws.js';
 import { createDeployment, createFlow, createRun, ok, setState } from '../operations/fixtures.js';
@@ -267,6 +268,7 @@ describe('delivering', () => {
     }
     const engine = stack.running.gateway!.subscriptions;
     const before = engine.executions;
+    const frames = { ...frameStats };
     await runToCompletion(run.id);
     const all = await Promise.all(twins.map((t) => t.waitFor(3)));
     expect((await byState.waitFor(2)).map((r) => r.data!.flowRunEvents.to)).toEqual([
@@ -280,8 +282,12 @@ describe('delivering', () => {
         'COMPLETED',
       ]);
     }
-    // Same selection set, same identity: one execution per event serves all four.
+    // Same selection set, same identity: one execution per event serves all four, and its
+    // result is serialised once for the four sockets (3 events × 3 twins + 2 for byState; open
+    // subscriptions of earlier tests with the same identity and query may share it too).
     expect(engine.executions - before).toBe(3);
+    expect(frameStats.serialised - frames.serialised).toBe(3);
+    expect(frameStats.sent - frames.sent).toBeGreaterThanOrEqual(11);
   });
 
   it('backfills after a reconnect with `since`, then continues live, without duplicates', async () => {

@@ -6,6 +6,8 @@ export interface DeliverySchedulerOptions {
   whileBusy?: number;
   /** Deliveries started per turn of the event loop (default 8). */
   slice?: number;
+  /** Messages sent to subscribers per turn of the event loop while requests are in flight (default 64). */
+  sendSlice?: number;
 }
 
 /**
@@ -19,13 +21,24 @@ export interface DeliverySchedulerOptions {
  *   delivery of the next tenant in round-robin order, so a tenant with thousands queued delays
  *   another's next delivery by one turn, not by its whole backlog;
  * - requests come first: while any request (HTTP, or a query or mutation on a socket) is in
- *   flight, at most `whileBusy` deliveries run. Deliveries never stop altogether.
+ *   flight, at most `whileBusy` deliveries run, and at most `sendSlice` messages go out to
+ *   subscribers per turn of the event loop (one execution's result can go to thousands of
+ *   sockets: sent all at once, they would hold the loop for tens of milliseconds while requests
+ *   wait). Deliveries never stop altogether.
  */
 export class DeliveryScheduler {
   private readonly queues = new Map<string, (() => void)[]>();
   private readonly concurrency: number;
   private readonly whileBusy: number;
   private readonly slice: number;
+  private readonly sendSlice: number;
+  /** Messages sent in this turn, and the sends waiting for a later one (in order). */
+  private sentThisTurn = 0;
+  private readonly sendWaiters: (() => void)[] = [];
+  private turnArmed = false;
+  /** The fan-out rests after a busy slice (see sendTurn), and when that slice began. */
+  private resting = false;
+  private sliceStarted = 0;
   private running = 0;
   private queued = 0;
   private foreground = 0;
@@ -37,6 +50,62 @@ export class DeliveryScheduler {
     this.concurrency = Math.max(1, opts.concurrency ?? 32);
     this.whileBusy = Math.max(1, Math.min(this.concurrency, opts.whileBusy ?? 4));
     this.slice = Math.max(1, opts.slice ?? 8);
+    this.sendSlice = Math.max(1, opts.sendSlice ?? 64);
+  }
+
+  /**
+   * Asks to send one message to a subscriber: undefined to send it now, or a promise to wait
+   * for. While requests are in flight, messages go out in slices of `sendSlice`, and after each
+   * slice the fan-out rests as long as the slice took (at most 20 ms): it gets at most half of
+   * the event loop while anybody waits for an answer. Sends keep their order.
+   */
+  sendTurn(): Promise<void> | undefined {
+    if (
+      !this.sendWaiters.length &&
+      !this.resting &&
+      (this.foreground === 0 || this.sentThisTurn < this.sendSlice)
+    ) {
+      if (this.sentThisTurn++ === 0) this.sliceStarted = performance.now();
+      this.armTurn();
+      return undefined;
+    }
+    const waiting = new Promise<void>((resolve) => this.sendWaiters.push(resolve));
+    this.armTurn();
+    return waiting;
+  }
+
+  /** On the next turn: rest after a slice sent while busy, else let the next waiting sends go. */
+  private armTurn(): void {
+    if (this.turnArmed || this.resting) return;
+    this.turnArmed = true;
+    setImmediate(() => {
+      this.turnArmed = false;
+      if (this.foreground > 0 && this.sentThisTurn > 0) {
+        const took = performance.now() - this.sliceStarted;
+        this.sentThisTurn = 0;
+        this.resting = true;
+        setTimeout(
+          () => {
+            this.resting = false;
+            this.releaseSends();
+          },
+          Math.min(20, took),
+        );
+        return;
+      }
+      this.sentThisTurn = 0;
+      this.releaseSends();
+    });
+  }
+
+  /** Lets the next slice of waiting sends go (all of them while no request is in flight). */
+  private releaseSends(): void {
+    const n = this.foreground > 0 ? this.sendSlice : this.sendWaiters.length;
+    const released = this.sendWaiters.splice(0, n);
+    this.sentThisTurn = released.length;
+    this.sliceStarted = performance.now();
+    for (const resolve of released) resolve();
+    if (this.sendWaiters.length || released.length) this.armTurn();
   }
 
   /** Deliveries waiting for their turn. */

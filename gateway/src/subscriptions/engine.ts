@@ -66,6 +66,8 @@ export interface EngineOptions {
  */
 export class SubscriptionEngine {
   private readonly byWorkspace = new Map<string, Set<LiveSubscription>>();
+  /** The delivery texts of open subscriptions, one string object each (see deliveryKey). */
+  private readonly deliveryKeys = new Map<string, { text: string; holders: number }>();
   /** Runs the delivery executions (the gateway tells it when requests start and end). */
   readonly scheduler: DeliveryScheduler;
   /** Live event ids seen lately: a duplicate on the bus (an outbox re-send) is dropped once. */
@@ -110,16 +112,26 @@ export class SubscriptionEngine {
     prepared: PreparedSubscription,
     onEnd?: (s: LiveSubscription) => void,
   ): LiveSubscription {
-    const sub = new LiveSubscription(conn, prepared, (s) => {
-      this.remove(s);
-      onEnd?.(s);
-    });
+    const sub = new LiveSubscription(
+      conn,
+      prepared,
+      (s) => {
+        this.remove(s);
+        onEnd?.(s);
+      },
+      () => this.scheduler.sendTurn(),
+    );
     if (prepared.since || prepared.replayFrom) {
       sub.after(async () => {
         await this.backfill(sub, prepared.since, prepared.replayFrom);
         sub.backfillDone();
       });
     }
+    const key = this.deliveryKeys.get(sub.deliveryKey);
+    if (key) {
+      key.holders++;
+      sub.deliveryKey = key.text;
+    } else this.deliveryKeys.set(sub.deliveryKey, { text: sub.deliveryKey, holders: 1 });
     let set = this.byWorkspace.get(prepared.workspaceId);
     if (!set) this.byWorkspace.set(prepared.workspaceId, (set = new Set()));
     set.add(sub);
@@ -131,8 +143,9 @@ export class SubscriptionEngine {
   private remove(sub: LiveSubscription): void {
     sub.conn.subscriptions.delete(sub);
     const set = this.byWorkspace.get(sub.workspaceId);
-    if (!set) return;
-    set.delete(sub);
+    if (!set?.delete(sub)) return;
+    const key = this.deliveryKeys.get(sub.deliveryKey);
+    if (key && --key.holders === 0) this.deliveryKeys.delete(sub.deliveryKey);
     if (!set.size) this.byWorkspace.delete(sub.workspaceId);
   }
 
@@ -175,13 +188,18 @@ export class SubscriptionEngine {
           : null;
       }),
     );
-    const groups = new Map<string, Promise<Outcome>>();
+    // Keyed by the subscription's delivery text, then the identity's fingerprint: both strings
+    // are kept (their hashes too), so thousands of subscribers cost no string building here.
+    const groups = new Map<string, Map<string, Promise<Outcome>>>();
+    const nothing = Promise.resolve(null);
     return subs.map((s, i) => {
       const identity = identities[i];
-      if (!identity || !charged[i]) return Promise.resolve(null);
-      const key = `${s.deliveryKey}\n${fingerprintOf(identity)}`;
-      let outcome = groups.get(key);
-      if (!outcome) groups.set(key, (outcome = this.execute(s, event.id, identity)));
+      if (!identity || !charged[i]) return nothing;
+      let byIdentity = groups.get(s.deliveryKey);
+      if (!byIdentity) groups.set(s.deliveryKey, (byIdentity = new Map()));
+      const fingerprint = fingerprintOf(identity);
+      let outcome = byIdentity.get(fingerprint);
+      if (!outcome) byIdentity.set(fingerprint, (outcome = this.execute(s, event.id, identity)));
       return outcome;
     });
   }

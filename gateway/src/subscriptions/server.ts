@@ -25,6 +25,7 @@ import {
 import type { RefusalAudit, RefusalReason } from '../refusal-audit.js';
 import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
+import { sharedPayload, withSharedFrames } from './frames.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
 import type { LiveSubscription } from './subscription.js';
@@ -102,7 +103,8 @@ export class SubscriptionServer {
         onSubscribe: (ctx, _id, payload) => this.onSubscribe(ctx.extra, payload),
         subscribe: (args) => this.subscribe(args) as any,
         execute: (args) => this.execute(args) as any,
-        onNext: (_ctx, _id, _payload, _args, result) => result as any,
+        // One serialisation per result, however many sockets it goes to (frames.ts).
+        onNext: (_ctx, _id, _payload, _args, result) => sharedPayload(result) as any,
         onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       },
       this.wss,
@@ -151,7 +153,9 @@ export class SubscriptionServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.wss.emit('connection', withSharedFrames(ws), req),
+    );
   };
 
   /** Authentication shared by the connections of one credential while a lookup is in flight. */

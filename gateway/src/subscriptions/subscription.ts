@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { LiveEvent } from '../../../lib/event-filter.js';
+import type { Identity } from '../auth/authenticator.js';
 import { CLOSE, hasAccess, type Connection, type Guarded } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { subscriptionDeliveries } from '../../../lib/metrics.js';
@@ -24,17 +25,27 @@ export type Outcome = FormattedExecutionResult | null;
  */
 export class LiveSubscription implements Guarded {
   readonly queue: PushQueue<FormattedExecutionResult>;
-  /** Delivery and the subscription's group key share this: equal text ⇒ equal query. */
-  readonly deliveryKey: string;
+  /**
+   * Delivery and the subscription's group key share this: equal text ⇒ equal query. The engine
+   * replaces it with the one string object every equal subscription holds (interned), so
+   * grouping thousands of subscribers compares pointers, not texts.
+   */
+  deliveryKey: string;
   delivered = 0;
   /** Ids the backfill delivered (null without backfill, and once forgotten). */
   private backfilled: Set<string> | null = null;
-  private chain: Promise<void> = Promise.resolve();
+  /** What is left to do, in order: steps (backfill, an ending) and live events. */
+  private readonly steps: (
+    (() => Promise<void>) | { eventId: string; outcome: Promise<Outcome> }
+  )[] = [];
+  private draining = false;
 
   constructor(
     readonly conn: Connection,
     readonly prepared: PreparedSubscription,
     onEnd: (s: LiveSubscription) => void,
+    /** When this subscription may send its next live message (DeliveryScheduler.sendTurn). */
+    private readonly pace?: () => Promise<void> | undefined,
   ) {
     this.queue = new PushQueue(() => onEnd(this));
     this.deliveryKey = `${prepared.delivery.query}\n${JSON.stringify(prepared.delivery.variables)}`;
@@ -74,15 +85,45 @@ export class LiveSubscription implements Guarded {
 
   /** Runs `step` after everything queued before it (the backfill, earlier events). */
   after(step: () => Promise<void>): void {
-    this.chain = this.chain.then(step).catch((err) => this.queue.fail(err));
+    this.steps.push(step);
+    this.drain();
   }
 
   /** Queues the outcome of one live event, delivered in turn. */
   enqueue(eventId: string, outcome: Promise<Outcome>): void {
-    this.after(async () => {
-      if (this.backfilled?.has(eventId)) return;
-      await this.deliver(await outcome);
-    });
+    this.steps.push({ eventId, outcome });
+    this.drain();
+  }
+
+  /**
+   * Works through the queued steps in order, one at a time. A live event costs one await (of
+   * its outcome) here: with thousands of subscribers an event's fan-out is thousands of these,
+   * so the queue is a loop rather than a chain of promises. A failed step ends the stream.
+   */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    void (async () => {
+      try {
+        for (let step = this.steps.shift(); step; step = this.steps.shift()) {
+          if (typeof step === 'function') await step();
+          else if (!this.backfilled?.has(step.eventId)) {
+            const outcome = await step.outcome;
+            if (!outcome) continue;
+            // Requests in flight come first: the send may wait for a later turn of the loop.
+            const turn = this.pace?.();
+            if (turn) await turn;
+            const later = this.deliver(outcome);
+            if (later) await later;
+          }
+        }
+      } catch (err) {
+        this.steps.length = 0;
+        this.queue.fail(err);
+      } finally {
+        this.draining = false;
+      }
+    })();
   }
 
   /** Delivers one stored event of the backfill and remembers its id. */
@@ -99,12 +140,22 @@ export class LiveSubscription implements Guarded {
 
   /**
    * Sends an outcome unless it is empty or the subscriber may no longer see the workspace
-   * (checked against the connection's newest identity, after any refresh in flight).
+   * (checked against the connection's newest identity, after any refresh in flight). Sent at
+   * once, unless a refresh is in flight: then the promise of its sending.
    */
-  private async deliver(outcome: Outcome): Promise<void> {
+  private deliver(outcome: Outcome): Promise<void> | undefined {
     if (!outcome || this.ended) return;
-    const identity = await this.conn.settled();
-    if (!identity || this.ended) return;
+    const current = this.conn.current();
+    if (current instanceof Promise) {
+      return this.conn.settled().then((identity) => {
+        if (identity) this.send(outcome, identity);
+      });
+    }
+    this.send(outcome, current);
+  }
+
+  private send(outcome: NonNullable<Outcome>, identity: Identity): void {
+    if (this.ended) return;
     if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
     this.queue.push(outcome);
     this.delivered++;
