@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createWorkspace } from '../harness/seed.js';
-import { createDeployment, createFlow, createPool, createRun, ok } from './fixtures.js';
+import { createDeployment, createFlow, createPool, createRun, ok, setState } from './fixtures.js';
 
 let stack: Stack;
 let alice: Actor;
@@ -58,4 +58,39 @@ it('listing 10 or 100 flow runs with flow, deployment, pool, queue, state and cr
   expect(hundred).toEqual(ten);
   // page + count, flows, deployments, pools, queues, online workers.
   expect(ten[0]).toBeLessThanOrEqual(7);
+});
+
+it('a page answers every field of a run exactly as reading that run alone does', async () => {
+  // Pages are read outside the unit of work (lib/pagination.ts, detach): JSON, dates, numbers,
+  // booleans and nulls must come out as MikroORM's own hydration gives them.
+  const FIELDS = `id name tags expectedStartTime nextScheduledStartTime startTime endTime runCount
+    totalRunTime retries retryDelaySeconds stateType stateName createdAt updatedAt parameters
+    labels idempotencyKey autoScheduled infrastructureId workerName state { type name timestamp }`;
+  const flow = await createFlow(alice, ws.id);
+  const run = await createRun(alice, {
+    flowId: flow.id,
+    tags: ['x', 'y'],
+    parameters: { n: 1, nested: { list: [1, 'two', null], flag: false } },
+    idempotencyKey: `detached-${Date.now()}`,
+  });
+  await setState(alice, run.id, { type: 'PENDING' });
+  await setState(alice, run.id, { type: 'RUNNING' });
+  const one = await ok(alice, `query($id: ID!) { flowRun(id: $id) { ${FIELDS} } }`, { id: run.id });
+  const page = await ok(
+    alice,
+    `query($w: ID!, $ids: [ID!]) { workspace(id: $w) { flowRuns(first: 5, filter: { ids: $ids }) {
+      edges { node { ${FIELDS} } } } } }`,
+    { w: ws.id, ids: [run.id] },
+  );
+  expect(page.workspace.flowRuns.edges).toHaveLength(1);
+  expect(page.workspace.flowRuns.edges[0].node).toEqual(one.flowRun);
+  expect(one.flowRun).toMatchObject({
+    parameters: { n: 1, nested: { list: [1, 'two', null], flag: false } },
+    tags: ['x', 'y'],
+    autoScheduled: false,
+    stateType: 'RUNNING',
+    runCount: 1,
+    endTime: null,
+  });
+  expect(one.flowRun.startTime).toMatch(/^\d{4}-\d\d-\d\dT/);
 });
