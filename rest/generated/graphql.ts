@@ -507,6 +507,8 @@ export type SetFlowRunStateInput = {
   infrastructureId?: string | null | undefined;
   /** The proposed state. */
   state: StateInput;
+  /** When given, the run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL. */
+  workspaceId?: string | number | null | undefined;
 };
 
 /** What the orchestration policy made of a proposed state. */
@@ -528,6 +530,8 @@ export type SetTaskRunStateInput = {
   state: StateInput;
   /** The task run. */
   taskRunId: string | number;
+  /** When given, the task run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL. */
+  workspaceId?: string | number | null | undefined;
 };
 
 /** Sets a variable by name: creates it, or replaces its value and tags. */

@@ -151,8 +151,13 @@ export const flowRunRoutes = [
     tags: ['Flow Runs'],
     operation: SetFlowRunStateDocument,
     body: setState,
-    variables: ({ params, body }) => ({
-      input: { flowRunId: params.id, state: toStateInput(body.state), force: body.force ?? false },
+    variables: ({ params, body, workspaceId }) => ({
+      input: {
+        flowRunId: params.id,
+        workspaceId,
+        state: toStateInput(body.state),
+        force: body.force ?? false,
+      },
     }),
     result: (d, { params }) => toOrchestrationResult(d.setFlowRunState, { flowRunId: params.id }),
     status: 201,

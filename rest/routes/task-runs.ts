@@ -74,8 +74,13 @@ export const taskRunRoutes = [
     tags: ['Task Runs'],
     operation: SetTaskRunStateDocument,
     body: z.object({ state: stateCreate, force: z.boolean().nullish() }),
-    variables: ({ params, body }) => ({
-      input: { taskRunId: params.id, state: toStateInput(body.state), force: body.force ?? false },
+    variables: ({ params, body, workspaceId }) => ({
+      input: {
+        taskRunId: params.id,
+        workspaceId,
+        state: toStateInput(body.state),
+        force: body.force ?? false,
+      },
     }),
     result: (d, { params }) => toOrchestrationResult(d.setTaskRunState, { taskRunId: params.id }),
     status: 201,

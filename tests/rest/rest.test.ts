@@ -26,14 +26,26 @@ interface RestAnswer {
   headers: Headers;
 }
 
-async function rest(
+function rest(
   method: string,
   path: string,
   key: string | undefined,
   body?: unknown,
   raw?: string,
 ): Promise<RestAnswer> {
-  const res = await fetch(`${base}${path}`, {
+  return restAt(base, method, path, key, body, raw);
+}
+
+/** A call under another workspace's URL (`at`: its base). */
+async function restAt(
+  at: string,
+  method: string,
+  path: string,
+  key: string | undefined,
+  body?: unknown,
+  raw?: string,
+): Promise<RestAnswer> {
+  const res = await fetch(`${at}${path}`, {
     method,
     headers: {
       'content-type': 'application/json',
@@ -119,6 +131,40 @@ describe('authorization through REST is GraphQL’s', () => {
     expect(revoked.status).toBe(401);
     expect(revoked.body.detail).toMatch(/revoked/);
     expect((await rest('GET', `/flows/${flow.body.id}`, undefined)).status).toBe(401);
+  });
+
+  it('set_state under one workspace’s URL does not reach a run of another workspace of the same key', async () => {
+    // The owner's key can write both workspaces: the URL's workspace still bounds the write.
+    const other = (await createWorkspace(owner, owner.accountId)).id;
+    const otherBase = base.replace(workspaceId, other);
+    const there = (method: string, path: string, body?: unknown) =>
+      restAt(otherBase, method, path, ownerKey, body);
+    const flow = await there('POST', '/flows/', { name: `f-${uid(3)}` });
+    const run = await there('POST', '/flow_runs/', { flow_id: flow.body.id });
+    expect(run.status).toBe(201);
+    const task = await there('POST', '/task_runs/', {
+      flow_run_id: run.body.id,
+      task_key: 'k',
+      dynamic_key: '0',
+    });
+    expect(task.status).toBe(201);
+    const running = { state: { type: 'RUNNING', name: 'Running' } };
+    const crossedRun = await rest('POST', `/flow_runs/${run.body.id}/set_state`, ownerKey, running);
+    expect(crossedRun).toMatchObject({ status: 404, body: { detail: 'FlowRun not found' } });
+    const crossedTask = await rest(
+      'POST',
+      `/task_runs/${task.body.id}/set_state`,
+      ownerKey,
+      running,
+    );
+    expect(crossedTask).toMatchObject({ status: 404, body: { detail: 'TaskRun not found' } });
+    // Nothing changed; under its own URL the same call is accepted.
+    expect((await there('GET', `/flow_runs/${run.body.id}`)).body.state_type).not.toBe('RUNNING');
+    expect((await there('GET', `/task_runs/${task.body.id}`)).body.state_type).not.toBe('RUNNING');
+    const own = await there('POST', `/flow_runs/${run.body.id}/set_state`, {
+      state: { type: 'PENDING', name: 'Pending' },
+    });
+    expect(own).toMatchObject({ status: 201, body: { status: 'ACCEPT' } });
   });
 
   it('a REST write is audited with the same actor data as the same write over GraphQL', async () => {

@@ -139,6 +139,13 @@ export class SetFlowRunStateInput {
   @Field(() => ID, { description: 'The flow run.' })
   flowRunId!: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'When given, the run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL.',
+  })
+  workspaceId?: string | null;
+
   @Field(() => StateInput, { description: 'The proposed state.' })
   state!: StateInput;
 

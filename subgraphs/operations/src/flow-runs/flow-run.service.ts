@@ -266,8 +266,11 @@ export class FlowRunService {
   }
 
   /** The run, locked for the transaction's write; NOT_FOUND, or FORBIDDEN without `write`. */
-  private async lockedForWrite(em: Em, id: string): Promise<FlowRun> {
-    const run = isUuid(id) ? await em.findOne(FlowRun, { id }, forUpdate(em)) : null;
+  /** The run, locked, if the caller may write it (and it is in `workspaceId`, when given). */
+  private async lockedForWrite(em: Em, id: string, workspaceId?: string | null): Promise<FlowRun> {
+    const where = workspaceId != null ? { id, workspaceId } : { id };
+    const valid = isUuid(id) && (workspaceId == null || isUuid(workspaceId));
+    const run = valid ? await em.findOne(FlowRun, where, forUpdate(em)) : null;
     if (!run) throw notFound('FlowRun');
     authorize(
       this.ctx,
@@ -301,7 +304,7 @@ export class FlowRunService {
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = await this.lockedForWrite(em, input.flowRunId);
+      const run = await this.lockedForWrite(em, input.flowRunId, input.workspaceId);
       const proposal = toProposal(input.state);
       if (input.infrastructureId != null && input.infrastructureId.length > 500) {
         throw badInput('infrastructureId', 'At most 500 characters');

@@ -54,6 +54,13 @@ export class SetTaskRunStateInput {
   @Field(() => ID, { description: 'The task run.' })
   taskRunId!: string;
 
+  @Field(() => ID, {
+    nullable: true,
+    description:
+      'When given, the task run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL.',
+  })
+  workspaceId?: string | null;
+
   @Field(() => StateInput, { description: 'The proposed state.' })
   state!: StateInput;
 

@@ -130,9 +130,11 @@ export class TaskRunService {
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = isUuid(input.taskRunId)
-        ? await em.findOne(TaskRun, { id: input.taskRunId }, forUpdate(em))
-        : null;
+      // With a workspace (the REST layer's URL), the run is looked up inside it, in SQL.
+      const { taskRunId: id, workspaceId } = input;
+      const valid = isUuid(id) && (workspaceId == null || isUuid(workspaceId));
+      const where = workspaceId != null ? { id, workspaceId } : { id };
+      const run = valid ? await em.findOne(TaskRun, where, forUpdate(em)) : null;
       if (!run) throw notFound('TaskRun');
       authorize(
         this.ctx,
