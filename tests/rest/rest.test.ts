@@ -26,24 +26,20 @@ interface RestAnswer {
   headers: Headers;
 }
 
-function rest(
+type RestArgs = [
   method: string,
   path: string,
   key: string | undefined,
   body?: unknown,
   raw?: string,
-): Promise<RestAnswer> {
-  return restAt(base, method, path, key, body, raw);
-}
+];
+
+const rest = (...args: RestArgs) => restAt(base, ...args);
 
 /** A call under another workspace's URL (`at`: its base). */
 async function restAt(
   at: string,
-  method: string,
-  path: string,
-  key: string | undefined,
-  body?: unknown,
-  raw?: string,
+  ...[method, path, key, body, raw]: RestArgs
 ): Promise<RestAnswer> {
   const res = await fetch(`${at}${path}`, {
     method,
