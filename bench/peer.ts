@@ -1,7 +1,7 @@
 /**
  * Our gateway against a peer gateway we did not write, on the same four subgraph processes, in
  * one run with the baselines: the users subgraph queried directly (with a minted internal
- * token) and our gateway in embedded mode (`serve all` on the same SQLite files):
+ * token) and our gateway in embedded mode (`serve all` on SQLite files of its own, same data):
  *   npm run bench:peer [-- --duration 10 --runs 3 --connections 16]
  * The peer is GraphQL Hive Gateway (`@graphql-hive/gateway`), installed outside the project
  * (it is not a dependency of Flowplane), with one transitive version pinned so it runs on Node 20:
@@ -135,6 +135,7 @@ async function main() {
     NODE_ENV: 'production',
     LOG_REQUESTS: 'false',
     RATE_LIMIT_COST_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
     SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
@@ -166,23 +167,7 @@ async function main() {
     );
     procs.push(ours);
     for (const p of [ours, ...subs]) profiled.push({ name: p.name, pid: p.child.pid! });
-    const s = await seed(ours.url);
-    const flows = await gqlRequest(
-      ours.url,
-      `query($id: ID!) { workspace(id: $id) { flows(first: 10) { edges { node { id } } } } }`,
-      { id: s.workspaceId },
-      s.token,
-    );
-    const flowIds = flows.data.workspace.flows.edges.map((e: any) => e.node.id as string);
-    for (let i = 0; i < 100; i++) {
-      const r = await gqlRequest(
-        ours.url,
-        `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id } }`,
-        { i: { flowId: flowIds[i % flowIds.length], tags: ['bench'] } },
-        s.token,
-      );
-      if (r.errors) throw new Error(JSON.stringify(r.errors));
-    }
+    const s = await seedWithRuns(ours.url);
 
     // The peer's clients carry an internal token for the same principal and grants.
     const tokens = new InternalTokens(secret, 3600);
@@ -199,14 +184,20 @@ async function main() {
     const hive = await startHive(dir, supergraphFile, internal);
     procs.push(hive);
 
-    // Our gateway in embedded mode, in one more process, on the same SQLite files (read only
-    // here): `serve all` with its own in-process bus and no background services.
+    // Our gateway in embedded mode, in one more process: `serve all` with its own in-process
+    // bus, on SQLite files of its own (one process per data folder), seeded the same way.
     const embedded = await spawnService(
       'all',
-      { ...env, BACKGROUND_SERVICES: 'false', GATEWAY_DEDUPE_QUERIES: String(DEDUPE) },
+      {
+        ...env,
+        DATA_DIR: join(dir, 'embedded'),
+        BACKGROUND_SERVICES: 'false',
+        GATEWAY_DEDUPE_QUERIES: String(DEDUPE),
+      },
       ['DATABASE_URL', 'REDIS_URL'],
     );
     procs.push(embedded);
+    const e = await seedWithRuns(embedded.url);
 
     // The baseline of the single-subgraph query: `me` straight to the users subgraph.
     if (want('me') || want('direct'))
@@ -231,10 +222,13 @@ async function main() {
       const targets: [string, string, string, number, number[]][] = [
         ['flowplane gateway', ours.url, s.token, ours.child.pid!, behind],
         ['hive gateway', hive.url, internal, hive.pid, behind],
-        ['flowplane embedded', embedded.url, s.token, embedded.child.pid!, []],
+        ['flowplane embedded', embedded.url, e.token, embedded.child.pid!, []],
       ];
-      for (const [label, url, token, pid, others] of targets)
-        rows.push(await measure(`${label}: ${name}`, url, query, vars, token, pid, others));
+      for (const [label, url, token, pid, others] of targets) {
+        // The embedded stack has its own workspace (same shape).
+        const v = label === 'flowplane embedded' && 'id' in vars ? { id: e.workspaceId } : vars;
+        rows.push(await measure(`${label}: ${name}`, url, query, v, token, pid, others));
+      }
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -272,3 +266,25 @@ main().then(
     process.exit(1);
   },
 );
+
+/** The scenarios' data through `url`: a user, a workspace of 10 flows, and 100 flow runs. */
+async function seedWithRuns(url: string) {
+  const s = await seed(url);
+  const flows = await gqlRequest(
+    url,
+    `query($id: ID!) { workspace(id: $id) { flows(first: 10) { edges { node { id } } } } }`,
+    { id: s.workspaceId },
+    s.token,
+  );
+  const flowIds = flows.data.workspace.flows.edges.map((f: any) => f.node.id as string);
+  for (let i = 0; i < 100; i++) {
+    const r = await gqlRequest(
+      url,
+      `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id } }`,
+      { i: { flowId: flowIds[i % flowIds.length], tags: ['bench'] } },
+      s.token,
+    );
+    if (r.errors) throw new Error(JSON.stringify(r.errors));
+  }
+  return s;
+}
