@@ -9,6 +9,19 @@ export function isUuid(value: string | null | undefined): value is string {
 }
 
 /**
+ * The filter of a write addressed by id that may be bound to a workspace (the REST layer passes
+ * its URL's): `{ id }`, or `{ id, workspaceId }` so the row is found inside that workspace in
+ * SQL. Null when either is not a UUID (nothing can match: NOT_FOUND).
+ */
+export function byIdIn(
+  id: string,
+  workspaceId?: string | null,
+): { id: string; workspaceId?: string } | null {
+  if (!isUuid(id) || (workspaceId != null && !isUuid(workspaceId))) return null;
+  return workspaceId != null ? { id, workspaceId } : { id };
+}
+
+/**
  * Find options that lock the loaded row until the transaction ends, on PostgreSQL. SQLite
  * serialises write transactions by itself (and has no row locks).
  */

@@ -1,5 +1,5 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { raw, type EntityManager, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { badInput } from './errors.js';
 
@@ -134,7 +134,7 @@ function toConnection<T extends Keyed>(
  * the unit of work. Callers change nothing they list.
  */
 export async function paginate<T extends Keyed & object>(
-  em: EntityManager,
+  em: SqlEntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
   args: { first?: number | null; after?: string | null },
@@ -142,7 +142,7 @@ export async function paginate<T extends Keyed & object>(
   const first = pageSize(args);
   const [rows, totalCount] = await Promise.all([
     findDetached(
-      em as SqlEntityManager,
+      em,
       entity,
       afterCursor(where, args.after),
       { createdAt: 'asc', id: 'asc' } as never,

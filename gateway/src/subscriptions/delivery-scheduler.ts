@@ -6,7 +6,7 @@ export interface DeliverySchedulerOptions {
   whileBusy?: number;
   /** Deliveries started per turn of the event loop (default 8). */
   slice?: number;
-  /** Messages sent to subscribers per turn of the event loop while requests are in flight (default 64). */
+  /** Messages sent to subscribers per slice while requests are in flight (default 64; see sendTurn). */
   sendSlice?: number;
 }
 
@@ -21,10 +21,10 @@ export interface DeliverySchedulerOptions {
  *   delivery of the next tenant in round-robin order, so a tenant with thousands queued delays
  *   another's next delivery by one turn, not by its whole backlog;
  * - requests come first: while any request (HTTP, or a query or mutation on a socket) is in
- *   flight, at most `whileBusy` deliveries run, and at most `sendSlice` messages go out to
- *   subscribers per turn of the event loop (one execution's result can go to thousands of
- *   sockets: sent all at once, they would hold the loop for tens of milliseconds while requests
- *   wait). Deliveries never stop altogether.
+ *   flight, at most `whileBusy` deliveries run, and messages go out to subscribers in slices of
+ *   `sendSlice` with a rest as long as each slice took (one execution's result can go to
+ *   thousands of sockets: sent all at once, they would hold the loop for tens of milliseconds
+ *   while requests wait). Deliveries never stop altogether.
  */
 export class DeliveryScheduler {
   private readonly queues = new Map<string, (() => void)[]>();

@@ -13,6 +13,7 @@ interface StateChanged {
 }
 
 const FAILURES = new Set(['FAILED', 'CRASHED']);
+const isFailure = (p: StateChanged | null) => FAILURES.has(p?.to?.type ?? '');
 
 /**
  * The `error-summaries` consumer group of the operations subgraph. It keeps a copy of what it
@@ -64,30 +65,27 @@ export const errorSummaryConsumers: Record<string, ConsumerHandler> = {
   // Only failures are summarised: other state changes cost no transaction here.
   'flow-run.state-changed': fromSource(
     'operations',
-    onlyWhen(
-      (p: StateChanged | null) => FAILURES.has(p?.to?.type ?? ''),
-      async (p: StateChanged, em) => {
-        if (!FAILURES.has(p.to?.type ?? '') || !isUuid(p.runId) || !isUuid(p.stateId)) return;
-        if (!isUuid(p.workspaceId)) return;
-        const ws = await em.findOne(SummaryWorkspace, { workspaceId: p.workspaceId });
-        if (!ws) return;
-        const account = await em.findOne(SummaryAccount, { accountId: ws.accountId });
-        if (!account?.enabled) return;
-        if (await em.count(ErrorSummary, { stateId: p.stateId })) return;
-        const failedAt = p.timestamp ? new Date(p.timestamp) : new Date();
-        em.persist(
-          Object.assign(new ErrorSummary(), {
-            workspaceId: p.workspaceId,
-            accountId: ws.accountId,
-            flowRunId: p.runId,
-            stateId: p.stateId,
-            flowId: isUuid(p.flowId) ? p.flowId : null,
-            deploymentId: isUuid(p.deploymentId) ? p.deploymentId : null,
-            stateType: p.to!.type!,
-            failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt,
-          }),
-        );
-      },
-    ),
+    onlyWhen(isFailure, async (p: StateChanged, em) => {
+      if (!isFailure(p) || !isUuid(p.runId) || !isUuid(p.stateId)) return;
+      if (!isUuid(p.workspaceId)) return;
+      const ws = await em.findOne(SummaryWorkspace, { workspaceId: p.workspaceId });
+      if (!ws) return;
+      const account = await em.findOne(SummaryAccount, { accountId: ws.accountId });
+      if (!account?.enabled) return;
+      if (await em.count(ErrorSummary, { stateId: p.stateId })) return;
+      const failedAt = p.timestamp ? new Date(p.timestamp) : new Date();
+      em.persist(
+        Object.assign(new ErrorSummary(), {
+          workspaceId: p.workspaceId,
+          accountId: ws.accountId,
+          flowRunId: p.runId,
+          stateId: p.stateId,
+          flowId: isUuid(p.flowId) ? p.flowId : null,
+          deploymentId: isUuid(p.deploymentId) ? p.deploymentId : null,
+          stateType: p.to!.type!,
+          failedAt: Number.isNaN(failedAt.getTime()) ? new Date() : failedAt,
+        }),
+      );
+    }),
   ),
 };

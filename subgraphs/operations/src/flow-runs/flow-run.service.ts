@@ -2,7 +2,7 @@ import { subject } from '@casl/ability';
 import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
-import { forUpdate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -265,12 +265,13 @@ export class FlowRunService {
     });
   }
 
-  /** The run, locked for the transaction's write; NOT_FOUND, or FORBIDDEN without `write`. */
-  /** The run, locked, if the caller may write it (and it is in `workspaceId`, when given). */
+  /**
+   * The run, locked for the transaction's write (inside `workspaceId` when given); NOT_FOUND, or
+   * FORBIDDEN without `write`.
+   */
   private async lockedForWrite(em: Em, id: string, workspaceId?: string | null): Promise<FlowRun> {
-    const where = workspaceId != null ? { id, workspaceId } : { id };
-    const valid = isUuid(id) && (workspaceId == null || isUuid(workspaceId));
-    const run = valid ? await em.findOne(FlowRun, where, forUpdate(em)) : null;
+    const where = byIdIn(id, workspaceId);
+    const run = where ? await em.findOne(FlowRun, where, forUpdate(em)) : null;
     if (!run) throw notFound('FlowRun');
     authorize(
       this.ctx,

@@ -6,6 +6,8 @@ import type { OperationsContext } from '../context.js';
 import { FlowRunCredential } from './push-entities.js';
 import { pushSettingsOf } from './push.service.js';
 
+const isTerminal = (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType);
+
 /**
  * Run-scoped credentials are revoked once their run is terminal, after a grace period for what
  * the run still reports (PUSH_CREDENTIAL_GRACE_SECONDS). The credential lookup applies it from
@@ -17,9 +19,9 @@ export const pushConsumers = (
 ): Record<string, ConsumerHandler> => ({
   // Most state changes are not terminal: those cost no transaction here.
   'flow-run.state-changed': onlyWhen(
-    (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType),
+    isTerminal,
     async (p: { runId?: string; to?: { type?: string }; timestamp?: string }, em) => {
-      if (!isUuid(p.runId) || !TERMINAL.has(p.to?.type as StateType)) return;
+      if (!isUuid(p.runId) || !isTerminal(p)) return;
       const t = p.timestamp ? new Date(p.timestamp) : new Date();
       const at = Number.isNaN(t.getTime()) ? new Date() : t;
       const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
-import { forUpdate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
@@ -130,11 +130,8 @@ export class TaskRunService {
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      // With a workspace (the REST layer's URL), the run is looked up inside it, in SQL.
-      const { taskRunId: id, workspaceId } = input;
-      const valid = isUuid(id) && (workspaceId == null || isUuid(workspaceId));
-      const where = workspaceId != null ? { id, workspaceId } : { id };
-      const run = valid ? await em.findOne(TaskRun, where, forUpdate(em)) : null;
+      const where = byIdIn(input.taskRunId, input.workspaceId);
+      const run = where ? await em.findOne(TaskRun, where, forUpdate(em)) : null;
       if (!run) throw notFound('TaskRun');
       authorize(
         this.ctx,
