@@ -1,17 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ObjectType } from 'type-graphql';
 import { StateType } from './state-type.js';
+import { timeOrderedUuid } from '../../../../lib/db.js';
 
 /** One entry of a flow or task run's state history; the run keeps a copy of its current one. */
 @ObjectType('State', { description: 'A state of a flow or task run, with its display name.' })
 @Entity({ tableName: 'run_state' })
 @Index({ properties: ['runId', 'timestamp'] })
 export class RunState {
+  // Time-ordered: the history is ordered by timestamp, then id, and states a client reports can
+  // share a millisecond (a task's PENDING and RUNNING): the id keeps the order they came in.
   @Field(() => String, { description: 'State id.' })
   @PrimaryKey({ type: 'uuid' })
-  id: string = randomUUID();
+  id: string = timeOrderedUuid();
 
   @Property({ type: 'uuid' })
   runId!: string;
