@@ -1,16 +1,20 @@
 import { Redis } from 'ioredis';
 
-/** A key's count in its current fixed window. */
+/** A key's count in its current window. */
 export interface WindowCount {
   count: number;
-  /** When the window began (windows are aligned to multiples of their length). */
+  /**
+   * When the window began: at the key's first count (a window is anchored to it, not to the
+   * clock, so a burst cannot straddle two windows and get twice the allowance).
+   */
   windowStart: number;
   /** Milliseconds until the window ends. */
   resetMs: number;
 }
 
 /**
- * Counters per key and fixed time window, and short-lived holds (locks): what the sign-in
+ * Counters per key and time window (each window opens at the key's first count and lasts its
+ * length; the next count after it ends opens a new one), and short-lived holds (locks): what the sign-in
  * throttle and the bounded audit of refusals count with. In memory for one process; shared
  * through Redis when REDIS_URL is set, so every instance sees the same counts.
  */
@@ -25,11 +29,6 @@ export interface WindowCounter {
   held(key: string): Promise<number>;
   close(): Promise<void>;
 }
-
-const windowOf = (windowMs: number, now = Date.now()) => {
-  const start = Math.floor(now / windowMs) * windowMs;
-  return { start, resetMs: start + windowMs - now };
-};
 
 /** At most this many live keys in memory; beyond it the oldest windows go first. */
 const MAX_MEMORY_KEYS = 100_000;
@@ -56,24 +55,30 @@ export class MemoryWindowCounter implements WindowCounter {
 
   async add(key: string, windowMs: number, n = 1): Promise<WindowCount> {
     const now = Date.now();
-    const w = windowOf(windowMs, now);
-    const k = `${key}:${w.start}`;
-    const entry = this.counts.get(k);
-    const count = (entry && entry.expires > now ? entry.count : 0) + n;
+    const entry = this.counts.get(key);
+    if (entry && entry.expires > now) {
+      entry.count += n;
+      return {
+        count: entry.count,
+        windowStart: entry.expires - windowMs,
+        resetMs: entry.expires - now,
+      };
+    }
     if (!entry) this.prune(now);
-    this.counts.set(k, { count, expires: w.start + windowMs });
-    return { count, windowStart: w.start, resetMs: w.resetMs };
+    this.counts.set(key, { count: n, expires: now + windowMs });
+    return { count: n, windowStart: now, resetMs: windowMs };
   }
 
   async get(key: string, windowMs: number): Promise<WindowCount> {
     const now = Date.now();
-    const w = windowOf(windowMs, now);
-    const entry = this.counts.get(`${key}:${w.start}`);
-    return {
-      count: entry && entry.expires > now ? entry.count : 0,
-      windowStart: w.start,
-      resetMs: w.resetMs,
-    };
+    const entry = this.counts.get(key);
+    if (entry && entry.expires > now)
+      return {
+        count: entry.count,
+        windowStart: entry.expires - windowMs,
+        resetMs: entry.expires - now,
+      };
+    return { count: 0, windowStart: now, resetMs: windowMs };
   }
 
   async hold(key: string, ttlMs: number): Promise<void> {
@@ -90,7 +95,20 @@ export class MemoryWindowCounter implements WindowCounter {
   async close(): Promise<void> {}
 }
 
-/** Several processes share counts through Redis (INCRBY + PEXPIRE in one MULTI). */
+/**
+ * INCRBY, and the window's expiry set only by the count that opened it (a key without a TTL),
+ * in one atomic step; answers the count and the milliseconds left.
+ */
+const ADD_SCRIPT = `
+local c = redis.call('INCRBY', KEYS[1], ARGV[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  ttl = tonumber(ARGV[2])
+end
+return {c, ttl}`;
+
+/** Several processes share counts through Redis (one script per count: see ADD_SCRIPT). */
 export class RedisWindowCounter implements WindowCounter {
   private readonly redis: Redis;
 
@@ -102,17 +120,23 @@ export class RedisWindowCounter implements WindowCounter {
   }
 
   async add(key: string, windowMs: number, n = 1): Promise<WindowCount> {
-    const w = windowOf(windowMs);
-    const k = `${this.prefix}:wc:${key}:${w.start}`;
-    const res = await this.redis.multi().incrby(k, n).pexpire(k, windowMs).exec();
-    const count = Number(res?.[0]?.[1] ?? n);
-    return { count, windowStart: w.start, resetMs: w.resetMs };
+    const [count, ttl] = (await this.redis.eval(
+      ADD_SCRIPT,
+      1,
+      `${this.prefix}:wc:${key}`,
+      n,
+      windowMs,
+    )) as [number, number];
+    return { count: Number(count), windowStart: Date.now() - (windowMs - ttl), resetMs: ttl };
   }
 
   async get(key: string, windowMs: number): Promise<WindowCount> {
-    const w = windowOf(windowMs);
-    const v = await this.redis.get(`${this.prefix}:wc:${key}:${w.start}`);
-    return { count: Number(v ?? 0), windowStart: w.start, resetMs: w.resetMs };
+    const k = `${this.prefix}:wc:${key}`;
+    const res = await this.redis.multi().get(k).pttl(k).exec();
+    const count = Number(res?.[0]?.[1] ?? 0);
+    const ttl = Number(res?.[1]?.[1] ?? -2);
+    if (!count || ttl <= 0) return { count: 0, windowStart: Date.now(), resetMs: windowMs };
+    return { count, windowStart: Date.now() - (windowMs - ttl), resetMs: ttl };
   }
 
   async hold(key: string, ttlMs: number): Promise<void> {
