@@ -41,16 +41,32 @@ export function timeOrderedUuid(): string {
 }
 
 /**
- * The filter of a write addressed by id that may be bound to a workspace (the REST layer passes
- * its URL's): `{ id }`, or `{ id, workspaceId }` so the row is found inside that workspace in
- * SQL. Null when either is not a UUID (nothing can match: NOT_FOUND).
+ * The filter of a lookup by id that may be bound to a workspace (the REST layer passes its URL's):
+ * `{ id }`, or `{ id, workspaceId }` so the row is found inside that workspace in SQL. `key`
+ * names the id column when it is not `id` (a lease's slots by `leaseId`). Null when either is
+ * not a UUID (nothing can match: NOT_FOUND).
  */
-export function byIdIn(
+export function byIdIn<K extends string = 'id'>(
   id: string,
   workspaceId?: string | null,
-): { id: string; workspaceId?: string } | null {
+  key: K = 'id' as K,
+): ({ [P in K]: string } & { workspaceId?: string }) | null {
   if (!isUuid(id) || (workspaceId != null && !isUuid(workspaceId))) return null;
-  return workspaceId != null ? { id, workspaceId } : { id };
+  const where = { [key]: id } as { [P in K]: string } & { workspaceId?: string };
+  if (workspaceId != null) where.workspaceId = workspaceId;
+  return where;
+}
+
+/**
+ * byIdIn for a row read through the request's DataLoader (reads stay batched): the row when it
+ * is in `workspaceId`, or when none is given; null otherwise (NOT_FOUND, before any permission
+ * check, so another workspace's id answers as a missing one).
+ */
+export function withinWorkspace<T extends { workspaceId: string }>(
+  row: T | null | undefined,
+  workspaceId?: string | null,
+): T | null {
+  return row && (workspaceId == null || row.workspaceId === workspaceId) ? row : null;
 }
 
 /**

@@ -19,7 +19,6 @@ import {
   toPrefectBlockType,
 } from '../prefect/platform.js';
 import { notFound, route } from '../route.js';
-import { inWorkspace } from './util.js';
 
 const MASK = '********';
 
@@ -121,9 +120,10 @@ export const blockRoutes = [
     tags: ['Block types'],
     operation: UpdateBlockTypeDocument,
     body: blockTypeUpdate,
-    variables: ({ body, params }) => ({
+    variables: ({ body, params, workspaceId }) => ({
       input: {
         id: params.id,
+        workspaceId,
         description: body.description,
         logoUrl: body.logo_url,
         documentationUrl: body.documentation_url,
@@ -131,10 +131,7 @@ export const blockRoutes = [
       },
     }),
     fields: BLOCK_TYPE_FIELDS,
-    result: (d, input) => {
-      inWorkspace(d.updateBlockType, input, 'Block type');
-      return null;
-    },
+    result: () => null,
     status: 204,
   }),
   route('GET', '/block_schemas/checksum/{checksum}', {
@@ -160,19 +157,17 @@ export const blockRoutes = [
     tags: ['Block schemas'],
     operation: CreateBlockSchemaDocument,
     body: blockSchemaCreate,
-    variables: ({ body }) => ({
+    variables: ({ body, workspaceId }) => ({
       input: {
         blockTypeId: body.block_type_id,
+        workspaceId,
         version: body.version ?? DEFAULT_VERSION,
         fields: body.fields,
         capabilities: body.capabilities ?? [],
       },
     }),
     fields: { blockTypeId: 'block_type_id' },
-    result: (d, input) => {
-      inWorkspace(d.createBlockSchema.blockType, input, 'Block type');
-      return toPrefectBlockSchema(d.createBlockSchema);
-    },
+    result: (d) => toPrefectBlockSchema(d.createBlockSchema),
     status: 201,
   }),
   route('POST', '/block_documents/', {
@@ -197,9 +192,8 @@ export const blockRoutes = [
     tags: ['Block documents'],
     operation: ReadBlockDocumentDocument,
     queryParams: ['include_secrets'],
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) =>
-      masked(inWorkspace(d.blockDocument, input, 'Block document'), input.query),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d, { query }) => masked(d.blockDocument ?? notFound('Block document'), query),
   }),
   route('GET', '/block_types/slug/{slug}/block_documents/name/{name}', {
     summary: 'Read a block document by block type slug and name',
@@ -217,21 +211,23 @@ export const blockRoutes = [
     tags: ['Block documents'],
     operation: UpdateBlockDocumentDocument,
     body: blockDocumentUpdate,
-    variables: ({ params, body }) => ({
-      input: { id: params.id, data: body.data, blockSchemaId: body.block_schema_id ?? undefined },
+    variables: ({ params, body, workspaceId }) => ({
+      input: {
+        id: params.id,
+        workspaceId,
+        data: body.data,
+        blockSchemaId: body.block_schema_id ?? undefined,
+      },
     }),
     fields: { blockSchemaId: 'block_schema_id' },
-    result: (d, input) => {
-      inWorkspace(d.updateBlockDocument, input, 'Block document');
-      return null;
-    },
+    result: () => null,
     status: 204,
   }),
   route('DELETE', '/block_documents/{id}', {
     summary: 'Delete a block document',
     tags: ['Block documents'],
     operation: DeleteBlockDocumentDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     result: () => null,
     status: 204,
   }),

@@ -62,7 +62,7 @@ export const concurrencyRoutes = [
     tags: ['Concurrency Limits V2'],
     operation: ReleaseConcurrencySlotsDocument,
     body: z.object({ lease_id: z.uuid() }),
-    variables: ({ body }) => ({ leaseId: body.lease_id }),
+    variables: ({ body, workspaceId }) => ({ leaseId: body.lease_id, workspaceId }),
     result: () => null,
     status: 204,
   }),
@@ -71,9 +71,10 @@ export const concurrencyRoutes = [
     tags: ['Concurrency Limits V2'],
     operation: RenewConcurrencyLeaseDocument,
     body: z.object({ lease_duration: z.number().min(1).max(86_400) }),
-    variables: ({ params, body }) => ({
+    variables: ({ params, body, workspaceId }) => ({
       leaseId: params.id,
       leaseSeconds: Math.ceil(body.lease_duration),
+      workspaceId,
     }),
     fields: { leaseSeconds: 'lease_duration' },
     result: (d) =>

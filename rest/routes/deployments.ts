@@ -26,7 +26,7 @@ import {
 import { anyOf, page, stateCreate, toPrefectFlowRun, toStateInput } from '../prefect/shapes.js';
 import { DEFAULT_QUEUE } from '../prefect/work-pools.js';
 import { notFound, route, type Lookup } from '../route.js';
-import { inWorkspace, paged, windowOf } from './util.js';
+import { paged, windowOf } from './util.js';
 import { workerName } from './work-pools.js';
 
 const labels = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]));
@@ -148,8 +148,8 @@ function scheduleInputOf(s: PrefectScheduleFragment): DeploymentScheduleInput {
 /** The deployment's schedules (it must be in the URL's workspace). */
 const schedulesOf: Lookup<unknown> = {
   operation: ReadDeploymentSchedulesDocument,
-  variables: ({ params }) => ({ id: params.id }),
-  result: (d, input) => inWorkspace(d.deployment, input, 'Deployment').schedules,
+  variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+  result: (d) => (d.deployment ?? notFound('Deployment')).schedules,
 };
 
 const TAGS = ['Deployments'];
@@ -162,9 +162,10 @@ export const deploymentRoutes = [
     lookup: placementByName,
     operation: UpsertDeploymentDocument,
     body: deploymentCreate,
-    variables: ({ body, found }) => ({
+    variables: ({ body, found, workspaceId }) => ({
       input: {
         flowId: body.flow_id,
+        workspaceId,
         name: body.name,
         paused: body.paused ?? undefined,
         ...deploymentFields(body, found),
@@ -178,8 +179,8 @@ export const deploymentRoutes = [
     summary: 'Read a deployment',
     tags: TAGS,
     operation: ReadDeploymentDocument,
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) => toPrefectDeployment(inWorkspace(d.deployment, input, 'Deployment')),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d) => toPrefectDeployment(d.deployment ?? notFound('Deployment')),
   }),
   route('GET', '/deployments/name/{flow_name}/{deployment_name}', {
     summary: 'Read a deployment by its flow’s name and its own',
@@ -198,9 +199,10 @@ export const deploymentRoutes = [
     lookup: placementByName,
     operation: UpdateDeploymentDocument,
     body: deploymentUpdate,
-    variables: ({ body, found, params }) => ({
-      input: { id: params.id, ...deploymentFields(body, found) },
+    variables: ({ body, found, params, workspaceId }) => ({
+      input: { id: params.id, workspaceId, ...deploymentFields(body, found) },
       id: params.id,
+      workspaceId,
       pause: body.paused === true,
       resume: body.paused === false,
     }),
@@ -212,7 +214,7 @@ export const deploymentRoutes = [
     summary: 'Delete a deployment and its future scheduled runs',
     tags: TAGS,
     operation: DeleteDeploymentDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     result: () => null,
     status: 204,
   }),
@@ -220,14 +222,14 @@ export const deploymentRoutes = [
     summary: 'Pause a deployment’s schedules',
     tags: TAGS,
     operation: PauseDeploymentDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     result: () => null,
   }),
   route('POST', '/deployments/{id}/resume_deployment', {
     summary: 'Resume a paused deployment',
     tags: TAGS,
     operation: ResumeDeploymentDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     result: () => null,
   }),
   route('POST', '/deployments/filter', {
@@ -279,9 +281,10 @@ export const deploymentRoutes = [
     tags: TAGS,
     operation: CreateFlowRunDocument,
     body: deploymentFlowRunCreate,
-    variables: ({ body, params }) => ({
+    variables: ({ body, params, workspaceId }) => ({
       input: {
         deploymentId: params.id,
+        workspaceId,
         name: body.name ?? undefined,
         parameters: body.parameters ?? undefined,
         tags: body.tags ?? undefined,
@@ -297,7 +300,7 @@ export const deploymentRoutes = [
       },
     }),
     fields: { deploymentId: 'id', parentTaskRunId: 'parent_task_run_id' },
-    result: (d, input) => toPrefectFlowRun(inWorkspace(d.createFlowRun, input, 'Deployment')),
+    result: (d) => toPrefectFlowRun(d.createFlowRun),
     status: 201,
   }),
   route('POST', '/deployments/get_scheduled_flow_runs', {
@@ -325,9 +328,9 @@ export const deploymentRoutes = [
     summary: 'Read a deployment’s schedules',
     tags: TAGS,
     operation: ReadDeploymentSchedulesDocument,
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) =>
-      inWorkspace(d.deployment, input, 'Deployment').schedules.map((s) =>
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d) =>
+      (d.deployment ?? notFound('Deployment')).schedules.map((s) =>
         toPrefectSchedule(s, d.deployment!.id),
       ),
   }),
@@ -337,9 +340,10 @@ export const deploymentRoutes = [
     lookup: schedulesOf,
     operation: ReplaceDeploymentSchedulesDocument,
     body: z.array(scheduleCreate),
-    variables: ({ body, found, params }) => ({
+    variables: ({ body, found, params, workspaceId }) => ({
       input: {
         id: params.id,
+        workspaceId,
         schedules: [
           ...(found as PrefectScheduleFragment[]).map(scheduleInputOf),
           ...body.map(toScheduleInput),
@@ -359,15 +363,17 @@ export const deploymentRoutes = [
     tags: TAGS,
     lookup: schedulesOf,
     operation: UpdateDeploymentDocument,
-    variables: ({ found, params }) => {
+    variables: ({ found, params, workspaceId }) => {
       const all = found as PrefectScheduleFragment[];
       if (!all.some((s) => s.id === params.schedule_id)) notFound('Schedule');
       return {
         input: {
           id: params.id,
+          workspaceId,
           schedules: all.filter((s) => s.id !== params.schedule_id).map(scheduleInputOf),
         },
         id: params.id,
+        workspaceId,
         pause: false,
         resume: false,
       };

@@ -26,7 +26,7 @@ import {
   STATE_TYPES,
 } from '../prefect/shapes.js';
 import { FLOWPLANE_EXTENSIONS, notFound, route, type Lookup } from '../route.js';
-import { inWorkspace, paged, windowOf } from './util.js';
+import { paged, windowOf } from './util.js';
 
 const flowRunCreate = z.object({
   flow_id: z.uuid(),
@@ -100,9 +100,10 @@ export const flowRunRoutes = [
     tags: ['Flow Runs'],
     operation: CreateFlowRunDocument,
     body: flowRunCreate,
-    variables: ({ body }) => ({
+    variables: ({ body, workspaceId }) => ({
       input: {
         flowId: body.flow_id,
+        workspaceId,
         name: body.name ?? undefined,
         parameters: body.parameters ?? {},
         tags: body.tags ?? [],
@@ -128,9 +129,13 @@ export const flowRunRoutes = [
     tags: ['Flow Runs'],
     operation: ReadFlowRunDocument,
     lookup: seesLogs,
-    variables: ({ params, found }) => ({ id: params.id, withSummary: found === true }),
+    variables: ({ params, workspaceId, found }) => ({
+      id: params.id,
+      workspaceId,
+      withSummary: found === true,
+    }),
     response: flowRunWithSummaryJson,
-    result: (d, input) => toPrefectFlowRunWithSummary(inWorkspace(d.flowRun, input, 'Flow run')),
+    result: (d) => toPrefectFlowRunWithSummary(d.flowRun ?? notFound('Flow run')),
   }),
   route('GET', '/flow_runs/{id}/error_summary', {
     summary: 'Read why a flow run failed (Flowplane extension)',
@@ -138,10 +143,10 @@ export const flowRunRoutes = [
       'Not in Prefect’s API: the error summary of the flow run’s latest failure (`FlowRun.errorSummary` in GraphQL). 404 when the run has none (not failed, not written yet, or summaries are off for the account); 403 without see_logs.',
     tags: ['Flow Runs', FLOWPLANE_EXTENSIONS],
     operation: ReadFlowRunErrorSummaryDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     response: errorSummaryJson,
-    result: (d, input) => {
-      const run = inWorkspace(d.flowRun, input, 'Flow run');
+    result: (d) => {
+      const run = d.flowRun ?? notFound('Flow run');
       if (!run.errorSummary) notFound('Error summary');
       return toPrefectErrorSummary(run.errorSummary, run.id);
     },
@@ -167,9 +172,9 @@ export const flowRunRoutes = [
     tags: ['Flow Run States'],
     operation: ReadFlowRunStatesDocument,
     queryParams: ['flow_run_id'],
-    variables: ({ query }) => ({ id: query.get('flow_run_id') ?? '' }),
-    result: (d, input) =>
-      inWorkspace(d.flowRun, input, 'Flow run').states.map((s) =>
+    variables: ({ query, workspaceId }) => ({ id: query.get('flow_run_id') ?? '', workspaceId }),
+    result: (d) =>
+      (d.flowRun ?? notFound('Flow run')).states.map((s) =>
         toPrefectState(s, { flowRunId: d.flowRun!.id }),
       ),
   }),
@@ -215,9 +220,10 @@ export const flowRunRoutes = [
     tags: ['Flow Runs'],
     operation: UpdateFlowRunDocument,
     body: flowRunUpdate,
-    variables: ({ body, params }) => ({
+    variables: ({ body, params, workspaceId }) => ({
       input: {
         id: params.id,
+        workspaceId,
         name: body.name ?? undefined,
         tags: body.tags ?? undefined,
         infrastructureId: body.infrastructure_pid ?? undefined,
@@ -232,7 +238,9 @@ export const flowRunRoutes = [
     tags: ['Flow Runs'],
     operation: UpdateFlowRunDocument,
     body: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    variables: ({ body, params }) => ({ input: { id: params.id, labels: body } }),
+    variables: ({ body, params, workspaceId }) => ({
+      input: { id: params.id, workspaceId, labels: body },
+    }),
     fields: { labels: '' },
     result: () => null,
     status: 204,
@@ -241,7 +249,7 @@ export const flowRunRoutes = [
     summary: 'Delete a flow run with its task runs and history',
     tags: ['Flow Runs'],
     operation: DeleteFlowRunDocument,
-    variables: ({ params }) => ({ id: params.id }),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
     result: () => null,
     status: 204,
   }),

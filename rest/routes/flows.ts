@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { EnsureFlowDocument, FilterFlowsDocument, ReadFlowDocument } from '../generated/graphql.js';
 import { page, toPrefectFlow } from '../prefect/shapes.js';
 import { notFound, route } from '../route.js';
-import { inWorkspace, paged, windowOf } from './util.js';
+import { paged, windowOf } from './util.js';
 
 const flowCreate = z.object({
   name: z.string(),
@@ -38,8 +38,8 @@ export const flowRoutes = [
     summary: 'Read a flow',
     tags: ['Flows'],
     operation: ReadFlowDocument,
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, input) => toPrefectFlow(inWorkspace(d.flow, input, 'Flow')),
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d) => toPrefectFlow(d.flow ?? notFound('Flow')),
   }),
   route('GET', '/flows/name/{name}', {
     summary: 'Read a flow by name',

@@ -38,10 +38,11 @@ export const taskRunRoutes = [
     tags: ['Task Runs'],
     operation: CreateTaskRunDocument,
     body: taskRunCreate,
-    variables: ({ body }) => ({
+    variables: ({ body, workspaceId }) => ({
       input: {
         id: body.id ?? undefined,
         flowRunId: body.flow_run_id,
+        workspaceId,
         taskKey: body.task_key,
         dynamicKey: body.dynamic_key,
         name: body.name ?? undefined,
@@ -53,21 +54,15 @@ export const taskRunRoutes = [
       },
     }),
     fields: { flowRunId: 'flow_run_id', taskKey: 'task_key', dynamicKey: 'dynamic_key' },
-    result: (d, { workspaceId }) => {
-      if (d.createTaskRun.flowRun?.workspace.id !== workspaceId) notFound('Flow run');
-      return toPrefectTaskRun(d.createTaskRun);
-    },
+    result: (d) => toPrefectTaskRun(d.createTaskRun),
     status: 201,
   }),
   route('GET', '/task_runs/{id}', {
     summary: 'Read a task run',
     tags: ['Task Runs'],
     operation: ReadTaskRunDocument,
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, { workspaceId }) => {
-      if (!d.taskRun || d.taskRun.flowRun?.workspace.id !== workspaceId) notFound('Task run');
-      return toPrefectTaskRun(d.taskRun);
-    },
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d) => toPrefectTaskRun(d.taskRun ?? notFound('Task run')),
   }),
   route('POST', '/task_runs/{id}/set_state', {
     summary: 'Propose a new state for a task run',

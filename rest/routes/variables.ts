@@ -7,7 +7,7 @@ import {
 } from '../generated/graphql.js';
 import { toPrefectVariable } from '../prefect/platform.js';
 import { page } from '../prefect/shapes.js';
-import { notFound, route } from '../route.js';
+import { notFound, route, type Lookup } from '../route.js';
 import { paged, windowOf } from './util.js';
 
 const variableCreate = z.object({
@@ -21,6 +21,13 @@ const variableUpdate = z.object({
   value: z.unknown(),
   tags: z.array(z.string()).nullish(),
 });
+
+/** The variable the URL names, in the URL's workspace: Prefect's PATCH changes one, or 404s. */
+const variableByName: Lookup<unknown> = {
+  operation: ReadVariableByNameDocument,
+  variables: ({ params, workspaceId }) => ({ workspaceId, name: params.name }),
+  result: (d) => d.workspace?.variableByName ?? notFound('Variable'),
+};
 
 export const variableRoutes = [
   route('GET', '/variables/name/{name}', {
@@ -42,8 +49,9 @@ export const variableRoutes = [
     status: 201,
   }),
   route('PATCH', '/variables/name/{name}', {
-    summary: 'Change a variable’s value or tags',
+    summary: 'Change a variable’s value or tags (404 when the workspace has none of this name)',
     tags: ['Variables'],
+    lookup: variableByName,
     operation: SetVariableDocument,
     body: variableUpdate,
     variables: ({ body, params, workspaceId }) => ({

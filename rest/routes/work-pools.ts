@@ -300,10 +300,10 @@ export const workPoolRoutes = [
     summary: 'Read a work queue by id (flow runs name theirs in their events)',
     tags: TAGS,
     operation: ReadWorkQueueDocument,
-    variables: ({ params }) => ({ id: params.id }),
-    result: (d, { workspaceId }) => {
+    variables: ({ params, workspaceId }) => ({ id: params.id, workspaceId }),
+    result: (d) => {
       const q = d.workQueue;
-      if (!q?.workPool || q.workPool.workspace.id !== workspaceId) notFound('Work queue');
+      if (!q?.workPool) notFound('Work queue');
       return toPrefectWorkQueue(q, q.workPool);
     },
   }),

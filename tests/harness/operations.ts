@@ -1296,6 +1296,25 @@ export const OPERATIONS: ProtectedOperation[] = [
         id: fx.workspaceId,
       }),
   },
+  {
+    name: 'setFlowRunRetention',
+    level: 'WORKSPACE',
+    permission: 'manage_workspace_settings',
+    run: (fx, a) =>
+      a.gql(
+        `mutation($input: SetFlowRunRetentionInput!) { setFlowRunRetention(input: $input) { id } }`,
+        { input: { workspaceId: fx.workspaceId, days: 30 } },
+      ),
+  },
+  {
+    name: 'Workspace.flowRunRetentionDays',
+    level: 'WORKSPACE',
+    permission: 'see_workspace',
+    run: (fx, a) =>
+      a.gql(`query($id: ID!) { workspace(id: $id) { flowRunRetentionDays } }`, {
+        id: fx.workspaceId,
+      }),
+  },
   // ---- subscriptions (served by the gateway over graphql-ws) -------------------------------
   {
     name: 'Subscription.flowRunEvents',

@@ -200,7 +200,7 @@ describe('GET /flow_runs/{id}/error_summary (Flowplane extension)', () => {
     expect(none).toEqual({ status: 404, body: { detail: 'Error summary not found' } });
     // alice can see the other workspace's run, but it is not this workspace's.
     const other = await rest(aliceKey, 'GET', `/flow_runs/${otherFailed.runId}/error_summary`);
-    expect(other).toEqual({ status: 404, body: { detail: 'Flow run not found' } });
+    expect(other).toEqual({ status: 404, body: { detail: 'FlowRun not found' } });
     const there = await rest(
       aliceKey,
       'GET',

@@ -128,6 +128,9 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },
+  // A batch of runs the flow-run retention purged: the retention setting is audited, as for
+  // events and logs, not each purge.
+  'flow-run.purged': { internal: true },
   // Events are their own record (the workspace event store): neither the events clients emit
   // nor the system's are audited one by one, and an audit entry announced to the event store
   // must not come back as another entry.
@@ -138,6 +141,10 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
     summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
   },
   'workspace.log-retention-set': {
+    idKey: 'workspaceId',
+    summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
+  },
+  'workspace.flow-run-retention-set': {
     idKey: 'workspaceId',
     summary: (p) => ({ days: p.days ?? null, previousDays: p.previousDays ?? null }),
   },

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
+import { WorkspaceBoundField } from '../../../../lib/workspace-bound.js';
 import { BlockDocument } from './block-document.entity.js';
 import { BlockType } from './block-type.entity.js';
 
@@ -41,6 +42,9 @@ export class UpdateBlockTypeInput {
   @Field(() => ID, { description: 'The block type.' })
   id!: string;
 
+  @WorkspaceBoundField('block type')
+  workspaceId?: string | null;
+
   @Field(() => String, {
     nullable: true,
     description: 'What it is for (at most 10,000 characters).',
@@ -64,6 +68,9 @@ export class UpdateBlockTypeInput {
 export class CreateBlockSchemaInput {
   @Field(() => ID, { description: 'The block type.' })
   blockTypeId!: string;
+
+  @WorkspaceBoundField('block type')
+  workspaceId?: string | null;
 
   @Field(() => String, {
     description: 'Version label, unique within the type (1 to 50 characters).',
@@ -104,6 +111,9 @@ export class CreateBlockDocumentInput {
 export class UpdateBlockDocumentInput {
   @Field(() => ID, { description: 'The block document.' })
   id!: string;
+
+  @WorkspaceBoundField('block document')
+  workspaceId?: string | null;
 
   @Field(() => GraphQLJSON, {
     description:

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { BlockDocument } from './block-document.entity.js';
@@ -82,9 +83,10 @@ export class BlockDocumentResolver {
   })
   blockDocument(
     @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('block document') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<BlockDocument> {
-    return new BlockService(ctx).getDocument(id);
+    return new BlockService(ctx).getDocument(id, workspaceId);
   }
 
   @FieldResolver(() => GraphQLJSON, {
@@ -140,9 +142,10 @@ export class BlockDocumentResolver {
   })
   deleteBlockDocument(
     @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('block document') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<string> {
-    return new BlockService(ctx).deleteDocument(id);
+    return new BlockService(ctx).deleteDocument(id, workspaceId);
   }
 }
 

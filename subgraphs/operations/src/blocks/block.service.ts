@@ -2,7 +2,7 @@ import { subject } from '@casl/ability';
 import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
-import { conflictOnDuplicate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, conflictOnDuplicate, isUuid, withinWorkspace } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -102,7 +102,8 @@ export class BlockService {
   async updateType(input: UpdateBlockTypeInput): Promise<BlockType> {
     requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const t = isUuid(input.id) ? await em.findOne(BlockType, { id: input.id }) : null;
+      const where = byIdIn(input.id, input.workspaceId);
+      const t = where ? await em.findOne(BlockType, where) : null;
       if (!t) throw notFound('BlockType');
       authorize(this.ctx, 'update', SUBJECT, { workspaceId: t.workspaceId }, 'BlockType');
       if (input.description !== undefined)
@@ -127,7 +128,10 @@ export class BlockService {
   async createSchema(input: CreateBlockSchemaInput): Promise<BlockSchema> {
     requireActor(this.ctx.principal);
     const type = isUuid(input.blockTypeId)
-      ? await this.ctx.loaders.blockTypeById.load(input.blockTypeId)
+      ? withinWorkspace(
+          await this.ctx.loaders.blockTypeById.load(input.blockTypeId),
+          input.workspaceId,
+        )
       : null;
     if (!type) throw notFound('BlockType');
     authorize(this.ctx, 'create', SUBJECT, { workspaceId: type.workspaceId }, 'BlockType');
@@ -236,7 +240,7 @@ export class BlockService {
     requireActor(this.ctx.principal);
     const data = this.checkData(input.data);
     return this.ctx.transaction(async (em) => {
-      const doc = await this.loadDocument(em, input.id);
+      const doc = await this.loadDocument(em, input.id, input.workspaceId);
       await this.authorizeDocument('update', doc, 'BlockDocument', em);
       // Inside the transaction every read goes through its entity manager: SQLite has one
       // connection, and the request's loaders would wait for it forever.
@@ -304,10 +308,10 @@ export class BlockService {
     });
   }
 
-  async deleteDocument(id: string): Promise<string> {
+  async deleteDocument(id: string, workspaceId?: string | null): Promise<string> {
     requireActor(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const doc = await this.loadDocument(em, id);
+      const doc = await this.loadDocument(em, id, workspaceId);
       await this.authorizeDocument('delete', doc, 'BlockDocument', em);
       em.remove(doc);
       await em.nativeDelete(ObjectAccess, {
@@ -319,9 +323,11 @@ export class BlockService {
     });
   }
 
-  async getDocument(id: string): Promise<BlockDocument> {
+  /** The document (inside `workspaceId`, when given); NOT_FOUND, or FORBIDDEN without `read`. */
+  async getDocument(id: string, workspaceId?: string | null): Promise<BlockDocument> {
     requireAuthenticated(this.ctx.principal);
-    const doc = isUuid(id) ? await this.ctx.em.findOne(BlockDocument, { id }) : null;
+    const where = byIdIn(id, workspaceId);
+    const doc = where ? await this.ctx.em.findOne(BlockDocument, where) : null;
     if (!doc) throw notFound('BlockDocument');
     await this.authorizeDocument('read', doc, 'BlockDocument');
     return doc;
@@ -442,8 +448,13 @@ export class BlockService {
     return s;
   }
 
-  private async loadDocument(em: Em, id: string): Promise<BlockDocument> {
-    const doc = isUuid(id) ? await em.findOne(BlockDocument, { id }) : null;
+  private async loadDocument(
+    em: Em,
+    id: string,
+    workspaceId?: string | null,
+  ): Promise<BlockDocument> {
+    const where = byIdIn(id, workspaceId);
+    const doc = where ? await em.findOne(BlockDocument, where) : null;
     if (!doc) throw notFound('BlockDocument');
     return doc;
   }

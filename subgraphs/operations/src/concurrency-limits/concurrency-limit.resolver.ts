@@ -11,6 +11,7 @@ import {
   Root,
 } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 import type { OperationsContext } from '../context.js';
 import { Workspace } from '../tenancy/workspace.type.js';
 import { ConcurrencyLimit } from './concurrency-limit.entity.js';
@@ -94,9 +95,10 @@ export class ConcurrencyLimitResolver {
   })
   releaseConcurrencySlots(
     @Arg('leaseId', () => ID) leaseId: string,
+    @WorkspaceBoundArg('lease') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<boolean> {
-    return new ConcurrencyLimitService(ctx).release(leaseId);
+    return new ConcurrencyLimitService(ctx).release(leaseId, workspaceId);
   }
 
   @Mutation(() => Boolean, {
@@ -109,9 +111,10 @@ export class ConcurrencyLimitResolver {
       description: 'New lifetime from now (1 to the maximum lease).',
     })
     leaseSeconds: number,
+    @WorkspaceBoundArg('lease') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<boolean> {
-    return new ConcurrencyLimitService(ctx).renew(leaseId, leaseSeconds);
+    return new ConcurrencyLimitService(ctx).renew(leaseId, leaseSeconds, workspaceId);
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requireActor, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
-import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -240,12 +240,16 @@ export class ConcurrencyLimitService {
     });
   }
 
-  /** Frees a lease's slots; false when it is unknown, already released or expired. */
-  async release(leaseId: string): Promise<boolean> {
+  /**
+   * Frees a lease's slots; false when it is unknown (or outside `workspaceId`, when given),
+   * already released or expired.
+   */
+  async release(leaseId: string, workspaceId?: string | null): Promise<boolean> {
     requireActor(this.ctx.principal);
-    if (!isUuid(leaseId)) throw notFound('ConcurrencyLease');
+    const where = byIdIn(leaseId, workspaceId, 'leaseId');
+    if (!where) throw notFound('ConcurrencyLease');
     return this.ctx.transaction(async (em) => {
-      const rows = await em.find(ConcurrencyLeaseSlot, { leaseId });
+      const rows = await em.find(ConcurrencyLeaseSlot, where);
       if (!rows.length) return false;
       authorize(
         this.ctx,
@@ -255,22 +259,28 @@ export class ConcurrencyLimitService {
         'ConcurrencyLease',
       );
       const live = rows.some((r) => r.expiresAt > new Date());
-      await em.nativeDelete(ConcurrencyLeaseSlot, { leaseId });
+      await em.nativeDelete(ConcurrencyLeaseSlot, where);
       return live;
     });
   }
 
   /**
    * Extends a live lease to `leaseSeconds` from now (needs write_flow_runs); false when it was
-   * released or has expired (its slots may be someone else's by now).
+   * released or has expired (its slots may be someone else's by now), or is outside
+   * `workspaceId` when given.
    */
-  async renew(leaseId: string, leaseSeconds: number): Promise<boolean> {
+  async renew(
+    leaseId: string,
+    leaseSeconds: number,
+    workspaceId?: string | null,
+  ): Promise<boolean> {
     requireActor(this.ctx.principal);
-    if (!isUuid(leaseId)) throw notFound('ConcurrencyLease');
+    const where = byIdIn(leaseId, workspaceId, 'leaseId');
+    if (!where) throw notFound('ConcurrencyLease');
     if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > MAX_LEASE_SECONDS)
       throw badInput('leaseSeconds', `A lease lasts 1 to ${MAX_LEASE_SECONDS} seconds`);
     return this.ctx.transaction(async (em) => {
-      const rows = await em.find(ConcurrencyLeaseSlot, { leaseId }, forUpdate(em) as object);
+      const rows = await em.find(ConcurrencyLeaseSlot, where, forUpdate(em) as object);
       if (!rows.length) return false;
       authorize(
         this.ctx,

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
+import { WorkspaceBoundField } from '../../../../lib/workspace-bound.js';
 import { CollisionStrategy, Deployment } from './deployment.entity.js';
 import { DeploymentScheduleInput } from './schedules/schedule.inputs.js';
 
@@ -8,6 +9,9 @@ import { DeploymentScheduleInput } from './schedules/schedule.inputs.js';
 export class CreateDeploymentInput {
   @Field(() => ID, { description: 'The flow it deploys.' })
   flowId!: string;
+
+  @WorkspaceBoundField('flow')
+  workspaceId?: string | null;
 
   @Field(() => String, { description: 'Name, unique per flow (1 to 200 characters).' })
   name!: string;
@@ -100,6 +104,9 @@ export class CreateDeploymentInput {
 export class UpdateDeploymentInput {
   @Field(() => ID, { description: 'The deployment.' })
   id!: string;
+
+  @WorkspaceBoundField('deployment')
+  workspaceId?: string | null;
 
   @Field(() => String, { nullable: true, description: 'New name, unique per flow.' })
   name?: string | null;

@@ -18,6 +18,7 @@ import {
 import { DeploymentService } from './deployment.service.js';
 import { DeploymentSchedule } from './schedules/schedule.entity.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 
 @Resolver(() => Deployment)
 export class DeploymentResolver {
@@ -25,8 +26,12 @@ export class DeploymentResolver {
     nullable: true,
     description: 'A deployment by id (needs see_deployments; NOT_FOUND otherwise).',
   })
-  deployment(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<Deployment> {
-    return new DeploymentService(ctx).get(id);
+  deployment(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('deployment') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Deployment> {
+    return new DeploymentService(ctx).get(id, workspaceId);
   }
 
   @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })
@@ -101,9 +106,10 @@ export class DeploymentResolver {
   })
   deleteDeployment(
     @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('deployment') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<string> {
-    return new DeploymentService(ctx).delete(id);
+    return new DeploymentService(ctx).delete(id, workspaceId);
   }
 
   @Mutation(() => Deployment, {
@@ -111,9 +117,10 @@ export class DeploymentResolver {
   })
   pauseDeployment(
     @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('deployment') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<Deployment> {
-    return new DeploymentService(ctx).setPaused(id, true);
+    return new DeploymentService(ctx).setPaused(id, true, workspaceId);
   }
 
   @Mutation(() => Deployment, {
@@ -121,9 +128,10 @@ export class DeploymentResolver {
   })
   resumeDeployment(
     @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('deployment') workspaceId: string | null,
     @Ctx() ctx: OperationsContext,
   ): Promise<Deployment> {
-    return new DeploymentService(ctx).setPaused(id, false);
+    return new DeploymentService(ctx).setPaused(id, false, workspaceId);
   }
 }
 

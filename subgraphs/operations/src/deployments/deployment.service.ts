@@ -2,7 +2,13 @@ import { subject } from '@casl/ability';
 import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import type { FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
-import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
+import {
+  byIdIn,
+  conflictOnDuplicate,
+  forUpdate,
+  isUuid,
+  withinWorkspace,
+} from '../../../../lib/db.js';
 import {
   badInput,
   conflict,
@@ -77,7 +83,9 @@ export class DeploymentService {
   async create(input: CreateDeploymentInput): Promise<Deployment> {
     const creator = creatorOf(this.ctx.principal);
     if (!creator) throw unauthenticated('Deployments are created by users and service accounts');
-    const flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId) : null;
+    const flow = isUuid(input.flowId)
+      ? withinWorkspace(await this.ctx.loaders.flowById.load(input.flowId), input.workspaceId)
+      : null;
     if (!flow) {
       throw notFound('Flow');
     }
@@ -139,7 +147,7 @@ export class DeploymentService {
   async update(input: UpdateDeploymentInput): Promise<Deployment> {
     return conflictOnDuplicate('name', DUPLICATE_NAME, () =>
       this.ctx.transaction(async (em) => {
-        const d = await this.load(em, input.id);
+        const d = await this.load(em, input.id, input.workspaceId);
         await this.authorizeDeployment('update', d, em);
         const changed: string[] = [];
         const set = <K extends keyof Deployment>(k: K, v: Deployment[K]) => {
@@ -220,9 +228,11 @@ export class DeploymentService {
   async upsert(input: CreateDeploymentInput): Promise<Deployment> {
     requireAuthenticated(this.ctx.principal);
     const name = validateName(input.name, 'name', 200);
+    // Inside `workspaceId`, when given: a flow of another workspace is then NOT_FOUND (create).
+    const ofFlow = byIdIn(input.flowId, input.workspaceId, 'flowId');
     const find = () =>
-      isUuid(input.flowId)
-        ? this.ctx.em.fork().findOne(Deployment, { flowId: input.flowId, name }, { fields: ['id'] })
+      ofFlow
+        ? this.ctx.em.fork().findOne(Deployment, { ...ofFlow, name }, { fields: ['id'] })
         : null;
     let existing = await find();
     if (!existing) {
@@ -252,9 +262,9 @@ export class DeploymentService {
   }
 
   /** Pausing stops its schedules and removes the runs they had created ahead. */
-  async setPaused(id: string, paused: boolean): Promise<Deployment> {
+  async setPaused(id: string, paused: boolean, workspaceId?: string | null): Promise<Deployment> {
     return this.ctx.transaction(async (em) => {
-      const d = await this.load(em, id);
+      const d = await this.load(em, id, workspaceId);
       await this.authorizeDeployment('update', d, em);
       if (d.paused === paused) return d;
       d.paused = paused;
@@ -273,9 +283,9 @@ export class DeploymentService {
   }
 
   /** Its schedules and future scheduled runs go; runs that already ran keep their history. */
-  async delete(id: string): Promise<string> {
+  async delete(id: string, workspaceId?: string | null): Promise<string> {
     return this.ctx.transaction(async (em) => {
-      const d = await this.load(em, id);
+      const d = await this.load(em, id, workspaceId);
       await this.authorizeDeployment('delete', d, em);
       await em.nativeDelete(DeploymentSchedule, { deploymentId: d.id });
       await em.nativeDelete(ObjectAccess, {
@@ -294,9 +304,12 @@ export class DeploymentService {
     });
   }
 
-  async get(id: string): Promise<Deployment> {
+  /** The deployment (inside `workspaceId`, when given); NOT_FOUND, or FORBIDDEN without `read`. */
+  async get(id: string, workspaceId?: string | null): Promise<Deployment> {
     requireAuthenticated(this.ctx.principal);
-    const d = isUuid(id) ? await this.ctx.loaders.deploymentById.load(id) : null;
+    const d = isUuid(id)
+      ? withinWorkspace(await this.ctx.loaders.deploymentById.load(id), workspaceId)
+      : null;
     if (!d) throw notFound('Deployment');
     await this.authorizeDeployment('read', d);
     return d;
@@ -453,9 +466,11 @@ export class DeploymentService {
     );
   }
 
-  private async load(em: Em, id: string): Promise<Deployment> {
+  /** The deployment, locked for the write (inside `workspaceId`, when given); NOT_FOUND. */
+  private async load(em: Em, id: string, workspaceId?: string | null): Promise<Deployment> {
     requireAuthenticated(this.ctx.principal);
-    const d = isUuid(id) ? await em.findOne(Deployment, { id }, forUpdate(em)) : null;
+    const where = byIdIn(id, workspaceId);
+    const d = where ? await em.findOne(Deployment, where, forUpdate(em)) : null;
     if (!d) throw notFound('Deployment');
     return d;
   }

@@ -1,5 +1,6 @@
 import { isUuid } from '../../../../lib/db.js';
 import { fromSource, onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run-retention.js';
 import { ErrorSummary, SummaryAccount, SummaryWorkspace } from './error-summary.entity.js';
 
 interface StateChanged {
@@ -58,6 +59,14 @@ export const errorSummaryConsumers: Record<string, ConsumerHandler> = {
   }),
   'flow-run.deleted': fromSource('operations', async (p: { runId?: string }, em) => {
     if (isUuid(p.runId)) await em.nativeDelete(ErrorSummary, { flowRunId: p.runId });
+  }),
+  [FLOW_RUN_PURGED]: fromSource('operations', async (p: PurgedRuns, em) => {
+    const runIds = purgedRunIds(p);
+    if (runIds.length)
+      await em.nativeDelete(ErrorSummary, {
+        workspaceId: p.workspaceId,
+        flowRunId: { $in: runIds },
+      });
   }),
   'flow.deleted': fromSource('operations', async (p: { flowId?: string }, em) => {
     if (isUuid(p.flowId)) await em.nativeDelete(ErrorSummary, { flowId: p.flowId });

@@ -13,6 +13,8 @@ import type { ActorKind } from '../../../../lib/graphql-enums.js';
 @Index({ properties: ['workQueueId', 'stateType', 'nextScheduledStartTime'] })
 @Index({ properties: ['stateType', 'nextScheduledStartTime'] })
 @Index({ properties: ['deploymentId', 'holdsDeploymentSlot'] })
+// The retention service's scan: a workspace's finished runs by when they ended.
+@Index({ properties: ['workspaceId', 'endTime'] })
 export class FlowRun extends RunBase {
   @Property({ type: 'uuid', index: true })
   flowId!: string;

@@ -1,6 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
+import { WorkspaceBoundField } from '../../../../lib/workspace-bound.js';
 import { StateType } from '../orchestration/state-type.js';
 import { StateInput } from '../orchestration/state.types.js';
 import { FlowRun } from './flow-run.entity.js';
@@ -20,6 +21,9 @@ export class CreateFlowRunInput {
     description: 'Or run this flow ad hoc (needs manage_flow_runs; write_flow_runs for a subflow).',
   })
   flowId?: string | null;
+
+  @WorkspaceBoundField('deployment or flow')
+  workspaceId?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Name (default: generated).' })
   name?: string | null;
@@ -113,6 +117,9 @@ export class UpdateFlowRunInput {
   @Field(() => ID, { description: 'The flow run.' })
   id!: string;
 
+  @WorkspaceBoundField('run')
+  workspaceId?: string | null;
+
   @Field(() => String, { nullable: true, description: 'New name (1 to 200 characters).' })
   name?: string | null;
 
@@ -139,11 +146,7 @@ export class SetFlowRunStateInput {
   @Field(() => ID, { description: 'The flow run.' })
   flowRunId!: string;
 
-  @Field(() => ID, {
-    nullable: true,
-    description:
-      'When given, the run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL.',
-  })
+  @WorkspaceBoundField('run')
   workspaceId?: string | null;
 
   @Field(() => StateInput, { description: 'The proposed state.' })

@@ -26,6 +26,7 @@ import {
 } from './flow-run.inputs.js';
 import { FlowRunService } from './flow-run.service.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 
 @Resolver(() => FlowRun)
 export class FlowRunResolver {
@@ -33,8 +34,12 @@ export class FlowRunResolver {
     nullable: true,
     description: 'A flow run by id (needs see_flow_runs; NOT_FOUND otherwise).',
   })
-  flowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<FlowRun> {
-    return new FlowRunService(ctx).get(id);
+  flowRun(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('run') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<FlowRun> {
+    return new FlowRunService(ctx).get(id, workspaceId);
   }
 
   @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })
@@ -147,8 +152,12 @@ export class FlowRunResolver {
   @Mutation(() => ID, {
     description: 'Delete a flow run with its task runs and history (needs manage_flow_runs).',
   })
-  deleteFlowRun(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<string> {
-    return new FlowRunService(ctx).delete(id);
+  deleteFlowRun(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('run') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<string> {
+    return new FlowRunService(ctx).delete(id, workspaceId);
   }
 }
 

@@ -2,7 +2,7 @@ import { subject } from '@casl/ability';
 import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
-import { byIdIn, forUpdate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -97,14 +97,19 @@ export class FlowRunService {
     let flow: Flow | null;
     if (input.deploymentId != null) {
       deployment = isUuid(input.deploymentId)
-        ? await this.ctx.loaders.deploymentById.load(input.deploymentId)
+        ? withinWorkspace(
+            await this.ctx.loaders.deploymentById.load(input.deploymentId),
+            input.workspaceId,
+          )
         : null;
       if (!deployment) throw notFound('Deployment');
       // Its (or its work pool's) access list applies: RUN or MANAGE on it, or NOT_FOUND if unlisted.
       await new DeploymentService(this.ctx).authorizeDeployment('run', deployment);
       flow = await this.ctx.loaders.flowById.load(deployment.flowId);
     } else {
-      flow = isUuid(input.flowId) ? await this.ctx.loaders.flowById.load(input.flowId!) : null;
+      flow = isUuid(input.flowId)
+        ? withinWorkspace(await this.ctx.loaders.flowById.load(input.flowId), input.workspaceId)
+        : null;
       if (!flow) throw notFound('Flow');
       // A running flow reports its subflows with the worker's write permission.
       const action = input.parentTaskRunId ? 'write' : 'create';
@@ -182,9 +187,12 @@ export class FlowRunService {
     }
   }
 
-  async get(id: string): Promise<FlowRun> {
+  /** The run (inside `workspaceId`, when given); NOT_FOUND, or FORBIDDEN without `read`. */
+  async get(id: string, workspaceId?: string | null): Promise<FlowRun> {
     requireAuthenticated(this.ctx.principal);
-    const run = isUuid(id) ? await this.ctx.loaders.flowRunById.load(id) : null;
+    const run = isUuid(id)
+      ? withinWorkspace(await this.ctx.loaders.flowRunById.load(id), workspaceId)
+      : null;
     if (!run) throw notFound('FlowRun');
     authorize(this.ctx, 'read', 'FlowRun', { workspaceId: run.workspaceId, id: run.id }, 'FlowRun');
     return run;
@@ -244,10 +252,11 @@ export class FlowRunService {
     return paginate(this.ctx.em, FlowRun, { $and: where }, args);
   }
 
-  async delete(id: string): Promise<string> {
+  async delete(id: string, workspaceId?: string | null): Promise<string> {
     return this.ctx.transaction(async (em) => {
       requireAuthenticated(this.ctx.principal);
-      const run = isUuid(id) ? await em.findOne(FlowRun, { id }) : null;
+      const where = byIdIn(id, workspaceId);
+      const run = where ? await em.findOne(FlowRun, where) : null;
       if (!run) throw notFound('FlowRun');
       authorize(
         this.ctx,
@@ -286,7 +295,7 @@ export class FlowRunService {
   async update(input: UpdateFlowRunInput): Promise<FlowRun> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = await this.lockedForWrite(em, input.id);
+      const run = await this.lockedForWrite(em, input.id, input.workspaceId);
       if (input.name != null) run.name = validateName(input.name, 'name', 200);
       if (input.tags != null) run.tags = validateTags(input.tags);
       if (input.labels != null) {

@@ -7,6 +7,7 @@ import { Flow } from './flow.entity.js';
 import { CreateFlowInput, FlowConnection, FlowFilter, UpdateFlowInput } from './flow.inputs.js';
 import { FlowService } from './flow.service.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 
 @Resolver(() => Flow)
 export class FlowResolver {
@@ -14,8 +15,12 @@ export class FlowResolver {
     nullable: true,
     description: 'A flow by id (needs see_flows in its workspace; NOT_FOUND otherwise).',
   })
-  flow(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<Flow> {
-    return new FlowService(ctx).get(id);
+  flow(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('flow') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<Flow> {
+    return new FlowService(ctx).get(id, workspaceId);
   }
 
   @FieldResolver(() => Workspace, { description: 'The workspace it belongs to.' })

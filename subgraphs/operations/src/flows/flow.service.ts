@@ -12,7 +12,7 @@ import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import type { OperationsContext } from '../context.js';
-import { isUuid, isPostgres } from '../../../../lib/db.js';
+import { isUuid, isPostgres, withinWorkspace } from '../../../../lib/db.js';
 import { deleteFlowData } from './flow.consumers.js';
 import { Flow } from './flow.entity.js';
 import type {
@@ -121,10 +121,15 @@ export class FlowService {
     });
   }
 
-  /** NOT_FOUND both for a missing flow and for one in a workspace the caller is not in. */
-  async get(id: string): Promise<Flow> {
+  /**
+   * NOT_FOUND both for a missing flow and for one in a workspace the caller is not in (or
+   * outside `workspaceId`, when given).
+   */
+  async get(id: string, workspaceId?: string | null): Promise<Flow> {
     this.authenticated();
-    const flow = isUuid(id) ? await this.ctx.loaders.flowById.load(id) : null;
+    const flow = isUuid(id)
+      ? withinWorkspace(await this.ctx.loaders.flowById.load(id), workspaceId)
+      : null;
     if (!flow) throw notFound('Flow');
     authorize(this.ctx, 'read', 'Flow', { workspaceId: flow.workspaceId, id: flow.id }, 'Flow');
     return flow;

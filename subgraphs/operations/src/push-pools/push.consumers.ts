@@ -3,7 +3,8 @@ import { onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { TERMINAL, type StateType } from '../orchestration/state-type.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
-import { FlowRunCredential } from './push-entities.js';
+import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run-retention.js';
+import { FlowRunCredential, PushSubmission } from './push-entities.js';
 import { pushSettingsOf } from './push.service.js';
 
 const isTerminal = (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType);
@@ -32,4 +33,12 @@ export const pushConsumers = (
       );
     },
   ),
+  // Runs the flow-run retention purged: their submissions and credentials go with them.
+  [FLOW_RUN_PURGED]: async (p: PurgedRuns, em) => {
+    const runIds = purgedRunIds(p);
+    if (!runIds.length) return;
+    const where = { workspaceId: p.workspaceId, flowRunId: { $in: runIds } };
+    await em.nativeDelete(PushSubmission, where);
+    await em.nativeDelete(FlowRunCredential, where);
+  },
 });

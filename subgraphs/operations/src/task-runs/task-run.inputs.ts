@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int } from 'type-graphql';
 import { connectionType } from '../../../../lib/pagination.js';
+import { WorkspaceBoundField } from '../../../../lib/workspace-bound.js';
 import { StateInput } from '../orchestration/state.types.js';
 import { TaskRun } from './task-run.entity.js';
 
@@ -17,6 +18,9 @@ export class CreateTaskRunInput {
 
   @Field(() => ID, { description: 'The flow run it belongs to.' })
   flowRunId!: string;
+
+  @WorkspaceBoundField('flow run')
+  workspaceId?: string | null;
 
   @Field(() => String, { description: 'Identifies the task in its flow (1 to 200 characters).' })
   taskKey!: string;
@@ -54,11 +58,7 @@ export class SetTaskRunStateInput {
   @Field(() => ID, { description: 'The task run.' })
   taskRunId!: string;
 
-  @Field(() => ID, {
-    nullable: true,
-    description:
-      'When given, the task run must belong to this workspace (NOT_FOUND otherwise, nothing changed): the REST layer passes the workspace of its URL.',
-  })
+  @WorkspaceBoundField('task run')
   workspaceId?: string | null;
 
   @Field(() => StateInput, { description: 'The proposed state.' })

@@ -1,4 +1,5 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 import type { OperationsContext } from '../context.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { FlowRunService } from '../flow-runs/flow-run.service.js';
@@ -15,8 +16,12 @@ export class TaskRunResolver {
     nullable: true,
     description: 'A task run by id (needs see_flow_runs; NOT_FOUND otherwise).',
   })
-  taskRun(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<TaskRun> {
-    return new TaskRunService(ctx).get(id);
+  taskRun(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('task run') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<TaskRun> {
+    return new TaskRunService(ctx).get(id, workspaceId);
   }
 
   @FieldResolver(() => FlowRun, { nullable: true, description: 'The flow run it belongs to.' })

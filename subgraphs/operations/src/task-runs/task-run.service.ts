@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
-import { byIdIn, forUpdate, isUuid } from '../../../../lib/db.js';
+import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
@@ -34,7 +34,7 @@ export class TaskRunService {
   async create(input: CreateTaskRunInput): Promise<TaskRun> {
     requireAuthenticated(this.ctx.principal);
     const flowRun = isUuid(input.flowRunId)
-      ? await this.ctx.loaders.flowRunById.load(input.flowRunId)
+      ? withinWorkspace(await this.ctx.loaders.flowRunById.load(input.flowRunId), input.workspaceId)
       : null;
     if (!flowRun) throw notFound('FlowRun');
     authorize(
@@ -93,9 +93,12 @@ export class TaskRunService {
     }
   }
 
-  async get(id: string): Promise<TaskRun> {
+  /** The task run (inside `workspaceId`, when given); NOT_FOUND, or FORBIDDEN without `read`. */
+  async get(id: string, workspaceId?: string | null): Promise<TaskRun> {
     requireAuthenticated(this.ctx.principal);
-    const run = isUuid(id) ? await this.ctx.loaders.taskRunById.load(id) : null;
+    const run = isUuid(id)
+      ? withinWorkspace(await this.ctx.loaders.taskRunById.load(id), workspaceId)
+      : null;
     if (!run) throw notFound('TaskRun');
     authorize(
       this.ctx,

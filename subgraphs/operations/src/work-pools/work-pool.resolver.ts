@@ -1,5 +1,6 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { ConnectionArgs } from '../../../../lib/pagination.js';
+import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 import type { OperationsContext } from '../context.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { Workspace } from '../tenancy/workspace.type.js';
@@ -161,8 +162,12 @@ export class WorkQueueResolver {
     description:
       'A work queue by id (needs see_work_queues and sight of its pool; NOT_FOUND otherwise).',
   })
-  workQueue(@Arg('id', () => ID) id: string, @Ctx() ctx: OperationsContext): Promise<WorkQueue> {
-    return new WorkPoolService(ctx).getQueue(id);
+  workQueue(
+    @Arg('id', () => ID) id: string,
+    @WorkspaceBoundArg('queue') workspaceId: string | null,
+    @Ctx() ctx: OperationsContext,
+  ): Promise<WorkQueue> {
+    return new WorkPoolService(ctx).getQueue(id, workspaceId);
   }
 
   @FieldResolver(() => WorkPool, { nullable: true, description: 'The pool it belongs to.' })

@@ -1,7 +1,7 @@
 import { subject } from '@casl/ability';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { accessibleFilter, authorize, type AppAbility } from '../../../../lib/ability.js';
-import { conflictOnDuplicate, forUpdate, isUuid } from '../../../../lib/db.js';
+import { conflictOnDuplicate, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
 import { badInput, conflict, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -227,9 +227,12 @@ export class WorkPoolService {
     return pool;
   }
 
-  async getQueue(id: string): Promise<WorkQueue> {
+  /** The queue (inside `workspaceId`, when given); NOT_FOUND, or FORBIDDEN without `read`. */
+  async getQueue(id: string, workspaceId?: string | null): Promise<WorkQueue> {
     requireAuthenticated(this.ctx.principal);
-    const q = isUuid(id) ? await this.ctx.loaders.workQueueById.load(id) : null;
+    const q = isUuid(id)
+      ? withinWorkspace(await this.ctx.loaders.workQueueById.load(id), workspaceId)
+      : null;
     if (!q) throw notFound('WorkQueue');
     authorize(this.ctx, 'read', 'WorkQueue', { workspaceId: q.workspaceId }, 'WorkQueue');
     // A queue is read through its pool: without see_work_pools, FORBIDDEN naming it.

@@ -1,0 +1,168 @@
+import type { Knex } from '@mikro-orm/knex';
+import type { BackgroundService } from '../../../../lib/background.js';
+import { dbTime, isPostgres, isUuid } from '../../../../lib/db.js';
+import type { SubgraphRuntime } from '../../../../lib/module.js';
+import type { Em } from '../../../../lib/orm.js';
+import { recordEvent } from '../../../../lib/outbox.js';
+import { TERMINAL } from '../orchestration/state-type.js';
+import { backgroundEm } from '../services/background-em.js';
+import { DEFAULT_FLOW_RUN_RETENTION_DAYS, FlowRunSettings } from './flow-run-settings.entity.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** How much one transaction of the purge deletes at most. */
+export interface PurgeLimits {
+  /** Flow runs. */
+  runs: number;
+  /**
+   * Task runs (each with its states), unless one run alone has more: a run goes whole, so a
+   * batch stops short of the run that would pass this.
+   */
+  taskRuns: number;
+}
+
+/**
+ * With runs of the usual shape (docs/capacity.md: 3 task runs, 13 states, 10 log lines) a batch
+ * is about 5,000 rows, as a batch of the log retention is.
+ */
+export const FLOW_RUN_PURGE_LIMITS: PurgeLimits = { runs: 200, taskRuns: 2000 };
+/**
+ * Announces a batch of purged runs (`{ workspaceId, runIds }`) to the modules of higher layers
+ * that keep rows about runs (error summaries, push submissions and credentials). Not audited:
+ * the setting is, as for event and log retention.
+ */
+export const FLOW_RUN_PURGED = 'flow-run.purged';
+
+/** The payload of `flow-run.purged`. */
+export interface PurgedRuns {
+  workspaceId?: string;
+  runIds?: unknown;
+}
+
+/** The run ids of a `flow-run.purged` payload; none when it is malformed. */
+export function purgedRunIds(p: PurgedRuns | null): string[] {
+  if (!p || !isUuid(p.workspaceId) || !Array.isArray(p.runIds)) return [];
+  return p.runIds.filter((id): id is string => typeof id === 'string' && isUuid(id));
+}
+
+/**
+ * The workspaces that have flow runs, by a loose scan of a (workspace, …) index: one index probe
+ * per workspace, however many runs each has (a `select distinct` would read them all).
+ */
+async function workspacesWithRuns(em: Em): Promise<string[]> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `with recursive w(id) as (
+       select (select workspace_id from flow_run order by workspace_id limit 1)
+       union all
+       select (select r.workspace_id from flow_run r where r.workspace_id > w.id
+               order by r.workspace_id limit 1)
+       from w where w.id is not null)
+     select id from w where id is not null`,
+  );
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Purges one batch of a workspace's flow runs that are in a terminal state and ended before
+ * `cutoff` (the policy sets `end_time` on entering a terminal state and clears it on leaving
+ * one), oldest first by the (workspace, end time) index, with everything that hangs off them:
+ * task runs, the states of both, logs, artifacts. One transaction, plain set-based statements;
+ * on PostgreSQL the runs are taken FOR UPDATE SKIP LOCKED, so a run being orchestrated right now
+ * is left for a later pass, and instances purging at once split the runs.
+ *
+ * Left as they are: events (their own retention), incident links (an incident's record outlives
+ * the runs it names; a missing run reads as null) and a subflow's link to its parent task run
+ * (reads as null too, as it would after Prefect's `ON DELETE SET NULL`).
+ */
+async function purgeBatch(
+  tx: Em,
+  workspaceId: string,
+  cutoff: Date,
+  limits: PurgeLimits,
+): Promise<{ purged: number; more: boolean }> {
+  const knex = tx.getKnex();
+  const rows = <R extends object>(qb: Knex.QueryBuilder) =>
+    tx.getConnection().execute<R[]>(qb, [], 'all', tx.getTransactionContext());
+  const run = (qb: Knex.QueryBuilder) =>
+    tx.getConnection().execute(qb, [], 'run', tx.getTransactionContext());
+  const select = knex('flow_run as r')
+    .select('r.id')
+    .where('r.workspace_id', workspaceId)
+    .where('r.end_time', '<', dbTime(tx, cutoff))
+    .whereIn('r.state_type', [...TERMINAL])
+    .orderBy('r.end_time')
+    .limit(limits.runs);
+  if (isPostgres(tx)) select.forUpdate().skipLocked();
+  const found = (await rows<{ id: string }>(select)).map((r) => r.id);
+  if (!found.length) return { purged: 0, more: false };
+
+  // A prefix of the runs whose task runs fit the budget (always at least one run).
+  const counts = new Map(
+    (
+      await rows<{ flow_run_id: string; n: string | number }>(
+        knex('task_run')
+          .select('flow_run_id')
+          .count({ n: '*' })
+          .whereIn('flow_run_id', found)
+          .groupBy('flow_run_id'),
+      )
+    ).map((r) => [r.flow_run_id, Number(r.n)]),
+  );
+  const ids: string[] = [];
+  let tasks = 0;
+  for (const id of found) {
+    tasks += counts.get(id) ?? 0;
+    if (ids.length && tasks > limits.taskRuns) break;
+    ids.push(id);
+  }
+
+  const taskIds = () => knex('task_run').select('id').whereIn('flow_run_id', ids);
+  await run(knex('run_state').whereIn('run_id', taskIds()).delete());
+  await run(knex('artifact').whereIn('task_run_id', taskIds()).delete());
+  await run(knex('artifact').whereIn('flow_run_id', ids).delete());
+  await run(knex('log').where('workspace_id', workspaceId).whereIn('flow_run_id', ids).delete());
+  await run(knex('task_run').whereIn('flow_run_id', ids).delete());
+  await run(knex('run_state').whereIn('run_id', ids).delete());
+  await run(knex('flow_run').whereIn('id', ids).delete());
+  recordEvent(tx, FLOW_RUN_PURGED, { workspaceId, runIds: ids });
+  return {
+    purged: ids.length,
+    more: ids.length < found.length || found.length === limits.runs,
+  };
+}
+
+/**
+ * Purges each workspace's finished flow runs older than its flow-run retention (its setting, 30
+ * days by default), a batch per transaction (see `purgeBatch`). Runs, their task runs and their
+ * states are most of what the database keeps for good otherwise (docs/capacity.md). Runs on
+ * every instance; returns how many flow runs it purged.
+ */
+export function flowRunRetentionService(
+  sub: SubgraphRuntime<any>,
+  limits: PurgeLimits = FLOW_RUN_PURGE_LIMITS,
+): BackgroundService {
+  return {
+    name: 'flow-run-retention',
+    intervalMs: 10 * 60 * 1000,
+    async runOnce(now = new Date()) {
+      const em = backgroundEm(sub.orm);
+      const days = new Map(
+        (await em.fork().find(FlowRunSettings, {})).map((s) => [s.workspaceId, s.retentionDays]),
+      );
+      let purged = 0;
+      for (const workspaceId of await workspacesWithRuns(em.fork())) {
+        const keep = days.get(workspaceId) ?? DEFAULT_FLOW_RUN_RETENTION_DAYS;
+        const cutoff = new Date(now.getTime() - keep * DAY_MS);
+        for (;;) {
+          const batch = await em
+            .fork()
+            .transactional((tx: Em) => purgeBatch(tx, workspaceId, cutoff, limits));
+          purged += batch.purged;
+          if (!batch.more) break;
+        }
+      }
+      if (purged) await sub.publish();
+      return purged;
+    },
+  };
+}
