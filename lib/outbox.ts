@@ -74,12 +74,21 @@ export function recordEvent(
   type: string,
   payload: Record<string, unknown>,
 ): OutboxEvent {
+  const e = outboxEvent(type, payload);
+  em.persist(e);
+  return e;
+}
+
+/**
+ * The outbox row of an event, with its actor and trace, for a caller that writes it itself in
+ * its transaction (lib/plain-sql `insertStatement`); `recordEvent` is the usual way.
+ */
+export function outboxEvent(type: string, payload: Record<string, unknown>): OutboxEvent {
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
   const traceparent = currentTraceparent();
   e.actor = traceparent ? { ...currentActor(), traceparent } : currentActor();
-  em.persist(e);
   return e;
 }
 
