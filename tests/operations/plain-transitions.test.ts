@@ -95,18 +95,21 @@ describe('a transition in plain statements', () => {
       .execute(`select name, follows, id from event where resource_id = ? order by occurred, seq`, [
         `flowplane.flow-run.${run.id}`,
       ]);
-    expect(events.map((e: { name: string }) => e.name)).toEqual([
+    expect(events.map((e) => e.name)).toEqual([
       'flowplane.flow-run.Scheduled',
       'flowplane.flow-run.Pending',
       'flowplane.flow-run.Running',
       'flowplane.flow-run.Completed',
     ]);
     // Each event follows the run's previous one (the id the run row keeps).
-    for (let i = 1; i < events.length; i++) expect(events[i].follows).toBe(events[i - 1].id);
+    for (let i = 1; i < events.length; i++) expect(events[i]!.follows).toBe(events[i - 1]!.id);
     const related = await em
       .getConnection()
-      .execute(`select role from event_related where event_id = ? order by role`, [events[3].id]);
-    expect(related.map((r: { role: string }) => r.role)).toEqual([
+      .execute<{ role: string }[]>(
+        `select role from event_related where event_id = ? order by role`,
+        [events[3]!.id],
+      );
+    expect(related.map((r) => r.role)).toEqual([
       'deployment',
       'flow',
       'tag',
@@ -115,12 +118,9 @@ describe('a transition in plain statements', () => {
     ]);
     const outbox = await em
       .getConnection()
-      .execute(`select type, payload from outbox order by seq desc limit 2`);
+      .execute<{ type: string }[]>(`select type, payload from outbox order by seq desc limit 2`);
     // The state change before the event that carries it, as the unit of work wrote them.
-    expect(outbox.map((o: { type: string }) => o.type)).toEqual([
-      'event.emitted',
-      'flow-run.state-changed',
-    ]);
+    expect(outbox.map((o) => o.type)).toEqual(['event.emitted', 'flow-run.state-changed']);
     const entity = await em.findOneOrFail(FlowRun, { id: run.id });
     expect(entity.stateType).toBe('COMPLETED');
     expect(entity.stateDetails).toEqual({});

@@ -7,7 +7,13 @@
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { outboxEvent, OutboxEvent } from '../../../../lib/outbox.js';
-import { insertStatement, isPlain, runWrites, updateStatement } from '../../../../lib/plain-sql.js';
+import {
+  boundQuery,
+  insertStatement,
+  isPlain,
+  runWrites,
+  updateStatement,
+} from '../../../../lib/plain-sql.js';
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
 import { stateEventRows } from './state-events.js';
 import { Event, EventRelated } from '../event-store/event.entity.js';
@@ -232,9 +238,14 @@ export const POLICY: readonly OrchestrationRule[] = [
     from: ANY_FROM,
     to: [S.RUNNING],
     async before({ em, run }) {
-      const parent = await em.findOne(FlowRun, { id: (run as TaskRun).flowRunId });
-      if (parent && parent.stateType !== S.RUNNING) {
-        return abort(`Its flow run is ${parent.stateType}, not RUNNING`);
+      // Read on every task start: one bound statement, no entity.
+      const [parent] = await boundQuery<{ state_type: StateType }[]>(
+        em,
+        'select state_type from flow_run where id = ?',
+        [(run as TaskRun).flowRunId],
+      );
+      if (parent && parent.state_type !== S.RUNNING) {
+        return abort(`Its flow run is ${parent.state_type}, not RUNNING`);
       }
     },
   },
@@ -247,8 +258,12 @@ export const POLICY: readonly OrchestrationRule[] = [
       const flowRun = run as FlowRun;
       if (!flowRun.deploymentId || flowRun.holdsDeploymentSlot) return;
       // Most deployments have no limit: only those with one pay for the lock below.
-      const unlocked = await em.findOne(Deployment, { id: flowRun.deploymentId });
-      if (!unlocked || unlocked.concurrencyLimit == null) return;
+      const [unlocked] = await boundQuery<{ concurrency_limit: number | null }[]>(
+        em,
+        'select concurrency_limit from deployment where id = ?',
+        [flowRun.deploymentId],
+      );
+      if (!unlocked || unlocked.concurrency_limit == null) return;
       // The lock serialises slot decisions of one deployment across transactions (PostgreSQL).
       const deployment = await em.findOne(
         Deployment,
