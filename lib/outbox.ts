@@ -9,6 +9,7 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres } from './db.js';
+import { boundQuery } from './plain-sql.js';
 import type { Em, Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
@@ -74,12 +75,21 @@ export function recordEvent(
   type: string,
   payload: Record<string, unknown>,
 ): OutboxEvent {
+  const e = outboxEvent(type, payload);
+  em.persist(e);
+  return e;
+}
+
+/**
+ * The outbox row of an event, with its actor and trace, for a caller that writes it itself in
+ * its transaction (lib/plain-sql `insertStatement`); `recordEvent` is the usual way.
+ */
+export function outboxEvent(type: string, payload: Record<string, unknown>): OutboxEvent {
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
   const traceparent = currentTraceparent();
   e.actor = traceparent ? { ...currentActor(), traceparent } : currentActor();
-  em.persist(e);
   return e;
 }
 
@@ -207,7 +217,8 @@ function dateColumn(value: unknown): Date {
 }
 
 async function pendingRows(em: Em, lock: boolean): Promise<PendingRow[]> {
-  const rows: Record<string, unknown>[] = await em.execute(
+  const rows: Record<string, unknown>[] = await boundQuery(
+    em,
     `select seq, id, type, payload, occurred_at, actor from outbox where sent_at is null ` +
       `order by seq asc limit ${BATCH}${lock ? ' for update skip locked' : ''}`,
     [],
@@ -225,7 +236,8 @@ async function pendingRows(em: Em, lock: boolean): Promise<PendingRow[]> {
 }
 
 async function markSent(em: Em, rows: PendingRow[], at: Date): Promise<void> {
-  await em.execute(
+  await boundQuery(
+    em,
     `update outbox set sent_at = ? where seq in (${rows.map(() => '?').join(', ')})`,
     [at, ...rows.map((r) => r.seq)],
     'run',
@@ -235,7 +247,8 @@ async function markSent(em: Em, rows: PendingRow[], at: Date): Promise<void> {
 
 /** Which of `ids` the consumer has applied already. */
 async function handledAmong(em: Em, consumer: string, ids: string[]): Promise<Set<string>> {
-  const rows: { event_id: string }[] = await em.execute(
+  const rows: { event_id: string }[] = await boundQuery(
+    em,
     `select event_id from handled_event where consumer = ? and event_id in (${ids.map(() => '?').join(', ')})`,
     [consumer, ...ids],
     'all',
@@ -247,7 +260,8 @@ async function handledAmong(em: Em, consumer: string, ids: string[]): Promise<Se
 /** Marks `ids` applied by the consumer (in the transaction that applies them). */
 async function markHandled(em: Em, consumer: string, ids: string[]): Promise<void> {
   const at = new Date();
-  await em.execute(
+  await boundQuery(
+    em,
     `insert into handled_event (consumer, event_id, handled_at) values ${ids.map(() => '(?, ?, ?)').join(', ')}`,
     ids.flatMap((id) => [consumer, id, at]),
     'run',

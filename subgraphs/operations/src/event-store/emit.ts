@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { recordEvent } from '../../../../lib/outbox.js';
+import { outboxEvent, type OutboxEvent } from '../../../../lib/outbox.js';
 import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
 
 /** The domain event that carries every stored event to subscribers and automations. */
@@ -75,6 +75,24 @@ export function toEventJson(e: Event): EventJson {
  * describes commits. Inputs are trusted (system events); client events are validated first.
  */
 export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
+  const rows = eventRows(spec);
+  em.persist(rows.event);
+  for (const r of rows.related) em.persist(r);
+  em.persist(rows.outbox);
+  return rows.event;
+}
+
+/** The rows one event is stored as: `emitEvent`'s, for callers that write them themselves. */
+export interface EventRows {
+  event: Event;
+  /** One per distinct (resource, role) it relates to. */
+  related: EventRelated[];
+  /** `event.emitted`, to record after the event's cause. */
+  outbox: OutboxEvent;
+}
+
+/** Builds the rows `emitEvent` persists (lib/plain-sql writes them on the hottest path). */
+export function eventRows(spec: EmitSpec): EventRows {
   const now = new Date();
   const e = new Event();
   e.id = spec.id ?? randomUUID();
@@ -87,7 +105,7 @@ export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
   e.related = (spec.related ?? []).map((r) => ({ id: r.id, role: r.role, labels: r.labels ?? {} }));
   e.payload = spec.payload ?? {};
   e.follows = spec.follows ?? null;
-  em.persist(e);
+  const related: EventRelated[] = [];
   const seen = new Set<string>();
   for (const r of e.related) {
     const key = `${r.id}\u0000${r.role}`;
@@ -98,8 +116,8 @@ export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
     row.resourceId = r.id;
     row.role = r.role ?? '';
     row.workspaceId = e.workspaceId;
-    em.persist(row);
+    related.push(row);
   }
-  recordEvent(em, EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
-  return e;
+  const outbox = outboxEvent(EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
+  return { event: e, related, outbox };
 }

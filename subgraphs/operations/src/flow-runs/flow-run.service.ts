@@ -3,6 +3,7 @@ import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
+import { lockDetached, updateChanged } from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -314,14 +315,25 @@ export class FlowRunService {
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
-      const run = await this.lockedForWrite(em, input.flowRunId, input.workspaceId);
       const proposal = toProposal(input.state);
       if (input.infrastructureId != null && input.infrastructureId.length > 500) {
         throw badInput('infrastructureId', 'At most 500 characters');
       }
+      // Read and written with plain statements (lib/plain-sql): the hottest write there is.
+      const where = byIdIn(input.flowRunId, input.workspaceId);
+      const run = where ? await lockDetached(em, FlowRun, where) : null;
+      if (!run) throw notFound('FlowRun');
+      authorize(
+        this.ctx,
+        'write',
+        'FlowRun',
+        { workspaceId: run.workspaceId, id: run.id },
+        'FlowRun',
+      );
       const result = await orchestrate(em, 'FLOW', run, proposal, { force: input.force ?? false });
       if (result.status === SetStateStatus.ACCEPT && input.infrastructureId != null) {
         run.infrastructureId = input.infrastructureId;
+        await updateChanged(em, FlowRun, run);
       }
       return result;
     });

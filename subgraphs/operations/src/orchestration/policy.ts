@@ -6,9 +6,17 @@
  */
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import { recordEvent } from '../../../../lib/outbox.js';
+import { outboxEvent, OutboxEvent } from '../../../../lib/outbox.js';
+import {
+  boundQuery,
+  insertStatement,
+  isPlain,
+  runWrites,
+  updateStatement,
+} from '../../../../lib/plain-sql.js';
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
-import { emitStateEvent } from './state-events.js';
+import { stateEventRows } from './state-events.js';
+import { Event, EventRelated } from '../event-store/event.entity.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
 import type { RunBase } from './run.base.js';
@@ -230,9 +238,14 @@ export const POLICY: readonly OrchestrationRule[] = [
     from: ANY_FROM,
     to: [S.RUNNING],
     async before({ em, run }) {
-      const parent = await em.findOne(FlowRun, { id: (run as TaskRun).flowRunId });
-      if (parent && parent.stateType !== S.RUNNING) {
-        return abort(`Its flow run is ${parent.stateType}, not RUNNING`);
+      // Read on every task start: one bound statement, no entity.
+      const [parent] = await boundQuery<{ state_type: StateType }[]>(
+        em,
+        'select state_type from flow_run where id = ?',
+        [(run as TaskRun).flowRunId],
+      );
+      if (parent && parent.state_type !== S.RUNNING) {
+        return abort(`Its flow run is ${parent.state_type}, not RUNNING`);
       }
     },
   },
@@ -245,8 +258,12 @@ export const POLICY: readonly OrchestrationRule[] = [
       const flowRun = run as FlowRun;
       if (!flowRun.deploymentId || flowRun.holdsDeploymentSlot) return;
       // Most deployments have no limit: only those with one pay for the lock below.
-      const unlocked = await em.findOne(Deployment, { id: flowRun.deploymentId });
-      if (!unlocked || unlocked.concurrencyLimit == null) return;
+      const [unlocked] = await boundQuery<{ concurrency_limit: number | null }[]>(
+        em,
+        'select concurrency_limit from deployment where id = ?',
+        [flowRun.deploymentId],
+      );
+      if (!unlocked || unlocked.concurrency_limit == null) return;
       // The lock serialises slot decisions of one deployment across transactions (PostgreSQL).
       const deployment = await em.findOne(
         Deployment,
@@ -460,6 +477,12 @@ export function complete(p: Proposal, now: Date): Proposal {
   return { ...p, details };
 }
 
+/**
+ * Stores an accepted (or server-chosen) state: the run's bookkeeping, the state row, the run's
+ * current state, `…state-changed` in the outbox and the state's event. A run read with
+ * lib/plain-sql `lockDetached` (the set-state requests) is written with plain statements here;
+ * a managed one (created in this transaction, claimed, …) at the unit of work's flush.
+ */
 async function commit(
   c: TransitionContext,
   rules: readonly OrchestrationRule[],
@@ -468,15 +491,14 @@ async function commit(
 ): Promise<RunState> {
   const { em, run, kind, proposed, now, initial } = c;
   await runAfterHooks(c, rules);
-  const state = em.create(RunState, {
-    runId: run.id,
-    runKind: kind,
-    type: proposed.type,
-    name: proposed.name,
-    message: proposed.message,
-    details: proposed.details,
-    timestamp: now,
-  });
+  const state = new RunState();
+  state.runId = run.id;
+  state.runKind = kind;
+  state.type = proposed.type;
+  state.name = proposed.name;
+  state.message = proposed.message;
+  state.details = proposed.details;
+  state.timestamp = now;
   run.stateId = state.id;
   run.stateType = proposed.type;
   run.stateName = proposed.name;
@@ -484,18 +506,38 @@ async function commit(
   run.stateDetails = proposed.details;
   run.stateTimestamp = now;
   const flowRun = kind === 'FLOW' ? (run as FlowRun) : null;
-  recordEvent(em, kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed', {
-    runId: run.id,
-    workspaceId: run.workspaceId,
-    flowId: flowRun?.flowId ?? null,
-    deploymentId: flowRun?.deploymentId ?? null,
-    flowRunId: flowRun ? run.id : (run as TaskRun).flowRunId,
-    stateId: state.id,
-    from: initial ? { type: initial.type, name: initial.name } : null,
-    to: { type: proposed.type, name: proposed.name },
-    message: proposed.message,
-    timestamp: now.toISOString(),
-  });
-  emitStateEvent(em, kind, run, initial, intended, state);
+  const changed = outboxEvent(
+    kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed',
+    {
+      runId: run.id,
+      workspaceId: run.workspaceId,
+      flowId: flowRun?.flowId ?? null,
+      deploymentId: flowRun?.deploymentId ?? null,
+      flowRunId: flowRun ? run.id : (run as TaskRun).flowRunId,
+      stateId: state.id,
+      from: initial ? { type: initial.type, name: initial.name } : null,
+      to: { type: proposed.type, name: proposed.name },
+      message: proposed.message,
+      timestamp: now.toISOString(),
+    },
+  );
+  const event = stateEventRows(kind, run, initial, intended, state);
+  if (!isPlain(run)) {
+    em.persist(state);
+    em.persist(changed);
+    em.persist(event.event);
+    for (const r of event.related) em.persist(r);
+    em.persist(event.outbox);
+    return state;
+  }
+  // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.
+  if (em.getUnitOfWork().getPersistStack().size) await em.flush();
+  await runWrites(em, [
+    insertStatement(em, RunState, [state]),
+    insertStatement(em, Event, [event.event]),
+    insertStatement(em, EventRelated, event.related),
+    insertStatement(em, OutboxEvent, [changed, event.outbox]),
+    updateStatement(em, kind === 'FLOW' ? FlowRun : TaskRun, run as FlowRun & TaskRun),
+  ]);
   return state;
 }

@@ -3,13 +3,17 @@
  * `emitEvent` in the transaction of the change they describe (the status changes of
  * deployments, pools and queues are in work-pools/status.ts).
  */
-import type { Em } from '../../../../lib/orm.js';
 import type { FlowRun } from '../flow-runs/flow-run.entity.js';
 import type { RunState } from './run-state.entity.js';
 import type { StateType } from './state-type.js';
 import type { TaskRun } from '../task-runs/task-run.entity.js';
-import { emitEvent, NAME_LABEL, resourceId, SYSTEM_PREFIX } from '../event-store/emit.js';
-import type { Event } from '../event-store/event.entity.js';
+import {
+  eventRows,
+  NAME_LABEL,
+  resourceId,
+  SYSTEM_PREFIX,
+  type EventRows,
+} from '../event-store/emit.js';
 
 type Related = { id: string; role: string; labels?: Record<string, string> };
 
@@ -29,23 +33,23 @@ const tagsOf = (tags: string[]): Related[] =>
   tags.map((tag) => ({ id: `${SYSTEM_PREFIX}tag.${tag}`, role: 'tag' }));
 
 /**
- * `flowplane.flow-run.<State>` / `flowplane.task-run.<State>` for a state the policy stored.
- * `follows` is the run's previous state event, whose id the run row keeps: no query.
+ * The event of a state the policy stored: `flowplane.flow-run.<State>` /
+ * `flowplane.task-run.<State>`, as rows for the policy to write (lib/plain-sql or the unit of
+ * work). `follows` is the run's previous state event, whose id the run row keeps: no query.
  */
-export function emitStateEvent(
-  em: Em,
+export function stateEventRows(
   kind: 'FLOW' | 'TASK',
   run: FlowRun | TaskRun,
   initial: { type: StateType; name: string } | null,
   intended: { type: StateType },
   state: RunState,
-): Event {
+): EventRows {
   const what = kind === 'FLOW' ? 'flow-run' : 'task-run';
   const related =
     kind === 'FLOW'
       ? flowRunRelated(run as FlowRun)
       : [{ id: resourceId('flow-run', (run as TaskRun).flowRunId), role: 'flow-run' }];
-  const e = emitEvent(em, {
+  const rows = eventRows({
     workspaceId: run.workspaceId,
     event: `${SYSTEM_PREFIX}${what}.${state.name}`,
     resource: {
@@ -71,6 +75,6 @@ export function emitStateEvent(
     occurred: state.timestamp,
     follows: run.lastStateEventId ?? null,
   });
-  run.lastStateEventId = e.id;
-  return e;
+  run.lastStateEventId = rows.event.id;
+  return rows;
 }

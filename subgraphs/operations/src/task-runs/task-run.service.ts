@@ -1,7 +1,8 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
-import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
+import { byIdIn, isUuid, withinWorkspace } from '../../../../lib/db.js';
+import { lockDetached } from '../../../../lib/plain-sql.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
@@ -133,8 +134,9 @@ export class TaskRunService {
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
     return this.ctx.transaction(async (em) => {
+      // Read and written with plain statements (lib/plain-sql): the hottest write there is.
       const where = byIdIn(input.taskRunId, input.workspaceId);
-      const run = where ? await em.findOne(TaskRun, where, forUpdate(em)) : null;
+      const run = where ? await lockDetached(em, TaskRun, where) : null;
       if (!run) throw notFound('TaskRun');
       authorize(
         this.ctx,

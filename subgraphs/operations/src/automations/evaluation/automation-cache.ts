@@ -1,3 +1,4 @@
+import { boundQuery } from '../../../../../lib/plain-sql.js';
 import type { Em } from '../../../../../lib/orm.js';
 import { BACKGROUND_LABEL } from '../../../../../lib/outbox.js';
 import type { AutomationData } from '../actions/action.types.js';
@@ -89,7 +90,8 @@ export class AutomationCache {
     const bumps = localBumps;
     // A plain statement (read on every event batch; the ORM's lookup cost several times the
     // statement), read afresh: the bump is a native statement too.
-    const rows: { revision: number | string }[] = await em.execute(
+    const rows = await boundQuery<{ revision: number | string }[]>(
+      em,
       'select revision from automation_revision where workspace_id = ?',
       [workspaceId],
       'all',

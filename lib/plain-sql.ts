@@ -1,0 +1,303 @@
+/**
+ * Plain statements for the hottest writes, outside MikroORM's unit of work.
+ *
+ * MikroORM 6 builds every statement through its QueryBuilder and knex, tracks every loaded
+ * entity, computes change sets at flush and inlines every value into the statement text (so
+ * PostgreSQL parses each statement afresh and SQLite's statement cache never hits). On a path
+ * that runs thousands of times a second with the same few statements (a run's state transition)
+ * that bookkeeping is most of the CPU. Here:
+ * - `boundQuery` runs a statement with bound parameters (`?` placeholders) in the entity
+ *   manager's transaction, logged and counted like MikroORM's own;
+ * - `lockDetached` reads one row (locked on PostgreSQL) as a detached instance (see
+ *   lib/pagination `detach`) and keeps a snapshot of its columns;
+ * - `insertStatement`: new instances, one multi-row INSERT per entity;
+ * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
+ *   its snapshot;
+ * - `runWrites`: several such writes, as one statement on PostgreSQL.
+ *
+ * Values are converted as MikroORM converts them for the two databases: JSON as text, dates as
+ * epoch milliseconds on SQLite and timestamptz on PostgreSQL, booleans as 0/1 on SQLite.
+ * Entities with relation properties are refused (none of ours has any).
+ */
+import {
+  JsonType,
+  type EntityMetadata,
+  type EntityName,
+  type EntityProperty,
+} from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { isPostgres } from './db.js';
+import { detach } from './pagination.js';
+
+type Row = Record<string, unknown>;
+type Method = 'all' | 'run';
+
+/** The parts of MikroORM's connection used here (protected in its typings). */
+interface RawConnection {
+  getKnex(): {
+    raw(sql: string, params: unknown[]): PromiseLike<unknown> & { transacting(ctx: unknown): void };
+  };
+  executeQuery<T>(sql: string, cb: () => Promise<T>, context: Record<string, unknown>): Promise<T>;
+  transformRawResult<T>(res: unknown, method: Method): T;
+}
+
+/**
+ * Runs `sql` with `params` bound (`?` placeholders; knex numbers them for PostgreSQL) in the
+ * transaction of `em`, if any: the statement text stays the same from call to call, so SQLite's
+ * statement cache (lib/orm `cacheStatements`) hits. Logged like MikroORM's statements (the tests' query counters see
+ * it with `em`'s label); driver errors converted to MikroORM's exceptions (unique violations …).
+ */
+export async function boundQuery<T = Row[]>(
+  em: SqlEntityManager,
+  sql: string,
+  params: unknown[],
+  method: Method = 'all',
+  /** A label for the query log (background work); `em`'s own by default. */
+  loggerContext: Record<string, unknown> = em.getLoggerContext(),
+): Promise<T> {
+  const conn = em.getConnection() as unknown as RawConnection;
+  const ctx = em.getTransactionContext();
+  // SQLite binds neither dates nor booleans: stored as MikroORM stores them.
+  if (!isPostgres(em)) params = params.map(sqliteValue);
+  try {
+    return await conn.executeQuery(
+      sql,
+      async () => {
+        const q = conn.getKnex().raw(sql, params);
+        if (ctx) q.transacting(ctx);
+        return conn.transformRawResult<T>(await q, method);
+      },
+      { query: sql, params, ...loggerContext },
+    );
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  }
+}
+
+const sqliteValue = (v: unknown) =>
+  v instanceof Date ? v.getTime() : typeof v === 'boolean' ? (v ? 1 : 0) : v;
+
+/** One column of an entity: its property, its column name and how its values are stored. */
+interface Column {
+  prop: string;
+  field: string;
+  kind: 'json' | 'date' | 'boolean' | 'plain';
+}
+
+interface Table {
+  meta: EntityMetadata;
+  name: string;
+  /** Every stored column, the autoincrement key left out (the database numbers it). */
+  columns: Column[];
+  /** The key rows are read and updated by (null: an autoincrement key; insert only). */
+  primaryKey: Column | null;
+  /** Properties set to a new value on every update (`onUpdate`). */
+  onUpdate: { column: Column; value: () => unknown }[];
+}
+
+const TABLES = new WeakMap<object, Table>();
+
+function kindOf(prop: EntityProperty): Column['kind'] {
+  if (prop.customType instanceof JsonType || prop.type === 'json') return 'json';
+  const type = String(prop.runtimeType ?? prop.type).toLowerCase();
+  if (type === 'date') return 'date';
+  if (type === 'boolean') return 'boolean';
+  if (['string', 'number'].includes(type)) return 'plain';
+  throw new Error(`plain-sql: property ${prop.name} of type ${String(prop.type)} is not supported`);
+}
+
+/** The table of an entity read and updated by its one written primary key. */
+function keyedTable(
+  em: SqlEntityManager,
+  entity: EntityName<object>,
+): Table & { primaryKey: Column } {
+  const table = tableOf(em, entity);
+  if (!table.primaryKey)
+    throw new Error(`plain-sql: ${table.meta.className} has no single written key`);
+  return table as Table & { primaryKey: Column };
+}
+
+function tableOf(em: SqlEntityManager, entity: EntityName<object>): Table {
+  const meta = em.getMetadata().find(entity as never)!;
+  let table = TABLES.get(meta);
+  if (table) return table;
+  if (meta.relations.length) throw new Error(`plain-sql: ${meta.className} has relations`);
+  const columns: Column[] = [];
+  const onUpdate: Table['onUpdate'] = [];
+  for (const prop of meta.props) {
+    if (prop.persist === false || prop.formula) continue;
+    if (prop.primary && prop.autoincrement) continue;
+    const column = { prop: prop.name, field: prop.fieldNames[0]!, kind: kindOf(prop) };
+    columns.push(column);
+    if (prop.onUpdate)
+      onUpdate.push({ column, value: () => prop.onUpdate!({} as never, undefined as never) });
+  }
+  const keys = meta.props.filter((p) => p.primary);
+  const primaryKey =
+    keys.length === 1 ? (columns.find((c) => c.prop === keys[0]!.name) ?? null) : null;
+  table = { meta, name: meta.tableName, columns, primaryKey, onUpdate };
+  TABLES.set(meta, table);
+  return table;
+}
+
+/** A property's value as the database stores it (what MikroORM would write). */
+function toDb(value: unknown, column: Column, postgres: boolean): unknown {
+  if (value == null) return null;
+  switch (column.kind) {
+    case 'json':
+      return JSON.stringify(value);
+    case 'date':
+      return postgres ? value : (value as Date).getTime();
+    case 'boolean':
+      return postgres ? value : value ? 1 : 0;
+    default:
+      return value;
+  }
+}
+
+/** Column values of detached instances as last read or written. */
+const SNAPSHOTS = new WeakMap<object, unknown[]>();
+
+function snapshot(table: Table, instance: Row, postgres: boolean): unknown[] {
+  return table.columns.map((c) => snapshotOf(instance, c, postgres));
+}
+
+const snapshotOf = (instance: Row, c: Column, postgres: boolean) =>
+  comparable(toDb(instance[c.prop], c, postgres));
+
+/** Dates compare by time (a fresh Date of the same instant is no change). */
+const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
+
+/**
+ * The row of `entity` with primary key `key.id` (inside `key.workspaceId`, when given: lib/db
+ * `byIdIn`) as a detached instance, locked for the transaction on PostgreSQL (SQLite serialises
+ * writers by itself); null when there is none. Write it back with `updateChanged`.
+ */
+export async function lockDetached<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  key: { id: string; workspaceId?: string | null },
+): Promise<T | null> {
+  const table = keyedTable(em, entity as EntityName<object>);
+  const postgres = isPostgres(em);
+  const where = [`${table.primaryKey.field} = ?`];
+  const params: unknown[] = [key.id];
+  if (key.workspaceId != null) {
+    const workspace = table.columns.find((c) => c.prop === 'workspaceId');
+    if (!workspace) throw new Error(`plain-sql: ${table.meta.className} has no workspaceId`);
+    where.push(`${workspace.field} = ?`);
+    params.push(key.workspaceId);
+  }
+  const sql =
+    `select * from ${table.name} where ${where.join(' and ')} limit 1` +
+    (postgres ? ' for update' : '');
+  const rows = await boundQuery<Row[]>(em, sql, params, 'all');
+  if (!rows.length) return null;
+  const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };
+  const [instance] = detach(em, entity, [driver.mapResult(rows[0]!, table.meta)]);
+  SNAPSHOTS.set(instance!, snapshot(table, instance as Row, postgres));
+  return instance!;
+}
+
+/** A statement to run (see `runWrites`); `done` runs once it has. */
+export interface Write {
+  sql: string;
+  params: unknown[];
+  done?: () => void;
+}
+
+/** One multi-row INSERT of new instances of one entity (null for none). */
+export function insertStatement<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instances: readonly T[],
+): Write | null {
+  if (!instances.length) return null;
+  const table = tableOf(em, entity as EntityName<object>);
+  const postgres = isPostgres(em);
+  const one = `(${table.columns.map(() => '?').join(', ')})`;
+  const sql =
+    `insert into ${table.name} (${table.columns.map((c) => c.field).join(', ')}) values ` +
+    instances.map(() => one).join(', ');
+  const params = instances.flatMap((i) =>
+    table.columns.map((c) => toDb((i as Row)[c.prop], c, postgres)),
+  );
+  return { sql, params };
+}
+
+/**
+ * The UPDATE of the columns of a detached instance (from `lockDetached`) that changed since it
+ * was read or last written, with the entity's `onUpdate` columns (updatedAt); null when none
+ * changed.
+ */
+export function updateStatement<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instance: T,
+): Write | null {
+  const before = SNAPSHOTS.get(instance);
+  if (!before) throw new Error('plain-sql: an update needs an instance from lockDetached');
+  const table = keyedTable(em, entity as EntityName<object>);
+  const postgres = isPostgres(em);
+  const row = instance as Row;
+  const changed = table.columns.filter((c, i) => snapshotOf(row, c, postgres) !== before[i]);
+  if (!changed.length) return null;
+  for (const u of table.onUpdate) {
+    row[u.column.prop] = u.value();
+    if (!changed.includes(u.column)) changed.push(u.column);
+  }
+  const sql =
+    `update ${table.name} set ${changed.map((c) => `${c.field} = ?`).join(', ')} ` +
+    `where ${table.primaryKey.field} = ?`;
+  const params = [
+    ...changed.map((c) => toDb(row[c.prop], c, postgres)),
+    toDb(row[table.primaryKey.prop], table.primaryKey, postgres),
+  ];
+  return { sql, params, done: () => SNAPSHOTS.set(instance, snapshot(table, row, postgres)) };
+}
+
+/**
+ * Runs writes in order in `em`'s transaction. On PostgreSQL several are one statement (each but
+ * the last a data-modifying WITH query): one round trip instead of one each. They must not
+ * depend on each other's effects (a statement's WITH queries all see the same snapshot).
+ */
+export async function runWrites(
+  em: SqlEntityManager,
+  writes: readonly (Write | null)[],
+): Promise<void> {
+  const all = writes.filter((w): w is Write => w != null);
+  if (!all.length) return;
+  if (isPostgres(em) && all.length > 1) {
+    const last = all[all.length - 1]!;
+    const sql =
+      'with ' +
+      all
+        .slice(0, -1)
+        .map((w, i) => `w${i} as (${w.sql})`)
+        .join(', ') +
+      ` ${last.sql}`;
+    await boundQuery(
+      em,
+      sql,
+      all.flatMap((w) => w.params),
+      'run',
+    );
+  } else {
+    for (const w of all) await boundQuery(em, w.sql, w.params, 'run');
+  }
+  for (const w of all) w.done?.();
+}
+
+/** Writes what changed of a detached instance (see `updateStatement`); nothing if nothing did. */
+export async function updateChanged<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instance: T,
+): Promise<void> {
+  await runWrites(em, [updateStatement(em, entity, instance)]);
+}
+
+/** Whether `instance` came from `lockDetached` (written with plain statements, not at flush). */
+export function isPlain(instance: object): boolean {
+  return SNAPSHOTS.has(instance);
+}

@@ -1,0 +1,189 @@
+/**
+ * Issue 16, goal 1: a set-state request reads its run with one plain statement and writes the
+ * transition (state, run, event, its related rows, two outbox rows) with plain statements outside
+ * MikroORM's unit of work: one statement on PostgreSQL, one per table on SQLite. What it writes
+ * must be what the unit of work wrote: the same rows, read back the same through GraphQL.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
+import { lockDetached, runWrites, updateStatement } from '../../lib/plain-sql.js';
+import { isPostgres } from '../../lib/db.js';
+import { startStack, type Actor, type Stack } from '../harness/stack.js';
+import { createWorkspace } from '../harness/seed.js';
+import {
+  CREATE_TASK,
+  createDeployment,
+  createFlow,
+  createPool,
+  createRun,
+  FLOW_RUN,
+  ok,
+  SET_TASK_STATE,
+  setState,
+} from './fixtures.js';
+
+let stack: Stack;
+let owner: Actor;
+let workspaceId: string;
+let deploymentId: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  owner = await stack.signUp();
+  workspaceId = (await createWorkspace(owner, owner.accountId)).id;
+  const pool = await createPool(owner, workspaceId);
+  const flow = await createFlow(owner, workspaceId);
+  deploymentId = (await createDeployment(owner, flow.id, { workPoolId: pool.id })).id;
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+const orm = () => stack.running.subgraphs.operations!.orm;
+const postgres = () => isPostgres(orm());
+
+/** The operations subgraph's statements of one request, transaction control left out. */
+async function statementsOf(fn: () => Promise<unknown>): Promise<string[]> {
+  const counter = stack.counters.operations;
+  counter.reset(true);
+  await fn();
+  const seen = [...counter.statements];
+  counter.reset();
+  return seen;
+}
+
+describe('a transition in plain statements', () => {
+  it('costs one read and one write on PostgreSQL (one per table on SQLite), whatever the state', async () => {
+    const run = await createRun(owner, { deploymentId, tags: ['a', 'b'] });
+    // Entering PENDING, a deployment's run without a slot also reads the deployment's limit.
+    for (const [type, expectReads] of [
+      ['PENDING', 2],
+      ['RUNNING', 1],
+      ['COMPLETED', 1],
+    ] as const) {
+      const seen = await statementsOf(() => setState(owner, run.id, { type }));
+      const reads = seen.filter((s) => /\] select /i.test(s));
+      const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
+      expect(reads.length, seen.join('\n')).toBe(expectReads);
+      expect(reads[0]).toMatch(/from flow_run where id = \S+ limit 1/);
+      // state, event, related resources, outbox, run
+      expect(writes.length, seen.join('\n')).toBe(postgres() ? 1 : 5);
+      expect(seen.length).toBe(reads.length + writes.length);
+    }
+  });
+
+  it('stores what the unit of work stored: states, bookkeeping, events, outbox', async () => {
+    const run = await createRun(owner, { deploymentId, tags: ['x'] });
+    await setState(owner, run.id, { type: 'PENDING' });
+    await setState(owner, run.id, { type: 'RUNNING', message: 'go' });
+    await setState(owner, run.id, { type: 'COMPLETED' });
+    const read = (await ok(owner, FLOW_RUN, { id: run.id })).flowRun;
+    expect(read.stateType).toBe('COMPLETED');
+    expect(read.runCount).toBe(1);
+    expect(read.startTime).not.toBeNull();
+    expect(read.endTime).not.toBeNull();
+    expect(read.totalRunTime).toBeGreaterThanOrEqual(0);
+    expect(read.states.map((s: { type: string }) => s.type)).toEqual([
+      'SCHEDULED',
+      'PENDING',
+      'RUNNING',
+      'COMPLETED',
+    ]);
+    const em = orm().em.fork();
+    const events = await em
+      .getConnection()
+      .execute(`select name, follows, id from event where resource_id = ? order by occurred, seq`, [
+        `flowplane.flow-run.${run.id}`,
+      ]);
+    expect(events.map((e) => e.name)).toEqual([
+      'flowplane.flow-run.Scheduled',
+      'flowplane.flow-run.Pending',
+      'flowplane.flow-run.Running',
+      'flowplane.flow-run.Completed',
+    ]);
+    // Each event follows the run's previous one (the id the run row keeps).
+    for (let i = 1; i < events.length; i++) expect(events[i]!.follows).toBe(events[i - 1]!.id);
+    const related = await em
+      .getConnection()
+      .execute<{ role: string }[]>(
+        `select role from event_related where event_id = ? order by role`,
+        [events[3]!.id],
+      );
+    expect(related.map((r) => r.role)).toEqual([
+      'deployment',
+      'flow',
+      'tag',
+      'work-pool',
+      'work-queue',
+    ]);
+    const outbox = await em
+      .getConnection()
+      .execute<{ type: string }[]>(`select type, payload from outbox order by seq desc limit 2`);
+    // The state change before the event that carries it, as the unit of work wrote them.
+    expect(outbox.map((o) => o.type)).toEqual(['event.emitted', 'flow-run.state-changed']);
+    const entity = await em.findOneOrFail(FlowRun, { id: run.id });
+    expect(entity.stateType).toBe('COMPLETED');
+    expect(entity.stateDetails).toEqual({});
+    expect(entity.holdsDeploymentSlot).toBe(false);
+  });
+
+  it('task runs go the same way', async () => {
+    const run = await createRun(owner, { deploymentId });
+    await setState(owner, run.id, { type: 'PENDING' });
+    await setState(owner, run.id, { type: 'RUNNING' });
+    const task = (await ok(owner, CREATE_TASK, { input: { flowRunId: run.id, taskKey: 't' } }))
+      .createTaskRun;
+    for (const type of ['RUNNING', 'COMPLETED']) {
+      const seen = await statementsOf(async () => {
+        const r = await ok(owner, SET_TASK_STATE, {
+          input: { taskRunId: task.id, state: { type } },
+        });
+        expect(r.setTaskRunState.status).toBe('ACCEPT');
+      });
+      const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
+      expect(writes.length, seen.join('\n')).toBe(postgres() ? 1 : 5);
+    }
+  });
+});
+
+describe('lib/plain-sql', () => {
+  it('writes back only what changed, converting JSON, dates and booleans as MikroORM does', async () => {
+    const run = await createRun(owner, { deploymentId, tags: ['t1'] });
+    const changed = new Date('2030-01-02T03:04:05.678Z');
+    await orm()
+      .em.fork()
+      .transactional(async (em) => {
+        const detached = (await lockDetached(em, FlowRun, { id: run.id, workspaceId }))!;
+        expect(detached).toBeInstanceOf(FlowRun);
+        expect(detached.tags).toEqual(['t1']);
+        expect(detached.createdAt).toBeInstanceOf(Date);
+        // Nothing changed: nothing to write.
+        expect(updateStatement(em, FlowRun, detached)).toBeNull();
+        detached.tags = ['t1', 't2'];
+        detached.labels = { k: 'v' };
+        detached.expectedStartTime = changed;
+        detached.holdsDeploymentSlot = true;
+        detached.stateMessage = null;
+        const write = updateStatement(em, FlowRun, detached)!;
+        expect(write.sql).toMatch(/^update flow_run set /);
+        expect(write.sql).toMatch(/updated_at = \?/);
+        expect(write.sql).not.toMatch(/state_message/); // it was null already
+        await runWrites(em, [write]);
+        // Written: the snapshot follows, so the same instance has nothing more to write.
+        expect(updateStatement(em, FlowRun, detached)).toBeNull();
+      });
+    const back = await orm().em.fork().findOneOrFail(FlowRun, { id: run.id });
+    expect(back.tags).toEqual(['t1', 't2']);
+    expect(back.labels).toEqual({ k: 'v' });
+    expect(back.expectedStartTime?.toISOString()).toBe(changed.toISOString());
+    expect(back.holdsDeploymentSlot).toBe(true);
+  });
+
+  it('finds a row only inside the workspace it is asked in', async () => {
+    const run = await createRun(owner, { deploymentId });
+    const other = (await createWorkspace(owner, owner.accountId)).id;
+    const em = orm().em.fork();
+    expect(await lockDetached(em, FlowRun, { id: run.id, workspaceId: other })).toBeNull();
+    expect(await lockDetached(em, FlowRun, { id: run.id })).not.toBeNull();
+  });
+});
