@@ -1,4 +1,5 @@
 import { LockMode, UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { randomBytes } from 'node:crypto';
 import { conflict } from './errors.js';
 
@@ -102,4 +103,25 @@ export async function conflictOnDuplicate<T>(
     if (err instanceof UniqueConstraintViolationException) throw conflict(field, message);
     throw err;
   }
+}
+
+/**
+ * The workspaces that have rows in `table`, by a loose scan of its (workspace_id, …) index: one
+ * index probe per workspace, however many rows each has (a `select distinct` would read them
+ * all). What the retention jobs walk.
+ */
+export async function workspacesWithRows(
+  em: SqlEntityManager,
+  table: 'flow_run' | 'log',
+): Promise<string[]> {
+  const rows = await em.getConnection().execute<{ id: string }[]>(
+    `with recursive w(id) as (
+       select (select workspace_id from ${table} order by workspace_id limit 1)
+       union all
+       select (select t.workspace_id from ${table} t where t.workspace_id > w.id
+               order by t.workspace_id limit 1)
+       from w where w.id is not null)
+     select id from w where id is not null`,
+  );
+  return rows.map((r) => r.id);
 }

@@ -1,6 +1,6 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { BackgroundService } from '../../../../lib/background.js';
-import { dbTime, isPostgres, isUuid } from '../../../../lib/db.js';
+import { dbTime, isPostgres, isUuid, workspacesWithRows } from '../../../../lib/db.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
@@ -43,23 +43,6 @@ export interface PurgedRuns {
 export function purgedRunIds(p: PurgedRuns | null): string[] {
   if (!p || !isUuid(p.workspaceId) || !Array.isArray(p.runIds)) return [];
   return p.runIds.filter((id): id is string => typeof id === 'string' && isUuid(id));
-}
-
-/**
- * The workspaces that have flow runs, by a loose scan of a (workspace, …) index: one index probe
- * per workspace, however many runs each has (a `select distinct` would read them all).
- */
-async function workspacesWithRuns(em: Em): Promise<string[]> {
-  const rows = await em.getConnection().execute<{ id: string }[]>(
-    `with recursive w(id) as (
-       select (select workspace_id from flow_run order by workspace_id limit 1)
-       union all
-       select (select r.workspace_id from flow_run r where r.workspace_id > w.id
-               order by r.workspace_id limit 1)
-       from w where w.id is not null)
-     select id from w where id is not null`,
-  );
-  return rows.map((r) => r.id);
 }
 
 /**
@@ -150,7 +133,7 @@ export function flowRunRetentionService(
         (await em.fork().find(FlowRunSettings, {})).map((s) => [s.workspaceId, s.retentionDays]),
       );
       let purged = 0;
-      for (const workspaceId of await workspacesWithRuns(em.fork())) {
+      for (const workspaceId of await workspacesWithRows(em.fork(), 'flow_run')) {
         const keep = days.get(workspaceId) ?? DEFAULT_FLOW_RUN_RETENTION_DAYS;
         const cutoff = new Date(now.getTime() - keep * DAY_MS);
         for (;;) {

@@ -279,9 +279,19 @@ export class FlowRunService {
    * The run, locked for the transaction's write (inside `workspaceId` when given); NOT_FOUND, or
    * FORBIDDEN without `write`.
    */
-  private async lockedForWrite(em: Em, id: string, workspaceId?: string | null): Promise<FlowRun> {
+  private async lockedForWrite(
+    em: Em,
+    id: string,
+    workspaceId?: string | null,
+    /** Read with a plain statement and written back with them (lib/plain-sql), not at flush. */
+    detached = false,
+  ): Promise<FlowRun> {
     const where = byIdIn(id, workspaceId);
-    const run = where ? await em.findOne(FlowRun, where, forUpdate(em)) : null;
+    const run = !where
+      ? null
+      : detached
+        ? await lockDetached(em, FlowRun, where)
+        : await em.findOne(FlowRun, where, forUpdate(em));
     if (!run) throw notFound('FlowRun');
     authorize(
       this.ctx,
@@ -320,16 +330,7 @@ export class FlowRunService {
         throw badInput('infrastructureId', 'At most 500 characters');
       }
       // Read and written with plain statements (lib/plain-sql): the hottest write there is.
-      const where = byIdIn(input.flowRunId, input.workspaceId);
-      const run = where ? await lockDetached(em, FlowRun, where) : null;
-      if (!run) throw notFound('FlowRun');
-      authorize(
-        this.ctx,
-        'write',
-        'FlowRun',
-        { workspaceId: run.workspaceId, id: run.id },
-        'FlowRun',
-      );
+      const run = await this.lockedForWrite(em, input.flowRunId, input.workspaceId, true);
       const result = await orchestrate(em, 'FLOW', run, proposal, { force: input.force ?? false });
       if (result.status === SetStateStatus.ACCEPT && input.infrastructureId != null) {
         run.infrastructureId = input.infrastructureId;

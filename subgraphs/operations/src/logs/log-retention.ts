@@ -1,5 +1,5 @@
 import type { BackgroundService } from '../../../../lib/background.js';
-import { dbTime, isPostgres } from '../../../../lib/db.js';
+import { dbTime, isPostgres, workspacesWithRows } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import { backgroundEm } from '../services/background-em.js';
@@ -8,23 +8,6 @@ import { DEFAULT_LOG_RETENTION_DAYS, LogSettings } from './log-settings.entity.j
 const DAY_MS = 24 * 3600 * 1000;
 /** Lines deleted per transaction: short transactions, so ingest never waits long on a purge. */
 export const LOG_PURGE_BATCH = 5000;
-
-/**
- * The workspaces that have lines, by a loose scan of the (workspace, …) index: one index probe
- * per workspace, however many lines each has (a `select distinct` would read them all).
- */
-async function workspacesWithLines(em: Em): Promise<string[]> {
-  const rows = await em.getConnection().execute<{ id: string }[]>(
-    `with recursive w(id) as (
-       select (select workspace_id from log order by workspace_id limit 1)
-       union all
-       select (select l.workspace_id from log l where l.workspace_id > w.id
-               order by l.workspace_id limit 1)
-       from w where w.id is not null)
-     select id from w where id is not null`,
-  );
-  return rows.map((r) => r.id);
-}
 
 /**
  * Deletes one workspace's lines whose timestamp is before `cutoff`, a batch per transaction, in
@@ -84,7 +67,7 @@ export function logRetentionService(sub: SubgraphRuntime<any>): BackgroundServic
         (await em.fork().find(LogSettings, {})).map((s) => [s.workspaceId, s.retentionDays]),
       );
       let purged = 0;
-      for (const workspaceId of await workspacesWithLines(em.fork())) {
+      for (const workspaceId of await workspacesWithRows(em.fork(), 'log')) {
         const keep = days.get(workspaceId) ?? DEFAULT_LOG_RETENTION_DAYS;
         purged += await purge(em, workspaceId, new Date(now.getTime() - keep * DAY_MS));
       }
