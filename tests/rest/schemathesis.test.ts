@@ -94,8 +94,11 @@ describe.skipIf(!bin)('schemathesis against /api/openapi.json', () => {
         '10',
         '--seed',
         '11',
+        // One worker: with two threads CPython 3.11.7's ast module (which Hypothesis uses to
+        // describe its strategies) can fail with "AST constructor recursion depth mismatch", a
+        // thread-safety bug of the interpreter, not an answer of ours (seen on PostgreSQL).
         '--workers',
-        '2',
+        '1',
         '--no-shrink',
         '--report',
         'junit',
