@@ -39,6 +39,13 @@ const BOUNDS: Record<string, { days: number | null; rule: string }> = {
   'operations.event_related': { days: 30, rule: 'with its event' },
   'operations.log': { days: 30, rule: 'workspace log retention (30 days by default)' },
   'access.audit_event': { days: 365, rule: 'account audit retention (365 days by default)' },
+  'operations.flow_run': {
+    days: 30,
+    rule: 'workspace flow-run retention (30 days after the run ended, by default)',
+  },
+  'operations.task_run': { days: 30, rule: 'with its flow run' },
+  'operations.run_state': { days: 30, rule: 'with its run' },
+  'operations.artifact': { days: 30, rule: 'with its run' },
 };
 
 const url = process.env.DATABASE_URL;
