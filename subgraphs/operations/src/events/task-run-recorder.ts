@@ -1,6 +1,7 @@
-import { forUpdate, isUuid } from '../../../../lib/db.js';
+import { isUuid } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
+import { isPlain, lockDetached, updateChanged } from '../../../../lib/plain-sql.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { toProposal } from '../orchestration/proposal.js';
@@ -74,7 +75,11 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
   );
   const occurred = spec.occurred ?? new Date();
 
-  let run = await em.findOne(TaskRun, { id }, forUpdate(em));
+  // A run this transaction created (an earlier event of the batch) is managed; one already
+  // stored is read and written with plain statements (lib/plain-sql), as set-state requests do.
+  let run =
+    (em.getUnitOfWork().getById<TaskRun>(TaskRun.name, id) as TaskRun | undefined) ??
+    (await lockDetached(em, TaskRun, { id }));
   if (run && run.flowRunId !== flowRun.id) return;
   if (!run) {
     const t = obj(payload.task_run);
@@ -117,5 +122,8 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
   await orchestrate(em, 'TASK', run, proposal, { force: true, now: occurred });
   // In-process retries go RUNNING → Retrying (RUNNING): the client counts the attempts.
   const attempts = Number(obj(payload.task_run).run_count);
-  if (Number.isInteger(attempts) && attempts > run.runCount) run.runCount = attempts;
+  if (Number.isInteger(attempts) && attempts > run.runCount) {
+    run.runCount = attempts;
+    if (isPlain(run)) await updateChanged(em, TaskRun, run);
+  }
 }
