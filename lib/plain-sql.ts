@@ -206,23 +206,36 @@ export interface Write {
   done?: () => void;
 }
 
-/** One multi-row INSERT of new instances of one entity (null for none). */
+/**
+ * Bound parameters per statement at most: SQLite allows 32,766 per statement, PostgreSQL 65,535
+ * (runWrites joins statements up to this many).
+ */
+export const MAX_PARAMS = 16_000;
+
+/**
+ * Multi-row INSERTs of new instances of one entity, in order: one, or several when the rows'
+ * values are more than `MAX_PARAMS` (none for no instances).
+ */
 export function insertStatement<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   instances: readonly T[],
-): Write | null {
-  if (!instances.length) return null;
+): Write[] {
+  if (!instances.length) return [];
   const table = tableOf(em, entity as EntityName<object>);
   const postgres = isPostgres(em);
   const one = `(${table.columns.map(() => '?').join(', ')})`;
-  const sql =
-    `insert into ${table.name} (${table.columns.map((c) => c.field).join(', ')}) values ` +
-    instances.map(() => one).join(', ');
-  const params = instances.flatMap((i) =>
-    table.columns.map((c) => toDb((i as Row)[c.prop], c, postgres)),
-  );
-  return { sql, params };
+  const head = `insert into ${table.name} (${table.columns.map((c) => c.field).join(', ')}) values `;
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / table.columns.length));
+  const writes: Write[] = [];
+  for (let from = 0; from < instances.length; from += perStatement) {
+    const rows = instances.slice(from, from + perStatement);
+    writes.push({
+      sql: head + rows.map(() => one).join(', '),
+      params: rows.flatMap((i) => table.columns.map((c) => toDb((i as Row)[c.prop], c, postgres))),
+    });
+  }
+  return writes;
 }
 
 /**
@@ -257,35 +270,54 @@ export function updateStatement<T extends object>(
 }
 
 /**
- * Runs writes in order in `em`'s transaction. On PostgreSQL several are one statement (each but
- * the last a data-modifying WITH query): one round trip instead of one each. They must not
- * depend on each other's effects (a statement's WITH queries all see the same snapshot).
+ * Runs writes in order in `em`'s transaction. On PostgreSQL consecutive ones are one statement
+ * (each but the last a data-modifying WITH query) while their parameters stay within
+ * `MAX_PARAMS`: one round trip instead of one each. They must not depend on each other's
+ * effects (a statement's WITH queries all see the same snapshot).
  */
 export async function runWrites(
   em: SqlEntityManager,
-  writes: readonly (Write | null)[],
+  writes: readonly (Write | readonly Write[] | null)[],
 ): Promise<void> {
-  const all = writes.filter((w): w is Write => w != null);
+  const all = writes.flat().filter((w): w is Write => w != null);
   if (!all.length) return;
-  if (isPostgres(em) && all.length > 1) {
-    const last = all[all.length - 1]!;
-    const sql =
-      'with ' +
-      all
-        .slice(0, -1)
-        .map((w, i) => `w${i} as (${w.sql})`)
-        .join(', ') +
-      ` ${last.sql}`;
-    await boundQuery(
-      em,
-      sql,
-      all.flatMap((w) => w.params),
-      'run',
-    );
+  if (isPostgres(em)) {
+    let group: Write[] = [];
+    let params = 0;
+    for (const w of all) {
+      if (group.length && params + w.params.length > MAX_PARAMS) {
+        await joined(em, group);
+        group = [];
+        params = 0;
+      }
+      group.push(w);
+      params += w.params.length;
+    }
+    await joined(em, group);
   } else {
     for (const w of all) await boundQuery(em, w.sql, w.params, 'run');
   }
   for (const w of all) w.done?.();
+}
+
+/** Writes as one PostgreSQL statement: all but the last as data-modifying WITH queries. */
+async function joined(em: SqlEntityManager, writes: readonly Write[]): Promise<void> {
+  const last = writes[writes.length - 1]!;
+  const sql =
+    writes.length === 1
+      ? last.sql
+      : 'with ' +
+        writes
+          .slice(0, -1)
+          .map((w, i) => `w${i} as (${w.sql})`)
+          .join(', ') +
+        ` ${last.sql}`;
+  await boundQuery(
+    em,
+    sql,
+    writes.flatMap((w) => w.params),
+    'run',
+  );
 }
 
 /** Writes what changed of a detached instance (see `updateStatement`); nothing if nothing did. */

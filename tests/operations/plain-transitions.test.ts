@@ -4,6 +4,7 @@
  * MikroORM's unit of work: one statement on PostgreSQL, one per table on SQLite. What it writes
  * must be what the unit of work wrote: the same rows, read back the same through GraphQL.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
 import { lockDetached, runWrites, updateStatement } from '../../lib/plain-sql.js';
@@ -143,6 +144,80 @@ describe('a transition in plain statements', () => {
       const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
       expect(writes.length, seen.join('\n')).toBe(postgres() ? 1 : 5);
     }
+  });
+});
+
+const EMIT = `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`;
+
+describe('client events in plain statements', () => {
+  const event = (i: number, related = 2) => ({
+    id: randomUUID(),
+    event: `acme.order.step${i % 3}`,
+    resource: { id: `acme.order.${i}`, labels: { region: 'eu' } },
+    related: Array.from({ length: related }, (_, r) => ({
+      id: `acme.thing.${r}`,
+      role: `role${r}`,
+    })),
+    payload: { i },
+  });
+
+  it('a batch costs one read (de-duplication) and one write on PostgreSQL, one per table on SQLite', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => event(i));
+    const seen = await statementsOf(async () => {
+      expect((await ok(owner, EMIT, { input: { workspaceId, events: batch } })).emitEvents).toBe(
+        100,
+      );
+    });
+    const reads = seen.filter((s) => /\] select /i.test(s));
+    const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
+    expect(reads.length, seen.join('\n')).toBe(1);
+    // events, related resources, outbox
+    expect(writes.length, seen.join('\n')).toBe(postgres() ? 1 : 3);
+    expect(seen.length).toBe(reads.length + writes.length);
+    // Sent again: all known, nothing written.
+    const again = await statementsOf(async () => {
+      expect((await ok(owner, EMIT, { input: { workspaceId, events: batch } })).emitEvents).toBe(
+        0,
+      );
+    });
+    expect(again.filter((s) => /\] (with|insert|update) /i.test(s))).toEqual([]);
+  });
+
+  it('stores the largest batch (500 events with 50 related each) whole, announced in order', async () => {
+    const batch = Array.from({ length: 500 }, (_, i) => event(i, 50));
+    const seen = await statementsOf(async () => {
+      expect((await ok(owner, EMIT, { input: { workspaceId, events: batch } })).emitEvents).toBe(
+        500,
+      );
+    });
+    const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
+    // 25,000 related rows × 4 values: split under the databases' limits on bound values.
+    expect(writes.length).toBeGreaterThan(postgres() ? 1 : 3);
+    const conn = orm().em.fork().getConnection();
+    const ids = batch.map((e) => e.id);
+    const marks = ids.map(() => '?').join(', ');
+    const [{ n }] = await conn.execute<{ n: number | string }[]>(
+      `select count(*) as n from event_related where workspace_id = ? and event_id in (${marks})`,
+      [workspaceId, ...ids],
+    );
+    expect(Number(n)).toBe(500 * 50);
+    const announced = await conn.execute<{ payload: unknown }[]>(
+      `select payload from outbox where type = 'event.emitted' order by seq desc limit 2000`,
+    );
+    // (Audit entries become events in the background: only this batch's are compared.)
+    const mine = new Set(ids);
+    const order = announced
+      .reverse()
+      .map((o) => (typeof o.payload === 'string' ? JSON.parse(o.payload) : o.payload).event.id)
+      .filter((id: string) => mine.has(id));
+    expect(order).toEqual(ids);
+    const read = await ok(
+      owner,
+      `query($w: ID!, $f: EventFilter) { workspace(id: $w) { events(first: 1, filter: $f) {
+        totalCount edges { node { id related { id role } payload } } } } }`,
+      { w: workspaceId, f: { resourceIds: ['acme.order.499'], namePrefixes: ['acme.order.'] } },
+    );
+    expect(read.workspace.events.edges[0].node.related).toHaveLength(50);
   });
 });
 

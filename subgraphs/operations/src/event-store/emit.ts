@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
-import { outboxEvent, type OutboxEvent } from '../../../../lib/outbox.js';
+import type { SqlEntityManager } from '@mikro-orm/knex';
+import { outboxEvent, OutboxEvent } from '../../../../lib/outbox.js';
+import { insertStatement, type Write } from '../../../../lib/plain-sql.js';
 import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
 
 /** The domain event that carries every stored event to subscribers and automations. */
@@ -120,4 +122,28 @@ export function eventRows(spec: EmitSpec): EventRows {
   }
   const outbox = outboxEvent(EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
   return { event: e, related, outbox };
+}
+
+/**
+ * The plain statements that store events' rows (lib/plain-sql `runWrites` runs them): the events,
+ * their related resources, then their `event.emitted` outbox rows in the events' order.
+ */
+export function eventWrites(em: SqlEntityManager, rows: readonly EventRows[]): Write[] {
+  return [
+    ...insertStatement(
+      em,
+      Event,
+      rows.map((r) => r.event),
+    ),
+    ...insertStatement(
+      em,
+      EventRelated,
+      rows.flatMap((r) => r.related),
+    ),
+    ...insertStatement(
+      em,
+      OutboxEvent,
+      rows.map((r) => r.outbox),
+    ),
+  ];
 }

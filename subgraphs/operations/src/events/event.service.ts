@@ -7,10 +7,18 @@ import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
+import { boundQuery, runWrites } from '../../../../lib/plain-sql.js';
 import { eventScope } from '../common/event-scope.js';
 
 import type { OperationsContext } from '../context.js';
-import { emitEvent, toEventJson, type EmitSpec, type EventJson } from '../event-store/emit.js';
+import {
+  eventRows,
+  eventWrites,
+  toEventJson,
+  type EmitSpec,
+  type EventJson,
+  type EventRows,
+} from '../event-store/emit.js';
 import { bucketStartMs, dbTime, epochMs, num, whereEventMatches } from './event-query.js';
 import { Event } from '../event-store/event.entity.js';
 import {
@@ -183,24 +191,37 @@ export class EventService {
         // De-duplication is per workspace: another tenant's ids are neither seen nor in the way.
         const stored = new Set(
           ids.length
-            ? (await em.find(Event, { workspaceId, id: { $in: ids } }, { fields: ['id'] })).map(
-                (e) => e.id,
-              )
+            ? (
+                await boundQuery<{ id: string }[]>(
+                  em,
+                  `select id from event where workspace_id = ? and id in (${ids.map(() => '?').join(', ')})`,
+                  [workspaceId, ...ids],
+                )
+              ).map((e) => e.id)
             : [],
         );
+        // The rows are written with plain statements (no unit of work for rows nobody reads
+        // back), in order: a task-run state event's rows before the run it records.
+        let pending: EventRows[] = [];
+        const write = async () => {
+          await runWrites(em, eventWrites(em, pending));
+          pending = [];
+        };
         let n = 0;
         for (const [i, spec] of specs.entries()) {
           if (spec.id) {
             if (stored.has(spec.id)) continue;
             stored.add(spec.id);
           }
-          emitEvent(em, spec as EmitSpec);
+          pending.push(eventRows(spec as EmitSpec));
           if (recorded[i]) {
+            await write();
             await recordTaskRunEvent(em, spec as EmitSpec, `events.${i}`);
             await em.flush();
           }
           n++;
         }
+        await write();
         return n;
       });
     try {
