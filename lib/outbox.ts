@@ -80,11 +80,28 @@ export function recordEvent(
   return e;
 }
 
+/** Outbox rows made so far in this process (every row is made by `outboxEvent`). */
+let made = 0;
+
+/**
+ * Runs `fn`, then `after` only if outbox rows were made meanwhile (by `fn`, or by other work
+ * running at the same time): after a transaction that recorded no event there is nothing to
+ * publish, and a relay pass would cost a transaction for nothing (the relay's timer still
+ * publishes rows written some other way).
+ */
+export async function publishingAfter<T>(fn: () => Promise<T>, after: () => unknown): Promise<T> {
+  const before = made;
+  const result = await fn();
+  if (made !== before) await after();
+  return result;
+}
+
 /**
  * The outbox row of an event, with its actor and trace, for a caller that writes it itself in
  * its transaction (lib/plain-sql `insertStatement`); `recordEvent` is the usual way.
  */
 export function outboxEvent(type: string, payload: Record<string, unknown>): OutboxEvent {
+  made++;
   const e = new OutboxEvent();
   e.type = type;
   e.payload = payload;
@@ -385,7 +402,10 @@ export function consumeEvents(
   bus: Bus,
   consumer: string,
   handlers: Record<string, ConsumerHandler>,
-  /** Called after events were applied (the subgraph kicks its own relay: the events it wrote). */
+  /**
+   * Called after events were applied that recorded events of their own (the subgraph kicks its
+   * own relay: the events it wrote).
+   */
   afterApplied?: () => void,
 ): void {
   const handlerOf = (event: DomainEvent): ConsumerHandler | undefined => {
@@ -448,21 +468,26 @@ export function consumeEvents(
       todo.push([event, handler]);
     }
     if (!todo.length) return;
-    let batched = false;
-    if (todo.length > 1) {
-      try {
-        await applyBatch(todo);
-        batched = true;
-      } catch (err) {
-        // Applied again below one event at a time, where the failing event reports itself; a
-        // batch that keeps failing here costs a transaction per event, so it is worth seeing.
-        log.warn(
-          { consumer, events: todo.length, error: errorField(err) },
-          'consumer batch failed: applying its events one at a time',
-        );
-      }
-    }
-    if (!batched) for (const [event, handler] of todo) await applyOne(event, handler);
-    afterApplied?.();
+    // Only events whose application recorded events of their own leave anything to relay.
+    await publishingAfter(
+      async () => {
+        let batched = false;
+        if (todo.length > 1) {
+          try {
+            await applyBatch(todo);
+            batched = true;
+          } catch (err) {
+            // Applied again below one event at a time, where the failing event reports itself;
+            // a batch that keeps failing here costs a transaction per event, so it is worth seeing.
+            log.warn(
+              { consumer, events: todo.length, error: errorField(err) },
+              'consumer batch failed: applying its events one at a time',
+            );
+          }
+        }
+        if (!batched) for (const [event, handler] of todo) await applyOne(event, handler);
+      },
+      () => afterApplied?.(),
+    );
   });
 }

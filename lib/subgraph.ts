@@ -36,6 +36,7 @@ import {
   consumeEvents,
   OUTBOX_ENTITIES,
   OutboxRelay,
+  publishingAfter,
   recordEvent,
 } from './outbox.js';
 import { outboxHousekeeping, type HousekeepingSettings } from './outbox-housekeeping.js';
@@ -261,9 +262,10 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       em,
       transaction: async (fn) => {
         const actor = actorOf(claims.principal, claims.client, claims.requestId);
-        const result = await runAsActor(actor, () => em.transactional(fn));
-        await this.publish();
-        return result;
+        return publishingAfter(
+          () => runAsActor(actor, () => em.transactional(fn)),
+          () => this.publish(),
+        );
       },
     };
     return this.contextFor(base);

@@ -205,7 +205,7 @@ describe('client events in plain statements', () => {
       `select payload from outbox where type = 'event.emitted' order by seq desc limit 2000`,
     );
     // (Audit entries become events in the background: only this batch's are compared.)
-    const mine = new Set(ids);
+    const mine = new Set<string>(ids);
     const order = announced
       .reverse()
       .map((o) => (typeof o.payload === 'string' ? JSON.parse(o.payload) : o.payload).event.id)
