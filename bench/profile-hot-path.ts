@@ -1,8 +1,9 @@
 /**
  * CPU profile of one hot-path workload in a `flowplane serve all` process of its own, sampled
  * through its inspector for exactly the workload's window (start-up, seeding and warm-up left out):
- *   npm run bench:profile:hot-path -- --workload transitions|claims|batched|singles|socket|page|fanout
+ *   npm run bench:profile:hot-path -- --workload transitions|creates|claims|batched|singles|socket|page|fanout
  *                                     [--database sqlite|postgresql] [--seconds 10] [--save DIR]
+ * `creates`: createFlowRun alone, from 8 clients (the first step of each run of `transitions`).
  * `fanout`: `--subscribers` (5000) graphql-ws subscribers over 10 keys, profiled over a burst of
  * `--burst` (50) runs created 8 at a time (bench:hot-path's subscriptions part).
  * Prints self time by package, the hottest functions, and functions by inclusive time; with
@@ -79,9 +80,35 @@ async function main() {
   }
 
   async function run(url: string) {
-    if (WORKLOAD === 'transitions' || WORKLOAD === 'claims') {
+    if (WORKLOAD === 'transitions' || WORKLOAD === 'claims' || WORKLOAD === 'creates') {
       const seeded = await seedOrchestration(url);
       const call = graphqlClient(url, seeded.token);
+      if (WORKLOAD === 'creates') {
+        const loop = async (seconds: number) => {
+          let n = 0;
+          const until = Date.now() + seconds * 1000;
+          await Promise.all(
+            Array.from({ length: 8 }, async () => {
+              while (Date.now() < until) {
+                await call(
+                  `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id } }`,
+                  {
+                    i: { deploymentId: seeded.deploymentId },
+                  },
+                );
+                n++;
+              }
+            }),
+          );
+          return n / seconds;
+        };
+        await loop(2);
+        const r = await profiler.around(() => loop(SECONDS));
+        return {
+          label: `${r.value.toFixed(0)} runs created/s while profiling`,
+          profile: r.profile,
+        };
+      }
       if (WORKLOAD === 'transitions') {
         await lifecycle(call, seeded.deploymentId, 2, 8);
         const r = await profiler.around(() => lifecycle(call, seeded.deploymentId, SECONDS, 8));

@@ -3,7 +3,8 @@
  * consumers it feeds): the embedded stack in this process with a statement log on each subgraph.
  *   npm run bench:statements [-- --database sqlite|postgresql]
  * Prints, per operation, the statements per subgraph grouped by label (request, outbox,
- * consumer) and kind, averaged over the repetitions.
+ * consumer) and kind, averaged over the repetitions, and the CPU the operation cost this process
+ * (a rough split of a workload's cost by operation: the client and the log are in it too).
  */
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
@@ -53,9 +54,15 @@ const settle = () => new Promise((r) => setTimeout(r, 300));
 async function trace(name: string, op: (i: number) => Promise<unknown>) {
   await settle();
   for (const l of Object.values(logs)) l.all.length = 0;
+  const cpu = process.cpuUsage();
   for (let i = 0; i < REPEAT; i++) await op(i);
   await settle();
-  console.log(`\n== ${name} (per operation, ${REPEAT} repetitions)`);
+  const used = process.cpuUsage(cpu);
+  const ms = (used.user + used.system) / 1000 / REPEAT;
+  console.log(
+    `\n== ${name} (per operation, ${REPEAT} repetitions; ${ms.toFixed(1)} ms of CPU, this ` +
+      `process's: client, gateway, subgraphs, background work, statement log)`,
+  );
   for (const n of SUBGRAPH_NAMES) {
     const groups = new Map<string, number>();
     for (const line of logs[n].all) {

@@ -12,7 +12,7 @@
  *   lib/pagination `detach`) and keeps a snapshot of its columns;
  * - `insertStatement`: new instances, one multi-row INSERT per entity;
  * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
- *   its snapshot;
+ *   its snapshot (or the whole row of a new one, `newPlain`);
  * - `runWrites`: several such writes, as one statement on PostgreSQL.
  *
  * Values are converted as MikroORM converts them for the two databases: JSON as text, dates as
@@ -292,21 +292,42 @@ export function insertStatement<T extends object>(
   return writes;
 }
 
+/** Instances from `newPlain` not written yet. */
+const UNWRITTEN = new WeakSet<object>();
+
+/**
+ * Marks a new instance (`new Entity()`, its fields set) to be written with plain statements:
+ * `updateStatement` / `updateChanged` INSERT it the first time, and UPDATE what changed after
+ * that. It is never managed by the unit of work.
+ */
+export function newPlain<T extends object>(instance: T): T {
+  UNWRITTEN.add(instance);
+  return instance;
+}
+
 /**
  * The UPDATE of the columns of a detached instance (from `lockDetached`) that changed since it
  * was read or last written, with the entity's `onUpdate` columns (updatedAt); null when none
- * changed.
+ * changed. For an instance from `newPlain` not written yet, its INSERT.
  */
 export function updateStatement<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   instance: T,
 ): Write | null {
-  const before = SNAPSHOTS.get(instance);
-  if (!before) throw new Error('plain-sql: an update needs an instance from lockDetached');
   const table = keyedTable(em, entity as EntityName<object>);
   const postgres = isPostgres(em);
   const row = instance as Row;
+  const written = () => {
+    UNWRITTEN.delete(instance);
+    SNAPSHOTS.set(instance, snapshot(table, row, postgres));
+  };
+  if (UNWRITTEN.has(instance)) {
+    const [insert] = insertStatement(em, entity, [instance]);
+    return { ...insert!, done: written };
+  }
+  const before = SNAPSHOTS.get(instance);
+  if (!before) throw new Error('plain-sql: an update needs an instance from lockDetached');
   const changed = table.columns.filter((c, i) => snapshotOf(row, c, postgres) !== before[i]);
   if (!changed.length) return null;
   for (const u of table.onUpdate) {
@@ -320,7 +341,7 @@ export function updateStatement<T extends object>(
     ...changed.map((c) => toDb(row[c.prop], c, postgres)),
     toDb(row[table.primaryKey.prop], table.primaryKey, postgres),
   ];
-  return { sql, params, done: () => SNAPSHOTS.set(instance, snapshot(table, row, postgres)) };
+  return { sql, params, done: written };
 }
 
 /**
@@ -383,7 +404,10 @@ export async function updateChanged<T extends object>(
   await runWrites(em, [updateStatement(em, entity, instance)]);
 }
 
-/** Whether `instance` came from `lockDetached` (written with plain statements, not at flush). */
+/**
+ * Whether `instance` came from `lockDetached` or `newPlain` (written with plain statements, not
+ * at flush).
+ */
 export function isPlain(instance: object): boolean {
-  return SNAPSHOTS.has(instance);
+  return SNAPSHOTS.has(instance) || UNWRITTEN.has(instance);
 }

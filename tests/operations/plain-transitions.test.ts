@@ -73,6 +73,25 @@ describe('a transition in plain statements', () => {
     }
   });
 
+  it('creates a run with plain statements too: one write on PostgreSQL, one per table on SQLite', async () => {
+    let id = '';
+    const seen = await statementsOf(async () => {
+      id = (await createRun(owner, { deploymentId, tags: ['new'] })).id;
+    });
+    const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
+    // run, state, event, related resources, outbox (state change and event); then flow-run.created
+    expect(writes.length, seen.join('\n')).toBe(postgres() ? 2 : 6);
+    expect(writes[0]).toMatch(
+      postgres() ? /^\S+ with w0 as \(insert into flow_run / : /insert into flow_run /,
+    );
+    const read = (await ok(owner, FLOW_RUN, { id })).flowRun;
+    expect(read.stateType).toBe('SCHEDULED');
+    expect(read.tags).toEqual(['new']);
+    expect(read.states.map((s: { type: string }) => s.type)).toEqual(['SCHEDULED']);
+    // And it goes on like any other.
+    expect((await setState(owner, id, { type: 'PENDING' })).status).toBe('ACCEPT');
+  });
+
   it('stores what the unit of work stored: states, bookkeeping, events, outbox', async () => {
     const run = await createRun(owner, { deploymentId, tags: ['x'] });
     await setState(owner, run.id, { type: 'PENDING' });
@@ -176,9 +195,7 @@ describe('client events in plain statements', () => {
     expect(seen.length).toBe(reads.length + writes.length);
     // Sent again: all known, nothing written.
     const again = await statementsOf(async () => {
-      expect((await ok(owner, EMIT, { input: { workspaceId, events: batch } })).emitEvents).toBe(
-        0,
-      );
+      expect((await ok(owner, EMIT, { input: { workspaceId, events: batch } })).emitEvents).toBe(0);
     });
     expect(again.filter((s) => /\] (with|insert|update) /i.test(s))).toEqual([]);
   });

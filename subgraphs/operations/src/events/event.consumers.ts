@@ -1,8 +1,8 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { ConsumerHandler } from '../../../../lib/outbox.js';
-import { emitEvent, SYSTEM_PREFIX } from '../event-store/emit.js';
-import { Event } from '../event-store/event.entity.js';
+import { boundQuery, runWrites } from '../../../../lib/plain-sql.js';
+import { eventRows, eventWrites, SYSTEM_PREFIX } from '../event-store/emit.js';
 
 /** What the access subgraph announces for an audit entry of a workspace (`audit.recorded`). */
 interface AuditRecorded {
@@ -41,7 +41,11 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
   if (!isUuid(p.workspaceId) || !isUuid(p.entryId) || typeof p.action !== 'string') return;
   // The workspace is gone with its events; its deletion is in the account's audit log.
   if (p.action === 'workspace.deleted') return;
-  if (await em.count(Event, { workspaceId: p.workspaceId, id: p.entryId })) return;
+  const stored = await boundQuery(em, 'select 1 from event where workspace_id = ? and id = ?', [
+    p.workspaceId,
+    p.entryId,
+  ]);
+  if (stored.length) return;
   const type = kebab(String(p.resourceType || 'workspace'));
   const target =
     typeof p.resourceId === 'string' && p.resourceId
@@ -49,7 +53,8 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
       : `${SYSTEM_PREFIX}workspace.${p.workspaceId}`;
   const actor = actorResource(p.actor ?? { type: 'SYSTEM', id: '', apiKeyId: null });
   const occurred = new Date(p.occurredAt);
-  emitEvent(em, {
+  // Plain statements (lib/plain-sql): one per run created, every one audited.
+  const rows = eventRows({
     id: p.entryId,
     workspaceId: p.workspaceId,
     event: `${SYSTEM_PREFIX}audit.${p.action}`.slice(0, 1024),
@@ -68,6 +73,7 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
       summary: p.summary ?? {},
     },
   });
+  await runWrites(em, eventWrites(em, [rows]));
 }
 
 /** The operations subgraph's `events` consumer group: audit entries into the event store. */

@@ -3,10 +3,16 @@ import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import { lockDetached, updateChanged } from '../../../../lib/plain-sql.js';
+import {
+  insertStatement,
+  lockDetached,
+  newPlain,
+  runWrites,
+  updateChanged,
+} from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
-import { recordEvent } from '../../../../lib/outbox.js';
+import { OutboxEvent, outboxEvent, recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
 import { eventScope } from '../common/event-scope.js';
@@ -67,12 +73,15 @@ export async function insertFlowRun(
   proposal: Proposal,
   now = new Date(),
 ): Promise<{ run: FlowRun; result: Awaited<ReturnType<typeof orchestrate>> }> {
-  const run = em.create(FlowRun, {
-    ...spec,
-    stateType: proposal.type,
-    stateName: proposal.name,
-    createdAt: now,
-  } as FlowRun);
+  // Written with plain statements by the policy's commit (no unit of work for a new run).
+  const run = newPlain(
+    Object.assign(new FlowRun(), {
+      ...spec,
+      stateType: proposal.type,
+      stateName: proposal.name,
+      createdAt: now,
+    }),
+  );
   const result = await orchestrate(em, 'FLOW', run, proposal, { now });
   if (!run.stateId) throw badInput('state.type', result.reason ?? 'This first state is refused');
   return { run, result };
@@ -168,12 +177,16 @@ export class FlowRunService {
           spec.workQueueId = queue.id;
         }
         const { run } = await insertFlowRun(em, spec, proposal);
-        recordEvent(em, 'flow-run.created', {
-          ...eventScope(this.ctx, workspaceId),
-          runId: run.id,
-          flowId: run.flowId,
-          deploymentId: run.deploymentId,
-        });
+        await runWrites(em, [
+          insertStatement(em, OutboxEvent, [
+            outboxEvent('flow-run.created', {
+              ...eventScope(this.ctx, workspaceId),
+              runId: run.id,
+              flowId: run.flowId,
+              deploymentId: run.deploymentId,
+            }),
+          ]),
+        ]);
         return run;
       });
     } catch (err) {

@@ -533,11 +533,12 @@ async function commit(
   // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.
   if (em.getUnitOfWork().getPersistStack().size) await em.flush();
   await runWrites(em, [
+    // The run first: a new one (lib/plain-sql newPlain) is inserted before what refers to it.
+    updateStatement(em, kind === 'FLOW' ? FlowRun : TaskRun, run as FlowRun & TaskRun),
     insertStatement(em, RunState, [state]),
     insertStatement(em, Event, [event.event]),
     insertStatement(em, EventRelated, event.related),
     insertStatement(em, OutboxEvent, [changed, event.outbox]),
-    updateStatement(em, kind === 'FLOW' ? FlowRun : TaskRun, run as FlowRun & TaskRun),
   ]);
   return state;
 }

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
 import { byIdIn, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import { lockDetached } from '../../../../lib/plain-sql.js';
+import { lockDetached, newPlain } from '../../../../lib/plain-sql.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
@@ -74,12 +74,15 @@ export class TaskRunService {
     };
     try {
       return await this.ctx.transaction(async (em) => {
-        const run = em.create(TaskRun, {
-          ...spec,
-          ...(input.id != null ? { id: input.id } : {}),
-          stateType: proposal.type,
-          stateName: proposal.name,
-        } as TaskRun);
+        // Written with plain statements by the policy's commit (no unit of work for a new run).
+        const run = newPlain(
+          Object.assign(new TaskRun(), {
+            ...spec,
+            ...(input.id != null ? { id: input.id } : {}),
+            stateType: proposal.type,
+            stateName: proposal.name,
+          }),
+        );
         const result = await orchestrate(em, 'TASK', run, proposal);
         if (!run.stateId)
           throw badInput('state.type', result.reason ?? 'This first state is refused');
