@@ -173,15 +173,17 @@ export class OutboxRelay {
     }
   }
 
-  /** PostgreSQL: rows locked with SKIP LOCKED while they are published (several instances). */
+  /**
+   * PostgreSQL: rows locked with SKIP LOCKED (several instances) and marked sent in one
+   * statement, then published in the same transaction: if publishing fails, the transaction
+   * rolls back and the rows are pending again.
+   */
   private lockedBatch(): Promise<number> {
     return this.orm.em.fork(BACKGROUND).transactional(async (em) => {
-      const rows = await pendingRows(em, true);
+      const rows = await takePending(em, new Date());
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
-      const now = new Date();
-      observeLag(rows, this.source, now);
-      await markSent(em, rows, now);
+      observeLag(rows, this.source, new Date());
       return rows.length;
     });
   }
@@ -192,7 +194,7 @@ export class OutboxRelay {
    */
   private async batch(): Promise<number> {
     const em = this.orm.em.fork(BACKGROUND);
-    const rows = await pendingRows(em, false);
+    const rows = await pendingRows(em);
     if (!rows.length) return 0;
     await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
     const now = new Date();
@@ -233,23 +235,44 @@ function dateColumn(value: unknown): Date {
   return value instanceof Date ? value : new Date(value as string | number);
 }
 
-async function pendingRows(em: Em, lock: boolean): Promise<PendingRow[]> {
+const PENDING_COLUMNS = 'seq, id, type, payload, occurred_at, actor';
+
+async function pendingRows(em: Em): Promise<PendingRow[]> {
   const rows: Record<string, unknown>[] = await boundQuery(
     em,
-    `select seq, id, type, payload, occurred_at, actor from outbox where sent_at is null ` +
-      `order by seq asc limit ${BATCH}${lock ? ' for update skip locked' : ''}`,
+    `select ${PENDING_COLUMNS} from outbox where sent_at is null order by seq asc limit ${BATCH}`,
     [],
     'all',
     LOGGED,
   );
-  return rows.map((r) => ({
+  return rows.map(pendingRow);
+}
+
+/**
+ * PostgreSQL: the oldest pending rows no other transaction holds, locked and marked sent at `at`,
+ * in order.
+ */
+async function takePending(em: Em, at: Date): Promise<PendingRow[]> {
+  const rows: Record<string, unknown>[] = await boundQuery(
+    em,
+    `update outbox set sent_at = ? where seq in (select seq from outbox where sent_at is null ` +
+      `order by seq asc limit ${BATCH} for update skip locked) returning ${PENDING_COLUMNS}`,
+    [at],
+    'all',
+    LOGGED,
+  );
+  return rows.map(pendingRow).sort((a, b) => a.seq - b.seq);
+}
+
+function pendingRow(r: Record<string, unknown>): PendingRow {
+  return {
     seq: Number(r.seq),
     id: String(r.id),
     type: String(r.type),
     payload: jsonColumn<Record<string, unknown>>(r.payload),
     occurredAt: dateColumn(r.occurred_at),
     actor: r.actor == null ? null : jsonColumn<EventActor>(r.actor),
-  }));
+  };
 }
 
 async function markSent(em: Em, rows: PendingRow[], at: Date): Promise<void> {
@@ -274,16 +297,23 @@ async function handledAmong(em: Em, consumer: string, ids: string[]): Promise<Se
   return new Set(rows.map((r) => String(r.event_id)));
 }
 
-/** Marks `ids` applied by the consumer (in the transaction that applies them). */
-async function markHandled(em: Em, consumer: string, ids: string[]): Promise<void> {
+/**
+ * Marks `ids` applied by the consumer, in the transaction that applies them, and answers those
+ * it had not applied yet (the rest were marked before: skipped). One statement: on PostgreSQL
+ * another instance marking the same event at the same moment waits for this transaction and
+ * then finds it marked (or marks it itself if this one rolled back).
+ */
+async function markFresh(em: Em, consumer: string, ids: string[]): Promise<Set<string>> {
   const at = new Date();
-  await boundQuery(
+  const rows: { event_id: string }[] = await boundQuery(
     em,
-    `insert into handled_event (consumer, event_id, handled_at) values ${ids.map(() => '(?, ?, ?)').join(', ')}`,
+    `insert into handled_event (consumer, event_id, handled_at) values ${ids.map(() => '(?, ?, ?)').join(', ')} ` +
+      `on conflict do nothing returning event_id`,
     ids.flatMap((id) => [consumer, id, at]),
-    'run',
+    'all',
     LOGGED,
   );
+  return new Set(rows.map((r) => String(r.event_id)));
 }
 
 function observeLag(rows: PendingRow[], source: string, now: Date): void {
@@ -419,9 +449,8 @@ export function consumeEvents(
   const applyOne = async (event: DomainEvent, handler: ConsumerHandler) => {
     try {
       await orm.em.fork(BACKGROUND).transactional(async (em) => {
-        if ((await handledAmong(em, consumer, [event.id])).size) return;
         // The mark first: on PostgreSQL another instance applying the same event waits on it.
-        await markHandled(em, consumer, [event.id]);
+        if (!(await markFresh(em, consumer, [event.id])).size) return;
         await apply(em, event, handler);
       });
     } catch (err) {
@@ -435,25 +464,13 @@ export function consumeEvents(
   };
   const applyBatch = (todo: [DomainEvent, ConsumerHandler][]) =>
     orm.em.fork(BACKGROUND).transactional(async (em) => {
-      const done = await handledAmong(
-        em,
-        consumer,
-        todo.map(([e]) => e.id),
-      );
-      const fresh: [DomainEvent, ConsumerHandler][] = [];
+      // The same event twice in one delivery (a retried publish) is applied once.
+      const ids = [...new Set(todo.map(([e]) => e.id))];
+      const fresh = await markFresh(em, consumer, ids);
       for (const [event, handler] of todo) {
-        // The same event twice in one delivery (a retried publish) is applied once.
-        if (done.has(event.id)) continue;
-        done.add(event.id);
-        fresh.push([event, handler]);
+        if (!fresh.delete(event.id)) continue;
+        await apply(em, event, handler);
       }
-      if (!fresh.length) return;
-      await markHandled(
-        em,
-        consumer,
-        fresh.map(([e]) => e.id),
-      );
-      for (const [event, handler] of fresh) await apply(em, event, handler);
     });
 
   bus.subscribeGroup(consumer, async (events) => {
