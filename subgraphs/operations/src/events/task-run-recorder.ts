@@ -1,8 +1,14 @@
 import { isUuid } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
-import { isPlain, lockDetached, updateChanged } from '../../../../lib/plain-sql.js';
-import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import {
+  boundQuery,
+  insertStatement,
+  lockDetached,
+  newPlain,
+  runWrites,
+  updateChanged,
+} from '../../../../lib/plain-sql.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { toProposal } from '../orchestration/proposal.js';
 import { RunState } from '../orchestration/run-state.entity.js';
@@ -53,7 +59,13 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
     ? flowRunRef.slice('prefect.flow-run.'.length)
     : '';
   if (!isUuid(flowRunId)) return;
-  const flowRun = await em.findOne(FlowRun, { id: flowRunId, workspaceId: spec.workspaceId });
+  // Read with plain statements (lib/plain-sql), as set-state requests do: nothing here is
+  // tracked by the unit of work.
+  const [flowRun] = await boundQuery<{ id: string; workspace_id: string }[]>(
+    em,
+    'select id, workspace_id from flow_run where id = ? and workspace_id = ?',
+    [flowRunId, spec.workspaceId],
+  );
   if (!flowRun) return;
 
   const payload = obj(spec.payload);
@@ -75,11 +87,8 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
   );
   const occurred = spec.occurred ?? new Date();
 
-  // A run this transaction created (an earlier event of the batch) is managed; one already
-  // stored is read and written with plain statements (lib/plain-sql), as set-state requests do.
-  let run =
-    (em.getUnitOfWork().getById<TaskRun>(TaskRun.name, id) as TaskRun | undefined) ??
-    (await lockDetached(em, TaskRun, { id }));
+  // Stored (perhaps by an earlier event of the same batch, in this transaction): read locked.
+  let run = await lockDetached(em, TaskRun, { id });
   if (run && run.flowRunId !== flowRun.id) return;
   if (!run) {
     const t = obj(payload.task_run);
@@ -90,32 +99,41 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
     const taskKey = (str(t.task_key) ?? 'task').slice(0, 200);
     const dynamicKey = (str(t.dynamic_key) ?? id).slice(0, 200);
     // The same task call under another id (a client that re-created it): keep the first.
-    if (await em.count(TaskRun, { flowRunId: flowRun.id, taskKey, dynamicKey })) return;
-    run = em.create(TaskRun, {
-      id,
-      workspaceId: flowRun.workspaceId,
-      flowRunId: flowRun.id,
-      taskKey,
-      dynamicKey,
-      name: (str(t.name) ?? taskKey).slice(0, 200),
-      cacheKey: str(t.cache_key)?.slice(0, 500) ?? null,
-      tags: Array.isArray(t.tags) ? t.tags.filter((x): x is string => typeof x === 'string') : [],
-      retries: Number.isInteger(policy.retries) ? Number(policy.retries) : 0,
-      retryDelaySeconds: typeof retryDelay === 'number' ? Math.round(retryDelay) : 0,
-      expectedStartTime: occurred,
-      stateType: proposal.type,
-      stateName: proposal.name,
-    } as TaskRun);
+    const same = await boundQuery(
+      em,
+      'select 1 from task_run where flow_run_id = ? and task_key = ? and dynamic_key = ? limit 1',
+      [flowRun.id, taskKey, dynamicKey],
+    );
+    if (same.length) return;
+    // Inserted by the policy's commit with its first state.
+    run = newPlain(
+      Object.assign(new TaskRun(), {
+        id,
+        workspaceId: flowRun.workspace_id,
+        flowRunId: flowRun.id,
+        taskKey,
+        dynamicKey,
+        name: (str(t.name) ?? taskKey).slice(0, 200),
+        cacheKey: str(t.cache_key)?.slice(0, 500) ?? null,
+        tags: Array.isArray(t.tags) ? t.tags.filter((x): x is string => typeof x === 'string') : [],
+        retries: Number.isInteger(policy.retries) ? Number(policy.retries) : 0,
+        retryDelaySeconds: typeof retryDelay === 'number' ? Math.round(retryDelay) : 0,
+        expectedStartTime: occurred,
+        stateType: proposal.type,
+        stateName: proposal.name,
+      }),
+    );
   } else if (run.stateId && occurred.getTime() < run.stateTimestamp.getTime()) {
-    em.create(RunState, {
+    const late = Object.assign(new RunState(), {
       runId: run.id,
-      runKind: 'TASK',
+      runKind: 'TASK' as const,
       type: proposal.type,
       name: proposal.name,
       message: proposal.message,
       details: proposal.details,
       timestamp: occurred,
     });
+    await runWrites(em, [insertStatement(em, RunState, [late])]);
     return;
   }
   // The client already orchestrated this transition: record it as it happened.
@@ -124,6 +142,6 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
   const attempts = Number(obj(payload.task_run).run_count);
   if (Number.isInteger(attempts) && attempts > run.runCount) {
     run.runCount = attempts;
-    if (isPlain(run)) await updateChanged(em, TaskRun, run);
+    await updateChanged(em, TaskRun, run);
   }
 }
