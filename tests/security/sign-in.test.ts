@@ -220,6 +220,7 @@ describe('the throttle is shared through Redis', () => {
         { input: { email: hank.email, password: hank.password } },
         { ip: ipOf() },
       );
+      expect(elsewhere.errors).toBeUndefined();
       expect(elsewhere.data?.signIn.user.id).toBe(hank.userId);
     } finally {
       await one.stop();
