@@ -292,6 +292,14 @@ export function insertStatement<T extends object>(
   return writes;
 }
 
+/**
+ * An entity instance with a plain row's values (lib/outbox `outboxRow`, event rows), for a path
+ * that hands the row to the unit of work (`em.persist`) instead of writing it itself.
+ */
+export function entityOf<T extends object>(entity: new () => T, row: T): T {
+  return Object.assign(new entity(), row);
+}
+
 /** Instances from `newPlain` not written yet. */
 const UNWRITTEN = new WeakSet<object>();
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
-import { outboxEvent, OutboxEvent } from '../../../../lib/outbox.js';
-import { insertStatement, type Write } from '../../../../lib/plain-sql.js';
+import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
+import { entityOf, insertStatement, type Write } from '../../../../lib/plain-sql.js';
 import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
 
 /** The domain event that carries every stored event to subscribers and automations. */
@@ -78,13 +78,17 @@ export function toEventJson(e: Event): EventJson {
  */
 export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
   const rows = eventRows(spec);
-  em.persist(rows.event);
-  for (const r of rows.related) em.persist(r);
-  em.persist(rows.outbox);
-  return rows.event;
+  const event = entityOf(Event, rows.event);
+  em.persist(event);
+  for (const r of rows.related) em.persist(entityOf(EventRelated, r));
+  em.persist(entityOf(OutboxEvent, rows.outbox));
+  return event;
 }
 
-/** The rows one event is stored as: `emitEvent`'s, for callers that write them themselves. */
+/**
+ * The rows one event is stored as, plain objects (`insertStatement` writes them; `emitEvent`
+ * persists entity copies).
+ */
 export interface EventRows {
   event: Event;
   /** One per distinct (resource, role) it relates to. */
@@ -93,34 +97,36 @@ export interface EventRows {
   outbox: OutboxEvent;
 }
 
-/** Builds the rows `emitEvent` persists (lib/plain-sql writes them on the hottest path). */
+/** Builds an event's rows (lib/plain-sql writes them on the hottest paths; `emitEvent` persists copies). */
 export function eventRows(spec: EmitSpec): EventRows {
   const now = new Date();
-  const e = new Event();
-  e.id = spec.id ?? randomUUID();
-  e.workspaceId = spec.workspaceId;
-  e.occurred = spec.occurred ?? now;
-  e.received = now;
-  e.name = spec.event;
-  e.resourceId = spec.resource.id;
-  e.resource = { id: spec.resource.id, labels: spec.resource.labels ?? {} };
-  e.related = (spec.related ?? []).map((r) => ({ id: r.id, role: r.role, labels: r.labels ?? {} }));
-  e.payload = spec.payload ?? {};
-  e.follows = spec.follows ?? null;
+  // Plain objects, not entity instances (see lib/outbox `outboxRow`): `emitEvent` makes those.
+  const e = {
+    id: spec.id ?? randomUUID(),
+    workspaceId: spec.workspaceId,
+    occurred: spec.occurred ?? now,
+    received: now,
+    name: spec.event,
+    resourceId: spec.resource.id,
+    resource: { id: spec.resource.id, labels: spec.resource.labels ?? {} },
+    related: (spec.related ?? []).map((r) => ({ id: r.id, role: r.role, labels: r.labels ?? {} })),
+    payload: spec.payload ?? {},
+    follows: spec.follows ?? null,
+  } as Event;
   const related: EventRelated[] = [];
   const seen = new Set<string>();
   for (const r of e.related) {
     const key = `${r.id}\u0000${r.role}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const row = new EventRelated();
-    row.eventId = e.id;
-    row.resourceId = r.id;
-    row.role = r.role ?? '';
-    row.workspaceId = e.workspaceId;
-    related.push(row);
+    related.push({
+      eventId: e.id,
+      resourceId: r.id,
+      role: r.role ?? '',
+      workspaceId: e.workspaceId,
+    });
   }
-  const outbox = outboxEvent(EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
+  const outbox = outboxRow(EVENT_EMITTED, { workspaceId: e.workspaceId, event: toEventJson(e) });
   return { event: e, related, outbox };
 }
 

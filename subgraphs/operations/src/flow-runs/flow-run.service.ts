@@ -12,7 +12,7 @@ import {
 } from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
-import { OutboxEvent, outboxEvent, recordEvent } from '../../../../lib/outbox.js';
+import { OutboxEvent, outboxRow, recordEvent } from '../../../../lib/outbox.js';
 import { paginate } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
 import { eventScope } from '../common/event-scope.js';
@@ -179,7 +179,7 @@ export class FlowRunService {
         const { run } = await insertFlowRun(em, spec, proposal);
         await runWrites(em, [
           insertStatement(em, OutboxEvent, [
-            outboxEvent('flow-run.created', {
+            outboxRow('flow-run.created', {
               ...eventScope(this.ctx, workspaceId),
               runId: run.id,
               flowId: run.flowId,

@@ -6,9 +6,10 @@
  */
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import { outboxEvent, OutboxEvent } from '../../../../lib/outbox.js';
+import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
 import {
   boundQuery,
+  entityOf,
   insertStatement,
   isPlain,
   runWrites,
@@ -506,7 +507,7 @@ async function commit(
   run.stateDetails = proposed.details;
   run.stateTimestamp = now;
   const flowRun = kind === 'FLOW' ? (run as FlowRun) : null;
-  const changed = outboxEvent(
+  const changed = outboxRow(
     kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed',
     {
       runId: run.id,
@@ -524,10 +525,10 @@ async function commit(
   const event = stateEventRows(kind, run, initial, intended, state);
   if (!isPlain(run)) {
     em.persist(state);
-    em.persist(changed);
-    em.persist(event.event);
-    for (const r of event.related) em.persist(r);
-    em.persist(event.outbox);
+    em.persist(entityOf(OutboxEvent, changed));
+    em.persist(entityOf(Event, event.event));
+    for (const r of event.related) em.persist(entityOf(EventRelated, r));
+    em.persist(entityOf(OutboxEvent, event.outbox));
     return state;
   }
   // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.
