@@ -118,8 +118,9 @@ const NUMBERED = new Map<string, string>();
 function numbered(sql: string): string {
   let text = NUMBERED.get(sql);
   if (text !== undefined) return text;
-  let n = 0;
-  text = sql.replace(/\?/g, () => `$${++n}`);
+  const parts = sql.split('?');
+  text = parts[0]!;
+  for (let i = 1; i < parts.length; i++) text += `$${i}${parts[i]}`;
   // Short texts repeat (reads, bookkeeping, one-row writes); long ones (multi-row inserts) rarely.
   if (sql.length <= 2000) {
     if (NUMBERED.size >= 500) NUMBERED.delete(NUMBERED.keys().next().value!);

@@ -1,5 +1,8 @@
 import 'reflect-metadata';
+import { answerBuiltinIds } from '../lib/builtin-ids.js';
 import { runCli } from '../server/cli/index.js';
+
+answerBuiltinIds();
 
 // The operator CLI (`flowplane …`, `npm start` = `flowplane serve all`); see server/cli/.
 runCli(process.argv.slice(2), process.env).then(
