@@ -399,6 +399,48 @@ function wants(handler: ConsumerHandler, event: DomainEvent): boolean {
   }
 }
 
+/**
+ * Reads, outside any transaction, which events of a delivery a handler has something to do with
+ * (e.g. only those of workspaces that have automations): the accepted ones, a subset of `events`.
+ */
+export type DeliveryFilter = (events: DomainEvent[], em: Em) => Promise<DomainEvent[]>;
+
+const FILTERED = new WeakMap<ConsumerHandler, DeliveryFilter>();
+
+/**
+ * A handler whose work depends on state it can read up front: the events `filter` passes over
+ * cost no transaction and no handled mark, as with `onlyWhen`. For handlers that do nothing in
+ * the common case (no automation in the workspace). The filter reads what any statement of the
+ * handler's transaction would have read (committed data); what changes between the two is the
+ * same race as between the event and that transaction. An event passed over has no handled
+ * mark: were it delivered again after the state changed, it would be applied then. Kept by a
+ * consumer group of this handler alone (`combineConsumers` chains drop it: every part runs).
+ */
+export function filteredBy(filter: DeliveryFilter, handler: ConsumerHandler): ConsumerHandler {
+  FILTERED.set(handler, filter);
+  return handler;
+}
+
+/** `todo` without the events its handlers' delivery filters pass over. */
+async function filtered(
+  orm: Orm,
+  todo: [DomainEvent, ConsumerHandler][],
+): Promise<[DomainEvent, ConsumerHandler][]> {
+  const byFilter = new Map<DeliveryFilter, DomainEvent[]>();
+  for (const [event, handler] of todo) {
+    const filter = FILTERED.get(handler);
+    if (!filter) continue;
+    const list = byFilter.get(filter);
+    if (list) list.push(event);
+    else byFilter.set(filter, [event]);
+  }
+  if (!byFilter.size) return todo;
+  const kept = new Set<DomainEvent>();
+  const em = orm.em.fork(BACKGROUND) as Em;
+  for (const [filter, events] of byFilter) for (const e of await filter(events, em)) kept.add(e);
+  return todo.filter(([event, handler]) => !FILTERED.has(handler) || kept.has(event));
+}
+
 const CHAINS = new WeakMap<ConsumerHandler, ConsumerHandler[]>();
 
 /**
@@ -486,7 +528,7 @@ export function consumeEvents(
     });
 
   bus.subscribeGroup(consumer, async (events) => {
-    const todo: [DomainEvent, ConsumerHandler][] = [];
+    let todo: [DomainEvent, ConsumerHandler][] = [];
     const now = Date.now();
     for (const event of events) {
       const handler = handlerOf(event);
@@ -496,6 +538,7 @@ export function consumeEvents(
       if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
       todo.push([event, handler]);
     }
+    if (todo.length) todo = await filtered(orm, todo);
     if (!todo.length) return;
     // Only events whose application recorded events of their own leave anything to relay.
     await publishingAfter(

@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, type DomainEvent } from '../../lib/bus.js';
 import { combineConsumers, consumeEvents, HandledEvent, onlyWhen } from '../../lib/outbox.js';
+import { automationState, createAutomation } from '../operations/automation-fixtures.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 
@@ -41,6 +42,21 @@ function everyStatement(): { lines: string[]; stop: () => void } {
 describe('consumer batches', () => {
   it('the bookkeeping of a batch of 50 events costs the statements of a batch of 5', async () => {
     const ws = await createWorkspace(owner, owner.accountId);
+    // An automation that never fires: the automations consumer then applies every event.
+    await createAutomation(owner, {
+      workspaceId: ws.id,
+      name: 'Never',
+      trigger: {
+        event: {
+          match: { ids: ['acme.never.*'] },
+          expect: ['acme.never'],
+          posture: 'REACTIVE',
+          threshold: 1,
+          withinSeconds: 60,
+        },
+      },
+      actions: [{ type: 'DO_NOTHING' }],
+    });
     const ops = stack.running.subgraphs.operations!;
     const marks = () => ops.orm.em.fork().count(HandledEvent, {});
     const { lines, stop } = everyStatement();
@@ -81,6 +97,60 @@ describe('consumer batches', () => {
     // One multi-row insert of marks per consumer group and batch, whatever the batch's size.
     expect(inserts(fifty.statements)).toBe(inserts(five.statements));
     expect(fifty.statements.length, fifty.statements.join('\n')).toBe(five.statements.length);
+  });
+
+  it('events of a workspace without automations cost the automations consumer one read, no transaction', async () => {
+    const ws = await createWorkspace(owner, owner.accountId);
+    const ops = stack.running.subgraphs.operations!;
+    const marks = (consumer: string) => ops.orm.em.fork().count(HandledEvent, { consumer });
+    const send = async (n: number, name: string) => {
+      await stack.quiesce();
+      const { lines, stop } = everyStatement();
+      const res = await owner.gql(EMIT, {
+        input: {
+          workspaceId: ws.id,
+          events: Array.from({ length: n }, (_, i) => ({
+            event: name,
+            resource: { id: `acme.thing.${i}` },
+          })),
+        },
+      });
+      expect(res.errors).toBeUndefined();
+      await stack.quiesce();
+      stop();
+      return lines.filter(
+        (q) => q.includes('(outbox)') && !/from .?outbox.? .*\b0 results/.test(q),
+      );
+    };
+    const before = await marks('operations.automations');
+    const background = await send(20, 'acme.nothing');
+    // The relay's pass and one read of the workspace's revision: no handled marks.
+    expect(background.filter((q) => /automation_revision/.test(q))).toHaveLength(1);
+    expect(background.filter((q) => /handled_event/.test(q))).toEqual([]);
+    expect(await marks('operations.automations')).toBe(before);
+    // Once the workspace has an automation, its events are applied (and marked) again.
+    const a = await createAutomation(owner, {
+      workspaceId: ws.id,
+      name: 'Three in a row',
+      trigger: {
+        event: {
+          match: { ids: ['acme.thing.*'] },
+          expect: ['acme.counted'],
+          posture: 'REACTIVE',
+          threshold: 3,
+          withinSeconds: 60,
+        },
+      },
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    await stack.quiesce();
+    const withAutomation = await marks('operations.automations');
+    await send(2, 'acme.counted');
+    expect(await marks('operations.automations')).toBe(withAutomation + 2);
+    // Counted by the automation: 2 of the 3 it expects.
+    const state = await automationState(owner, a.id);
+    expect(state.triggered).toBe(false);
+    expect(state.buckets.map((b) => b.count)).toEqual([2]);
   });
 
   it('a failing event fails alone; a redelivery applies every event exactly once', async () => {

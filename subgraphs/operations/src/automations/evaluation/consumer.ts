@@ -1,6 +1,7 @@
 import { isUuid } from '../../../../../lib/db.js';
 import type { Em } from '../../../../../lib/orm.js';
-import type { ConsumerHandler } from '../../../../../lib/outbox.js';
+import { filteredBy, type ConsumerHandler } from '../../../../../lib/outbox.js';
+import type { DomainEvent } from '../../../../../lib/bus.js';
 import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
 import { EVENT_EMITTED, resourceId, type EventJson } from '../../event-store/emit.js';
@@ -16,21 +17,38 @@ export function automationConsumers(
   sub: SubgraphRuntime<OperationsContext>,
   cache = new AutomationCache(),
 ): Record<string, ConsumerHandler> {
+  // Most workspaces have no automation: their events are passed over before any transaction
+  // (lib/outbox `filteredBy`), after one read of each workspace's revision per delivery.
+  const withAutomations = async (events: DomainEvent[], em: Em) => {
+    const workspaces = new Map<string, boolean>();
+    for (const e of events) {
+      const ws = (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
+      if (typeof ws === 'string' && isUuid(ws) && !workspaces.has(ws))
+        workspaces.set(ws, (await cache.enabledIn(em, ws)).length > 0);
+    }
+    return events.filter((e) => {
+      const ws = (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
+      return typeof ws !== 'string' || workspaces.get(ws) !== false;
+    });
+  };
   return {
-    [EVENT_EMITTED]: async (p: { workspaceId?: string; event?: EventJson } | null, em) => {
-      const event = p?.event;
-      if (!event || !isUuid(p?.workspaceId) || event.workspaceId !== p.workspaceId) return;
-      // Automations reacting to automations: a chain stops after MAX_CHAIN_DEPTH firings.
-      if (depthOf(event) >= MAX_CHAIN_DEPTH) return;
-      const automations = await cache.enabledIn(em as Em, p.workspaceId);
-      if (!automations.length) return;
-      const evaluation = new Evaluation(sub, em as Em, new Date());
-      for (const a of automations) {
-        // Its own lifecycle events never feed an automation (no loops through itself).
-        if (event.resource.id === resourceId('automation', a.id)) continue;
-        await evaluation.applyEvent(a, event);
-      }
-      await evaluation.runPendingActions();
-    },
+    [EVENT_EMITTED]: filteredBy(
+      withAutomations,
+      async (p: { workspaceId?: string; event?: EventJson } | null, em) => {
+        const event = p?.event;
+        if (!event || !isUuid(p?.workspaceId) || event.workspaceId !== p.workspaceId) return;
+        // Automations reacting to automations: a chain stops after MAX_CHAIN_DEPTH firings.
+        if (depthOf(event) >= MAX_CHAIN_DEPTH) return;
+        const automations = await cache.enabledIn(em as Em, p.workspaceId);
+        if (!automations.length) return;
+        const evaluation = new Evaluation(sub, em as Em, new Date());
+        for (const a of automations) {
+          // Its own lifecycle events never feed an automation (no loops through itself).
+          if (event.resource.id === resourceId('automation', a.id)) continue;
+          await evaluation.applyEvent(a, event);
+        }
+        await evaluation.runPendingActions();
+      },
+    ),
   };
 }
