@@ -24,6 +24,23 @@ afterAll(async () => {
 
 const EMIT = `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`;
 
+/** An automation counting `expect` events about any `acme.thing.*`, firing (DO_NOTHING) at `threshold`. */
+const countingAutomation = (workspaceId: string, name: string, expect: string, threshold: number) =>
+  createAutomation(owner, {
+    workspaceId,
+    name,
+    trigger: {
+      event: {
+        match: { ids: ['acme.thing.*'] },
+        expect: [expect],
+        posture: 'REACTIVE',
+        threshold,
+        withinSeconds: 60,
+      },
+    },
+    actions: [{ type: 'DO_NOTHING' }],
+  });
+
 /**
  * Every statement of the operations subgraph from now on, background work and transaction
  * control included (the harness's counter leaves those out), until `stop`.
@@ -42,21 +59,8 @@ function everyStatement(): { lines: string[]; stop: () => void } {
 describe('consumer batches', () => {
   it('the bookkeeping of a batch of 50 events costs the statements of a batch of 5', async () => {
     const ws = await createWorkspace(owner, owner.accountId);
-    // An automation that never fires: the automations consumer then applies every event.
-    await createAutomation(owner, {
-      workspaceId: ws.id,
-      name: 'Never',
-      trigger: {
-        event: {
-          match: { ids: ['acme.never.*'] },
-          expect: ['acme.never'],
-          posture: 'REACTIVE',
-          threshold: 1,
-          withinSeconds: 60,
-        },
-      },
-      actions: [{ type: 'DO_NOTHING' }],
-    });
+    // An automation that never fires (no acme.never event): the consumer applies every event.
+    await countingAutomation(ws.id, 'Never', 'acme.never', 1);
     const ops = stack.running.subgraphs.operations!;
     const marks = () => ops.orm.em.fork().count(HandledEvent, {});
     const { lines, stop } = everyStatement();
@@ -129,20 +133,7 @@ describe('consumer batches', () => {
     expect(background.filter((q) => /handled_event/.test(q))).toEqual([]);
     expect(await marks('operations.automations')).toBe(before);
     // Once the workspace has an automation, its events are applied (and marked) again.
-    const a = await createAutomation(owner, {
-      workspaceId: ws.id,
-      name: 'Three in a row',
-      trigger: {
-        event: {
-          match: { ids: ['acme.thing.*'] },
-          expect: ['acme.counted'],
-          posture: 'REACTIVE',
-          threshold: 3,
-          withinSeconds: 60,
-        },
-      },
-      actions: [{ type: 'DO_NOTHING' }],
-    });
+    const a = await countingAutomation(ws.id, 'Three in a row', 'acme.counted', 3);
     await stack.quiesce();
     const withAutomation = await marks('operations.automations');
     await send(2, 'acme.counted');
