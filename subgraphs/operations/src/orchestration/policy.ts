@@ -507,21 +507,18 @@ async function commit(
   run.stateDetails = proposed.details;
   run.stateTimestamp = now;
   const flowRun = kind === 'FLOW' ? (run as FlowRun) : null;
-  const changed = outboxRow(
-    kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed',
-    {
-      runId: run.id,
-      workspaceId: run.workspaceId,
-      flowId: flowRun?.flowId ?? null,
-      deploymentId: flowRun?.deploymentId ?? null,
-      flowRunId: flowRun ? run.id : (run as TaskRun).flowRunId,
-      stateId: state.id,
-      from: initial ? { type: initial.type, name: initial.name } : null,
-      to: { type: proposed.type, name: proposed.name },
-      message: proposed.message,
-      timestamp: now.toISOString(),
-    },
-  );
+  const changed = outboxRow(kind === 'FLOW' ? 'flow-run.state-changed' : 'task-run.state-changed', {
+    runId: run.id,
+    workspaceId: run.workspaceId,
+    flowId: flowRun?.flowId ?? null,
+    deploymentId: flowRun?.deploymentId ?? null,
+    flowRunId: flowRun ? run.id : (run as TaskRun).flowRunId,
+    stateId: state.id,
+    from: initial ? { type: initial.type, name: initial.name } : null,
+    to: { type: proposed.type, name: proposed.name },
+    message: proposed.message,
+    timestamp: now.toISOString(),
+  });
   const event = stateEventRows(kind, run, initial, intended, state);
   if (!isPlain(run)) {
     em.persist(state);
