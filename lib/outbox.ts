@@ -9,7 +9,7 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres } from './db.js';
-import { boundQuery } from './plain-sql.js';
+import { boundQuery, entityOf } from './plain-sql.js';
 import type { Em, Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
@@ -119,7 +119,7 @@ export function outboxRow(type: string, payload: Record<string, unknown>): Outbo
 
 /** The outbox row of an event as an entity instance, to `em.persist` (`recordEvent`). */
 export function outboxEvent(type: string, payload: Record<string, unknown>): OutboxEvent {
-  return Object.assign(new OutboxEvent(), outboxRow(type, payload));
+  return entityOf(OutboxEvent, outboxRow(type, payload));
 }
 
 /**

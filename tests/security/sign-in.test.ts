@@ -31,8 +31,8 @@ afterAll(async () => {
 
 /**
  * A documentation address (RFC 5737) of its own for each use: the throttle counts per address.
- * Counted, never drawn at random (two random draws of 250 addresses met once in CI: the
- * "elsewhere" sign-in came from the throttled address).
+ * Counted, never drawn at random: two draws from 250 addresses meet one time in 250, and the
+ * "elsewhere" sign-in then comes from the throttled address (the likely cause of a CI failure).
  */
 let nextIp = 1;
 const ipOf = () => `203.0.113.${nextIp++}`;

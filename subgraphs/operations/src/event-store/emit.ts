@@ -77,7 +77,14 @@ export function toEventJson(e: Event): EventJson {
  * describes commits. Inputs are trusted (system events); client events are validated first.
  */
 export function emitEvent(em: EntityManager, spec: EmitSpec): Event {
-  const rows = eventRows(spec);
+  return persistEventRows(em, eventRows(spec));
+}
+
+/**
+ * Hands an event's rows to the unit of work (as entity copies: the rows are plain objects), for
+ * a path that flushes instead of writing them itself; the stored event's instance.
+ */
+export function persistEventRows(em: EntityManager, rows: EventRows): Event {
   const event = entityOf(Event, rows.event);
   em.persist(event);
   for (const r of rows.related) em.persist(entityOf(EventRelated, r));

@@ -18,6 +18,7 @@ import {
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
 import { stateEventRows } from './state-events.js';
 import { Event, EventRelated } from '../event-store/event.entity.js';
+import { persistEventRows } from '../event-store/emit.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { TaskRun } from '../task-runs/task-run.entity.js';
 import type { RunBase } from './run.base.js';
@@ -523,9 +524,7 @@ async function commit(
   if (!isPlain(run)) {
     em.persist(state);
     em.persist(entityOf(OutboxEvent, changed));
-    em.persist(entityOf(Event, event.event));
-    for (const r of event.related) em.persist(entityOf(EventRelated, r));
-    em.persist(entityOf(OutboxEvent, event.outbox));
+    persistEventRows(em, event);
     return state;
   }
   // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.

@@ -19,17 +19,17 @@ export function automationConsumers(
 ): Record<string, ConsumerHandler> {
   // Most workspaces have no automation: their events are passed over before any transaction
   // (lib/outbox `filteredBy`), after one read of each workspace's revision per delivery.
+  const workspaceOf = (e: DomainEvent) =>
+    (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
   const withAutomations = async (events: DomainEvent[], em: Em) => {
-    const workspaces = new Map<string, boolean>();
+    const has = new Map<unknown, boolean>();
     for (const e of events) {
-      const ws = (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
-      if (typeof ws === 'string' && isUuid(ws) && !workspaces.has(ws))
-        workspaces.set(ws, (await cache.enabledIn(em, ws)).length > 0);
+      const ws = workspaceOf(e);
+      if (typeof ws === 'string' && isUuid(ws) && !has.has(ws))
+        has.set(ws, (await cache.enabledIn(em, ws)).length > 0);
     }
-    return events.filter((e) => {
-      const ws = (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
-      return typeof ws !== 'string' || workspaces.get(ws) !== false;
-    });
+    // Events without a valid workspace stay: the handler decides (and passes them over).
+    return events.filter((e) => has.get(workspaceOf(e)) !== false);
   };
   return {
     [EVENT_EMITTED]: filteredBy(
