@@ -3,6 +3,9 @@
  * through its inspector for exactly the workload's window (start-up, seeding and warm-up left out):
  *   npm run bench:profile:hot-path -- --workload transitions|creates|claims|batched|singles|socket|page|fanout
  *                                     [--database sqlite|postgresql] [--seconds 10] [--save DIR]
+ *                                     [--process all|gateway|users|workspaces|access|operations]
+ * `--process` (default `all`, one embedded process): anything else starts the four subgraphs and
+ * the gateway as separate processes (Redis bus, in-flight sharing off) and profiles that one.
  * `creates`: createFlowRun alone, from 8 clients (the first step of each run of `transitions`).
  * `fanout`: `--subscribers` (5000) graphql-ws subscribers over 10 keys, profiled over a burst of
  * `--burst` (50) runs created 8 at a time (bench:hot-path's subscriptions part).
@@ -13,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnService } from '../tests/harness/processes.js';
+import { type ServiceProcess, spawnService, spawnSubgraphs } from '../tests/harness/processes.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
@@ -34,47 +37,82 @@ const WORKLOAD = flag('workload', 'transitions');
 const DATABASE = flag('database', 'sqlite') as 'sqlite' | 'postgresql';
 const SECONDS = Number(flag('seconds', '10'));
 const SAVE = flag('save', '');
+const PROCESS = flag('process', 'all');
 
 async function main() {
   if (DATABASE === 'postgresql' && !process.env.DATABASE_URL)
     throw new Error('--database postgresql needs DATABASE_URL');
   const dir = mkdtempSync(join(tmpdir(), 'fp-prof-'));
   const prefix = `bench_prof_${randomBytes(3).toString('hex')}_`;
-  const server = await spawnService(
-    'all',
-    {
-      NODE_ENV: 'production',
-      LOG_REQUESTS: 'false',
-      RATE_LIMIT_COST_PER_MINUTE: '0',
-      RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
-      // The fan-out needs the outbox relay to publish the runs' events.
-      BACKGROUND_SERVICES: WORKLOAD === 'fanout' ? 'true' : 'false',
-      ...(WORKLOAD === 'fanout' ? FAN_OUT_LIMITS : {}),
-      DATA_DIR: dir,
-      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ...(DATABASE === 'postgresql'
-        ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-        : {}),
-    },
-    DATABASE === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
-    180_000,
-    ['--inspect=127.0.0.1:0'],
-  );
-  const profiler = await RemoteProfiler.connect(inspectorUrl(server.output));
+  const env = {
+    NODE_ENV: 'production',
+    LOG_REQUESTS: 'false',
+    RATE_LIMIT_COST_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+    // The fan-out needs the outbox relay to publish the runs' events.
+    BACKGROUND_SERVICES: WORKLOAD === 'fanout' ? 'true' : 'false',
+    ...(WORKLOAD === 'fanout' ? FAN_OUT_LIMITS : {}),
+  };
+  const inspect = ['--inspect=127.0.0.1:0'];
+  const procs: ServiceProcess[] = [];
+  let server: ServiceProcess;
+  let profiled: ServiceProcess;
+  if (PROCESS === 'all') {
+    server = await spawnService(
+      'all',
+      {
+        ...env,
+        DATA_DIR: dir,
+        BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+        ...(DATABASE === 'postgresql'
+          ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
+          : {}),
+      },
+      DATABASE === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
+      180_000,
+      inspect,
+    );
+    procs.push(server);
+    profiled = server;
+  } else {
+    // Distributed: four subgraph processes and a gateway (Redis bus, sharing off), one profiled.
+    if (!process.env.REDIS_URL) throw new Error('--process needs REDIS_URL');
+    const subgraphs = await spawnSubgraphs({
+      dir,
+      schemaPrefix: prefix,
+      postgres: DATABASE === 'postgresql',
+      databaseUrl: process.env.DATABASE_URL,
+      env,
+      timeoutMs: 180_000,
+      nodeArgs: PROCESS === 'gateway' ? {} : { [PROCESS]: inspect },
+    });
+    procs.push(...subgraphs.processes);
+    server = await spawnService(
+      'gateway',
+      { ...subgraphs.env, ...subgraphs.urls, ...env, GATEWAY_DEDUPE_QUERIES: 'false' },
+      subgraphs.unset,
+      180_000,
+      PROCESS === 'gateway' ? inspect : [],
+    );
+    procs.push(server);
+    profiled = PROCESS === 'gateway' ? server : procs.find((p) => p.name === PROCESS)!;
+    if (!profiled) throw new Error(`unknown --process ${PROCESS}`);
+  }
+  const profiler = await RemoteProfiler.connect(inspectorUrl(profiled.output));
   try {
     const { label, profile } = await run(server.url);
-    console.log(`${WORKLOAD} on ${DATABASE}: ${label}`);
+    console.log(`${WORKLOAD} on ${DATABASE}, profile of ${PROCESS}: ${label}`);
     printProfile(profile, { busyOnly: true, inclusive: 60 });
     if (SAVE) {
       mkdirSync(SAVE, { recursive: true });
-      const file = join(SAVE, `${WORKLOAD}-${DATABASE}.cpuprofile`);
+      const file = join(SAVE, `${WORKLOAD}-${DATABASE}-${PROCESS}.cpuprofile`);
       writeFileSync(file, JSON.stringify(profile));
       console.log(`\nprofile saved to ${file}`);
     }
   } finally {
     profiler.close();
-    await server.stop();
+    await Promise.all(procs.map((p) => p.stop()));
     rmSync(dir, { recursive: true, force: true });
     if (DATABASE === 'postgresql') await dropSchemas(prefix);
   }

@@ -109,6 +109,14 @@ function afterCursor<T>(where: FilterQuery<T>, after: string | null | undefined)
   } as FilterQuery<T>;
 }
 
+/** An edge whose cursor is encoded when read: most pages never ask for their edges' cursors. */
+class KeyedEdge<T extends Keyed> implements Edge<T> {
+  constructor(readonly node: T) {}
+  get cursor(): string {
+    return encodeCursor(this.node);
+  }
+}
+
 /** A connection of the rows of one page (`rows` holds at most one row more than `first`). */
 function toConnection<T extends Keyed>(
   rows: T[],
@@ -117,7 +125,7 @@ function toConnection<T extends Keyed>(
 ): Connection<T> {
   const page = rows.slice(0, first);
   return {
-    edges: page.map((node) => ({ cursor: encodeCursor(node), node })),
+    edges: page.map((node) => new KeyedEdge(node)),
     pageInfo: {
       hasNextPage: rows.length > first,
       endCursor: page.length ? encodeCursor(page[page.length - 1]!) : null,
@@ -140,35 +148,48 @@ export async function paginate<T extends Keyed & object>(
   args: { first?: number | null; after?: string | null },
 ): Promise<Connection<T>> {
   const first = pageSize(args);
-  const [rows, totalCount] = await Promise.all([
-    findDetached(
-      em,
-      entity,
-      afterCursor(where, args.after),
-      { createdAt: 'asc', id: 'asc' } as never,
-      first + 1,
-    ),
+  const order = { createdAt: 'asc', id: 'asc' } as never;
+  if (!args.after) {
+    // The first page: its rows and the count of the whole list in one statement (the window
+    // is counted before the limit applies; no row means an empty list).
+    const { rows, total } = await findDetached(em, entity, where, order, first + 1, true);
+    return toConnection(rows, first, total);
+  }
+  const [{ rows }, totalCount] = await Promise.all([
+    findDetached(em, entity, afterCursor(where, args.after), order, first + 1, false),
     em.count(entity, where),
   ]);
   return toConnection(rows, first, totalCount);
 }
 
-/** Rows of `entity` as detached instances (see `detach`). */
+/** Rows of `entity` as detached instances (see `detach`), and with `counted` how many match. */
 async function findDetached<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
   orderBy: never,
   limit: number,
-): Promise<T[]> {
+  counted: boolean,
+): Promise<{ rows: T[]; total: number }> {
   const data = (await em
-    .createQueryBuilder(entity)
-    .select('*')
+    .createQueryBuilder(entity, 'e')
+    .select(counted ? ['e.*', raw('count(*) over () as fp_total')] : ['e.*'])
     .where(where)
     .orderBy(orderBy)
     .limit(limit)
-    .execute('all', true)) as Record<string, unknown>[];
-  return detach(em, entity, data);
+    .execute('all', false)) as Record<string, unknown>[];
+  const total = counted && data.length ? Number(data[0]!.fp_total) : 0;
+  const meta = em.getMetadata().find(entity as never)!;
+  const driver = em.getDriver();
+  const rows = detach(
+    em,
+    entity,
+    data.map((row) => {
+      if (counted) delete row.fp_total;
+      return driver.mapResult(row as never, meta) as Record<string, unknown>;
+    }),
+  );
+  return { rows, total };
 }
 
 /**

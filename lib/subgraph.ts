@@ -1,6 +1,9 @@
 import type { Server } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin, type GraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -137,6 +140,9 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       includeStacktraceInErrorResponses: false,
       plugins: [
         ApolloServerPluginInlineTraceDisabled(),
+        // No cache hints are declared and answers are private: Apollo's default cache-control
+        // plugin would wrap every field's resolver to compute a policy nobody reads.
+        ApolloServerPluginCacheControlDisabled(),
         inputEdgesPlugin<C>(),
         auditDenials<C>((ctx, d) => this.recordDenials(ctx, d)),
       ],

@@ -24,7 +24,10 @@ import {
   type GraphQLHttpResponse,
   type HttpHandler,
 } from '../../lib/http.js';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { corsHandler } from './http/cors.js';
 import {
   countSubscriptions,
@@ -213,6 +216,8 @@ export class Gateway {
       plugins: [
         // Browsers get Flowplane's own explorer (explorerHandler), never Apollo's hosted Sandbox.
         ApolloServerPluginLandingPageDisabled(),
+        // Answers are private to their caller: no shared cache policy is computed or sent.
+        ApolloServerPluginCacheControlDisabled(),
         refuseHttpSubscriptions,
         requestIdPlugin,
         // Deliveries of subscriptions yield to requests while these are in flight.

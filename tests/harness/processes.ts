@@ -104,6 +104,8 @@ export async function spawnSubgraphs(opts: {
   env?: Record<string, string>;
   /** How long each process may take to start (default 60 s; a loaded machine needs more). */
   timeoutMs?: number;
+  /** Extra Node arguments of one subgraph's process (e.g. `--inspect` for a profile). */
+  nodeArgs?: Partial<Record<'users' | 'workspaces' | 'access' | 'operations', string[]>>;
 }): Promise<DistributedSubgraphs> {
   const env: Record<string, string> = {
     INTERNAL_TOKEN_SECRET: randomBytes(32).toString('hex'),
@@ -125,7 +127,7 @@ export async function spawnSubgraphs(opts: {
   } else unset.push('DATABASE_URL');
   const names = ['users', 'workspaces', 'access', 'operations'] as const;
   const started = await Promise.allSettled(
-    names.map((n) => spawnService(n, env, unset, opts.timeoutMs)),
+    names.map((n) => spawnService(n, env, unset, opts.timeoutMs, opts.nodeArgs?.[n] ?? [])),
   );
   const processes = started.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
   const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
