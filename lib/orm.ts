@@ -6,8 +6,10 @@ import type { AbstractSqlDriver, SqlEntityManager } from '@mikro-orm/knex';
 import type { MikroORM } from '@mikro-orm/core';
 import { MikroORM as PgOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import type pg from 'pg';
 import { isPostgres } from './db.js';
 import { Lru } from './lru.js';
+import { deferBegin } from './pg-pipeline.js';
 
 /** Where a subgraph keeps its tables. */
 export type DatabaseConfig =
@@ -125,7 +127,13 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
       schema,
       migrations: { ...common.migrations, migrationsList: opts.migrations.postgresql },
       driverOptions: { connection: { options: `-c search_path=${schema}` } },
-      pool: { min: 0, max: 10 },
+      pool: {
+        min: 0,
+        max: 10,
+        // Each transaction's BEGIN leaves with its first statement (lib/pg-pipeline).
+        afterCreate: (conn: pg.Client, done: (err: Error | null, c: unknown) => void) =>
+          done(null, deferBegin(conn)),
+      },
     } as Options)) as unknown as Orm;
   }
   if (opts.migrate !== false) await migrate(orm);

@@ -1,0 +1,146 @@
+/**
+ * PostgreSQL: a transaction's BEGIN sent together with its first statement.
+ *
+ * knex (under MikroORM) opens a transaction by sending `BEGIN;` alone and waiting for the answer:
+ * a round trip that carries nothing, one write and one read on each side of the socket. On this
+ * kind of machine a socket write that wakes the database costs more CPU than most statements'
+ * planning. Each pooled connection here holds its BEGIN back and sends it in the same write as
+ * the transaction's first statement (as one simple-protocol text when that statement has no
+ * parameters; as a Parse/Bind/Execute of BEGIN before the statement's own messages, under the
+ * same Sync, when it has). PostgreSQL runs BEGIN first either way, so the statement runs inside
+ * the transaction, exactly as before; a transaction that ends before any statement (a COMMIT
+ * or ROLLBACK right after BEGIN) sends nothing at all.
+ *
+ * Errors keep their meaning: BEGIN cannot fail on a healthy connection; when the first statement
+ * fails, the transaction is open and aborted, as it would be after a separate BEGIN, and the
+ * caller's ROLLBACK ends it. A statement whose text holds several statements of its own is not
+ * combined (its results would be ambiguous) and runs after a BEGIN of its own.
+ */
+import pg from 'pg';
+
+/** How many BEGINs went with a statement, and how many transactions needed no round trip. */
+export const deferredBegins = { combined: 0, skipped: 0 };
+
+type Callback = (err: Error | null, res?: unknown) => void;
+
+interface QueryConfig {
+  text: string;
+  values?: unknown[];
+  [k: string]: unknown;
+}
+
+/** The parts of pg's Query this touches (not in its typings). */
+interface PgQuery {
+  text: string;
+  prepare(connection: PgConnection): void;
+  requiresPreparation(): boolean;
+}
+
+interface PgConnection {
+  parse(msg: { text: string; name?: string }): void;
+  bind(msg: { values: unknown[] }): void;
+  execute(msg: { rows?: number }): void;
+}
+
+const BEGIN = /^\s*begin\b[^;]*;?\s*$/i;
+const END = /^\s*(commit|rollback)\s*;?\s*$/i;
+
+const EMPTY = (command: string) => ({ command, rowCount: null, rows: [], fields: [] });
+
+/** Wraps a pooled pg client's `query` so that its transactions' BEGINs travel with a statement. */
+export function deferBegin(client: pg.Client): pg.Client {
+  const original = client.query.bind(client) as (...args: unknown[]) => unknown;
+  let pending: string | null = null;
+  const answer = (result: unknown, callback: Callback | undefined) => {
+    if (callback) {
+      process.nextTick(callback, null, result);
+      return undefined;
+    }
+    return Promise.resolve(result);
+  };
+  (client as unknown as { query: unknown }).query = (
+    config: string | QueryConfig | { submit: unknown },
+    values?: unknown,
+    callback?: Callback,
+  ) => {
+    if (typeof values === 'function') {
+      callback = values as Callback;
+      values = undefined;
+    }
+    // Submittables (cursors, streams) and anything this does not recognise go as they are.
+    if (config === null || typeof config !== 'object' || 'submit' in config) {
+      if (typeof config !== 'string') return original(config, values, callback);
+      config = { text: config, ...(Array.isArray(values) ? { values } : {}) };
+    }
+    const q = config as QueryConfig;
+    const params = q.values ?? (Array.isArray(values) ? values : undefined);
+    if (pending === null) {
+      if (BEGIN.test(q.text) && !params?.length) {
+        pending = q.text;
+        return answer(EMPTY('BEGIN'), callback);
+      }
+      return original(q, params, callback);
+    }
+    const begin = pending;
+    pending = null;
+    if (END.test(q.text) && !params?.length) {
+      // A transaction without a statement: nothing was started, nothing to end.
+      deferredBegins.skipped++;
+      return answer(EMPTY(q.text.trim().split(/\s|;/)[0]!.toUpperCase()), callback);
+    }
+    if (!oneStatement(q.text)) {
+      return (original(begin) as Promise<unknown>).then(
+        () => original(q, params, callback),
+        (err: Error) => {
+          if (callback) callback(err);
+          else throw err;
+        },
+      );
+    }
+    deferredBegins.combined++;
+    return combined(original, begin, { ...q, values: params }, callback);
+  };
+  return client;
+}
+
+/** A text of one statement (no `;` but a trailing one): its results stay those of one statement. */
+function oneStatement(text: string): boolean {
+  const semi = text.indexOf(';');
+  return semi === -1 || semi === text.trimEnd().length - 1;
+}
+
+/** Runs `begin` and `q` in one write; answers with `q`'s result alone. */
+function combined(
+  original: (...args: unknown[]) => unknown,
+  begin: string,
+  q: QueryConfig,
+  callback: Callback | undefined,
+): unknown {
+  let settle!: Callback;
+  const promise = callback
+    ? undefined
+    : new Promise((resolve, reject) => {
+        settle = (err, res) => (err ? reject(err) : resolve(res));
+      });
+  const done: Callback = (err, res) => {
+    // BEGIN's result comes first; the statement's is the last.
+    const result = Array.isArray(res) ? res[res.length - 1] : res;
+    (callback ?? settle)(err, err ? undefined : result);
+  };
+  const query = new pg.Query(q as never, undefined, done as never) as unknown as PgQuery;
+  if (query.requiresPreparation()) {
+    const prepare = query.prepare.bind(query);
+    query.prepare = (connection) => {
+      // Corked by pg around prepare: these and the statement's messages leave in one write.
+      connection.parse({ text: begin.replace(/;\s*$/, '') });
+      connection.bind({ values: [] });
+      connection.execute({});
+      prepare(connection);
+    };
+  } else {
+    const sep = /;\s*$/.test(begin) ? ' ' : '; ';
+    query.text = `${begin}${sep}${query.text}`;
+  }
+  original(query);
+  return promise;
+}
