@@ -1,3 +1,4 @@
+import './knex-transactor.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Constructor, MigrationObject, Options } from '@mikro-orm/core';

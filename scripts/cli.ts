@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import '../lib/knex-transactor.js';
 import { answerBuiltinIds } from '../lib/builtin-ids.js';
 import { runCli } from '../server/cli/index.js';
 
