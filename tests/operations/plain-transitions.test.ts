@@ -79,11 +79,31 @@ describe('a transition in plain statements', () => {
       id = (await createRun(owner, { deploymentId, tags: ['new'] })).id;
     });
     const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
-    // run, state, event, related resources, outbox (state change and event); then flow-run.created
-    expect(writes.length, seen.join('\n')).toBe(postgres() ? 2 : 6);
+    // run, state, event, related resources, outbox (state change, event, flow-run.created)
+    expect(writes.length, seen.join('\n')).toBe(postgres() ? 1 : 5);
     expect(writes[0]).toMatch(
       postgres() ? /^\S+ with w0 as \(insert into flow_run / : /insert into flow_run /,
     );
+    // The created run's outbox rows in the order they publish: its first state, that state's
+    // event, then the creation.
+    const rows = await orm()
+      .em.fork()
+      .getConnection()
+      .execute<{ type: string; payload: unknown }[]>(
+        `select type, payload from outbox order by seq desc limit 50`,
+      );
+    const mine = rows
+      .filter((r) =>
+        (typeof r.payload === 'string' ? r.payload : JSON.stringify(r.payload)).includes(id),
+      )
+      .map((r) => r.type)
+      .reverse();
+    // (Rows the consumers wrote since, e.g. the audit entry's event, come after them.)
+    expect(mine.slice(0, 3)).toEqual([
+      'flow-run.state-changed',
+      'event.emitted',
+      'flow-run.created',
+    ]);
     const read = (await ok(owner, FLOW_RUN, { id })).flowRun;
     expect(read.stateType).toBe('SCHEDULED');
     expect(read.tags).toEqual(['new']);

@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
+import {
+  insertStatement,
+  lockDetached,
+  runWrites,
+  updateStatement,
+  type Write,
+} from '../../../../lib/plain-sql.js';
 import { AuditChain, AuditEvent } from './audit-event.entity.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
 
@@ -103,15 +111,54 @@ export async function lockChain(em: EntityManager, accountId: string): Promise<A
   return em.findOneOrFail(AuditChain, { accountId }, forUpdate(em));
 }
 
-/** Appends entries to one account's chain, in order, under its lock. */
-export async function appendEntries(
+/**
+ * Heads locked in a transaction (keyed by knex's transaction object): a consumer applying a
+ * batch of events appends to the same chain once per event, and locks and reads its head once.
+ */
+const LOCKED_HEADS = new WeakMap<object, Map<string, AuditChain>>();
+
+/**
+ * The account's chain head as `lockChain` locks it, but as a detached instance written back with
+ * plain statements (lib/plain-sql): the append path of every audited event, where MikroORM's
+ * unit of work cost more than the writes. Within one transaction the locked head is reused.
+ */
+async function lockedHead(em: EntityManager, accountId: string): Promise<AuditChain> {
+  const sqlEm = em as unknown as SqlEntityManager;
+  const trx = sqlEm.getTransactionContext() as object | undefined;
+  const heads = trx ? (LOCKED_HEADS.get(trx) ?? new Map<string, AuditChain>()) : undefined;
+  if (trx && heads && !LOCKED_HEADS.has(trx)) LOCKED_HEADS.set(trx, heads);
+  const known = heads?.get(accountId);
+  if (known) return known;
+  let head = await lockDetached(sqlEm, AuditChain, { id: accountId });
+  if (!head) {
+    // Two instances may create the same head at once: one insert wins, both then lock it.
+    await (em as Em)
+      .createQueryBuilder(AuditChain)
+      .insert({ accountId, headSeq: 0, headHash: '', anchorSeq: 0, anchorHash: '' })
+      .onConflict('accountId')
+      .ignore()
+      .execute();
+    head = await lockDetached(sqlEm, AuditChain, { id: accountId });
+    if (!head) throw new Error(`audit: the chain head of ${accountId} vanished`);
+  }
+  heads?.set(accountId, head);
+  return head;
+}
+
+/**
+ * Entries for one account's chain, in order, under its lock, and the writes that store them
+ * (the entries and the head's new position), for the caller to run with its own writes in one
+ * statement (`runWrites`). Until they run, the chain has not moved.
+ */
+export async function chainEntries(
   em: EntityManager,
   accountId: string,
   drafts: AuditDraft[],
-): Promise<AuditEvent[]> {
-  if (!drafts.length) return [];
-  const head = await lockChain(em, accountId);
-  const out: AuditEvent[] = [];
+): Promise<{ entries: AuditEvent[]; writes: Write[] }> {
+  if (!drafts.length) return { entries: [], writes: [] };
+  const sqlEm = em as unknown as SqlEntityManager;
+  const head = await lockedHead(em, accountId);
+  const entries: AuditEvent[] = [];
   for (const d of drafts) {
     const e = new AuditEvent();
     Object.assign(e, d, { id: d.id ?? e.id });
@@ -125,10 +172,24 @@ export async function appendEntries(
     head.headSeq = e.seq;
     head.headHash = e.hash;
     head.headId = e.id;
-    em.persist(e);
-    out.push(e);
+    entries.push(e);
   }
-  return out;
+  const moved = updateStatement(sqlEm, AuditChain, head);
+  return {
+    entries,
+    writes: [...insertStatement(sqlEm, AuditEvent, entries), ...(moved ? [moved] : [])],
+  };
+}
+
+/** Appends entries to one account's chain, in order, under its lock (written at once). */
+export async function appendEntries(
+  em: EntityManager,
+  accountId: string,
+  drafts: AuditDraft[],
+): Promise<AuditEvent[]> {
+  const { entries, writes } = await chainEntries(em, accountId, drafts);
+  await runWrites(em as unknown as SqlEntityManager, writes);
+  return entries;
 }
 
 export type ChainBreak = 'SEQUENCE' | 'LINK' | 'HASH' | 'MISSING_TAIL';

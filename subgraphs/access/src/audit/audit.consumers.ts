@@ -1,11 +1,18 @@
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { actorTypeOf, type EventActor } from '../../../../lib/actor.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import { ignoreEvent, recordEvent, type ConsumerHandler } from '../../../../lib/outbox.js';
+import {
+  ignoreEvent,
+  OutboxEvent,
+  outboxRow,
+  type ConsumerHandler,
+} from '../../../../lib/outbox.js';
+import { insertStatement, runWrites } from '../../../../lib/plain-sql.js';
 import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
-import { appendEntries, lockChain } from './audit-chain.js';
+import { chainEntries, lockChain } from './audit-chain.js';
 import { AuditMembership, AuditWorkspace, type AuditEvent } from './audit-event.entity.js';
 import { log } from '../../../../lib/log.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
@@ -60,7 +67,7 @@ export async function recordAuditEntries(
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
   for (const accountId of accountIds.sort()) {
-    const entries = await appendEntries(em, accountId, [
+    const { entries, writes } = await chainEntries(em, accountId, [
       {
         workspaceId,
         // A malformed time must not stop the log (the bus would redeliver the event forever).
@@ -70,7 +77,12 @@ export async function recordAuditEntries(
         ...mapped,
       },
     ]);
-    for (const entry of entries) announceWorkspaceEntry(em, entry);
+    // The entry, the head's move and the announcements: one statement on PostgreSQL.
+    const announced = entries.flatMap(workspaceEntryAnnouncement);
+    await runWrites(em as SqlEntityManager, [
+      writes,
+      insertStatement(em as SqlEntityManager, OutboxEvent, announced),
+    ]);
   }
 }
 
@@ -78,20 +90,22 @@ export async function recordAuditEntries(
  * An entry of a workspace is announced as `audit.recorded` (in the entry's transaction): the
  * operations subgraph stores it in the workspace's event store as `flowplane.audit.<action>`.
  */
-function announceWorkspaceEntry(em: EntityManager, e: AuditEvent): void {
-  if (!e.workspaceId) return;
-  recordEvent(em, AUDIT_RECORDED, {
-    workspaceId: e.workspaceId,
-    accountId: e.accountId,
-    entryId: e.id,
-    action: e.action,
-    resourceType: e.resourceType,
-    resourceId: e.resourceId,
-    occurredAt: e.occurredAt.toISOString(),
-    actor: { type: e.actorType, id: e.actorId, apiKeyId: e.actorApiKeyId },
-    requestId: e.requestId,
-    summary: e.summary,
-  });
+function workspaceEntryAnnouncement(e: AuditEvent): OutboxEvent[] {
+  if (!e.workspaceId) return [];
+  return [
+    outboxRow(AUDIT_RECORDED, {
+      workspaceId: e.workspaceId,
+      accountId: e.accountId,
+      entryId: e.id,
+      action: e.action,
+      resourceType: e.resourceType,
+      resourceId: e.resourceId,
+      occurredAt: e.occurredAt.toISOString(),
+      actor: { type: e.actorType, id: e.actorId, apiKeyId: e.actorApiKeyId },
+      requestId: e.requestId,
+      summary: e.summary,
+    }),
+  ];
 }
 
 /** Accounts an event concerns: named, through its workspace, or every account of its user. */

@@ -3,13 +3,7 @@ import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import {
-  insertStatement,
-  lockDetached,
-  newPlain,
-  runWrites,
-  updateChanged,
-} from '../../../../lib/plain-sql.js';
+import { lockDetached, newPlain, updateChanged } from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { OutboxEvent, outboxRow, recordEvent } from '../../../../lib/outbox.js';
@@ -72,6 +66,8 @@ export async function insertFlowRun(
   spec: NewFlowRun,
   proposal: Proposal,
   now = new Date(),
+  /** Outbox rows written with the run's first state, after its own (see `orchestrate`). */
+  outbox: (run: FlowRun) => OutboxEvent[] = () => [],
 ): Promise<{ run: FlowRun; result: Awaited<ReturnType<typeof orchestrate>> }> {
   // Written with plain statements by the policy's commit (no unit of work for a new run).
   const run = newPlain(
@@ -82,7 +78,7 @@ export async function insertFlowRun(
       createdAt: now,
     }),
   );
-  const result = await orchestrate(em, 'FLOW', run, proposal, { now });
+  const result = await orchestrate(em, 'FLOW', run, proposal, { now, outbox: outbox(run) });
   if (!run.stateId) throw badInput('state.type', result.reason ?? 'This first state is refused');
   return { run, result };
 }
@@ -176,16 +172,14 @@ export class FlowRunService {
           spec.workPoolId = queue.workPoolId;
           spec.workQueueId = queue.id;
         }
-        const { run } = await insertFlowRun(em, spec, proposal);
-        await runWrites(em, [
-          insertStatement(em, OutboxEvent, [
-            outboxRow('flow-run.created', {
-              ...eventScope(this.ctx, workspaceId),
-              runId: run.id,
-              flowId: run.flowId,
-              deploymentId: run.deploymentId,
-            }),
-          ]),
+        // `flow-run.created` goes with the first state's rows (one statement on PostgreSQL).
+        const { run } = await insertFlowRun(em, spec, proposal, undefined, (r) => [
+          outboxRow('flow-run.created', {
+            ...eventScope(this.ctx, workspaceId),
+            runId: r.id,
+            flowId: r.flowId,
+            deploymentId: r.deploymentId,
+          }),
         ]);
         return run;
       });

@@ -49,6 +49,11 @@ export interface TransitionContext {
   } | null;
   proposed: Proposal;
   now: Date;
+  /**
+   * Outbox rows of the caller's, written after the state's own in the same INSERT (published
+   * after them): a created run's `flow-run.created` without a statement of its own.
+   */
+  outbox?: readonly OutboxEvent[];
 }
 
 export interface Decision {
@@ -400,7 +405,13 @@ export async function orchestrate(
   kind: RunKind,
   run: OrchestratedRun,
   proposal: Proposal,
-  opts: { force?: boolean; now?: Date; rules?: readonly OrchestrationRule[] } = {},
+  opts: {
+    force?: boolean;
+    now?: Date;
+    rules?: readonly OrchestrationRule[];
+    /** Outbox rows written with the accepted state's (TransitionContext.outbox). */
+    outbox?: readonly OutboxEvent[];
+  } = {},
 ): Promise<OrchestrationResult> {
   const rules = opts.rules ?? POLICY;
   const now = opts.now ?? new Date();
@@ -418,6 +429,7 @@ export async function orchestrate(
       : null,
     proposed: complete(proposal, now),
     now,
+    outbox: opts.outbox,
   };
   const decision = opts.force ? undefined : await decide(c, rules);
   if (!decision) {
@@ -525,6 +537,7 @@ async function commit(
     em.persist(state);
     em.persist(entityOf(OutboxEvent, changed));
     persistEventRows(em, event);
+    for (const row of c.outbox ?? []) em.persist(entityOf(OutboxEvent, row));
     return state;
   }
   // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.
@@ -535,7 +548,7 @@ async function commit(
     insertStatement(em, RunState, [state]),
     insertStatement(em, Event, [event.event]),
     insertStatement(em, EventRelated, event.related),
-    insertStatement(em, OutboxEvent, [changed, event.outbox]),
+    insertStatement(em, OutboxEvent, [changed, event.outbox, ...(c.outbox ?? [])]),
   ]);
   return state;
 }
