@@ -43,6 +43,33 @@ export function benchEnv(extra: Record<string, string> = {}): Env {
   });
 }
 
+/**
+ * The variables of a `flowplane serve all` child process under measurement (what `benchEnv`
+ * sets, but background services as `extra` says): SQLite files in `dir`, or PostgreSQL
+ * (DATABASE_URL) under the schema prefix `prefix`.
+ */
+export function serveAllVars(
+  database: 'sqlite' | 'postgresql',
+  dir: string,
+  prefix: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    LOG_REQUESTS: 'false',
+    RATE_LIMIT_COST_PER_MINUTE: '0',
+    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+    BACKGROUND_SERVICES: 'false',
+    DATA_DIR: dir,
+    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...(database === 'postgresql'
+      ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
+      : {}),
+    ...extra,
+  };
+}
+
 /** The machine a benchmark ran on: cores, CPU model, memory and Node's version. */
 export function machine(): string {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

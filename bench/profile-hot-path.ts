@@ -20,7 +20,7 @@ import { type ServiceProcess, spawnService, spawnSubgraphs } from '../tests/harn
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
-import { flag } from './load.js';
+import { flag, serveAllVars } from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
 import { printProfile } from './profile-report.js';
 import { inspectorUrl, RemoteProfiler } from './remote-profiler.js';
@@ -60,15 +60,7 @@ async function main() {
   if (PROCESS === 'all') {
     server = await spawnService(
       'all',
-      {
-        ...env,
-        DATA_DIR: dir,
-        BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-        ...(DATABASE === 'postgresql'
-          ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-          : {}),
-      },
+      serveAllVars(DATABASE, dir, prefix, env),
       DATABASE === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
       180_000,
       inspect,

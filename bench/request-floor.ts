@@ -17,7 +17,7 @@ import { spawnService } from '../tests/harness/processes.js';
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { EMIT, flowplaneEvent } from './ingest-workloads.js';
-import { flag, machine, processTreeCpuMs } from './load.js';
+import { flag, machine, processTreeCpuMs, serveAllVars } from './load.js';
 import { seed } from './scenarios.js';
 
 const DATABASE = flag('database', process.env.DATABASE_URL ? 'postgresql' : 'sqlite');
@@ -31,19 +31,7 @@ async function main() {
   const prefix = `bench_floor_${randomBytes(3).toString('hex')}_`;
   const server = await spawnService(
     'all',
-    {
-      NODE_ENV: 'production',
-      LOG_REQUESTS: 'false',
-      RATE_LIMIT_COST_PER_MINUTE: '0',
-      RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
-      BACKGROUND_SERVICES: 'false',
-      DATA_DIR: dir,
-      BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      ...(DATABASE === 'postgresql'
-        ? { DATABASE_URL: process.env.DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-        : {}),
-    },
+    serveAllVars(DATABASE as 'sqlite' | 'postgresql', dir, prefix),
     DATABASE === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'],
     180_000,
   );

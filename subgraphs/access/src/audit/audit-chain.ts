@@ -101,14 +101,18 @@ const str = (v: string | null | undefined) => (v == null ? 'null' : JSON.stringi
 export async function lockChain(em: EntityManager, accountId: string): Promise<AuditChain> {
   const found = await em.findOne(AuditChain, { accountId }, forUpdate(em));
   if (found) return found;
-  // Two instances may create the same head at once: one insert wins, both then lock it.
+  await createHead(em, accountId);
+  return em.findOneOrFail(AuditChain, { accountId }, forUpdate(em));
+}
+
+/** A new account's chain head. Two instances may create it at once: one insert wins, both then lock it. */
+async function createHead(em: EntityManager, accountId: string): Promise<void> {
   await (em as Em)
     .createQueryBuilder(AuditChain)
     .insert({ accountId, headSeq: 0, headHash: '', anchorSeq: 0, anchorHash: '' })
     .onConflict('accountId')
     .ignore()
     .execute();
-  return em.findOneOrFail(AuditChain, { accountId }, forUpdate(em));
 }
 
 /**
@@ -131,13 +135,7 @@ async function lockedHead(em: EntityManager, accountId: string): Promise<AuditCh
   if (known) return known;
   let head = await lockDetached(sqlEm, AuditChain, { id: accountId });
   if (!head) {
-    // Two instances may create the same head at once: one insert wins, both then lock it.
-    await (em as Em)
-      .createQueryBuilder(AuditChain)
-      .insert({ accountId, headSeq: 0, headHash: '', anchorSeq: 0, anchorHash: '' })
-      .onConflict('accountId')
-      .ignore()
-      .execute();
+    await createHead(em, accountId);
     head = await lockDetached(sqlEm, AuditChain, { id: accountId });
     if (!head) throw new Error(`audit: the chain head of ${accountId} vanished`);
   }
