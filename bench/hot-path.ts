@@ -27,7 +27,7 @@ import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harn
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient, type GraphqlCall } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
-import { flag, machine, measure, processTreeCpuMs } from './load.js';
+import { flag, machine, measure, processTreeCpuMs, serveAllVars } from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
 import { pgbenchTps } from './pgbench.js';
 import { RUNS_100, seed as seedWorkspace } from './scenarios.js';
@@ -78,17 +78,7 @@ const SERVER_ENV = {
 async function startAll(kind: 'sqlite' | 'postgresql', extra: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'fp-hot-'));
   const prefix = `bench_hot_${randomBytes(3).toString('hex')}_`;
-  const env: Record<string, string> = {
-    ...SERVER_ENV,
-    DATA_DIR: dir,
-    BACKGROUND_SERVICES: 'false',
-    BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    SSO_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-    ...(kind === 'postgresql'
-      ? { DATABASE_URL: DATABASE_URL!, DATABASE_SCHEMA_PREFIX: prefix }
-      : {}),
-    ...extra,
-  };
+  const env = serveAllVars(kind, dir, prefix, extra);
   const unset = kind === 'postgresql' ? ['REDIS_URL'] : ['REDIS_URL', 'DATABASE_URL'];
   const server = await spawnService('all', env, unset, 180_000);
   return {

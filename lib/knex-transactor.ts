@@ -18,9 +18,10 @@
  * transactor (the pool's own instance) is still made by knex itself.
  *
  * knex's `transaction.js` takes `makeKnex` from the module cache when it is first loaded, so this
- * module must be imported before anything loads knex (lib/orm.ts imports it first; entry points
- * import lib/orm.ts). If knex was loaded already, or is not the version this was written against,
- * nothing is changed (`transactorPatch` says which).
+ * module must be imported before anything loads knex: first thing in the CLI (scripts/cli.ts) and
+ * the test setup, and first in lib/orm.ts for any other entry point. If knex was loaded already,
+ * or is not the version this was written against, nothing is changed: `transactorPatch` says
+ * why, and `createOrm` logs it once.
  */
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -84,25 +85,19 @@ function apply(): void {
       return builder[method]!.apply(builder, args);
     };
   }
+  // `client` and `userParams` read and write the context's.
+  const ofContext = (key: string): PropertyDescriptor => ({
+    get(this: KnexFn) {
+      return this.context[key];
+    },
+    set(this: KnexFn, value: unknown) {
+      this.context[key] = value;
+    },
+    configurable: true,
+  });
   Object.defineProperties(knexProto, {
-    client: {
-      get(this: KnexFn) {
-        return this.context.client;
-      },
-      set(this: KnexFn, client: unknown) {
-        this.context.client = client;
-      },
-      configurable: true,
-    },
-    userParams: {
-      get(this: KnexFn) {
-        return this.context.userParams;
-      },
-      set(this: KnexFn, userParams: unknown) {
-        this.context.userParams = userParams;
-      },
-      configurable: true,
-    },
+    client: ofContext('client'),
+    userParams: ofContext('userParams'),
     schema: {
       get(this: KnexFn) {
         return this.client.schemaBuilder();

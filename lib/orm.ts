@@ -1,4 +1,4 @@
-import './knex-transactor.js';
+import { transactorPatch } from './knex-transactor.js';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Constructor, MigrationObject, Options } from '@mikro-orm/core';
@@ -9,6 +9,7 @@ import { MikroORM as PgOrm } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type pg from 'pg';
 import { isPostgres } from './db.js';
+import { log } from './log.js';
 import { Lru } from './lru.js';
 import { deferBegin } from './pg-pipeline.js';
 
@@ -70,7 +71,15 @@ export interface CreateOrmOptions {
 }
 
 /** One MikroORM instance per subgraph: SQLite file or PostgreSQL schema, migrated on start. */
+/** Whether the missing transactor patch was reported (once per process). */
+let patchReported = false;
+
 export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
+  if (!transactorPatch.applied && !patchReported) {
+    patchReported = true;
+    // Still correct, only slower: each transaction builds a whole knex instance.
+    log.warn({ reason: transactorPatch.reason }, 'knex transactors are built by knex itself');
+  }
   const counter = opts.queryCounter;
   const common: Partial<Options> = {
     // Each subgraph's ORM gets its own async context: a consumer running inside another

@@ -129,8 +129,8 @@ const LOCKED_HEADS = new WeakMap<object, Map<string, AuditChain>>();
 async function lockedHead(em: EntityManager, accountId: string): Promise<AuditChain> {
   const sqlEm = em as unknown as SqlEntityManager;
   const trx = sqlEm.getTransactionContext() as object | undefined;
-  const heads = trx ? (LOCKED_HEADS.get(trx) ?? new Map<string, AuditChain>()) : undefined;
-  if (trx && heads && !LOCKED_HEADS.has(trx)) LOCKED_HEADS.set(trx, heads);
+  let heads = trx ? LOCKED_HEADS.get(trx) : undefined;
+  if (trx && !heads) LOCKED_HEADS.set(trx, (heads = new Map()));
   const known = heads?.get(accountId);
   if (known) return known;
   let head = await lockDetached(sqlEm, AuditChain, { id: accountId });

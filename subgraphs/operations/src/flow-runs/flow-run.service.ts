@@ -65,10 +65,13 @@ export async function insertFlowRun(
   em: Em,
   spec: NewFlowRun,
   proposal: Proposal,
-  now = new Date(),
-  /** Outbox rows written with the run's first state, after its own (see `orchestrate`). */
-  outbox: (run: FlowRun) => OutboxEvent[] = () => [],
+  opts: {
+    now?: Date;
+    /** Outbox rows written with the run's first state, after its own (see `orchestrate`). */
+    outbox?: (run: FlowRun) => OutboxEvent[];
+  } = {},
 ): Promise<{ run: FlowRun; result: Awaited<ReturnType<typeof orchestrate>> }> {
+  const now = opts.now ?? new Date();
   // Written with plain statements by the policy's commit (no unit of work for a new run).
   const run = newPlain(
     Object.assign(new FlowRun(), {
@@ -78,7 +81,10 @@ export async function insertFlowRun(
       createdAt: now,
     }),
   );
-  const result = await orchestrate(em, 'FLOW', run, proposal, { now, outbox: outbox(run) });
+  const result = await orchestrate(em, 'FLOW', run, proposal, {
+    now,
+    outbox: opts.outbox?.(run),
+  });
   if (!run.stateId) throw badInput('state.type', result.reason ?? 'This first state is refused');
   return { run, result };
 }
@@ -173,14 +179,16 @@ export class FlowRunService {
           spec.workQueueId = queue.id;
         }
         // `flow-run.created` goes with the first state's rows (one statement on PostgreSQL).
-        const { run } = await insertFlowRun(em, spec, proposal, undefined, (r) => [
-          outboxRow('flow-run.created', {
-            ...eventScope(this.ctx, workspaceId),
-            runId: r.id,
-            flowId: r.flowId,
-            deploymentId: r.deploymentId,
-          }),
-        ]);
+        const { run } = await insertFlowRun(em, spec, proposal, {
+          outbox: (r) => [
+            outboxRow('flow-run.created', {
+              ...eventScope(this.ctx, workspaceId),
+              runId: r.id,
+              flowId: r.flowId,
+              deploymentId: r.deploymentId,
+            }),
+          ],
+        });
         return run;
       });
     } catch (err) {

@@ -101,7 +101,7 @@ export function schedulerService(sub: SubgraphRuntime<any>): BackgroundService {
                   message: null,
                   details: { scheduledTime: at.toISOString() },
                 },
-                now,
+                { now },
               );
               n++;
             }
