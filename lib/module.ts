@@ -30,6 +30,13 @@ export interface BaseContext {
    * carry this request's actor (principal, key, session, IP, user agent, request id).
    */
   transaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with this request's actor as `transaction` does, but outside a transaction: for
+   * work that is one statement, atomic by itself, where BEGIN and COMMIT would cost a round trip
+   * and a transaction's bookkeeping for nothing. Then publishes the events it recorded. Where
+   * the context lives inside a transaction already (automation actions), `fn` runs in it.
+   */
+  autocommit<T>(fn: (em: Em) => Promise<T>): Promise<T>;
 }
 
 /** What a module's consumers, jobs and provided members get of the running subgraph. */

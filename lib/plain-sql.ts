@@ -137,6 +137,8 @@ interface Column {
   prop: string;
   field: string;
   kind: 'json' | 'date' | 'boolean' | 'plain';
+  /** Its type on PostgreSQL (`uuid`, `varchar(120)`, `jsonb` …), for typed VALUES lists. */
+  sqlType: string;
 }
 
 interface Table {
@@ -182,7 +184,12 @@ function tableOf(em: SqlEntityManager, entity: EntityName<object>): Table {
   for (const prop of meta.props) {
     if (prop.persist === false || prop.formula) continue;
     if (prop.primary && prop.autoincrement) continue;
-    const column = { prop: prop.name, field: prop.fieldNames[0]!, kind: kindOf(prop) };
+    const column = {
+      prop: prop.name,
+      field: prop.fieldNames[0]!,
+      kind: kindOf(prop),
+      sqlType: prop.columnTypes[0]!,
+    };
     columns.push(column);
     if (prop.onUpdate)
       onUpdate.push({ column, value: () => prop.onUpdate!({} as never, undefined as never) });
@@ -275,22 +282,80 @@ export function insertStatement<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   instances: readonly T[],
+  /**
+   * `skipExisting`: rows that would break a unique constraint are left out (`on conflict do
+   * nothing`; SQLite and PostgreSQL), and the statement returns the `returning` columns of the
+   * rows it wrote.
+   */
+  opts: { skipExisting?: { returning: string[] } } = {},
 ): Write[] {
   if (!instances.length) return [];
   const table = tableOf(em, entity as EntityName<object>);
   const postgres = isPostgres(em);
   const one = `(${table.columns.map(() => '?').join(', ')})`;
   const head = `insert into ${table.name} (${table.columns.map((c) => c.field).join(', ')}) values `;
+  const tail = opts.skipExisting
+    ? ` on conflict do nothing returning ${opts.skipExisting.returning.join(', ')}`
+    : '';
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / table.columns.length));
   const writes: Write[] = [];
   for (let from = 0; from < instances.length; from += perStatement) {
     const rows = instances.slice(from, from + perStatement);
     writes.push({
-      sql: head + rows.map(() => one).join(', '),
+      sql: head + rows.map(() => one).join(', ') + tail,
       params: rows.flatMap((i) => table.columns.map((c) => toDb((i as Row)[c.prop], c, postgres))),
     });
   }
   return writes;
+}
+
+/**
+ * PostgreSQL: the INSERT of those of `instances` whose key is among the rows a data-modifying
+ * WITH query of the same statement returned (`source`: its name and the columns `key` is
+ * compared with), in the order given. For rows that hang off rows written only if new (the
+ * related rows of events not stored before: `insertStatement`'s `skipExisting`). The values
+ * travel as a VALUES list typed with the columns' types (`keyTypes` for the key's), so they are
+ * bound exactly as in a plain INSERT. Null for no instances; one statement, whatever their
+ * number (the caller keeps the parameters within `MAX_PARAMS`).
+ */
+export function insertWhereIn<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instances: readonly T[],
+  key: (instance: T, index: number) => unknown[],
+  source: { name: string; columns: string[]; keyTypes: string[] },
+): Write | null {
+  if (!instances.length) return null;
+  const table = tableOf(em, entity as EntityName<object>);
+  const fields = table.columns.map((c) => c.field);
+  const keys = source.columns.map((_, i) => `fp_k${i}`);
+  const one =
+    '(' +
+    [
+      // Unbounded: a too long value fails the INSERT as in a plain one (a cast would cut it).
+      ...table.columns.map(
+        (c) => `?::${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}`,
+      ),
+      ...source.keyTypes.map((t) => `?::${t}`),
+      '?::int',
+    ].join(', ') +
+    ')';
+  const sql =
+    `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
+    `from (values ${instances.map(() => one).join(', ')}) as v(${[...fields, ...keys, 'fp_ord'].join(', ')}) ` +
+    `where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name}) ` +
+    'order by fp_ord';
+  const params = instances.flatMap((instance, i) => [
+    ...table.columns.map((c) => toDb((instance as Row)[c.prop], c, true)),
+    ...key(instance, i),
+    i,
+  ]);
+  return { sql, params };
+}
+
+/** How many bound parameters a row of `entity` takes in `insertStatement`. */
+export function paramsPerRow(em: SqlEntityManager, entity: EntityName<object>): number {
+  return tableOf(em, entity).columns.length;
 }
 
 /**

@@ -266,15 +266,19 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       client: claims.client,
       ability: abilityFor(claims.principal, claims.grants),
       em,
-      transaction: async (fn) => {
-        const actor = actorOf(claims.principal, claims.client, claims.requestId);
-        return publishingAfter(
-          () => runAsActor(actor, () => em.transactional(fn)),
-          () => this.publish(),
-        );
-      },
+      transaction: (fn) => this.asActor(claims, () => em.transactional(fn)),
+      autocommit: (fn) => this.asActor(claims, () => fn(em)),
     };
     return this.contextFor(base);
+  }
+
+  /** Runs a request's writes under its actor, then publishes the events they recorded. */
+  private asActor<T>(claims: InternalClaims, fn: () => Promise<T>): Promise<T> {
+    const actor = actorOf(claims.principal, claims.client, claims.requestId);
+    return publishingAfter(
+      () => runAsActor(actor, fn),
+      () => this.publish(),
+    );
   }
 
   /**

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
-import { entityOf, insertStatement, type Write } from '../../../../lib/plain-sql.js';
+import { isPostgres } from '../../../../lib/db.js';
+import {
+  boundQuery,
+  entityOf,
+  insertStatement,
+  insertWhereIn,
+  MAX_PARAMS,
+  paramsPerRow,
+  runWrites,
+  type Write,
+} from '../../../../lib/plain-sql.js';
 import { Event, EventRelated, type EventResourceJson } from './event.entity.js';
 
 /** The domain event that carries every stored event to subscribers and automations. */
@@ -159,4 +169,127 @@ export function eventWrites(em: SqlEntityManager, rows: readonly EventRows[]): W
       rows.map((r) => r.outbox),
     ),
   ];
+}
+
+/** The events, with the columns that identify one (ids are unique per workspace). */
+const NEW_EVENTS = { name: 'fp_new', columns: ['workspace_id', 'id'], keyTypes: ['uuid', 'uuid'] };
+
+/**
+ * Stores those of the events whose id is not stored in their workspace yet, with their related
+ * rows and `event.emitted` outbox rows (in the events' order), and answers how many it stored:
+ * a redelivered or retried event is skipped instead of failing the batch. The rows must have
+ * distinct ids. No lookup before writing: the events' INSERT skips the stored ids itself and
+ * names the new ones; on PostgreSQL the other rows are written in the same statement, for the new
+ * events only (one round trip, atomic by itself: it needs no transaction of its own when it is
+ * all a caller writes, see `fitsOneStatement`); on SQLite they follow, in the caller's
+ * transaction. A concurrent writer of the same id is waited for and then skipped (PostgreSQL),
+ * or serialised by the database's single writer (SQLite).
+ */
+export async function storeNewEvents(
+  em: SqlEntityManager,
+  rows: readonly EventRows[],
+): Promise<number> {
+  if (!rows.length) return 0;
+  const skip = { skipExisting: { returning: NEW_EVENTS.columns } };
+  if (!isPostgres(em)) {
+    const fresh = new Set<string>();
+    for (const w of insertStatement(
+      em,
+      Event,
+      rows.map((r) => r.event),
+      skip,
+    ))
+      for (const r of await boundQuery<{ workspace_id: string; id: string }[]>(em, w.sql, w.params))
+        fresh.add(`${r.workspace_id}\u0000${r.id}`);
+    const stored = rows.filter((r) => fresh.has(`${r.event.workspaceId}\u0000${r.event.id}`));
+    await runWrites(em, [
+      ...insertStatement(
+        em,
+        EventRelated,
+        stored.flatMap((r) => r.related),
+      ),
+      ...insertStatement(
+        em,
+        OutboxEvent,
+        stored.map((r) => r.outbox),
+      ),
+    ]);
+    return stored.length;
+  }
+  let n = 0;
+  for (const chunk of statementChunks(em, rows)) {
+    const parts = [
+      insertWhereIn(
+        em,
+        EventRelated,
+        chunk.flatMap((r) => r.related),
+        (r) => [r.workspaceId, r.eventId],
+        NEW_EVENTS,
+      ),
+      insertWhereIn(
+        em,
+        OutboxEvent,
+        chunk.map((r) => r.outbox),
+        (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
+        NEW_EVENTS,
+      ),
+    ].filter((w): w is Write => w !== null);
+    const [events] = insertStatement(
+      em,
+      Event,
+      chunk.map((r) => r.event),
+      skip,
+    );
+    const sql =
+      `with ${NEW_EVENTS.name} as (${events!.sql})` +
+      parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
+      ` select count(*) as n from ${NEW_EVENTS.name}`;
+    const [row] = await boundQuery<{ n: string | number }[]>(em, sql, [
+      ...events!.params,
+      ...parts.flatMap((w) => w.params),
+    ]);
+    n += Number(row!.n);
+  }
+  return n;
+}
+
+/**
+ * Whether `storeNewEvents` writes these events in one statement on this database (PostgreSQL):
+ * then a caller that writes nothing else needs no transaction around it. Judged from the specs,
+ * before their rows are built (a spec's related resources are at least its related rows).
+ */
+export function fitsOneStatement(em: SqlEntityManager, specs: readonly EmitSpec[]): boolean {
+  if (!isPostgres(em)) return false;
+  const c = chunkCosts(em);
+  let params = 0;
+  for (const s of specs) params += c.perEvent + (s.related?.length ?? 0) * c.perRelated;
+  return params <= MAX_PARAMS;
+}
+
+/** Parameters per row of each table in `storeNewEvents`'s statement (keys and order included). */
+function chunkCosts(em: SqlEntityManager) {
+  return {
+    perEvent: paramsPerRow(em, Event) + paramsPerRow(em, OutboxEvent) + 3,
+    perRelated: paramsPerRow(em, EventRelated) + 3,
+  };
+}
+
+/** The events in runs whose rows' parameters fit one statement each (PostgreSQL). */
+function statementChunks(em: SqlEntityManager, rows: readonly EventRows[]): EventRows[][] {
+  const c = chunkCosts(em);
+  const chunks: EventRows[][] = [];
+  let chunk: EventRows[] = [];
+  let params = 0;
+  for (const r of rows) {
+    const cost = c.perEvent + r.related.length * c.perRelated;
+    if (chunk.length && params + cost > MAX_PARAMS) {
+      chunks.push(chunk);
+      chunk = [];
+      params = 0;
+    }
+    chunk.push(r);
+    params += cost;
+  }
+  if (chunk.length) chunks.push(chunk);
+  return chunks;
 }

@@ -1,8 +1,7 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import type { ConsumerHandler } from '../../../../lib/outbox.js';
-import { boundQuery, runWrites } from '../../../../lib/plain-sql.js';
-import { eventRows, eventWrites, SYSTEM_PREFIX } from '../event-store/emit.js';
+import { eventRows, storeNewEvents, SYSTEM_PREFIX } from '../event-store/emit.js';
 
 /** What the access subgraph announces for an audit entry of a workspace (`audit.recorded`). */
 interface AuditRecorded {
@@ -41,11 +40,6 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
   if (!isUuid(p.workspaceId) || !isUuid(p.entryId) || typeof p.action !== 'string') return;
   // The workspace is gone with its events; its deletion is in the account's audit log.
   if (p.action === 'workspace.deleted') return;
-  const stored = await boundQuery(em, 'select 1 from event where workspace_id = ? and id = ?', [
-    p.workspaceId,
-    p.entryId,
-  ]);
-  if (stored.length) return;
   const type = kebab(String(p.resourceType || 'workspace'));
   const target =
     typeof p.resourceId === 'string' && p.resourceId
@@ -53,7 +47,8 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
       : `${SYSTEM_PREFIX}workspace.${p.workspaceId}`;
   const actor = actorResource(p.actor ?? { type: 'SYSTEM', id: '', apiKeyId: null });
   const occurred = new Date(p.occurredAt);
-  // Plain statements (lib/plain-sql): one per run created, every one audited.
+  // Plain statements (lib/plain-sql): one per run created, every one audited. A redelivered
+  // entry (its handled mark pruned) is skipped by `storeNewEvents`: it stores new ids only.
   const rows = eventRows({
     id: p.entryId,
     workspaceId: p.workspaceId,
@@ -73,7 +68,7 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
       summary: p.summary ?? {},
     },
   });
-  await runWrites(em, eventWrites(em, [rows]));
+  await storeNewEvents(em, [rows]);
 }
 
 /** The operations subgraph's `events` consumer group: audit entries into the event store. */

@@ -14,6 +14,8 @@ import type { OperationsContext } from '../context.js';
 import {
   eventRows,
   eventWrites,
+  fitsOneStatement,
+  storeNewEvents,
   toEventJson,
   type EmitSpec,
   type EventJson,
@@ -185,6 +187,18 @@ export class EventService {
     const recorded = specs.map((s) => isTaskRunStateEvent(s as EmitSpec));
     for (const flowRunId of new Set(about.filter((_, i) => recorded[i])))
       authorize(this.ctx, 'write', 'TaskRun', { workspaceId, flowRunId }, 'Workspace');
+    // The same id twice in one call is stored once (the first).
+    const seen = new Set<string>();
+    const fresh = specs.map((s) => !s.id || (!seen.has(s.id) && !!seen.add(s.id)));
+    if (!recorded.some(Boolean)) {
+      // No task runs to record: the events alone, without a lookup (`storeNewEvents` skips the
+      // ids stored already), and on PostgreSQL without a transaction when they are one statement.
+      const kept = specs.filter((_, i) => fresh[i]) as EmitSpec[];
+      const store = (em: Em) => storeNewEvents(em, kept.map(eventRows));
+      return fitsOneStatement(this.ctx.em, kept)
+        ? this.ctx.autocommit(store)
+        : this.ctx.transaction(store);
+    }
     const attempt = () =>
       this.ctx.transaction(async (em) => {
         const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];
@@ -209,10 +223,7 @@ export class EventService {
         };
         let n = 0;
         for (const [i, spec] of specs.entries()) {
-          if (spec.id) {
-            if (stored.has(spec.id)) continue;
-            stored.add(spec.id);
-          }
+          if (!fresh[i] || (spec.id && stored.has(spec.id))) continue;
           pending.push(eventRows(spec as EmitSpec));
           if (recorded[i]) {
             await write();

@@ -56,6 +56,7 @@ export function automationContext(
     ability: abilityFor(principal, grants),
     em,
     transaction: (fn) => fn(em),
+    autocommit: (fn) => fn(em),
   };
   return sub.contextFor(base);
 }
