@@ -106,9 +106,22 @@ const abilities = new Lru<string, AppAbility>(1000);
  * abilities beyond 1,000 are dropped.
  */
 export function abilityFor(principal: Principal, grants: Grants): AppAbility {
-  const key = principal.type === 'system' ? 'system' : JSON.stringify(grants);
-  return abilities.getOrCreate(key, () => defineAbilityFor(principal, grants));
+  if (principal.type === 'system')
+    return abilities.getOrCreate('system', () => defineAbilityFor(principal, grants));
+  // The gateway's cached grants reach an in-process subgraph as the same object request after
+  // request: found by identity, without serialising them again.
+  let ability = bySameGrants.get(grants);
+  if (!ability) {
+    ability = abilities.getOrCreate(JSON.stringify(grants), () =>
+      defineAbilityFor(principal, grants),
+    );
+    bySameGrants.set(grants, ability);
+  }
+  return ability;
 }
+
+/** Abilities by grants object (grants are never changed once made). */
+const bySameGrants = new WeakMap<Grants, AppAbility>();
 
 /** Which permission grants `action` on `subject`, for error messages. */
 export function permissionFor(

@@ -235,10 +235,31 @@ const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
  * `byIdIn`) as a detached instance, locked for the transaction on PostgreSQL (SQLite serialises
  * writers by itself); null when there is none. Write it back with `updateChanged`.
  */
-export async function lockDetached<T extends object>(
+export function lockDetached<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   key: { id: string; workspaceId?: string | null },
+): Promise<T | null> {
+  return detachedRow(em, entity, key, isPostgres(em));
+}
+
+/**
+ * `lockDetached` without the lock: a row to read only (a run's deployment and flow when it is
+ * created), one plain statement instead of MikroORM's query building, hydration and identity map.
+ */
+export function readDetached<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  key: { id: string; workspaceId?: string | null },
+): Promise<T | null> {
+  return detachedRow(em, entity, key, false);
+}
+
+async function detachedRow<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  key: { id: string; workspaceId?: string | null },
+  lock: boolean,
 ): Promise<T | null> {
   const table = keyedTable(em, entity as EntityName<object>);
   const postgres = isPostgres(em);
@@ -252,7 +273,7 @@ export async function lockDetached<T extends object>(
   }
   const sql =
     `select * from ${table.name} where ${where.join(' and ')} limit 1` +
-    (postgres ? ' for update' : '');
+    (lock ? ' for update' : '');
   const rows = await boundQuery<Row[]>(em, sql, params, 'all');
   if (!rows.length) return null;
   const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };

@@ -3,7 +3,7 @@ import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import { lockDetached, newPlain, updateChanged } from '../../../../lib/plain-sql.js';
+import { lockDetached, newPlain, readDetached, updateChanged } from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { OutboxEvent, outboxRow, recordEvent } from '../../../../lib/outbox.js';
@@ -107,20 +107,23 @@ export class FlowRunService {
     }
     let deployment: Deployment | null = null;
     let flow: Flow | null;
+    // Read with plain statements (lib/plain-sql `readDetached`): creating runs is a hot path,
+    // and these rows are only read here.
+    const em = this.ctx.em;
     if (input.deploymentId != null) {
       deployment = isUuid(input.deploymentId)
-        ? withinWorkspace(
-            await this.ctx.loaders.deploymentById.load(input.deploymentId),
-            input.workspaceId,
-          )
+        ? await readDetached(em, Deployment, {
+            id: input.deploymentId,
+            workspaceId: input.workspaceId,
+          })
         : null;
       if (!deployment) throw notFound('Deployment');
       // Its (or its work pool's) access list applies: RUN or MANAGE on it, or NOT_FOUND if unlisted.
       await new DeploymentService(this.ctx).authorizeDeployment('run', deployment);
-      flow = await this.ctx.loaders.flowById.load(deployment.flowId);
+      flow = await readDetached(em, Flow, { id: deployment.flowId });
     } else {
       flow = isUuid(input.flowId)
-        ? withinWorkspace(await this.ctx.loaders.flowById.load(input.flowId), input.workspaceId)
+        ? await readDetached(em, Flow, { id: input.flowId, workspaceId: input.workspaceId })
         : null;
       if (!flow) throw notFound('Flow');
       // A running flow reports its subflows with the worker's write permission.
