@@ -216,6 +216,18 @@ describe('client events in plain statements', () => {
       .filter((id: string) => mine.has(id));
   }
 
+  /** How many related-resource rows these events have. */
+  async function relatedRows(ids: string[]): Promise<number> {
+    const [{ n }] = await orm()
+      .em.fork()
+      .getConnection()
+      .execute<{ n: number | string }[]>(
+        `select count(*) as n from event_related where workspace_id = ? and event_id in (${ids.map(() => '?').join(', ')})`,
+        [workspaceId, ...ids],
+      );
+    return Number(n);
+  }
+
   it('a batch costs one write and no read on PostgreSQL, one per table on SQLite', async () => {
     const batch = Array.from({ length: 100 }, (_, i) => event(i));
     const seen = await statementsOf(async () => {
@@ -249,13 +261,7 @@ describe('client events in plain statements', () => {
     );
     expect(counts.reduce((a, b) => a + b, 0)).toBe(20);
     const ids = batch.map((e) => e.id);
-    const conn = orm().em.fork().getConnection();
-    const marks = ids.map(() => '?').join(', ');
-    const [{ n }] = await conn.execute<{ n: number | string }[]>(
-      `select count(*) as n from event_related where workspace_id = ? and event_id in (${marks})`,
-      [workspaceId, ...ids],
-    );
-    expect(Number(n)).toBe(20 * 2);
+    expect(await relatedRows(ids)).toBe(20 * 2);
     expect((await announced(ids)).sort()).toEqual([...ids].sort());
   });
 
@@ -271,13 +277,7 @@ describe('client events in plain statements', () => {
     // 12,000 related rows: several statements (in one transaction) on PostgreSQL too.
     expect(seen.filter((s) => /\] (with|insert) /i.test(s)).length).toBeGreaterThan(1);
     const ids = batch.map((e) => e.id);
-    const conn = orm().em.fork().getConnection();
-    const marks = ids.map(() => '?').join(', ');
-    const [{ n }] = await conn.execute<{ n: number | string }[]>(
-      `select count(*) as n from event_related where workspace_id = ? and event_id in (${marks})`,
-      [workspaceId, ...ids],
-    );
-    expect(Number(n)).toBe(400 * 30);
+    expect(await relatedRows(ids)).toBe(400 * 30);
     const fresh = ids.filter((id) => !known.some((k) => k.id === id));
     expect(await announced(ids)).toEqual([...known.map((k) => k.id), ...fresh]);
   });
@@ -292,14 +292,8 @@ describe('client events in plain statements', () => {
     const writes = seen.filter((s) => /\] (with|insert|update) /i.test(s));
     // 25,000 related rows × 4 values: split under the databases' limits on bound values.
     expect(writes.length).toBeGreaterThan(postgres() ? 1 : 3);
-    const conn = orm().em.fork().getConnection();
     const ids = batch.map((e) => e.id);
-    const marks = ids.map(() => '?').join(', ');
-    const [{ n }] = await conn.execute<{ n: number | string }[]>(
-      `select count(*) as n from event_related where workspace_id = ? and event_id in (${marks})`,
-      [workspaceId, ...ids],
-    );
-    expect(Number(n)).toBe(500 * 50);
+    expect(await relatedRows(ids)).toBe(500 * 50);
     expect(await announced(ids)).toEqual(ids);
     const read = await ok(
       owner,

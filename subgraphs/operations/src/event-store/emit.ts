@@ -158,6 +158,13 @@ export function eventWrites(em: SqlEntityManager, rows: readonly EventRows[]): W
       Event,
       rows.map((r) => r.event),
     ),
+    ...dependentWrites(em, rows),
+  ];
+}
+
+/** The statements of the rows that hang off events: related resources, then outbox rows. */
+function dependentWrites(em: SqlEntityManager, rows: readonly EventRows[]): Write[] {
+  return [
     ...insertStatement(
       em,
       EventRelated,
@@ -202,18 +209,7 @@ export async function storeNewEvents(
       for (const r of await boundQuery<{ workspace_id: string; id: string }[]>(em, w.sql, w.params))
         fresh.add(`${r.workspace_id}\u0000${r.id}`);
     const stored = rows.filter((r) => fresh.has(`${r.event.workspaceId}\u0000${r.event.id}`));
-    await runWrites(em, [
-      ...insertStatement(
-        em,
-        EventRelated,
-        stored.flatMap((r) => r.related),
-      ),
-      ...insertStatement(
-        em,
-        OutboxEvent,
-        stored.map((r) => r.outbox),
-      ),
-    ]);
+    await runWrites(em, dependentWrites(em, stored));
     return stored.length;
   }
   let n = 0;
