@@ -234,6 +234,11 @@ const comparable = (v: unknown) => (v instanceof Date ? v.getTime() : v);
  * The row of `entity` with primary key `key.id` (inside `key.workspaceId`, when given: lib/db
  * `byIdIn`) as a detached instance, locked for the transaction on PostgreSQL (SQLite serialises
  * writers by itself); null when there is none. Write it back with `updateChanged`.
+ *
+ * The lock is FOR NO KEY UPDATE, the one PostgreSQL's own UPDATE of non-key columns takes: it
+ * excludes other writers of the row as FOR UPDATE does, but not the FOR KEY SHARE that writers
+ * of rows hanging off it take (operations' `lockRunForChildren`), so creating a run's task runs
+ * does not wait for the run's state changes, nor these for it.
  */
 export function lockDetached<T extends object>(
   em: SqlEntityManager,
@@ -273,7 +278,7 @@ async function detachedRow<T extends object>(
   }
   const sql =
     `select * from ${table.name} where ${where.join(' and ')} limit 1` +
-    (lock ? ' for update' : '');
+    (lock ? ' for no key update' : '');
   const rows = await boundQuery<Row[]>(em, sql, params, 'all');
   if (!rows.length) return null;
   const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };

@@ -6,10 +6,8 @@ import { Artifact } from '../../subgraphs/operations/src/artifacts/artifact.enti
 import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
 import { ErrorSummary } from '../../subgraphs/operations/src/error-summaries/error-summary.entity.js';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
-import {
-  FLOW_RUN_PURGED,
-  flowRunRetentionService,
-} from '../../subgraphs/operations/src/flow-runs/flow-run-retention.js';
+import { FLOW_RUN_PURGED } from '../../subgraphs/operations/src/flow-runs/flow-run.cleanup.js';
+import { flowRunRetentionService } from '../../subgraphs/operations/src/flow-runs/flow-run-retention.js';
 import { Log } from '../../subgraphs/operations/src/logs/log.entity.js';
 import { RunState } from '../../subgraphs/operations/src/orchestration/run-state.entity.js';
 import {

@@ -128,8 +128,8 @@ export const AUDIT_ACTIONS: Record<string, AuditMapping> = {
   // Run activity: thousands per hour from workers and the scheduler; streamed as events instead.
   'flow-run.state-changed': { internal: true },
   'task-run.state-changed': { internal: true },
-  // A batch of runs the flow-run retention purged: the retention setting is audited, as for
-  // events and logs, not each purge.
+  // A batch of deleted runs, for the rows other modules keep about them: what deleted them is
+  // audited (the retention setting, as for events and logs; a run's or a flow's deletion).
   'flow-run.purged': { internal: true },
   // Events are their own record (the workspace event store): neither the events clients emit
   // nor the system's are audited one by one, and an audit entry announced to the event store

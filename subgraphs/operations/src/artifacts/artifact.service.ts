@@ -9,8 +9,7 @@ import { validateOptionalText, validateUrl } from '../../../../lib/validation.js
 import { accountOf, jsonBytes } from '../common/caller.js';
 import type { OperationsContext } from '../context.js';
 import type { Em } from '../../../../lib/orm.js';
-import { FlowRun } from '../flow-runs/flow-run.entity.js';
-import { TaskRun } from '../task-runs/task-run.entity.js';
+import { lockRunForChildren } from '../flow-runs/flow-run.cleanup.js';
 import { Artifact, ArtifactType } from './artifact.entity.js';
 import type { ArtifactConnection, ArtifactFilter, CreateArtifactInput } from './artifact.inputs.js';
 
@@ -137,19 +136,19 @@ export class ArtifactService {
   /**
    * The runs an artifact names are runs of its workspace, resolved there in SQL (a run of
    * another workspace is answered like one that does not exist); a task run and a flow run
-   * named together belong together.
+   * named together belong together. They are locked against their deletion until the artifact
+   * is written (`lockRunForChildren`), so it never outlives them. Returns the flow run it
+   * belongs to (through its task run too).
    */
-  /** Checks the runs it names; returns the flow run it belongs to (through its task run too). */
   private async checkRuns(em: Em, input: CreateArtifactInput): Promise<string | null> {
     const workspaceId = input.workspaceId;
-    if (input.flowRunId != null && !(await em.count(FlowRun, { id: input.flowRunId, workspaceId })))
+    if (
+      input.flowRunId != null &&
+      !(await lockRunForChildren(em, 'FLOW', { id: input.flowRunId, workspaceId }))
+    )
       throw badInput('flowRunId', 'No such flow run in this workspace');
     if (input.taskRunId != null) {
-      const task = await em.findOne(
-        TaskRun,
-        { id: input.taskRunId, workspaceId },
-        { fields: ['id', 'flowRunId'] },
-      );
+      const task = await lockRunForChildren(em, 'TASK', { id: input.taskRunId, workspaceId });
       if (!task) throw badInput('taskRunId', 'No such task run in this workspace');
       if (input.flowRunId != null && task.flowRunId !== input.flowRunId)
         throw badInput('taskRunId', 'The task run belongs to another flow run');

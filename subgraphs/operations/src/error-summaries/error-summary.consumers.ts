@@ -1,6 +1,6 @@
 import { isUuid } from '../../../../lib/db.js';
 import { fromSource, onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
-import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run-retention.js';
+import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run.cleanup.js';
 import { ErrorSummary, SummaryAccount, SummaryWorkspace } from './error-summary.entity.js';
 
 interface StateChanged {
@@ -57,8 +57,14 @@ export const errorSummaryConsumers: Record<string, ConsumerHandler> = {
     await em.nativeDelete(ErrorSummary, { workspaceId: p.workspaceId });
     await em.nativeDelete(SummaryWorkspace, { workspaceId: p.workspaceId });
   }),
+  // Every deletion of runs announces them so (deleteFlowRun, a flow's deletion, the retention).
+  // The deletions' own events are still handled: an instance of an earlier version (a rolling
+  // upgrade), or its events left in the outbox, announces deletions that way only.
   'flow-run.deleted': fromSource('operations', async (p: { runId?: string }, em) => {
     if (isUuid(p.runId)) await em.nativeDelete(ErrorSummary, { flowRunId: p.runId });
+  }),
+  'flow.deleted': fromSource('operations', async (p: { flowId?: string }, em) => {
+    if (isUuid(p.flowId)) await em.nativeDelete(ErrorSummary, { flowId: p.flowId });
   }),
   [FLOW_RUN_PURGED]: fromSource('operations', async (p: PurgedRuns, em) => {
     const runIds = purgedRunIds(p);
@@ -67,9 +73,6 @@ export const errorSummaryConsumers: Record<string, ConsumerHandler> = {
         workspaceId: p.workspaceId,
         flowRunId: { $in: runIds },
       });
-  }),
-  'flow.deleted': fromSource('operations', async (p: { flowId?: string }, em) => {
-    if (isUuid(p.flowId)) await em.nativeDelete(ErrorSummary, { flowId: p.flowId });
   }),
   // Only failures are summarised: other state changes cost no transaction here.
   'flow-run.state-changed': fromSource(

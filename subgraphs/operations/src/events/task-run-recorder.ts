@@ -9,6 +9,7 @@ import {
   runWrites,
   updateChanged,
 } from '../../../../lib/plain-sql.js';
+import { lockRunForChildren } from '../flow-runs/flow-run.cleanup.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { toProposal } from '../orchestration/proposal.js';
 import { RunState } from '../orchestration/run-state.entity.js';
@@ -59,14 +60,15 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
     ? flowRunRef.slice('prefect.flow-run.'.length)
     : '';
   if (!isUuid(flowRunId)) return;
-  // Read with plain statements (lib/plain-sql), as set-state requests do: nothing here is
-  // tracked by the unit of work.
-  const [flowRun] = await boundQuery<{ id: string; workspace_id: string }[]>(
-    em,
-    'select id, workspace_id from flow_run where id = ? and workspace_id = ?',
-    [flowRunId, spec.workspaceId],
-  );
-  if (!flowRun) return;
+  // Stored (perhaps by an earlier event of the same batch, in this transaction): read locked,
+  // with plain statements (lib/plain-sql), as set-state requests do.
+  let run = await lockDetached(em, TaskRun, { id });
+  if (run && (run.flowRunId !== flowRunId || run.workspaceId !== spec.workspaceId)) return;
+  // To create one, its flow run, locked against its deletion (a stored one is locked itself).
+  const flowRun = run
+    ? null
+    : await lockRunForChildren(em, 'FLOW', { id: flowRunId, workspaceId: spec.workspaceId });
+  if (!run && !flowRun) return;
 
   const payload = obj(spec.payload);
   const validated = obj(payload.validated_state);
@@ -87,9 +89,6 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
   );
   const occurred = spec.occurred ?? new Date();
 
-  // Stored (perhaps by an earlier event of the same batch, in this transaction): read locked.
-  let run = await lockDetached(em, TaskRun, { id });
-  if (run && run.flowRunId !== flowRun.id) return;
   if (!run) {
     const t = obj(payload.task_run);
     const policy = obj(t.empirical_policy);
@@ -102,15 +101,15 @@ export async function recordTaskRunEvent(em: Em, spec: EmitSpec, field: string):
     const same = await boundQuery(
       em,
       'select 1 from task_run where flow_run_id = ? and task_key = ? and dynamic_key = ? limit 1',
-      [flowRun.id, taskKey, dynamicKey],
+      [flowRunId, taskKey, dynamicKey],
     );
     if (same.length) return;
     // Inserted by the policy's commit with its first state.
     run = newPlain(
       Object.assign(new TaskRun(), {
         id,
-        workspaceId: flowRun.workspace_id,
-        flowRunId: flowRun.id,
+        workspaceId: flowRun!.workspaceId,
+        flowRunId,
         taskKey,
         dynamicKey,
         name: (str(t.name) ?? taskKey).slice(0, 200),

@@ -1,12 +1,12 @@
 import type { Knex } from '@mikro-orm/knex';
 import type { BackgroundService } from '../../../../lib/background.js';
-import { dbTime, isPostgres, isUuid, workspacesWithRows } from '../../../../lib/db.js';
+import { dbTime, isPostgres, workspacesWithRows } from '../../../../lib/db.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { Em } from '../../../../lib/orm.js';
-import { recordEvent } from '../../../../lib/outbox.js';
 import { TERMINAL } from '../orchestration/state-type.js';
 import { backgroundEm } from '../services/background-em.js';
 import { DEFAULT_FLOW_RUN_RETENTION_DAYS, FlowRunSettings } from './flow-run-settings.entity.js';
+import { deleteLockedRuns } from './flow-run.cleanup.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -26,36 +26,14 @@ export interface PurgeLimits {
  * is about 5,000 rows, as a batch of the log retention is.
  */
 export const FLOW_RUN_PURGE_LIMITS: PurgeLimits = { runs: 200, taskRuns: 2000 };
-/**
- * Announces a batch of purged runs (`{ workspaceId, runIds }`) to the modules of higher layers
- * that keep rows about runs (error summaries, push submissions and credentials). Not audited:
- * the setting is, as for event and log retention.
- */
-export const FLOW_RUN_PURGED = 'flow-run.purged';
-
-/** The payload of `flow-run.purged`. */
-export interface PurgedRuns {
-  workspaceId?: string;
-  runIds?: unknown;
-}
-
-/** The run ids of a `flow-run.purged` payload; none when it is malformed. */
-export function purgedRunIds(p: PurgedRuns | null): string[] {
-  if (!p || !isUuid(p.workspaceId) || !Array.isArray(p.runIds)) return [];
-  return p.runIds.filter((id): id is string => typeof id === 'string' && isUuid(id));
-}
 
 /**
  * Purges one batch of a workspace's flow runs that are in a terminal state and ended before
  * `cutoff` (the policy sets `end_time` on entering a terminal state and clears it on leaving
- * one), oldest first by the (workspace, end time) index, with everything that hangs off them:
- * task runs, the states of both, logs, artifacts. One transaction, plain set-based statements;
- * on PostgreSQL the runs are taken FOR UPDATE SKIP LOCKED, so a run being orchestrated right now
- * is left for a later pass, and instances purging at once split the runs.
- *
- * Left as they are: events (their own retention), incident links (an incident's record outlives
- * the runs it names; a missing run reads as null) and a subflow's link to its parent task run
- * (reads as null too, as it would after Prefect's `ON DELETE SET NULL`).
+ * one), oldest first by the (workspace, end time) index, with everything that hangs off them
+ * (`deleteLockedRuns`). One transaction; on PostgreSQL the runs are taken FOR UPDATE SKIP
+ * LOCKED, so a run being orchestrated or written to right now is left for a later pass, and
+ * instances purging at once split the runs.
  */
 async function purgeBatch(
   tx: Em,
@@ -66,8 +44,6 @@ async function purgeBatch(
   const knex = tx.getKnex();
   const rows = <R extends object>(qb: Knex.QueryBuilder) =>
     tx.getConnection().execute<R[]>(qb, [], 'all', tx.getTransactionContext());
-  const run = (qb: Knex.QueryBuilder) =>
-    tx.getConnection().execute(qb, [], 'run', tx.getTransactionContext());
   const select = knex('flow_run as r')
     .select('r.id')
     .where('r.workspace_id', workspaceId)
@@ -99,15 +75,7 @@ async function purgeBatch(
     ids.push(id);
   }
 
-  const taskIds = () => knex('task_run').select('id').whereIn('flow_run_id', ids);
-  await run(knex('run_state').whereIn('run_id', taskIds()).delete());
-  await run(knex('artifact').whereIn('task_run_id', taskIds()).delete());
-  await run(knex('artifact').whereIn('flow_run_id', ids).delete());
-  await run(knex('log').where('workspace_id', workspaceId).whereIn('flow_run_id', ids).delete());
-  await run(knex('task_run').whereIn('flow_run_id', ids).delete());
-  await run(knex('run_state').whereIn('run_id', ids).delete());
-  await run(knex('flow_run').whereIn('id', ids).delete());
-  recordEvent(tx, FLOW_RUN_PURGED, { workspaceId, runIds: ids });
+  await deleteLockedRuns(tx, workspaceId, ids);
   return {
     purged: ids.length,
     more: ids.length < found.length || found.length === limits.runs,

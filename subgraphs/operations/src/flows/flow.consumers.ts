@@ -4,7 +4,7 @@ import { Deployment } from '../deployments/deployment.entity.js';
 import { DeploymentSchedule } from '../deployments/schedules/schedule.entity.js';
 import { deleteFlowRuns } from '../flow-runs/flow-run.cleanup.js';
 
-/** Everything of a flow: its deployments with their schedules, its runs with their history. */
+/** All of a flow: its deployments with their schedules, its runs with what hangs off them. */
 export async function deleteFlowData(em: Em, where: { workspaceId: string; flowId?: string }) {
   const scope = where.flowId ? { flowId: where.flowId } : { workspaceId: where.workspaceId };
   const deployments = await em.find(Deployment, scope, { fields: ['id'] });
@@ -16,8 +16,8 @@ export async function deleteFlowData(em: Em, where: { workspaceId: string; flowI
 }
 
 /**
- * A deleted workspace's deployments and runs with what hangs off them without a `workspaceId`
- * (schedules, task runs, state history); the subgraph's sweep then deletes every row with one
+ * A deleted workspace's deployments and runs with what hangs off them, some rows without a
+ * `workspaceId` (schedules, state history); the subgraph's sweep then deletes every row with one
  * (flows, work pools, …). Idempotent (a redelivery deletes nothing more).
  */
 export const flowConsumers: Record<string, ConsumerHandler> = {

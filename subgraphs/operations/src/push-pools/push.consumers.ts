@@ -3,7 +3,7 @@ import { onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { TERMINAL, type StateType } from '../orchestration/state-type.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
-import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run-retention.js';
+import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flow-run.cleanup.js';
 import { FlowRunCredential, PushSubmission } from './push-entities.js';
 import { pushSettingsOf } from './push.service.js';
 
@@ -33,7 +33,7 @@ export const pushConsumers = (
       );
     },
   ),
-  // Runs the flow-run retention purged: their submissions and credentials go with them.
+  // Deleted runs (by the retention or by hand): their submissions and credentials go with them.
   [FLOW_RUN_PURGED]: async (p: PurgedRuns, em) => {
     const runIds = purgedRunIds(p);
     if (!runIds.length) return;

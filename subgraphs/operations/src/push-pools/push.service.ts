@@ -12,6 +12,7 @@ import { BlockCrypto } from '../blocks/block-crypto.js';
 import type { OperationsContext } from '../context.js';
 import { Deployment } from '../deployments/deployment.entity.js';
 import { Flow } from '../flows/flow.entity.js';
+import { lockRunForChildren } from '../flow-runs/flow-run.cleanup.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { StateType } from '../orchestration/state-type.js';
@@ -129,7 +130,11 @@ export function pushService(sub: SubgraphRuntime<OperationsContext>): Background
   async function prepare(s: PushSubmission, pool: WorkPool, now: Date): Promise<PushJob | null> {
     const settings = pushSettingsOf(sub);
     return em().transactional(async (tx: Em) => {
-      const run = await tx.findOne(FlowRun, { id: s.flowRunId, workspaceId: s.workspaceId });
+      // Locked against its deletion until the credential is stored: a deletion that goes first
+      // leaves no run here, one that comes after announces the run, and its credentials go.
+      const where = { id: s.flowRunId, workspaceId: s.workspaceId };
+      if (!(await lockRunForChildren(tx, 'FLOW', where))) return null;
+      const run = await tx.findOne(FlowRun, where);
       if (!run) return null;
       const [flow, deployment] = await Promise.all([
         tx.findOneOrFail(Flow, { id: run.flowId }),

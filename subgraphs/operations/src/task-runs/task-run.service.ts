@@ -9,7 +9,8 @@ import { validateName } from '../../../../lib/validation.js';
 
 import type { OperationsContext } from '../context.js';
 import { validateTags } from '../flows/flow.validation.js';
-import { FlowRun } from '../flow-runs/flow-run.entity.js';
+import { lockRunForChildren } from '../flow-runs/flow-run.cleanup.js';
+import type { FlowRun } from '../flow-runs/flow-run.entity.js';
 import { orchestrate } from '../orchestration/policy.js';
 import { toProposal } from '../orchestration/proposal.js';
 import { StateType } from '../orchestration/state-type.js';
@@ -32,52 +33,59 @@ const intIn = (v: number | null | undefined, field: string, max: number) => {
 export class TaskRunService {
   constructor(private readonly ctx: OperationsContext) {}
 
+  /**
+   * Creates the task run of a flow run, or answers the one it already has for the same id or
+   * (task key, dynamic key). The flow run is read in the transaction that writes, locked against
+   * its deletion (`lockRunForChildren`): a task run is never left without its flow run.
+   */
   async create(input: CreateTaskRunInput): Promise<TaskRun> {
     requireAuthenticated(this.ctx.principal);
-    const flowRun = isUuid(input.flowRunId)
-      ? withinWorkspace(await this.ctx.loaders.flowRunById.load(input.flowRunId), input.workspaceId)
-      : null;
-    if (!flowRun) throw notFound('FlowRun');
-    authorize(
-      this.ctx,
-      'write',
-      'TaskRun',
-      { workspaceId: flowRun.workspaceId, flowRunId: flowRun.id },
-      'FlowRun',
-    );
-    const taskKey = validateName(input.taskKey, 'taskKey', 200);
-    const dynamicKey =
-      input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
-    const identity = { flowRunId: flowRun.id, taskKey, dynamicKey };
-    if (input.id != null) {
-      if (!isUuid(input.id)) throw badInput('id', 'Must be a UUID');
-      const byId = await this.ctx.em.findOne(TaskRun, { id: input.id });
-      if (byId) {
-        if (byId.flowRunId !== flowRun.id) throw conflict('id', 'A task run with this id exists');
-        return byId;
-      }
-    }
-    const existing = await this.ctx.em.findOne(TaskRun, identity);
-    if (existing) return existing;
-    if (input.cacheKey != null && input.cacheKey.length > 500) {
-      throw badInput('cacheKey', 'At most 500 characters');
-    }
-    const proposal = toProposal(input.state ?? { type: StateType.PENDING });
-    const spec = {
-      ...identity,
-      workspaceId: flowRun.workspaceId,
-      name: input.name == null ? taskKey : validateName(input.name, 'name', 200),
-      cacheKey: input.cacheKey ?? null,
-      tags: validateTags(input.tags ?? []),
-      retries: intIn(input.retries, 'retries', 100),
-      retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400),
-    };
+    let identity: Pick<TaskRun, 'flowRunId' | 'taskKey' | 'dynamicKey'> | undefined;
     try {
       return await this.ctx.transaction(async (em) => {
+        const flowRun = isUuid(input.flowRunId)
+          ? await lockRunForChildren(em, 'FLOW', {
+              id: input.flowRunId,
+              workspaceId: input.workspaceId,
+            })
+          : null;
+        if (!flowRun) throw notFound('FlowRun');
+        authorize(
+          this.ctx,
+          'write',
+          'TaskRun',
+          { workspaceId: flowRun.workspaceId, flowRunId: flowRun.id },
+          'FlowRun',
+        );
+        const taskKey = validateName(input.taskKey, 'taskKey', 200);
+        const dynamicKey =
+          input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
+        identity = { flowRunId: flowRun.id, taskKey, dynamicKey };
+        if (input.id != null) {
+          if (!isUuid(input.id)) throw badInput('id', 'Must be a UUID');
+          const byId = await em.findOne(TaskRun, { id: input.id });
+          if (byId) {
+            if (byId.flowRunId !== flowRun.id)
+              throw conflict('id', 'A task run with this id exists');
+            return byId;
+          }
+        }
+        const existing = await em.findOne(TaskRun, identity);
+        if (existing) return existing;
+        if (input.cacheKey != null && input.cacheKey.length > 500) {
+          throw badInput('cacheKey', 'At most 500 characters');
+        }
+        const proposal = toProposal(input.state ?? { type: StateType.PENDING });
         // Written with plain statements by the policy's commit (no unit of work for a new run).
         const run = newPlain(
           Object.assign(new TaskRun(), {
-            ...spec,
+            ...identity,
+            workspaceId: flowRun.workspaceId,
+            name: input.name == null ? taskKey : validateName(input.name, 'name', 200),
+            cacheKey: input.cacheKey ?? null,
+            tags: validateTags(input.tags ?? []),
+            retries: intIn(input.retries, 'retries', 100),
+            retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400),
             ...(input.id != null ? { id: input.id } : {}),
             stateType: proposal.type,
             stateName: proposal.name,
@@ -89,7 +97,7 @@ export class TaskRunService {
         return run;
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) {
+      if (err instanceof UniqueConstraintViolationException && identity) {
         const winner = await this.ctx.em.fork().findOne(TaskRun, identity);
         if (winner) return winner;
       }
