@@ -9,6 +9,7 @@ import {
   type SubgraphRuntime,
 } from '../../lib/module.js';
 import { createOrm, type Em, type Orm } from '../../lib/orm.js';
+import { OUTBOX_ENTITIES } from '../../lib/outbox.js';
 import { MemoryWindowCounter } from '../../lib/window-counter.js';
 import { operationsSubgraph } from '../../subgraphs/operations/src/index.js';
 
@@ -89,7 +90,8 @@ describe('deleting a workspace sweeps every module entity with a workspaceId', (
   beforeAll(async () => {
     orm = await createOrm({
       name: 'operations-sweep-test',
-      entities: compose.entities(def),
+      // As lib/subgraph composes them: deleting runs announces them (`flow-run.purged`).
+      entities: [...compose.entities(def), ...OUTBOX_ENTITIES],
       migrations: def.migrations,
       database: { kind: 'sqlite', path: ':memory:' },
       migrate: false,
