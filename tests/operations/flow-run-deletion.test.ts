@@ -2,16 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Em } from '../../lib/orm.js';
 import { OutboxEvent } from '../../lib/outbox.js';
-import { Artifact } from '../../subgraphs/operations/src/artifacts/artifact.entity.js';
-import { ErrorSummary } from '../../subgraphs/operations/src/error-summaries/error-summary.entity.js';
 import { FLOW_RUN_PURGED } from '../../subgraphs/operations/src/flow-runs/flow-run.cleanup.js';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
-import { Log } from '../../subgraphs/operations/src/logs/log.entity.js';
-import { RunState } from '../../subgraphs/operations/src/orchestration/run-state.entity.js';
-import {
-  FlowRunCredential,
-  PushSubmission,
-} from '../../subgraphs/operations/src/push-pools/push-entities.js';
 import { TaskRun } from '../../subgraphs/operations/src/task-runs/task-run.entity.js';
 import { createWorkspace } from '../access/fixtures.js';
 import { setSummaries } from '../error-summaries/helpers.js';
@@ -19,22 +11,14 @@ import { codes } from '../harness/client.js';
 import { testDatabase } from '../harness/services.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { operations, service } from './automation-fixtures.js';
-import {
-  CREATE_TASK,
-  SET_TASK_STATE,
-  createDeployment,
-  createFlow,
-  createRun,
-  ok,
-  setState,
-} from './fixtures.js';
+import { CREATE_TASK, createDeployment, createFlow, createRun, ok, setState } from './fixtures.js';
 import { createPushPool, PUSH_SECRET, pushOnce, pushReceiver } from './push-fixtures.js';
+import { fillRun, NO_ROWS, rowsOf as countRows, type Run } from './run-rows.js';
 
 // Every way runs are deleted (deleteFlowRun, a flow's deletion, a deployment's schedules
 // changing, the retention: tests/operations/flow-run-retention.test.ts) takes what hangs off
 // them too, and a task run or artifact written while its run is deleted does not outlive it.
 
-const WRITE_LOGS = `mutation($input: WriteLogsInput!) { writeLogs(input: $input) }`;
 const CREATE_ARTIFACT = `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`;
 const DELETE_RUN = `mutation($id: ID!) { deleteFlowRun(id: $id) }`;
 const EMIT = `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`;
@@ -58,51 +42,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-interface Run {
-  id: string;
-  taskIds: string[];
-}
-
-/**
- * What a run leaves as it goes: `tasks` task runs with their states, a line from the flow and
- * from each task, an artifact of the run and one of its first task only.
- */
-async function fill(runId: string, tasks = 2): Promise<Run> {
-  const taskIds: string[] = [];
-  for (let i = 0; i < tasks; i++) {
-    const t = (
-      await ok(alice, CREATE_TASK, {
-        input: { flowRunId: runId, taskKey: `t${i}`, state: { type: 'RUNNING' } },
-      })
-    ).createTaskRun;
-    await ok(alice, SET_TASK_STATE, { input: { taskRunId: t.id, state: { type: 'COMPLETED' } } });
-    taskIds.push(t.id);
-  }
-  const timestamp = new Date().toISOString();
-  await ok(alice, WRITE_LOGS, {
-    input: {
-      workspaceId: ws,
-      logs: [
-        { flowRunId: runId, level: 20, message: 'flow line', timestamp },
-        ...taskIds.map((taskRunId) => ({
-          flowRunId: runId,
-          taskRunId,
-          level: 20,
-          message: 'task line',
-          timestamp,
-        })),
-      ],
-    },
-  });
-  await ok(alice, CREATE_ARTIFACT, {
-    input: { workspaceId: ws, type: 'MARKDOWN', data: '# Report', flowRunId: runId },
-  });
-  if (taskIds.length)
-    await ok(alice, CREATE_ARTIFACT, {
-      input: { workspaceId: ws, type: 'MARKDOWN', data: 'a task’s', taskRunId: taskIds[0] },
-    });
-  return { id: runId, taskIds };
-}
+/** What a run leaves as it goes (`fillRun`). */
+const fill = (runId: string, tasks = 2) => fillRun(alice, ws, runId, tasks);
 
 /** A run (of a flow of its own unless given), RUNNING, filled (`fill`). */
 async function runningRun(tasks = 2, flowId?: string): Promise<Run> {
@@ -113,34 +54,7 @@ async function runningRun(tasks = 2, flowId?: string): Promise<Run> {
 }
 
 /** Rows of each table that belong to these runs. */
-async function rowsOf(runs: Run[]) {
-  const ids = runs.map((r) => r.id);
-  const taskIds = runs.flatMap((r) => r.taskIds);
-  const em = db();
-  return {
-    flowRun: await em.count(FlowRun, { id: { $in: ids } }),
-    taskRun: await em.count(TaskRun, { flowRunId: { $in: ids } }),
-    runState: await em.count(RunState, { runId: { $in: [...ids, ...taskIds] } }),
-    log: await em.count(Log, { flowRunId: { $in: ids } }),
-    artifact: await em.count(Artifact, {
-      $or: [{ flowRunId: { $in: ids } }, { taskRunId: { $in: taskIds } }],
-    }),
-    errorSummary: await em.count(ErrorSummary, { flowRunId: { $in: ids } }),
-    pushSubmission: await em.count(PushSubmission, { flowRunId: { $in: ids } }),
-    flowRunCredential: await em.count(FlowRunCredential, { flowRunId: { $in: ids } }),
-  };
-}
-
-const NONE = {
-  flowRun: 0,
-  taskRun: 0,
-  runState: 0,
-  log: 0,
-  artifact: 0,
-  errorSummary: 0,
-  pushSubmission: 0,
-  flowRunCredential: 0,
-};
+const rowsOf = (runs: Run[]) => countRows(db(), runs);
 
 /**
  * Rows of the whole database that hang off a run or task run that does not exist (log lines
@@ -205,7 +119,7 @@ describe('deleting flow runs', () => {
 
     expect((await ok(alice, DELETE_RUN, { id: run.id })).deleteFlowRun).toBe(run.id);
     await stack.quiesce();
-    expect(await rowsOf([run])).toEqual(NONE);
+    expect(await rowsOf([run])).toEqual(NO_ROWS);
     expect(await rowsOf([other])).toEqual(otherBefore);
     // Announced once, as the retention's batches are.
     const announced = (await db().find(OutboxEvent, { type: FLOW_RUN_PURGED })).filter((e) =>
@@ -221,7 +135,7 @@ describe('deleting flow runs', () => {
     await setState(alice, run.id, { type: 'COMPLETED' });
     await ok(alice, `mutation($id: ID!) { deleteFlow(id: $id) }`, { id: gone.id });
     await stack.quiesce();
-    expect(await rowsOf([run])).toEqual(NONE);
+    expect(await rowsOf([run])).toEqual(NO_ROWS);
 
     // Runs the scheduler created ahead go when the deployment is paused, with what was written
     // about them meanwhile.
@@ -236,7 +150,7 @@ describe('deleting flow runs', () => {
     expect((await rowsOf(ahead)).artifact).toBe(1);
     await ok(alice, `mutation($id: ID!) { pauseDeployment(id: $id) { id } }`, { id: d.id });
     await stack.quiesce();
-    expect(await rowsOf(ahead)).toEqual(NONE);
+    expect(await rowsOf(ahead)).toEqual(NO_ROWS);
     expect(await orphans()).toEqual(NO_ORPHANS);
   });
 
@@ -275,7 +189,7 @@ describe('deleting flow runs', () => {
         [],
       );
     await stack.quiesce();
-    expect(await rowsOf(runs)).toEqual(NONE);
+    expect(await rowsOf(runs)).toEqual(NO_ROWS);
     expect(await orphans()).toEqual(NO_ORPHANS);
   });
 });
@@ -355,7 +269,7 @@ describe.skipIf(testDatabase() !== 'postgres')(
       await log.end();
       expect((await deletion).data?.deleteFlowRun).toBe(run.id);
       expect(codes(await creation)).toEqual(['NOT_FOUND']);
-      expect(await rowsOf([run])).toEqual(NONE);
+      expect(await rowsOf([run])).toEqual(NO_ROWS);
       expect(await orphans()).toEqual(NO_ORPHANS);
     });
 
@@ -387,7 +301,7 @@ describe.skipIf(testDatabase() !== 'postgres')(
       await rival.end();
       expect((await creation).data?.createTaskRun.id).toBe(id);
       expect((await deletion).data?.deleteFlowRun).toBe(run.id);
-      expect(await rowsOf([{ id: run.id, taskIds: [id] }])).toEqual(NONE);
+      expect(await rowsOf([{ id: run.id, taskIds: [id] }])).toEqual(NO_ROWS);
       expect(await orphans()).toEqual(NO_ORPHANS);
     });
   },

@@ -4,27 +4,23 @@ import { OutboxEvent } from '../../lib/outbox.js';
 import type { Subgraph } from '../../lib/subgraph.js';
 import { Artifact } from '../../subgraphs/operations/src/artifacts/artifact.entity.js';
 import type { OperationsContext } from '../../subgraphs/operations/src/context.js';
-import { ErrorSummary } from '../../subgraphs/operations/src/error-summaries/error-summary.entity.js';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
 import { FLOW_RUN_PURGED } from '../../subgraphs/operations/src/flow-runs/flow-run.cleanup.js';
 import { flowRunRetentionService } from '../../subgraphs/operations/src/flow-runs/flow-run-retention.js';
-import { Log } from '../../subgraphs/operations/src/logs/log.entity.js';
-import { RunState } from '../../subgraphs/operations/src/orchestration/run-state.entity.js';
 import {
   FlowRunCredential,
   PushSubmission,
 } from '../../subgraphs/operations/src/push-pools/push-entities.js';
-import { TaskRun } from '../../subgraphs/operations/src/task-runs/task-run.entity.js';
 import { addMember, createWorkspace } from '../access/fixtures.js';
 import { setSummaries } from '../error-summaries/helpers.js';
 import { codes } from '../harness/client.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
-import { CREATE_TASK, SET_TASK_STATE, createFlow, createRun, ok, setState } from './fixtures.js';
+import { createFlow, createRun, ok, setState } from './fixtures.js';
+import { fillRun, NO_ROWS, rowsOf as countRows, type Run } from './run-rows.js';
 
 const DAY = 24 * 3600 * 1000;
 const RETENTION = `mutation($input: SetFlowRunRetentionInput!) { setFlowRunRetention(input: $input) { id flowRunRetentionDays } }`;
 const DAYS = `query($id: ID!) { workspace(id: $id) { flowRunRetentionDays } }`;
-const WRITE_LOGS = `mutation($input: WriteLogsInput!) { writeLogs(input: $input) }`;
 const CREATE_ARTIFACT = `mutation($input: CreateArtifactInput!) { createArtifact(input: $input) { id } }`;
 
 let stack: Stack;
@@ -50,11 +46,6 @@ async function workspace(): Promise<string> {
   return ws.id;
 }
 
-interface Run {
-  id: string;
-  taskIds: string[];
-}
-
 /**
  * A run that ran `tasks` task runs, logged from the flow and each task, made artifacts (one of
  * the flow run, one of a task run only) and entered `final`.
@@ -67,48 +58,10 @@ async function runTo(
   const run = await createRun(alice, { flowId: (await createFlow(alice, workspaceId)).id });
   await setState(alice, run.id, { type: 'PENDING' });
   await setState(alice, run.id, { type: 'RUNNING' });
-  const taskIds: string[] = [];
-  for (let i = 0; i < tasks; i++) {
-    const t = (
-      await ok(alice, CREATE_TASK, {
-        input: { flowRunId: run.id, taskKey: `t${i}`, state: { type: 'RUNNING' } },
-      })
-    ).createTaskRun;
-    await ok(alice, SET_TASK_STATE, { input: { taskRunId: t.id, state: { type: 'COMPLETED' } } });
-    taskIds.push(t.id);
-  }
-  const timestamp = new Date().toISOString();
-  await ok(alice, WRITE_LOGS, {
-    input: {
-      workspaceId,
-      logs: [
-        { flowRunId: run.id, level: 20, message: 'flow line', timestamp },
-        ...taskIds.map((taskRunId) => ({
-          flowRunId: run.id,
-          taskRunId,
-          level: 20,
-          message: 'task line',
-          timestamp,
-        })),
-      ],
-    },
-  });
-  await ok(alice, CREATE_ARTIFACT, {
-    input: {
-      workspaceId,
-      type: 'MARKDOWN',
-      data: '# Report',
-      key: `r-${uid(4)}`,
-      flowRunId: run.id,
-    },
-  });
-  if (taskIds.length)
-    await ok(alice, CREATE_ARTIFACT, {
-      input: { workspaceId, type: 'MARKDOWN', data: 'a task’s', taskRunId: taskIds[0] },
-    });
+  const filled = await fillRun(alice, workspaceId, run.id, tasks);
   if (final !== 'RUNNING')
     await setState(alice, run.id, { type: final }, final === 'CANCELLED' ? { force: true } : {});
-  return { id: run.id, taskIds };
+  return filled;
 }
 
 /** Moves a run's end back in time, as if it had ended `days` ago. */
@@ -117,34 +70,7 @@ async function endedAgo(run: Run, days: number): Promise<void> {
 }
 
 /** Rows of each table that belong to these runs. */
-async function rowsOf(runs: Run[]) {
-  const ids = runs.map((r) => r.id);
-  const taskIds = runs.flatMap((r) => r.taskIds);
-  const em = db();
-  return {
-    flowRun: await em.count(FlowRun, { id: { $in: ids } }),
-    taskRun: await em.count(TaskRun, { flowRunId: { $in: ids } }),
-    runState: await em.count(RunState, { runId: { $in: [...ids, ...taskIds] } }),
-    log: await em.count(Log, { flowRunId: { $in: ids } }),
-    artifact: await em.count(Artifact, {
-      $or: [{ flowRunId: { $in: ids } }, { taskRunId: { $in: taskIds } }],
-    }),
-    errorSummary: await em.count(ErrorSummary, { flowRunId: { $in: ids } }),
-    pushSubmission: await em.count(PushSubmission, { flowRunId: { $in: ids } }),
-    flowRunCredential: await em.count(FlowRunCredential, { flowRunId: { $in: ids } }),
-  };
-}
-
-const NONE = {
-  flowRun: 0,
-  taskRun: 0,
-  runState: 0,
-  log: 0,
-  artifact: 0,
-  errorSummary: 0,
-  pushSubmission: 0,
-  flowRunCredential: 0,
-};
+const rowsOf = (runs: Run[]) => countRows(db(), runs);
 
 /** A push pool's submission and credential of a run, as the push service leaves them. */
 async function pushed(workspaceId: string, run: Run): Promise<void> {
@@ -241,7 +167,7 @@ describe('flow-run retention', () => {
     const service = ops().services.find((s) => s.name === 'flow-run-retention')!;
     expect(await service.runOnce(new Date(now))).toBe(4);
     await stack.quiesce();
-    expect(await rowsOf(purged)).toEqual(NONE);
+    expect(await rowsOf(purged)).toEqual(NO_ROWS);
     expect(await rowsOf(kept)).toEqual(keptBefore);
     expect(await db().count(Artifact, { id: loose.createArtifact.id })).toBe(1);
     const PARENT = `query($id: ID!) { flowRun(id: $id) { parentTaskRun { id } } }`;
@@ -255,7 +181,7 @@ describe('flow-run retention', () => {
     expect(unfinishedBefore.flowRun).toBe(3);
     expect(await service.runOnce(new Date(now + 11 * DAY))).toBe(2);
     await stack.quiesce();
-    expect(await rowsOf([completed20, completed3])).toEqual(NONE);
+    expect(await rowsOf([completed20, completed3])).toEqual(NO_ROWS);
     expect(await rowsOf(unfinished)).toEqual(unfinishedBefore);
     expect(await service.runOnce(new Date(now + 400 * DAY))).toBe(0);
     expect(await rowsOf(unfinished)).toEqual(unfinishedBefore);
@@ -278,7 +204,7 @@ describe('flow-run retention', () => {
     }
     const service = flowRunRetentionService(ops(), { runs: 2, taskRuns: 3 });
     expect(await service.runOnce(new Date(now))).toBe(5);
-    expect(await rowsOf(runs)).toEqual(NONE);
+    expect(await rowsOf(runs)).toEqual(NO_ROWS);
     const batches = (
       await db().find(OutboxEvent, { type: FLOW_RUN_PURGED }, { orderBy: { seq: 'asc' } })
     )
