@@ -244,8 +244,26 @@ export function lockDetached<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   key: { id: string; workspaceId?: string | null },
+  /**
+   * Values read along with the row in the same statement, by name: each a scalar subquery over
+   * the row (aliased `t`), e.g. a column of the row it refers to. `readAlong` answers them; the
+   * rows they read are not locked.
+   */
+  along?: Record<string, string>,
 ): Promise<T | null> {
-  return detachedRow(em, entity, key, isPostgres(em));
+  return detachedRow(em, entity, key, isPostgres(em), along);
+}
+
+/** Values read along with a detached row (`lockDetached`'s `along`), by instance. */
+const ALONG = new WeakMap<object, Row>();
+
+/**
+ * A value `lockDetached` read along with `instance` under `name`: undefined when it was not
+ * asked for (the caller reads it itself), null when the subquery found nothing.
+ */
+export function readAlong(instance: object, name: string): unknown {
+  const values = ALONG.get(instance);
+  return values && name in values ? values[name] : undefined;
 }
 
 /**
@@ -265,25 +283,35 @@ async function detachedRow<T extends object>(
   entity: EntityName<T>,
   key: { id: string; workspaceId?: string | null },
   lock: boolean,
+  along: Record<string, string> = {},
 ): Promise<T | null> {
   const table = keyedTable(em, entity as EntityName<object>);
   const postgres = isPostgres(em);
-  const where = [`${table.primaryKey.field} = ?`];
+  const where = [`t.${table.primaryKey.field} = ?`];
   const params: unknown[] = [key.id];
   if (key.workspaceId != null) {
     const workspace = table.columns.find((c) => c.prop === 'workspaceId');
     if (!workspace) throw new Error(`plain-sql: ${table.meta.className} has no workspaceId`);
-    where.push(`${workspace.field} = ?`);
+    where.push(`t.${workspace.field} = ?`);
     params.push(key.workspaceId);
   }
+  const names = Object.keys(along);
+  const extra = names.map((n) => `, (${along[n]}) as fp_along_${n}`).join('');
   const sql =
-    `select * from ${table.name} where ${where.join(' and ')} limit 1` +
-    (lock ? ' for no key update' : '');
+    `select t.*${extra} from ${table.name} as t where ${where.join(' and ')} limit 1` +
+    (lock ? ' for no key update of t' : '');
   const rows = await boundQuery<Row[]>(em, sql, params, 'all');
   if (!rows.length) return null;
+  const row = rows[0]!;
+  const values: Row = {};
+  for (const n of names) {
+    values[n] = row[`fp_along_${n}`] ?? null;
+    delete row[`fp_along_${n}`];
+  }
   const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };
-  const [instance] = detach(em, entity, [driver.mapResult(rows[0]!, table.meta)]);
+  const [instance] = detach(em, entity, [driver.mapResult(row, table.meta)]);
   SNAPSHOTS.set(instance!, snapshot(table, instance as Row, postgres));
+  if (names.length) ALONG.set(instance!, values);
   return instance!;
 }
 

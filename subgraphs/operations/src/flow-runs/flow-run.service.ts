@@ -18,7 +18,7 @@ import { DeploymentService } from '../deployments/deployment.service.js';
 import { validateJsonObject, validateParameters } from '../deployments/parameters.js';
 import { Flow } from '../flows/flow.entity.js';
 import { validateLabels, validateTags } from '../flows/flow.validation.js';
-import { orchestrate, type Proposal } from '../orchestration/policy.js';
+import { DEPLOYMENT_LIMIT, orchestrate, type Proposal } from '../orchestration/policy.js';
 import { toProposal } from '../orchestration/proposal.js';
 import type { RunState } from '../orchestration/run-state.entity.js';
 import { SetStateStatus, StateType } from '../orchestration/state-type.js';
@@ -94,6 +94,14 @@ const intIn = (v: number | null | undefined, field: string, max: number) => {
   if (!Number.isInteger(v) || v < 0 || v > max)
     throw badInput(field, `An integer from 0 to ${max}`);
   return v;
+};
+
+/**
+ * Read with a run locked for a state change: its deployment's concurrency limit, which the
+ * policy's DeploymentConcurrencySlots reads when the run enters PENDING (one statement less).
+ */
+const DEPLOYMENT_LIMIT_ALONG = {
+  [DEPLOYMENT_LIMIT]: 'select concurrency_limit from deployment where id = t.deployment_id',
 };
 
 /** Flow runs: creation (from a deployment or ad hoc), reads, lists, state proposals, deletion. */
@@ -308,7 +316,7 @@ export class FlowRunService {
     const run = !where
       ? null
       : detached
-        ? await lockDetached(em, FlowRun, where)
+        ? await lockDetached(em, FlowRun, where, DEPLOYMENT_LIMIT_ALONG)
         : await em.findOne(FlowRun, where, forUpdate(em));
     if (!run) throw notFound('FlowRun');
     authorize(

@@ -12,6 +12,7 @@ import {
   entityOf,
   insertStatement,
   isPlain,
+  readAlong,
   runWrites,
   updateStatement,
 } from '../../../../lib/plain-sql.js';
@@ -84,6 +85,12 @@ export interface OrchestrationResult {
 
 /** How long a run waits for a deployment concurrency slot before it is due again. */
 export const SLOT_WAIT_SECONDS = 10;
+/**
+ * The name under which a caller that locks a flow run with plain statements may read its
+ * deployment's concurrency limit along (lib/plain-sql `lockDetached`), sparing
+ * DeploymentConcurrencySlots its own read.
+ */
+export const DEPLOYMENT_LIMIT = 'deployment_concurrency_limit';
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
 
 const ANY_FROM: readonly (StateType | null)[] = [null, ...STATE_TYPES];
@@ -264,13 +271,18 @@ export const POLICY: readonly OrchestrationRule[] = [
     async before({ em, run, now }) {
       const flowRun = run as FlowRun;
       if (!flowRun.deploymentId || flowRun.holdsDeploymentSlot) return;
-      // Most deployments have no limit: only those with one pay for the lock below.
-      const [unlocked] = await boundQuery<{ concurrency_limit: number | null }[]>(
-        em,
-        'select concurrency_limit from deployment where id = ?',
-        [flowRun.deploymentId],
-      );
-      if (!unlocked || unlocked.concurrency_limit == null) return;
+      // Most deployments have no limit: only those with one pay for the lock below. The limit
+      // came with the run when its caller read it along (flow-run.service), or is read here.
+      let limit = readAlong(flowRun, DEPLOYMENT_LIMIT) as number | null | undefined;
+      if (limit === undefined) {
+        const [row] = await boundQuery<{ concurrency_limit: number | null }[]>(
+          em,
+          'select concurrency_limit from deployment where id = ?',
+          [flowRun.deploymentId],
+        );
+        limit = row?.concurrency_limit ?? null;
+      }
+      if (limit == null) return;
       // The lock serialises slot decisions of one deployment across transactions (PostgreSQL).
       const deployment = await em.findOne(
         Deployment,
