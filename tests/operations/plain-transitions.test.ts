@@ -114,6 +114,30 @@ describe('a transition in plain statements', () => {
     expect((await setState(owner, id, { type: 'PENDING' })).status).toBe('ACCEPT');
   });
 
+  it('a created run answers its flow and deployment from the rows it read (as Prefect’s REST asks)', async () => {
+    const seen = await statementsOf(async () => {
+      const res = await ok(
+        owner,
+        `mutation($i: CreateFlowRunInput!) { createFlowRun(input: $i) { id flow { id } deployment { id } } }`,
+        { i: { deploymentId } },
+      );
+      expect(res.createFlowRun.deployment.id).toBe(deploymentId);
+      expect(res.createFlowRun.flow.id).toEqual(expect.any(String));
+    });
+    const reads = seen.filter((s) => /\] select /i.test(s));
+    // The deployment and its flow, once each (the field resolvers do not read them again).
+    // Plain statements name a table bare; MikroORM's quote it, on PostgreSQL with its schema.
+    const from = (table: string) => new RegExp(`from (\\S+\\.)?[\`"]?${table}[\`"]?\\s`);
+    expect(
+      reads.filter((s) => from('deployment').test(s)),
+      seen.join('\n'),
+    ).toHaveLength(1);
+    expect(
+      reads.filter((s) => from('flow').test(s)),
+      seen.join('\n'),
+    ).toHaveLength(1);
+  });
+
   it('stores what the unit of work stored: states, bookkeeping, events, outbox', async () => {
     const run = await createRun(owner, { deploymentId, tags: ['x'] });
     await setState(owner, run.id, { type: 'PENDING' });

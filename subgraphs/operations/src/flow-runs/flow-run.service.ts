@@ -116,7 +116,7 @@ export class FlowRunService {
     let deployment: Deployment | null = null;
     let flow: Flow | null;
     // Read with plain statements (lib/plain-sql `readDetached`): creating runs is a hot path,
-    // and these rows are only read here.
+    // and these rows are only read, here and by the created run's fields (primed below).
     const em = this.ctx.em;
     if (input.deploymentId != null) {
       deployment = isUuid(input.deploymentId)
@@ -139,6 +139,9 @@ export class FlowRunService {
       authorize(this.ctx, action, 'FlowRun', { workspaceId: flow.workspaceId }, 'Flow');
     }
     if (!flow) throw notFound('Flow');
+    // The created run's `flow` and `deployment` (Prefect's REST answer asks for both): these rows.
+    this.ctx.loaders.flowById.prime(flow.id, flow);
+    if (deployment) this.ctx.loaders.deploymentById.prime(deployment.id, deployment);
     const workspaceId = flow.workspaceId;
     const key = input.idempotencyKey ?? null;
     if (key != null && (!key.length || key.length > 200)) {
