@@ -40,15 +40,30 @@ export class TaskRunService {
    */
   async create(input: CreateTaskRunInput): Promise<TaskRun> {
     requireAuthenticated(this.ctx.principal);
-    let identity: Pick<TaskRun, 'flowRunId' | 'taskKey' | 'dynamicKey'> | undefined;
+    if (!isUuid(input.flowRunId)) throw notFound('FlowRun');
+    // The input is checked before any statement: a refused one costs no transaction.
+    const taskKey = validateName(input.taskKey, 'taskKey', 200);
+    const dynamicKey =
+      input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
+    if (input.id != null && !isUuid(input.id)) throw badInput('id', 'Must be a UUID');
+    if (input.cacheKey != null && input.cacheKey.length > 500) {
+      throw badInput('cacheKey', 'At most 500 characters');
+    }
+    const identity = { flowRunId: input.flowRunId, taskKey, dynamicKey };
+    const fields = {
+      name: input.name == null ? taskKey : validateName(input.name, 'name', 200),
+      cacheKey: input.cacheKey ?? null,
+      tags: validateTags(input.tags ?? []),
+      retries: intIn(input.retries, 'retries', 100),
+      retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400),
+    };
+    const proposal = toProposal(input.state ?? { type: StateType.PENDING });
     try {
       return await this.ctx.transaction(async (em) => {
-        const flowRun = isUuid(input.flowRunId)
-          ? await lockRunForChildren(em, 'FLOW', {
-              id: input.flowRunId,
-              workspaceId: input.workspaceId,
-            })
-          : null;
+        const flowRun = await lockRunForChildren(em, 'FLOW', {
+          id: input.flowRunId,
+          workspaceId: input.workspaceId,
+        });
         if (!flowRun) throw notFound('FlowRun');
         authorize(
           this.ctx,
@@ -57,12 +72,7 @@ export class TaskRunService {
           { workspaceId: flowRun.workspaceId, flowRunId: flowRun.id },
           'FlowRun',
         );
-        const taskKey = validateName(input.taskKey, 'taskKey', 200);
-        const dynamicKey =
-          input.dynamicKey == null ? '0' : validateName(input.dynamicKey, 'dynamicKey', 200);
-        identity = { flowRunId: flowRun.id, taskKey, dynamicKey };
         if (input.id != null) {
-          if (!isUuid(input.id)) throw badInput('id', 'Must be a UUID');
           const byId = await em.findOne(TaskRun, { id: input.id });
           if (byId) {
             if (byId.flowRunId !== flowRun.id)
@@ -72,20 +82,12 @@ export class TaskRunService {
         }
         const existing = await em.findOne(TaskRun, identity);
         if (existing) return existing;
-        if (input.cacheKey != null && input.cacheKey.length > 500) {
-          throw badInput('cacheKey', 'At most 500 characters');
-        }
-        const proposal = toProposal(input.state ?? { type: StateType.PENDING });
         // Written with plain statements by the policy's commit (no unit of work for a new run).
         const run = newPlain(
           Object.assign(new TaskRun(), {
             ...identity,
+            ...fields,
             workspaceId: flowRun.workspaceId,
-            name: input.name == null ? taskKey : validateName(input.name, 'name', 200),
-            cacheKey: input.cacheKey ?? null,
-            tags: validateTags(input.tags ?? []),
-            retries: intIn(input.retries, 'retries', 100),
-            retryDelaySeconds: intIn(input.retryDelaySeconds, 'retryDelaySeconds', 86_400),
             ...(input.id != null ? { id: input.id } : {}),
             stateType: proposal.type,
             stateName: proposal.name,
@@ -97,7 +99,7 @@ export class TaskRunService {
         return run;
       });
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException && identity) {
+      if (err instanceof UniqueConstraintViolationException) {
         const winner = await this.ctx.em.fork().findOne(TaskRun, identity);
         if (winner) return winner;
       }
