@@ -144,16 +144,17 @@ async function lockedHead(em: EntityManager, accountId: string): Promise<AuditCh
 }
 
 /**
- * Entries for one account's chain, in order, under its lock, and the writes that store them
- * (the entries and the head's new position), for the caller to run with its own writes in one
- * statement (`runWrites`). Until they run, the chain has not moved.
+ * Appends entries to one account's chain, in order, under its lock: the entries, the head's new
+ * position and what `withEntries` adds for them (the consumer's announcements of the entries)
+ * are written together, one statement on PostgreSQL.
  */
-export async function chainEntries(
+export async function appendEntries(
   em: EntityManager,
   accountId: string,
   drafts: AuditDraft[],
-): Promise<{ entries: AuditEvent[]; writes: Write[] }> {
-  if (!drafts.length) return { entries: [], writes: [] };
+  withEntries: (entries: AuditEvent[]) => Write[] = () => [],
+): Promise<AuditEvent[]> {
+  if (!drafts.length) return [];
   const sqlEm = em as unknown as SqlEntityManager;
   const head = await lockedHead(em, accountId);
   const entries: AuditEvent[] = [];
@@ -172,21 +173,11 @@ export async function chainEntries(
     head.headId = e.id;
     entries.push(e);
   }
-  const moved = updateStatement(sqlEm, AuditChain, head);
-  return {
-    entries,
-    writes: [...insertStatement(sqlEm, AuditEvent, entries), ...(moved ? [moved] : [])],
-  };
-}
-
-/** Appends entries to one account's chain, in order, under its lock (written at once). */
-export async function appendEntries(
-  em: EntityManager,
-  accountId: string,
-  drafts: AuditDraft[],
-): Promise<AuditEvent[]> {
-  const { entries, writes } = await chainEntries(em, accountId, drafts);
-  await runWrites(em as unknown as SqlEntityManager, writes);
+  await runWrites(sqlEm, [
+    insertStatement(sqlEm, AuditEvent, entries),
+    updateStatement(sqlEm, AuditChain, head),
+    withEntries(entries),
+  ]);
   return entries;
 }
 

@@ -10,9 +10,9 @@ import {
   outboxRow,
   type ConsumerHandler,
 } from '../../../../lib/outbox.js';
-import { insertStatement, runWrites } from '../../../../lib/plain-sql.js';
+import { insertStatement } from '../../../../lib/plain-sql.js';
 import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
-import { chainEntries, lockChain } from './audit-chain.js';
+import { appendEntries, lockChain } from './audit-chain.js';
 import { AuditMembership, AuditWorkspace, type AuditEvent } from './audit-event.entity.js';
 import { log } from '../../../../lib/log.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
@@ -67,22 +67,27 @@ export async function recordAuditEntries(
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
   for (const accountId of accountIds.sort()) {
-    const { entries, writes } = await chainEntries(em, accountId, [
-      {
-        workspaceId,
-        // A malformed time must not stop the log (the bus would redeliver the event forever).
-        occurredAt: Number.isNaN(at.getTime()) ? new Date() : at,
-        eventId: event.id,
-        ...actor,
-        ...mapped,
-      },
-    ]);
-    // The entry, the head's move and the announcements: one statement on PostgreSQL.
-    const announced = entries.flatMap(workspaceEntryAnnouncement);
-    await runWrites(em as SqlEntityManager, [
-      writes,
-      insertStatement(em as SqlEntityManager, OutboxEvent, announced),
-    ]);
+    // The entry, the head's move and the entry's announcement: one statement on PostgreSQL.
+    await appendEntries(
+      em,
+      accountId,
+      [
+        {
+          workspaceId,
+          // A malformed time must not stop the log (the bus would redeliver the event forever).
+          occurredAt: Number.isNaN(at.getTime()) ? new Date() : at,
+          eventId: event.id,
+          ...actor,
+          ...mapped,
+        },
+      ],
+      (entries) =>
+        insertStatement(
+          em as SqlEntityManager,
+          OutboxEvent,
+          entries.flatMap(workspaceEntryAnnouncement),
+        ),
+    );
   }
 }
 
