@@ -70,10 +70,10 @@ export interface CreateOrmOptions {
   migrate?: boolean;
 }
 
-/** One MikroORM instance per subgraph: SQLite file or PostgreSQL schema, migrated on start. */
 /** Whether the missing transactor patch was reported (once per process). */
 let patchReported = false;
 
+/** One MikroORM instance per subgraph: SQLite file or PostgreSQL schema, migrated on start. */
 export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
   if (!transactorPatch.applied && !patchReported) {
     patchReported = true;
