@@ -103,8 +103,8 @@ export function persistEventRows(em: EntityManager, rows: EventRows): Event {
 }
 
 /**
- * The rows one event is stored as, plain objects (`insertStatement` writes them; `emitEvent`
- * persists entity copies).
+ * The rows one event is stored as, plain objects (`storeNewEvents` and the policy's commit write
+ * them with plain statements; `emitEvent` persists entity copies).
  */
 export interface EventRows {
   event: Event;
@@ -147,21 +147,6 @@ export function eventRows(spec: EmitSpec): EventRows {
   return { event: e, related, outbox };
 }
 
-/**
- * The plain statements that store events' rows (lib/plain-sql `runWrites` runs them): the events,
- * their related resources, then their `event.emitted` outbox rows in the events' order.
- */
-export function eventWrites(em: SqlEntityManager, rows: readonly EventRows[]): Write[] {
-  return [
-    ...insertStatement(
-      em,
-      Event,
-      rows.map((r) => r.event),
-    ),
-    ...dependentWrites(em, rows),
-  ];
-}
-
 /** The statements of the rows that hang off events: related resources, then outbox rows. */
 function dependentWrites(em: SqlEntityManager, rows: readonly EventRows[]): Write[] {
   return [
@@ -183,8 +168,8 @@ const NEW_EVENTS = { name: 'fp_new', columns: ['workspace_id', 'id'], keyTypes: 
 
 /**
  * Stores those of the events whose id is not stored in their workspace yet, with their related
- * rows and `event.emitted` outbox rows (in the events' order), and answers how many it stored:
- * a redelivered or retried event is skipped instead of failing the batch. The rows must have
+ * rows and `event.emitted` outbox rows (in the events' order), and answers those it stored (of
+ * `rows`): a redelivered or retried event is skipped instead of failing the batch. The rows must have
  * distinct ids. No lookup before writing: the events' INSERT skips the stored ids itself and
  * names the new ones; on PostgreSQL the other rows are written in the same statement, for the new
  * events only (one round trip, atomic by itself: it needs no transaction of its own when it is
@@ -195,11 +180,14 @@ const NEW_EVENTS = { name: 'fp_new', columns: ['workspace_id', 'id'], keyTypes: 
 export async function storeNewEvents(
   em: SqlEntityManager,
   rows: readonly EventRows[],
-): Promise<number> {
-  if (!rows.length) return 0;
+): Promise<EventRows[]> {
+  if (!rows.length) return [];
   const skip = { skipExisting: { returning: NEW_EVENTS.columns } };
+  const key = (workspaceId: string, id: string) => `${workspaceId}\u0000${id}`;
+  const fresh = new Set<string>();
+  const storedOf = (of: readonly EventRows[]) =>
+    of.filter((r) => fresh.has(key(r.event.workspaceId, r.event.id)));
   if (!isPostgres(em)) {
-    const fresh = new Set<string>();
     for (const w of insertStatement(
       em,
       Event,
@@ -207,12 +195,11 @@ export async function storeNewEvents(
       skip,
     ))
       for (const r of await boundQuery<{ workspace_id: string; id: string }[]>(em, w.sql, w.params))
-        fresh.add(`${r.workspace_id}\u0000${r.id}`);
-    const stored = rows.filter((r) => fresh.has(`${r.event.workspaceId}\u0000${r.event.id}`));
+        fresh.add(key(r.workspace_id, r.id));
+    const stored = storedOf(rows);
     await runWrites(em, dependentWrites(em, stored));
-    return stored.length;
+    return stored;
   }
-  let n = 0;
   for (const chunk of statementChunks(em, rows)) {
     const parts = [
       insertWhereIn(
@@ -239,14 +226,14 @@ export async function storeNewEvents(
     const sql =
       `with ${NEW_EVENTS.name} as (${events!.sql})` +
       parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
-      ` select count(*) as n from ${NEW_EVENTS.name}`;
-    const [row] = await boundQuery<{ n: string | number }[]>(em, sql, [
+      ` select ${NEW_EVENTS.columns.join(', ')} from ${NEW_EVENTS.name}`;
+    const stored = await boundQuery<{ workspace_id: string; id: string }[]>(em, sql, [
       ...events!.params,
       ...parts.flatMap((w) => w.params),
     ]);
-    n += Number(row!.n);
+    for (const r of stored) fresh.add(key(r.workspace_id, r.id));
   }
-  return n;
+  return storedOf(rows);
 }
 
 /**

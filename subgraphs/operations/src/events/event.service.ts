@@ -7,13 +7,11 @@ import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
-import { boundQuery, runWrites } from '../../../../lib/plain-sql.js';
 import { eventScope } from '../common/event-scope.js';
 
 import type { OperationsContext } from '../context.js';
 import {
   eventRows,
-  eventWrites,
   fitsOneStatement,
   storeNewEvents,
   toEventJson,
@@ -165,8 +163,8 @@ export class EventService {
   }
 
   /**
-   * Stores client events, all or none, in one transaction; events whose id is already stored
-   * are accepted and skipped. Returns how many were stored. Events are their own record: no
+   * Stores client events, all or none (one statement, or one transaction); events whose id is
+   * already stored are accepted and skipped. Returns how many were stored. Events are their own record: no
    * audit entry per event.
    */
   async emit(input: EmitEventsInput): Promise<number> {
@@ -187,58 +185,51 @@ export class EventService {
     const recorded = specs.map((s) => isTaskRunStateEvent(s as EmitSpec));
     for (const flowRunId of new Set(about.filter((_, i) => recorded[i])))
       authorize(this.ctx, 'write', 'TaskRun', { workspaceId, flowRunId }, 'Workspace');
-    // The same id twice in one call is stored once (the first).
+    // The same id twice in one call is stored once (the first). Ids already stored are skipped
+    // by `storeNewEvents` itself, without a lookup first.
     const seen = new Set<string>();
-    const fresh = specs.map((s) => !s.id || (!seen.has(s.id) && !!seen.add(s.id)));
-    if (!recorded.some(Boolean)) {
-      // No task runs to record: the events alone, without a lookup (`storeNewEvents` skips the
-      // ids stored already), and on PostgreSQL without a transaction when they are one statement.
-      const kept = specs.filter((_, i) => fresh[i]) as EmitSpec[];
-      const store = (em: Em) => storeNewEvents(em, kept.map(eventRows));
-      return fitsOneStatement(this.ctx.em, kept)
-        ? this.ctx.autocommit(store)
-        : this.ctx.transaction(store);
+    const kept = specs.flatMap((s, i) =>
+      !s.id || (!seen.has(s.id) && !!seen.add(s.id)) ? [{ spec: s as EmitSpec, i }] : [],
+    );
+    if (!kept.some(({ i }) => recorded[i])) {
+      // The events alone: on PostgreSQL without a transaction when they are one statement.
+      const store = async (em: Em) =>
+        (
+          await storeNewEvents(
+            em,
+            kept.map(({ spec }) => eventRows(spec)),
+          )
+        ).length;
+      const one = fitsOneStatement(
+        this.ctx.em,
+        kept.map(({ spec }) => spec),
+      );
+      return one ? this.ctx.autocommit(store) : this.ctx.transaction(store);
     }
+    // In order: a task-run state event's rows before the run it records, which is recorded only
+    // if the event is new.
     const attempt = () =>
       this.ctx.transaction(async (em) => {
-        const ids = [...new Set(specs.map((s) => s.id).filter((id): id is string => !!id))];
-        // De-duplication is per workspace: another tenant's ids are neither seen nor in the way.
-        const stored = new Set(
-          ids.length
-            ? (
-                await boundQuery<{ id: string }[]>(
-                  em,
-                  `select id from event where workspace_id = ? and id in (${ids.map(() => '?').join(', ')})`,
-                  [workspaceId, ...ids],
-                )
-              ).map((e) => e.id)
-            : [],
-        );
-        // The rows are written with plain statements (no unit of work for rows nobody reads
-        // back), in order: a task-run state event's rows before the run it records.
         let pending: EventRows[] = [];
-        const write = async () => {
-          await runWrites(em, eventWrites(em, pending));
-          pending = [];
-        };
         let n = 0;
-        for (const [i, spec] of specs.entries()) {
-          if (!fresh[i] || (spec.id && stored.has(spec.id))) continue;
-          pending.push(eventRows(spec as EmitSpec));
-          if (recorded[i]) {
-            await write();
-            await recordTaskRunEvent(em, spec as EmitSpec, `events.${i}`);
-            await em.flush();
-          }
-          n++;
+        for (const { spec, i } of kept) {
+          const rows = eventRows(spec);
+          pending.push(rows);
+          if (!recorded[i]) continue;
+          const stored = await storeNewEvents(em, pending);
+          n += stored.length;
+          pending = [];
+          if (!stored.includes(rows)) continue;
+          await recordTaskRunEvent(em, spec, `events.${i}`);
+          await em.flush();
         }
-        await write();
-        return n;
+        return n + (await storeNewEvents(em, pending)).length;
       });
     try {
       return await attempt();
     } catch (err) {
-      // Another request stored one of these ids at the same moment: this one skips it now.
+      // Another request recorded one of these task runs at the same moment: this one finds it
+      // now (and the events the first attempt stored are rolled back with it, then stored again).
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
       this.ctx.em.clear();
       return attempt();
