@@ -27,7 +27,14 @@ import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harn
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient, type GraphqlCall } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
-import { flag, machine, measure, processTreeCpuMs, serveAllVars } from './load.js';
+import {
+  flag,
+  machine,
+  MEASURED_SERVER_VARS,
+  measure,
+  processTreeCpuMs,
+  serveAllVars,
+} from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
 import { pgbenchTps } from './pgbench.js';
 import { RUNS_100, seed as seedWorkspace } from './scenarios.js';
@@ -64,14 +71,6 @@ const record = (r: Record<string, unknown>) => {
   const line = { ...r, load: loadavg()[0]!.toFixed(1) };
   results.push(line);
   console.log(JSON.stringify(line));
-};
-
-/** Settings of every server the benchmark starts: throughput is measured, not the limits. */
-const SERVER_ENV = {
-  NODE_ENV: 'production',
-  LOG_REQUESTS: 'false',
-  RATE_LIMIT_COST_PER_MINUTE: '0',
-  RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
 };
 
 /** `flowplane serve all` in its own process on `kind` (in-process bus), and its cleanup. */
@@ -215,13 +214,18 @@ async function page(kind: 'sqlite' | 'postgresql') {
       schemaPrefix: prefix,
       postgres: kind === 'postgresql',
       databaseUrl: DATABASE_URL,
-      env: { ...SERVER_ENV, BACKGROUND_SERVICES: 'false' },
+      env: { ...MEASURED_SERVER_VARS, BACKGROUND_SERVICES: 'false' },
       timeoutMs: 180_000,
     });
     procs.push(...subgraphs.processes);
     const gateway = await spawnService(
       'gateway',
-      { ...subgraphs.env, ...subgraphs.urls, ...SERVER_ENV, GATEWAY_DEDUPE_QUERIES: 'false' },
+      {
+        ...subgraphs.env,
+        ...subgraphs.urls,
+        ...MEASURED_SERVER_VARS,
+        GATEWAY_DEDUPE_QUERIES: 'false',
+      },
       subgraphs.unset,
       180_000,
     );

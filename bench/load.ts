@@ -43,6 +43,14 @@ export function benchEnv(extra: Record<string, string> = {}): Env {
   });
 }
 
+/** What every server process under measurement runs with: production, no request log, no budgets. */
+export const MEASURED_SERVER_VARS = {
+  NODE_ENV: 'production',
+  LOG_REQUESTS: 'false',
+  RATE_LIMIT_COST_PER_MINUTE: '0',
+  RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+};
+
 /**
  * The variables of a `flowplane serve all` child process under measurement (what `benchEnv`
  * sets, but background services as `extra` says): SQLite files in `dir`, or PostgreSQL
@@ -55,10 +63,7 @@ export function serveAllVars(
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
-    NODE_ENV: 'production',
-    LOG_REQUESTS: 'false',
-    RATE_LIMIT_COST_PER_MINUTE: '0',
-    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+    ...MEASURED_SERVER_VARS,
     BACKGROUND_SERVICES: 'false',
     DATA_DIR: dir,
     BLOCK_ENCRYPTION_KEY: randomBytes(32).toString('base64'),

@@ -20,7 +20,7 @@ import { type ServiceProcess, spawnService, spawnSubgraphs } from '../tests/harn
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient } from './http-client.js';
 import { emitBatched, emitOverSocket, emitSingles } from './ingest-workloads.js';
-import { flag, serveAllVars } from './load.js';
+import { flag, MEASURED_SERVER_VARS, serveAllVars } from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
 import { printProfile } from './profile-report.js';
 import { inspectorUrl, RemoteProfiler } from './remote-profiler.js';
@@ -45,10 +45,7 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'fp-prof-'));
   const prefix = `bench_prof_${randomBytes(3).toString('hex')}_`;
   const env = {
-    NODE_ENV: 'production',
-    LOG_REQUESTS: 'false',
-    RATE_LIMIT_COST_PER_MINUTE: '0',
-    RATE_LIMIT_ACCOUNT_COST_PER_MINUTE: '0',
+    ...MEASURED_SERVER_VARS,
     // The fan-out needs the outbox relay to publish the runs' events.
     BACKGROUND_SERVICES: WORKLOAD === 'fanout' ? 'true' : 'false',
     ...(WORKLOAD === 'fanout' ? FAN_OUT_LIMITS : {}),
