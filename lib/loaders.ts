@@ -3,12 +3,84 @@ import type { EntityName } from '@mikro-orm/core';
 import { accessibleFilter, type AppAbility } from './ability.js';
 import { isUuid } from './db.js';
 import type { Em } from './orm.js';
+import { readDetachedMany } from './plain-sql.js';
+
+/**
+ * A loader of rows by id that also answers synchronously for the ids it has loaded or been
+ * primed with (`peek`): a field resolved from a row the request has read already can answer
+ * without a promise, so graphql-js completes a list of such objects synchronously.
+ */
+export class RowLoader<T> extends DataLoader<string, T | null> {
+  private readonly known = new Map<string, T | null>();
+  /** Ids asked for or primed (DataLoader's own cache is private): prime leaves these alone. */
+  private readonly seen = new Set<string>();
+
+  constructor(batch: (ids: readonly string[]) => Promise<(T | null)[]>) {
+    super(async (ids) => {
+      const rows = await batch(ids);
+      ids.forEach((id, i) => this.known.set(id, rows[i] ?? null));
+      return rows;
+    });
+  }
+
+  /** The row of `id` if this loader has it (null: read and not found), else undefined. */
+  peek(id: string): T | null | undefined {
+    return this.known.get(id);
+  }
+
+  override load(id: string): Promise<T | null> {
+    this.seen.add(id);
+    return super.load(id);
+  }
+
+  /** As DataLoader's: a value for an id not asked for yet (also what `peek` answers). */
+  override prime(id: string, value: T | null | PromiseLike<T | null> | Error): this {
+    if (!this.seen.has(id)) {
+      this.seen.add(id);
+      if (!(value instanceof Error) && !isThenable(value)) this.known.set(id, value);
+    }
+    return super.prime(id, value);
+  }
+
+  override clear(id: string): this {
+    this.known.delete(id);
+    this.seen.delete(id);
+    return super.clear(id);
+  }
+
+  override clearAll(): this {
+    this.known.clear();
+    this.seen.clear();
+    return super.clearAll();
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === 'function';
+}
 
 /** Rows by id, one query per batch; ids that are not uuids (or not found) load as null. */
 export function byId<T extends { id: string }>(em: Em, entity: EntityName<T>) {
-  return new DataLoader<string, T | null>(async (ids) => {
+  return new RowLoader<T>(async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length ? await em.find(entity, { id: { $in: valid } } as never) : [];
+    const map = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => map.get(id) ?? null);
+  });
+}
+
+/**
+ * Rows by id as detached instances, to read only (see lib/plain-sql `readDetachedMany`): for
+ * references and a page's related rows, never for rows a request changes. `also` narrows the
+ * rows further (a condition over the row, aliased `t`).
+ */
+export function detachedById<T extends { id: string }>(
+  em: Em,
+  entity: EntityName<T>,
+  also?: { sql: string; params: unknown[] },
+) {
+  return new RowLoader<T>(async (ids) => {
+    const rows = await readDetachedMany(em, entity, ids.filter(isUuid), also);
     const map = new Map(rows.map((r) => [r.id, r]));
     return ids.map((id) => map.get(id) ?? null);
   });

@@ -139,6 +139,8 @@ interface Column {
   kind: 'json' | 'date' | 'boolean' | 'plain';
   /** Its type on PostgreSQL (`uuid`, `varchar(120)`, `jsonb` …), for typed VALUES lists. */
   sqlType: string;
+  /** Left out of reads unless asked for, as MikroORM leaves it (`lazy`: secrets, hashes). */
+  lazy: boolean;
 }
 
 interface Table {
@@ -189,6 +191,7 @@ function tableOf(em: SqlEntityManager, entity: EntityName<object>): Table {
       field: prop.fieldNames[0]!,
       kind: kindOf(prop),
       sqlType: prop.columnTypes[0]!,
+      lazy: prop.lazy === true,
     };
     columns.push(column);
     if (prop.onUpdate)
@@ -314,6 +317,51 @@ async function detachedRow<T extends object>(
   if (names.length) ALONG.set(instance!, values);
   return instance!;
 }
+
+/**
+ * Rows of `entity` by primary key as detached instances, to read only (references resolved for
+ * other subgraphs, a page's related rows): one plain statement instead of MikroORM's query
+ * building, hydration and identity map. Lazy columns are left out, as MikroORM leaves them.
+ * `also`: a further condition over the row (aliased `t`), with `?` placeholders and values.
+ */
+export async function readDetachedMany<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  ids: readonly string[],
+  also?: { sql: string; params: unknown[] },
+): Promise<T[]> {
+  if (!ids.length) return [];
+  const chunk = MAX_PARAMS - (also?.params.length ?? 0);
+  if (ids.length > chunk) {
+    const parts: T[][] = [];
+    for (let i = 0; i < ids.length; i += chunk)
+      parts.push(await readDetachedMany(em, entity, ids.slice(i, i + chunk), also));
+    return parts.flat();
+  }
+  const table = keyedTable(em, entity as EntityName<object>);
+  let sql = SELECTS.get(table);
+  if (!sql) {
+    // Quoted: some names are reserved words (`user`).
+    const columns = table.columns.filter((c) => !c.lazy).map((c) => `t."${c.field}"`);
+    sql = `select ${columns.join(', ')} from "${table.name}" as t where t."${table.primaryKey.field}" in `;
+    SELECTS.set(table, sql);
+  }
+  const rows = await boundQuery<Row[]>(
+    em,
+    `${sql}(${ids.map(() => '?').join(', ')})${also ? ` and (${also.sql})` : ''}`,
+    also ? [...ids, ...also.params] : [...ids],
+    'all',
+  );
+  const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };
+  return detach(
+    em,
+    entity,
+    rows.map((row) => driver.mapResult(row, table.meta)),
+  );
+}
+
+/** The start of `readDetachedMany`'s statement, by table. */
+const SELECTS = new WeakMap<Table, string>();
 
 /** A statement to run (see `runWrites`); `done` runs once it has. */
 export interface Write {

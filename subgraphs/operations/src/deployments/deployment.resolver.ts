@@ -40,7 +40,7 @@ export class DeploymentResolver {
   }
 
   @FieldResolver(() => Flow, { nullable: true, description: 'The flow it deploys.' })
-  flow(@Root() d: Deployment, @Ctx() ctx: OperationsContext): Promise<Flow | null> {
+  flow(@Root() d: Deployment, @Ctx() ctx: OperationsContext): Flow | null | Promise<Flow | null> {
     return new FlowService(ctx).reference(d.flowId);
   }
 

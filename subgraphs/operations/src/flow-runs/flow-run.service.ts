@@ -140,7 +140,7 @@ export class FlowRunService {
     }
     if (!flow) throw notFound('Flow');
     // The created run's `flow` and `deployment` (Prefect's REST answer asks for both): these rows.
-    this.ctx.loaders.flowById.prime(flow.id, flow);
+    this.ctx.loaders.flowRefById.prime(flow.id, flow);
     if (deployment) this.ctx.loaders.deploymentById.prime(deployment.id, deployment);
     const workspaceId = flow.workspaceId;
     const key = input.idempotencyKey ?? null;

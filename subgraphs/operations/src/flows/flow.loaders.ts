@@ -1,4 +1,4 @@
-import { byId } from '../../../../lib/loaders.js';
+import { byId, detachedById } from '../../../../lib/loaders.js';
 import type { BaseContext } from '../../../../lib/module.js';
 import { Flow } from './flow.entity.js';
 
@@ -6,6 +6,8 @@ import { Flow } from './flow.entity.js';
 export function flowLoaders({ em }: BaseContext) {
   return {
     flowById: byId(em, Flow),
+    /** Flows to answer with only (references, a page's runs' flows): detached rows. */
+    flowRefById: detachedById(em, Flow),
   };
 }
 

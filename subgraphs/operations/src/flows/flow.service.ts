@@ -135,15 +135,28 @@ export class FlowService {
     return flow;
   }
 
-  /** For entity references from other subgraphs: the flow, or null when the caller may not see it. */
-  async reference(id: string): Promise<Flow | null> {
-    const flow = isUuid(id) ? await this.ctx.loaders.flowById.load(id) : null;
-    if (
-      !flow ||
-      !this.ctx.ability.can('read', subject('Flow', { workspaceId: flow.workspaceId, id: flow.id }))
-    )
-      return null;
-    return flow;
+  /**
+   * For entity references from other subgraphs: the flow, or null when the caller may not see
+   * it. Without a promise when the request has read the flow already (see `prefetch`).
+   */
+  reference(id: string): Flow | null | Promise<Flow | null> {
+    const known = this.ctx.loaders.flowRefById.peek(id);
+    if (known !== undefined) return this.readable(known);
+    if (!isUuid(id)) return null;
+    return this.ctx.loaders.flowRefById.load(id).then((flow) => this.readable(flow));
+  }
+
+  /** Reads the flows of `ids` in one statement, so that `reference` answers them at once. */
+  async prefetch(ids: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(ids)].filter(isUuid);
+    if (wanted.length) await this.ctx.loaders.flowRefById.loadMany(wanted);
+  }
+
+  private readable(flow: Flow | null): Flow | null {
+    return flow &&
+      this.ctx.ability.can('read', subject('Flow', { workspaceId: flow.workspaceId, id: flow.id }))
+      ? flow
+      : null;
   }
 
   /** One page of a workspace's flows, filtered in SQL by what the caller may read. */

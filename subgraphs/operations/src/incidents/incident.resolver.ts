@@ -238,10 +238,11 @@ export class IncidentResourceResolver {
   }
 
   @FieldResolver(() => Flow, { nullable: true, description: 'The flow, when FLOW.' })
-  flow(@Root() r: IncidentResource, @Ctx() ctx: OperationsContext): Promise<Flow | null> {
-    return r.kind === IncidentResourceKind.FLOW
-      ? new FlowService(ctx).reference(r.id)
-      : Promise.resolve(null);
+  flow(
+    @Root() r: IncidentResource,
+    @Ctx() ctx: OperationsContext,
+  ): Flow | null | Promise<Flow | null> {
+    return r.kind === IncidentResourceKind.FLOW ? new FlowService(ctx).reference(r.id) : null;
   }
 
   @FieldResolver(() => BlockDocument, {

@@ -14,6 +14,6 @@ export const usersModule = defineModule<UsersContext>({
   entities: [User, UserMembership],
   provides: usersProvides,
   loaders: userLoaders,
-  references: { User: (ref, ctx) => ctx.loaders.userById.load(ref.id) },
+  references: { User: (ref, ctx) => ctx.loaders.userRefById.load(ref.id) },
   consumers: userMembershipConsumers,
 });

@@ -1,4 +1,5 @@
 import DataLoader from 'dataloader';
+import { detachedById } from '../../../../lib/loaders.js';
 import { SETTING_DEFAULTS } from '../../../../lib/env.js';
 import type { BaseContext, SubgraphRuntime } from '../../../../lib/module.js';
 import type { WindowCounter } from '../../../../lib/window-counter.js';
@@ -37,6 +38,8 @@ export function userLoaders({ em }: BaseContext) {
       const byId = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => byId.get(id) ?? null);
     }),
+    /** Users to answer with only (references from other subgraphs): detached rows. */
+    userRefById: detachedById(em, User),
   };
 }
 

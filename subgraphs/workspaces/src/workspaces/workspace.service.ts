@@ -26,9 +26,8 @@ export class WorkspaceService {
   async find(id?: string | null, handle?: string | null): Promise<Workspace> {
     if (id != null) {
       authorize(this.ctx, 'read', 'Workspace', { id }, 'Workspace');
-      const ws = isUuid(id) ? await this.ctx.loaders.workspaceById.load(id) : null;
-      if (!ws || !(await this.ctx.loaders.accountById.load(ws.accountId)))
-        throw notFound('Workspace');
+      const ws = isUuid(id) ? await this.ctx.loaders.liveWorkspaceById.load(id) : null;
+      if (!ws) throw notFound('Workspace');
       return ws;
     }
     if (handle == null) throw badInput('id', 'Give the id or the handle of the workspace');
