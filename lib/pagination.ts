@@ -1,7 +1,8 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { raw, type EntityName, type FilterQuery } from '@mikro-orm/core';
+import { raw, type EntityName, type EntityProperty, type FilterQuery } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { badInput } from './errors.js';
+import { boundQuery, plainPage } from './plain-sql.js';
 
 export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 20;
@@ -171,13 +172,18 @@ async function findDetached<T extends object>(
   limit: number,
   counted: boolean,
 ): Promise<{ rows: T[]; total: number }> {
-  const data = (await em
-    .createQueryBuilder(entity, 'e')
-    .select(counted ? ['e.*', raw('count(*) over () as fp_total')] : ['e.*'])
-    .where(where)
-    .orderBy(orderBy)
-    .limit(limit)
-    .execute('all', false)) as Record<string, unknown>[];
+  // The lists' filters are plain comparisons: one statement of plain SQL, without MikroORM's
+  // query building (a fifth of a page's CPU). Other filters go through MikroORM.
+  const plain = plainPage(em, entity as EntityName<object>, where, limit, counted);
+  const data = plain
+    ? await boundQuery<Record<string, unknown>[]>(em, plain.sql, plain.params)
+    : ((await em
+        .createQueryBuilder(entity, 'e')
+        .select(counted ? ['e.*', raw('count(*) over () as fp_total')] : ['e.*'])
+        .where(where)
+        .orderBy(orderBy)
+        .limit(limit)
+        .execute('all', false)) as Record<string, unknown>[]);
   const total = counted && data.length ? Number(data[0]!.fp_total) : 0;
   const meta = em.getMetadata().find(entity as never)!;
   const driver = em.getDriver();
@@ -209,12 +215,36 @@ export function detach<T extends object>(
   const factory = em.getEntityFactory();
   const hydrator = em.config.getHydrator(em.getMetadata());
   const prototype = detachedPrototype(meta);
+  const platform = em.getPlatform();
+  const custom = customTyped(meta);
   return data.map((row) => {
-    const instance = Object.create(prototype) as T;
-    hydrator.hydrate(instance, meta, row as never, factory, 'full', false, true);
-    return instance;
+    const instance = Object.create(prototype) as Record<string, unknown>;
+    // Custom types (JSON …) converted here as the hydrator converts them, without its copy of
+    // each value back to the database's form (a JSON.stringify per JSON column) kept for
+    // change tracking, which a detached row has none of.
+    hydrator.hydrate(instance, meta, row as never, factory, 'full', false, false);
+    for (const prop of custom) {
+      const value = row[prop.name];
+      if (value != null)
+        instance[prop.name] = prop.customType!.convertToJSValue(value, platform, {
+          mode: 'serialization',
+        });
+    }
+    return instance as T;
   });
 }
+
+/** The properties of `meta` with a custom type (JSON columns …), kept per entity. */
+function customTyped(meta: { props: EntityProperty[] }): EntityProperty[] {
+  let props = CUSTOM.get(meta);
+  if (!props) {
+    props = meta.props.filter((p) => p.customType);
+    CUSTOM.set(meta, props);
+  }
+  return props;
+}
+
+const CUSTOM = new WeakMap<object, EntityProperty[]>();
 
 const DETACHED = new WeakMap<object, object>();
 

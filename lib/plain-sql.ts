@@ -587,3 +587,146 @@ export async function updateChanged<T extends object>(
 export function isPlain(instance: object): boolean {
   return SNAPSHOTS.has(instance) || UNWRITTEN.has(instance);
 }
+
+/** A condition in SQL over a row aliased `t`, with `?` placeholders and their values. */
+export interface Condition {
+  sql: string;
+  params: unknown[];
+}
+
+const COMPARISONS: Record<string, string> = {
+  $eq: '=',
+  $ne: '<>',
+  $gt: '>',
+  $gte: '>=',
+  $lt: '<',
+  $lte: '<=',
+};
+
+/**
+ * A MikroORM filter over the scalar columns of `entity` as a plain condition: `$and`, `$or`,
+ * `$not`, equality (null as IS NULL), `$eq`, `$ne`, `$gt`, `$gte`, `$lt`, `$lte`, `$in` and `$nin`
+ * over non-empty lists of values. The filters of lists are these (a CASL ability's conditions,
+ * a workspace, states, a cursor). Anything else (JSON columns, subqueries, other operators, empty
+ * lists, undefined values) answers null: the caller builds that statement with MikroORM.
+ */
+export function plainCondition(
+  em: SqlEntityManager,
+  entity: EntityName<object>,
+  where: unknown,
+): Condition | null {
+  const table = tableOf(em, entity);
+  let columns = BY_PROP.get(table);
+  if (!columns) {
+    columns = new Map(table.columns.map((c) => [c.prop, c]));
+    BY_PROP.set(table, columns);
+  }
+  const params: unknown[] = [];
+  const sql = conditionOf(columns, where, params);
+  return sql === null ? null : { sql, params };
+}
+
+const BY_PROP = new WeakMap<Table, Map<string, Column>>();
+
+const isScalar = (v: unknown) =>
+  v === null ||
+  typeof v === 'string' ||
+  typeof v === 'number' ||
+  typeof v === 'boolean' ||
+  (v instanceof Date && !Number.isNaN(v.getTime()));
+
+function conditionOf(
+  columns: Map<string, Column>,
+  where: unknown,
+  params: unknown[],
+): string | null {
+  if (where === null || typeof where !== 'object' || Array.isArray(where)) return null;
+  if (Object.getPrototypeOf(where) !== Object.prototype) return null;
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(where)) {
+    let part: string | null;
+    if (key === '$and' || key === '$or') {
+      if (!Array.isArray(value) || !value.length) return null;
+      const each: string[] = [];
+      for (const v of value) {
+        const c = conditionOf(columns, v, params);
+        if (c === null) return null;
+        each.push(c);
+      }
+      part = `(${each.join(key === '$and' ? ' and ' : ' or ')})`;
+    } else if (key === '$not') {
+      const c = conditionOf(columns, value, params);
+      part = c === null ? null : `not ${c}`;
+    } else {
+      const column = columns.get(key);
+      if (!column || column.kind === 'json') return null;
+      part = columnCondition(`t."${column.field}"`, value, params);
+    }
+    if (part === null) return null;
+    parts.push(part);
+  }
+  return parts.length ? `(${parts.join(' and ')})` : '(1 = 1)';
+}
+
+function columnCondition(col: string, value: unknown, params: unknown[]): string | null {
+  if (isScalar(value)) return comparison(col, '$eq', value, params);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  if (Object.getPrototypeOf(value) !== Object.prototype) return null;
+  const parts: string[] = [];
+  for (const [op, operand] of Object.entries(value)) {
+    let part: string | null = null;
+    if (op in COMPARISONS) {
+      part = isScalar(operand) ? comparison(col, op, operand, params) : null;
+    } else if (op === '$in' || op === '$nin') {
+      if (
+        Array.isArray(operand) &&
+        operand.length &&
+        operand.every((v) => v !== null && isScalar(v))
+      ) {
+        params.push(...operand);
+        part = `${col} ${op === '$in' ? 'in' : 'not in'} (${operand.map(() => '?').join(', ')})`;
+      }
+    }
+    if (part === null) return null;
+    parts.push(part);
+  }
+  return parts.length ? parts.join(' and ') : null;
+}
+
+function comparison(col: string, op: string, value: unknown, params: unknown[]): string | null {
+  if (value === null) {
+    if (op === '$eq') return `${col} is null`;
+    if (op === '$ne') return `${col} is not null`;
+    return null;
+  }
+  params.push(value);
+  return `${col} ${COMPARISONS[op]} ?`;
+}
+
+/**
+ * A page of `entity` in plain SQL (see `plainCondition`): the rows matching `where`, oldest
+ * first by (createdAt, id), at most `limit`, with `counted` the count of all of them as
+ * `fp_total` on each row. Null when the filter is not one `plainCondition` writes.
+ */
+export function plainPage(
+  em: SqlEntityManager,
+  entity: EntityName<object>,
+  where: unknown,
+  limit: number,
+  counted: boolean,
+): Condition | null {
+  const condition = plainCondition(em, entity, where);
+  if (!condition) return null;
+  const table = tableOf(em, entity);
+  const field = (prop: string) => table.columns.find((c) => c.prop === prop)?.field;
+  const [created, id] = [field('createdAt'), field('id')];
+  if (!created || !id) return null;
+  const columns = table.columns.filter((c) => !c.lazy).map((c) => `t."${c.field}"`);
+  return {
+    sql:
+      `select ${columns.join(', ')}${counted ? ', count(*) over () as fp_total' : ''} ` +
+      `from "${table.name}" as t where ${condition.sql} ` +
+      `order by t."${created}" asc, t."${id}" asc limit ?`,
+    params: [...condition.params, limit],
+  };
+}

@@ -56,6 +56,10 @@ describe("the 100-run page's reads (goal 5)", () => {
     expect(ran.workspaces, show('workspaces')).toHaveLength(1);
     expect(ran.workspaces[0]).toMatch(/exists \(select 1 from account/);
     expect(ran.operations, show('operations')).toHaveLength(2);
+    // The page itself in plain SQL (lib/plain-sql plainPage), its count on each row.
+    expect(ran.operations[0]).toMatch(
+      /count\(\*\) over \(\) as fp_total from "flow_run" as t where/,
+    );
     expect(
       ran.operations.filter((s) => /from "flow" as t/.test(s)),
       show('operations'),
