@@ -59,6 +59,8 @@ import { InternalCalls } from './sso/internal-calls.js';
 import { SsoRoutes } from './sso/sso-routes.js';
 import { ScimRoutes, SCIM_PREFIX } from './scim/scim-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
+import { uniqueRepresentations } from './representations.js';
+import type { Caller } from '../../lib/internal-token.js';
 import { log } from '../../lib/log.js';
 
 export type { GatewayContext } from './context.js';
@@ -105,8 +107,10 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
     }
   }
 
+  /** Entity representations not sent because an identical one was (tests read it). */
+  representationsSaved = 0;
+
   private async fetch(options: GraphQLDataSourceProcessOptions<GatewayContext>) {
-    const request = options.request as GraphQLRequest;
     const context = options.context as Partial<GatewayContext>;
     if (!context.caller) {
       return {
@@ -115,19 +119,38 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
         ],
       } as any;
     }
+    const request = options.request as GraphQLRequest;
+    const unique = uniqueRepresentations(request.variables);
+    if (!unique) return this.send(options, request, context.caller, context.identityKey);
+    this.representationsSaved += unique.saved;
+    const result = await this.send(
+      options,
+      { ...request, variables: unique.variables },
+      context.caller,
+      context.identityKey,
+    );
+    return unique.expand(result) as any;
+  }
+
+  private async send(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+    request: GraphQLRequest,
+    caller: Caller,
+    identityKey: string | undefined,
+  ): Promise<SubgraphResult> {
     const read =
       'incomingRequestContext' in options &&
       options.incomingRequestContext.operation?.operation === 'query';
-    if (!this.dedupe || !read || !context.identityKey) {
-      return (await this.transport.execute(this.name, request, context.caller)) as any;
+    if (!this.dedupe || !read || !identityKey) {
+      return this.transport.execute(this.name, request, caller);
     }
-    const key = `${context.identityKey}\n${request.operationName ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
+    const key = `${identityKey}\n${request.operationName ?? ''}\n${request.query}\n${JSON.stringify(request.variables ?? {})}`;
     let flight = this.inflight.get(key);
     if (flight) {
       flight.callers++;
       this.shared++;
     } else {
-      const call = this.transport.execute(this.name, request, context.caller);
+      const call = this.transport.execute(this.name, request, caller);
       const f: Flight = {
         callers: 1,
         // Leaves the map before any caller resumes: later calls start afresh.
@@ -137,7 +160,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
       this.inflight.set(key, f);
     }
     const result = await flight.result;
-    return (flight.callers > 1 ? structuredClone(result) : result) as any;
+    return flight.callers > 1 ? structuredClone(result) : result;
   }
 }
 
@@ -287,6 +310,11 @@ export class Gateway {
   /** Subgraph fetches that shared a call already in flight, so far (all subgraphs). */
   get sharedFetches(): number {
     return this.dataSources.reduce((n, s) => n + s.shared, 0);
+  }
+
+  /** Entity representations not sent to a subgraph because an identical one of the fetch was. */
+  get representationsSaved(): number {
+    return this.dataSources.reduce((n, s) => n + s.representationsSaved, 0);
   }
 
   /**

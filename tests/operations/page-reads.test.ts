@@ -43,7 +43,12 @@ async function statements(query: string, variables: Record<string, unknown>) {
 
 describe("the 100-run page's reads (goal 5)", () => {
   it('reads the workspace, the runs, their flows and their creator in one statement each', async () => {
+    const saved = () => stack.running.gateway!.representationsSaved;
+    const before = saved();
     const { data, ran } = await statements(RUNS_100, { id: workspaceId });
+    // Twice the page (a warm-up, then the one counted): 12 runs of one creator, resolved once
+    // by the users subgraph each time.
+    expect(saved() - before).toBe(2 * 11);
     const page = data.workspace.flowRuns;
     expect(page.totalCount).toBe(12);
     expect(page.edges).toHaveLength(12);
