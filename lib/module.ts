@@ -212,26 +212,69 @@ export const compose = {
       Object.defineProperties(provided, Object.getOwnPropertyDescriptors(members));
     }
     const withLoaders = def.modules.filter((m) => m.loaders);
-    let checked = false;
+    // Loaders are made when a request first asks for one of its module's (most requests use a
+    // few of a subgraph's dozens): `ctx.loaders` inherits a getter per loader name from
+    // `lazy`, which builds that module's loaders onto the request's own object. The names come
+    // from the first context, built in full (and checked for clashes).
+    let lazy: object | null = null;
     return (base) => {
       const ctx: Record<string, unknown> = {};
       Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(base));
       Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(provided));
+      if (lazy) {
+        const loaders = Object.create(lazy) as Record<string | symbol, unknown>;
+        loaders[CONTEXT] = ctx;
+        ctx.loaders = loaders;
+        return ctx as unknown as C;
+      }
       const loaders: Record<string, unknown> = {};
       ctx.loaders = loaders;
+      const proto: Record<string, unknown> = {};
       for (const m of withLoaders) {
         const own = m.loaders!(ctx as unknown as C);
-        if (!checked)
-          for (const key of Object.keys(own))
-            if (key in loaders)
-              throw new Error(`${def.name} module ${m.name}: loader ${key} is taken`);
+        for (const key of Object.keys(own)) {
+          if (key in loaders)
+            throw new Error(`${def.name} module ${m.name}: loader ${key} is taken`);
+          Object.defineProperty(proto, key, lazyLoader(key, m.loaders!));
+        }
         Object.assign(loaders, own);
       }
-      checked = true;
+      lazy = proto;
       return ctx as unknown as C;
     };
   },
 };
+
+/** The request context a lazy `ctx.loaders` object belongs to. */
+const CONTEXT = Symbol('context');
+
+/**
+ * The accessor of one loader name on the prototype of requests' `ctx.loaders`: reading it
+ * builds its module's loaders as the request's own properties (so each is made once per
+ * request, and only when used); assigning it (a loader rebuilt mid-request) sets the own one.
+ */
+function lazyLoader<C>(key: string, build: (ctx: C) => object): PropertyDescriptor {
+  const own = (target: Record<string, unknown>, name: string, value: unknown) =>
+    Object.defineProperty(target, name, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  return {
+    configurable: true,
+    enumerable: true,
+    get(this: Record<string | symbol, unknown>) {
+      const built = build(this[CONTEXT] as C);
+      for (const [name, loader] of Object.entries(built))
+        if (!Object.prototype.hasOwnProperty.call(this, name)) own(this, name, loader);
+      return this[key];
+    },
+    set(this: Record<string, unknown>, value: unknown) {
+      own(this, key, value);
+    },
+  };
+}
 
 /**
  * `workspace.deleted` for every module entity with a `workspaceId` column: one DELETE each,

@@ -81,8 +81,41 @@ describe('module manifests (lib/module.ts)', () => {
     expect(one.box).toBe(two.box);
     expect(one.box).toEqual({ n: 1, key: 'k' });
     expect(one.requestId).toBe('r1');
-    expect(one.loaders).toEqual({ aByRequest: 'r1', bSeesA: 'r1+1' });
-    expect(two.loaders).toEqual({ aByRequest: 'r2', bSeesA: 'r2+1' });
+    const read = (l: any) => ({ aByRequest: l.aByRequest, bSeesA: l.bSeesA });
+    expect(read(one.loaders)).toEqual({ aByRequest: 'r1', bSeesA: 'r1+1' });
+    expect(read(two.loaders)).toEqual({ aByRequest: 'r2', bSeesA: 'r2+1' });
+
+    // After the first context, a module's loaders are made when the request first reads one.
+    let made = 0;
+    const counted = compose.context(
+      subgraph([
+        defineModule({
+          name: 'a',
+          layer: 'core',
+          resolvers: [SomeResolver],
+          loaders: (ctx: BaseContext) => (made++, { x: `x-${ctx.requestId}`, y: {} }),
+        }),
+        defineModule({ name: 'b', layer: 'core', loaders: () => ({ z: 'z' }) }),
+      ]),
+      runtime(),
+    );
+    counted(base('first'));
+    made = 0;
+    const lazy: any = counted(base('r3'));
+    expect(made).toBe(0);
+    expect(lazy.loaders.x).toBe('x-r3');
+    const y = lazy.loaders.y;
+    expect(lazy.loaders.y).toBe(y);
+    expect(made).toBe(1);
+    expect(lazy.loaders.z).toBe('z');
+    // A loader replaced mid-request (InvitationService.accept rebuilds one) stays replaced.
+    lazy.loaders.y = 'rebuilt';
+    expect(lazy.loaders.y).toBe('rebuilt');
+    const other: any = counted(base('r4'));
+    other.loaders.y = 'set first';
+    expect(other.loaders.y).toBe('set first');
+    expect(other.loaders.x).toBe('x-r4');
+    expect(other.loaders.y).toBe('set first');
 
     const clash = subgraph([
       defineModule({
