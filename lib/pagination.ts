@@ -1,5 +1,11 @@
 import { ArgsType, Directive, Field, Int, ObjectType, type ClassType } from 'type-graphql';
-import { raw, type EntityName, type EntityProperty, type FilterQuery } from '@mikro-orm/core';
+import {
+  raw,
+  type EntityMetadata,
+  type EntityName,
+  type EntityProperty,
+  type FilterQuery,
+} from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { badInput } from './errors.js';
 import { boundQuery, plainPage } from './plain-sql.js';
@@ -185,17 +191,8 @@ async function findDetached<T extends object>(
         .limit(limit)
         .execute('all', false)) as Record<string, unknown>[]);
   const total = counted && data.length ? Number(data[0]!.fp_total) : 0;
-  const meta = em.getMetadata().find(entity as never)!;
-  const driver = em.getDriver();
-  const rows = detach(
-    em,
-    entity,
-    data.map((row) => {
-      if (counted) delete row.fp_total;
-      return driver.mapResult(row as never, meta) as Record<string, unknown>;
-    }),
-  );
-  return { rows, total };
+  if (counted) for (const row of data) delete row.fp_total;
+  return { rows: detachRows(em, entity, data), total };
 }
 
 /**
@@ -232,6 +229,96 @@ export function detach<T extends object>(
     }
     return instance as T;
   });
+}
+
+/**
+ * Rows as the database answers them (column names, values as the driver reads them) as
+ * detached instances, in one pass per row: the conversions of MikroORM's result mapper
+ * (booleans, dates) and of its hydrator (custom types: JSON …), without the intermediate
+ * object of property names, the mapper's copy of unmapped columns or the hydrator's
+ * bookkeeping. Entities with a shape this does not cover (embeddables, discriminators, composite
+ * columns, dates stored as numbers, `forceUndefined`) go through `detach` after MikroORM's
+ * mapper, as before; tests compare the two on every entity.
+ */
+export function detachRows<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  rows: Record<string, unknown>[],
+): T[] {
+  const meta = em.getMetadata().find(entity as never)!;
+  const reader = rowReader(em, meta);
+  if (!reader) {
+    const driver = em.getDriver();
+    return detach(
+      em,
+      entity,
+      rows.map((row) => driver.mapResult(row as never, meta) as Record<string, unknown>),
+    );
+  }
+  return rows.map(reader) as T[];
+}
+
+type Reader = (row: Record<string, unknown>) => object;
+
+const READERS = new WeakMap<object, Reader | null>();
+
+function rowReader(em: SqlEntityManager, meta: EntityMetadata): Reader | null {
+  let reader = READERS.get(meta);
+  if (reader !== undefined) return reader;
+  reader = buildReader(em, meta);
+  READERS.set(meta, reader);
+  return reader;
+}
+
+function buildReader(em: SqlEntityManager, meta: EntityMetadata): Reader | null {
+  if (meta.relations.length) throw new Error(`${meta.className} has relations: not detachable`);
+  const platform = em.getPlatform();
+  if (meta.discriminatorColumn || meta.embeddable || em.config.get('forceUndefined')) return null;
+  const tz = platform.getTimezone();
+  const parse = (v: unknown) => platform.parseDate(v as string);
+  // MikroORM's result mapper, for a date read as text or a number.
+  const toDate = (v: unknown): unknown => {
+    if (v instanceof Date) return v;
+    if (typeof v === 'bigint') return parse(Number(v));
+    if (!tz || tz === 'local') return parse(v);
+    if (
+      typeof v === 'number' ||
+      (v as string).includes('+') ||
+      (v as string).lastIndexOf('-') > 10 ||
+      (v as string).endsWith('Z')
+    )
+      return parse(v);
+    return parse(`${v as string}${tz}`);
+  };
+  const columns: { field: string; name: string; convert: ((v: unknown) => unknown) | null }[] = [];
+  for (const prop of meta.props) {
+    if (!prop.fieldNames) continue;
+    if (prop.fieldNames.length !== 1 || prop.embedded || prop.ref || prop.kind !== 'scalar')
+      return null;
+    let convert: ((v: unknown) => unknown) | null = null;
+    if (prop.runtimeType === 'boolean') convert = (v) => !!v;
+    else if (prop.runtimeType === 'Date') {
+      if (platform.isNumericProperty(prop)) return null;
+      convert = toDate;
+    }
+    const custom = prop.customType;
+    if (custom) {
+      const before = convert;
+      convert = (v) =>
+        custom.convertToJSValue(before ? before(v) : v, platform, { mode: 'serialization' });
+    }
+    columns.push({ field: prop.fieldNames[0]!, name: prop.name, convert });
+  }
+  const prototype = detachedPrototype(meta);
+  return (row) => {
+    const instance = Object.create(prototype) as Record<string, unknown>;
+    for (const c of columns) {
+      const v = row[c.field];
+      if (v === undefined) continue;
+      instance[c.name] = v === null ? null : c.convert ? c.convert(v) : v;
+    }
+    return instance;
+  };
 }
 
 /** The properties of `meta` with a custom type (JSON columns …), kept per entity. */
@@ -328,17 +415,11 @@ export async function paginateMany<T extends Keyed & object>(
     keys.length ? em.getConnection().execute(counted) : [],
   ])) as [Record<string, unknown>[], Record<string, unknown>[]];
   const pages = new Map<string, T[]>();
-  const driver = em.getDriver();
-  const detached = detach(
-    em,
-    entity,
-    rows.map((row) => {
-      delete row.fp_rank;
-      return driver.mapResult(row as never, meta) as Record<string, unknown>;
-    }),
-  );
-  rows.forEach((row, i) => {
-    const k = String(row[parentCol]);
+  for (const row of rows) delete row.fp_rank;
+  // Grouped by the parent column as read (the detached rows carry property names).
+  const parentsOf = rows.map((row) => String(row[parentCol]));
+  const detached = detachRows(em, entity, rows);
+  parentsOf.forEach((k, i) => {
     const page = pages.get(k);
     if (page) page.push(detached[i]!);
     else pages.set(k, [detached[i]!]);

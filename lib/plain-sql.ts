@@ -27,7 +27,7 @@ import {
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { isPostgres } from './db.js';
-import { detach } from './pagination.js';
+import { detachRows } from './pagination.js';
 
 type Row = Record<string, unknown>;
 type Method = 'all' | 'run';
@@ -311,8 +311,7 @@ async function detachedRow<T extends object>(
     values[n] = row[`fp_along_${n}`] ?? null;
     delete row[`fp_along_${n}`];
   }
-  const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };
-  const [instance] = detach(em, entity, [driver.mapResult(row, table.meta)]);
+  const [instance] = detachRows(em, entity, [row]);
   SNAPSHOTS.set(instance!, snapshot(table, instance as Row, postgres));
   if (names.length) ALONG.set(instance!, values);
   return instance!;
@@ -352,12 +351,7 @@ export async function readDetachedMany<T extends object>(
     also ? [...ids, ...also.params] : [...ids],
     'all',
   );
-  const driver = em.getDriver() as unknown as { mapResult(row: Row, meta: EntityMetadata): Row };
-  return detach(
-    em,
-    entity,
-    rows.map((row) => driver.mapResult(row, table.meta)),
-  );
+  return detachRows(em, entity, rows);
 }
 
 /** The start of `readDetachedMany`'s statement, by table. */
