@@ -50,7 +50,9 @@ async function both(where: object) {
   const page = plainPage(e, FlowRun, where, 1000, true);
   expect(page, JSON.stringify(where)).not.toBeNull();
   const rows = await boundQuery<Record<string, unknown>[]>(e, page!.sql, page!.params);
-  const orm = await e.find(FlowRun, where as FilterQuery<FlowRun>, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  const orm = await e.find(FlowRun, where as FilterQuery<FlowRun>, {
+    orderBy: { createdAt: 'asc', id: 'asc' },
+  });
   return {
     plain: rows.map((r) => r.id),
     orm: orm.map((r) => r.id),
