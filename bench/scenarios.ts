@@ -12,15 +12,8 @@ export const FOUR = `query Four($id: ID!) {
   }
 }`;
 
-/** 100 flow runs with fields from two subgraphs (operations, users). */
-export const RUNS_100 = `query Runs($id: ID!) {
-  workspace(id: $id) {
-    flowRuns(first: 100) {
-      totalCount
-      edges { node { id name stateType stateName tags flow { name } createdBy { handle } } }
-    }
-  }
-}`;
+/** 100 flow runs with fields from two subgraphs (operations, users): tests/harness/page-query. */
+export { RUNS_100 } from '../tests/harness/page-query.js';
 
 /** A user with an account, one workspace of 10 flows, and an API key. */
 export async function seed(url: string) {

@@ -9,7 +9,7 @@
  * - `boundQuery` runs a statement with bound parameters (`?` placeholders) in the entity
  *   manager's transaction, logged and counted like MikroORM's own;
  * - `lockDetached` reads one row (locked on PostgreSQL) as a detached instance (see
- *   lib/pagination `detach`) and keeps a snapshot of its columns;
+ *   lib/detached) and keeps a snapshot of its columns;
  * - `insertStatement`: new instances, one multi-row INSERT per entity;
  * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
  *   its snapshot (or the whole row of a new one, `newPlain`);
@@ -27,7 +27,7 @@ import {
 } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { isPostgres } from './db.js';
-import { detachRows } from './pagination.js';
+import { detachRows } from './detached.js';
 
 type Row = Record<string, unknown>;
 type Method = 'all' | 'run';

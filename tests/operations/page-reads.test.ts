@@ -1,5 +1,5 @@
 /**
- * Issue 16, goal 5: what the benchmark's 100-run page (bench/scenarios RUNS_100) reads, statement
+ * Issue 16, goal 5: what the benchmarks' 100-run page (tests/harness/page-query RUNS_100) reads, statement
  * by statement, on each subgraph: the workspace with its account in one statement, the runs
  * with their count in one and their flows in one, the creator in one. Each run's `flow` answers
  * from the flows read for the page (no promise per run); references are read as plain rows
@@ -7,7 +7,7 @@
  * still not found.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUNS_100 } from '../../bench/scenarios.js';
+import { RUNS_100 } from '../harness/page-query.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createFlow, createRun, ok } from './fixtures.js';

@@ -1,5 +1,5 @@
 /**
- * lib/pagination `detachRows` (rows as the database answers them, straight to detached
+ * lib/detached `detachRows` (rows as the database answers them, straight to detached
  * instances) gives what MikroORM's result mapper followed by `detach` gives, for every entity of
  * every subgraph, on the database the suite runs on: values of every kind (text, numbers,
  * booleans, dates, JSON and other custom types), nulls, and columns left out.
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityMetadata, EntityProperty } from '@mikro-orm/core';
 import { isPostgres } from '../../lib/db.js';
 import type { Orm } from '../../lib/orm.js';
-import { detach, detachRows } from '../../lib/pagination.js';
+import { detach, detachRows } from '../../lib/detached.js';
 import { startStack, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
