@@ -11,16 +11,23 @@ import { readDetachedMany } from './plain-sql.js';
  * without a promise, so graphql-js completes a list of such objects synchronously.
  */
 export class RowLoader<T> extends DataLoader<string, T | null> {
-  private readonly known = new Map<string, T | null>();
-  /** Ids asked for or primed (DataLoader's own cache is private): prime leaves these alone. */
-  private readonly seen = new Set<string>();
+  private readonly known: Map<string, T | null>;
+  /** DataLoader's cache, ours to read: what `prime` may still set. */
+  private readonly cache: Map<string, Promise<T | null>>;
 
   constructor(batch: (ids: readonly string[]) => Promise<(T | null)[]>) {
-    super(async (ids) => {
-      const rows = await batch(ids);
-      ids.forEach((id, i) => this.known.set(id, rows[i] ?? null));
-      return rows;
-    });
+    const known = new Map<string, T | null>();
+    const cache = new Map<string, Promise<T | null>>();
+    super(
+      async (ids) => {
+        const rows = await batch(ids);
+        ids.forEach((id, i) => known.set(id, rows[i] ?? null));
+        return rows;
+      },
+      { cacheMap: cache },
+    );
+    this.known = known;
+    this.cache = cache;
   }
 
   /** The row of `id` if this loader has it (null: read and not found), else undefined. */
@@ -28,29 +35,20 @@ export class RowLoader<T> extends DataLoader<string, T | null> {
     return this.known.get(id);
   }
 
-  override load(id: string): Promise<T | null> {
-    this.seen.add(id);
-    return super.load(id);
-  }
-
-  /** As DataLoader's: a value for an id not asked for yet (also what `peek` answers). */
+  /** As DataLoader's (a value for an id not asked for yet), and what `peek` then answers. */
   override prime(id: string, value: T | null | PromiseLike<T | null> | Error): this {
-    if (!this.seen.has(id)) {
-      this.seen.add(id);
-      if (!(value instanceof Error) && !isThenable(value)) this.known.set(id, value);
-    }
+    if (!this.cache.has(id) && !(value instanceof Error) && !isThenable(value))
+      this.known.set(id, value);
     return super.prime(id, value);
   }
 
   override clear(id: string): this {
     this.known.delete(id);
-    this.seen.delete(id);
     return super.clear(id);
   }
 
   override clearAll(): this {
     this.known.clear();
-    this.seen.clear();
     return super.clearAll();
   }
 }
@@ -61,7 +59,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 /** Rows by id, one query per batch; ids that are not uuids (or not found) load as null. */
 export function byId<T extends { id: string }>(em: Em, entity: EntityName<T>) {
-  return new RowLoader<T>(async (ids) => {
+  return new DataLoader<string, T | null>(async (ids) => {
     const valid = ids.filter(isUuid);
     const rows = valid.length ? await em.find(entity, { id: { $in: valid } } as never) : [];
     const map = new Map(rows.map((r) => [r.id, r]));

@@ -150,26 +150,27 @@ export async function paginate<T extends Keyed & object>(
   args: { first?: number | null; after?: string | null },
 ): Promise<Connection<T>> {
   const first = pageSize(args);
-  const order = { createdAt: 'asc', id: 'asc' } as never;
   if (!args.after) {
     // The first page: its rows and the count of the whole list in one statement (the window
     // is counted before the limit applies; no row means an empty list).
-    const { rows, total } = await findDetached(em, entity, where, order, first + 1, true);
+    const { rows, total } = await findDetached(em, entity, where, first + 1, true);
     return toConnection(rows, first, total);
   }
   const [{ rows }, totalCount] = await Promise.all([
-    findDetached(em, entity, afterCursor(where, args.after), order, first + 1, false),
+    findDetached(em, entity, afterCursor(where, args.after), first + 1, false),
     em.count(entity, where),
   ]);
   return toConnection(rows, first, totalCount);
 }
 
-/** Rows of `entity` as detached instances (see lib/detached), and with `counted` how many match. */
+/**
+ * Rows of `entity` as detached instances (see lib/detached), oldest first by (createdAt, id), and
+ * with `counted` how many match.
+ */
 async function findDetached<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
-  orderBy: never,
   limit: number,
   counted: boolean,
 ): Promise<{ rows: T[]; total: number }> {
@@ -182,7 +183,7 @@ async function findDetached<T extends object>(
         .createQueryBuilder(entity, 'e')
         .select(counted ? ['e.*', raw('count(*) over () as fp_total')] : ['e.*'])
         .where(where)
-        .orderBy(orderBy)
+        .orderBy({ createdAt: 'asc', id: 'asc' } as never)
         .limit(limit)
         .execute('all', false)) as Record<string, unknown>[]);
   const total = counted && data.length ? Number(data[0]!.fp_total) : 0;

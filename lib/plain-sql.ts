@@ -152,6 +152,13 @@ interface Table {
   primaryKey: Column | null;
   /** Properties set to a new value on every update (`onUpdate`). */
   onUpdate: { column: Column; value: () => unknown }[];
+  /** The columns by property name. */
+  byProp: Map<string, Column>;
+  /**
+   * The select list of a row read to answer with: every column but the lazy ones (left out as
+   * MikroORM leaves them), quoted (some names are reserved words: `user`), over `t`.
+   */
+  reads: string;
 }
 
 const TABLES = new WeakMap<object, Table>();
@@ -200,7 +207,18 @@ function tableOf(em: SqlEntityManager, entity: EntityName<object>): Table {
   const keys = meta.props.filter((p) => p.primary);
   const primaryKey =
     keys.length === 1 ? (columns.find((c) => c.prop === keys[0]!.name) ?? null) : null;
-  table = { meta, name: meta.tableName, columns, primaryKey, onUpdate };
+  table = {
+    meta,
+    name: meta.tableName,
+    columns,
+    primaryKey,
+    onUpdate,
+    byProp: new Map(columns.map((c) => [c.prop, c])),
+    reads: columns
+      .filter((c) => !c.lazy)
+      .map((c) => `t."${c.field}"`)
+      .join(', '),
+  };
   TABLES.set(meta, table);
   return table;
 }
@@ -338,24 +356,15 @@ export async function readDetachedMany<T extends object>(
     return parts.flat();
   }
   const table = keyedTable(em, entity as EntityName<object>);
-  let sql = SELECTS.get(table);
-  if (!sql) {
-    // Quoted: some names are reserved words (`user`).
-    const columns = table.columns.filter((c) => !c.lazy).map((c) => `t."${c.field}"`);
-    sql = `select ${columns.join(', ')} from "${table.name}" as t where t."${table.primaryKey.field}" in `;
-    SELECTS.set(table, sql);
-  }
   const rows = await boundQuery<Row[]>(
     em,
-    `${sql}(${ids.map(() => '?').join(', ')})${also ? ` and (${also.sql})` : ''}`,
+    `select ${table.reads} from "${table.name}" as t where t."${table.primaryKey.field}" ` +
+      `in (${ids.map(() => '?').join(', ')})${also ? ` and (${also.sql})` : ''}`,
     also ? [...ids, ...also.params] : [...ids],
     'all',
   );
   return detachRows(em, entity, rows);
 }
-
-/** The start of `readDetachedMany`'s statement, by table. */
-const SELECTS = new WeakMap<Table, string>();
 
 /** A statement to run (see `runWrites`); `done` runs once it has. */
 export interface Write {
@@ -609,18 +618,10 @@ export function plainCondition(
   entity: EntityName<object>,
   where: unknown,
 ): Condition | null {
-  const table = tableOf(em, entity);
-  let columns = BY_PROP.get(table);
-  if (!columns) {
-    columns = new Map(table.columns.map((c) => [c.prop, c]));
-    BY_PROP.set(table, columns);
-  }
   const params: unknown[] = [];
-  const sql = conditionOf(columns, where, params);
+  const sql = conditionOf(tableOf(em, entity).byProp, where, params);
   return sql === null ? null : { sql, params };
 }
-
-const BY_PROP = new WeakMap<Table, Map<string, Column>>();
 
 const isScalar = (v: unknown) =>
   v === null ||
@@ -712,15 +713,13 @@ export function plainPage(
   const condition = plainCondition(em, entity, where);
   if (!condition) return null;
   const table = tableOf(em, entity);
-  const field = (prop: string) => table.columns.find((c) => c.prop === prop)?.field;
-  const [created, id] = [field('createdAt'), field('id')];
+  const [created, id] = [table.byProp.get('createdAt'), table.byProp.get('id')];
   if (!created || !id) return null;
-  const columns = table.columns.filter((c) => !c.lazy).map((c) => `t."${c.field}"`);
   return {
     sql:
-      `select ${columns.join(', ')}${counted ? ', count(*) over () as fp_total' : ''} ` +
+      `select ${table.reads}${counted ? ', count(*) over () as fp_total' : ''} ` +
       `from "${table.name}" as t where ${condition.sql} ` +
-      `order by t."${created}" asc, t."${id}" asc limit ?`,
+      `order by t."${created.field}" asc, t."${id.field}" asc limit ?`,
     params: [...condition.params, limit],
   };
 }

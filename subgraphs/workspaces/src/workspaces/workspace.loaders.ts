@@ -2,7 +2,6 @@ import DataLoader from 'dataloader';
 import { accessibleFilter } from '../../../../lib/ability.js';
 import { isUuid } from '../../../../lib/db.js';
 import { detachedById } from '../../../../lib/loaders.js';
-import { Account } from '../accounts/account.entity.js';
 import type { BaseContext } from '../../../../lib/module.js';
 import { byKey, type WorkspacesContext } from '../context.js';
 import { Workspace } from './workspace.entity.js';
@@ -28,24 +27,11 @@ export function visibleWorkspacesLoader(
   });
 }
 
-/** The condition that a workspace row (`t`) belongs to an account not deleted, per schema. */
-function liveAccount(ctx: BaseContext) {
-  const metadata = ctx.em.getMetadata();
-  let condition = LIVE.get(metadata);
-  if (!condition) {
-    const account = metadata.find(Account.name)!;
-    const [id, deletedAt] = ['id', 'deletedAt'].map((p) => account.properties[p]!.fieldNames[0]);
-    const accountId = metadata.find(Workspace.name)!.properties.accountId.fieldNames[0];
-    condition = {
-      sql: `exists (select 1 from ${account.tableName} as a where a.${id} = t.${accountId} and a.${deletedAt} is null)`,
-      params: [],
-    };
-    LIVE.set(metadata, condition);
-  }
-  return condition;
-}
-
-const LIVE = new WeakMap<object, { sql: string; params: unknown[] }>();
+/** A workspace row (`t`) belongs to an account not deleted. */
+const LIVE_ACCOUNT = {
+  sql: 'exists (select 1 from account as a where a.id = t.account_id and a.deleted_at is null)',
+  params: [],
+};
 
 /** Per-request loaders of the workspaces module; `ctx` is the context being built. */
 export function workspaceLoaders(ctx: BaseContext) {
@@ -59,7 +45,7 @@ export function workspaceLoaders(ctx: BaseContext) {
      * Workspaces of accounts not deleted, to answer with only (`workspace(id:)`): detached
      * rows, the account checked in the same statement.
      */
-    liveWorkspaceById: detachedById(ctx.em, Workspace, liveAccount(ctx)),
+    liveWorkspaceById: detachedById(ctx.em, Workspace, LIVE_ACCOUNT),
     /** Workspaces of an account that the caller may read, oldest first. */
     visibleWorkspacesByAccount: visibleWorkspacesLoader(() => ctx),
   };
