@@ -223,6 +223,33 @@ function tableOf(em: SqlEntityManager, entity: EntityName<object>): Table {
   return table;
 }
 
+const PROJECTED = new WeakMap<Table, WeakMap<readonly string[], string>>();
+
+/**
+ * The select list of `props` only (with the key and `createdAt`, which pages order and cursor
+ * by), in the table's column order; lazy columns stay out. Kept per property list (lib/projection
+ * hands out the same array for the same operation).
+ */
+function projectedReads(table: Table, props: readonly string[]): string {
+  let lists = PROJECTED.get(table);
+  if (!lists) PROJECTED.set(table, (lists = new WeakMap()));
+  let list = lists.get(props);
+  if (list === undefined) {
+    const wanted = new Set(props);
+    for (const p of wanted)
+      if (!table.byProp.has(p))
+        throw new Error(`plain-sql: ${table.meta.className} has no column for ${p}`);
+    if (table.primaryKey) wanted.add(table.primaryKey.prop);
+    wanted.add('createdAt');
+    list = table.columns
+      .filter((c) => !c.lazy && wanted.has(c.prop))
+      .map((c) => `t."${c.field}"`)
+      .join(', ');
+    lists.set(props, list);
+  }
+  return list;
+}
+
 /** A property's value as the database stores it (what MikroORM would write). */
 function toDb(value: unknown, column: Column, postgres: boolean): unknown {
   if (value == null) return null;
@@ -709,6 +736,8 @@ export function plainPage(
   where: unknown,
   limit: number,
   counted: boolean,
+  /** Only these properties' columns (lib/projection); every column when absent. */
+  props?: readonly string[] | null,
 ): Condition | null {
   const condition = plainCondition(em, entity, where);
   if (!condition) return null;
@@ -717,7 +746,8 @@ export function plainPage(
   if (!created || !id) return null;
   return {
     sql:
-      `select ${table.reads}${counted ? ', count(*) over () as fp_total' : ''} ` +
+      `select ${props ? projectedReads(table, props) : table.reads}` +
+      `${counted ? ', count(*) over () as fp_total' : ''} ` +
       `from "${table.name}" as t where ${condition.sql} ` +
       `order by t."${created.field}" asc, t."${id.field}" asc limit ?`,
     params: [...condition.params, limit],

@@ -40,9 +40,56 @@ import { FlowRunService } from './flow-run.service.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
 import { WorkspaceBoundArg } from '../../../../lib/workspace-bound.js';
 import { selects } from '../../../../lib/selection.js';
+import { fieldReads, projection } from '../../../../lib/projection.js';
 
 /** A page of runs asking for each run's flow. */
 const RUN_FLOW = ['edges', 'node', 'flow'];
+/** A page's runs. */
+const RUN_NODE = ['edges', 'node'];
+
+/**
+ * What the fields of FlowRun read of a run (lib/projection): a page reads those columns only.
+ * Fields left out (`states`, `taskRuns`, `errorSummary`: their services take the whole run)
+ * read the whole row; tests/operations/page-projection checks every field of the type.
+ */
+export const FLOW_RUN_READS = fieldReads(
+  ['id', 'createdAt', 'workspaceId'],
+  [
+    'id',
+    'name',
+    'tags',
+    'createdAt',
+    'expectedStartTime',
+    'nextScheduledStartTime',
+    'startTime',
+    'endTime',
+    'runCount',
+    'totalRunTime',
+    'retries',
+    'retryDelaySeconds',
+    'stateType',
+    'stateName',
+    'updatedAt',
+    'parameters',
+    'labels',
+    'idempotencyKey',
+    'autoScheduled',
+    'infrastructureId',
+    'workerName',
+  ],
+  {
+    workspace: ['workspaceId'],
+    flow: ['flowId'],
+    deployment: ['deploymentId'],
+    workPool: ['workPoolId'],
+    workQueue: ['workQueueId'],
+    parentTaskRun: ['parentTaskRunId'],
+    // currentState (orchestration/policy)
+    state: ['stateId', 'stateType', 'stateName', 'stateMessage', 'stateDetails', 'stateTimestamp'],
+    createdBy: ['createdByType', 'createdById'],
+    createdByServiceAccount: ['createdByType', 'createdById'],
+  },
+);
 
 @Resolver(() => FlowRun)
 export class FlowRunResolver {
@@ -190,7 +237,12 @@ export class WorkspaceFlowRunsResolver {
     @Ctx() ctx: OperationsContext,
     @Info() info: GraphQLResolveInfo,
   ): Promise<FlowRunConnection> {
-    const page = await new FlowRunService(ctx).listForWorkspace(workspace.id, args, filter);
+    const page = await new FlowRunService(ctx).listForWorkspace(
+      workspace.id,
+      args,
+      filter,
+      projection(info, RUN_NODE, FLOW_RUN_READS),
+    );
     // The runs' flows in one read before the page is answered: each run's `flow` then
     // answers without a promise, and the page completes synchronously.
     if (selects(info, RUN_FLOW))

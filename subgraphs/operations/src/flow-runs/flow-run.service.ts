@@ -250,6 +250,8 @@ export class FlowRunService {
     workspaceId: string,
     args: { first?: number | null; after?: string | null },
     filter?: FlowRunFilter | null,
+    /** The properties the operation reads of each run (lib/projection); all when absent. */
+    props?: readonly string[] | null,
   ): Promise<FlowRunConnection> {
     requireAuthenticated(this.ctx.principal);
     // A list narrowed to one run is checked as reading that run: a pushed run's credential
@@ -279,7 +281,7 @@ export class FlowRunService {
       const tags = validateTags(filter.tags, 'filter.tags');
       where.push({ id: { $in: withAllTags(this.ctx.em, 'flow_run', workspaceId, tags) as never } });
     }
-    return paginate(this.ctx.em, FlowRun, { $and: where }, args);
+    return paginate(this.ctx.em, FlowRun, { $and: where }, args, props);
   }
 
   async delete(id: string, workspaceId?: string | null): Promise<string> {
