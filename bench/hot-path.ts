@@ -257,6 +257,8 @@ async function page(kind: 'sqlite' | 'postgresql') {
       requestsPerSecond: Math.round(row.rps),
       operationsCpuMsPerRequest: round(row.cpuMsPerRequest!, 2),
       otherSubgraphsCpuMsPerRequest: round(row.otherCpuMsPerRequest!, 2),
+      // users, workspaces, access
+      eachOtherCpuMsPerRequest: row.eachOtherCpuMsPerRequest!.map((ms) => round(ms, 2)),
       subgraphCpuMsPerRequest: round(row.cpuMsPerRequest! + row.otherCpuMsPerRequest!, 2),
     });
   } finally {

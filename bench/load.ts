@@ -92,6 +92,8 @@ export interface Sample {
   cpuMsPerRequest?: number;
   /** The same for the other processes metered alongside (say, the subgraphs behind it). */
   otherCpuMsPerRequest?: number;
+  /** The same for each of the other processes, in the order given. */
+  eachOtherCpuMsPerRequest?: number[];
   p50: number;
   p99: number;
   errors: number;
@@ -110,6 +112,8 @@ export interface Row {
   cpuMsPerRequest?: number;
   /** Median CPU milliseconds per request of the processes behind it. */
   otherCpuMsPerRequest?: number;
+  /** The same for each of them, in the order given. */
+  eachOtherCpuMsPerRequest?: number[];
 }
 
 /**
@@ -227,13 +231,17 @@ export async function measure(
       `${name}: under load ${warm.mismatches} answers differed from ${expected.slice(0, 200)}, ${warm.errors} errors, ${warm.non2xx} non-2xx`,
     );
   const samples: Sample[] = [];
-  const others = () => otherPids.reduce((t, pid) => t + processTreeCpuMs(pid), 0);
   for (let i = 0; i < RUNS; i++) {
     const before = meterPid ? processTreeCpuMs(meterPid) : 0;
-    const othersBefore = others();
+    const eachBefore = otherPids.map(processTreeCpuMs);
     const sample = await autocannon(url, body, token);
     if (meterPid) sample.cpuMsPerRequest = (processTreeCpuMs(meterPid) - before) / sample.total;
-    if (otherPids.length) sample.otherCpuMsPerRequest = (others() - othersBefore) / sample.total;
+    if (otherPids.length) {
+      sample.eachOtherCpuMsPerRequest = otherPids.map(
+        (pid, i) => (processTreeCpuMs(pid) - eachBefore[i]!) / sample.total,
+      );
+      sample.otherCpuMsPerRequest = sample.eachOtherCpuMsPerRequest.reduce((a, b) => a + b, 0);
+    }
     samples.push(sample);
   }
   const bad = samples.reduce((n, s) => n + s.errors + s.non2xx, 0);
@@ -246,7 +254,12 @@ export async function measure(
     samples,
     ...(meterPid ? { cpuMsPerRequest: median(samples.map((s) => s.cpuMsPerRequest!)) } : {}),
     ...(otherPids.length
-      ? { otherCpuMsPerRequest: median(samples.map((s) => s.otherCpuMsPerRequest!)) }
+      ? {
+          otherCpuMsPerRequest: median(samples.map((s) => s.otherCpuMsPerRequest!)),
+          eachOtherCpuMsPerRequest: otherPids.map((_, i) =>
+            median(samples.map((s) => s.eachOtherCpuMsPerRequest![i]!)),
+          ),
+        }
       : {}),
   };
   const cpu =

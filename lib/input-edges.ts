@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { Kind, visit, type DocumentNode, type ValueNode } from 'graphql';
+import { Kind, visit, type ArgumentNode, type DocumentNode, type ValueNode } from 'graphql';
 import { badInput } from './errors.js';
 import type { Principal } from './principal.js';
 
@@ -125,13 +125,51 @@ export function checkOperationInputs(
   variables: Record<string, unknown> | undefined,
 ): void {
   const vars = variables ?? {};
+  for (const arg of argumentsOf(document)) checkLiteral(arg.value, [arg.name.value], vars, 0);
+}
+
+/**
+ * The arguments of a document to check on each request: those that use a variable (their
+ * values change from request to request) and those whose literal fails the check (so that it
+ * fails each time). Found once per document (Apollo Server parses a document once and reuses
+ * it): a subgraph's documents, the gateway's `_entities` lookups above all, then cost nothing
+ * to check.
+ */
+function argumentsOf(document: DocumentNode): readonly ArgumentNode[] {
+  let args = ARGUMENTS.get(document);
+  if (args) return args;
+  const found: ArgumentNode[] = [];
   visit(document, {
     Field(field) {
       if (FROM_THE_GATEWAY.has(field.name.value)) return false;
-      for (const arg of field.arguments ?? []) checkLiteral(arg.value, [arg.name.value], vars, 0);
+      for (const arg of field.arguments ?? []) {
+        if (usesVariables(arg.value)) found.push(arg);
+        else
+          try {
+            checkLiteral(arg.value, [arg.name.value], {}, 0);
+          } catch {
+            found.push(arg);
+          }
+      }
       return undefined;
     },
   });
+  ARGUMENTS.set(document, (args = found));
+  return args;
+}
+
+const ARGUMENTS = new WeakMap<DocumentNode, readonly ArgumentNode[]>();
+
+/** Whether a literal holds a variable anywhere inside it (iterative, as `checkLiteral`). */
+function usesVariables(node: ValueNode): boolean {
+  const todo: ValueNode[] = [node];
+  while (todo.length) {
+    const n = todo.pop()!;
+    if (n.kind === Kind.VARIABLE) return true;
+    if (n.kind === Kind.LIST) for (const v of n.values) todo.push(v);
+    else if (n.kind === Kind.OBJECT) for (const f of n.fields) todo.push(f.value);
+  }
+  return false;
 }
 
 /**

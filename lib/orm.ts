@@ -146,8 +146,27 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
       },
     } as Options)) as unknown as Orm;
   }
+  quietForks(orm);
   if (opts.migrate !== false) await migrate(orm);
   return orm;
+}
+
+/**
+ * `EntityManager.fork` (one per request) sets `allowGlobalContext` on the shared configuration
+ * and back again, and each `Configuration.set` re-derives the whole configuration (`sync`: it
+ * writes `process.env.MIKRO_ORM_COLORS` and resets the logger's debug mode): 2 % of a small
+ * subgraph request's CPU. Nothing `sync` derives depends on that key, so it is stored without the
+ * re-derivation; every other key goes through MikroORM's own `set`. The global entity manager
+ * still refuses context-specific work (tests/platform/orm-forks).
+ */
+function quietForks(orm: Orm): void {
+  const config = orm.config;
+  const set = config.set.bind(config);
+  const options = config.getAll() as unknown as Record<string, unknown>;
+  config.set = ((key: string, value: unknown) => {
+    if (key === 'allowGlobalContext') options[key] = value;
+    else set(key as never, value as never);
+  }) as typeof config.set;
 }
 
 /** The part of a better-sqlite3 database the statement cache wraps. */

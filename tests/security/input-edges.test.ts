@@ -114,6 +114,24 @@ describe('control characters are refused at the edge, naming the field', () => {
     );
   });
 
+  it('a document reused is checked on each request (what each subgraph keeps per document)', async () => {
+    // The same document: accepted with a clean variable, refused with a bad one, accepted again.
+    const clean = () =>
+      alice.gql(CREATE_FLOW, { input: { workspaceId: ws.id, name: `same-${uid(4)}` } });
+    expect((await clean()).errors).toBeUndefined();
+    expectBadInput(
+      await alice.gql(CREATE_FLOW, { input: { workspaceId: ws.id, name: `bad\u0000${uid(3)}` } }),
+      'name',
+    );
+    expect((await clean()).errors).toBeUndefined();
+    // A bad literal is refused each time it is sent, a variable beside it checked as well.
+    const literal = `mutation($name: String!) { a: createFlow(input: { workspaceId: "${ws.id}", name: $name }) { id } b: createFlow(input: { workspaceId: "${ws.id}", name: "lit\\u0007" }) { id } }`;
+    const before = await flowCount();
+    for (let i = 0; i < 2; i++)
+      expectBadInput(await alice.gql(literal, { name: `ok-${uid(3)}` }), 'name');
+    expect(await flowCount()).toBe(before);
+  });
+
   it('tabs and line breaks stay allowed in text; names are one line', async () => {
     const text = await alice.gql(SET_VARIABLE, {
       input: { workspaceId: ws.id, name: `v_${uid(3)}`, value: 'line 1\n\tline 2\r\n' },
