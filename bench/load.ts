@@ -125,6 +125,7 @@ export async function autocannon(
   body: string,
   token: string,
   expectBody?: string,
+  connections = CONNECTIONS,
 ): Promise<Sample> {
   const { stdout } = await run(
     process.execPath,
@@ -132,7 +133,7 @@ export async function autocannon(
       AUTOCANNON,
       '--json',
       '-c',
-      String(CONNECTIONS),
+      String(connections),
       '-d',
       String(DURATION),
       '-m',

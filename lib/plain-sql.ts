@@ -34,7 +34,7 @@ type Method = 'all' | 'run';
 
 /** A pg client, as knex's PostgreSQL pool hands it out. */
 interface PgClient {
-  query(config: { text: string; values: unknown[] }): Promise<unknown>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<unknown>;
 }
 
 /** A knex client: the pool's, or a transaction's (which always hands out its one connection). */
@@ -103,14 +103,37 @@ async function pgQuery(
   const client = trx?.client ?? conn.getKnex().client;
   const connection = await client.acquireConnection();
   try {
-    return await connection.query({
-      text: numbered(sql),
-      values: params.map((v) => (v === undefined ? null : v)),
-    });
+    const text = numbered(sql);
+    const values = params.map((v) => (v === undefined ? null : v));
+    const name = statementName(text);
+    return await connection.query(name ? { name, text, values } : { text, values });
   } finally {
     if (!trx) await client.releaseConnection(connection);
   }
 }
+
+/**
+ * PostgreSQL: the name of the prepared statement a text runs as, or undefined (unnamed). The
+ * first MAX_NAMED texts of at most 2,000 characters a process runs get a name for its lifetime:
+ * each pooled connection parses and plans such a text once (pg's client remembers what it
+ * prepared on each connection and sends only Bind and Execute afterwards), instead of on every
+ * call. Plain statements are the hot path's fixed texts (a transition's lock and write, a
+ * page, an event's insert, the relay's bookkeeping), so their parsing and planning, on the
+ * database's share of the same cores, is paid once per connection. The cap bounds what each
+ * server session keeps; texts that vary (multi-row inserts of many sizes) mostly exceed the
+ * length and run unnamed, as do texts past the cap.
+ */
+function statementName(text: string): string | undefined {
+  let name = NAMES.get(text);
+  if (name === undefined && text.length <= 2000 && NAMES.size < MAX_NAMED) {
+    name = `fp_${NAMES.size + 1}`;
+    NAMES.set(text, name);
+  }
+  return name;
+}
+
+const MAX_NAMED = 400;
+const NAMES = new Map<string, string>();
 
 /** Texts with `?` placeholders as PostgreSQL numbers them (`$1`, `$2` …), the last few kept. */
 const NUMBERED = new Map<string, string>();

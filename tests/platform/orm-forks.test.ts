@@ -20,7 +20,7 @@ afterAll(async () => {
 
 describe("forks of a subgraph's entity manager", () => {
   it('fork without re-deriving the configuration, and leave the global context refused', async () => {
-    const sync = vi.spyOn(orm.config, 'sync');
+    const sync = vi.spyOn(orm.config as unknown as { sync(): void }, 'sync');
     try {
       const fork = orm.em.fork();
       expect(await fork.count(Flow, {})).toBeGreaterThanOrEqual(0);

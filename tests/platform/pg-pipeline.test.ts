@@ -111,4 +111,31 @@ describe.skipIf(!requireService('DATABASE_URL'))('BEGIN sent with the first stat
       { id: 1, v: 'two' },
     ]);
   });
+
+  it('a named (prepared) statement goes with BEGIN too, parsed once per connection', async () => {
+    const { client, trips } = a;
+    const name = `fp_test_${randomBytes(3).toString('hex')}`;
+    const text = `select v from ${table} where id = $1`;
+    for (let i = 0; i < 3; i++) {
+      trips.n = 0;
+      await client.query('BEGIN;');
+      const read = await client.query({ name, text, values: [1] });
+      await client.query('COMMIT;');
+      expect(read.rows).toEqual([{ v: 'two' }]);
+      expect(trips.n).toBe(2);
+    }
+    const prepared = await client.query({
+      text: 'select count(*)::int as n from pg_prepared_statements where name = $1',
+      values: [name],
+    });
+    expect(prepared.rows).toEqual([{ n: 1 }]);
+    // Outside a transaction, and failing inside one (the transaction aborts, as unnamed).
+    expect((await client.query({ name, text, values: [1] })).rows).toEqual([{ v: 'two' }]);
+    await client.query('BEGIN;');
+    await expect(client.query({ name, text, values: ['x'] })).rejects.toMatchObject({
+      code: '22P02',
+    });
+    await client.query('ROLLBACK;');
+    expect((await client.query({ name, text, values: [1] })).rows).toEqual([{ v: 'two' }]);
+  });
 });

@@ -1,0 +1,129 @@
+/**
+ * What one small request costs a subgraph process over HTTP (the distributed mode, where the
+ * 100-run page of goal 5 spends half its subgraph CPU in two one-row requests):
+ *   npm run bench:subgraph-floor [-- --duration 5 --runs 3]
+ * The four subgraphs and a gateway run as separate processes on PostgreSQL (Redis bus); users
+ * `_entities` of one user's handle (what the page asks for its runs' creator) goes straight to
+ * the users subgraph with an internal token signed as the gateway signs them, from 1 and from
+ * 16 connections (`--connection-counts`): CPU per request of the subgraph's process (user and
+ * system time from /proc). First, the idle CPU of each process per second.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InternalTokens } from '../lib/internal-token.js';
+import { spawnService, spawnSubgraphs } from '../tests/harness/processes.js';
+import { dropSchemas } from '../tests/harness/stack.js';
+import { autocannon, flag, machine, median, MEASURED_SERVER_VARS, RUNS } from './load.js';
+import { seed } from './scenarios.js';
+
+const CLOCK_TICK_MS = 10;
+const CONNECTIONS = flag('connection-counts', '1,16').split(',').map(Number);
+
+/** User and system CPU milliseconds of one process so far. */
+function cpuOf(pid: number): { user: number; system: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { user: Number(f[11]) * CLOCK_TICK_MS, system: Number(f[12]) * CLOCK_TICK_MS };
+}
+
+async function main() {
+  if (!process.env.DATABASE_URL || !process.env.REDIS_URL)
+    throw new Error('bench:subgraph-floor needs DATABASE_URL and REDIS_URL');
+  const dir = mkdtempSync(join(tmpdir(), 'fp-floor-'));
+  const prefix = `bench_sfloor_${randomBytes(3).toString('hex')}_`;
+  const subgraphs = await spawnSubgraphs({
+    dir,
+    schemaPrefix: prefix,
+    postgres: true,
+    databaseUrl: process.env.DATABASE_URL,
+    // The production default of the relay's poll (the tests' harness polls five times faster).
+    env: { ...MEASURED_SERVER_VARS, BACKGROUND_SERVICES: 'false', OUTBOX_POLL_MS: '1000' },
+    timeoutMs: 180_000,
+  });
+  const gateway = await spawnService(
+    'gateway',
+    { ...subgraphs.env, ...subgraphs.urls, ...MEASURED_SERVER_VARS },
+    subgraphs.unset,
+    180_000,
+  );
+  const procs = [...subgraphs.processes, gateway];
+  try {
+    console.log(`${new Date().toISOString()} — ${machine()}`);
+    const names = ['users', 'workspaces', 'access', 'operations', 'gateway'];
+    const before = procs.map((p) => cpuOf(p.child.pid!));
+    await new Promise((r) => setTimeout(r, 10_000));
+    const idle = procs.map((p, i) => {
+      const now = cpuOf(p.child.pid!);
+      return (now.user + now.system - before[i]!.user - before[i]!.system) / 10;
+    });
+    console.log(`idle CPU ms/s: ${names.map((n, i) => `${n} ${idle[i]!.toFixed(0)}`).join(', ')}`);
+
+    const s = await seed(gateway.url);
+    const me = (await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${s.token}` },
+      body: JSON.stringify({ query: '{ me { id } }' }),
+    }).then((r) => r.json())) as { data: { me: { id: string } } };
+    const userId = me.data.me.id;
+    // The claims the gateway would send for this user (its grants read from the access subgraph
+    // are left out: neither request below needs them).
+    const tokens = new InternalTokens(subgraphs.env.INTERNAL_TOKEN_SECRET!, 3600);
+    const token = tokens.sign({
+      principal: { type: 'user', id: userId },
+      grants: { accounts: {}, workspaces: {} },
+    });
+    const cases = [
+      {
+        name: 'users _entities (one handle)',
+        process: 0,
+        url: subgraphs.urls.USERS_URL!,
+        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { handle } } }',
+        variables: { r: [{ __typename: 'User', id: userId }] },
+      },
+    ];
+    console.log('\n| request | connections | requests/s | CPU ms/request (user + system) |');
+    console.log('|---|---:|---:|---:|');
+    for (const c of cases) {
+      const body = JSON.stringify({ query: c.query, variables: c.variables });
+      const expected = await fetch(c.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
+      }).then((r) => r.text());
+      if (!expected.includes('"data"') || expected.includes('"errors"'))
+        throw new Error(`${c.name}: ${expected.slice(0, 300)}`);
+      const pid = procs[c.process]!.child.pid!;
+      for (const connections of CONNECTIONS) {
+        await autocannon(c.url, body, token, expected, connections);
+        const rows: { rps: number; user: number; system: number }[] = [];
+        for (let i = 0; i < RUNS; i++) {
+          const a = cpuOf(pid);
+          const sample = await autocannon(c.url, body, token, undefined, connections);
+          const b = cpuOf(pid);
+          rows.push({
+            rps: sample.rps,
+            user: (b.user - a.user) / sample.total,
+            system: (b.system - a.system) / sample.total,
+          });
+        }
+        const [rps, user, system] = [
+          median(rows.map((r) => r.rps)),
+          median(rows.map((r) => r.user)),
+          median(rows.map((r) => r.system)),
+        ];
+        console.log(
+          `| ${c.name} | ${connections} | ${rps.toFixed(0)} | ${(user + system).toFixed(3)} (${user.toFixed(3)} + ${system.toFixed(3)}) |`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    rmSync(dir, { recursive: true, force: true });
+    await dropSchemas(prefix);
+  }
+}
+
+await main();
+process.exit(0);
