@@ -6,7 +6,8 @@
  * - ceiling: `pgbench -N -c 4` on the PostgreSQL of DATABASE_URL (a scratch database);
  * - transitions (goal 1): `flowplane serve all` in its own process (SQLite files, or PostgreSQL
  *   under a fresh schema prefix; in-process bus); 8 clients loop createFlowRun → PENDING →
- *   RUNNING → COMPLETED; accepted transitions/s and the server's CPU per transition; then
+ *   RUNNING → COMPLETED; accepted transitions/s and the server's CPU per transition (and, on a
+ *   local PostgreSQL, the database's: every process of its server); then
  *   `claimFlowRuns` by 4 workers;
  * - events (goal 2), same server: `emitEvents` in batches of 100 (4 clients), Prefect's events
  *   websocket (4 sockets, timed until every event is stored), and single events from 16
@@ -36,7 +37,7 @@ import {
   serveAllVars,
 } from './load.js';
 import { claims, lifecycle, seed as seedOrchestration } from './orchestration.js';
-import { pgbenchTps } from './pgbench.js';
+import { pgbenchTps, postmasterPid } from './pgbench.js';
 import { RUNS_100, seed as seedWorkspace } from './scenarios.js';
 import {
   burst,
@@ -90,15 +91,27 @@ async function startAll(kind: 'sqlite' | 'postgresql', extra: Record<string, str
   };
 }
 
-/** CPU milliseconds of a process tree while `work` runs. */
+/**
+ * CPU milliseconds of a process tree while `work` runs, and of the database server's (`dbPid`,
+ * PostgreSQL on this machine) when given.
+ */
 async function metered<T>(
   pid: number,
   work: () => Promise<T>,
-): Promise<{ value: T; cpuMs: number }> {
+  dbPid: number | null = null,
+): Promise<{ value: T; cpuMs: number; dbCpuMs: number | null }> {
   const before = processTreeCpuMs(pid);
+  const dbBefore = dbPid ? processTreeCpuMs(dbPid) : 0;
   const value = await work();
-  return { value, cpuMs: processTreeCpuMs(pid) - before };
+  return {
+    value,
+    cpuMs: processTreeCpuMs(pid) - before,
+    dbCpuMs: dbPid ? processTreeCpuMs(dbPid) - dbBefore : null,
+  };
 }
+
+const perItem = (ms: number | null, n: number, digits: number) =>
+  ms === null ? {} : { databaseCpuMs: round(ms / n, digits) };
 
 async function ceiling() {
   if (!DATABASE_URL) return console.log('ceiling skipped: DATABASE_URL is not set');
@@ -110,13 +123,16 @@ async function orchestrationAndEvents(kind: 'sqlite' | 'postgresql') {
   const stack = await startAll(kind);
   try {
     const pid = stack.server.child.pid!;
+    const dbPid = kind === 'postgresql' ? await postmasterPid(DATABASE_URL!) : null;
     const seeded = await seedOrchestration(stack.server.url);
     // The lean client: the load generator shares the machine's cores with the server.
     const s = { ...seeded, call: graphqlClient(stack.server.url, seeded.token) };
     if (want('transitions')) {
       await lifecycle(s.call, s.deploymentId, 2, CONCURRENCY); // warm-up
-      const life = await metered(pid, () =>
-        lifecycle(s.call, s.deploymentId, DURATION, CONCURRENCY),
+      const life = await metered(
+        pid,
+        () => lifecycle(s.call, s.deploymentId, DURATION, CONCURRENCY),
+        dbPid,
       );
       record({
         measure: 'transitions',
@@ -126,6 +142,8 @@ async function orchestrationAndEvents(kind: 'sqlite' | 'postgresql') {
         runsPerSecond: Math.round(life.value.runsPerSecond),
         // Includes each run's createFlowRun (one per three transitions).
         serverCpuMsPerTransition: round(life.cpuMs / life.value.transitions, 2),
+        // PostgreSQL's own processes (every backend), per transition.
+        ...perItem(life.dbCpuMs, life.value.transitions, 2),
       });
       const claim = await claims(s.call, s.deploymentId, s.poolId, CLAIM_RUNS);
       if (claim.claimed !== CLAIM_RUNS || claim.duplicates)
@@ -137,13 +155,13 @@ async function orchestrationAndEvents(kind: 'sqlite' | 'postgresql') {
         duplicates: claim.duplicates,
       });
     }
-    if (want('events')) await events(kind, stack.server);
+    if (want('events')) await events(kind, stack.server, dbPid);
   } finally {
     await stack.stop();
   }
 }
 
-async function events(kind: string, server: ServiceProcess) {
+async function events(kind: string, server: ServiceProcess, dbPid: number | null) {
   const s = await seedWorkspace(server.url);
   const t = { url: server.url, token: s.token, workspaceId: s.workspaceId };
   const pid = server.child.pid!;
@@ -158,13 +176,14 @@ async function events(kind: string, server: ServiceProcess) {
   ];
   for (const [measure, work] of runs) {
     let stored = 0;
-    const run = await metered(pid, () => timed(async () => (stored = await work())));
+    const run = await metered(pid, () => timed(async () => (stored = await work())), dbPid);
     record({
       measure,
       database: kind,
       events: stored,
       eventsPerSecond: Math.round(stored / run.value.seconds),
       serverCpuMsPerEvent: round(run.cpuMs / stored, 3),
+      ...perItem(run.dbCpuMs, stored, 3),
     });
   }
 }

@@ -5,7 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import pg from 'pg';
 
 const run = promisify(execFile);
 
@@ -28,5 +30,24 @@ export async function pgbenchTps(url: string, clients = 4, seconds = 10): Promis
     return Number(m[1]);
   } finally {
     await run('dropdb', ['--force', ...conn, db], { env });
+  }
+}
+
+/**
+ * The PostgreSQL server's main process (the parent of a backend), when it runs on this machine:
+ * its process tree's CPU (every backend and background process) is what the database spent.
+ * Null when /proc does not show it (a remote server).
+ */
+export async function postmasterPid(url: string): Promise<number | null> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  } finally {
+    await client.end();
   }
 }
