@@ -10,7 +10,8 @@
  *   manager's transaction, logged and counted like MikroORM's own;
  * - `lockDetached` reads one row (locked on PostgreSQL) as a detached instance (see
  *   lib/detached) and keeps a snapshot of its columns;
- * - `insertStatement`: new instances, one multi-row INSERT per entity;
+ * - `insertStatement`: new instances, one multi-row INSERT per entity; on PostgreSQL
+ *   `insertArrays` / `insertArraysWhereIn` bind each column as one array (one text for any size);
  * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
  *   its snapshot (or the whole row of a new one, `newPlain`);
  * - `runWrites`: several such writes, as one statement on PostgreSQL.
@@ -465,47 +466,77 @@ export function insertStatement<T extends object>(
 }
 
 /**
+ * PostgreSQL: `insertStatement` (one statement) with each column's values bound as one array and
+ * read back with `unnest`: the text is the same whatever the number of rows, so a batch of
+ * any size runs the same prepared statement (see `statementName`) instead of a text of its own
+ * that the database parses and plans afresh (a hundred events' VALUES list: some 1,500
+ * parameters). Rows are inserted in the order given; no instances, no rows (the same text).
+ */
+export function insertArrays<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instances: readonly T[],
+  opts: { skipExisting?: { returning: string[] } } = {},
+): Write {
+  const table = tableOf(em, entity as EntityName<object>);
+  const fields = table.columns.map((c) => c.field);
+  const sql =
+    `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
+    `from unnest(${table.columns.map((c) => `?::${arrayType(c)}`).join(', ')}) ` +
+    `with ordinality as v(${[...fields, 'fp_ord'].join(', ')}) order by fp_ord` +
+    (opts.skipExisting
+      ? ` on conflict do nothing returning ${opts.skipExisting.returning.join(', ')}`
+      : '');
+  return { sql, params: columnArrays(table, instances) };
+}
+
+/**
  * PostgreSQL: the INSERT of those of `instances` whose key is among the rows a data-modifying
  * WITH query of the same statement returned (`source`: its name and the columns `key` is
  * compared with), in the order given. For rows that hang off rows written only if new (the
- * related rows of events not stored before: `insertStatement`'s `skipExisting`). The values
- * travel as a VALUES list typed with the columns' types (`keyTypes` for the key's), so they are
- * bound exactly as in a plain INSERT. Null for no instances; one statement, whatever their
- * number (the caller keeps the parameters within `MAX_PARAMS`).
+ * related rows of events not stored before: `insertArrays`'s `skipExisting`). The values travel
+ * as arrays typed with the columns' types (`keyTypes` for the key's), as in `insertArrays`: one
+ * text whatever the number of rows (none included).
  */
-export function insertWhereIn<T extends object>(
+export function insertArraysWhereIn<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   instances: readonly T[],
   key: (instance: T, index: number) => unknown[],
   source: { name: string; columns: string[]; keyTypes: string[] },
-): Write | null {
-  if (!instances.length) return null;
+): Write {
   const table = tableOf(em, entity as EntityName<object>);
   const fields = table.columns.map((c) => c.field);
   const keys = source.columns.map((_, i) => `fp_k${i}`);
-  const one =
-    '(' +
-    [
-      // Unbounded: a too long value fails the INSERT as in a plain one (a cast would cut it).
-      ...table.columns.map(
-        (c) => `?::${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}`,
-      ),
-      ...source.keyTypes.map((t) => `?::${t}`),
-      '?::int',
-    ].join(', ') +
-    ')';
+  const arrays = [
+    ...table.columns.map((c) => `?::${arrayType(c)}`),
+    ...source.keyTypes.map((t) => `?::${t}[]`),
+  ];
   const sql =
     `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
-    `from (values ${instances.map(() => one).join(', ')}) as v(${[...fields, ...keys, 'fp_ord'].join(', ')}) ` +
+    `from unnest(${arrays.join(', ')}) with ordinality as v(${[...fields, ...keys, 'fp_ord'].join(', ')}) ` +
     `where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name}) ` +
     'order by fp_ord';
-  const params = instances.flatMap((instance, i) => [
-    ...table.columns.map((c) => toDb((instance as Row)[c.prop], c, true)),
-    ...key(instance, i),
-    i,
-  ]);
-  return { sql, params };
+  const keyValues = instances.map((instance, i) => key(instance, i));
+  return {
+    sql,
+    params: [
+      ...columnArrays(table, instances),
+      ...source.columns.map((_, k) => keyValues.map((v) => v[k] ?? null)),
+    ],
+  };
+}
+
+/** The array type a column's values travel as (unbounded: a too long value fails the INSERT). */
+function arrayType(c: Column): string {
+  if (c.sqlType.endsWith(']'))
+    throw new Error(`plain-sql: ${c.prop} is an array column; unnest would flatten it`);
+  return `${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}[]`;
+}
+
+/** One array per column of the instances' values as PostgreSQL stores them. */
+function columnArrays(table: Table, instances: readonly object[]): unknown[][] {
+  return table.columns.map((c) => instances.map((i) => toDb((i as Row)[c.prop], c, true)));
 }
 
 /** How many bound parameters a row of `entity` takes in `insertStatement`. */

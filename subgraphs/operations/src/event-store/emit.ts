@@ -7,7 +7,8 @@ import {
   boundQuery,
   entityOf,
   insertStatement,
-  insertWhereIn,
+  insertArrays,
+  insertArraysWhereIn,
   MAX_PARAMS,
   paramsPerRow,
   runWrites,
@@ -200,35 +201,38 @@ export async function storeNewEvents(
     await runWrites(em, dependentWrites(em, stored));
     return stored;
   }
+  // Each column's values as one array (lib/plain-sql insertArrays): one statement text for
+  // batches of any size, prepared once per connection.
   for (const chunk of statementChunks(em, rows)) {
     const parts = [
-      insertWhereIn(
+      insertArraysWhereIn(
         em,
         EventRelated,
         chunk.flatMap((r) => r.related),
         (r) => [r.workspaceId, r.eventId],
         NEW_EVENTS,
       ),
-      insertWhereIn(
+      insertArraysWhereIn(
         em,
         OutboxEvent,
         chunk.map((r) => r.outbox),
         (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
         NEW_EVENTS,
       ),
-    ].filter((w): w is Write => w !== null);
-    const [events] = insertStatement(
+    ];
+    const events = insertArrays(
       em,
       Event,
       chunk.map((r) => r.event),
       skip,
     );
+    // Events without related rows still send their (empty) arrays: one text for every batch.
     const sql =
-      `with ${NEW_EVENTS.name} as (${events!.sql})` +
+      `with ${NEW_EVENTS.name} as (${events.sql})` +
       parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
       ` select ${NEW_EVENTS.columns.join(', ')} from ${NEW_EVENTS.name}`;
     const stored = await boundQuery<{ workspace_id: string; id: string }[]>(em, sql, [
-      ...events!.params,
+      ...events.params,
       ...parts.flatMap((w) => w.params),
     ]);
     for (const r of stored) fresh.add(key(r.workspace_id, r.id));
