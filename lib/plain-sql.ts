@@ -10,8 +10,9 @@
  *   manager's transaction, logged and counted like MikroORM's own;
  * - `lockDetached` reads one row (locked on PostgreSQL) as a detached instance (see
  *   lib/detached) and keeps a snapshot of its columns;
- * - `insertStatement`: new instances, one multi-row INSERT per entity; on PostgreSQL
- *   `insertArrays` / `insertArraysWhereIn` bind each column as one array (one text for any size);
+ * - `insertStatement`: new instances, one multi-row INSERT per entity (`insertWhereIn`: those
+ *   whose key another part of the statement wrote); on PostgreSQL `insertArrays` /
+ *   `insertArraysWhereIn` bind each column as one array (one text for any number of rows);
  * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
  *   its snapshot (or the whole row of a new one, `newPlain`);
  * - `runWrites`: several such writes, as one statement on PostgreSQL.
@@ -466,6 +467,50 @@ export function insertStatement<T extends object>(
 }
 
 /**
+ * PostgreSQL: the INSERT of those of `instances` whose key is among the rows a data-modifying
+ * WITH query of the same statement returned (`source`: its name and the columns `key` is
+ * compared with), in the order given. For rows that hang off rows written only if new (the
+ * related rows of events not stored before: `insertStatement`'s `skipExisting`). The values
+ * travel as a VALUES list typed with the columns' types (`keyTypes` for the key's), so they are
+ * bound exactly as in a plain INSERT. Null for no instances; one statement, whatever their
+ * number (the caller keeps the parameters within `MAX_PARAMS`).
+ */
+export function insertWhereIn<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instances: readonly T[],
+  key: (instance: T, index: number) => unknown[],
+  source: { name: string; columns: string[]; keyTypes: string[] },
+): Write | null {
+  if (!instances.length) return null;
+  const table = tableOf(em, entity as EntityName<object>);
+  const fields = table.columns.map((c) => c.field);
+  const keys = source.columns.map((_, i) => `fp_k${i}`);
+  const one =
+    '(' +
+    [
+      // Unbounded: a too long value fails the INSERT as in a plain one (a cast would cut it).
+      ...table.columns.map(
+        (c) => `?::${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}`,
+      ),
+      ...source.keyTypes.map((t) => `?::${t}`),
+      '?::int',
+    ].join(', ') +
+    ')';
+  const sql =
+    `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
+    `from (values ${instances.map(() => one).join(', ')}) as v(${[...fields, ...keys, 'fp_ord'].join(', ')}) ` +
+    `where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name}) ` +
+    'order by fp_ord';
+  const params = instances.flatMap((instance, i) => [
+    ...table.columns.map((c) => toDb((instance as Row)[c.prop], c, true)),
+    ...key(instance, i),
+    i,
+  ]);
+  return { sql, params };
+}
+
+/**
  * PostgreSQL: `insertStatement` (one statement) with each column's values bound as one array and
  * read back with `unnest`: the text is the same whatever the number of rows, so a batch of
  * any size runs the same prepared statement (see `statementName`) instead of a text of its own
@@ -491,12 +536,8 @@ export function insertArrays<T extends object>(
 }
 
 /**
- * PostgreSQL: the INSERT of those of `instances` whose key is among the rows a data-modifying
- * WITH query of the same statement returned (`source`: its name and the columns `key` is
- * compared with), in the order given. For rows that hang off rows written only if new (the
- * related rows of events not stored before: `insertArrays`'s `skipExisting`). The values travel
- * as arrays typed with the columns' types (`keyTypes` for the key's), as in `insertArrays`: one
- * text whatever the number of rows (none included).
+ * `insertWhereIn` with the values bound as arrays (see `insertArrays`): one text whatever the
+ * number of rows (none included).
  */
 export function insertArraysWhereIn<T extends object>(
   em: SqlEntityManager,

@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundQuery } from '../../lib/plain-sql.js';
 import type { Orm } from '../../lib/orm.js';
 import { testDatabase } from '../harness/services.js';
+import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Stack } from '../harness/stack.js';
+import { ok } from '../operations/fixtures.js';
 
 let stack: Stack;
 let orm: Orm;
@@ -40,6 +42,43 @@ describe.skipIf(testDatabase() !== 'postgres')('plain statements on PostgreSQL',
       expect(prepared).toHaveLength(1);
       expect(prepared[0]!.name).toMatch(/^fp_\d+$/);
     });
+  });
+
+  it('stores a batch of events of any size with one statement text (each column one array)', async () => {
+    const marker = `acme.${uid(4)}`;
+    const owner = await stack.signUp();
+    const ws = await createWorkspace(owner, owner.accountId);
+    const emit = (n: number, related: boolean) =>
+      ok(owner, `mutation($input: EmitEventsInput!) { emitEvents(input: $input) }`, {
+        input: {
+          workspaceId: ws.id,
+          events: Array.from({ length: n }, (_, i) => ({
+            event: `${marker}.e${i}`,
+            resource: { id: `${marker}.r${i}` },
+            ...(related ? { related: [{ id: `${marker}.q${i}`, role: 'thing' }] } : {}),
+          })),
+        },
+      });
+    stack.counters.operations.reset(true);
+    // Batches of several events (one event is a VALUES row: its text never varies either).
+    for (const [n, related] of [
+      [2, false],
+      [3, true],
+      [40, true],
+    ] as const)
+      await emit(n, related);
+    const texts = new Set(
+      stack.counters.operations.statements
+        .filter((s) => s.includes('with fp_new as (insert into event'))
+        .map((s) => s.replace(/ \[took [^\]]*\].*$/s, '')),
+    );
+    expect(texts.size).toBe(1);
+    const stored = await boundQuery<{ n: number }[]>(
+      orm.em.fork(),
+      'select count(*)::int as n from event where workspace_id = ? and name like ?',
+      [ws.id, `${marker}.%`],
+    );
+    expect(stored).toEqual([{ n: 45 }]);
   });
 
   it('a long text runs unnamed', async () => {

@@ -9,6 +9,7 @@ import {
   insertStatement,
   insertArrays,
   insertArraysWhereIn,
+  insertWhereIn,
   MAX_PARAMS,
   paramsPerRow,
   runWrites,
@@ -183,7 +184,6 @@ export async function storeNewEvents(
   rows: readonly EventRows[],
 ): Promise<EventRows[]> {
   if (!rows.length) return [];
-  const skip = { skipExisting: { returning: NEW_EVENTS.columns } };
   const key = (workspaceId: string, id: string) => `${workspaceId}\u0000${id}`;
   const fresh = new Set<string>();
   const storedOf = (of: readonly EventRows[]) =>
@@ -193,7 +193,7 @@ export async function storeNewEvents(
       em,
       Event,
       rows.map((r) => r.event),
-      skip,
+      SKIP_STORED,
     ))
       for (const r of await boundQuery<{ workspace_id: string; id: string }[]>(em, w.sql, w.params))
         fresh.add(key(r.workspace_id, r.id));
@@ -201,43 +201,90 @@ export async function storeNewEvents(
     await runWrites(em, dependentWrites(em, stored));
     return stored;
   }
-  // Each column's values as one array (lib/plain-sql insertArrays): one statement text for
-  // batches of any size, prepared once per connection.
   for (const chunk of statementChunks(em, rows)) {
-    const parts = [
-      insertArraysWhereIn(
-        em,
-        EventRelated,
-        chunk.flatMap((r) => r.related),
-        (r) => [r.workspaceId, r.eventId],
-        NEW_EVENTS,
-      ),
-      insertArraysWhereIn(
-        em,
-        OutboxEvent,
-        chunk.map((r) => r.outbox),
-        (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
-        NEW_EVENTS,
-      ),
-    ];
-    const events = insertArrays(
+    const write = chunk.length > 1 ? arraysStatement(em, chunk) : rowsStatement(em, chunk);
+    const stored = await boundQuery<{ workspace_id: string; id: string }[]>(
       em,
-      Event,
-      chunk.map((r) => r.event),
-      skip,
+      write.sql,
+      write.params,
     );
-    // Events without related rows still send their (empty) arrays: one text for every batch.
-    const sql =
-      `with ${NEW_EVENTS.name} as (${events.sql})` +
-      parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
-      ` select ${NEW_EVENTS.columns.join(', ')} from ${NEW_EVENTS.name}`;
-    const stored = await boundQuery<{ workspace_id: string; id: string }[]>(em, sql, [
-      ...events.params,
-      ...parts.flatMap((w) => w.params),
-    ]);
     for (const r of stored) fresh.add(key(r.workspace_id, r.id));
   }
   return storedOf(rows);
+}
+
+const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
+
+/**
+ * PostgreSQL, several events: each column's values as one array (lib/plain-sql insertArrays),
+ * so that batches of any size run one statement text, prepared once per connection (a VALUES
+ * list is a text of its own for each batch size, parsed and planned every time).
+ */
+function arraysStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
+  const events = insertArrays(
+    em,
+    Event,
+    chunk.map((r) => r.event),
+    SKIP_STORED,
+  );
+  const parts = [
+    insertArraysWhereIn(
+      em,
+      EventRelated,
+      chunk.flatMap((r) => r.related),
+      (r) => [r.workspaceId, r.eventId],
+      NEW_EVENTS,
+    ),
+    insertArraysWhereIn(
+      em,
+      OutboxEvent,
+      chunk.map((r) => r.outbox),
+      (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
+      NEW_EVENTS,
+    ),
+  ];
+  return newEventsStatement(events, parts);
+}
+
+/**
+ * PostgreSQL, one event: a VALUES row (one event's text is already the same from call to call,
+ * and cheaper to run than `unnest`).
+ */
+function rowsStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
+  const [events] = insertStatement(
+    em,
+    Event,
+    chunk.map((r) => r.event),
+    SKIP_STORED,
+  );
+  const parts = [
+    insertWhereIn(
+      em,
+      EventRelated,
+      chunk.flatMap((r) => r.related),
+      (r) => [r.workspaceId, r.eventId],
+      NEW_EVENTS,
+    ),
+    insertWhereIn(
+      em,
+      OutboxEvent,
+      chunk.map((r) => r.outbox),
+      (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
+      NEW_EVENTS,
+    ),
+  ].filter((w): w is Write => w !== null);
+  return newEventsStatement(events!, parts);
+}
+
+/** The events' INSERT and the writes that depend on it, as one statement naming the new events. */
+function newEventsStatement(events: Write, parts: readonly Write[]): Write {
+  return {
+    sql:
+      `with ${NEW_EVENTS.name} as (${events.sql})` +
+      parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
+      ` select ${NEW_EVENTS.columns.join(', ')} from ${NEW_EVENTS.name}`,
+    params: [...events.params, ...parts.flatMap((w) => w.params)],
+  };
 }
 
 /**
