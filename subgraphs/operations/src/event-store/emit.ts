@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager } from '@mikro-orm/core';
+import type { EntityManager, EntityName } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
 import { isPostgres } from '../../../../lib/db.js';
@@ -202,7 +202,7 @@ export async function storeNewEvents(
     return stored;
   }
   for (const chunk of statementChunks(em, rows)) {
-    const write = chunk.length > 1 ? arraysStatement(em, chunk) : rowsStatement(em, chunk);
+    const write = chunkStatement(em, chunk);
     const stored = await boundQuery<{ workspace_id: string; id: string }[]>(
       em,
       write.sql,
@@ -216,64 +216,45 @@ export async function storeNewEvents(
 const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
 
 /**
- * PostgreSQL, several events: each column's values as one array (lib/plain-sql insertArrays),
- * so that batches of any size run one statement text, prepared once per connection (a VALUES
- * list is a text of its own for each batch size, parsed and planned every time).
+ * PostgreSQL: a chunk's events, related rows and outbox rows as one statement. Several events
+ * bind each column's values as one array (lib/plain-sql `insertArrays`): batches of any size run
+ * one text, prepared once per connection, where a VALUES list was a text of its own for each
+ * batch size, parsed and planned every time. One event keeps its VALUES row (its text never
+ * varies either, and it runs cheaper than `unnest`).
  */
-function arraysStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
-  const events = insertArrays(
-    em,
-    Event,
-    chunk.map((r) => r.event),
-    SKIP_STORED,
-  );
+function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
+  const arrays = chunk.length > 1;
+  const insert = <T extends object>(entity: EntityName<T>, rows: T[]): Write =>
+    arrays
+      ? insertArrays(em, entity, rows, SKIP_STORED)
+      : insertStatement(em, entity, rows, SKIP_STORED)[0]!;
+  const dependent = <T extends object>(
+    entity: EntityName<T>,
+    rows: T[],
+    key: (row: T, index: number) => unknown[],
+  ): Write | null =>
+    arrays
+      ? insertArraysWhereIn(em, entity, rows, key, NEW_EVENTS)
+      : insertWhereIn(em, entity, rows, key, NEW_EVENTS);
   const parts = [
-    insertArraysWhereIn(
-      em,
+    dependent(
       EventRelated,
       chunk.flatMap((r) => r.related),
       (r) => [r.workspaceId, r.eventId],
-      NEW_EVENTS,
     ),
-    insertArraysWhereIn(
-      em,
+    dependent(
       OutboxEvent,
       chunk.map((r) => r.outbox),
       (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
-      NEW_EVENTS,
-    ),
-  ];
-  return newEventsStatement(events, parts);
-}
-
-/**
- * PostgreSQL, one event: a VALUES row (one event's text is already the same from call to call,
- * and cheaper to run than `unnest`).
- */
-function rowsStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
-  const [events] = insertStatement(
-    em,
-    Event,
-    chunk.map((r) => r.event),
-    SKIP_STORED,
-  );
-  const parts = [
-    insertWhereIn(
-      em,
-      EventRelated,
-      chunk.flatMap((r) => r.related),
-      (r) => [r.workspaceId, r.eventId],
-      NEW_EVENTS,
-    ),
-    insertWhereIn(
-      em,
-      OutboxEvent,
-      chunk.map((r) => r.outbox),
-      (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
-      NEW_EVENTS,
     ),
   ].filter((w): w is Write => w !== null);
-  return newEventsStatement(events!, parts);
+  return newEventsStatement(
+    insert(
+      Event,
+      chunk.map((r) => r.event),
+    ),
+    parts,
+  );
 }
 
 /** The events' INSERT and the writes that depend on it, as one statement naming the new events. */
