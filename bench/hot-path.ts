@@ -110,9 +110,6 @@ async function metered<T>(
   };
 }
 
-const perItem = (ms: number | null, n: number, digits: number) =>
-  ms === null ? {} : { databaseCpuMs: round(ms / n, digits) };
-
 async function ceiling() {
   if (!DATABASE_URL) return console.log('ceiling skipped: DATABASE_URL is not set');
   const tps = await pgbenchTps(DATABASE_URL, 4, DURATION);
@@ -142,8 +139,10 @@ async function orchestrationAndEvents(kind: 'sqlite' | 'postgresql') {
         runsPerSecond: Math.round(life.value.runsPerSecond),
         // Includes each run's createFlowRun (one per three transitions).
         serverCpuMsPerTransition: round(life.cpuMs / life.value.transitions, 2),
-        // PostgreSQL's own processes (every backend), per transition.
-        ...perItem(life.dbCpuMs, life.value.transitions, 2),
+        // PostgreSQL's own processes (every backend).
+        ...(life.dbCpuMs === null
+          ? {}
+          : { databaseCpuMsPerTransition: round(life.dbCpuMs / life.value.transitions, 2) }),
       });
       const claim = await claims(s.call, s.deploymentId, s.poolId, CLAIM_RUNS);
       if (claim.claimed !== CLAIM_RUNS || claim.duplicates)
@@ -183,7 +182,7 @@ async function events(kind: string, server: ServiceProcess, dbPid: number | null
       events: stored,
       eventsPerSecond: Math.round(stored / run.value.seconds),
       serverCpuMsPerEvent: round(run.cpuMs / stored, 3),
-      ...perItem(run.dbCpuMs, stored, 3),
+      ...(run.dbCpuMs === null ? {} : { databaseCpuMsPerEvent: round(run.dbCpuMs / stored, 3) }),
     });
   }
 }

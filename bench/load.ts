@@ -168,6 +168,18 @@ export const median = (xs: number[]): number => {
 
 const CLOCK_TICK_MS = 10; // Linux USER_HZ is 100
 
+/** One process's parent and CPU milliseconds so far (user, system), from /proc/<pid>/stat. */
+export function procStat(pid: number | string): { ppid: number; userMs: number; systemMs: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the parenthesised command name: state ppid … utime(14) stime(15).
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return {
+    ppid: Number(f[1]),
+    userMs: Number(f[11]) * CLOCK_TICK_MS,
+    systemMs: Number(f[12]) * CLOCK_TICK_MS,
+  };
+}
+
 /**
  * CPU milliseconds (user + system) a process and all its descendants have used so far, from
  * /proc (Linux). Benchmarks meter the process under test with it: CPU per request compares two
@@ -179,11 +191,8 @@ export function processTreeCpuMs(rootPid: number): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state ppid … utime(14) stime(15).
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const ppid = Number(f[1]);
-      cpu.set(Number(entry), (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS);
+      const { ppid, userMs, systemMs } = procStat(entry);
+      cpu.set(Number(entry), userMs + systemMs);
       if (!children.has(ppid)) children.set(ppid, []);
       children.get(ppid)!.push(Number(entry));
     } catch {

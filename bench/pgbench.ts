@@ -5,9 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { procStat } from './load.js';
 
 const run = promisify(execFile);
 
@@ -43,8 +43,7 @@ export async function postmasterPid(url: string): Promise<number | null> {
   await client.connect();
   try {
     const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid');
-    const stat = readFileSync(`/proc/${rows[0]!.pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return procStat(rows[0]!.pid).ppid;
   } catch {
     return null;
   } finally {

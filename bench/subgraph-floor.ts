@@ -9,24 +9,16 @@
  * system time from /proc). First, the idle CPU of each process per second.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InternalTokens } from '../lib/internal-token.js';
 import { spawnService, spawnSubgraphs } from '../tests/harness/processes.js';
 import { dropSchemas } from '../tests/harness/stack.js';
-import { autocannon, flag, machine, median, MEASURED_SERVER_VARS, RUNS } from './load.js';
+import { autocannon, flag, machine, median, MEASURED_SERVER_VARS, procStat, RUNS } from './load.js';
 import { seed } from './scenarios.js';
 
-const CLOCK_TICK_MS = 10;
 const CONNECTIONS = flag('connection-counts', '1,16').split(',').map(Number);
-
-/** User and system CPU milliseconds of one process so far. */
-function cpuOf(pid: number): { user: number; system: number } {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { user: Number(f[11]) * CLOCK_TICK_MS, system: Number(f[12]) * CLOCK_TICK_MS };
-}
 
 async function main() {
   if (!process.env.DATABASE_URL || !process.env.REDIS_URL)
@@ -52,12 +44,13 @@ async function main() {
   try {
     console.log(`${new Date().toISOString()} — ${machine()}`);
     const names = ['users', 'workspaces', 'access', 'operations', 'gateway'];
-    const before = procs.map((p) => cpuOf(p.child.pid!));
+    const cpuMs = (pid: number) => {
+      const { userMs, systemMs } = procStat(pid);
+      return userMs + systemMs;
+    };
+    const before = procs.map((p) => cpuMs(p.child.pid!));
     await new Promise((r) => setTimeout(r, 10_000));
-    const idle = procs.map((p, i) => {
-      const now = cpuOf(p.child.pid!);
-      return (now.user + now.system - before[i]!.user - before[i]!.system) / 10;
-    });
+    const idle = procs.map((p, i) => (cpuMs(p.child.pid!) - before[i]!) / 10);
     console.log(`idle CPU ms/s: ${names.map((n, i) => `${n} ${idle[i]!.toFixed(0)}`).join(', ')}`);
 
     const s = await seed(gateway.url);
@@ -74,49 +67,44 @@ async function main() {
       principal: { type: 'user', id: userId },
       grants: { accounts: {}, workspaces: {} },
     });
-    const cases = [
-      {
-        name: 'users _entities (one handle)',
-        process: 0,
-        url: subgraphs.urls.USERS_URL!,
-        query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { handle } } }',
-        variables: { r: [{ __typename: 'User', id: userId }] },
-      },
-    ];
-    console.log('\n| request | connections | requests/s | CPU ms/request (user + system) |');
-    console.log('|---|---:|---:|---:|');
-    for (const c of cases) {
-      const body = JSON.stringify({ query: c.query, variables: c.variables });
-      const expected = await fetch(c.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-        body,
-      }).then((r) => r.text());
-      if (!expected.includes('"data"') || expected.includes('"errors"'))
-        throw new Error(`${c.name}: ${expected.slice(0, 300)}`);
-      const pid = procs[c.process]!.child.pid!;
-      for (const connections of CONNECTIONS) {
-        await autocannon(c.url, body, token, expected, connections);
-        const rows: { rps: number; user: number; system: number }[] = [];
-        for (let i = 0; i < RUNS; i++) {
-          const a = cpuOf(pid);
-          const sample = await autocannon(c.url, body, token, undefined, connections);
-          const b = cpuOf(pid);
-          rows.push({
-            rps: sample.rps,
-            user: (b.user - a.user) / sample.total,
-            system: (b.system - a.system) / sample.total,
-          });
-        }
-        const [rps, user, system] = [
-          median(rows.map((r) => r.rps)),
-          median(rows.map((r) => r.user)),
-          median(rows.map((r) => r.system)),
-        ];
-        console.log(
-          `| ${c.name} | ${connections} | ${rps.toFixed(0)} | ${(user + system).toFixed(3)} (${user.toFixed(3)} + ${system.toFixed(3)}) |`,
-        );
+    const url = subgraphs.urls.USERS_URL!;
+    const body = JSON.stringify({
+      query: 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { handle } } }',
+      variables: { r: [{ __typename: 'User', id: userId }] },
+    });
+    const expected = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body,
+    }).then((r) => r.text());
+    if (!expected.includes('"handle"') || expected.includes('"errors"'))
+      throw new Error(`users _entities: ${expected.slice(0, 300)}`);
+    const pid = procs[0]!.child.pid!;
+    console.log(
+      '\n| users `_entities` of one handle: connections | requests/s | CPU ms/request (user + system) |',
+    );
+    console.log('|---:|---:|---:|');
+    for (const connections of CONNECTIONS) {
+      await autocannon(url, body, token, expected, connections);
+      const rows: { rps: number; user: number; system: number }[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const a = procStat(pid);
+        const sample = await autocannon(url, body, token, undefined, connections);
+        const b = procStat(pid);
+        rows.push({
+          rps: sample.rps,
+          user: (b.userMs - a.userMs) / sample.total,
+          system: (b.systemMs - a.systemMs) / sample.total,
+        });
       }
+      const [rps, user, system] = [
+        median(rows.map((r) => r.rps)),
+        median(rows.map((r) => r.user)),
+        median(rows.map((r) => r.system)),
+      ];
+      console.log(
+        `| ${connections} | ${rps.toFixed(0)} | ${(user + system).toFixed(3)} (${user.toFixed(3)} + ${system.toFixed(3)}) |`,
+      );
     }
   } finally {
     await Promise.all(procs.map((p) => p.stop()));

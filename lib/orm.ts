@@ -157,7 +157,7 @@ export async function createOrm(opts: CreateOrmOptions): Promise<Orm> {
  * writes `process.env.MIKRO_ORM_COLORS` and resets the logger's debug mode): 2 % of a small
  * subgraph request's CPU. Nothing `sync` derives depends on that key, so it is stored without the
  * re-derivation; every other key goes through MikroORM's own `set`. The global entity manager
- * still refuses context-specific work (tests/platform/orm-forks).
+ * still refuses context-specific work (tests/platform/orm-requests).
  */
 function quietForks(orm: Orm): void {
   const config = orm.config;

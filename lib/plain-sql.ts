@@ -11,8 +11,8 @@
  * - `lockDetached` reads one row (locked on PostgreSQL) as a detached instance (see
  *   lib/detached) and keeps a snapshot of its columns;
  * - `insertStatement`: new instances, one multi-row INSERT per entity (`insertWhereIn`: those
- *   whose key another part of the statement wrote); on PostgreSQL `insertArrays` /
- *   `insertArraysWhereIn` bind each column as one array (one text for any number of rows);
+ *   whose key another part of the statement wrote); on PostgreSQL `insertArrays` binds each
+ *   column as one array (one text for any number of rows);
  * - `updateStatement` / `updateChanged`: the columns of a detached instance that differ from
  *   its snapshot (or the whole row of a new one, `newPlain`);
  * - `runWrites`: several such writes, as one statement on PostgreSQL.
@@ -489,10 +489,7 @@ export function insertWhereIn<T extends object>(
   const one =
     '(' +
     [
-      // Unbounded: a too long value fails the INSERT as in a plain one (a cast would cut it).
-      ...table.columns.map(
-        (c) => `?::${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}`,
-      ),
+      ...table.columns.map((c) => `?::${unboundedType(c)}`),
       ...source.keyTypes.map((t) => `?::${t}`),
       '?::int',
     ].join(', ') +
@@ -516,68 +513,57 @@ export function insertWhereIn<T extends object>(
  * any size runs the same prepared statement (see `statementName`) instead of a text of its own
  * that the database parses and plans afresh (a hundred events' VALUES list: some 1,500
  * parameters). Rows are inserted in the order given; no instances, no rows (the same text).
+ * `skipExisting` as in `insertStatement`; `newOnly` as in `insertWhereIn` (only the instances
+ * whose key is among the rows another part of the statement returned).
  */
 export function insertArrays<T extends object>(
   em: SqlEntityManager,
   entity: EntityName<T>,
   instances: readonly T[],
-  opts: { skipExisting?: { returning: string[] } } = {},
+  opts: {
+    skipExisting?: { returning: string[] };
+    newOnly?: {
+      key: (instance: T, index: number) => unknown[];
+      source: { name: string; columns: string[]; keyTypes: string[] };
+    };
+  } = {},
 ): Write {
   const table = tableOf(em, entity as EntityName<object>);
   const fields = table.columns.map((c) => c.field);
+  const types = table.columns.map((c) => unboundedType(c));
+  const params: unknown[] = table.columns.map((c) =>
+    instances.map((i) => toDb((i as Row)[c.prop], c, true)),
+  );
+  let where = '';
+  const keys: string[] = [];
+  if (opts.newOnly) {
+    const { key, source } = opts.newOnly;
+    const values = instances.map((instance, i) => key(instance, i));
+    source.columns.forEach((_, k) => {
+      keys.push(`fp_k${k}`);
+      types.push(source.keyTypes[k]!);
+      params.push(values.map((v) => v[k] ?? null));
+    });
+    where = ` where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name})`;
+  }
+  for (const t of types)
+    if (t.endsWith(']')) throw new Error(`plain-sql: ${t} columns would be flattened by unnest`);
   const sql =
     `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
-    `from unnest(${table.columns.map((c) => `?::${arrayType(c)}`).join(', ')}) ` +
-    `with ordinality as v(${[...fields, 'fp_ord'].join(', ')}) order by fp_ord` +
+    `from unnest(${types.map((t) => `?::${t}[]`).join(', ')}) ` +
+    `with ordinality as v(${[...fields, ...keys, 'fp_ord'].join(', ')})${where} order by fp_ord` +
     (opts.skipExisting
       ? ` on conflict do nothing returning ${opts.skipExisting.returning.join(', ')}`
       : '');
-  return { sql, params: columnArrays(table, instances) };
+  return { sql, params };
 }
 
 /**
- * `insertWhereIn` with the values bound as arrays (see `insertArrays`): one text whatever the
- * number of rows (none included).
+ * A column's type without a length: a too long value then fails the INSERT as in a plain one (a
+ * cast to the bounded type would cut it).
  */
-export function insertArraysWhereIn<T extends object>(
-  em: SqlEntityManager,
-  entity: EntityName<T>,
-  instances: readonly T[],
-  key: (instance: T, index: number) => unknown[],
-  source: { name: string; columns: string[]; keyTypes: string[] },
-): Write {
-  const table = tableOf(em, entity as EntityName<object>);
-  const fields = table.columns.map((c) => c.field);
-  const keys = source.columns.map((_, i) => `fp_k${i}`);
-  const arrays = [
-    ...table.columns.map((c) => `?::${arrayType(c)}`),
-    ...source.keyTypes.map((t) => `?::${t}[]`),
-  ];
-  const sql =
-    `insert into ${table.name} (${fields.join(', ')}) select ${fields.join(', ')} ` +
-    `from unnest(${arrays.join(', ')}) with ordinality as v(${[...fields, ...keys, 'fp_ord'].join(', ')}) ` +
-    `where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name}) ` +
-    'order by fp_ord';
-  const keyValues = instances.map((instance, i) => key(instance, i));
-  return {
-    sql,
-    params: [
-      ...columnArrays(table, instances),
-      ...source.columns.map((_, k) => keyValues.map((v) => v[k] ?? null)),
-    ],
-  };
-}
-
-/** The array type a column's values travel as (unbounded: a too long value fails the INSERT). */
-function arrayType(c: Column): string {
-  if (c.sqlType.endsWith(']'))
-    throw new Error(`plain-sql: ${c.prop} is an array column; unnest would flatten it`);
-  return `${c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1')}[]`;
-}
-
-/** One array per column of the instances' values as PostgreSQL stores them. */
-function columnArrays(table: Table, instances: readonly object[]): unknown[][] {
-  return table.columns.map((c) => instances.map((i) => toDb((i as Row)[c.prop], c, true)));
+function unboundedType(c: Column): string {
+  return c.sqlType.replace(/^(varchar|character varying)\(\d+\)$/, '$1');
 }
 
 /** How many bound parameters a row of `entity` takes in `insertStatement`. */

@@ -1,6 +1,7 @@
 /**
- * lib/selection `selects` (what a list resolver reads ahead for its items) and lib/loaders
- * `RowLoader` (rows a request has read, answered without a promise).
+ * lib/selection `selects` and `fieldsAt` (what a list resolver reads ahead for its items),
+ * lib/projection (which properties its items' fields read) and lib/loaders `RowLoader` (rows a
+ * request has read, answered without a promise).
  */
 import {
   parse,
@@ -10,7 +11,8 @@ import {
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { RowLoader } from '../../lib/loaders.js';
-import { selects } from '../../lib/selection.js';
+import { fieldReads, projection } from '../../lib/projection.js';
+import { fieldsAt, selects } from '../../lib/selection.js';
 
 /** The resolve info of the first field of the document's operation (`flowRuns`). */
 function infoOf(document: string): GraphQLResolveInfo {
@@ -68,6 +70,33 @@ describe('selects', () => {
     expect(selects(info, FLOW)).toBe(true);
     expect(selects(info, FLOW)).toBe(true);
     expect(selects(info, ['edges', 'node', 'deployment'])).toBe(false);
+  });
+});
+
+describe('fieldsAt and projection', () => {
+  const READS = fieldReads(['id', 'name'], { flow: ['flowId'], createdBy: ['byType', 'byId'] });
+  const NODE = ['edges', 'node'];
+
+  it('lists the fields asked at a path, by name, through aliases and fragments', () => {
+    const info = infoOf(
+      `{ flowRuns { edges { node { id n: name ...F ... on FlowRun { __typename } } } } } fragment F on FlowRun { flow { name } }`,
+    );
+    expect([...fieldsAt(info, NODE)].sort()).toEqual(['__typename', 'flow', 'id', 'name']);
+    expect([...fieldsAt(info, [])]).toEqual(['edges']);
+    // The same set for the same field node: what callers cache by.
+    expect(fieldsAt(info, NODE)).toBe(fieldsAt(info, NODE));
+  });
+
+  it('reads the declared properties, and the whole row (null) for a field not declared', () => {
+    const info = infoOf('{ flowRuns { edges { node { id flow { name } createdBy { id } } } } }');
+    expect([...projection(info, NODE, READS)!].sort()).toEqual(['byId', 'byType', 'flowId', 'id']);
+    expect(projection(info, NODE, READS)).toBe(projection(info, NODE, READS));
+    expect(
+      projection(infoOf('{ flowRuns { edges { node { id states { id } } } } }'), NODE, READS),
+    ).toBeNull();
+    expect(
+      projection(infoOf('{ flowRuns { edges { node { __typename } } } }'), NODE, READS),
+    ).toEqual([]);
   });
 });
 

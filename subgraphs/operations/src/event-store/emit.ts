@@ -8,7 +8,6 @@ import {
   entityOf,
   insertStatement,
   insertArrays,
-  insertArraysWhereIn,
   insertWhereIn,
   MAX_PARAMS,
   paramsPerRow,
@@ -234,7 +233,7 @@ function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Writ
     key: (row: T, index: number) => unknown[],
   ): Write | null =>
     arrays
-      ? insertArraysWhereIn(em, entity, rows, key, NEW_EVENTS)
+      ? insertArrays(em, entity, rows, { newOnly: { key, source: NEW_EVENTS } })
       : insertWhereIn(em, entity, rows, key, NEW_EVENTS);
   const parts = [
     dependent(
@@ -289,7 +288,12 @@ function chunkCosts(em: SqlEntityManager) {
   };
 }
 
-/** The events in runs whose rows' parameters fit one statement each (PostgreSQL). */
+/**
+ * The events in runs whose rows would fit one statement as VALUES rows (PostgreSQL's limit of
+ * bound parameters). Arrays (several events) bind one parameter per column whatever the count;
+ * the same runs keep a statement's size, and which calls need a transaction (`fitsOneStatement`),
+ * as they were.
+ */
 function statementChunks(em: SqlEntityManager, rows: readonly EventRows[]): EventRows[][] {
   const c = chunkCosts(em);
   const chunks: EventRows[][] = [];

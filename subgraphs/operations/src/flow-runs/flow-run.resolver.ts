@@ -48,12 +48,12 @@ const RUN_FLOW = ['edges', 'node', 'flow'];
 const RUN_NODE = ['edges', 'node'];
 
 /**
- * What the fields of FlowRun read of a run (lib/projection): a page reads those columns only.
- * Fields left out (`states`, `taskRuns`, `errorSummary`: their services take the whole run)
- * read the whole row; tests/operations/page-projection checks every field of the type.
+ * What the fields of FlowRun read of a run (lib/projection): a page reads those columns only
+ * (and its key and `createdAt`). Fields left out (`states`, `taskRuns`, `errorSummary`: their
+ * services take the whole run) read the whole row; tests/operations/page-projection checks every
+ * field of the type.
  */
-export const FLOW_RUN_READS = fieldReads(
-  ['id', 'createdAt', 'workspaceId'],
+const FLOW_RUN_READS = fieldReads(
   [
     'id',
     'name',

@@ -1,15 +1,21 @@
 /**
- * lib/plain-sql on PostgreSQL: a plain statement runs as a named prepared statement, parsed and
- * planned once per connection, whatever its values (SQLite has its own statement cache, lib/orm
- * `cacheStatements`; this file is skipped there by design).
+ * What each request's database work costs before its statements run.
+ * - lib/orm `quietForks`: a request's fork of the entity manager no longer re-derives MikroORM's
+ *   whole configuration (twice per fork), and nothing else changes: the global entity manager
+ *   still refuses context-specific work, other settings still go through MikroORM's own `set`.
+ * - lib/plain-sql on PostgreSQL: a plain statement runs as a named prepared statement, parsed and
+ *   planned once per connection, whatever its values; batches of events of any size run one
+ *   text. (SQLite has its own statement cache, lib/orm `cacheStatements`: that part is skipped
+ *   there by design.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { boundQuery } from '../../lib/plain-sql.js';
 import type { Orm } from '../../lib/orm.js';
 import { testDatabase } from '../harness/services.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Stack } from '../harness/stack.js';
 import { ok } from '../operations/fixtures.js';
+import { Flow } from '../../subgraphs/operations/src/flows/flow.entity.js';
 
 let stack: Stack;
 let orm: Orm;
@@ -19,6 +25,24 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.stop();
+});
+
+describe("forks of a subgraph's entity manager", () => {
+  it('fork without re-deriving the configuration, and leave the global context refused', async () => {
+    const sync = vi.spyOn(orm.config as unknown as { sync(): void }, 'sync');
+    try {
+      const fork = orm.em.fork();
+      expect(await fork.count(Flow, {})).toBeGreaterThanOrEqual(0);
+      expect(sync).not.toHaveBeenCalled();
+      expect(orm.config.get('allowGlobalContext')).toBe(false);
+      await expect(orm.em.count(Flow, {})).rejects.toThrow(/global EntityManager/);
+      // Any other setting is still MikroORM's own `set`.
+      orm.config.set('debug', orm.config.get('debug'));
+      expect(sync).toHaveBeenCalledTimes(1);
+    } finally {
+      sync.mockRestore();
+    }
+  });
 });
 
 describe.skipIf(testDatabase() !== 'postgres')('plain statements on PostgreSQL', () => {
