@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { Writable } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
 import type { Caller, InternalTokens } from '../../../lib/internal-token.js';
 import { isRestricted } from '../../../lib/ip-allow-list.js';
 import type { Grants } from '../../../lib/principal.js';
 import type { Identity } from '../auth/authenticator.js';
+import type { NextFrames } from './frames.js';
 
 /** Close codes of graphql-ws and RFC 6455 the server uses. */
 export const CLOSE = {
@@ -59,6 +61,8 @@ export interface ConnectionDeps {
   authenticate(credential: string): Promise<Identity>;
   tokens: InternalTokens;
   tokenTtlSeconds: number;
+  /** Bytes of messages a socket may hold unsent before its client is closed (1008). */
+  maxUnsentBytes: number;
 }
 
 /**
@@ -83,6 +87,8 @@ export class Connection {
     identity: Identity,
     readonly client: ClientInfo,
     private readonly socket: Pick<WebSocket, 'close' | 'readyState' | 'OPEN'>,
+    /** The TCP (or TLS) socket under `socket`, where live messages are written (frames.ts). */
+    private readonly wire: Writable,
     private readonly deps: ConnectionDeps,
   ) {
     this.setIdentity(identity);
@@ -133,6 +139,16 @@ export class Connection {
     if (current)
       this.deliveryCaller = { value, expiresAt: now + (this.deps.tokenTtlSeconds * 1000) / 2 };
     return value;
+  }
+
+  /**
+   * Sends a live subscription's `next` message carrying `result`; a client that leaves more than
+   * `maxUnsentBytes` unread is closed with 1008.
+   */
+  sendNext(frames: NextFrames, result: object): void {
+    if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
+    if (!frames.write(this.wire, result, this.deps.maxUnsentBytes))
+      this.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
   }
 
   /** Closes the socket (once). */

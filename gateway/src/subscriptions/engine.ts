@@ -16,7 +16,7 @@ import {
 } from '../limits/rate-limit-plugin.js';
 import type { RefusalAudit } from '../refusal-audit.js';
 import { DeliveryScheduler, type DeliverySchedulerOptions } from './delivery-scheduler.js';
-import { RecentIds } from './push-queue.js';
+import { RecentIds } from './stream.js';
 import { LiveSubscription, type Outcome } from './subscription.js';
 import { errorField, log } from '../../../lib/log.js';
 
@@ -109,11 +109,13 @@ export class SubscriptionEngine {
    */
   subscribe(
     conn: Connection,
+    id: string,
     prepared: PreparedSubscription,
     onEnd?: (s: LiveSubscription) => void,
   ): LiveSubscription {
     const sub = new LiveSubscription(
       conn,
+      id,
       prepared,
       (s) => {
         this.remove(s);

@@ -1,69 +1,77 @@
-import { randomUUID } from 'node:crypto';
-import type { WebSocket } from 'ws';
+import type { Writable } from 'node:stream';
 
 /**
- * One result serialised once for every socket it goes to.
+ * `next` messages of live subscriptions, framed here and written to the socket in one call.
  *
- * graphql-ws builds each `next` message as `JSON.stringify({ id, type, payload })`, per socket:
- * a group of subscribers sharing one delivery execution (same query, same identity) would have
- * the same payload serialised once per subscriber. The server's `onNext` hands graphql-ws a
- * `SharedPayload` instead of the result: its `toJSON` serialises the result the first time only
- * and puts a placeholder in the message; the socket's `send` (see `withSharedFrames`) puts the
- * serialised result in place of the placeholder. Serialising and sending are one synchronous
- * step in graphql-ws (`socket.send(stringifyMessage(...))`), so the text handed over last is the
- * one of the message being sent; a message that does not end with the placeholder is sent as it
- * is.
+ * graphql-ws would pull each result from the subscription's iterator (a promise per message),
+ * build the message with `JSON.stringify({ id, type, payload })` and hand the text to `ws`,
+ * which encodes it again as bytes and frames it: per subscriber, for a result that thousands of
+ * subscribers of one group share. Here a result is serialised and encoded once (kept with the
+ * result object, which the engine hands to every subscriber of the group), each subscription
+ * keeps its message's start (`{"id":…,"type":"next","payload":`) as bytes, and a message is
+ * one buffer (frame header, start, payload) written to the connection's socket.
+ *
+ * The bytes are those graphql-ws would send (same keys, same order; tests/unit/next-frames). They
+ * go to the socket `ws` writes to, which keeps them in order with the messages graphql-ws and
+ * `ws` send themselves (both write synchronously: the gateway's WebSocket server has
+ * permessage-deflate off, so `ws` never queues a frame).
  */
-const PLACEHOLDER = `flowplane-shared-payload-${randomUUID()}`;
-const QUOTED_END = `${JSON.stringify(PLACEHOLDER)}}`;
 
-/** Results serialised, and messages sent with a shared payload, so far (tests read them). */
+/** Results serialised, and messages framed with a shared payload, so far (tests read them). */
 export const frameStats = { serialised: 0, sent: 0 };
 
-/** The serialised payload of the message being built (set by toJSON, taken by send). */
-let handedOver: string | null = null;
+/** Each result's JSON as UTF-8, with the message's closing brace. */
+const encoded = new WeakMap<object, Buffer>();
 
-/** A result's JSON, computed on the first message that carries it. */
-class SharedPayload {
-  private json: string | null = null;
-
-  constructor(private readonly result: object) {}
-
-  toJSON(): string {
-    if (this.json === null) {
-      this.json = JSON.stringify(this.result);
-      frameStats.serialised++;
-    }
-    handedOver = this.json;
-    return PLACEHOLDER;
+function payloadOf(result: object): Buffer {
+  let bytes = encoded.get(result);
+  if (!bytes) {
+    bytes = Buffer.from(`${JSON.stringify(result)}}`);
+    encoded.set(result, bytes);
+    frameStats.serialised++;
   }
+  return bytes;
 }
 
-const shared = new WeakMap<object, SharedPayload>();
+/** FIN and the text opcode: one unfragmented text message. */
+const FIN_TEXT = 0x81;
 
-/**
- * What graphql-ws puts in a `next` message for `result`: the same `SharedPayload` for the same
- * result object (the engine hands one object to every subscriber of a group).
- */
-export function sharedPayload(result: object): object {
-  let payload = shared.get(result);
-  if (!payload) shared.set(result, (payload = new SharedPayload(result)));
-  return payload;
-}
+/** One subscription's `next` messages (its id is in each). */
+export class NextFrames {
+  private readonly start: Buffer;
 
-/** The text to send for `data`: the placeholder replaced by the payload handed over. */
-export function expandFrame(data: string): string {
-  const json = handedOver;
-  handedOver = null;
-  if (json === null || !data.endsWith(QUOTED_END)) return data;
-  frameStats.sent++;
-  return `${data.slice(0, data.length - QUOTED_END.length)}${json}}`;
-}
+  constructor(id: string) {
+    this.start = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
+  }
 
-/** Makes `ws.send` expand shared payloads (called before graphql-ws sees the socket). */
-export function withSharedFrames(ws: WebSocket): WebSocket {
-  const send = ws.send.bind(ws) as (data: unknown, ...rest: unknown[]) => void;
-  (ws as { send: (data: unknown, ...rest: unknown[]) => void }).send = (data, ...rest) =>
-    send(typeof data === 'string' ? expandFrame(data) : data, ...rest);
-  return ws;
+  /** The whole WebSocket frame of a `next` message carrying `result` (unmasked: server side). */
+  frame(result: object): Buffer {
+    const payload = payloadOf(result);
+    const length = this.start.length + payload.length;
+    const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
+    const frame = Buffer.allocUnsafe(header + length);
+    frame[0] = FIN_TEXT;
+    if (length < 126) frame[1] = length;
+    else if (length < 65_536) {
+      frame[1] = 126;
+      frame.writeUInt16BE(length, 2);
+    } else {
+      frame[1] = 127;
+      frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+      frame.writeUInt32BE(length >>> 0, 6);
+    }
+    this.start.copy(frame, header);
+    payload.copy(frame, header + this.start.length);
+    frameStats.sent++;
+    return frame;
+  }
+
+  /**
+   * Writes the message to `socket`; false when the bytes the socket could not pass on yet
+   * exceed `maxUnsent` (a client that does not read: the caller closes it).
+   */
+  write(socket: Writable, result: object, maxUnsent: number): boolean {
+    socket.write(this.frame(result));
+    return socket.writableLength <= maxUnsent;
+  }
 }

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import type { ApolloServer } from '@apollo/server';
 import { GraphQLError, type ExecutionArgs, type GraphQLSchema } from 'graphql';
 import { useServer, type Extra as WsExtra } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
 import type { ClientInfo } from '../../../lib/actor.js';
 import { formatError, forbidden, IP_NOT_ALLOWED_MESSAGE, notFound } from '../../../lib/errors.js';
 import { MAX_BODY_BYTES } from '../../../lib/http.js';
@@ -25,10 +25,9 @@ import {
 import type { RefusalAudit, RefusalReason } from '../refusal-audit.js';
 import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
-import { sharedPayload, withSharedFrames } from './frames.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
-import type { LiveSubscription } from './subscription.js';
+import { MAX_UNSENT_BYTES, type LiveSubscription } from './subscription.js';
 import { errorField, log } from '../../../lib/log.js';
 
 /** The gateway parts and settings the WebSocket server uses. */
@@ -57,7 +56,12 @@ export interface SubscriptionServerOptions {
   otherUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Every connection's credential is checked again this often (expiry; default 60 s). */
   revalidateMs?: number;
+  /** Bytes a client may leave unread before it is closed with 1008 (default MAX_UNSENT_BYTES). */
+  maxUnsentBytes?: number;
 }
+
+/** The TCP (or TLS) socket under each WebSocket, where live messages are written. */
+const wires = new WeakMap<WebSocket, Duplex>();
 
 /** What the server keeps on each graphql-ws context. */
 type ConnectionExtra = { connection?: Connection };
@@ -66,6 +70,8 @@ type Extra = WsExtra & ConnectionExtra;
 /** What `onSubscribe` hands to graphql-ws's `subscribe` / `execute`. */
 interface OperationContext {
   conn: Connection;
+  /** The client's id of the operation. */
+  id: string;
   payload: OperationPayload;
   subscription: PreparedSubscription | null;
 }
@@ -94,17 +100,21 @@ export class SubscriptionServer {
     private readonly opts: SubscriptionServerOptions,
   ) {
     this.path = opts.path ?? '/graphql';
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+    // No permessage-deflate: live messages are framed by the gateway and written to the TCP
+    // socket beside ws's own frames (frames.ts), which needs ws to send each frame at once.
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_BODY_BYTES,
+      perMessageDeflate: false,
+    });
     useServer<Record<string, unknown>, ConnectionExtra>(
       {
         isProd: opts.production,
         onConnect: (ctx) => this.onConnect(ctx.connectionParams, ctx.extra),
         onClose: (ctx) => this.onClose(ctx.extra),
-        onSubscribe: (ctx, _id, payload) => this.onSubscribe(ctx.extra, payload),
+        onSubscribe: (ctx, id, payload) => this.onSubscribe(ctx.extra, id, payload),
         subscribe: (args) => this.subscribe(args) as any,
         execute: (args) => this.execute(args) as any,
-        // One serialisation per result, however many sockets it goes to (frames.ts).
-        onNext: (_ctx, _id, _payload, _args, result) => sharedPayload(result) as any,
         onError: (_ctx, _id, _payload, errors) => errors.map((e) => formatError(e.toJSON(), e)),
       },
       this.wss,
@@ -153,9 +163,10 @@ export class SubscriptionServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) =>
-      this.wss.emit('connection', withSharedFrames(ws), req),
-    );
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      wires.set(ws, socket);
+      this.wss.emit('connection', ws, req);
+    });
   };
 
   /** Authentication shared by the connections of one credential while a lookup is in flight. */
@@ -197,20 +208,28 @@ export class SubscriptionServer {
     }
     // The client may have left (or the gateway begun to stop) during the lookup.
     if (this.closing || extra.socket.readyState !== extra.socket.OPEN) return false;
-    const conn = new Connection(credential, identity, client, extra.socket, {
-      // Re-checked from the connection's address every time (allow-lists change too).
-      authenticate: async (c) => {
-        try {
-          return this.opts.auth.fromAddress(await this.authenticate(c), client.ip);
-        } catch (err) {
-          if (err instanceof AddressRefused)
-            this.refused('ip-allow-list', err.identity, client, err.accountId);
-          throw err instanceof AddressRefused ? err.error : err;
-        }
+    const conn = new Connection(
+      credential,
+      identity,
+      client,
+      extra.socket,
+      wires.get(extra.socket)!,
+      {
+        // Re-checked from the connection's address every time (allow-lists change too).
+        authenticate: async (c) => {
+          try {
+            return this.opts.auth.fromAddress(await this.authenticate(c), client.ip);
+          } catch (err) {
+            if (err instanceof AddressRefused)
+              this.refused('ip-allow-list', err.identity, client, err.accountId);
+            throw err instanceof AddressRefused ? err.error : err;
+          }
+        },
+        tokens: this.opts.tokens,
+        tokenTtlSeconds: this.opts.tokenTtlSeconds,
+        maxUnsentBytes: this.opts.maxUnsentBytes ?? MAX_UNSENT_BYTES,
       },
-      tokens: this.opts.tokens,
-      tokenTtlSeconds: this.opts.tokenTtlSeconds,
-    });
+    );
     extra.connection = conn;
     this.connections.add(conn);
     // A revocation may have arrived while the credential was being looked up.
@@ -227,6 +246,7 @@ export class SubscriptionServer {
 
   private async onSubscribe(
     extra: Extra,
+    id: string,
     payload: OperationPayload,
   ): Promise<ExecutionArgs | readonly GraphQLError[]> {
     const conn = extra.connection!;
@@ -295,7 +315,7 @@ export class SubscriptionServer {
       conn.reserved++;
       this.hold(identity.principal.id, +1);
     }
-    const contextValue: OperationContext = { conn, payload, subscription: sub };
+    const contextValue: OperationContext = { conn, id, payload, subscription: sub };
     return {
       schema,
       document: prepared.document,
@@ -306,11 +326,11 @@ export class SubscriptionServer {
   }
 
   private subscribe(args: ExecutionArgs): AsyncGenerator<unknown> {
-    const { conn, subscription } = args.contextValue as OperationContext;
+    const { conn, id, subscription } = args.contextValue as OperationContext;
     const started = performance.now();
     const principalId = conn.principalId;
     conn.reserved--;
-    const sub = this.opts.engine.subscribe(conn, subscription!, (s) => {
+    const sub = this.opts.engine.subscribe(conn, id, subscription!, (s) => {
       this.hold(principalId, -1);
       this.logEnd(s, started);
     });
@@ -322,7 +342,7 @@ export class SubscriptionServer {
     ) {
       conn.close(CLOSE.FORBIDDEN, 'Forbidden');
     }
-    return sub.queue;
+    return sub.stream;
   }
 
   /** A query or mutation on the socket: the gateway's HTTP pipeline, with this connection. */

@@ -1,13 +1,17 @@
 import type { FormattedExecutionResult } from 'graphql';
 import type { LiveEvent } from '../../../lib/event-filter.js';
 import type { Identity } from '../auth/authenticator.js';
-import { CLOSE, hasAccess, type Connection, type Guarded } from './connection.js';
+import { hasAccess, type Connection, type Guarded } from './connection.js';
 import type { PreparedSubscription } from './prepare.js';
 import { subscriptionDeliveries } from '../../../lib/metrics.js';
-import { PushQueue } from './push-queue.js';
+import { NextFrames } from './frames.js';
+import { SubscriptionStream } from './stream.js';
 
-/** Results waiting for a client that does not read; beyond it the socket is closed (1008). */
-export const MAX_PENDING = 1000;
+/**
+ * Bytes of messages a socket may hold unsent (its client does not read them) before it is
+ * closed with 1008; the server's `maxUnsentBytes` overrides it.
+ */
+export const MAX_UNSENT_BYTES = 1 << 20;
 /**
  * How long a subscription remembers the ids its backfill delivered: live copies of those events
  * (published by the outbox after the backfill read them) are skipped meanwhile.
@@ -18,13 +22,16 @@ export const BACKFILL_MEMORY_MS = 120_000;
 export type Outcome = FormattedExecutionResult | null;
 
 /**
- * One client subscription: what it asked for, the queue graphql-ws reads from, and the chain
- * that delivers its events strictly in the order they were handed to it (backfill first, then
- * live events in bus order), each once: the engine drops duplicate live events for everyone,
- * the subscription skips live events its backfill already delivered.
+ * One client subscription: what it asked for, the stream graphql-ws holds (it ends the
+ * subscription: an error, or the client's `complete`), and the chain that delivers its events
+ * strictly in the order they were handed to it (backfill first, then live events in bus order),
+ * each once: the engine drops duplicate live events for everyone, the subscription skips live
+ * events its backfill already delivered. Results are written to the socket as `next` messages
+ * by the subscription itself (frames.ts), not through graphql-ws.
  */
 export class LiveSubscription implements Guarded {
-  readonly queue: PushQueue<FormattedExecutionResult>;
+  readonly stream: SubscriptionStream;
+  private readonly frames: NextFrames;
   /**
    * Delivery and the subscription's group key share this: equal text ⇒ equal query. The engine
    * replaces it with the one string object every equal subscription holds (interned), so
@@ -42,12 +49,15 @@ export class LiveSubscription implements Guarded {
 
   constructor(
     readonly conn: Connection,
+    /** The client's id of the subscription (graphql-ws `subscribe` message). */
+    id: string,
     readonly prepared: PreparedSubscription,
     onEnd: (s: LiveSubscription) => void,
     /** When this subscription may send its next live message (DeliveryScheduler.sendTurn). */
     private readonly pace?: () => Promise<void> | undefined,
   ) {
-    this.queue = new PushQueue(() => onEnd(this));
+    this.stream = new SubscriptionStream(() => onEnd(this));
+    this.frames = new NextFrames(id);
     this.deliveryKey = `${prepared.delivery.query}\n${JSON.stringify(prepared.delivery.variables)}`;
   }
 
@@ -60,7 +70,7 @@ export class LiveSubscription implements Guarded {
   }
 
   get ended(): boolean {
-    return this.queue.ended || this.conn.closed;
+    return this.stream.ended || this.conn.closed;
   }
 
   /** Set once the subscription is being ended with an error: it takes no further events. */
@@ -119,7 +129,7 @@ export class LiveSubscription implements Guarded {
         }
       } catch (err) {
         this.steps.length = 0;
-        this.queue.fail(err);
+        this.stream.fail(err);
       } finally {
         this.draining = false;
       }
@@ -157,11 +167,8 @@ export class LiveSubscription implements Guarded {
   private send(outcome: NonNullable<Outcome>, identity: Identity): void {
     if (this.ended) return;
     if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
-    this.queue.push(outcome);
+    this.conn.sendNext(this.frames, outcome);
     this.delivered++;
     subscriptionDeliveries.inc();
-    if (this.queue.pending > MAX_PENDING) {
-      this.conn.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
-    }
   }
 }

@@ -1,38 +1,23 @@
 /**
- * An async generator fed from outside: the subscription engine pushes results, graphql-ws pulls
- * them and sends each to the client. `return()` (the client completed, or the socket closed)
- * ends it and runs `onReturn` once.
+ * The stream graphql-ws holds for a live subscription: it yields nothing (results are written
+ * to the socket by the subscription itself, frames.ts), it only ends. `fail` ends it with an
+ * error, which graphql-ws sends as the subscription's `error` message; `return()` (the client
+ * completed, or the socket closed) ends it quietly. `onReturn` runs once either way.
  */
-export class PushQueue<T> implements AsyncGenerator<T, void, unknown> {
-  private buffer: T[] = [];
-  private waiting: ((r: IteratorResult<T, void>) => void) | null = null;
+export class SubscriptionStream implements AsyncGenerator<never, void, unknown> {
+  private waiting: ((r: IteratorResult<never, void>) => void) | null = null;
   private failWaiting: ((err: unknown) => void) | null = null;
   private failure: { error: unknown } | null = null;
   private done = false;
 
   constructor(private readonly onReturn: () => void) {}
 
-  /** Results pushed and not yet pulled. */
-  get pending(): number {
-    return this.buffer.length;
-  }
-
-  /** Whether the consumer is gone (or the queue failed). */
+  /** Whether the consumer is gone (or the stream failed). */
   get ended(): boolean {
     return this.done || this.failure !== null;
   }
 
-  /** Hands a value to the waiting consumer, or buffers it. */
-  push(value: T): void {
-    if (this.ended) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = this.failWaiting = null;
-      resolve({ value, done: false });
-    } else this.buffer.push(value);
-  }
-
-  /** Ends the stream with an error once the buffered values are pulled. */
+  /** Ends the stream with an error. */
   fail(error: unknown): void {
     if (this.done || this.failure) return;
     this.failure = { error };
@@ -44,8 +29,7 @@ export class PushQueue<T> implements AsyncGenerator<T, void, unknown> {
     }
   }
 
-  next(): Promise<IteratorResult<T, void>> {
-    if (this.buffer.length) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+  next(): Promise<IteratorResult<never, void>> {
     if (this.failure) {
       const { error } = this.failure;
       this.finish();
@@ -58,12 +42,12 @@ export class PushQueue<T> implements AsyncGenerator<T, void, unknown> {
     });
   }
 
-  async return(): Promise<IteratorResult<T, void>> {
+  async return(): Promise<IteratorResult<never, void>> {
     this.finish();
     return { value: undefined, done: true };
   }
 
-  async throw(): Promise<IteratorResult<T, void>> {
+  async throw(): Promise<IteratorResult<never, void>> {
     return this.return();
   }
 
@@ -74,7 +58,6 @@ export class PushQueue<T> implements AsyncGenerator<T, void, unknown> {
   private finish(): void {
     if (this.done) return;
     this.done = true;
-    this.buffer = [];
     const resolve = this.waiting;
     this.waiting = this.failWaiting = null;
     resolve?.({ value: undefined, done: true });
