@@ -163,24 +163,33 @@ export class SubscriptionEngine {
     // The identity each subscriber has at this point of the bus order (a refresh in flight
     // when a revocation came before this event).
     const identities = matched.map((s) => s.conn.current());
-    const outcomes = this.resolve(event, matched, identities);
-    matched.forEach((s, i) =>
-      s.enqueue(
-        event.id,
-        outcomes.then((list) => list[i]!),
-      ),
+    const places = matched.map((s) => s.reserve(event.id));
+    this.resolve(event, matched, identities).then(
+      (groups) => {
+        for (const { outcome, members } of groups) {
+          outcome.then(
+            (o) => {
+              for (const i of members) matched[i]!.fill(places[i]!, o);
+            },
+            (err: unknown) => {
+              for (const i of members) matched[i]!.fail(places[i]!, err);
+            },
+          );
+        }
+      },
+      (err: unknown) => matched.forEach((s, i) => s.fail(places[i]!, err)),
     );
   }
 
   /**
    * Charges each subscriber for the event, then runs one execution per group of equal query and
-   * identity; the outcome of each subscriber (null: nothing to send).
+   * identity: each group's outcome (null: nothing to send) and its members (indexes in `subs`).
    */
   private async resolve(
     event: LiveEvent,
     subs: LiveSubscription[],
     captured: (Identity | Promise<Identity | null>)[],
-  ): Promise<Promise<Outcome>[]> {
+  ): Promise<{ outcome: Promise<Outcome>; members: number[] }[]> {
     const identities = await Promise.all(captured);
     const charged = await this.charge(
       subs.map((s, i) => {
@@ -192,18 +201,26 @@ export class SubscriptionEngine {
     );
     // Keyed by the subscription's delivery text, then the identity's fingerprint: both strings
     // are kept (their hashes too), so thousands of subscribers cost no string building here.
-    const groups = new Map<string, Map<string, Promise<Outcome>>>();
-    const nothing = Promise.resolve(null);
-    return subs.map((s, i) => {
+    const groups = new Map<string, Map<string, { outcome: Promise<Outcome>; members: number[] }>>();
+    const nothing = { outcome: Promise.resolve(null), members: [] as number[] };
+    subs.forEach((s, i) => {
       const identity = identities[i];
-      if (!identity || !charged[i]) return nothing;
+      if (!identity || !charged[i]) {
+        nothing.members.push(i);
+        return;
+      }
       let byIdentity = groups.get(s.deliveryKey);
       if (!byIdentity) groups.set(s.deliveryKey, (byIdentity = new Map()));
       const fingerprint = fingerprintOf(identity);
-      let outcome = byIdentity.get(fingerprint);
-      if (!outcome) byIdentity.set(fingerprint, (outcome = this.execute(s, event.id, identity)));
-      return outcome;
+      let group = byIdentity.get(fingerprint);
+      if (!group) {
+        group = { outcome: this.execute(s, event.id, identity), members: [] };
+        byIdentity.set(fingerprint, group);
+      }
+      group.members.push(i);
     });
+    const all = [...groups.values()].flatMap((byIdentity) => [...byIdentity.values()]);
+    return nothing.members.length ? [nothing, ...all] : all;
   }
 
   /**

@@ -21,6 +21,17 @@ export const BACKFILL_MEMORY_MS = 120_000;
 /** The answer for one event: a result to send, or null to send nothing (not visible). */
 export type Outcome = FormattedExecutionResult | null;
 
+/** Work in a subscription's line that is not a live event (its backfill, its ending). */
+type Step = () => Promise<void>;
+
+/** A live event's place in a subscription's line, filled when its outcome is known. */
+export interface Place {
+  eventId: string;
+  ready: boolean;
+  outcome: Outcome;
+  error: { error: unknown } | null;
+}
+
 /**
  * One client subscription: what it asked for, the stream graphql-ws holds (it ends the
  * subscription: an error, or the client's `complete`), and the chain that delivers its events
@@ -41,11 +52,12 @@ export class LiveSubscription implements Guarded {
   delivered = 0;
   /** Ids the backfill delivered (null without backfill, and once forgotten). */
   private backfilled: Set<string> | null = null;
-  /** What is left to do, in order: steps (backfill, an ending) and live events. */
-  private readonly steps: (
-    (() => Promise<void>) | { eventId: string; outcome: Promise<Outcome> }
-  )[] = [];
-  private draining = false;
+  /** What is left to do, in order: steps (backfill, an ending) and live events' places. */
+  private readonly steps: (Step | Place)[] = [];
+  /** A step, a pause of the fan-out or an identity refresh is in progress: the line waits. */
+  private waiting = false;
+  /** The head's pause was taken (DeliveryScheduler.sendTurn): it is sent without asking again. */
+  private paced = false;
 
   constructor(
     readonly conn: Connection,
@@ -94,46 +106,97 @@ export class LiveSubscription implements Guarded {
   }
 
   /** Runs `step` after everything queued before it (the backfill, earlier events). */
-  after(step: () => Promise<void>): void {
+  after(step: Step): void {
     this.steps.push(step);
-    this.drain();
-  }
-
-  /** Queues the outcome of one live event, delivered in turn. */
-  enqueue(eventId: string, outcome: Promise<Outcome>): void {
-    this.steps.push({ eventId, outcome });
-    this.drain();
+    this.pump();
   }
 
   /**
-   * Works through the queued steps in order, one at a time. A live event costs one await (of
-   * its outcome) here: with thousands of subscribers an event's fan-out is thousands of these,
-   * so the queue is a loop rather than a chain of promises. A failed step ends the stream.
+   * Takes this subscription's place in line for a live event (in bus order); the engine fills
+   * it (`fill`, `fail`) when the event's outcome is known.
    */
-  private drain(): void {
-    if (this.draining) return;
-    this.draining = true;
-    void (async () => {
-      try {
-        for (let step = this.steps.shift(); step; step = this.steps.shift()) {
-          if (typeof step === 'function') await step();
-          else if (!this.backfilled?.has(step.eventId)) {
-            const outcome = await step.outcome;
-            if (!outcome) continue;
-            // Requests in flight come first: the send may wait for a later turn of the loop.
-            const turn = this.pace?.();
-            if (turn) await turn;
-            const later = this.deliver(outcome);
-            if (later) await later;
+  reserve(eventId: string): Place {
+    const place: Place = { eventId, ready: false, outcome: null, error: null };
+    this.steps.push(place);
+    return place;
+  }
+
+  /** The outcome of a live event: delivered as soon as everything before it is. */
+  fill(place: Place, outcome: Outcome): void {
+    place.ready = true;
+    place.outcome = outcome;
+    this.pump();
+  }
+
+  /** The outcome of a live event could not be had: the stream ends with `error` in its turn. */
+  fail(place: Place, error: unknown): void {
+    place.ready = true;
+    place.error = { error };
+    this.pump();
+  }
+
+  /**
+   * Works through the line in order, synchronously as far as it can: the live events whose
+   * outcomes are known are sent in one go (the engine fills the places of a whole group of
+   * subscribers in one loop, so an event's fan-out costs no promise per subscriber). It waits
+   * for a step (backfill, ending), a later turn of the fan-out (requests in flight come first)
+   * or a refresh of the connection's identity, then goes on. A failed step ends the stream.
+   */
+  private pump(): void {
+    if (this.waiting) return;
+    try {
+      while (this.steps.length) {
+        const step = this.steps[0]!;
+        if (typeof step === 'function') {
+          this.steps.shift();
+          this.wait(step());
+          return;
+        }
+        if (!step.ready) return;
+        if (step.error) throw step.error.error;
+        if (!step.outcome || this.backfilled?.has(step.eventId)) {
+          this.steps.shift();
+          continue;
+        }
+        if (!this.paced) {
+          const turn = this.pace?.();
+          if (turn) {
+            this.paced = true;
+            this.wait(turn);
+            return;
           }
         }
-      } catch (err) {
-        this.steps.length = 0;
-        this.stream.fail(err);
-      } finally {
-        this.draining = false;
+        this.paced = false;
+        this.steps.shift();
+        const later = this.deliver(step.outcome);
+        if (later) {
+          this.wait(later);
+          return;
+        }
       }
-    })();
+    } catch (err) {
+      this.halt(err);
+    }
+  }
+
+  /** Holds the line until `work` settles. */
+  private wait(work: Promise<void>): void {
+    this.waiting = true;
+    work.then(
+      () => {
+        this.waiting = false;
+        this.pump();
+      },
+      (err: unknown) => {
+        this.waiting = false;
+        this.halt(err);
+      },
+    );
+  }
+
+  private halt(err: unknown): void {
+    this.steps.length = 0;
+    this.stream.fail(err);
   }
 
   /** Delivers one stored event of the backfill and remembers its id. */
