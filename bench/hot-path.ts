@@ -198,21 +198,36 @@ async function subscriptions() {
     subs = await connectAll(stack.server.url, SUBSCRIBERS, s, () => undefined);
     await untilLive(subs, s);
     const rssAfter = rssOf(stack.server);
-    const lat = await latency(subs, s, LATENCY_EVENTS);
+    // The subscribers' own CPU (this process) beside the server's: on one machine they share it.
+    const ownCpuMs = () => {
+      const { user, system } = process.cpuUsage();
+      return (user + system) / 1000;
+    };
+    let own = ownCpuMs();
+    const lat = await metered(stack.server.child.pid!, () => latency(subs, s, LATENCY_EVENTS));
+    const latencyClientCpuMs = ownCpuMs() - own;
+    own = ownCpuMs();
     const loaded = await metered(stack.server.child.pid!, () => burst(subs, s, BURST));
+    const burstClientCpuMs = ownCpuMs() - own;
     const rateAlone = BURST / alone.mutationSeconds;
     const rateLoaded = BURST / loaded.value.mutationSeconds;
     record({
       measure: 'subscriptions: one embedded gateway (SQLite)',
       subscribers: SUBSCRIBERS,
       keys: KEYS,
-      latencyMs: lat,
+      latencyMs: lat.value,
+      // Per delivery while runs are created one at a time (server, subscribers' process).
+      latencyCpuMsPerDelivery: {
+        server: round(lat.cpuMs / lat.value.samples, 4),
+        subscribers: round(latencyClientCpuMs / lat.value.samples, 4),
+      },
       burstRuns: BURST,
       runsPerSecondAlone: round(rateAlone, 1),
       runsPerSecondDuringFanOut: round(rateLoaded, 1),
       fanOutSeconds: loaded.value.seconds,
       deliveriesPerSecond: loaded.value.deliveriesPerSecond,
       serverCpuMsPerDelivery: round(loaded.cpuMs / loaded.value.deliveries, 4),
+      subscribersCpuMsPerDelivery: round(burstClientCpuMs / loaded.value.deliveries, 4),
       memoryPerConnectionKiB: Math.round((rssAfter - rssBefore) / SUBSCRIBERS / 1024),
     });
   } finally {

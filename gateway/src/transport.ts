@@ -21,6 +21,11 @@ export interface SubgraphResult {
 
 /** How the gateway reaches a subgraph: a function call (embedded) or HTTP (distributed). */
 export interface SubgraphTransport {
+  /**
+   * Whether a subgraph call is work on this process's event loop (embedded) rather than a wait
+   * for another process: how many subscription deliveries may run at once depends on it.
+   */
+  readonly inProcess?: boolean;
   execute(name: SubgraphName, request: GraphQLRequest, caller: Caller): Promise<SubgraphResult>;
   ready(): Promise<Record<SubgraphName, boolean>>;
   /** Releases connections (the gateway's last step when it stops). */
@@ -32,6 +37,8 @@ export interface SubgraphTransport {
  * caller's claims as they are (no token to sign or verify inside one process).
  */
 export class InProcessTransport implements SubgraphTransport {
+  readonly inProcess = true;
+
   constructor(private readonly subgraphs: Record<SubgraphName, Subgraph<any>>) {}
 
   execute(name: SubgraphName, request: GraphQLRequest, caller: Caller): Promise<SubgraphResult> {

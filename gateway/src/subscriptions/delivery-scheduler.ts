@@ -11,6 +11,15 @@ export interface DeliverySchedulerOptions {
 }
 
 /**
+ * With the subgraphs in this process a delivery's execution is CPU work on this event loop:
+ * running many side by side finishes none sooner (each group's subscribers wait until all of
+ * them are done) and holds up requests. Two at once, one while requests are in flight (with
+ * 32 and 4, a burst of 50 runs to 5,000 subscribers let the mutations run at 0.3× their rate
+ * alone; with these, 0.46×: bench/RESULTS.md, 2026-12-06 phase 12).
+ */
+export const IN_PROCESS_DELIVERIES: DeliverySchedulerOptions = { concurrency: 2, whileBusy: 1 };
+
+/**
  * Runs subscription deliveries (each one a query through the gateway) so that one tenant's
  * fan-out cannot starve anybody else:
  * - bounded slices: deliveries start from `setImmediate`, at most `slice` per turn of the event

@@ -15,7 +15,11 @@ import {
   type RateBudgets,
 } from '../limits/rate-limit-plugin.js';
 import type { RefusalAudit } from '../refusal-audit.js';
-import { DeliveryScheduler, type DeliverySchedulerOptions } from './delivery-scheduler.js';
+import {
+  DeliveryScheduler,
+  IN_PROCESS_DELIVERIES,
+  type DeliverySchedulerOptions,
+} from './delivery-scheduler.js';
 import { RecentIds } from './stream.js';
 import { LiveSubscription, type Outcome } from './subscription.js';
 import { errorField, log } from '../../../lib/log.js';
@@ -43,7 +47,10 @@ export interface EngineOptions {
   apollo: ApolloServer<GatewayContext>;
   transport: SubgraphTransport;
   bus: Bus;
-  /** Deliveries at once, with and without requests in flight (see DeliveryScheduler). */
+  /**
+   * Deliveries at once, with and without requests in flight (see DeliveryScheduler; default
+   * IN_PROCESS_DELIVERIES with an in-process transport, else the scheduler's own).
+   */
   scheduler?: DeliverySchedulerOptions;
   /** Each delivery is charged to its subscriber's budgets (principal, workspace's account). */
   budgets?: RateBudgets;
@@ -66,8 +73,11 @@ export interface EngineOptions {
  */
 export class SubscriptionEngine {
   private readonly byWorkspace = new Map<string, Set<LiveSubscription>>();
-  /** The delivery texts of open subscriptions, one string object each (see deliveryKey). */
-  private readonly deliveryKeys = new Map<string, { text: string; holders: number }>();
+  /**
+   * The delivery and filter texts of open subscriptions, one string object each (see
+   * LiveSubscription.deliveryKey and filterKey).
+   */
+  private readonly texts = new Map<string, { text: string; holders: number }>();
   /** Runs the delivery executions (the gateway tells it when requests start and end). */
   readonly scheduler: DeliveryScheduler;
   /** Live event ids seen lately: a duplicate on the bus (an outbox re-send) is dropped once. */
@@ -81,7 +91,9 @@ export class SubscriptionEngine {
   registered = 0;
 
   constructor(private readonly opts: EngineOptions) {
-    this.scheduler = new DeliveryScheduler(opts.scheduler);
+    this.scheduler = new DeliveryScheduler(
+      opts.scheduler ?? (opts.transport.inProcess ? IN_PROCESS_DELIVERIES : {}),
+    );
   }
 
   /** Starts reading the bus. */
@@ -129,11 +141,8 @@ export class SubscriptionEngine {
         sub.backfillDone();
       });
     }
-    const key = this.deliveryKeys.get(sub.deliveryKey);
-    if (key) {
-      key.holders++;
-      sub.deliveryKey = key.text;
-    } else this.deliveryKeys.set(sub.deliveryKey, { text: sub.deliveryKey, holders: 1 });
+    sub.deliveryKey = this.hold(sub.deliveryKey);
+    sub.filterKey = this.hold(sub.filterKey);
     let set = this.byWorkspace.get(prepared.workspaceId);
     if (!set) this.byWorkspace.set(prepared.workspaceId, (set = new Set()));
     set.add(sub);
@@ -146,9 +155,25 @@ export class SubscriptionEngine {
     sub.conn.subscriptions.delete(sub);
     const set = this.byWorkspace.get(sub.workspaceId);
     if (!set?.delete(sub)) return;
-    const key = this.deliveryKeys.get(sub.deliveryKey);
-    if (key && --key.holders === 0) this.deliveryKeys.delete(sub.deliveryKey);
+    this.release(sub.deliveryKey);
+    this.release(sub.filterKey);
     if (!set.size) this.byWorkspace.delete(sub.workspaceId);
+  }
+
+  /** The one string object of `text` held by open subscriptions. */
+  private hold(text: string): string {
+    const held = this.texts.get(text);
+    if (!held) {
+      this.texts.set(text, { text, holders: 1 });
+      return text;
+    }
+    held.holders++;
+    return held.text;
+  }
+
+  private release(text: string): void {
+    const held = this.texts.get(text);
+    if (held && --held.holders === 0) this.texts.delete(text);
   }
 
   /** Synchronous: it only queues work, so it never holds up the publisher. */
@@ -157,8 +182,15 @@ export class SubscriptionEngine {
     const { workspaceId, event } = domainEvent.payload as { workspaceId: string; event: LiveEvent };
     const subs = this.byWorkspace.get(workspaceId);
     if (!event?.id || !this.seen.add(event.id) || !subs) return;
+    // Subscriptions with equal filters (interned texts) share one verdict.
+    const verdicts = new Map<string, boolean>();
     const matched: LiveSubscription[] = [];
-    for (const s of subs) if (!s.ended && s.matches(event)) matched.push(s);
+    for (const s of subs) {
+      if (!s.takesEvents) continue;
+      let verdict = verdicts.get(s.filterKey);
+      if (verdict === undefined) verdicts.set(s.filterKey, (verdict = s.matches(event)));
+      if (verdict) matched.push(s);
+    }
     if (!matched.length) return;
     // The identity each subscriber has at this point of the bus order (a refresh in flight
     // when a revocation came before this event).
@@ -190,7 +222,10 @@ export class SubscriptionEngine {
     subs: LiveSubscription[],
     captured: (Identity | Promise<Identity | null>)[],
   ): Promise<{ outcome: Promise<Outcome>; members: number[] }[]> {
-    const identities = await Promise.all(captured);
+    // Thousands of subscribers, nearly always no refresh in flight: no promise per subscriber.
+    const identities = captured.some((c) => c instanceof Promise)
+      ? await Promise.all(captured)
+      : (captured as Identity[]);
     const charged = await this.charge(
       subs.map((s, i) => {
         const identity = identities[i];
@@ -244,6 +279,8 @@ export class SubscriptionEngine {
       }
     >();
     const unknown = new Set<LiveSubscription>();
+    // Subscribers share a few identity objects: one key built per identity and workspace.
+    const keys = new Map<Identity, Map<string, string>>();
     for (const w of wanted) {
       if (!w) continue;
       const accountId = w.identity.grants.workspaces[w.sub.workspaceId]?.accountId;
@@ -252,7 +289,11 @@ export class SubscriptionEngine {
         unknown.add(w.sub);
         continue;
       }
-      const key = `${w.identity.principal.id}\n${accountId}`;
+      let byWorkspace = keys.get(w.identity);
+      if (!byWorkspace) keys.set(w.identity, (byWorkspace = new Map()));
+      let key = byWorkspace.get(w.sub.workspaceId);
+      if (key === undefined)
+        byWorkspace.set(w.sub.workspaceId, (key = `${w.identity.principal.id}\n${accountId}`));
       let bill = bills.get(key);
       if (!bill)
         bills.set(key, (bill = { principal: w.identity.principal, accountId, cost: 0, subs: [] }));
@@ -366,7 +407,7 @@ export class SubscriptionEngine {
         throw new GraphQLError(e.message, { extensions: e.extensions });
       }
       const events = (res.data?._eventsSince ?? []) as LiveEvent[];
-      const matching = events.filter((e) => sub.matches(e));
+      const matching = sub.takesEvents ? events.filter((e) => sub.matches(e)) : [];
       if (matching.length) {
         const [charged] = await this.charge([{ sub, identity, count: matching.length }]);
         if (!charged) return;

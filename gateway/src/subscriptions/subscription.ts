@@ -49,6 +49,8 @@ export class LiveSubscription implements Guarded {
    * grouping thousands of subscribers compares pointers, not texts.
    */
   deliveryKey: string;
+  /** The kind and filter as text: equal text ⇒ equal verdict on an event (interned too). */
+  filterKey: string;
   delivered = 0;
   /** Ids the backfill delivered (null without backfill, and once forgotten). */
   private backfilled: Set<string> | null = null;
@@ -71,6 +73,7 @@ export class LiveSubscription implements Guarded {
     this.stream = new SubscriptionStream(() => onEnd(this));
     this.frames = new NextFrames(id);
     this.deliveryKey = `${prepared.delivery.query}\n${JSON.stringify(prepared.delivery.variables)}`;
+    this.filterKey = `${prepared.kind.field}\n${JSON.stringify(prepared.filter ?? null)}`;
   }
 
   get workspaceId(): string {
@@ -88,9 +91,14 @@ export class LiveSubscription implements Guarded {
   /** Set once the subscription is being ended with an error: it takes no further events. */
   private stopping = false;
 
-  /** Whether a live event is one this subscription asked for. */
+  /** Whether it takes live events (it is neither ended nor being ended). */
+  get takesEvents(): boolean {
+    return !this.stopping && !this.ended;
+  }
+
+  /** Whether a live event is one this subscription asked for (its kind and filter). */
   matches(event: LiveEvent): boolean {
-    return !this.stopping && this.prepared.kind.matches(event, this.prepared.filter);
+    return this.prepared.kind.matches(event, this.prepared.filter);
   }
 
   /**
