@@ -418,6 +418,56 @@ export async function readDetachedMany<T extends object>(
   return detachRows(em, entity, rows);
 }
 
+/**
+ * Rows of `entity` whose properties have the values of `where` (a value, or a list of which one
+ * must match), first by `orderBy` (a property, ascending; the autoincrement key too), at most
+ * `limit`, as detached instances to read only (see `readDetachedMany`), their autoincrement key
+ * included: for rows that are never changed (stored events) or are only read. An empty list
+ * matches nothing.
+ */
+export async function readDetachedWhere<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  where: Record<string, unknown>,
+  order: { orderBy: string; limit: number },
+): Promise<T[]> {
+  const table = tableOf(em, entity as EntityName<object>);
+  const postgres = isPostgres(em);
+  const column = (prop: string) => {
+    const c = table.byProp.get(prop);
+    if (!c) throw new Error(`plain-sql: ${table.meta.className} has no column for ${prop}`);
+    return c;
+  };
+  // An autoincrement key (the event store's `seq`) is read too, and may order the rows.
+  const auto = table.meta.props.find((p) => p.primary && p.autoincrement);
+  const orderField =
+    auto && order.orderBy === auto.name ? auto.fieldNames[0]! : column(order.orderBy).field;
+  if (!Number.isInteger(order.limit) || order.limit < 1)
+    throw new Error(`plain-sql: limit ${order.limit} is not a positive integer`);
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  for (const [prop, value] of Object.entries(where)) {
+    const c = column(prop);
+    if (Array.isArray(value)) {
+      if (!value.length) return [];
+      conditions.push(`t."${c.field}" in (${value.map(() => '?').join(', ')})`);
+      for (const v of value) params.push(toDb(v, c, postgres));
+    } else {
+      conditions.push(`t."${c.field}" = ?`);
+      params.push(toDb(value, c, postgres));
+    }
+  }
+  const rows = await boundQuery<Row[]>(
+    em,
+    `select ${auto ? `t."${auto.fieldNames[0]!}", ` : ''}${table.reads} from "${table.name}" as t` +
+      (conditions.length ? ` where ${conditions.join(' and ')}` : '') +
+      ` order by t."${orderField}" asc limit ${order.limit}`,
+    params,
+    'all',
+  );
+  return detachRows(em, entity, rows);
+}
+
 /** A statement to run (see `runWrites`); `done` runs once it has. */
 export interface Write {
   sql: string;

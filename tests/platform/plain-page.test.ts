@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FilterQuery } from '@mikro-orm/core';
-import { boundQuery, plainCondition, plainPage } from '../../lib/plain-sql.js';
+import { boundQuery, plainCondition, plainPage, readDetachedWhere } from '../../lib/plain-sql.js';
+import { Event } from '../../subgraphs/operations/src/event-store/event.entity.js';
 import { paginate } from '../../lib/pagination.js';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
 import { createWorkspace } from '../harness/seed.js';
@@ -162,5 +163,58 @@ describe('pages in plain SQL', () => {
         expect(node[prop], prop).toEqual(managed[prop]);
       expect(node.createdAt).toBeInstanceOf(Date);
     }
+  });
+
+  it('reads rows by property values as MikroORM finds them (readDetachedWhere), key included', async () => {
+    const e = em();
+    const stored = await e.find(
+      Event,
+      { workspaceId: { $in: [ws1, ws2] } },
+      { orderBy: { seq: 'asc' } },
+    );
+    expect(stored.length).toBeGreaterThan(4);
+    const one = stored[3]!;
+    const [read] = await readDetachedWhere(
+      e,
+      Event,
+      { id: one.id, workspaceId: [ws2, ws1] },
+      {
+        orderBy: 'seq',
+        limit: 1,
+      },
+    );
+    expect(read).toEqual({ ...one });
+    expect(read!.occurred).toBeInstanceOf(Date);
+    // Lists, order by the autoincrement key, limits; another workspace's id finds nothing.
+    const firstFour = await readDetachedWhere(
+      e,
+      Event,
+      { workspaceId: [ws1, ws2] },
+      {
+        orderBy: 'seq',
+        limit: 4,
+      },
+    );
+    expect(firstFour.map((x) => x.seq)).toEqual(stored.slice(0, 4).map((x) => x.seq));
+    const other = one.workspaceId === ws1 ? ws2 : ws1;
+    expect(
+      await readDetachedWhere(
+        e,
+        Event,
+        { id: one.id, workspaceId: other },
+        { orderBy: 'seq', limit: 1 },
+      ),
+    ).toEqual([]);
+    expect(
+      await readDetachedWhere(
+        e,
+        Event,
+        { id: one.id, workspaceId: [] },
+        { orderBy: 'seq', limit: 1 },
+      ),
+    ).toEqual([]);
+    await expect(
+      readDetachedWhere(e, Event, { nope: 1 }, { orderBy: 'seq', limit: 1 }),
+    ).rejects.toThrow(/no column for nope/);
   });
 });

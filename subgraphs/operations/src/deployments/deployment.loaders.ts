@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { byId, groupedBy, pagesOf } from '../../../../lib/loaders.js';
+import { detachedById, groupedBy, pagesOf } from '../../../../lib/loaders.js';
 import type { Connection } from '../../../../lib/pagination.js';
 import type { BaseContext } from '../../../../lib/module.js';
 import { abilitiesWithAcl } from '../object-access/object-access.ability.js';
@@ -10,7 +10,8 @@ import { DeploymentSchedule } from './schedules/schedule.entity.js';
 /** Per-request loaders of the deployments module. */
 export function deploymentLoaders(ctx: BaseContext) {
   return {
-    deploymentById: byId(ctx.em, Deployment),
+    /** Deployments read to answer (`deployment(id)`, references), never to change: plain rows. */
+    deploymentById: detachedById(ctx.em, Deployment),
     /** Pages of deployments per flow, read together for a page of flows. */
     deploymentPagesByFlowId: pagesOf<Connection<Deployment>>(),
     schedulesByDeploymentId: groupedBy(ctx.em, DeploymentSchedule, 'deploymentId', {

@@ -5,6 +5,7 @@ import { isUuid } from '../../../../lib/db.js';
 import { badInput, notFound } from '../../../../lib/errors.js';
 import type { EventFilterSpec } from '../../../../lib/event-filter.js';
 import type { Em } from '../../../../lib/orm.js';
+import { readDetachedWhere } from '../../../../lib/plain-sql.js';
 import { recordEvent } from '../../../../lib/outbox.js';
 import { pageSize, type Connection } from '../../../../lib/pagination.js';
 import { eventScope } from '../common/event-scope.js';
@@ -83,10 +84,13 @@ export async function findEventOfCaller(
   const system = ctx.principal.type === 'system';
   const workspaces = Object.keys(ctx.grants.workspaces).filter(isUuid);
   if (!system && !workspaces.length) return null;
-  const [e] = await ctx.em.find(Event, system ? { id } : { id, workspaceId: { $in: workspaces } }, {
-    orderBy: { seq: 'asc' },
-    limit: 1,
-  });
+  // Stored events never change: read as a detached row (one plain statement, no hydration).
+  const [e] = await readDetachedWhere(
+    ctx.em,
+    Event,
+    system ? { id } : { id, workspaceId: workspaces },
+    { orderBy: 'seq', limit: 1 },
+  );
   return e ?? null;
 }
 
