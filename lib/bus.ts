@@ -33,7 +33,13 @@ export type BatchHandler = (events: DomainEvent[]) => Promise<void>;
  */
 export interface Bus {
   publish(events: DomainEvent[]): Promise<void>;
-  subscribeGroup(group: string, handler: BatchHandler): void;
+  /**
+   * `types`: the event types the group handles (absent: all). Events of other types are passed
+   * over (acknowledged) without being read: on Redis, an entry names its type beside the event,
+   * so a group does not parse the events it has no handler for (most of the stream, for most
+   * groups, is other subgraphs' events and stored events).
+   */
+  subscribeGroup(group: string, handler: BatchHandler, types?: readonly string[]): void;
   subscribeBroadcast(handler: EventHandler): () => void;
   /**
    * Resolves once every event published so far (by any process) has reached this process's
@@ -68,9 +74,17 @@ export class InProcessBus implements Bus {
     }
   }
 
-  subscribeGroup(group: string, handler: BatchHandler): void {
+  subscribeGroup(group: string, handler: BatchHandler, types?: readonly string[]): void {
     const list = this.groups.get(group) ?? [];
-    list.push(handler);
+    const wanted = types && new Set(types);
+    list.push(
+      wanted
+        ? async (events) => {
+            const mine = events.filter((e) => wanted.has(e.type));
+            if (mine.length) await handler(mine);
+          }
+        : handler,
+    );
     this.groups.set(group, list);
   }
 
@@ -135,7 +149,8 @@ export class RedisBus implements Bus {
     const pipeline = this.writer.pipeline();
     // No MAXLEN here: a length cap on every XADD drops entries a lagging consumer group has
     // not read yet, losing events. `trim` removes only what every group has acknowledged.
-    for (const e of events) pipeline.xadd(this.stream, '*', 'e', JSON.stringify(e));
+    // The type beside the event: groups pass over the types they do not handle unparsed.
+    for (const e of events) pipeline.xadd(this.stream, '*', 't', e.type, 'e', JSON.stringify(e));
     const results = await pipeline.exec();
     for (const [err] of results ?? []) if (err) throw err;
     this.publishedSinceTrim += events.length;
@@ -188,9 +203,9 @@ export class RedisBus implements Bus {
     return { trimmed, unreadDropped };
   }
 
-  subscribeGroup(group: string, handler: BatchHandler): void {
+  subscribeGroup(group: string, handler: BatchHandler, types?: readonly string[]): void {
     const reader = this.newReader();
-    void this.runGroup(reader, group, handler);
+    void this.runGroup(reader, group, handler, types ? new Set(types) : undefined);
   }
 
   /**
@@ -223,7 +238,10 @@ export class RedisBus implements Bus {
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             last = id;
-            for (const handler of [...this.broadcastHandlers]) await this.deliver(handler, fields);
+            // Parsed once for every subscriber of this process.
+            const event = parseEntry(fields);
+            if (event)
+              for (const handler of [...this.broadcastHandlers]) await this.deliver(handler, event);
             this.advance(id);
           }
         }
@@ -306,7 +324,12 @@ export class RedisBus implements Bus {
     return r;
   }
 
-  private async runGroup(reader: Redis, group: string, handler: BatchHandler): Promise<void> {
+  private async runGroup(
+    reader: Redis,
+    group: string,
+    handler: BatchHandler,
+    wanted?: ReadonlySet<string>,
+  ): Promise<void> {
     try {
       await reader.xgroup('CREATE', this.stream, group, '0', 'MKSTREAM');
     } catch (err) {
@@ -333,9 +356,10 @@ export class RedisBus implements Bus {
           continue;
         }
         if (!entries.length) continue;
-        // A trimmed entry (no fields) or one that holds no event is acknowledged with the rest.
+        // A trimmed entry (no fields), one that holds no event and one of a type the group does
+        // not handle are acknowledged with the rest.
         const events = entries
-          .map(([, fields]) => parseEntry(fields))
+          .map(([, fields]) => parseEntry(fields, wanted))
           .filter((e): e is DomainEvent => e !== undefined);
         try {
           if (events.length) await handler(events);
@@ -356,9 +380,7 @@ export class RedisBus implements Bus {
     }
   }
 
-  private async deliver(handler: EventHandler, fields: string[]): Promise<void> {
-    const event = parseEntry(fields);
-    if (!event) return;
+  private async deliver(handler: EventHandler, event: DomainEvent): Promise<void> {
     try {
       await handler(event);
     } catch (err) {
@@ -375,10 +397,21 @@ export class RedisBus implements Bus {
   }
 }
 
-/** The event of a stream entry; undefined (and logged) when it holds none or garbage. */
-function parseEntry(fields: string[] | null): DomainEvent | undefined {
-  const at = fields ? fields.indexOf('e') : -1;
-  const raw = at >= 0 ? fields?.[at + 1] : undefined;
+/**
+ * The event of a stream entry; undefined when it is of a type not `wanted` (not parsed), and
+ * (logged) when it holds none or garbage. Entries written before types were named beside the
+ * events are parsed whatever their type.
+ */
+function parseEntry(
+  fields: string[] | null,
+  wanted?: ReadonlySet<string>,
+): DomainEvent | undefined {
+  if (!fields) return undefined;
+  if (wanted) {
+    const type = fieldOf(fields, 't');
+    if (type !== undefined && !wanted.has(type)) return undefined;
+  }
+  const raw = fieldOf(fields, 'e');
   if (!raw) return undefined;
   try {
     return JSON.parse(raw) as DomainEvent;
@@ -386,6 +419,12 @@ function parseEntry(fields: string[] | null): DomainEvent | undefined {
     log.error({ error: errorField(err) }, 'unreadable event in the stream, passed over');
     return undefined;
   }
+}
+
+/** The value of a stream entry's field (names and values alternate). */
+function fieldOf(fields: string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
 }
 
 /** How long the Redis stream may grow, and how often the publisher trims it. */

@@ -527,39 +527,45 @@ export function consumeEvents(
       }
     });
 
-  bus.subscribeGroup(consumer, async (events) => {
-    let todo: [DomainEvent, ConsumerHandler][] = [];
-    const now = Date.now();
-    for (const event of events) {
-      const handler = handlerOf(event);
-      if (!handler) continue;
-      const lag = (now - Date.parse(event.occurredAt)) / 1000;
-      // A malformed time must not fail the event (metrics refuse NaN).
-      if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
-      todo.push([event, handler]);
-    }
-    if (todo.length) todo = await filtered(orm, todo);
-    if (!todo.length) return;
-    // Only events whose application recorded events of their own leave anything to relay.
-    await publishingAfter(
-      async () => {
-        let batched = false;
-        if (todo.length > 1) {
-          try {
-            await applyBatch(todo);
-            batched = true;
-          } catch (err) {
-            // Applied again below one event at a time, where the failing event reports itself;
-            // a batch that keeps failing here costs a transaction per event, so it is worth seeing.
-            log.warn(
-              { consumer, events: todo.length, error: errorField(err) },
-              'consumer batch failed: applying its events one at a time',
-            );
+  // The types with a handler: the bus passes over the others without reading them ('*': all).
+  const types = handlers['*'] ? undefined : Object.keys(handlers);
+  bus.subscribeGroup(
+    consumer,
+    async (events) => {
+      let todo: [DomainEvent, ConsumerHandler][] = [];
+      const now = Date.now();
+      for (const event of events) {
+        const handler = handlerOf(event);
+        if (!handler) continue;
+        const lag = (now - Date.parse(event.occurredAt)) / 1000;
+        // A malformed time must not fail the event (metrics refuse NaN).
+        if (Number.isFinite(lag)) busLag.observe({ consumer }, Math.max(0, lag));
+        todo.push([event, handler]);
+      }
+      if (todo.length) todo = await filtered(orm, todo);
+      if (!todo.length) return;
+      // Only events whose application recorded events of their own leave anything to relay.
+      await publishingAfter(
+        async () => {
+          let batched = false;
+          if (todo.length > 1) {
+            try {
+              await applyBatch(todo);
+              batched = true;
+            } catch (err) {
+              // Applied again below one event at a time, where the failing event reports itself;
+              // a batch that keeps failing here costs a transaction per event, so it is worth seeing.
+              log.warn(
+                { consumer, events: todo.length, error: errorField(err) },
+                'consumer batch failed: applying its events one at a time',
+              );
+            }
           }
-        }
-        if (!batched) for (const [event, handler] of todo) await applyOne(event, handler);
-      },
-      () => afterApplied?.(),
-    );
-  });
+          if (!batched) for (const [event, handler] of todo) await applyOne(event, handler);
+        },
+        () => afterApplied?.(),
+      );
+    },
+    types,
+  );
 }

@@ -149,3 +149,43 @@ describe.skipIf(!enabled)('RedisBus stream trimming', () => {
     }
   });
 });
+
+describe.skipIf(!enabled)('RedisBus consumer groups by type', () => {
+  it('hands a group only the types it handles, passes over the others unread and acknowledges them', async () => {
+    const { publisher, reader } = await busPair();
+    const url = process.env.REDIS_URL!;
+    const raw = new Redis(url);
+    const stream = `${(publisher as unknown as { stream: string }).stream}`;
+    try {
+      const got: string[] = [];
+      const all: string[] = [];
+      reader.subscribeGroup(
+        'typed',
+        async (events) => void got.push(...events.map((e) => e.type)),
+        ['wanted'],
+      );
+      reader.subscribeGroup(
+        'everything',
+        async (events) => void all.push(...events.map((e) => e.type)),
+      );
+      await publisher.publish([event('other'), event('wanted'), event('other')]);
+      // An entry whose event is not JSON: passed over unread by a group that does not handle its
+      // type (no parse, so no error), read and skipped by one that handles every type.
+      await raw.xadd(stream, '*', 't', 'other', 'e', '{not json');
+      // An entry written before types were named beside events: read whatever its type.
+      await raw.xadd(stream, '*', 'e', JSON.stringify(event('wanted')));
+      await publisher.publish([event('wanted')]);
+      for (let i = 0; i < 250 && (got.length < 3 || all.length < 5); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(got).toEqual(['wanted', 'wanted', 'wanted']);
+      expect(all).toEqual(['other', 'wanted', 'other', 'wanted', 'wanted']);
+      // Nothing left pending: what was passed over is acknowledged with the rest.
+      for (const group of ['typed', 'everything']) {
+        const [pending] = (await raw.xpending(stream, group)) as [number];
+        expect(pending, group).toBe(0);
+      }
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
