@@ -75,6 +75,12 @@ const schema = z.object({
   RATE_LIMIT_SIGN_IN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000).default(20),
   SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().min(1).max(10_000).default(100),
   SUBSCRIPTIONS_PER_PRINCIPAL: z.coerce.number().int().min(0).max(1_000_000).default(500),
+  SUBSCRIPTION_UNSENT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(1024 * 1024 * 1024)
+    .default(1024 * 1024),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   /** Identical subgraph fetches of queries in flight at once, for equal identities, run once. */
   GATEWAY_DEDUPE_QUERIES: bool.default(true),

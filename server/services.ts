@@ -201,6 +201,7 @@ function gatewayOptions(env: Env) {
     },
     subscriptionsPerConnection: env.SUBSCRIPTIONS_PER_CONNECTION,
     subscriptionsPerPrincipal: env.SUBSCRIPTIONS_PER_PRINCIPAL,
+    subscriptionUnsentBytes: env.SUBSCRIPTION_UNSENT_BYTES,
     production: env.NODE_ENV === 'production',
     logRequests: env.LOG_REQUESTS ?? env.NODE_ENV !== 'test',
     requestTimeoutMs: env.REQUEST_TIMEOUT_MS,

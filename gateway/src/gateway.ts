@@ -175,6 +175,8 @@ export interface GatewayOptions {
   subscriptionsPerConnection: number;
   /** Subscriptions one user or service account may hold at once on this gateway (0: no cap). */
   subscriptionsPerPrincipal: number;
+  /** Bytes a subscriber may leave unread before its socket is closed with 1008 (default 1 MiB). */
+  subscriptionUnsentBytes?: number;
   /** Production hides schema details (field suggestions) from client errors. */
   production: boolean;
   logRequests: boolean;
@@ -369,6 +371,7 @@ export class Gateway {
         budgets: this.budgets,
         maxPerConnection: this.opts.subscriptionsPerConnection,
         maxPerPrincipal: this.opts.subscriptionsPerPrincipal,
+        maxUnsentBytes: this.opts.subscriptionUnsentBytes,
         audit: this.refusals,
         clientOf: (req) => clientInfo(req, this.opts.trustProxy ?? false),
         logRequests: this.opts.logRequests,

@@ -7,6 +7,7 @@ import { isRestricted } from '../../../lib/ip-allow-list.js';
 import type { Grants } from '../../../lib/principal.js';
 import type { Identity } from '../auth/authenticator.js';
 import type { NextFrames } from './frames.js';
+import { log } from '../../../lib/log.js';
 
 /** Close codes of graphql-ws and RFC 6455 the server uses. */
 export const CLOSE = {
@@ -147,8 +148,17 @@ export class Connection {
    */
   sendNext(frames: NextFrames, result: object): void {
     if (this.closed || this.socket.readyState !== this.socket.OPEN) return;
-    if (!frames.write(this.wire, result, this.deps.maxUnsentBytes))
-      this.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
+    if (frames.write(this.wire, result, this.deps.maxUnsentBytes)) return;
+    const { principal } = this.identity;
+    log.warn(
+      {
+        principal: `${principal.type}:${principal.id}`,
+        ip: this.client.ip,
+        unsentBytes: this.wire.writableLength,
+      },
+      'subscriber closed: it does not read its messages',
+    );
+    this.close(CLOSE.POLICY_VIOLATION, 'Too many undelivered messages');
   }
 
   /** Closes the socket (once). */
