@@ -7,7 +7,7 @@ import {
   boundQuery,
   entityOf,
   insertStatement,
-  insertArrays,
+  insertJsonRows,
   insertWhereIn,
   MAX_PARAMS,
   paramsPerRow,
@@ -216,16 +216,16 @@ const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
 
 /**
  * PostgreSQL: a chunk's events, related rows and outbox rows as one statement. Several events
- * bind each column's values as one array (lib/plain-sql `insertArrays`): batches of any size run
- * one text, prepared once per connection, where a VALUES list was a text of its own for each
- * batch size, parsed and planned every time. One event keeps its VALUES row (its text never
- * varies either, and it runs cheaper than `unnest`).
+ * bind their rows as one JSON document per table (lib/plain-sql `insertJsonRows`): batches of
+ * any size run one text, prepared once per connection, where a VALUES list was a text of its own
+ * for each batch size, parsed and planned every time. One event keeps its VALUES row (its text
+ * never varies either, and it runs cheaper).
  */
 function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
   const arrays = chunk.length > 1;
   const insert = <T extends object>(entity: EntityName<T>, rows: T[]): Write =>
     arrays
-      ? insertArrays(em, entity, rows, SKIP_STORED)
+      ? insertJsonRows(em, entity, rows, SKIP_STORED)
       : insertStatement(em, entity, rows, SKIP_STORED)[0]!;
   const dependent = <T extends object>(
     entity: EntityName<T>,
@@ -233,7 +233,7 @@ function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Writ
     key: (row: T, index: number) => unknown[],
   ): Write | null =>
     arrays
-      ? insertArrays(em, entity, rows, { newOnly: { key, source: NEW_EVENTS } })
+      ? insertJsonRows(em, entity, rows, { newOnly: { key, source: NEW_EVENTS } })
       : insertWhereIn(em, entity, rows, key, NEW_EVENTS);
   const parts = [
     dependent(
