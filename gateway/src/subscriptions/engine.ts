@@ -226,12 +226,23 @@ export class SubscriptionEngine {
     const identities = captured.some((c) => c instanceof Promise)
       ? await Promise.all(captured)
       : (captured as Identity[]);
+    // Subscribers share a few identity objects and permission lists (a kind's): one check each.
+    const access = new Map<Identity, Map<readonly string[], boolean>>();
+    const allowed = (identity: Identity, s: LiveSubscription) => {
+      let byPermissions = access.get(identity);
+      if (!byPermissions) access.set(identity, (byPermissions = new Map()));
+      let ok = byPermissions.get(s.permissions);
+      if (ok === undefined)
+        byPermissions.set(
+          s.permissions,
+          (ok = hasAccess(identity.grants, s.workspaceId, s.permissions)),
+        );
+      return ok;
+    };
     const charged = await this.charge(
       subs.map((s, i) => {
         const identity = identities[i];
-        return identity && hasAccess(identity.grants, s.workspaceId, s.permissions)
-          ? { sub: s, identity, count: 1 }
-          : null;
+        return identity && allowed(identity, s) ? { sub: s, identity, count: 1 } : null;
       }),
     );
     // Keyed by the subscription's delivery text, then the identity's fingerprint: both strings
@@ -327,6 +338,7 @@ export class SubscriptionEngine {
         });
       }),
     );
+    if (!refused.size && !unknown.size) return wanted.map((w) => w !== null);
     return wanted.map((w) => w !== null && !refused.has(w.sub) && !unknown.has(w.sub));
   }
 
