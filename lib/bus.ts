@@ -34,10 +34,11 @@ export type BatchHandler = (events: DomainEvent[]) => Promise<void>;
 export interface Bus {
   publish(events: DomainEvent[]): Promise<void>;
   /**
-   * `types`: the event types the group handles (absent: all). Events of other types are passed
-   * over (acknowledged) without being read: on Redis, an entry names its type beside the event,
-   * so a group does not parse the events it has no handler for (most of the stream, for most
-   * groups, is other subgraphs' events and stored events).
+   * `types`: the event types the group handles (absent: all), a hint: on Redis, an entry names
+   * its type beside the event, so a group passes over (acknowledges) the others without parsing
+   * them (most of the stream, for most groups, is other subgraphs' events and stored events).
+   * The handler may still get other types (entries written before types were named, the
+   * in-process bus) and passes over them itself, as `consumeEvents` does.
    */
   subscribeGroup(group: string, handler: BatchHandler, types?: readonly string[]): void;
   subscribeBroadcast(handler: EventHandler): () => void;
@@ -74,17 +75,10 @@ export class InProcessBus implements Bus {
     }
   }
 
-  subscribeGroup(group: string, handler: BatchHandler, types?: readonly string[]): void {
+  /** Every group gets every event (nothing to parse here: `types` is not needed). */
+  subscribeGroup(group: string, handler: BatchHandler): void {
     const list = this.groups.get(group) ?? [];
-    const wanted = types && new Set(types);
-    list.push(
-      wanted
-        ? async (events) => {
-            const mine = events.filter((e) => wanted.has(e.type));
-            if (mine.length) await handler(mine);
-          }
-        : handler,
-    );
+    list.push(handler);
     this.groups.set(group, list);
   }
 

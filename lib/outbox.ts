@@ -527,7 +527,8 @@ export function consumeEvents(
       }
     });
 
-  // The types with a handler: the bus passes over the others without reading them ('*': all).
+  // The types with a handler ('*': all): the Redis bus passes over the others unparsed;
+  // `handlerOf` passes over whatever still comes.
   const types = handlers['*'] ? undefined : Object.keys(handlers);
   bus.subscribeGroup(
     consumer,

@@ -175,8 +175,8 @@ export interface GatewayOptions {
   subscriptionsPerConnection: number;
   /** Subscriptions one user or service account may hold at once on this gateway (0: no cap). */
   subscriptionsPerPrincipal: number;
-  /** Bytes a subscriber may leave unread before its socket is closed with 1008 (default 1 MiB). */
-  subscriptionUnsentBytes?: number;
+  /** Bytes a subscriber may leave unread before its socket is closed with 1008. */
+  subscriptionUnsentBytes: number;
   /** Production hides schema details (field suggestions) from client errors. */
   production: boolean;
   logRequests: boolean;

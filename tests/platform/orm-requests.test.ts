@@ -68,7 +68,7 @@ describe.skipIf(testDatabase() !== 'postgres')('plain statements on PostgreSQL',
     });
   });
 
-  it('stores a batch of events of any size with one statement text (each column one array)', async () => {
+  it('stores a batch of events of any size with one statement text (one JSON document per table)', async () => {
     const marker = `acme.${uid(4)}`;
     const owner = await stack.signUp();
     const ws = await createWorkspace(owner, owner.accountId);
@@ -103,6 +103,22 @@ describe.skipIf(testDatabase() !== 'postgres')('plain statements on PostgreSQL',
       [ws.id, `${marker}.%`],
     );
     expect(stored).toEqual([{ n: 45 }]);
+    // The rows that hang off the new events went in with them, keyed to the right events.
+    const related = await boundQuery<{ name: string; resource_id: string }[]>(
+      orm.em.fork(),
+      'select e.name, r.resource_id from event_related r join event e ' +
+        'on e.workspace_id = r.workspace_id and e.id = r.event_id ' +
+        'where r.workspace_id = ? and e.name like ? order by e.seq',
+      [ws.id, `${marker}.%`],
+    );
+    expect(related).toHaveLength(43);
+    for (const r of related) expect(r.resource_id).toBe(r.name.replace('.e', '.q'));
+    const outbox = await boundQuery<{ n: number }[]>(
+      orm.em.fork(),
+      "select count(*)::int as n from outbox where type = 'event.emitted' and payload->'event'->>'event' like ?",
+      [`${marker}.%`],
+    );
+    expect(outbox).toEqual([{ n: 45 }]);
   });
 
   it('a long text runs unnamed', async () => {

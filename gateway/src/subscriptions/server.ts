@@ -27,7 +27,7 @@ import { accessDenial, CLOSE, Connection, hasAccess } from './connection.js';
 import { credentialOf } from './credentials.js';
 import type { SubscriptionEngine } from './engine.js';
 import { prepareOperation, type OperationPayload, type PreparedSubscription } from './prepare.js';
-import { MAX_UNSENT_BYTES, type LiveSubscription } from './subscription.js';
+import type { LiveSubscription } from './subscription.js';
 import { errorField, log } from '../../../lib/log.js';
 
 /** The gateway parts and settings the WebSocket server uses. */
@@ -56,8 +56,8 @@ export interface SubscriptionServerOptions {
   otherUpgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => boolean;
   /** Every connection's credential is checked again this often (expiry; default 60 s). */
   revalidateMs?: number;
-  /** Bytes a client may leave unread before it is closed with 1008 (default MAX_UNSENT_BYTES). */
-  maxUnsentBytes?: number;
+  /** Bytes a client may leave unread before it is closed with 1008 (SUBSCRIPTION_UNSENT_BYTES). */
+  maxUnsentBytes: number;
 }
 
 /** The TCP (or TLS) socket under each WebSocket, where live messages are written. */
@@ -227,7 +227,7 @@ export class SubscriptionServer {
         },
         tokens: this.opts.tokens,
         tokenTtlSeconds: this.opts.tokenTtlSeconds,
-        maxUnsentBytes: this.opts.maxUnsentBytes ?? MAX_UNSENT_BYTES,
+        maxUnsentBytes: this.opts.maxUnsentBytes,
       },
     );
     extra.connection = conn;

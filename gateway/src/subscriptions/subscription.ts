@@ -8,11 +8,6 @@ import { NextFrames } from './frames.js';
 import { SubscriptionStream } from './stream.js';
 
 /**
- * Bytes of messages a socket may hold unsent (its client does not read them) before it is
- * closed with 1008; the server's `maxUnsentBytes` overrides it.
- */
-export const MAX_UNSENT_BYTES = 1 << 20;
-/**
  * How long a subscription remembers the ids its backfill delivered: live copies of those events
  * (published by the outbox after the backfill read them) are skipped meanwhile.
  */
@@ -60,6 +55,11 @@ export class LiveSubscription implements Guarded {
   private waiting = false;
   /** The head's pause was taken (DeliveryScheduler.sendTurn): it is sent without asking again. */
   private paced = false;
+  /**
+   * The identity last found to hold the subscription's permissions: a refresh replaces the
+   * identity object, so an unchanged one needs no new check per message.
+   */
+  private cleared: Identity | null = null;
 
   constructor(
     readonly conn: Connection,
@@ -237,7 +237,10 @@ export class LiveSubscription implements Guarded {
 
   private send(outcome: NonNullable<Outcome>, identity: Identity): void {
     if (this.ended) return;
-    if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
+    if (identity !== this.cleared) {
+      if (!hasAccess(identity.grants, this.workspaceId, this.permissions)) return;
+      this.cleared = identity;
+    }
     this.conn.sendNext(this.frames, outcome);
     this.delivered++;
     subscriptionDeliveries.inc();

@@ -222,9 +222,9 @@ const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
  * never varies either, and it runs cheaper).
  */
 function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
-  const arrays = chunk.length > 1;
+  const several = chunk.length > 1;
   const insert = <T extends object>(entity: EntityName<T>, rows: T[]): Write =>
-    arrays
+    several
       ? insertJsonRows(em, entity, rows, SKIP_STORED)
       : insertStatement(em, entity, rows, SKIP_STORED)[0]!;
   const dependent = <T extends object>(
@@ -232,7 +232,7 @@ function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Writ
     rows: T[],
     key: (row: T, index: number) => unknown[],
   ): Write | null =>
-    arrays
+    several
       ? insertJsonRows(em, entity, rows, { newOnly: { key, source: NEW_EVENTS } })
       : insertWhereIn(em, entity, rows, key, NEW_EVENTS);
   const parts = [
@@ -290,8 +290,8 @@ function chunkCosts(em: SqlEntityManager) {
 
 /**
  * The events in runs whose rows would fit one statement as VALUES rows (PostgreSQL's limit of
- * bound parameters). Arrays (several events) bind one parameter per column whatever the count;
- * the same runs keep a statement's size, and which calls need a transaction (`fitsOneStatement`),
+ * bound parameters). Several events bind one JSON document per table whatever the count; the
+ * same runs keep a statement's size, and which calls need a transaction (`fitsOneStatement`),
  * as they were.
  */
 function statementChunks(em: SqlEntityManager, rows: readonly EventRows[]): EventRows[][] {
