@@ -1,7 +1,7 @@
 /**
  * CPU profile of one hot-path workload in a `flowplane serve all` process of its own, sampled
  * through its inspector for exactly the workload's window (start-up, seeding and warm-up left out):
- *   npm run bench:profile:hot-path -- --workload transitions|creates|claims|batched|singles|socket|page|fanout
+ *   npm run bench:profile:hot-path -- --workload transitions|creates|claims|batched|singles|socket|page|fanout|idle
  *                                     [--database sqlite|postgresql] [--seconds 10] [--save DIR]
  *                                     [--process all|gateway|users|workspaces|access|operations]
  * `--process` (default `all`, one embedded process): anything else starts the four subgraphs and
@@ -171,6 +171,13 @@ async function main() {
     }
     const s = await seedWorkspace(url);
     const t = { url, token: s.token, workspaceId: s.workspaceId };
+    if (WORKLOAD === 'idle') {
+      // What a process spends with no request at all (relay polls, bus reads, timers).
+      const r = await profiler.around(
+        () => new Promise((done) => setTimeout(done, SECONDS * 1000)),
+      );
+      return { label: `idle for ${SECONDS} s`, profile: r.profile };
+    }
     if (WORKLOAD === 'page') {
       const call = graphqlClient(url, s.token);
       const flows = await call(

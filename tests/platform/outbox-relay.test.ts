@@ -1,9 +1,10 @@
 /**
  * The outbox relay takes its rows and marks them sent in one statement (PostgreSQL: locked with
  * SKIP LOCKED) and publishes them in the same transaction: a pass whose publishing fails leaves
- * its rows pending, and the next pass publishes them, in order, once.
+ * its rows pending, and the next pass publishes them, in order, once. Its timer, the net for rows no
+ * commit published, asks whether anything is pending in one statement before it opens a pass.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus, DomainEvent } from '../../lib/bus.js';
 import { OutboxRelay, recordEvent } from '../../lib/outbox.js';
 import { boundQuery } from '../../lib/plain-sql.js';
@@ -58,6 +59,47 @@ describe('the outbox relay', () => {
       await relay.flush();
       expect(mine()).toHaveLength(3);
     } finally {
+      await relay.stop();
+    }
+  });
+
+  it('polls with one statement while nothing is pending, and publishes on its timer what no commit published', async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const type = `test.poll-${uid()}`;
+    const published: DomainEvent[] = [];
+    const bus = {
+      publish: async (events: DomainEvent[]) => void published.push(...events),
+    } as unknown as Bus;
+    const relay = new OutboxRelay(orm, bus, 'operations', 50);
+    relay.start();
+    const lines: string[] = [];
+    const counter = stack.counters.operations;
+    const record = counter.record.bind(counter);
+    const spy = vi.spyOn(counter, 'record').mockImplementation((line: string) => {
+      lines.push(line);
+      record(line);
+    });
+    try {
+      await relay.flush(); // what earlier work left
+      lines.length = 0;
+      await new Promise((r) => setTimeout(r, 400));
+      const polls = lines.filter((l) => l.startsWith('[query] (outbox)'));
+      expect(polls.length).toBeGreaterThanOrEqual(3);
+      for (const l of polls)
+        expect(l).toContain('select seq from outbox where sent_at is null limit 1');
+
+      await orm.em.fork().transactional(async (em) => {
+        for (let i = 0; i < 3; i++) recordEvent(em, type, { i });
+      });
+      await vi.waitFor(
+        () =>
+          expect(published.filter((e) => e.type === type).map((e) => e.payload.i)).toEqual([
+            0, 1, 2,
+          ]),
+        { timeout: 5_000, interval: 20 },
+      );
+    } finally {
+      spy.mockRestore();
       await relay.stop();
     }
   });
