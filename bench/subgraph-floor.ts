@@ -31,7 +31,7 @@ async function main() {
     postgres: true,
     databaseUrl: process.env.DATABASE_URL,
     // The production default of the relay's poll (the tests' harness polls five times faster).
-    env: { ...MEASURED_SERVER_VARS, BACKGROUND_SERVICES: 'false', OUTBOX_POLL_MS: '1000' },
+    env: { ...MEASURED_SERVER_VARS, BACKGROUND_SERVICES: 'false' },
     timeoutMs: 180_000,
   });
   const gateway = await spawnService(

@@ -9,13 +9,14 @@ import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { GraphQLError, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { GraphQLDateTime, GraphQLJSON } from 'graphql-scalars';
 import { buildSchema, createResolversMap } from 'type-graphql';
-import { abilityFor } from './ability.js';
+import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
 import type { Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, route, sendJson } from './http.js';
 import { inputEdgesPlugin } from './input-edges.js';
+import { answerMediaType, SubgraphExecutor, type ErrorsHook } from './subgraph-executor.js';
 import { metricsHandler, watchPool } from './metrics.js';
 import { isMilestone, MemoryWindowCounter, type WindowCounter } from './window-counter.js';
 import type { InternalClaims, InternalTokens } from './internal-token.js';
@@ -119,6 +120,8 @@ export async function buildFederatedSchema(
 /** One running subgraph: schema, ORM, relay, consumers, and its two entry points. */
 export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRuntime<C> {
   readonly apollo: ApolloServer<C>;
+  /** Runs the requests Apollo Server need not see (lib/subgraph-executor.ts). */
+  readonly executor: SubgraphExecutor<C>;
   readonly relay: OutboxRelay;
   /** Shared counters (see SubgraphRuntimeOptions.counters). */
   readonly counters: WindowCounter;
@@ -134,6 +137,7 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     readonly orm: Orm,
     readonly opts: SubgraphRuntimeOptions,
   ) {
+    const denialsAudit = auditOfDenials<C>((ctx, d) => this.recordDenials(ctx, d));
     this.apollo = new ApolloServer<C>({
       schema,
       formatError,
@@ -144,10 +148,11 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
         // plugin would wrap every field's resolver to compute a policy nobody reads.
         ApolloServerPluginCacheControlDisabled(),
         inputEdgesPlugin<C>(),
-        auditDenials<C>((ctx, d) => this.recordDenials(ctx, d)),
+        auditDenials<C>(denialsAudit),
       ],
       csrfPrevention: false,
     });
+    this.executor = new SubgraphExecutor<C>(schema, denialsAudit);
     this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
     this.counters = opts.counters ?? new MemoryWindowCounter();
     this.contextFor = compose.context(def, this);
@@ -259,12 +264,21 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     const em = this.orm.em.fork(
       claims.principal.type === 'system' ? { loggerContext: { label: 'internal' } } : {},
     ) as Em;
+    let ability: AppAbility | undefined;
     const base: BaseContext = {
       principal: claims.principal,
       grants: claims.grants,
       requestId: claims.requestId,
       client: claims.client,
-      ability: abilityFor(claims.principal, claims.grants),
+      // Made on first use: a request that checks no permission (a reference's handle, say)
+      // never looks its grants up.
+      get ability() {
+        return (ability ??= abilityFor(claims.principal, claims.grants));
+      },
+      // A request that changes its caller's grants mid-way (an accepted invitation) replaces it.
+      set ability(value) {
+        ability = value;
+      },
       em,
       transaction: (fn) => this.asActor(claims, () => em.transactional(fn)),
       autocommit: (fn) => this.asActor(claims, () => fn(em)),
@@ -289,6 +303,8 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     request: GraphQLRequest,
     claims: InternalClaims,
   ): Promise<{ data?: Record<string, unknown> | null; errors?: GraphQLFormattedError[] }> {
+    const answer = await this.executor.run(request, () => this.contextOfClaims(claims));
+    if (answer) return answer.result;
     let contextValue: C;
     try {
       contextValue = await this.contextOfClaims(claims);
@@ -310,6 +326,19 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     return createHttpServer<C>({
       apollo: this.apollo,
       context: (req) => this.createContext(bearer(req)),
+      direct: async (body, req) => {
+        const contentType = answerMediaType(req.headers.accept);
+        if (!contentType) return undefined;
+        const answer = await this.executor.run(body, () => this.createContext(bearer(req)));
+        if (!answer) return undefined;
+        const { errors, data } = answer.result;
+        // Apollo Server's field order and trailing newline.
+        return {
+          status: answer.status,
+          contentType,
+          body: `${JSON.stringify({ errors, data })}\n`,
+        };
+      },
       handlers: [
         metricsHandler(true),
         route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),
@@ -343,24 +372,29 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
  * Sees the FORBIDDEN errors `authorize` raised (their scope travels off the wire, see
  * `denialOf`) and has them recorded once per request and kind, before the response leaves.
  */
-function auditDenials<C extends BaseContext>(
-  record: (ctx: C, denials: Denial[]) => Promise<void>,
-): ApolloServerPlugin<C> {
+function auditDenials<C extends BaseContext>(audit: ErrorsHook<C>): ApolloServerPlugin<C> {
   return {
     async requestDidStart() {
       return {
-        async didEncounterErrors(rc) {
-          const seen = new Map<string, Denial>();
-          for (const err of rc.errors) {
-            const d = denialOf(err);
-            if (d) seen.set(JSON.stringify(d), d);
-          }
-          if (!seen.size || rc.contextValue.principal.type === 'system') return;
-          await record(rc.contextValue, [...seen.values()]).catch((err) =>
-            log.error({ error: errorField(err) }, 'denial audit failed'),
-          );
-        },
+        didEncounterErrors: (rc) => audit(rc.contextValue, rc.errors),
       };
     },
+  };
+}
+
+/** What both pipelines do with a request's errors: its denials recorded, once per kind. */
+function auditOfDenials<C extends BaseContext>(
+  record: (ctx: C, denials: Denial[]) => Promise<void>,
+): ErrorsHook<C> {
+  return async (ctx, errors) => {
+    const seen = new Map<string, Denial>();
+    for (const err of errors) {
+      const d = denialOf(err);
+      if (d) seen.set(JSON.stringify(d), d);
+    }
+    if (!seen.size || ctx.principal.type === 'system') return;
+    await record(ctx, [...seen.values()]).catch((err) =>
+      log.error({ error: errorField(err) }, 'denial audit failed'),
+    );
   };
 }

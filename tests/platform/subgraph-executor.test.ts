@@ -1,0 +1,151 @@
+/**
+ * lib/subgraph-executor: a subgraph answers the gateway's well-formed requests without Apollo
+ * Server, and hands every other request to it. Each request below is sent twice to a subgraph's
+ * HTTP server: once as the gateway sends it (answered directly) and once with an `accept` header
+ * the executor leaves to Apollo Server. Status and body must be the same (the media type follows
+ * the `accept` header), and refusals recorded the same way.
+ */
+import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { closeServer, listen } from '../../lib/http.js';
+import { NO_GRANTS, type Grants, type Principal } from '../../lib/principal.js';
+import type { Subgraph } from '../../lib/subgraph.js';
+import { createWorkspace } from '../harness/seed.js';
+import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+
+let stack: Stack;
+let sub: Subgraph;
+let server: Server;
+let url: string;
+let alice: Actor;
+let workspaceId: string;
+
+beforeAll(async () => {
+  stack = await startStack();
+  sub = stack.running.subgraphs.operations! as unknown as Subgraph;
+  server = sub.httpServer();
+  url = `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/graphql`;
+  alice = await stack.signUp();
+  workspaceId = (await createWorkspace(alice, alice.accountId)).id;
+  const flow = await alice.gql(`mutation($i: CreateFlowInput!) { createFlow(input: $i) { id } }`, {
+    i: { workspaceId, name: `flow-${uid(4)}` },
+  });
+  expect(flow.errors).toBeUndefined();
+});
+afterAll(async () => {
+  if (server) await closeServer(server);
+  await stack?.stop();
+});
+
+/** The gateway's `accept` (answered directly) and one only Apollo Server answers. */
+const DIRECT = 'application/graphql-response+json, application/json';
+const APOLLO = 'application/json;q=0.9, */*;q=0.8';
+
+function tokenFor(principal: Principal, grants: Grants): string {
+  return sub.opts.tokens.sign({ principal, grants });
+}
+
+async function post(accept: string, token: string, body: unknown) {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  const answer = (await res.json()) as { data?: any; errors?: { extensions?: unknown }[] };
+  return { status: res.status, type: res.headers.get('content-type'), body: answer };
+}
+
+/** Sends `body` both ways; returns both answers and how often Apollo Server was asked. */
+async function both(token: string, body: unknown) {
+  const apollo = vi.spyOn(sub.apollo, 'executeHTTPGraphQLRequest');
+  try {
+    const direct = await post(DIRECT, token, body);
+    const directCalls = apollo.mock.calls.length;
+    const viaApollo = await post(APOLLO, token, body);
+    return { direct, viaApollo, directCalls, apolloCalls: apollo.mock.calls.length - directCalls };
+  } finally {
+    apollo.mockRestore();
+  }
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const user = (): Principal => ({ type: 'user', id: alice.userId });
+const member = (): Grants =>
+  ({ ...NO_GRANTS, workspaces: { [workspaceId]: { permissions: ['see_flows'] } } }) as Grants;
+const FLOWS = `query($r: [_Any!]!) { _entities(representations: $r) { ... on Workspace { flows(first: 5) { totalCount edges { node { name } } } } } }`;
+
+describe('the subgraph executor', () => {
+  it('answers a well-formed request as Apollo Server does, without it', async () => {
+    const r = await both(tokenFor(user(), member()), {
+      query: FLOWS,
+      variables: { r: [{ __typename: 'Workspace', id: workspaceId }] },
+    });
+    expect(r.directCalls).toBe(0);
+    expect(r.apolloCalls).toBe(1);
+    expect(r.direct.status).toBe(200);
+    expect(r.direct.body.data._entities[0].flows.totalCount).toBe(1);
+    expect(r.direct.type).toBe('application/graphql-response+json; charset=utf-8');
+    expect(r.direct.body).toEqual(r.viaApollo.body);
+    expect(r.direct.status).toBe(r.viaApollo.status);
+  });
+
+  it("answers a resolver's refusal as Apollo Server does, and records it the same way", async () => {
+    const record = vi.spyOn(
+      sub as unknown as { recordDenials: (ctx: unknown, denials: unknown[]) => Promise<void> },
+      'recordDenials',
+    );
+    try {
+      // Not a member of the workspace: NOT_FOUND, and the probe recorded for its owners.
+      const r = await both(tokenFor(user(), NO_GRANTS), {
+        query: FLOWS,
+        variables: { r: [{ __typename: 'Workspace', id: workspaceId }] },
+      });
+      expect(r.directCalls).toBe(0);
+      expect(r.direct.body.errors?.length).toBeGreaterThan(0);
+      expect(r.direct.body).toEqual(r.viaApollo.body);
+      expect(r.direct.status).toBe(r.viaApollo.status);
+      expect(record).toHaveBeenCalledTimes(2);
+      expect(record.mock.calls[0]![1]).toEqual(record.mock.calls[1]![1]);
+    } finally {
+      record.mockRestore();
+    }
+  });
+
+  it.each([
+    ['a syntax error', { query: '{ _entities(' }],
+    ['a document that does not validate', { query: '{ nope }' }],
+    ['variables that do not coerce', { query: FLOWS, variables: { r: null } }],
+    ['an unknown operation name', { query: FLOWS, operationName: 'Other', variables: { r: [] } }],
+    ['introspection', { query: '{ __schema { queryType { name } } }' }],
+    [
+      'a persisted query',
+      {
+        query: FLOWS,
+        variables: { r: [] },
+        extensions: { persistedQuery: { version: 1, sha256Hash: sha256(FLOWS) } },
+      },
+    ],
+    ['variables that are not an object', { query: FLOWS, variables: [1] }],
+  ])('hands %s to Apollo Server', async (_, body) => {
+    const r = await both(tokenFor(user(), member()), body);
+    expect(r.directCalls).toBe(1);
+    expect(r.direct.body).toEqual(r.viaApollo.body);
+    expect(r.direct.status).toBe(r.viaApollo.status);
+  });
+
+  it('hands a request without a valid token to Apollo Server (401)', async () => {
+    const r = await both('not-a-token', { query: FLOWS, variables: { r: [] } });
+    expect(r.directCalls).toBe(1);
+    expect(r.direct.status).toBe(401);
+    expect(r.direct.body).toEqual(r.viaApollo.body);
+  });
+
+  it('parses and validates a document once', async () => {
+    const query = `${FLOWS} # ${uid(4)}`;
+    const doc = sub.executor.document(query);
+    expect(doc).not.toBeNull();
+    expect(sub.executor.document(query)).toBe(doc);
+    expect(sub.executor.document('{ nope }')).toBeNull();
+  });
+});
