@@ -30,7 +30,6 @@ async function main() {
     schemaPrefix: prefix,
     postgres: true,
     databaseUrl: process.env.DATABASE_URL,
-    // The production default of the relay's poll (the tests' harness polls five times faster).
     env: { ...MEASURED_SERVER_VARS, BACKGROUND_SERVICES: 'false' },
     timeoutMs: 180_000,
   });

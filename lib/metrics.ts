@@ -7,16 +7,13 @@ import type { Orm } from './orm.js';
  * cheap counters and histograms updated where the work happens.
  */
 export const metrics = new Registry();
-/**
- * Event-loop lag is sampled every 100 ms: prom-client's default (10 ms) wakes an idle process 100
- * times a second, which cost each process 10 ms of CPU a second doing nothing (strace: an
- * `epoll_pwait` of 10 ms in a loop), about a tenth of a subgraph's CPU under a page's load.
- */
-export const EVENT_LOOP_SAMPLE_MS = 100;
 collectDefaultMetrics({
   register: metrics,
   prefix: 'flowplane_',
-  eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS,
+  // Event-loop lag sampled every 100 ms: prom-client's default (10 ms) wakes an idle process 100
+  // times a second, which cost each process 4 ms of CPU a second doing nothing (strace: an
+  // `epoll_pwait` of 10 ms in a loop; bench/RESULTS.md, 2026-12-07).
+  eventLoopMonitoringPrecision: 100,
 });
 
 const SECONDS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];

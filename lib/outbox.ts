@@ -269,15 +269,11 @@ function dateColumn(value: unknown): Date {
 
 const PENDING_COLUMNS = 'seq, id, type, payload, occurred_at, actor';
 
-/** Whether any row waits to be published (one indexed lookup, no lock). */
+/** The relay timer's question: does any row wait to be published (one indexed lookup, no lock)? */
+export const PENDING_PROBE = 'select seq from outbox where sent_at is null limit 1';
+
 async function anyPending(em: Em): Promise<boolean> {
-  const rows: unknown[] = await boundQuery(
-    em,
-    'select seq from outbox where sent_at is null limit 1',
-    [],
-    'all',
-    LOGGED,
-  );
+  const rows: unknown[] = await boundQuery(em, PENDING_PROBE, [], 'all', LOGGED);
   return rows.length > 0;
 }
 

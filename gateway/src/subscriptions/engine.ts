@@ -338,7 +338,6 @@ export class SubscriptionEngine {
         });
       }),
     );
-    if (!refused.size && !unknown.size) return wanted.map((w) => w !== null);
     return wanted.map((w) => w !== null && !refused.has(w.sub) && !unknown.has(w.sub));
   }
 
