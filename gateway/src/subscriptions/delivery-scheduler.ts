@@ -37,6 +37,13 @@ export const IN_PROCESS_DELIVERIES: DeliverySchedulerOptions = { concurrency: 2,
  */
 export class DeliveryScheduler {
   private readonly queues = new Map<string, (() => void)[]>();
+  /**
+   * The tenants with something queued, in turn order from `head` (each once). Not the Map's own
+   * order with delete and re-insert: a Map that keeps losing its first entry leaves holes that
+   * every look at its first entry walks past (6 µs a turn with 10,000 tenants, 0.3 with 1,000).
+   */
+  private turns: string[] = [];
+  private head = 0;
   private readonly concurrency: number;
   private readonly whileBusy: number;
   private readonly slice: number;
@@ -139,7 +146,10 @@ export class DeliveryScheduler {
     await new Promise<void>((resolve) => {
       const queue = this.queues.get(tenant);
       if (queue) queue.push(resolve);
-      else this.queues.set(tenant, [resolve]);
+      else {
+        this.queues.set(tenant, [resolve]);
+        this.turns.push(tenant);
+      }
       this.queued++;
       this.schedule();
     });
@@ -167,11 +177,16 @@ export class DeliveryScheduler {
 
   private startSlice(): void {
     for (let n = 0; n < this.slice && this.running < this.limit && this.queues.size; n++) {
-      const [tenant, queue] = this.queues.entries().next().value!;
+      const tenant = this.turns[this.head++]!;
+      const queue = this.queues.get(tenant)!;
       const start = queue.shift()!;
-      // The tenant goes to the back of the line (a Map iterates in insertion order).
-      this.queues.delete(tenant);
-      if (queue.length) this.queues.set(tenant, queue);
+      // The tenant goes to the back of the line while it has more queued.
+      if (queue.length) this.turns.push(tenant);
+      else this.queues.delete(tenant);
+      if (this.head >= 1024 && this.head * 2 >= this.turns.length) {
+        this.turns = this.turns.slice(this.head);
+        this.head = 0;
+      }
       this.queued--;
       this.running++;
       this.started++;
