@@ -441,32 +441,67 @@ const FILTERED = new WeakMap<ConsumerHandler, DeliveryFilter>();
  * the common case (no automation in the workspace). The filter reads what any statement of the
  * handler's transaction would have read (committed data); what changes between the two is the
  * same race as between the event and that transaction. An event passed over has no handled
- * mark: were it delivered again after the state changed, it would be applied then. Kept by a
- * consumer group of this handler alone (`combineConsumers` chains drop it: every part runs).
+ * mark: were it delivered again after the state changed, it would be applied then. In a chain
+ * (`combineConsumers`) the filter passes the event over for its part alone: the chain's
+ * transaction runs when another part still acts on the event (the event is then marked handled
+ * for the chain, this part skipped), and not at all when no part does.
  */
 export function filteredBy(filter: DeliveryFilter, handler: ConsumerHandler): ConsumerHandler {
   FILTERED.set(handler, filter);
   return handler;
 }
 
-/** `todo` without the events its handlers' delivery filters pass over. */
+/**
+ * Per chain, the parts a delivery filter passed over for an event of the delivery being applied
+ * (set afresh by `filtered` on each delivery; the chain skips them). Per chain: the in-process
+ * bus hands the same event object to every consumer group.
+ */
+const PASSED_OVER = new WeakMap<ConsumerHandler, WeakMap<DomainEvent, Set<ConsumerHandler>>>();
+
+/**
+ * `todo` without the events its handlers' delivery filters pass over: a handler with a filter
+ * keeps the events its filter accepts; a chain keeps an event while one of its parts that wants
+ * it has no filter or a filter that accepts it, and skips the parts whose filter passed it over.
+ */
 async function filtered(
   orm: Orm,
   todo: [DomainEvent, ConsumerHandler][],
 ): Promise<[DomainEvent, ConsumerHandler][]> {
-  const byFilter = new Map<DeliveryFilter, DomainEvent[]>();
+  const byFilter = new Map<DeliveryFilter, Set<DomainEvent>>();
   for (const [event, handler] of todo) {
-    const filter = FILTERED.get(handler);
-    if (!filter) continue;
-    const list = byFilter.get(filter);
-    if (list) list.push(event);
-    else byFilter.set(filter, [event]);
+    const parts = CHAINS.get(handler);
+    for (const part of parts ?? [handler]) {
+      const filter = FILTERED.get(part);
+      if (!filter || (parts && !wants(part, event))) continue;
+      const set = byFilter.get(filter);
+      if (set) set.add(event);
+      else byFilter.set(filter, new Set([event]));
+    }
   }
   if (!byFilter.size) return todo;
-  const kept = new Set<DomainEvent>();
+  const kept = new Map<DeliveryFilter, Set<DomainEvent>>();
   const em = orm.em.fork(BACKGROUND) as Em;
-  for (const [filter, events] of byFilter) for (const e of await filter(events, em)) kept.add(e);
-  return todo.filter(([event, handler]) => !FILTERED.has(handler) || kept.has(event));
+  for (const [filter, events] of byFilter) kept.set(filter, new Set(await filter([...events], em)));
+  const accepts = (part: ConsumerHandler, event: DomainEvent) => {
+    const filter = FILTERED.get(part);
+    return !filter || kept.get(filter)!.has(event);
+  };
+  return todo.filter(([event, handler]) => {
+    const parts = CHAINS.get(handler);
+    if (!parts) return accepts(handler, event);
+    let acting = false;
+    const skipped = new Set<ConsumerHandler>();
+    for (const part of parts) {
+      if (!wants(part, event)) continue;
+      if (accepts(part, event)) acting = true;
+      else skipped.add(part);
+    }
+    let byEvent = PASSED_OVER.get(handler);
+    if (!byEvent) PASSED_OVER.set(handler, (byEvent = new WeakMap()));
+    if (skipped.size) byEvent.set(event, skipped);
+    else byEvent.delete(event);
+    return acting;
+  });
 }
 
 const CHAINS = new WeakMap<ConsumerHandler, ConsumerHandler[]>();
@@ -488,7 +523,9 @@ export function combineConsumers(
       }
       const parts = [...(CHAINS.get(prev) ?? [prev]), handler];
       const chained: ConsumerHandler = async (payload, em, event) => {
-        for (const part of parts) if (wants(part, event)) await part(payload, em, event);
+        const skipped = PASSED_OVER.get(chained)?.get(event);
+        for (const part of parts)
+          if (wants(part, event) && !skipped?.has(part)) await part(payload, em, event);
       };
       CHAINS.set(chained, parts);
       ONLY_WHEN.set(chained, (_payload, event) => parts.some((part) => wants(part, event)));

@@ -331,6 +331,31 @@ describe('webhook push pools', () => {
     expect(row?.lastUsedAt).toBeInstanceOf(Date);
   });
 
+  it('a run without a credential ends at the cost of one read: no consumer transaction, no mark', async () => {
+    const flow = await createFlow(alice, ws);
+    const run = await createRun(alice, { flowId: flow.id });
+    for (const type of ['PENDING', 'RUNNING'])
+      expect((await setState(alice, run.id, { type })).status).toBe('ACCEPT');
+    await stack.quiesce();
+    const lines: string[] = [];
+    const counter = stack.counters.operations;
+    const record = counter.record.bind(counter);
+    counter.record = (line) => {
+      lines.push(line);
+      record(line);
+    };
+    try {
+      expect((await setState(alice, run.id, { type: 'COMPLETED' })).status).toBe('ACCEPT');
+      await stack.quiesce();
+    } finally {
+      counter.record = record;
+    }
+    const credentials = lines.filter((l) => l.includes('flow_run_credential'));
+    expect(credentials).toHaveLength(1);
+    expect(credentials[0]).toMatch(/select distinct flow_run_id from flow_run_credential/);
+    expect(lines.filter((l) => l.includes('handled_event'))).toEqual([]);
+  });
+
   it('within the grace period after its run ended, the credential still delivers logs but no longer changes the run', async () => {
     const settings = operations(stack).opts.settings!.push as { credentialGraceSeconds: number };
     settings.credentialGraceSeconds = 3600;

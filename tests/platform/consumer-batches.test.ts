@@ -10,6 +10,7 @@ import { InProcessBus, type DomainEvent } from '../../lib/bus.js';
 import {
   combineConsumers,
   consumeEvents,
+  filteredBy,
   HandledEvent,
   onlyWhen,
   PENDING_PROBE,
@@ -252,6 +253,83 @@ describe('consumer batches', () => {
       expect(ran).toEqual(['failures:FAILED', 'ends:FAILED', 'ends:COMPLETED', 'other:X']);
       const marks = (await orm.em.fork().find(HandledEvent, { consumer })).map((h) => h.eventId);
       expect(marks.sort()).toEqual([failed.id, completed.id, other.id].sort());
+    } finally {
+      stop();
+      await bus.close?.();
+    }
+  });
+
+  it('in a chain, a delivery filter passes an event over for its part alone; no part acting costs no statement', async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const bus = new InProcessBus();
+    const consumer = `test.filtered.${uid()}`;
+    const other = `test.filtered.all.${uid()}`;
+    const ran: string[] = [];
+    const accepted = new Set<string>();
+    const part = (name: string) => async (p: { key: string }) => void ran.push(`${name}:${p.key}`);
+    const keyOf = (e: DomainEvent) => (e.payload as { key: string }).key;
+    const filters: string[][] = [];
+    consumeEvents(
+      orm,
+      bus,
+      consumer,
+      combineConsumers(
+        {
+          'test.state': onlyWhen(
+            (p: { to?: string }) => p?.to !== 'RUNNING',
+            filteredBy(async (events) => {
+              filters.push(events.map(keyOf));
+              return events.filter((e) => accepted.has(keyOf(e)));
+            }, part('filtered')),
+          ),
+        },
+        { 'test.state': onlyWhen((p: { to?: string }) => p?.to === 'FAILED', part('failures')) },
+      ),
+    );
+    // Another group gets the same event objects from the in-process bus, its filter takes all.
+    consumeEvents(orm, bus, other, {
+      'test.state': filteredBy(async (events) => events, part('other')),
+    });
+    const { lines, stop } = everyStatement();
+    const event = (key: string, to: string): DomainEvent => ({
+      id: randomUUID(),
+      type: 'test.state',
+      source: 'test',
+      occurredAt: new Date().toISOString(),
+      payload: { key, to },
+    });
+    const marks = async (c: string) =>
+      (await orm.em.fork().find(HandledEvent, { consumer: c })).map((h) => h.eventId).sort();
+    try {
+      await stack.quiesce();
+      const done = event('done', 'COMPLETED');
+      const failed = event('failed', 'FAILED');
+      const kept = event('kept', 'COMPLETED');
+      accepted.add('kept');
+      lines.length = 0;
+      // Nothing in the chain acts on `done`: its filter passes it over, the other part does
+      // not want it. Only the other group's transaction runs.
+      await bus.publish([done]);
+      expect(ran).toEqual(['other:done']);
+      expect(lines.filter((l) => l.includes(consumer))).toEqual([]);
+      expect(await marks(consumer)).toEqual([]);
+      // `failed`: the filter passes it over, the failures part still runs (and marks it);
+      // `kept`: the filter accepts it. A RUNNING event reaches no filter.
+      ran.length = 0;
+      await bus.publish([failed, kept, event('running', 'RUNNING')]);
+      expect(ran.filter((r) => !r.startsWith('other:'))).toEqual([
+        'failures:failed',
+        'filtered:kept',
+      ]);
+      expect(filters.at(-1)).toEqual(['failed', 'kept']);
+      expect(await marks(consumer)).toEqual([failed.id, kept.id].sort());
+      // `done` had no mark: delivered again once its filter accepts it, it is applied then
+      // (the other group marked it the first time: it skips it).
+      accepted.add('done');
+      ran.length = 0;
+      await bus.publish([done]);
+      expect(ran).toEqual(['filtered:done']);
+      expect(await marks(consumer)).toEqual([done.id, failed.id, kept.id].sort());
     } finally {
       stop();
       await bus.close?.();

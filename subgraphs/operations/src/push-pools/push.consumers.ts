@@ -1,5 +1,8 @@
 import { isUuid } from '../../../../lib/db.js';
-import { onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
+import type { DomainEvent } from '../../../../lib/bus.js';
+import type { Em } from '../../../../lib/orm.js';
+import { filteredBy, onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
+import { boundQuery } from '../../../../lib/plain-sql.js';
 import { TERMINAL, type StateType } from '../orchestration/state-type.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
@@ -9,29 +12,52 @@ import { pushSettingsOf } from './push.service.js';
 
 const isTerminal = (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType);
 
+const runIdOf = (e: DomainEvent) => (e.payload as { runId?: string } | null)?.runId;
+
+/**
+ * The events of runs that have a credential not yet revoked (most runs are not pushed and have
+ * none): read in one statement, outside any transaction, before the consumer's transaction.
+ */
+async function withOpenCredentials(events: DomainEvent[], em: Em): Promise<DomainEvent[]> {
+  const ids = [...new Set(events.map(runIdOf).filter(isUuid))];
+  if (!ids.length) return [];
+  const rows: { flow_run_id: string }[] = await boundQuery(
+    em,
+    `select distinct flow_run_id from flow_run_credential where flow_run_id in (${ids.map(() => '?').join(', ')}) and revoked_at is null`,
+    ids,
+  );
+  const open = new Set(rows.map((r) => String(r.flow_run_id)));
+  return events.filter((e) => open.has(runIdOf(e) as string));
+}
+
 /**
  * Run-scoped credentials are revoked once their run is terminal, after a grace period for what
  * the run still reports (PUSH_CREDENTIAL_GRACE_SECONDS). The credential lookup applies it from
  * the state's time already (it reads the run) and the gateway drops its cached identities on the
- * same event; this marks the rows, so when each one stopped working stays on record.
+ * same event; this marks the rows, so when each one stopped working stays on record. A terminal
+ * state of a run without an open credential (every run a worker runs) costs one read and no
+ * transaction (lib/outbox `filteredBy`).
  */
 export const pushConsumers = (
   sub: SubgraphRuntime<OperationsContext>,
 ): Record<string, ConsumerHandler> => ({
-  // Most state changes are not terminal: those cost no transaction here.
   'flow-run.state-changed': onlyWhen(
     isTerminal,
-    async (p: { runId?: string; to?: { type?: string }; timestamp?: string }, em) => {
-      if (!isUuid(p.runId) || !isTerminal(p)) return;
-      const t = p.timestamp ? new Date(p.timestamp) : new Date();
-      const at = Number.isNaN(t.getTime()) ? new Date() : t;
-      const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;
-      await em.nativeUpdate(
-        FlowRunCredential,
-        { flowRunId: p.runId, revokedAt: null },
-        { revokedAt: new Date(at.getTime() + grace) },
-      );
-    },
+    filteredBy(
+      withOpenCredentials,
+      async (p: { runId?: string; to?: { type?: string }; timestamp?: string }, em) => {
+        if (!isUuid(p.runId) || !isTerminal(p)) return;
+        const t = p.timestamp ? new Date(p.timestamp) : new Date();
+        const at = Number.isNaN(t.getTime()) ? new Date() : t;
+        const grace = pushSettingsOf(sub).credentialGraceSeconds * 1000;
+        await boundQuery(
+          em as Em,
+          'update flow_run_credential set revoked_at = ? where flow_run_id = ? and revoked_at is null',
+          [new Date(at.getTime() + grace), p.runId],
+          'run',
+        );
+      },
+    ),
   ),
   // Deleted runs (by the retention or by hand): their submissions and credentials go with them.
   [FLOW_RUN_PURGED]: async (p: PurgedRuns, em) => {
