@@ -1,7 +1,10 @@
 import {
   execute,
+  getNamedType,
   getOperationAST,
   GraphQLError,
+  isInputObjectType,
+  typeFromAST,
   parse,
   specifiedRules,
   validate,
@@ -9,7 +12,9 @@ import {
   type DocumentNode,
   type GraphQLFormattedError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
 } from 'graphql';
+import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { formatError } from './errors.js';
 import { checkOperationInputs } from './input-edges.js';
 import { Lru } from './lru.js';
@@ -58,11 +63,22 @@ const DOCUMENTS = 1000;
 export class SubgraphExecutor<C extends BaseContext> {
   /** Parsed and validated documents by query text; null: answered by Apollo Server. */
   private readonly documents = new Lru<string, DocumentNode | null>(DOCUMENTS);
+  /**
+   * Operations by operation name and query text: compiled (null: graphql-js executes it), or
+   * not yet (seen once: a document sent once is not worth compiling).
+   */
+  private readonly compiled = new Lru<string, { query?: CompiledQuery | null }>(DOCUMENTS);
+  /** Input types whose values may nest without end (see `compile`). */
+  private readonly recursiveInputs: ReadonlySet<string>;
+  /** Operations compiled so far (tests read it). */
+  compilations = 0;
 
   constructor(
     private readonly schema: GraphQLSchema,
     private readonly onErrors: ErrorsHook<C>,
-  ) {}
+  ) {
+    this.recursiveInputs = recursiveInputTypes(schema);
+  }
 
   /** The document of a query text when this executor may run it, else null. */
   document(query: string): DocumentNode | null {
@@ -88,6 +104,53 @@ export class SubgraphExecutor<C extends BaseContext> {
   }
 
   /**
+   * The operation compiled to JavaScript by graphql-jit, on its second use in the process (one
+   * sent once costs no compilation): it resolves and
+   * serialises the same fields as graphql-js without building an info object, an arguments map
+   * and a null-prototype result object per field, which for a 100-run page was a quarter of the
+   * operations subgraph's CPU (bench/RESULTS.md, phase 14). Null, and graphql-js executes it,
+   * for an operation with a variable of a recursive input type (graphql-jit's generated
+   * variable parsing would unfold it without end) or one graphql-jit does not compile.
+   */
+  private compile(
+    query: string,
+    document: DocumentNode,
+    operationName: string | null | undefined,
+  ): CompiledQuery | null {
+    const key = `${operationName ?? ''}\n${query}`;
+    const entry = this.compiled.get(key);
+    if (!entry) {
+      this.compiled.set(key, {});
+      return null;
+    }
+    if (entry.query === undefined) entry.query = this.compileNow(document, operationName);
+    return entry.query;
+  }
+
+  private compileNow(
+    document: DocumentNode,
+    operationName: string | null | undefined,
+  ): CompiledQuery | null {
+    const operation = getOperationAST(document, operationName);
+    if (!operation || this.takesRecursiveInput(operation)) return null;
+    try {
+      const compiled = compileQuery(this.schema, document, operationName ?? undefined);
+      if (!isCompiledQuery(compiled)) return null;
+      this.compilations++;
+      return compiled;
+    } catch {
+      return null;
+    }
+  }
+
+  private takesRecursiveInput(operation: OperationDefinitionNode): boolean {
+    return (operation.variableDefinitions ?? []).some((v) => {
+      const type = typeFromAST(this.schema, v.type as never);
+      return !type || this.recursiveInputs.has(getNamedType(type).name);
+    });
+  }
+
+  /**
    * Runs `request` when it is one this executor answers (see the class), else undefined.
    * `context` builds the request's context; a failure to build it is Apollo Server's to answer.
    */
@@ -108,22 +171,26 @@ export class SubgraphExecutor<C extends BaseContext> {
     } catch {
       return undefined;
     }
-    const result = await execute({
-      schema: this.schema,
-      document,
-      variableValues: variables,
-      operationName,
-      contextValue,
-    });
+    const compiled = this.compile(query, document, operationName);
+    const result = compiled
+      ? await compiled.query(undefined, contextValue, variables ?? {})
+      : await execute({
+          schema: this.schema,
+          document,
+          variableValues: variables,
+          operationName,
+          contextValue,
+        });
     // Variables that did not coerce: no resolver ran; Apollo Server answers 400 its own way.
     if (result.data === undefined) return undefined;
     if (!result.errors?.length) return { status: 200, result: { data: result.data } };
     await this.onErrors(contextValue, result.errors);
     let status = 200;
     const errors = result.errors.map((error) => {
+      // graphql-jit's errors leave `extensions` undefined when the thrown error had none.
       const extensions: Record<string, unknown> = {
         ...error.extensions,
-        code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR',
+        code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
       };
       const http = extensions.http as { status?: unknown } | undefined;
       if (http && typeof http === 'object') {
@@ -138,6 +205,32 @@ export class SubgraphExecutor<C extends BaseContext> {
     });
     return { status, result: { errors, data: result.data } };
   }
+}
+
+/**
+ * The input object types from which a chain of fields leads back to a type already on the
+ * chain (e.g. a filter with `and: [Filter!]`), and those that contain one: their values may nest
+ * to any depth.
+ */
+export function recursiveInputTypes(schema: GraphQLSchema): Set<string> {
+  const out = new Set<string>();
+  /** Types whose values are finite whatever the input: explored once. */
+  const finite = new Set<string>();
+  const reachesCycle = (name: string, path: Set<string>): boolean => {
+    if (path.has(name) || out.has(name)) return true;
+    const type = schema.getType(name);
+    if (finite.has(name) || !isInputObjectType(type)) return false;
+    path.add(name);
+    const cycle = Object.values(type.getFields()).some((f) =>
+      reachesCycle(getNamedType(f.type).name, path),
+    );
+    path.delete(name);
+    if (!cycle) finite.add(name);
+    return cycle;
+  };
+  for (const type of Object.values(schema.getTypeMap()))
+    if (isInputObjectType(type) && reachesCycle(type.name, new Set())) out.add(type.name);
+  return out;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

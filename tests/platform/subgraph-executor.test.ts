@@ -7,10 +7,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
+import { buildSchema } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer, listen } from '../../lib/http.js';
 import { NO_GRANTS, type Grants, type Principal } from '../../lib/principal.js';
 import type { Subgraph } from '../../lib/subgraph.js';
+import { recursiveInputTypes } from '../../lib/subgraph-executor.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 
@@ -56,14 +58,25 @@ async function post(accept: string, token: string, body: unknown) {
   return { status: res.status, type: res.headers.get('content-type'), body: answer };
 }
 
-/** Sends `body` both ways; returns both answers and how often Apollo Server was asked. */
+/**
+ * Sends `body` both ways; returns both answers and how often Apollo Server was asked. The direct
+ * way twice: the second time the executor runs the operation compiled (graphql-jit), and both
+ * answers must be the same (`direct` is the compiled one's).
+ */
 async function both(token: string, body: unknown) {
   const apollo = vi.spyOn(sub.apollo, 'executeHTTPGraphQLRequest');
   try {
+    const first = await post(DIRECT, token, body);
     const direct = await post(DIRECT, token, body);
-    const directCalls = apollo.mock.calls.length;
+    expect(direct).toEqual(first);
+    const directCalls = apollo.mock.calls.length / 2;
     const viaApollo = await post(APOLLO, token, body);
-    return { direct, viaApollo, directCalls, apolloCalls: apollo.mock.calls.length - directCalls };
+    return {
+      direct,
+      viaApollo,
+      directCalls,
+      apolloCalls: apollo.mock.calls.length - directCalls * 2,
+    };
   } finally {
     apollo.mockRestore();
   }
@@ -105,8 +118,9 @@ describe('the subgraph executor', () => {
       expect(r.direct.body.errors?.length).toBeGreaterThan(0);
       expect(r.direct.body).toEqual(r.viaApollo.body);
       expect(r.direct.status).toBe(r.viaApollo.status);
-      expect(record).toHaveBeenCalledTimes(2);
-      expect(record.mock.calls[0]![1]).toEqual(record.mock.calls[1]![1]);
+      expect(record).toHaveBeenCalledTimes(3);
+      expect(record.mock.calls[1]![1]).toEqual(record.mock.calls[0]![1]);
+      expect(record.mock.calls[2]![1]).toEqual(record.mock.calls[0]![1]);
     } finally {
       record.mockRestore();
     }
@@ -147,5 +161,67 @@ describe('the subgraph executor', () => {
     expect(doc).not.toBeNull();
     expect(sub.executor.document(query)).toBe(doc);
     expect(sub.executor.document('{ nope }')).toBeNull();
+  });
+
+  it('compiles an operation on its second use, and answers it as graphql-js and Apollo Server do', async () => {
+    const token = tokenFor(user(), member());
+    const query = `query Flows($r: [_Any!]!) { _entities(representations: $r) { ... on Workspace { id flows(first: 5) { totalCount edges { cursor node { id name createdAt } } } } } } # ${uid(4)}`;
+    const body = {
+      query,
+      operationName: 'Flows',
+      variables: { r: [{ __typename: 'Workspace', id: workspaceId }] },
+    };
+    const before = sub.executor.compilations;
+    const once = await post(DIRECT, token, body);
+    expect(sub.executor.compilations).toBe(before);
+    const r = await both(token, body);
+    expect(sub.executor.compilations).toBe(before + 1);
+    expect(r.directCalls).toBe(0);
+    expect(r.direct.body.data._entities[0].flows.edges).toHaveLength(1);
+    expect(r.direct).toEqual(once);
+    expect(r.direct.body).toEqual(r.viaApollo.body);
+  });
+
+  it('leaves an operation with a variable of a recursive input type to graphql-js', async () => {
+    // TriggerInput nests (compound and sequence triggers): graphql-jit would unfold its parsing.
+    const query = `mutation($input: CreateAutomationInput!) { createAutomation(input: $input) { name } } # ${uid(4)}`;
+    const input = (name: string) => ({
+      workspaceId,
+      name,
+      trigger: {
+        compound: {
+          require: 'ALL',
+          withinSeconds: 60,
+          triggers: [
+            { event: { expect: ['acme.a'], posture: 'REACTIVE', threshold: 1, withinSeconds: 10 } },
+            { event: { expect: ['acme.b'], posture: 'REACTIVE', threshold: 1, withinSeconds: 10 } },
+          ],
+        },
+      },
+      actions: [{ type: 'DO_NOTHING' }],
+    });
+    const owner = tokenFor(user(), {
+      ...NO_GRANTS,
+      workspaces: { [workspaceId]: { permissions: ['see_flows', 'manage_automations'] } },
+    } as Grants);
+    const before = sub.executor.compilations;
+    for (const name of ['One', 'Two', 'Three']) {
+      const r = await post(DIRECT, owner, { query, variables: { input: input(name) } });
+      expect(r.status).toBe(200);
+      expect(r.body.errors).toBeUndefined();
+      expect(r.body.data.createAutomation.name).toBe(name);
+    }
+    expect(sub.executor.compilations).toBe(before);
+  });
+
+  it('finds the input types whose values may nest without end', () => {
+    const schema = buildSchema(`
+      input Leaf { a: Int }
+      input Filter { leaf: Leaf, and: [Filter!], not: Filter }
+      input UsesFilter { filter: Filter, leaf: Leaf }
+      input A { b: B } input B { a: A, leaf: Leaf }
+      input Plain { leaf: Leaf, list: [Leaf!] }
+      type Query { f(a: Filter, b: UsesFilter, c: A, d: Plain): Int }`);
+    expect([...recursiveInputTypes(schema)].sort()).toEqual(['A', 'B', 'Filter', 'UsesFilter']);
   });
 });
