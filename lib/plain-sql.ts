@@ -340,6 +340,16 @@ export function readAlong(instance: object, name: string): unknown {
 }
 
 /**
+ * Records `value` as read along with `instance` under `name`, for a caller that read such values
+ * for many rows in one statement of its own (`readAlong` then answers them as if read along).
+ */
+export function rememberAlong(instance: object, name: string, value: unknown): void {
+  const values = ALONG.get(instance);
+  if (values) values[name] = value;
+  else ALONG.set(instance, { [name]: value });
+}
+
+/**
  * `lockDetached` without the lock: a row to read only (a run's deployment and flow when it is
  * created), one plain statement instead of MikroORM's query building, hydration and identity map.
  */

@@ -172,6 +172,40 @@ describe('claims', () => {
     expect(ids(again.claimFlowRuns)).toEqual([first.claimFlowRuns[1].id]);
   });
 
+  it("a claim reads its runs' deployment limits in one statement, however many runs, and honours them", async () => {
+    const pool = await createPool(alice, ws.id, { name: `limits-${uid(3)}` });
+    const free = await createDeployment(alice, flow.id, { workPoolId: pool.id });
+    const capped = await createDeployment(alice, flow.id, {
+      workPoolId: pool.id,
+      concurrencyLimit: 2,
+    });
+    for (let i = 0; i < 4; i++) {
+      await createRun(alice, { deploymentId: free.id });
+      await createRun(alice, { deploymentId: capped.id });
+    }
+    const limitReads = async (limit: number) => {
+      stack.counters.operations.reset(true);
+      const r = await ok(alice, CLAIM, { input: { workPoolId: pool.id, workerName: 'w', limit } });
+      const reads = stack.counters.operations.statements.filter((l) =>
+        /select\b[^;]*concurrency_limit from deployment/i.test(l),
+      );
+      return { claimed: r.claimFlowRuns as { id: string }[], reads: reads.length };
+    };
+    const small = await limitReads(2);
+    const large = await limitReads(10);
+    expect(small.claimed).toHaveLength(2);
+    expect(small.reads).toBe(1);
+    expect(large.reads).toBe(1);
+    // Six of the eight: the capped deployment's limit (2) holds the other two back.
+    const runsOf = async (deploymentId: string) =>
+      (await ok(alice, RUNS, { w: ws.id, f: { deploymentId } })).workspace.flowRuns.edges.filter(
+        (e: any) => e.node.stateName === 'Pending',
+      ).length;
+    expect(small.claimed.length + large.claimed.length).toBe(6);
+    expect(await runsOf(free.id)).toBe(4);
+    expect(await runsOf(capped.id)).toBe(2);
+  });
+
   it('claimDeploymentFlowRuns hands each due run of served deployments to one claimer', async () => {
     const d = await createDeployment(alice, flow.id, {});
     const due = [];

@@ -13,6 +13,7 @@ import {
   insertStatement,
   isPlain,
   readAlong,
+  rememberAlong,
   runWrites,
   updateStatement,
 } from '../../../../lib/plain-sql.js';
@@ -91,6 +92,25 @@ export const SLOT_WAIT_SECONDS = 10;
  * DeploymentConcurrencySlots its own read.
  */
 export const DEPLOYMENT_LIMIT = 'deployment_concurrency_limit';
+
+/**
+ * Reads the concurrency limits of `runs`' deployments in one statement and hands each run its
+ * deployment's (as if read along, see DEPLOYMENT_LIMIT), for a caller about to move many runs (a
+ * worker's claim): DeploymentConcurrencySlots then reads none, instead of one per run.
+ */
+export async function readDeploymentLimits(em: Em, runs: readonly FlowRun[]): Promise<void> {
+  const ids = [...new Set(runs.map((r) => r.deploymentId).filter((id): id is string => !!id))];
+  if (!ids.length) return;
+  const rows = await boundQuery<{ id: string; concurrency_limit: number | null }[]>(
+    em,
+    `select id, concurrency_limit from deployment where id in (${ids.map(() => '?').join(', ')})`,
+    ids,
+  );
+  const limits = new Map(rows.map((r) => [String(r.id), r.concurrency_limit ?? null]));
+  for (const run of runs)
+    if (run.deploymentId)
+      rememberAlong(run, DEPLOYMENT_LIMIT, limits.get(run.deploymentId) ?? null);
+}
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
 
 const ANY_FROM: readonly (StateType | null)[] = [null, ...STATE_TYPES];

@@ -3,7 +3,7 @@ import { isPostgres } from '../../../../lib/db.js';
 import { badInput } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { FlowRun } from '../flow-runs/flow-run.entity.js';
-import { orchestrate } from '../orchestration/policy.js';
+import { orchestrate, readDeploymentLimits } from '../orchestration/policy.js';
 import { ACTIVE, SetStateStatus, StateType } from '../orchestration/state-type.js';
 import { WorkPool } from './work-pool.entity.js';
 import { WorkQueue } from './work-queue.entity.js';
@@ -114,6 +114,7 @@ export async function claimFlowRuns(
         ...(isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
       },
     );
+    await readDeploymentLimits(em, candidates);
     for (const run of candidates) {
       if (want <= 0) break;
       const left = room.get(run.workQueueId!) ?? 0;
@@ -181,6 +182,7 @@ export async function claimDeploymentFlowRuns(
       ...(isPostgres(em) ? { lockMode: LockMode.PESSIMISTIC_PARTIAL_WRITE } : {}),
     },
   );
+  await readDeploymentLimits(em, candidates);
   for (const run of candidates)
     if (await takeRun(em, run, opts.claimerName, now)) claimed.push(run);
   return claimed;
