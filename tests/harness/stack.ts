@@ -66,6 +66,20 @@ export interface Stack {
 
 export const uid = (n = 6) => randomBytes(n).toString('hex');
 
+/**
+ * Every statement `counter` sees from now on, background work and transaction control included
+ * (its own count leaves those out), until `stop`.
+ */
+export function everyStatement(counter: QueryCounter): { lines: string[]; stop: () => void } {
+  const lines: string[] = [];
+  const record = counter.record.bind(counter);
+  counter.record = (line) => {
+    lines.push(line);
+    record(line);
+  };
+  return { lines, stop: () => (counter.record = record) };
+}
+
 export async function dropSchemas(prefix: string): Promise<void> {
   const client = new pg.Client({ connectionString: DATABASE_URL });
   await client.connect();

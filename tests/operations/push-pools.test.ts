@@ -6,7 +6,7 @@ import { FlowRunCredential } from '../../subgraphs/operations/src/push-pools/pus
 import { pushService } from '../../subgraphs/operations/src/push-pools/push.service.js';
 import { createWorkspace } from '../harness/seed.js';
 import { requireService, testDatabase } from '../harness/services.js';
-import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+import { everyStatement, startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 import { operations } from './automation-fixtures.js';
 import { createDeployment, createFlow, createRun, FLOW_RUN, ok, setState } from './fixtures.js';
 import {
@@ -337,18 +337,12 @@ describe('webhook push pools', () => {
     for (const type of ['PENDING', 'RUNNING'])
       expect((await setState(alice, run.id, { type })).status).toBe('ACCEPT');
     await stack.quiesce();
-    const lines: string[] = [];
-    const counter = stack.counters.operations;
-    const record = counter.record.bind(counter);
-    counter.record = (line) => {
-      lines.push(line);
-      record(line);
-    };
+    const { lines, stop } = everyStatement(stack.counters.operations);
     try {
       expect((await setState(alice, run.id, { type: 'COMPLETED' })).status).toBe('ACCEPT');
       await stack.quiesce();
     } finally {
-      counter.record = record;
+      stop();
     }
     const credentials = lines.filter((l) => l.includes('flow_run_credential'));
     expect(credentials).toHaveLength(1);

@@ -17,7 +17,13 @@ import {
 } from '../../lib/outbox.js';
 import { automationState, createAutomation } from '../operations/automation-fixtures.js';
 import { createWorkspace } from '../harness/seed.js';
-import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
+import {
+  everyStatement as everyOperationsStatement,
+  startStack,
+  uid,
+  type Actor,
+  type Stack,
+} from '../harness/stack.js';
 
 let stack: Stack;
 let owner: Actor;
@@ -48,20 +54,8 @@ const countingAutomation = (workspaceId: string, name: string, expect: string, t
     actions: [{ type: 'DO_NOTHING' }],
   });
 
-/**
- * Every statement of the operations subgraph from now on, background work and transaction
- * control included (the harness's counter leaves those out), until `stop`.
- */
-function everyStatement(): { lines: string[]; stop: () => void } {
-  const lines: string[] = [];
-  const counter = stack.counters.operations;
-  const record = counter.record.bind(counter);
-  counter.record = (line) => {
-    lines.push(line);
-    record(line);
-  };
-  return { lines, stop: () => (counter.record = record) };
-}
+/** Every statement of the operations subgraph from now on (see the harness's `everyStatement`). */
+const everyStatement = () => everyOperationsStatement(stack.counters.operations);
 
 describe('consumer batches', () => {
   it('the bookkeeping of a batch of 50 events costs the statements of a batch of 5', async () => {
