@@ -49,9 +49,9 @@ const DOCUMENTS = 1000;
 /**
  * The subgraphs' pipeline for the requests that make up nearly all of their work: a document
  * that parses and validates, variables that coerce, a context that builds. Such a request is
- * executed straight with graphql-js, its document parsed and validated once per process, its
- * errors formatted and its denials recorded as Apollo Server's pipeline does with this
- * subgraph's plugins. Anything else (a document that fails, introspection, persisted queries,
+ * executed straight (graphql-js, then compiled by graphql-jit from its second use: `compile`),
+ * its document parsed and validated once per process, its errors formatted and its denials
+ * recorded as Apollo Server's pipeline does with this subgraph's plugins. Anything else (a document that fails, introspection, persisted queries,
  * variables that do not coerce, an input refused at the edge, a context that fails) returns
  * undefined, and the caller hands the request to Apollo Server, which answers it with its own
  * errors and status: nothing those paths answer changes, and none of them has run a resolver.
@@ -105,12 +105,12 @@ export class SubgraphExecutor<C extends BaseContext> {
 
   /**
    * The operation compiled to JavaScript by graphql-jit, on its second use in the process (one
-   * sent once costs no compilation): it resolves and
-   * serialises the same fields as graphql-js without building an info object, an arguments map
-   * and a null-prototype result object per field, which for a 100-run page was a quarter of the
-   * operations subgraph's CPU (bench/RESULTS.md, phase 14). Null, and graphql-js executes it,
-   * for an operation with a variable of a recursive input type (graphql-jit's generated
-   * variable parsing would unfold it without end) or one graphql-jit does not compile.
+   * sent once costs no compilation): it resolves and serialises the same fields as graphql-js
+   * without building an info object, an arguments map and a null-prototype result object per
+   * field, which for a 100-run page was a quarter of the operations subgraph's CPU
+   * (bench/RESULTS.md, phase 14). Null, and graphql-js executes it, for an operation with a
+   * variable of a recursive input type (graphql-jit's generated variable parsing would unfold
+   * it without end) or one graphql-jit does not compile.
    */
   private compile(
     query: string,
@@ -145,7 +145,7 @@ export class SubgraphExecutor<C extends BaseContext> {
 
   private takesRecursiveInput(operation: OperationDefinitionNode): boolean {
     return (operation.variableDefinitions ?? []).some((v) => {
-      const type = typeFromAST(this.schema, v.type as never);
+      const type = typeFromAST(this.schema, v.type);
       return !type || this.recursiveInputs.has(getNamedType(type).name);
     });
   }
