@@ -452,16 +452,9 @@ export function filteredBy(filter: DeliveryFilter, handler: ConsumerHandler): Co
 }
 
 /**
- * Per chain, the parts a delivery filter passed over for an event of the delivery being applied
- * (set afresh by `filtered` on each delivery; the chain skips them). Per chain: the in-process
- * bus hands the same event object to every consumer group.
- */
-const PASSED_OVER = new WeakMap<ConsumerHandler, WeakMap<DomainEvent, Set<ConsumerHandler>>>();
-
-/**
  * `todo` without the events its handlers' delivery filters pass over: a handler with a filter
  * keeps the events its filter accepts; a chain keeps an event while one of its parts that wants
- * it has no filter or a filter that accepts it, and skips the parts whose filter passed it over.
+ * it has no filter or a filter that accepts it, and is then applied to it as those parts alone.
  */
 async function filtered(
   orm: Orm,
@@ -486,22 +479,25 @@ async function filtered(
     const filter = FILTERED.get(part);
     return !filter || kept.get(filter)!.has(event);
   };
-  return todo.filter(([event, handler]) => {
+  const out: [DomainEvent, ConsumerHandler][] = [];
+  for (const [event, handler] of todo) {
     const parts = CHAINS.get(handler);
-    if (!parts) return accepts(handler, event);
-    let acting = false;
-    const skipped = new Set<ConsumerHandler>();
-    for (const part of parts) {
-      if (!wants(part, event)) continue;
-      if (accepts(part, event)) acting = true;
-      else skipped.add(part);
+    if (!parts) {
+      if (accepts(handler, event)) out.push([event, handler]);
+      continue;
     }
-    let byEvent = PASSED_OVER.get(handler);
-    if (!byEvent) PASSED_OVER.set(handler, (byEvent = new WeakMap()));
-    if (skipped.size) byEvent.set(event, skipped);
-    else byEvent.delete(event);
-    return acting;
-  });
+    const acting = parts.filter((part) => wants(part, event));
+    const accepted = acting.filter((part) => accepts(part, event));
+    if (accepted.length === acting.length) out.push([event, handler]);
+    else if (accepted.length)
+      out.push([
+        event,
+        async (payload, em, e) => {
+          for (const part of accepted) await part(payload, em, e);
+        },
+      ]);
+  }
+  return out;
 }
 
 const CHAINS = new WeakMap<ConsumerHandler, ConsumerHandler[]>();
@@ -523,9 +519,7 @@ export function combineConsumers(
       }
       const parts = [...(CHAINS.get(prev) ?? [prev]), handler];
       const chained: ConsumerHandler = async (payload, em, event) => {
-        const skipped = PASSED_OVER.get(chained)?.get(event);
-        for (const part of parts)
-          if (wants(part, event) && !skipped?.has(part)) await part(payload, em, event);
+        for (const part of parts) if (wants(part, event)) await part(payload, em, event);
       };
       CHAINS.set(chained, parts);
       ONLY_WHEN.set(chained, (_payload, event) => parts.some((part) => wants(part, event)));

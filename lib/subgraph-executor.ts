@@ -60,14 +60,19 @@ const DOCUMENTS = 1000;
  * plugin hooks each awaited, the context cloned) cost a subgraph about a quarter of the CPU of
  * a one-row request (`bench:subgraph-floor`, bench/RESULTS.md 2026-12-07).
  */
-export class SubgraphExecutor<C extends BaseContext> {
-  /** Parsed and validated documents by query text; null: answered by Apollo Server. */
-  private readonly documents = new Lru<string, DocumentNode | null>(DOCUMENTS);
+/** A document this executor runs, and its operations' compilation (see `compile`). */
+interface Prepared {
+  document: DocumentNode;
   /**
-   * Operations by operation name and query text: compiled (null: graphql-js executes it), or
-   * not yet (seen once: a document sent once is not worth compiling).
+   * By operation name ('' for none): compiled, null (graphql-js executes it), or no query yet
+   * (used once: a document sent once is not worth compiling).
    */
-  private readonly compiled = new Lru<string, { query?: CompiledQuery | null }>(DOCUMENTS);
+  operations: Map<string, { query?: CompiledQuery | null }>;
+}
+
+export class SubgraphExecutor<C extends BaseContext> {
+  /** Prepared documents by query text; null: answered by Apollo Server. */
+  private readonly documents = new Lru<string, Prepared | null>(DOCUMENTS);
   /** Input types whose values may nest without end (see `compile`). */
   private readonly recursiveInputs: ReadonlySet<string>;
   /** Operations compiled so far (tests read it). */
@@ -82,25 +87,29 @@ export class SubgraphExecutor<C extends BaseContext> {
 
   /** The document of a query text when this executor may run it, else null. */
   document(query: string): DocumentNode | null {
+    return this.prepared(query)?.document ?? null;
+  }
+
+  private prepared(query: string): Prepared | null {
     return this.documents.getOrCreate(query, () => this.prepare(query));
   }
 
-  private prepare(query: string): DocumentNode | null {
-    let doc: DocumentNode;
+  private prepare(query: string): Prepared | null {
+    let document: DocumentNode;
     try {
-      doc = parse(query);
+      document = parse(query);
     } catch {
       return null;
     }
-    if (validate(this.schema, doc, specifiedRules).length) return null;
+    if (validate(this.schema, document, specifiedRules).length) return null;
     // Apollo Server refuses introspection in production by a validation rule of its own.
     let introspection = false;
-    visit(doc, {
+    visit(document, {
       Field(node) {
         if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
       },
     });
-    return introspection ? null : doc;
+    return introspection ? null : { document, operations: new Map() };
   }
 
   /**
@@ -113,34 +122,27 @@ export class SubgraphExecutor<C extends BaseContext> {
    * it without end) or one graphql-jit does not compile.
    */
   private compile(
-    query: string,
-    document: DocumentNode,
+    prepared: Prepared,
+    operation: OperationDefinitionNode,
     operationName: string | null | undefined,
   ): CompiledQuery | null {
-    const key = `${operationName ?? ''}\n${query}`;
-    const entry = this.compiled.get(key);
+    const entry = prepared.operations.get(operationName ?? '');
     if (!entry) {
-      this.compiled.set(key, {});
+      prepared.operations.set(operationName ?? '', {});
       return null;
     }
-    if (entry.query === undefined) entry.query = this.compileNow(document, operationName);
-    return entry.query;
-  }
-
-  private compileNow(
-    document: DocumentNode,
-    operationName: string | null | undefined,
-  ): CompiledQuery | null {
-    const operation = getOperationAST(document, operationName);
-    if (!operation || this.takesRecursiveInput(operation)) return null;
+    if (entry.query !== undefined) return entry.query;
+    entry.query = null;
+    if (this.takesRecursiveInput(operation)) return null;
     try {
-      const compiled = compileQuery(this.schema, document, operationName ?? undefined);
+      const compiled = compileQuery(this.schema, prepared.document, operationName ?? undefined);
       if (!isCompiledQuery(compiled)) return null;
       this.compilations++;
-      return compiled;
+      entry.query = compiled;
     } catch {
-      return null;
+      // graphql-js executes it.
     }
+    return entry.query;
   }
 
   private takesRecursiveInput(operation: OperationDefinitionNode): boolean {
@@ -162,8 +164,10 @@ export class SubgraphExecutor<C extends BaseContext> {
     if (typeof query !== 'string' || extensions !== undefined) return undefined;
     if (variables !== undefined && !isRecord(variables)) return undefined;
     if (operationName != null && typeof operationName !== 'string') return undefined;
-    const document = this.document(query);
-    if (!document || !getOperationAST(document, operationName)) return undefined;
+    const prepared = this.prepared(query);
+    const operation = prepared && getOperationAST(prepared.document, operationName);
+    if (!operation) return undefined;
+    const { document } = prepared;
     let contextValue: C;
     try {
       contextValue = await context();
@@ -171,7 +175,7 @@ export class SubgraphExecutor<C extends BaseContext> {
     } catch {
       return undefined;
     }
-    const compiled = this.compile(query, document, operationName);
+    const compiled = this.compile(prepared, operation, operationName);
     const result = compiled
       ? await compiled.query(undefined, contextValue, variables ?? {})
       : await execute({

@@ -111,6 +111,7 @@ export async function readDeploymentLimits(em: Em, runs: readonly FlowRun[]): Pr
     if (run.deploymentId)
       rememberAlong(run, DEPLOYMENT_LIMIT, limits.get(run.deploymentId) ?? null);
 }
+
 export const DEFAULT_PAUSE_TIMEOUT_SECONDS = 3600;
 
 const ANY_FROM: readonly (StateType | null)[] = [null, ...STATE_TYPES];
