@@ -83,8 +83,14 @@ export async function pendingSchemaChanges(
       );
     } catch (err) {
       // PostgreSQL's catalogue introspection can trip over schemas other tests create and
-      // drop at the same moment ("could not open relation", "cache lookup failed", …).
-      if (attempt >= 8 || !/relation|cache lookup|does not exist|OID/i.test(String(err))) throw err;
+      // drop at the same moment ("could not open relation", "cache lookup failed", …); an index
+      // definition read while another schema's tables are dropped can come back null, which
+      // MikroORM's index introspection then fails on ("Cannot read properties of null").
+      if (
+        attempt >= 8 ||
+        !/relation|cache lookup|does not exist|OID|properties of null/i.test(String(err))
+      )
+        throw err;
     }
   }
 }
