@@ -1,0 +1,128 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createOrm, QueryCounter, type Orm } from '../../lib/orm.js';
+import { OUTBOX_ENTITIES } from '../../lib/outbox.js';
+import { boundQuery, plainTransaction } from '../../lib/plain-sql.js';
+import { DATABASE_URL, requireService } from '../harness/services.js';
+import { everyStatement } from '../harness/stack.js';
+
+type Em = Parameters<typeof boundQuery>[0];
+
+const schema = `fp_plaintx_${randomBytes(4).toString('hex')}`;
+
+/**
+ * lib/plain-sql `plainTransaction` (the outbox relay's pass on PostgreSQL): a transaction on one
+ * pooled connection without MikroORM's machinery. It must keep a transaction's meaning (atomic,
+ * isolated, locks held to the end, rolled back on a throw), give its connection back to the pool
+ * whatever happens, and refuse ORM work instead of running it outside the transaction.
+ */
+describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQL)', () => {
+  let orm: Orm;
+  const counter = new QueryCounter();
+  const em = () => orm.em.fork({ loggerContext: { label: 'plain' } }) as unknown as Em;
+  const names = async () =>
+    (await boundQuery<{ name: string }[]>(em(), 'select name from item order by id', [])).map(
+      (r) => r.name,
+    );
+
+  beforeAll(async () => {
+    orm = await createOrm({
+      name: 'plaintx',
+      entities: [...OUTBOX_ENTITIES],
+      migrations: { sqlite: [], postgresql: [] },
+      migrate: false,
+      database: { kind: 'postgresql', url: DATABASE_URL!, schema },
+      queryCounter: counter,
+    });
+    await boundQuery(em(), 'create table item (id int primary key, name text not null)', [], 'run');
+  });
+  afterAll(async () => {
+    await orm?.em.getConnection().execute(`drop schema if exists "${schema}" cascade`);
+    await orm?.close(true);
+  });
+
+  it('commits its statements together, logged with the caller’s label', async () => {
+    const { lines, stop } = everyStatement(counter);
+    const result = await plainTransaction(em(), async (tx) => {
+      await boundQuery(tx, 'insert into item values (?, ?)', [1, 'one'], 'run');
+      await boundQuery(tx, 'insert into item values (?, ?)', [2, 'two'], 'run');
+      return 'done';
+    });
+    stop();
+    expect(result).toBe('done');
+    expect(await names()).toEqual(['one', 'two']);
+    expect(lines.map((l) => l.replace(/ \[took.*$/, ''))).toEqual([
+      '[query] (plain) begin',
+      '[query] (plain) insert into item values (?, ?)',
+      '[query] (plain) insert into item values (?, ?)',
+      '[query] (plain) commit',
+    ]);
+  });
+
+  it('rolls back everything when its body throws, and hands the error on unchanged', async () => {
+    const failure = new Error('the body failed');
+    await expect(
+      plainTransaction(em(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [3, 'three'], 'run');
+        throw failure;
+      }),
+    ).rejects.toBe(failure);
+    // A failing statement: its driver error, converted as boundQuery converts them.
+    await expect(
+      plainTransaction(em(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [4, 'four'], 'run');
+        await boundQuery(tx, 'insert into item values (?, ?)', [1, 'again'], 'run');
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await names()).toEqual(['one', 'two']);
+  });
+
+  it('is isolated until it commits and holds its locks to the end', async () => {
+    const other = new pg.Client({ connectionString: DATABASE_URL });
+    await other.connect();
+    try {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let locked!: () => void;
+      const lockTaken = new Promise<void>((resolve) => (locked = resolve));
+      const tx = plainTransaction(em(), async (t) => {
+        await boundQuery(t, 'update item set name = ? where id = ?', ['ONE', 1], 'run');
+        locked();
+        await held;
+      });
+      await lockTaken;
+      const seen = await other.query(`select name from "${schema}".item where id = 1`);
+      expect(seen.rows).toEqual([{ name: 'one' }]);
+      const busy = await other
+        .query(`select id from "${schema}".item where id = 1 for update nowait`)
+        .then(
+          () => 'free',
+          (err: Error) => err.message,
+        );
+      expect(busy).toMatch(/could not obtain lock/);
+      release();
+      await tx;
+      const after = await other.query(`select name from "${schema}".item where id = 1`);
+      expect(after.rows).toEqual([{ name: 'ONE' }]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('refuses ORM work inside it, rolls back, and gives its connection back every time', async () => {
+    for (let i = 0; i < 25; i++) {
+      await expect(
+        plainTransaction(em(), async (tx) => {
+          await boundQuery(tx, 'insert into item values (?, ?)', [100 + i, 'lost'], 'run');
+          await tx.getConnection().execute('select 1', [], 'all', tx.getTransactionContext());
+        }),
+      ).rejects.toThrow(/plain transaction runs plain statements only/);
+    }
+    // 25 failures on a pool of 10: a connection kept by any of them would have stalled the rest.
+    expect(await names()).toEqual(['ONE', 'two']);
+    const pool = (orm.em.getConnection().getKnex().client as { pool: { numUsed(): number } }).pool;
+    expect(pool.numUsed()).toBe(0);
+  });
+});
