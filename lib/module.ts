@@ -37,6 +37,14 @@ export interface BaseContext {
    * the context lives inside a transaction already (automation actions), `fn` runs in it.
    */
   autocommit<T>(fn: (em: Em) => Promise<T>): Promise<T>;
+  /**
+   * `transaction` for the hottest writes, whose bodies are plain statements (lib/plain-sql) in
+   * their usual branches: the body runs in a plain transaction (none of MikroORM's transaction
+   * machinery) and, when a rarer branch needs the ORM's transaction, again from the start in one
+   * (`plainFirst`). Until its first ORM call the body's effects must go through its transaction
+   * (statements, entities on its entity manager), as a transaction body's do anyway.
+   */
+  plainTransaction<T>(fn: (em: Em) => Promise<T>): Promise<T>;
 }
 
 /** What a module's consumers, jobs and provided members get of the running subgraph. */

@@ -93,15 +93,17 @@ export async function boundQuery<T = Row[]>(
 
 /**
  * PostgreSQL: `fn` in a transaction of its own on one pooled connection, without MikroORM's and
- * knex's transaction machinery (a fork of the entity manager, a knex transaction with its event
- * emitter and promise chain, BEGIN and COMMIT through knex's query runner, the unit of work's
- * flush, transaction events): 60–80 µs of CPU for BEGIN, a statement and COMMIT, against
- * 270–400 µs through `em.transactional` (same connection pool, same BEGIN sent with the first
- * statement). For bodies made of plain statements only: `fn` gets an entity manager whose
- * `boundQuery` statements run on the transaction's connection, and anything that would need
- * the ORM's transaction (a find, a flush with changes, a nested transaction, a raw knex query)
- * fails with an error saying so instead of running on another connection. The transaction rolls
- * back when `fn` throws. SQLite: `em.transactional` (no such cost to save there).
+ * knex's transaction machinery (a knex transaction with its event emitter and promise chain,
+ * BEGIN and COMMIT through knex's query runner, transaction events, the merge into the parent
+ * context): 120–135 µs of CPU for BEGIN, a statement and COMMIT, against 260–340 µs through
+ * `em.transactional` (same pool, same BEGIN sent with the first statement). For bodies made of
+ * plain statements: `fn` gets a fork of `em` (its identity map kept, as `em.transactional`
+ * keeps it) whose `boundQuery` statements run on the transaction's connection. Whatever would
+ * need the ORM's transaction (a find, a flush with changes, also the one MikroORM does at
+ * commit, a nested transaction, a raw knex query) is refused: the transaction rolls back and
+ * `PlainTransactionRefused` is thrown, even when `fn` caught the refusal itself. Nothing runs
+ * on another connection and nothing persisted is dropped. The transaction rolls back when `fn`
+ * throws. SQLite: `em.transactional` (no such cost to save there).
  */
 export async function plainTransaction<T>(
   em: SqlEntityManager,
@@ -122,43 +124,93 @@ export async function plainTransaction<T>(
       .catch((err: Error) => {
         throw em.getDriver().convertException(err);
       });
-  const tx = em.fork({ loggerContext: logged }) as SqlEntityManager;
-  tx.setTransactionContext({ client: plainClient(connection) });
+  const context = new PlainContext(connection);
+  const tx = em.fork({ clear: false, loggerContext: logged }) as SqlEntityManager;
+  tx.setTransactionContext(context.guarded);
   let open = false;
   try {
     await run('begin');
     open = true;
     const result = await fn(tx);
+    // What MikroORM would flush at commit: nothing, or the ORM was needed after all.
+    await tx.flush();
+    if (context.refused) throw context.refused;
     open = false;
     await run('commit');
     return result;
   } catch (err) {
     if (open) await run('rollback').catch(() => undefined);
-    throw err;
+    throw context.refused ?? err;
   } finally {
     await pool.releaseConnection(connection);
   }
 }
 
 /**
- * The transaction context of `plainTransaction`: hands out its one connection to `boundQuery`,
- * and refuses whatever else asks for it (knex's query builders read `client.transacting`,
- * `client.logger`, …) with a message naming the mistake.
+ * `fn` in a plain transaction (`plainTransaction`) and, when it turns out to need the ORM's
+ * (a rarer branch: a deployment's concurrency slot, a subflow's parent task, …), again from the
+ * start in `em.transactional`. The plain attempt's statements are rolled back before the second
+ * one starts, so `fn` must only have effects through its transaction until its first ORM call
+ * (statements, entities on its entity manager), which is what a transaction body is. How often
+ * the second attempt was needed: `plainFallbacks`.
  */
-function plainClient(connection: PgClient): KnexClient {
-  const own: KnexClient = {
-    acquireConnection: async () => connection,
-    releaseConnection: async () => undefined,
-  };
-  return new Proxy(own, {
-    get(target, prop) {
-      if (prop in target) return target[prop as keyof KnexClient];
-      throw new Error(
-        `a plain transaction runs plain statements only (lib/plain-sql); ` +
-          `the ORM asked its context for "${String(prop)}": use em.transactional here`,
-      );
-    },
-  });
+export async function plainFirst<T>(
+  em: SqlEntityManager,
+  fn: (em: SqlEntityManager) => Promise<T>,
+): Promise<T> {
+  try {
+    return await plainTransaction(em, fn);
+  } catch (err) {
+    if (!(err instanceof PlainTransactionRefused)) throw err;
+    plainFallbacks.count++;
+    return em.transactional((tx) => fn(tx as SqlEntityManager));
+  }
+}
+
+/** Plain-first transactions that needed the ORM's after all, so far (tests and benches read it). */
+export const plainFallbacks = { count: 0 };
+
+/** A plain transaction's body asked for the ORM's transaction (see `plainTransaction`). */
+export class PlainTransactionRefused extends Error {
+  constructor(what: string) {
+    super(
+      `a plain transaction runs plain statements only (lib/plain-sql); the ORM asked its ` +
+        `transaction for "${what}": run this in em.transactional or plainFirst`,
+    );
+    this.name = 'PlainTransactionRefused';
+  }
+}
+
+/**
+ * The transaction context of `plainTransaction`: its client hands out the one connection to
+ * `boundQuery`; any other use of the context or its client (knex's query builders read
+ * `client.transacting`, MikroORM's nested transactions `transaction`, …) is refused and
+ * remembered, so that a body catching the error still ends in a rollback.
+ */
+class PlainContext {
+  refused: PlainTransactionRefused | null = null;
+  readonly guarded: object;
+
+  constructor(connection: PgClient) {
+    const client: KnexClient = {
+      acquireConnection: async () => connection,
+      releaseConnection: async () => undefined,
+    };
+    this.guarded = this.guard({ client: this.guard(client, 'client.') }, '');
+  }
+
+  private guard<T extends object>(target: T, path: string): T {
+    return new Proxy(target, {
+      get: (t, prop) => {
+        if (prop in t) return t[prop as keyof T];
+        // Asking whether it is a promise (an async function returning it) is not a use.
+        if (prop === 'then') return undefined;
+        const refusal = new PlainTransactionRefused(`${path}${String(prop)}`);
+        this.refused ??= refusal;
+        throw refusal;
+      },
+    });
+  }
 }
 
 /**

@@ -44,6 +44,7 @@ import {
   recordEvent,
 } from './outbox.js';
 import { outboxHousekeeping, type HousekeepingSettings } from './outbox-housekeeping.js';
+import { plainFirst } from './plain-sql.js';
 import { annotateLogScope, errorField, log } from './log.js';
 
 export type { BaseContext, SubgraphDefinition, SubgraphRuntime } from './module.js';
@@ -282,6 +283,7 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       em,
       transaction: (fn) => this.asActor(claims, () => em.transactional(fn)),
       autocommit: (fn) => this.asActor(claims, () => fn(em)),
+      plainTransaction: (fn) => this.asActor(claims, () => plainFirst(em, fn)),
     };
     return this.contextFor(base);
   }

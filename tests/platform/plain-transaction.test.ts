@@ -4,7 +4,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm, QueryCounter, type Orm } from '../../lib/orm.js';
 import { OUTBOX_ENTITIES } from '../../lib/outbox.js';
-import { boundQuery, plainTransaction } from '../../lib/plain-sql.js';
+import { OutboxEvent, outboxRow } from '../../lib/outbox.js';
+import {
+  boundQuery,
+  entityOf,
+  plainFallbacks,
+  plainFirst,
+  plainTransaction,
+  PlainTransactionRefused,
+} from '../../lib/plain-sql.js';
 import { DATABASE_URL, requireService } from '../harness/services.js';
 import { everyStatement } from '../harness/stack.js';
 
@@ -36,6 +44,8 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
       database: { kind: 'postgresql', url: DATABASE_URL!, schema },
       queryCounter: counter,
     });
+    // The outbox's tables, from the entities.
+    await orm.getSchemaGenerator().createSchema();
     await boundQuery(em(), 'create table item (id int primary key, name text not null)', [], 'run');
   });
   afterAll(async () => {
@@ -124,5 +134,55 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
     expect(await names()).toEqual(['ONE', 'two']);
     const pool = (orm.em.getConnection().getKnex().client as { pool: { numUsed(): number } }).pool;
     expect(pool.numUsed()).toBe(0);
+  });
+  it('refuses even when its body catches the refusal, and what MikroORM would flush at commit', async () => {
+    await expect(
+      plainTransaction(em(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [200, 'lost'], 'run');
+        await tx.transactional(async () => undefined).catch(() => 'swallowed');
+      }),
+    ).rejects.toBeInstanceOf(PlainTransactionRefused);
+    // An entity persisted and left for the commit's flush (as recordEvent leaves an outbox row).
+    await expect(
+      plainTransaction(em(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [201, 'lost'], 'run');
+        tx.persist(entityOf(OutboxEvent, outboxRow('test.plain', {})));
+      }),
+    ).rejects.toBeInstanceOf(PlainTransactionRefused);
+    expect(await names()).toEqual(['ONE', 'two']);
+  });
+
+  it('plain first: a body that needs the ORM runs again, whole, in an ORM transaction', async () => {
+    const before = plainFallbacks.count;
+    let attempts = 0;
+    await plainFirst(em(), async (tx) => {
+      attempts++;
+      await boundQuery(tx, 'insert into item values (?, ?)', [300, 'three hundred'], 'run');
+      // A branch that needs the unit of work: refused in the plain attempt, flushed in the second.
+      tx.persist(entityOf(OutboxEvent, outboxRow('test.plain-first', { n: 300 })));
+    });
+    expect(attempts).toBe(2);
+    expect(plainFallbacks.count).toBe(before + 1);
+    // Applied once: the plain attempt's insert was rolled back before the second one.
+    expect(await names()).toEqual(['ONE', 'two', 'three hundred']);
+    const outbox = await boundQuery<{ type: string }[]>(
+      em(),
+      "select type from outbox where type = 'test.plain-first'",
+      [],
+    );
+    expect(outbox).toHaveLength(1);
+
+    // A plain body stays plain: no second attempt.
+    await plainFirst(em(), (tx) =>
+      boundQuery(tx, 'update item set name = ? where id = ?', ['3 hundred', 300], 'run'),
+    );
+    expect(plainFallbacks.count).toBe(before + 1);
+    // A body's own error is its own: no second attempt either.
+    await expect(
+      plainFirst(em(), async () => {
+        throw new Error('bad input');
+      }),
+    ).rejects.toThrow('bad input');
+    expect(plainFallbacks.count).toBe(before + 1);
   });
 });

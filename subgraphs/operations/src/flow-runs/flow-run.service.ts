@@ -176,7 +176,8 @@ export class FlowRunService {
       createdById: creator?.id ?? null,
     };
     try {
-      return await this.ctx.transaction(async (em) => {
+      // Plain statements unless a parent task run or a work queue is named (lib/plain-sql).
+      return await this.ctx.plainTransaction(async (em) => {
         if (input.parentTaskRunId != null) {
           const parent = isUuid(input.parentTaskRunId)
             ? await em.findOne(TaskRun, { id: input.parentTaskRunId, workspaceId })
@@ -355,7 +356,8 @@ export class FlowRunService {
 
   async setState(input: SetFlowRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
-    return this.ctx.transaction(async (em) => {
+    // Plain statements unless a rule needs more (a deployment's slot, a subflow's parent task).
+    return this.ctx.plainTransaction(async (em) => {
       const proposal = toProposal(input.state);
       if (input.infrastructureId != null && input.infrastructureId.length > 500) {
         throw badInput('infrastructureId', 'At most 500 characters');

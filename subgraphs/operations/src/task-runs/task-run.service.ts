@@ -2,7 +2,12 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { requireAuthenticated } from '../../../../lib/actor.js';
 import { authorize } from '../../../../lib/ability.js';
 import { byIdIn, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import { lockDetached, newPlain } from '../../../../lib/plain-sql.js';
+import {
+  lockDetached,
+  newPlain,
+  readDetached,
+  readDetachedWhere,
+} from '../../../../lib/plain-sql.js';
 import { badInput, conflict, notFound } from '../../../../lib/errors.js';
 import { paginateMany, pageSize } from '../../../../lib/pagination.js';
 import { validateName } from '../../../../lib/validation.js';
@@ -59,7 +64,7 @@ export class TaskRunService {
     };
     const proposal = toProposal(input.state ?? { type: StateType.PENDING });
     try {
-      return await this.ctx.transaction(async (em) => {
+      return await this.ctx.plainTransaction(async (em) => {
         const flowRun = await lockRunForChildren(em, 'FLOW', {
           id: input.flowRunId,
           workspaceId: input.workspaceId,
@@ -72,15 +77,19 @@ export class TaskRunService {
           { workspaceId: flowRun.workspaceId, flowRunId: flowRun.id },
           'FlowRun',
         );
+        // Read as detached rows (lib/plain-sql): the whole usual path is plain statements.
         if (input.id != null) {
-          const byId = await em.findOne(TaskRun, { id: input.id });
+          const byId = await readDetached(em, TaskRun, { id: input.id });
           if (byId) {
             if (byId.flowRunId !== flowRun.id)
               throw conflict('id', 'A task run with this id exists');
             return byId;
           }
         }
-        const existing = await em.findOne(TaskRun, identity);
+        const [existing] = await readDetachedWhere(em, TaskRun, identity, {
+          orderBy: 'id',
+          limit: 1,
+        });
         if (existing) return existing;
         // Written with plain statements by the policy's commit (no unit of work for a new run).
         const run = newPlain(
@@ -146,7 +155,7 @@ export class TaskRunService {
 
   async setState(input: SetTaskRunStateInput): Promise<SetStateResult> {
     requireAuthenticated(this.ctx.principal);
-    return this.ctx.transaction(async (em) => {
+    return this.ctx.plainTransaction(async (em) => {
       // Read and written with plain statements (lib/plain-sql): the hottest write there is.
       const where = byIdIn(input.taskRunId, input.workspaceId);
       const run = where ? await lockDetached(em, TaskRun, where) : null;

@@ -57,6 +57,7 @@ export function automationContext(
     em,
     transaction: (fn) => fn(em),
     autocommit: (fn) => fn(em),
+    plainTransaction: (fn) => fn(em),
   };
   return sub.contextFor(base);
 }
