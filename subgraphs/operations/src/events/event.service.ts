@@ -208,12 +208,12 @@ export class EventService {
         this.ctx.em,
         kept.map(({ spec }) => spec),
       );
-      return one ? this.ctx.autocommit(store) : this.ctx.transaction(store);
+      return one ? this.ctx.autocommit(store) : this.ctx.plainTransaction(store);
     }
     // In order: a task-run state event's rows before the run it records, which is recorded only
-    // if the event is new.
+    // if the event is new. Plain statements throughout (the recorder's too).
     const attempt = () =>
-      this.ctx.transaction(async (em) => {
+      this.ctx.plainTransaction(async (em) => {
         let pending: EventRows[] = [];
         let n = 0;
         for (const { spec, i } of kept) {
