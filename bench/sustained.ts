@@ -11,8 +11,9 @@
  * event id.
  * Every `window` seconds (`--seconds` replaces `--minutes` for short trials) one JSON line:
  * runs started, completed, shed, failed; request p50/p99; outbox lag (unpublished rows over the
- * four schemas, age of the oldest); bus lag (consumer groups' lag and pending, XLEN); RSS of
- * each process; events the subscriber received. After the load: up to 60 s of drain, then the
+ * four schemas, age of the oldest); bus lag (consumer groups' lag and pending, XLEN); each
+ * process's RSS, sampled every second, lowest and highest in the window (memory is judged by the
+ * lowest: what a heap keeps after its collections); events the subscriber received. After the load: up to 60 s of drain, then the
  * check that every run is COMPLETED in the database and every expected flow-run event (the
  * initial SCHEDULED and the three transitions of each run) reached the subscriber exactly once;
  * a markdown table of the windows and a verdict comparing the last window with the second.
@@ -61,6 +62,8 @@ interface Window {
   failed: number;
   latencies: number[];
   errors: number;
+  /** Each process's RSS sampled once a second during the window (bytes; `names` order). */
+  rss: number[][];
 }
 
 interface Row {
@@ -80,7 +83,13 @@ interface Row {
   busLag: number;
   busPending: number;
   streamLength: number;
+  /**
+   * Each process's lowest RSS in the window: what its heap keeps after collections. A leak
+   * raises it; a sample at one instant mostly tells where the collector happened to be.
+   */
   rssMb: Record<string, number>;
+  /** Each process's highest RSS in the window. */
+  rssPeakMb: Record<string, number>;
   subscriberEvents: number;
   load: string;
 }
@@ -318,6 +327,14 @@ async function main() {
     };
 
     const rows: Row[] = [];
+    /** Each process's lowest or highest RSS sample in the window (a sample now without any). */
+    const rssOfWindow = (w: Window, pick: (...xs: number[]) => number) =>
+      Object.fromEntries(
+        procs.map((p, i) => {
+          const samples = w.rss.map((s) => s[i]!);
+          return [names[i]!, Math.round((samples.length ? pick(...samples) : rssOf(p)) / 2 ** 20)];
+        }),
+      );
     const closeWindow = async (w: Window, endSecond: number) => {
       const [outbox, bus] = await Promise.all([
         outboxLag(db, schemaPrefix),
@@ -340,7 +357,8 @@ async function main() {
         busLag: bus.lag,
         busPending: bus.pending,
         streamLength: bus.length,
-        rssMb: Object.fromEntries(procs.map((p, i) => [names[i]!, Math.round(rssOf(p) / 2 ** 20)])),
+        rssMb: rssOfWindow(w, Math.min),
+        rssPeakMb: rssOfWindow(w, Math.max),
         subscriberEvents: deliveries.received,
         load: loadavg()[0]!.toFixed(1),
       };
@@ -373,13 +391,19 @@ async function main() {
         failed: 0,
         latencies: [],
         errors: 0,
+        rss: [],
       });
     newWindow();
     let due = 0;
+    let sampledSecond = -1;
     const closing: Promise<void>[] = [];
     for (;;) {
       const elapsed = (performance.now() - begin) / 1000;
       if (elapsed >= SECONDS) break;
+      if (Math.floor(elapsed) > sampledSecond) {
+        sampledSecond = Math.floor(elapsed);
+        current().rss.push(procs.map(rssOf));
+      }
       if (elapsed >= (current().index + 1) * WINDOW) {
         const w = current();
         newWindow();
@@ -497,6 +521,20 @@ async function main() {
       flat,
     };
     console.log(JSON.stringify(verdict));
+    // What the servers logged as errors (a failed lifecycle's requestId is in its line).
+    const errors = procs.flatMap((p, i) =>
+      p.output
+        .join('')
+        .split('\n')
+        .filter((line) => /"level":"(error|fatal)"/.test(line))
+        .map((line) => `${names[i]}: ${line}`),
+    );
+    if (errors.length) {
+      console.log(
+        `\n${errors.length} error lines in the servers' logs; the first ${Math.min(errors.length, 10)}:`,
+      );
+      for (const line of errors.slice(0, 10)) console.log(line.slice(0, 2000));
+    }
     const ok = !lostRuns && !missing && !duplicateIds && !duplicateTransitions && !totals.failed;
     const keptUp = !totals.shed && totals.achievedRunsPerSecond >= RATE * 0.95;
     console.log(
@@ -507,7 +545,7 @@ async function main() {
         `last window vs second: p99 ×${verdict.lastVsSecond.p99} (${flat.p99 ? 'flat' : 'DRIFT'}), ` +
         `outbox ${second.outboxUnpublished} → ${end.outboxUnpublished} rows (${flat.outbox ? 'flat' : 'DRIFT'}), ` +
         `bus lag ${second.busLag} → ${end.busLag} (${flat.bus ? 'flat' : 'DRIFT'}), ` +
-        `RSS max ×${Math.max(...Object.values(rssRatios))} (${flat.rss ? 'flat' : 'DRIFT'}).`,
+        `lowest RSS in the window max ×${Math.max(...Object.values(rssRatios))} (${flat.rss ? 'flat' : 'DRIFT'}).`,
     );
   } finally {
     await subscriber?.dispose();
@@ -523,12 +561,12 @@ async function main() {
 function printTable(rows: Row[], names: string[]) {
   const unit = WINDOW === 60 ? 'minute' : `${WINDOW} s window`;
   console.log(
-    `\n| ${unit} | started | completed | shed | failed | runs/s | p50 ms | p99 ms | outbox unpublished (oldest s) | bus lag / pending (XLEN) | ${names.map((n) => `${n} MB`).join(' | ')} | subscriber events |`,
+    `\n| ${unit} | started | completed | shed | failed | runs/s | p50 ms | p99 ms | outbox unpublished (oldest s) | bus lag / pending (XLEN) | ${names.map((n) => `${n} RSS MB (low–high)`).join(' | ')} | subscriber events |`,
   );
   console.log(`|${' ---: |'.repeat(11 + names.length)}`);
   for (const r of rows)
     console.log(
-      `| ${r.window} | ${r.started} | ${r.completed} | ${r.shed} | ${r.failed} | ${r.runsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.outboxUnpublished} (${r.outboxOldestSeconds}) | ${r.busLag} / ${r.busPending} (${r.streamLength}) | ${names.map((n) => r.rssMb[n]).join(' | ')} | ${r.subscriberEvents} |`,
+      `| ${r.window} | ${r.started} | ${r.completed} | ${r.shed} | ${r.failed} | ${r.runsPerSecond} | ${r.p50Ms} | ${r.p99Ms} | ${r.outboxUnpublished} (${r.outboxOldestSeconds}) | ${r.busLag} / ${r.busPending} (${r.streamLength}) | ${names.map((n) => `${r.rssMb[n]}–${r.rssPeakMb[n]}`).join(' | ')} | ${r.subscriberEvents} |`,
     );
 }
 
