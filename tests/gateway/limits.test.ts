@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { measureStats } from '../../gateway/src/limits/operation-limits.js';
 import { codes } from '../harness/client.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
@@ -56,6 +57,32 @@ describe('operation limits (checked before any subgraph is called)', () => {
     );
     expect(codes(res)).toEqual(['BAD_USER_INPUT']);
     expect(res.errors?.[0]?.message).toMatch(/cost/);
+  });
+
+  it('measures an operation once while no variable can change its measure, and still applies the limits', async () => {
+    const ws = await createWorkspace(alice, alice.accountId);
+    const walks = async (query: string, variables?: Record<string, unknown>) => {
+      const before = measureStats.walks;
+      const res = await alice.gql(query, variables);
+      return { res, walks: measureStats.walks - before };
+    };
+    const tag = `m${Date.now()}`; // a document no other test sent
+    const constant = `query ${tag}($id: ID!) { workspace(id: $id) { flows(first: 3) { totalCount } } }`;
+    expect((await walks(constant, { id: ws.id })).walks).toBe(1);
+    const again = await walks(constant, { id: ws.id });
+    expect(again.res.errors).toBeUndefined();
+    expect(again.walks).toBe(0);
+    // Over the limit: refused each time, measured once.
+    const costly = `query ${tag}Costly { me { accounts { workspaces { flows(first: 200) { edges { node { name createdBy { handle } } } } } } } }`;
+    const refused = [await walks(costly), await walks(costly)];
+    expect(refused.map((r) => codes(r.res))).toEqual([['BAD_USER_INPUT'], ['BAD_USER_INPUT']]);
+    expect(refused.map((r) => r.walks)).toEqual([1, 0]);
+    // A page given by a variable is measured per request.
+    const paged = `query ${tag}Paged($id: ID!, $n: Int) { workspace(id: $id) { flows(first: $n) { totalCount } } }`;
+    expect((await walks(paged, { id: ws.id, n: 5 })).walks).toBe(1);
+    const tooMany = await walks(paged, { id: ws.id, n: 201 });
+    expect(tooMany.walks).toBe(1);
+    expect(tooMany.res.errors?.[0]?.extensions).toMatchObject({ field: 'first' });
   });
 
   it('rejects a document of more than 2,000 tokens', async () => {

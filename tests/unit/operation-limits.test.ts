@@ -19,6 +19,7 @@ import {
   fragmentsOf,
   introspectionAllowance,
   measureOperation,
+  measureRequest,
   type OperationLimits,
 } from '../../gateway/src/limits/operation-limits.js';
 
@@ -126,6 +127,30 @@ describe('cost of data', () => {
       code: 'BAD_USER_INPUT',
       field: 'first',
     });
+  });
+
+  it('a request’s measure is looked up when no variable changes it, taken again when one does', () => {
+    const constant = parse(
+      'query Q($id: ID!) { flowRun(id: $id) { flow { runs(first: 5) { nodes { id } } } } }',
+    );
+    const paged = parse('query Q($n: Int!) { flowRuns(first: $n) { nodes { flow { id } } } }');
+    const op = (doc: ReturnType<typeof parse>) => doc.definitions[0] as OperationDefinitionNode;
+    const first = measureRequest(schema, op(constant), constant, { id: '1' });
+    expect(first.cost).toBe(1 + 1 + (1 + 5 * 1));
+    // The same operation node (a document from the store): the same measure, which nobody changes.
+    expect(measureRequest(schema, op(constant), constant, { id: '2' })).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // Another schema measures again.
+    const other = buildSchema(
+      'type Query { flowRun(id: ID!): FlowRun } type FlowRun { flow: Flow! } type Flow { runs(first: Int): [FlowRun!]! id: ID! }',
+    );
+    expect(measureRequest(other, op(constant), constant, {})).not.toBe(first);
+    // A page size given by a variable: each request's own.
+    expect(measureRequest(schema, op(paged), paged, { n: 3 }).cost).toBe(1 + 3 * 2);
+    expect(measureRequest(schema, op(paged), paged, { n: 150 }).cost).toBe(1 + 150 * 2);
+    expect(
+      thrown(() => measureRequest(schema, op(paged), paged, { n: 201 })).extensions,
+    ).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
   it('refuses a page outside 0..200 naming `first`', () => {

@@ -61,10 +61,18 @@ function reject(message: string, field?: string): GraphQLError {
   });
 }
 
-/** The page size a list field asks for: `first`/`last` (literal or variable), else the default. */
-function pageSize(node: FieldNode, variables: Record<string, unknown>): number | null {
+/**
+ * The page size a list field asks for: `first`/`last` (literal or variable), else the default.
+ * `reads.variables` is set when the size comes from a variable.
+ */
+function pageSize(
+  node: FieldNode,
+  variables: Record<string, unknown>,
+  reads?: { variables: boolean },
+): number | null {
   const arg = node.arguments?.find((a) => a.name.value === 'first' || a.name.value === 'last');
   if (!arg) return null;
+  if (reads && arg.value.kind === Kind.VARIABLE) reads.variables = true;
   const v = valueOf(arg.value, variables);
   return typeof v === 'number' ? v : null;
 }
@@ -185,6 +193,8 @@ export function measureOperation(
   operation: OperationDefinitionNode,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
+  /** Set `variables` when the measure depends on the variables (a page size given by one). */
+  reads?: { variables: boolean },
 ): OperationMeasure {
   const m: OperationMeasure = {
     depth: 0,
@@ -239,7 +249,7 @@ export function measureOperation(
         if (sel.selectionSet && field) child = visit(sel.selectionSet, field.type, depth + 1, seen);
         let multiplier = 1;
         if (field) {
-          const size = pageSize(sel, vars);
+          const size = pageSize(sel, vars, reads);
           const isConnection = getNamedType(field.type).name.endsWith('Connection');
           if (size !== null && (size > MAX_PAGE_SIZE || size < 0)) {
             throw reject(`${name}: first/last must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
@@ -355,20 +365,54 @@ export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefi
   return out;
 }
 
+/**
+ * Measures of operations that no variable changes, kept with the operation's node: a document
+ * is parsed once and kept by Apollo Server's document store, so the same operation sent again
+ * is the same node and its measure is looked up, not walked again. A measure a variable changes
+ * (a page size given by one) is taken per request.
+ */
+/** Operations measured (walked) so far in this process (tests read it). */
+export const measureStats = { walks: 0 };
+
+const constantMeasures = new WeakMap<
+  OperationDefinitionNode,
+  { schema: GraphQLSchema; measure: Readonly<OperationMeasure> }
+>();
+
+/** `measureOperation` for a request's operation, looked up when no variable can change it. */
+export function measureRequest(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+): Readonly<OperationMeasure> {
+  const known = constantMeasures.get(operation);
+  if (known?.schema === schema) return known.measure;
+  const reads = { variables: false };
+  measureStats.walks++;
+  const measure = measureOperation(schema, operation, fragmentsOf(document), variables, reads);
+  if (!reads.variables)
+    constantMeasures.set(operation, { schema, measure: Object.freeze(measure) });
+  return measure;
+}
+
 /** Rejects operations over the limits with BAD_USER_INPUT, before any subgraph is called. */
 export function operationLimitsPlugin(
   limits: OperationLimits,
-  onMeasured?: (rc: GraphQLRequestContext<any>, m: OperationMeasure) => Promise<void> | void,
+  onMeasured?: (
+    rc: GraphQLRequestContext<any>,
+    m: Readonly<OperationMeasure>,
+  ) => Promise<void> | void,
 ): ApolloServerPlugin<any> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation(rc) {
           if (!rc.operation) return;
-          const m = measureOperation(
+          const m = measureRequest(
             rc.schema,
             rc.operation,
-            fragmentsOf(rc.document),
+            rc.document,
             (rc.request.variables ?? {}) as Record<string, unknown>,
           );
           checkLimits(m, limits, introspectionAllowance(rc.schema, limits));
