@@ -13,10 +13,11 @@
  * runs started, completed, shed, failed; request p50/p99; outbox lag (unpublished rows over the
  * four schemas, age of the oldest); bus lag (consumer groups' lag and pending, XLEN); each
  * process's RSS, sampled every second, lowest and highest in the window (memory is judged by the
- * lowest: what a heap keeps after its collections); events the subscriber received. After the load: up to 60 s of drain, then the
- * check that every run is COMPLETED in the database and every expected flow-run event (the
- * initial SCHEDULED and the three transitions of each run) reached the subscriber exactly once;
- * a markdown table of the windows and a verdict comparing the last window with the second.
+ * lowest: what a heap keeps after its collections); events the subscriber received. After the
+ * load: up to 60 s of drain, then the check that every run is COMPLETED in the database and
+ * every expected flow-run event (the initial SCHEDULED and the three transitions of each run)
+ * reached the subscriber exactly once; a markdown table of the windows and a verdict comparing
+ * the last window with the second.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -545,7 +546,7 @@ async function main() {
         `last window vs second: p99 ×${verdict.lastVsSecond.p99} (${flat.p99 ? 'flat' : 'DRIFT'}), ` +
         `outbox ${second.outboxUnpublished} → ${end.outboxUnpublished} rows (${flat.outbox ? 'flat' : 'DRIFT'}), ` +
         `bus lag ${second.busLag} → ${end.busLag} (${flat.bus ? 'flat' : 'DRIFT'}), ` +
-        `lowest RSS in the window max ×${Math.max(...Object.values(rssRatios))} (${flat.rss ? 'flat' : 'DRIFT'}).`,
+        `RSS (each window's lowest) up to ×${Math.max(...Object.values(rssRatios))} (${flat.rss ? 'flat' : 'DRIFT'}).`,
     );
   } finally {
     await subscriber?.dispose();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureStats } from '../../gateway/src/limits/operation-limits.js';
 import { codes } from '../harness/client.js';
 import { createWorkspace } from '../harness/seed.js';
-import { startStack, type Actor, type Stack } from '../harness/stack.js';
+import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 let prod: Stack;
@@ -66,7 +66,7 @@ describe('operation limits (checked before any subgraph is called)', () => {
       const res = await alice.gql(query, variables);
       return { res, walks: measureStats.walks - before };
     };
-    const tag = `m${Date.now()}`; // a document no other test sent
+    const tag = `m${uid()}`; // a document no other test sent
     const constant = `query ${tag}($id: ID!) { workspace(id: $id) { flows(first: 3) { totalCount } } }`;
     expect((await walks(constant, { id: ws.id })).walks).toBe(1);
     const again = await walks(constant, { id: ws.id });

@@ -365,15 +365,15 @@ export function fragmentsOf(document: DocumentNode): Record<string, FragmentDefi
   return out;
 }
 
+/** Operations measured (walked) by `measureRequest` so far in this process (tests read it). */
+export const measureStats = { walks: 0 };
+
 /**
  * Measures of operations that no variable changes, kept with the operation's node: a document
  * is parsed once and kept by Apollo Server's document store, so the same operation sent again
  * is the same node and its measure is looked up, not walked again. A measure a variable changes
  * (a page size given by one) is taken per request.
  */
-/** Operations measured (walked) so far in this process (tests read it). */
-export const measureStats = { walks: 0 };
-
 const constantMeasures = new WeakMap<
   OperationDefinitionNode,
   { schema: GraphQLSchema; measure: Readonly<OperationMeasure> }
