@@ -13,7 +13,9 @@
  * runs started, completed, shed, failed; request p50/p99; outbox lag (unpublished rows over the
  * four schemas, age of the oldest); bus lag (consumer groups' lag and pending, XLEN); each
  * process's RSS, sampled every second, lowest and highest in the window (memory is judged by the
- * lowest: what a heap keeps after its collections); events the subscriber received. After the
+ * lowest: what a heap keeps after its collections); CPU ms per completed run of each process, of
+ * PostgreSQL and of Redis; Redis commands per run (and `reads`, about one per round trip); events
+ * the subscriber received. After the
  * load: up to 60 s of drain, then the check that every run is COMPLETED in the database and
  * every expected flow-run event (the initial SCHEDULED and the three transitions of each run)
  * reached the subscriber exactly once; a markdown table of the windows and a verdict comparing
@@ -31,8 +33,9 @@ import { spawnService, spawnSubgraphs, type ServiceProcess } from '../tests/harn
 import { dropSchemas } from '../tests/harness/stack.js';
 import { graphqlClient, type GraphqlCall } from './http-client.js';
 import { EMIT, eventPrefix, flowplaneEvent } from './ingest-workloads.js';
-import { flag, machine } from './load.js';
+import { flag, machine, processTreeCpuMs } from './load.js';
 import { seed } from './orchestration.js';
+import { postmasterPid } from './pgbench.js';
 import { pct, rssOf } from './subscriptions.js';
 
 const SECONDS = Number(flag('seconds', '0')) || Number(flag('minutes', '10')) * 60;
@@ -65,6 +68,10 @@ interface Window {
   errors: number;
   /** Each process's RSS sampled once a second during the window (bytes; `names` order). */
   rss: number[][];
+  /** CPU ms of each metered process (`names`, then postgres and redis) when the window began. */
+  cpuAtStart: number[];
+  /** Redis's commandstats calls when the window began. */
+  redisCallsAtStart: Promise<Record<string, number>>;
 }
 
 interface Row {
@@ -91,6 +98,13 @@ interface Row {
   rssMb: Record<string, number>;
   /** Each process's highest RSS in the window. */
   rssPeakMb: Record<string, number>;
+  /**
+   * CPU milliseconds per run completed in the window: each process (with its children), the
+   * PostgreSQL server (every backend) and Redis.
+   */
+  cpuMsPerRun: Record<string, number>;
+  /** Redis commands per run completed in the window, by command (INFO commandstats). */
+  redisCallsPerRun: Record<string, number>;
   subscriberEvents: number;
   load: string;
 }
@@ -238,6 +252,13 @@ async function main() {
     ]);
     procs.push(a!, b!);
     const names = ['users', 'workspaces', 'access', 'operations', 'gatewayA', 'gatewayB'];
+    // The servers' CPU, the database's and Redis's (the machine's; nothing else should run).
+    const metered = [
+      ...procs.map((p) => p.child.pid!),
+      (await postmasterPid(DATABASE_URL)) ?? 0,
+      Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1] ?? 0),
+    ];
+    const cpuNow = () => metered.map((pid) => (pid ? processTreeCpuMs(pid) : 0));
 
     const s = await seed(a!.url);
     // The orchestration seed returns the deployment, not its workspace.
@@ -337,10 +358,14 @@ async function main() {
         }),
       );
     const closeWindow = async (w: Window, endSecond: number) => {
+      const cpu = cpuNow();
+      const calls = await redisCalls(redis);
       const [outbox, bus] = await Promise.all([
         outboxLag(db, schemaPrefix),
         busLag(redis, `${redisPrefix}:events`),
       ]);
+      const callsBefore = await w.redisCallsAtStart;
+      const perRun = (x: number) => (w.completed ? round(x / w.completed, 2) : 0);
       const row: Row = {
         window: w.index + 1,
         endSecond,
@@ -360,6 +385,17 @@ async function main() {
         streamLength: bus.length,
         rssMb: rssOfWindow(w, Math.min),
         rssPeakMb: rssOfWindow(w, Math.max),
+        cpuMsPerRun: Object.fromEntries(
+          [...names, 'postgres', 'redis'].map((name, i) => [
+            name,
+            perRun(cpu[i]! - w.cpuAtStart[i]!),
+          ]),
+        ),
+        redisCallsPerRun: Object.fromEntries(
+          Object.entries(calls)
+            .map(([cmd, n]) => [cmd, perRun(n - (callsBefore[cmd] ?? 0))] as const)
+            .filter(([, n]) => n > 0),
+        ),
         subscriberEvents: deliveries.received,
         load: loadavg()[0]!.toFixed(1),
       };
@@ -393,6 +429,8 @@ async function main() {
         latencies: [],
         errors: 0,
         rss: [],
+        cpuAtStart: cpuNow(),
+        redisCallsAtStart: redisCalls(redis),
       });
     newWindow();
     let due = 0;
@@ -497,9 +535,29 @@ async function main() {
       achievedRunsPerSecond: round(fullyAccepted / SECONDS),
       targetRunsPerSecond: RATE,
     };
+    // Per run over the whole load: each window's figure weighted by the runs it completed.
+    const overRuns = (pick: (r: Row) => Record<string, number>) => {
+      const sum: Record<string, number> = {};
+      for (const r of rows)
+        for (const [k, v] of Object.entries(pick(r))) sum[k] = (sum[k] ?? 0) + v * r.completed;
+      const runs = rows.reduce((t, r) => t + r.completed, 0);
+      return Object.fromEntries(Object.entries(sum).map(([k, v]) => [k, round(v / runs, 2)]));
+    };
+    const cpuMsPerRun = overRuns((r) => r.cpuMsPerRun);
+    const redisCallsPerRun = overRuns((r) => r.redisCallsPerRun);
     const verdict = {
       verdict: 'sustained load',
       ...totals,
+      cpuMsPerRun,
+      serverCpuMsPerRun: round(
+        names.reduce((t, n) => t + (cpuMsPerRun[n] ?? 0), 0),
+        1,
+      ),
+      redisCallsPerRun,
+      redisCommandsPerRun: round(
+        Object.entries(redisCallsPerRun).reduce((t, [k, n]) => (k === 'reads' ? t : t + n), 0),
+        1,
+      ),
       inDatabase: inDb,
       byState,
       notCompleted,
@@ -572,6 +630,20 @@ function printTable(rows: Row[], names: string[]) {
 }
 
 /** Deletes every Redis key under the benchmark's prefix. */
+/**
+ * Calls per Redis command so far (INFO commandstats), and `reads`: the times Redis read from a
+ * client's socket (INFO stats), about one per round trip, however many commands a write held.
+ */
+async function redisCalls(redis: Redis): Promise<Record<string, number>> {
+  const info = (await redis.info('commandstats')) + (await redis.info('stats'));
+  return {
+    ...Object.fromEntries(
+      [...info.matchAll(/^cmdstat_([\w|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
+    ),
+    reads: Number(/^total_reads_processed:(\d+)/m.exec(info)?.[1] ?? 0),
+  };
+}
+
 async function deleteKeys(redis: Redis, prefix: string) {
   let cursor = '0';
   do {

@@ -49,8 +49,26 @@ export interface Bus {
    * very next request on every instance.
    */
   settle(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Where this process's last published event sits in the stream (undefined: nothing to wait
+   * for, as on the in-process bus, where delivery is part of the publish). A subgraph answers
+   * with it (`BUS_POSITION_HEADER`), so that the gateway can wait for its own reader to pass
+   * what a mutation published without asking Redis where the tail is (`settleTo`).
+   */
+  position(): string | undefined;
+  /**
+   * Resolves once this process's broadcast subscribers have handled everything up to `position`
+   * (true), or false after `timeoutMs`. No round trip: `settle` for a position already known.
+   */
+  settleTo(position: string, timeoutMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * The response header in which a subgraph says where its last published event sits in the bus
+ * stream (`Bus.position`; "0-0" when it has published nothing yet).
+ */
+export const BUS_POSITION_HEADER = 'flowplane-bus-position';
 
 /** The embedded-mode bus: delivery is a function call, awaited by the publisher. */
 export class InProcessBus implements Bus {
@@ -92,6 +110,14 @@ export class InProcessBus implements Bus {
     return true;
   }
 
+  position(): undefined {
+    return undefined;
+  }
+
+  async settleTo(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {
     this.groups.clear();
     this.broadcast.clear();
@@ -116,6 +142,8 @@ export class RedisBus implements Bus {
   private waiters: { id: string; resolve: (caughtUp: boolean) => void }[] = [];
   private tailInFlight?: Promise<string | undefined>;
   private tailQueued?: Promise<string | undefined>;
+  /** The id of the last entry this process added to the stream. */
+  private lastPublished = '0-0';
 
   private readonly maxEntries: number;
   private readonly trimEvery: number;
@@ -129,6 +157,14 @@ export class RedisBus implements Bus {
     consumerName: string,
     private readonly blockMs = 1000,
     limits: StreamLimits = {},
+    /**
+     * After a consumer group handled a batch that did not fill its read, how long it waits before
+     * reading again, so that events arriving meanwhile come as one batch: under load a group
+     * reads, handles and acknowledges many events at once instead of one by one (a round trip,
+     * a wake-up and the consumer's transaction each). The first event after a quiet spell is
+     * read at once; 0 reads again at once.
+     */
+    private readonly groupLingerMs = 0,
   ) {
     this.writer = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
     this.stream = `${prefix}:events`;
@@ -147,6 +183,9 @@ export class RedisBus implements Bus {
     for (const e of events) pipeline.xadd(this.stream, '*', 't', e.type, 'e', JSON.stringify(e));
     const results = await pipeline.exec();
     for (const [err] of results ?? []) if (err) throw err;
+    const last = results?.[results.length - 1]?.[1];
+    if (typeof last === 'string' && compareIds(last, this.lastPublished) > 0)
+      this.lastPublished = last;
     this.publishedSinceTrim += events.length;
     if (this.publishedSinceTrim >= this.trimEvery && !this.trimming) {
       this.publishedSinceTrim = 0;
@@ -257,9 +296,18 @@ export class RedisBus implements Bus {
   async settle(timeoutMs = 1000): Promise<boolean> {
     if (!this.broadcastHandlers.size) return true;
     const id = await this.readTail();
-    if (!id || compareIds(this.broadcastPosition, id) >= 0) return true;
+    return id ? this.settleTo(id, timeoutMs) : true;
+  }
+
+  position(): string {
+    return this.lastPublished;
+  }
+
+  settleTo(position: string, timeoutMs = 1000): Promise<boolean> {
+    if (!this.broadcastHandlers.size || !validId(position)) return Promise.resolve(true);
+    if (compareIds(this.broadcastPosition, position) >= 0) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
-      const waiter = { id, resolve };
+      const waiter = { id: position, resolve };
       this.waiters.push(waiter);
       setTimeout(() => {
         if (!this.waiters.includes(waiter)) return;
@@ -331,19 +379,37 @@ export class RedisBus implements Bus {
     }
     // Our own pending entries first (a crash left them unacknowledged), then new ones.
     let cursor = '0';
+    // A handled batch's ids, acknowledged in the same write as the next read: one round trip
+    // per batch instead of two (kept until Redis has taken the acknowledgement).
+    let unacked: string[] = [];
     while (!this.closed) {
       try {
-        const res = (await (reader as any).xreadgroup(
+        const read = [
           'GROUP',
           group,
           this.consumer,
           'COUNT',
-          100,
+          GROUP_BATCH,
           ...(cursor === '>' ? ['BLOCK', this.blockMs] : []),
           'STREAMS',
           this.stream,
           cursor,
-        )) as [string, [string, string[] | null][]][] | null;
+        ];
+        let res: [string, [string, string[] | null][]][] | null;
+        if (unacked.length) {
+          const replies = (await reader
+            .pipeline()
+            .xack(this.stream, group, ...unacked)
+            .call('xreadgroup', read)
+            .exec())!;
+          const [ack, next] = replies as [[Error | null, unknown], [Error | null, unknown]];
+          if (ack[0]) throw ack[0];
+          unacked = [];
+          if (next[0]) throw next[0];
+          res = next[1] as typeof res;
+        } else {
+          res = (await reader.call('xreadgroup', read)) as typeof res;
+        }
         const entries = res?.[0]?.[1] ?? [];
         if (cursor === '0' && entries.length === 0) {
           cursor = '>';
@@ -357,7 +423,9 @@ export class RedisBus implements Bus {
           .filter((e): e is DomainEvent => e !== undefined);
         try {
           if (events.length) await handler(events);
-          await reader.xack(this.stream, group, ...entries.map(([id]) => id));
+          unacked = entries.map(([id]) => id);
+          if (cursor === '>' && entries.length < GROUP_BATCH && this.groupLingerMs > 0)
+            await sleep(this.groupLingerMs);
         } catch (err) {
           // Nothing of the batch is acknowledged: it comes again from the pending list, and
           // the consumer skips what it had applied.
@@ -367,11 +435,15 @@ export class RedisBus implements Bus {
         }
         // While cursor is '0', the pending list keeps draining until it is empty.
       } catch (err) {
-        if (this.closed) return;
+        if (this.closed) break;
         log.error({ error: errorField(err) }, 'redis read failed');
+        // Entries read but not acknowledged come again from our pending list.
+        cursor = '0';
         await sleep(500);
       }
     }
+    // Closing: a batch handled but not yet acknowledged comes again from this consumer's
+    // pending list, and the consumer skips what it had applied.
   }
 
   private async deliver(handler: EventHandler, event: DomainEvent): Promise<void> {
@@ -431,14 +503,22 @@ export interface StreamLimits {
   keepRecentMs?: number;
 }
 
+/** Entries a consumer group reads at most at once. */
+const GROUP_BATCH = 100;
+
 /** The stream id right after `id`. */
 function nextId(id: string): string {
   const [ms, seq] = id.split('-') as [string, string];
   return `${ms}-${BigInt(seq) + 1n}`;
 }
 
+/** A Redis stream id ("<ms>-<seq>"), as another process may send one. */
+export function validId(id: string): boolean {
+  return /^\d{1,20}-\d{1,20}$/.test(id);
+}
+
 /** Orders Redis stream ids ("<ms>-<seq>"). */
-function compareIds(a: string, b: string): number {
+export function compareIds(a: string, b: string): number {
   const [am, as] = a.split('-').map(Number) as [number, number];
   const [bm, bs] = b.split('-').map(Number) as [number, number];
   return am !== bm ? am - bm : as - bs;

@@ -54,6 +54,8 @@ export interface HttpOptions<C extends BaseContext> {
     body: Record<string, unknown>,
     req: IncomingMessage,
   ) => Promise<DirectAnswer | undefined>;
+  /** Headers every GraphQL answer carries, read once the operation has run. */
+  answerHeaders?: () => Record<string, string>;
 }
 
 /** A response made without Apollo Server: its status, media type and body. */
@@ -188,6 +190,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         const answer = await opts.direct(body as Record<string, unknown>, req);
         if (answer) {
           res.writeHead(answer.status, {
+            ...opts.answerHeaders?.(),
             'content-type': answer.contentType,
             'content-length': Buffer.byteLength(answer.body),
           });
@@ -201,6 +204,7 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
         () => opts.context(req),
       );
       res.statusCode = result.status;
+      for (const [k, v] of Object.entries(opts.answerHeaders?.() ?? {})) res.setHeader(k, v);
       for (const [k, v] of result.headers) {
         // Keep what earlier handlers varied on (CORS: Origin) beside Apollo's own.
         const before = k === 'vary' ? res.getHeader('vary') : undefined;

@@ -12,7 +12,7 @@ import { buildSchema, createResolversMap } from 'type-graphql';
 import { abilityFor, type AppAbility } from './ability.js';
 import { actorOf, runAsActor } from './actor.js';
 import { BackgroundRunner, type BackgroundService } from './background.js';
-import type { Bus } from './bus.js';
+import { BUS_POSITION_HEADER, type Bus } from './bus.js';
 import { denialOf, formatError, unauthenticated, type Denial } from './errors.js';
 import { bearer, createHttpServer, route, sendJson } from './http.js';
 import { inputEdgesPlugin } from './input-edges.js';
@@ -297,6 +297,11 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     );
   }
 
+  /** `Bus.position` of this subgraph's bus ("0-0" when it has none or published nothing). */
+  busPosition(): string {
+    return this.opts.bus.position() ?? '0-0';
+  }
+
   /**
    * The in-process entry point used by the embedded gateway (no HTTP hop): the gateway in this
    * process hands over its claims directly, nothing to sign or verify.
@@ -341,6 +346,9 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
           body: `${JSON.stringify({ errors, data })}\n`,
         };
       },
+      // Where this process's events have got to in the bus, once the request has published its
+      // own: the gateway's reader passes it before a mutation's answer goes out.
+      answerHeaders: () => ({ [BUS_POSITION_HEADER]: this.busPosition() }),
       handlers: [
         metricsHandler(true),
         route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),

@@ -23,6 +23,13 @@ export interface GatewayContext {
    * engine per subscriber rather than by the rate-limit plugin.
    */
   delivery?: boolean;
+  /**
+   * The furthest bus position the request's subgraph calls answered with
+   * (`SubgraphResult.busPosition`): a mutation's answer waits until this gateway's bus reader
+   * has passed it. `null` once a subgraph answered without one (it does not say): the answer
+   * then waits for the stream's tail, read from Redis.
+   */
+  busPosition?: string | null;
 }
 
 /**

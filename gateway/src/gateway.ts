@@ -11,7 +11,7 @@ import {
 } from '@apollo/gateway';
 import type { GraphQLSchema } from 'graphql';
 import type { ClientInfo } from '../../lib/actor.js';
-import type { Bus } from '../../lib/bus.js';
+import { compareIds, validId, type Bus } from '../../lib/bus.js';
 import { formatError } from '../../lib/errors.js';
 import { disableApolloTelemetry } from '../../lib/env.js';
 import {
@@ -121,7 +121,11 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
     }
     const request = options.request as GraphQLRequest;
     const unique = uniqueRepresentations(request.variables);
-    if (!unique) return this.send(options, request, context.caller, context.identityKey);
+    if (!unique)
+      return takePosition(
+        context,
+        await this.send(options, request, context.caller, context.identityKey),
+      );
     this.representationsSaved += unique.saved;
     const result = await this.send(
       options,
@@ -129,7 +133,7 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
       context.caller,
       context.identityKey,
     );
-    return unique.expand(result) as any;
+    return unique.expand(takePosition(context, result)) as any;
   }
 
   private async send(
@@ -162,6 +166,25 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
     const result = await flight.result;
     return flight.callers > 1 ? structuredClone(result) : result;
   }
+}
+
+/**
+ * Takes the subgraph's bus position off its result (the planner gets GraphQL only) and keeps the
+ * furthest one on the request's context; a result without one marks the context `null`.
+ */
+function takePosition(context: Partial<GatewayContext>, result: SubgraphResult): SubgraphResult {
+  const position = result.busPosition;
+  if (position === undefined) {
+    context.busPosition = null;
+    return result;
+  }
+  delete result.busPosition;
+  if (context.busPosition === null || !validId(position)) {
+    context.busPosition = null;
+  } else if (!context.busPosition || compareIds(position, context.busPosition) > 0) {
+    context.busPosition = position;
+  }
+  return result;
 }
 
 export interface GatewayOptions {
@@ -509,12 +532,22 @@ function requestsFirst(scheduler: () => DeliveryScheduler) {
 }
 
 /** After a mutation, wait until its domain events reached this gateway (cache invalidation). */
+/**
+ * A mutation's answer goes out once this gateway's bus reader has handled the events the
+ * mutation published (its caches, e.g. a revoked key's identity, reflect it for the caller's
+ * next request): up to the furthest position its subgraphs answered with, no round trip; when a
+ * subgraph did not say, up to the stream's tail read from Redis (`Bus.settle`).
+ */
 function settleAfterMutation(bus: Bus) {
   return {
     async requestDidStart() {
       return {
         async willSendResponse(rc: GraphQLRequestContext<GatewayContext>) {
-          if (rc.operation?.operation === 'mutation') await bus.settle(1000).catch(() => undefined);
+          if (rc.operation?.operation !== 'mutation') return;
+          const position = rc.contextValue.busPosition;
+          if (position === undefined) return;
+          const settled = position === null ? bus.settle(1000) : bus.settleTo(position, 1000);
+          await settled.catch(() => undefined);
         },
       };
     },

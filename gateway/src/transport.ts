@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { GraphQLRequest } from '@apollo/server';
 import type { GraphQLFormattedError } from 'graphql';
+import { BUS_POSITION_HEADER } from '../../lib/bus.js';
 import type { Caller } from '../../lib/internal-token.js';
 import { traceClientCall } from '../../lib/tracing.js';
 import type { Subgraph } from '../../lib/subgraph.js';
@@ -17,6 +18,12 @@ export const SUBGRAPH_NAMES: readonly SubgraphName[] = [
 export interface SubgraphResult {
   data?: Record<string, unknown> | null;
   errors?: readonly GraphQLFormattedError[];
+  /**
+   * Not GraphQL: where the subgraph's published events had got to in the bus when it answered
+   * (`Bus.position`, from `BUS_POSITION_HEADER`); absent from a subgraph that does not say.
+   * The gateway takes it off before the planner sees the result.
+   */
+  busPosition?: string;
 }
 
 /** How the gateway reaches a subgraph: a function call (embedded) or HTTP (distributed). */
@@ -41,8 +48,14 @@ export class InProcessTransport implements SubgraphTransport {
 
   constructor(private readonly subgraphs: Record<SubgraphName, Subgraph<any>>) {}
 
-  execute(name: SubgraphName, request: GraphQLRequest, caller: Caller): Promise<SubgraphResult> {
-    return this.subgraphs[name].executeAs(request, caller.claims);
+  async execute(
+    name: SubgraphName,
+    request: GraphQLRequest,
+    caller: Caller,
+  ): Promise<SubgraphResult> {
+    const subgraph = this.subgraphs[name];
+    const result: SubgraphResult = await subgraph.executeAs(request, caller.claims);
+    return { ...result, busPosition: subgraph.busPosition() };
   }
 
   async ready(): Promise<Record<SubgraphName, boolean>> {
@@ -153,7 +166,10 @@ export class HttpTransport implements SubgraphTransport {
           res.on('error', reject);
           res.on('end', () => {
             try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as SubgraphResult);
+              const result = JSON.parse(Buffer.concat(chunks).toString('utf8')) as SubgraphResult;
+              const position = res.headers[BUS_POSITION_HEADER];
+              if (typeof position === 'string') result.busPosition = position;
+              resolve(result);
             } catch {
               resolve(notGraphQL(name, res.statusCode));
             }

@@ -11,19 +11,28 @@ export interface RedisProxy {
   holdReaders(): void;
   /** Delivers everything held back and stops holding. */
   release(): void;
+  /** Commands named `name` (e.g. `xrevrange`) the clients have sent through the proxy so far. */
+  sent(name: string): number;
   close(): Promise<void>;
 }
 
 export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
   const target = new URL(redisUrl);
   let holding = false;
+  const counts = new Map<string, number>();
   const conns = new Set<{ client: Socket; upstream: Socket; reader: boolean; held: Buffer[] }>();
   const server = createServer((client) => {
     const upstream = connect(Number(target.port || 6379), target.hostname);
     const conn = { client, upstream, reader: false, held: [] as Buffer[] };
     conns.add(conn);
     client.on('data', (chunk: Buffer) => {
-      if (/\r\nxread\r\n/i.test(chunk.toString('latin1'))) conn.reader = true;
+      const text = chunk.toString('latin1');
+      if (/\r\nxread\r\n/i.test(text)) conn.reader = true;
+      // A command is an array of bulk strings; its name is the first: *<n>\r\n$<len>\r\n<name>.
+      for (const m of text.matchAll(/\*\d+\r\n\$\d+\r\n([a-z|]+)\r\n/gi)) {
+        const name = m[1]!.toLowerCase();
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
@@ -48,6 +57,7 @@ export async function startRedisProxy(redisUrl: string): Promise<RedisProxy> {
     holdReaders: () => {
       holding = true;
     },
+    sent: (name) => counts.get(name.toLowerCase()) ?? 0,
     release: () => {
       holding = false;
       for (const c of conns) {

@@ -124,4 +124,43 @@ describe.skipIf(!enabled)('revocation across gateway instances', () => {
     proxy!.release();
     expect(codes(await next)).toEqual(['NOT_FOUND']);
   });
+
+  it("a mutation's answer waits for the gateway's own reader to pass what it published, without reading the stream's tail", async () => {
+    const alice = await signUp(gatewayB);
+    const created = await call(
+      gatewayB,
+      alice.token,
+      `mutation { createApiKey(input: { name: "settle" }) { key apiKey { id } } }`,
+    );
+    const key = created.createApiKey.key as string;
+    // Both identities cached on B.
+    await call(gatewayB, alice.token, `{ me { id } }`);
+    expect((await call(gatewayB, key, `{ me { id } }`)).me.id).toBe(alice.userId);
+
+    proxy!.holdReaders();
+    const before = proxy!.sent('xrevrange');
+    let answered = false;
+    const revoking = gqlRequest(
+      gatewayB,
+      `mutation($id: ID!) { revokeApiKey(id: $id) { id } }`,
+      { id: created.createApiKey.apiKey.id },
+      alice.token,
+    ).then((res) => {
+      answered = true;
+      return res;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // The access subgraph has published the revocation; B's reader is held back, so B holds
+    // the answer.
+    expect(answered).toBe(false);
+    proxy!.release();
+    expect((await revoking).errors).toBeUndefined();
+    // One read of the tail: the authentication's (a cached identity); the mutation's wait used
+    // the position the subgraph answered with.
+    expect(proxy!.sent('xrevrange') - before).toBe(1);
+    // B's cache let go of the key before the answer went out.
+    expect(codes(await gqlRequest(gatewayB, `{ me { id } }`, undefined, key))).toEqual([
+      'UNAUTHENTICATED',
+    ]);
+  });
 });
