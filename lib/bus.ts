@@ -144,6 +144,8 @@ export class RedisBus implements Bus {
   private tailQueued?: Promise<string | undefined>;
   /** The id of the last entry this process added to the stream. */
   private lastPublished = '0-0';
+  /** Each consumer group's handled batch that waits to be acknowledged with its next read. */
+  private readonly heldAcks = new Set<HeldAcks>();
 
   private readonly maxEntries: number;
   private readonly trimEvery: number;
@@ -380,8 +382,9 @@ export class RedisBus implements Bus {
     // Our own pending entries first (a crash left them unacknowledged), then new ones.
     let cursor = '0';
     // A handled batch's ids, acknowledged in the same write as the next read: one round trip
-    // per batch instead of two (kept until Redis has taken the acknowledgement).
-    let unacked: string[] = [];
+    // per batch instead of two. `close` acknowledges what is still held here.
+    const held: HeldAcks = { group, ids: [] };
+    this.heldAcks.add(held);
     while (!this.closed) {
       try {
         const read = [
@@ -396,15 +399,25 @@ export class RedisBus implements Bus {
           cursor,
         ];
         let res: [string, [string, string[] | null][]][] | null;
-        if (unacked.length) {
-          const replies = (await reader
-            .pipeline()
-            .xack(this.stream, group, ...unacked)
-            .call('xreadgroup', read)
-            .exec())!;
+        if (held.ids.length) {
+          const sending = held.ids;
+          held.ids = [];
+          let replies: [Error | null, unknown][];
+          try {
+            replies = (await reader
+              .pipeline()
+              .xack(this.stream, group, ...sending)
+              .call('xreadgroup', read)
+              .exec())!;
+          } catch (err) {
+            held.ids = sending;
+            throw err;
+          }
           const [ack, next] = replies as [[Error | null, unknown], [Error | null, unknown]];
-          if (ack[0]) throw ack[0];
-          unacked = [];
+          if (ack[0]) {
+            held.ids = sending;
+            throw ack[0];
+          }
           if (next[0]) throw next[0];
           res = next[1] as typeof res;
         } else {
@@ -423,7 +436,7 @@ export class RedisBus implements Bus {
           .filter((e): e is DomainEvent => e !== undefined);
         try {
           if (events.length) await handler(events);
-          unacked = entries.map(([id]) => id);
+          held.ids = entries.map(([id]) => id);
           if (cursor === '>' && entries.length < GROUP_BATCH && this.groupLingerMs > 0)
             await sleep(this.groupLingerMs);
         } catch (err) {
@@ -442,8 +455,11 @@ export class RedisBus implements Bus {
         await sleep(500);
       }
     }
-    // Closing: a batch handled but not yet acknowledged comes again from this consumer's
-    // pending list, and the consumer skips what it had applied.
+    // Closed while handling a batch: acknowledged if the writer is still open (otherwise it
+    // stays pending, and a consumer that reads it again skips what it had applied).
+    this.heldAcks.delete(held);
+    if (held.ids.length)
+      await this.writer.xack(this.stream, group, ...held.ids).catch(() => undefined);
   }
 
   private async deliver(handler: EventHandler, event: DomainEvent): Promise<void> {
@@ -457,6 +473,15 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiters) w.resolve(false);
+    // Batches handled but not yet acknowledged (a group lingering after one): acknowledged now,
+    // so that nothing this consumer has done stays pending under its name once it is gone.
+    await Promise.all(
+      [...this.heldAcks]
+        .filter((h) => h.ids.length)
+        .map((h) =>
+          this.writer.xack(this.stream, h.group, ...h.ids.splice(0)).catch(() => undefined),
+        ),
+    );
     for (const r of this.readers) r.disconnect();
     await this.trimming;
     await this.writer.quit().catch(() => undefined);
@@ -501,6 +526,12 @@ export interface StreamLimits {
   trimEvery?: number;
   /** Entries younger than this always stay, read or not (60,000 ms by default). */
   keepRecentMs?: number;
+}
+
+/** A consumer group's handled entries not yet acknowledged. */
+interface HeldAcks {
+  group: string;
+  ids: string[];
 }
 
 /** Entries a consumer group reads at most at once. */

@@ -40,7 +40,7 @@ const schema = z.object({
     .default('flowplane_'),
   REDIS_URL: z.string().url().optional(),
   REDIS_PREFIX: z.string().min(1).default('flowplane'),
-  BUS_GROUP_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(5),
+  BUS_GROUP_LINGER_MS: z.coerce.number().int().min(0).max(1000).default(20),
   REDIS_STREAM_MAX_ENTRIES: z.coerce.number().int().min(1000).max(100_000_000).default(1_000_000),
   INTERNAL_TOKEN_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   INTERNAL_TOKEN_TTL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),

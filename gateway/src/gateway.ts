@@ -531,7 +531,6 @@ function requestsFirst(scheduler: () => DeliveryScheduler) {
   };
 }
 
-/** After a mutation, wait until its domain events reached this gateway (cache invalidation). */
 /**
  * A mutation's answer goes out once this gateway's bus reader has handled the events the
  * mutation published (its caches, e.g. a revoked key's identity, reflect it for the caller's

@@ -312,11 +312,11 @@ describe.skipIf(!enabled || !haveRedisServer)('RedisBus round trips', () => {
 });
 
 describe.skipIf(!enabled)('RedisBus consumer group linger', () => {
-  it('reads what arrives while the group lingers after a batch as one batch', async () => {
+  it('reads what arrives while the group lingers after a batch as one batch, and acknowledges it on close', async () => {
     const prefix = `fp-test-${uid(4)}`;
     const url = process.env.REDIS_URL!;
     const publisher = new RedisBus(url, prefix, 'publisher', 200);
-    const reader = new RedisBus(url, prefix, 'reader', 200, {}, 300);
+    const reader = new RedisBus(url, prefix, 'reader', 200, {}, 1000);
     buses.push(publisher, reader);
     const batches: string[][] = [];
     reader.subscribeGroup(
@@ -324,7 +324,7 @@ describe.skipIf(!enabled)('RedisBus consumer group linger', () => {
       async (events) => void batches.push(events.map((e) => e.type)),
     );
     const until = async (n: number) => {
-      for (let i = 0; i < 300 && batches.length < n; i++)
+      for (let i = 0; i < 1000 && batches.length < n; i++)
         await new Promise((r) => setTimeout(r, 5));
     };
     await new Promise((r) => setTimeout(r, 100));
@@ -334,5 +334,17 @@ describe.skipIf(!enabled)('RedisBus consumer group linger', () => {
     for (const type of ['a', 'b', 'c']) await publisher.publish([event(type)]);
     await until(2);
     expect(batches).toEqual([['first'], ['a', 'b', 'c']]);
+    // Closed while it lingers after a batch: the batch is acknowledged, nothing stays pending
+    // under the name of a consumer that is gone.
+    const raw = new Redis(url);
+    try {
+      const [pending] = (await raw.xpending(`${prefix}:events`, 'lingering')) as [number];
+      expect(pending).toBe(3);
+      await reader.close();
+      const [after] = (await raw.xpending(`${prefix}:events`, 'lingering')) as [number];
+      expect(after).toBe(0);
+    } finally {
+      raw.disconnect();
+    }
   });
 });
