@@ -126,7 +126,8 @@ export class InProcessBus implements Bus {
 
 /**
  * The scaled-out bus: one Redis stream; each group is a consumer group (entries stay pending
- * until acknowledged, so a crashed consumer's events are delivered again), broadcast readers
+ * until acknowledged; a member's own pending entries come again when it reads again, and those
+ * of a member that is gone are taken over by another after `claimIdleMs`), broadcast readers
  * use plain XREAD from the moment they subscribed.
  */
 export class RedisBus implements Bus {
@@ -144,9 +145,13 @@ export class RedisBus implements Bus {
   private tailQueued?: Promise<string | undefined>;
   /** The id of the last entry this process added to the stream. */
   private lastPublished = '0-0';
+  /** Entries taken over from group members that had read and not acknowledged them (logs, tests). */
+  claimedEntries = 0;
   /** Each consumer group's handled batch that waits to be acknowledged with its next read. */
   private readonly heldAcks = new Set<HeldAcks>();
 
+  private readonly groupLingerMs: number;
+  private readonly claimIdleMs: number;
   private readonly maxEntries: number;
   private readonly trimEvery: number;
   private readonly keepRecentMs: number;
@@ -159,14 +164,7 @@ export class RedisBus implements Bus {
     consumerName: string,
     private readonly blockMs = 1000,
     limits: StreamLimits = {},
-    /**
-     * After a consumer group handled a batch that did not fill its read, how long it waits before
-     * reading again, so that events arriving meanwhile come as one batch: under load a group
-     * reads, handles and acknowledges many events at once instead of one by one (a round trip,
-     * a wake-up and the consumer's transaction each). The first event after a quiet spell is
-     * read at once; 0 reads again at once.
-     */
-    private readonly groupLingerMs = 0,
+    groups: GroupReading = {},
   ) {
     this.writer = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: false });
     this.stream = `${prefix}:events`;
@@ -174,6 +172,8 @@ export class RedisBus implements Bus {
     this.maxEntries = limits.maxEntries ?? 1_000_000;
     this.trimEvery = limits.trimEvery ?? 1_000;
     this.keepRecentMs = limits.keepRecentMs ?? 60_000;
+    this.groupLingerMs = groups.lingerMs ?? 0;
+    this.claimIdleMs = groups.claimIdleMs ?? 60_000;
   }
 
   async publish(events: DomainEvent[]): Promise<void> {
@@ -385,8 +385,31 @@ export class RedisBus implements Bus {
     // per batch instead of two. `close` acknowledges what is still held here.
     const held: HeldAcks = { group, ids: [] };
     this.heldAcks.add(held);
+    let nextClaim = Date.now() + this.claimIdleMs / 2;
     while (!this.closed) {
       try {
+        if (cursor === '>' && Date.now() >= nextClaim) {
+          nextClaim = Date.now() + this.claimIdleMs / 2;
+          // Entries another member of the group read and has not acknowledged for claimIdleMs:
+          // it crashed or was stopped mid-batch (a restarted process reads as a new consumer,
+          // never as the old one). Taken over and handled from our own pending list; the
+          // consumer skips what the other had applied before it went.
+          const [, claimed] = (await reader.call(
+            'xautoclaim',
+            this.stream,
+            group,
+            this.consumer,
+            this.claimIdleMs,
+            '0-0',
+            'COUNT',
+            GROUP_BATCH,
+            'JUSTID',
+          )) as [string, string[]];
+          if (claimed.length) {
+            this.claimedEntries += claimed.length;
+            cursor = '0';
+          }
+        }
         const read = [
           'GROUP',
           group,
@@ -526,6 +549,23 @@ export interface StreamLimits {
   trimEvery?: number;
   /** Entries younger than this always stay, read or not (60,000 ms by default). */
   keepRecentMs?: number;
+}
+
+/** How this process's consumer groups read the stream. */
+export interface GroupReading {
+  /**
+   * After a group handled a batch that did not fill its read, how long it waits before reading
+   * again, so that events arriving meanwhile come as one batch: under load a group reads,
+   * handles and acknowledges many events at once instead of one by one (a round trip, a wake-up
+   * and the consumer's transaction each). The first event after a quiet spell is read at once.
+   * 0 (the default here; BUS_GROUP_LINGER_MS in the servers) reads again at once.
+   */
+  lingerMs?: number;
+  /**
+   * Entries another member of the group has held unacknowledged this long are taken over (60 s
+   * by default): that member crashed or stopped mid-batch. Checked every half of it.
+   */
+  claimIdleMs?: number;
 }
 
 /** A consumer group's handled entries not yet acknowledged. */

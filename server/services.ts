@@ -77,7 +77,7 @@ export function createBus(env: Env, role: string): Bus {
     `${hostname()}-${process.pid}-${role}`,
     1000,
     { maxEntries: env.REDIS_STREAM_MAX_ENTRIES },
-    env.BUS_GROUP_LINGER_MS,
+    { lingerMs: env.BUS_GROUP_LINGER_MS },
   );
 }
 

@@ -316,7 +316,7 @@ describe.skipIf(!enabled)('RedisBus consumer group linger', () => {
     const prefix = `fp-test-${uid(4)}`;
     const url = process.env.REDIS_URL!;
     const publisher = new RedisBus(url, prefix, 'publisher', 200);
-    const reader = new RedisBus(url, prefix, 'reader', 200, {}, 1000);
+    const reader = new RedisBus(url, prefix, 'reader', 200, {}, { lingerMs: 1000 });
     buses.push(publisher, reader);
     const batches: string[][] = [];
     reader.subscribeGroup(
@@ -343,6 +343,47 @@ describe.skipIf(!enabled)('RedisBus consumer group linger', () => {
       await reader.close();
       const [after] = (await raw.xpending(`${prefix}:events`, 'lingering')) as [number];
       expect(after).toBe(0);
+    } finally {
+      raw.disconnect();
+    }
+  });
+});
+
+describe.skipIf(!enabled)('RedisBus consumer groups after a member is gone', () => {
+  it('takes over the entries a gone member read and never acknowledged, and handles them', async () => {
+    const prefix = `fp-test-${uid(4)}`;
+    const url = process.env.REDIS_URL!;
+    const stream = `${prefix}:events`;
+    const raw = new Redis(url);
+    const publisher = new RedisBus(url, prefix, 'publisher', 200);
+    buses.push(publisher);
+    try {
+      // A member that read two entries and went (a crash mid-batch; its successor has another
+      // consumer name, as a restarted process does).
+      await raw.xgroup('CREATE', stream, 'shared', '0', 'MKSTREAM');
+      await publisher.publish([event('lost-1'), event('lost-2')]);
+      await raw.xreadgroup('GROUP', 'shared', 'gone', 'COUNT', 10, 'STREAMS', stream, '>');
+      const [pendingBefore] = (await raw.xpending(stream, 'shared')) as [number];
+      expect(pendingBefore).toBe(2);
+
+      const survivor = new RedisBus(url, prefix, 'survivor', 100, {}, { claimIdleMs: 300 });
+      buses.push(survivor);
+      const got: string[] = [];
+      survivor.subscribeGroup(
+        'shared',
+        async (events) => void got.push(...events.map((e) => e.type)),
+      );
+      await publisher.publish([event('new')]);
+      for (let i = 0; i < 400 && got.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(got).toEqual(['new', 'lost-1', 'lost-2']);
+      expect(survivor.claimedEntries).toBe(2);
+      for (let i = 0; i < 100; i++) {
+        const [pending] = (await raw.xpending(stream, 'shared')) as [number];
+        if (pending === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const [pendingAfter] = (await raw.xpending(stream, 'shared')) as [number];
+      expect(pendingAfter).toBe(0);
     } finally {
       raw.disconnect();
     }
