@@ -87,7 +87,10 @@ export interface HttpTransportOptions {
  * Distributed mode: POST to each subgraph's /graphql over keep-alive connections of node:http.
  * (Node's `fetch` did the same through web streams and cost about 11 % of the gateway's CPU
  * per request under load.) A request that finds its reused connection closed by the subgraph's
- * idle timeout (ECONNRESET before any answer) is sent once more on a fresh connection.
+ * idle timeout (ECONNRESET before any answer) is sent once more on a new connection of its own,
+ * not the pool's: when a subgraph's event loop stalls for longer than its keep-alive timeout, it
+ * closes every idle connection at once as it resumes, and a retry through the pool met another
+ * closing one (a lifecycle of bench:sustained at 40 runs/s failed with "socket hang up" so).
  */
 export class HttpTransport implements SubgraphTransport {
   private readonly targets: Record<SubgraphName, URL>;
@@ -128,7 +131,9 @@ export class HttpTransport implements SubgraphTransport {
       try {
         return await this.post(name, body, token, trace);
       } catch (err) {
-        if ((err as RetryableError).retryable) return this.post(name, body, token, trace);
+        // On a connection of its own: the pool's other idle connections may be closing too (a
+        // subgraph whose event loop stalled closes every idle one at once when it resumes).
+        if ((err as RetryableError).retryable) return this.post(name, body, token, trace, true);
         throw err;
       }
     });
@@ -139,13 +144,15 @@ export class HttpTransport implements SubgraphTransport {
     body: string,
     token: string,
     trace: Record<string, string>,
+    fresh = false,
   ): Promise<SubgraphResult> {
     const url = this.targets[name];
     const secure = url.protocol === 'https:';
     return new Promise((resolve, reject) => {
       const req = (secure ? https : http).request(
         {
-          agent: secure ? this.https : this.http,
+          // `false`: a new connection, closed after the answer.
+          agent: fresh ? false : secure ? this.https : this.http,
           protocol: url.protocol,
           hostname: url.hostname,
           port: url.port,
