@@ -119,6 +119,8 @@ const GRANTS_QUERY = /* GraphQL */ `
 `;
 
 const MAX_ENTRIES = 10_000;
+/** Invalidations remembered for lookups in flight (a few seconds' worth under load). */
+const RECENT_INVALIDATIONS = 1_000;
 /** Addresses whose `fromAddress` answer is kept per identity. */
 const MAX_ADDRESSES_PER_IDENTITY = 64;
 const ANONYMOUS_IDENTITY: Identity = Object.freeze({ principal: ANONYMOUS, grants: NO_GRANTS });
@@ -176,8 +178,16 @@ export class Authenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private systemCaller?: { caller: Caller; expiresAt: number };
   private readonly unsubscribe: () => void;
-  /** Grows on every invalidation: a lookup that raced with one is not cached. */
+  /** Grows on every invalidation (the number of the last one). */
   private generation = 0;
+  /**
+   * The recent invalidations, by number: a lookup that raced with one that concerns its answer
+   * is not cached. (Raced with any: a run reaching a terminal state invalidates its run-scoped
+   * credentials, 40 times a second under load, and no user's or key's lookup could be cached
+   * once lookups took longer than the gap between two: every request then looked its identity
+   * up, which made lookups slower still.)
+   */
+  private readonly recent: { generation: number; affects: IdentityTest }[] = [];
   private readonly listeners = new Set<InvalidationListener>();
   /** `fromAddress` answers: a scoped identity, or the account id that refuses the address. */
   private readonly scoped = new WeakMap<Identity, Map<string, Identity | string>>();
@@ -221,11 +231,24 @@ export class Authenticator {
       ...(ipAllowLists ? { ipAllowLists } : {}),
       expiresAt: Math.min(Date.now() + this.ttlMs, credentialExpiresAt),
     };
-    if (this.ttlMs > 0 && generation === this.generation) {
+    if (this.ttlMs > 0 && !this.invalidatedSince(generation, entry)) {
       if (this.cache.size >= MAX_ENTRIES) this.cache.delete(this.cache.keys().next().value!);
       this.cache.set(hash, entry);
     }
     return entry;
+  }
+
+  /**
+   * Whether an invalidation since `generation` concerns `entry`; true as well when the record of
+   * them no longer reaches back that far (a lookup that took that long is not cached).
+   */
+  private invalidatedSince(generation: number, entry: Identity): boolean {
+    if (generation === this.generation) return false;
+    const oldest = this.recent[0]?.generation ?? this.generation + 1;
+    if (oldest > generation + 1) return true;
+    for (let i = this.recent.length - 1; i >= 0 && this.recent[i]!.generation > generation; i--)
+      if (this.recent[i]!.affects(entry)) return true;
+    return false;
   }
 
   /** The gateway's own caller for its lookups (its token renewed at half its lifetime). */
@@ -366,6 +389,8 @@ export class Authenticator {
     const affects = invalidationOf(event);
     if (!affects) return;
     this.generation++;
+    this.recent.push({ generation: this.generation, affects });
+    if (this.recent.length > RECENT_INVALIDATIONS) this.recent.shift();
     for (const [k, v] of this.cache) if (affects(v)) this.cache.delete(k);
     for (const l of this.listeners) l(affects, event);
   }
