@@ -1,47 +1,6 @@
-import type { GraphQLRequest } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Caller } from '../../lib/internal-token.js';
-import type {
-  SubgraphName,
-  SubgraphResult,
-  SubgraphTransport,
-} from '../../gateway/src/transport.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
-
-/**
- * The real in-process transport, with a gate: while closed, subgraph calls wait, so concurrent
- * requests are certainly in flight together when they reach the data sources.
- */
-class Gate implements SubgraphTransport {
-  calls: { name: SubgraphName; query: string }[] = [];
-  private waiting: (() => void)[] = [];
-  private closed = false;
-  constructor(private readonly inner: SubgraphTransport) {}
-
-  async execute(name: SubgraphName, request: GraphQLRequest, caller: Caller) {
-    this.calls.push({ name, query: request.query ?? '' });
-    if (this.closed) await new Promise<void>((r) => this.waiting.push(r));
-    return this.inner.execute(name, request, caller) as Promise<SubgraphResult>;
-  }
-  ready() {
-    return this.inner.ready();
-  }
-  close() {
-    this.closed = true;
-  }
-  open() {
-    this.closed = false;
-    for (const r of this.waiting.splice(0)) r();
-  }
-  callsTo(name: SubgraphName, fragment: string) {
-    return this.calls.filter((c) => c.name === name && c.query.includes(fragment)).length;
-  }
-}
-
-async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
+import { TransportGate as Gate, until } from '../harness/transport-gate.js';
 
 const ME = `{ me { id user { handle } } }`;
 

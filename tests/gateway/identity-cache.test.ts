@@ -1,14 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { GraphQLRequest } from '@apollo/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DomainEvent } from '../../lib/bus.js';
-import type { Caller } from '../../lib/internal-token.js';
-import type {
-  SubgraphName,
-  SubgraphResult,
-  SubgraphTransport,
-} from '../../gateway/src/transport.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
+import { TransportGate as Gate, until } from '../harness/transport-gate.js';
 
 /**
  * The gateway's identity cache when invalidations arrive while a lookup is in flight: only one
@@ -16,41 +10,6 @@ import { startStack, type Actor, type Stack } from '../harness/stack.js';
  * did: a run reaching a terminal state invalidates its run-scoped credentials, 40 times a
  * second under load, and then no lookup was cached and every request looked its identity up.)
  */
-class Gate implements SubgraphTransport {
-  calls: { name: SubgraphName; query: string }[] = [];
-  held = 0;
-  private waiting: (() => void)[] = [];
-  private closed = false;
-  constructor(private readonly inner: SubgraphTransport) {}
-
-  async execute(name: SubgraphName, request: GraphQLRequest, caller: Caller) {
-    this.calls.push({ name, query: request.query ?? '' });
-    if (this.closed) {
-      this.held++;
-      await new Promise<void>((r) => this.waiting.push(r));
-    }
-    return this.inner.execute(name, request, caller) as Promise<SubgraphResult>;
-  }
-  ready() {
-    return this.inner.ready();
-  }
-  close() {
-    this.closed = true;
-  }
-  open() {
-    this.closed = false;
-    for (const r of this.waiting.splice(0)) r();
-  }
-  /** The identity lookups so far (the gateway's own queries of the principal). */
-  lookups() {
-    return this.calls.filter((c) => c.query.includes('GatewayPrincipal')).length;
-  }
-}
-
-async function until(check: () => boolean, what: string) {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
-  if (!check()) throw new Error(`timed out waiting for ${what}`);
-}
 
 const ME = `{ me { id } }`;
 const event = (type: string, payload: Record<string, unknown>): DomainEvent => ({
@@ -88,9 +47,9 @@ describe('identity lookups racing with invalidations', () => {
     await stack.running.bus.publish([during(created.data.createApiKey.apiKey.id as string)]);
     gate.open();
     expect((await first).errors).toBeUndefined();
-    const before = gate.lookups();
+    const before = gate.callsTo(null, 'GatewayPrincipal');
     expect((await stack.as(key).gql(ME)).data.me.id).toBe(alice.userId);
-    return gate.lookups() - before;
+    return gate.callsTo(null, 'GatewayPrincipal') - before;
   }
 
   it("is cached when what changed meanwhile was another identity's (a run's end, another session)", async () => {
