@@ -15,11 +15,10 @@
  * process's RSS, sampled every second, lowest and highest in the window (memory is judged by the
  * lowest: what a heap keeps after its collections); CPU ms per completed run of each process, of
  * PostgreSQL and of Redis; Redis commands per run (and `reads`, about one per round trip); events
- * the subscriber received. After the
- * load: up to 60 s of drain, then the check that every run is COMPLETED in the database and
- * every expected flow-run event (the initial SCHEDULED and the three transitions of each run)
- * reached the subscriber exactly once; a markdown table of the windows and a verdict comparing
- * the last window with the second.
+ * the subscriber received. After the load: up to 60 s of drain, then the check that every run is
+ * COMPLETED in the database and every expected flow-run event (the initial SCHEDULED and the
+ * three transitions of each run) reached the subscriber exactly once; a markdown table of the
+ * windows and a verdict comparing the last window with the second.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -425,24 +425,19 @@ export class RedisBus implements Bus {
         if (held.ids.length) {
           const sending = held.ids;
           held.ids = [];
-          let replies: [Error | null, unknown][];
           try {
-            replies = (await reader
+            const [[ackError], [readError, next]] = (await reader
               .pipeline()
               .xack(this.stream, group, ...sending)
               .call('xreadgroup', read)
-              .exec())!;
+              .exec()) as [Error | null, unknown][] as [[Error | null], [Error | null, unknown]];
+            if (ackError ?? readError) throw ackError ?? readError;
+            res = next as typeof res;
           } catch (err) {
+            // Acknowledged with the next read (again, if Redis took it: that is harmless).
             held.ids = sending;
             throw err;
           }
-          const [ack, next] = replies as [[Error | null, unknown], [Error | null, unknown]];
-          if (ack[0]) {
-            held.ids = sending;
-            throw ack[0];
-          }
-          if (next[0]) throw next[0];
-          res = next[1] as typeof res;
         } else {
           res = (await reader.call('xreadgroup', read)) as typeof res;
         }

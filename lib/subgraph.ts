@@ -297,9 +297,9 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     );
   }
 
-  /** `Bus.position` of this subgraph's bus ("0-0" when it has none or published nothing). */
-  busPosition(): string {
-    return this.opts.bus.position() ?? '0-0';
+  /** `Bus.position` of this subgraph's bus: undefined on the in-process bus. */
+  busPosition(): string | undefined {
+    return this.opts.bus.position();
   }
 
   /**
@@ -348,7 +348,10 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       },
       // Where this process's events have got to in the bus, once the request has published its
       // own: the gateway's reader passes it before a mutation's answer goes out.
-      answerHeaders: () => ({ [BUS_POSITION_HEADER]: this.busPosition() }),
+      answerHeaders: (): Record<string, string> => {
+        const position = this.busPosition();
+        return position === undefined ? {} : { [BUS_POSITION_HEADER]: position };
+      },
       handlers: [
         metricsHandler(true),
         route('/health', (_req, res) => sendJson(res, 200, { status: 'ok', service: this.name })),

@@ -170,7 +170,9 @@ class TransportDataSource implements GraphQLDataSource<GatewayContext> {
 
 /**
  * Takes the subgraph's bus position off its result (the planner gets GraphQL only) and keeps the
- * furthest one on the request's context; a result without one marks the context `null`.
+ * furthest one on the request's context; a result without one (an in-process bus, a subgraph
+ * that does not say) marks the context `null`: the mutation then settles the way `Bus.settle`
+ * does (free on the in-process bus, a read of the tail on Redis).
  */
 function takePosition(context: Partial<GatewayContext>, result: SubgraphResult): SubgraphResult {
   const position = result.busPosition;
@@ -178,7 +180,8 @@ function takePosition(context: Partial<GatewayContext>, result: SubgraphResult):
     context.busPosition = null;
     return result;
   }
-  delete result.busPosition;
+  // Not `delete`: the result keeps its shape on its way through the planner.
+  result.busPosition = undefined;
   if (context.busPosition === null || !validId(position)) {
     context.busPosition = null;
   } else if (!context.busPosition || compareIds(position, context.busPosition) > 0) {

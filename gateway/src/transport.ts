@@ -55,7 +55,10 @@ export class InProcessTransport implements SubgraphTransport {
   ): Promise<SubgraphResult> {
     const subgraph = this.subgraphs[name];
     const result: SubgraphResult = await subgraph.executeAs(request, caller.claims);
-    return { ...result, busPosition: subgraph.busPosition() };
+    // Only a bus with positions (Redis) has one to give; the in-process bus delivers in publish.
+    const position = subgraph.busPosition();
+    if (position !== undefined) result.busPosition = position;
+    return result;
   }
 
   async ready(): Promise<Record<SubgraphName, boolean>> {
