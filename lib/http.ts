@@ -48,21 +48,17 @@ export interface HttpOptions<C extends BaseContext> {
   observe?: (req: IncomingMessage, res: ServerResponse, url: URL) => void;
   /**
    * Answers a POST of a JSON object without Apollo Server when it can (the subgraphs'
-   * executor, lib/subgraph-executor.ts); undefined hands the request to Apollo Server.
+   * executor, lib/subgraph-executor.ts; the gateway's pipeline, gateway/src/pipeline.ts);
+   * undefined hands the request to Apollo Server. `context` is the request's: built once, Apollo
+   * Server gets the same one.
    */
   direct?: (
     body: Record<string, unknown>,
     req: IncomingMessage,
-  ) => Promise<DirectAnswer | undefined>;
+    context: () => Promise<C>,
+  ) => Promise<GraphQLHttpResponse | undefined>;
   /** Headers every GraphQL answer carries, read once the operation has run. */
   answerHeaders?: () => Record<string, string>;
-}
-
-/** A response made without Apollo Server: its status, media type and body. */
-export interface DirectAnswer {
-  status: number;
-  contentType: string;
-  body: string;
 }
 
 /** One GraphQL-over-HTTP request as Apollo Server takes it. */
@@ -186,31 +182,25 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
             });
         } else body = raw;
       }
-      if (opts.direct && body && typeof body === 'object' && !Array.isArray(body)) {
-        const answer = await opts.direct(body as Record<string, unknown>, req);
-        if (answer) {
-          res.writeHead(answer.status, {
-            ...opts.answerHeaders?.(),
-            'content-type': answer.contentType,
-            'content-length': Buffer.byteLength(answer.body),
-          });
-          res.end(answer.body);
-          return;
-        }
-      }
-      const result = await executeGraphQLHttp(
-        opts.apollo,
-        { method: req.method ?? 'GET', headers: req.headers, search: url.search, body },
-        () => opts.context(req),
-      );
-      res.statusCode = result.status;
+      let context: Promise<C> | undefined;
+      const contextOnce = () => (context ??= opts.context(req));
+      const answer =
+        (opts.direct && body && typeof body === 'object' && !Array.isArray(body)
+          ? await opts.direct(body as Record<string, unknown>, req, contextOnce)
+          : undefined) ??
+        (await executeGraphQLHttp(
+          opts.apollo,
+          { method: req.method ?? 'GET', headers: req.headers, search: url.search, body },
+          contextOnce,
+        ));
+      res.statusCode = answer.status;
       for (const [k, v] of Object.entries(opts.answerHeaders?.() ?? {})) res.setHeader(k, v);
-      for (const [k, v] of result.headers) {
+      for (const [k, v] of answer.headers) {
         // Keep what earlier handlers varied on (CORS: Origin) beside Apollo's own.
         const before = k === 'vary' ? res.getHeader('vary') : undefined;
         res.setHeader(k, before ? `${before}, ${v}` : v);
       }
-      res.end(result.body);
+      res.end(answer.body);
     } catch (err) {
       if (err instanceof BodyTooLarge) {
         res.setHeader('connection', 'close');

@@ -244,6 +244,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** The media type Apollo Server answers a single result with, for the `accept` headers seen. */
 const MEDIA_TYPES = new Map<string | undefined, string>([
   [undefined, 'application/json; charset=utf-8'],
+  // fetch's default.
+  ['*/*', 'application/json; charset=utf-8'],
   ['application/json', 'application/json; charset=utf-8'],
   // The gateway's (gateway/src/transport.ts).
   [

@@ -333,16 +333,16 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
     return createHttpServer<C>({
       apollo: this.apollo,
       context: (req) => this.createContext(bearer(req)),
-      direct: async (body, req) => {
+      direct: async (body, req, context) => {
         const contentType = answerMediaType(req.headers.accept);
         if (!contentType) return undefined;
-        const answer = await this.executor.run(body, () => this.createContext(bearer(req)));
+        const answer = await this.executor.run(body, context);
         if (!answer) return undefined;
         const { errors, data } = answer.result;
         // Apollo Server's field order and trailing newline.
         return {
           status: answer.status,
-          contentType,
+          headers: new Map([['content-type', contentType]]),
           body: `${JSON.stringify({ errors, data })}\n`,
         };
       },

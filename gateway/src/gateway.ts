@@ -3,7 +3,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { ApolloServer, type GraphQLRequest, type GraphQLRequestContext } from '@apollo/server';
+import {
+  ApolloServer,
+  type ApolloServerPlugin,
+  type GraphQLRequest,
+  type GraphQLRequestContext,
+} from '@apollo/server';
 import {
   ApolloGateway,
   type GraphQLDataSource,
@@ -60,6 +65,7 @@ import { SsoRoutes } from './sso/sso-routes.js';
 import { ScimRoutes, SCIM_PREFIX } from './scim/scim-routes.js';
 import type { SubgraphName, SubgraphResult, SubgraphTransport } from './transport.js';
 import { uniqueRepresentations } from './representations.js';
+import { GatewayPipeline } from './pipeline.js';
 import type { Caller } from '../../lib/internal-token.js';
 import { log } from '../../lib/log.js';
 
@@ -228,6 +234,8 @@ export interface GatewayOptions {
 /** The public edge: authentication, internal tokens, and query planning over the subgraphs. */
 export class Gateway {
   readonly apollo: ApolloServer<GatewayContext>;
+  /** Runs the common requests with Apollo Server's plugins and executor, without its pipeline. */
+  readonly pipeline: GatewayPipeline;
   readonly auth: Authenticator;
   /** Live events to subscriptions (one bus reader for every WebSocket server of this gateway). */
   readonly subscriptions: SubscriptionEngine;
@@ -257,28 +265,35 @@ export class Gateway {
     });
     this.refusals = new RefusalAudit(opts.bus);
     this.budgets = new RateBudgets(opts.rateLimiter, opts.rateLimits);
+    const plugins: ApolloServerPlugin<GatewayContext>[] = [
+      // Browsers get Flowplane's own explorer (explorerHandler), never Apollo's hosted Sandbox.
+      ApolloServerPluginLandingPageDisabled(),
+      // Answers are private to their caller: no shared cache policy is computed or sent.
+      ApolloServerPluginCacheControlDisabled(),
+      refuseHttpSubscriptions,
+      requestIdPlugin,
+      // Deliveries of subscriptions yield to requests while these are in flight.
+      requestsFirst(() => this.subscriptions.scheduler),
+      requestLogPlugin(opts.logRequests),
+      operationLimitsPlugin(opts.limits, createRateLimitCharge(this.budgets, this.refusals)),
+      rateLimitHeadersPlugin,
+      subgraphRetryAfterPlugin,
+      settleAfterMutation(opts.bus),
+    ];
+    this.pipeline = new GatewayPipeline({
+      plugins,
+      formatError,
+      maxTokens: opts.maxTokens,
+      logger: quietLogger,
+    });
     this.apollo = new ApolloServer<GatewayContext>({
-      gateway,
+      gateway: this.pipeline.wrap(gateway),
       formatError,
       includeStacktraceInErrorResponses: false,
       introspection: opts.introspection,
       hideSchemaDetailsFromClientErrors: opts.production,
       parseOptions: { maxTokens: opts.maxTokens },
-      plugins: [
-        // Browsers get Flowplane's own explorer (explorerHandler), never Apollo's hosted Sandbox.
-        ApolloServerPluginLandingPageDisabled(),
-        // Answers are private to their caller: no shared cache policy is computed or sent.
-        ApolloServerPluginCacheControlDisabled(),
-        refuseHttpSubscriptions,
-        requestIdPlugin,
-        // Deliveries of subscriptions yield to requests while these are in flight.
-        requestsFirst(() => this.subscriptions.scheduler),
-        requestLogPlugin(opts.logRequests),
-        operationLimitsPlugin(opts.limits, createRateLimitCharge(this.budgets, this.refusals)),
-        rateLimitHeadersPlugin,
-        subgraphRetryAfterPlugin,
-        settleAfterMutation(opts.bus),
-      ],
+      plugins,
     });
     this.auth = new Authenticator(
       opts.transport,
@@ -350,7 +365,7 @@ export class Gateway {
    * (authentication, operation limits, rate limit, request id and log, audit, error masking);
    * the REST layer's only way in. The client's address and user agent come from `req`.
    */
-  execute(
+  async execute(
     req: Pick<IncomingMessage, 'headers' | 'socket'>,
     credential: string | undefined,
     operation: { query: string; operationName: string; variables: Record<string, unknown> },
@@ -360,10 +375,13 @@ export class Gateway {
       accept: 'application/graphql-response+json',
     };
     if (req.headers['user-agent']) headers['user-agent'] = req.headers['user-agent'];
-    return executeGraphQLHttp(
-      this.apollo,
-      { method: 'POST', headers, search: '', body: operation },
-      () => this.context(credential, clientInfo(req, this.opts.trustProxy ?? false)),
+    const request = { method: 'POST', headers, search: '', body: operation };
+    let context: Promise<GatewayContext> | undefined;
+    const contextOnce = () =>
+      (context ??= this.context(credential, clientInfo(req, this.opts.trustProxy ?? false)));
+    return (
+      (await this.pipeline.run(request, contextOnce)) ??
+      executeGraphQLHttp(this.apollo, request, contextOnce)
     );
   }
 
@@ -375,6 +393,11 @@ export class Gateway {
     const server = createHttpServer<GatewayContext>({
       apollo: this.apollo,
       context: (req) => this.context(bearer(req), clientInfo(req, this.opts.trustProxy ?? false)),
+      direct: (body, req, context) =>
+        this.pipeline.run(
+          { method: req.method ?? 'GET', headers: req.headers, search: '', body },
+          context,
+        ),
       handlers: this.httpHandlers(extra.handlers ?? []),
     });
     // Idle keep-alive sockets stay open longer than clients and proxies keep theirs (undici 4 s,

@@ -1,0 +1,438 @@
+import { createHash } from 'node:crypto';
+import {
+  HeaderMap,
+  type ApolloServerOptionsWithGateway,
+  type ApolloServerPlugin,
+  type GraphQLRequestContext,
+  type GraphQLRequestListener,
+  type GraphQLResponse,
+} from '@apollo/server';
+import type { ApolloGateway } from '@apollo/gateway';
+import {
+  getOperationAST,
+  GraphQLError,
+  Kind,
+  parse,
+  specifiedRules,
+  validate,
+  visit,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
+import type { GraphQLHttpRequest, GraphQLHttpResponse } from '../../lib/http.js';
+import { Lru } from '../../lib/lru.js';
+import { answerMediaType } from '../../lib/subgraph-executor.js';
+import type { GatewayContext } from './context.js';
+
+/** What Apollo Server is given as its gateway, and the executor it gets from it. */
+type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
+type Loaded = Awaited<ReturnType<ApolloGateway['load']>>;
+type GatewayExecutor = Loaded['executor'];
+type GatewayRequestContext = Parameters<GatewayExecutor>[0];
+
+/** Documents kept parsed and validated: clients send a few hundred distinct operations at most. */
+const DOCUMENTS = 1000;
+
+/** A document this pipeline runs: parsed and validated once against the schema it was run with. */
+interface Prepared {
+  schema: GraphQLSchema;
+  document: DocumentNode;
+  /** Apollo Server's hash of the text (SHA-256): the gateway's query plans are stored under it. */
+  queryHash: string;
+}
+
+/**
+ * The listener hooks this pipeline calls (see `GatewayPipeline`), and those Apollo Server does
+ * not call either for a document it parsed and validated before (Apollo Server's own
+ * DisableSuggestions, in production, has one). A plugin with any other hook is refused.
+ */
+const KNOWN_HOOKS = new Set([
+  'didResolveSource',
+  'didResolveOperation',
+  'executionDidStart',
+  'didEncounterErrors',
+  'willSendResponse',
+  'parsingDidStart',
+  'validationDidStart',
+]);
+
+/**
+ * The gateway's pipeline for the requests that make up nearly all of its work: a POST of JSON
+ * whose document parses and validates against the API schema, names a query or a mutation (no
+ * introspection, no persisted query), and whose client accepts one of the two JSON media types.
+ * Such a request runs through the same plugins (limits and rate limit, request id and log,
+ * settling after a mutation, …: the list given to Apollo Server, in its order, each hook called
+ * as Apollo Server's request pipeline calls it for a document it has parsed before) and the
+ * same executor (the planner's query plan through our transport); its errors are formatted and
+ * its status and headers set as Apollo Server does. Anything else returns undefined before any
+ * plugin has run, and the caller hands the request to Apollo Server, which answers it as it
+ * always has.
+ *
+ * Why: per request Apollo Server hashes the query text with SHA-256, negotiates media types
+ * twice, builds a header map from every request header, and awaits some twenty hooks of its own
+ * plugins; for a single event sent to the gateway that was about a tenth of the CPU of the
+ * whole embedded stack (bench/RESULTS.md, phase 17). Here a document is parsed, validated and
+ * hashed once per process, and the media type looked up in a table.
+ */
+export class GatewayPipeline {
+  private readonly documents = new Lru<string, Prepared | null>(DOCUMENTS);
+  private executor: GatewayExecutor | null = null;
+  private schema: GraphQLSchema | null = null;
+  /** Requests answered here so far (tests read it). */
+  answered = 0;
+
+  constructor(
+    private readonly opts: {
+      /**
+       * The plugins Apollo Server runs, in its order: the array it is given, to which it appends
+       * its own defaults as it starts.
+       */
+      plugins: readonly ApolloServerPlugin<GatewayContext>[];
+      formatError: (formatted: GraphQLFormattedError, original: unknown) => GraphQLFormattedError;
+      maxTokens: number;
+      logger: GatewayRequestContext['logger'];
+    },
+  ) {}
+
+  /**
+   * The gateway Apollo Server is given: `gateway` itself, except that this pipeline keeps what
+   * Apollo Server gets from it: the executor it loads, and the API schema of each load or update
+   * (Apollo Server validates against that one).
+   */
+  wrap(gateway: ApolloGateway): GatewayInterface {
+    return {
+      load: async (options) => {
+        const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
+        this.executor = loaded.executor;
+        return loaded;
+      },
+      onSchemaLoadOrUpdate: (callback) =>
+        gateway.onSchemaLoadOrUpdate((update) => {
+          this.schema = update.apiSchema;
+          callback(update);
+        }),
+      stop: () => gateway.stop(),
+    };
+  }
+
+  /** The prepared document of `query` for `schema`, or null when Apollo Server is to answer. */
+  private prepared(query: string, schema: GraphQLSchema): Prepared | null {
+    const known = this.documents.get(query);
+    if (known !== undefined && (known === null || known.schema === schema)) return known;
+    const prepared = prepare(query, schema, this.opts.maxTokens);
+    this.documents.set(query, prepared);
+    return prepared;
+  }
+
+  /**
+   * Answers `request` when it is one this pipeline runs (see the class), else undefined with
+   * nothing run. `context` is called at most once; when it fails, the request is Apollo
+   * Server's (the caller hands it the same failed context).
+   */
+  async run(
+    request: GraphQLHttpRequest,
+    context: () => Promise<GatewayContext>,
+  ): Promise<GraphQLHttpResponse | undefined> {
+    const { executor, schema } = this;
+    const body = request.body;
+    if (!executor || !schema || request.method !== 'POST' || !isRecord(body)) return undefined;
+    const { query, variables, operationName } = body;
+    if (typeof query !== 'string' || body.extensions != null) return undefined;
+    if (variables != null && !isRecord(variables)) return undefined;
+    if (operationName != null && typeof operationName !== 'string') return undefined;
+    // Apollo Server's CSRF rule lets JSON through; anything else is its to judge.
+    if (!JSON_TYPES.has(essence(request.headers['content-type']))) return undefined;
+    const contentType = answerMediaType(header(request.headers.accept));
+    if (!contentType) return undefined;
+    const prepared = this.prepared(query, schema);
+    const operation = prepared && getOperationAST(prepared.document, operationName);
+    if (!operation || operation.operation === 'subscription') return undefined;
+    let contextValue: GatewayContext;
+    try {
+      contextValue = await context();
+    } catch {
+      return undefined;
+    }
+    this.answered++;
+    const response = await this.execute(
+      executor,
+      prepared,
+      operation,
+      { query, variables: variables ?? undefined, operationName: operationName ?? undefined },
+      request,
+      contextValue,
+    );
+    const headers = new Map(response.http.headers);
+    if (!headers.has('content-type')) headers.set('content-type', contentType);
+    const single = response.body.kind === 'single' ? response.body.singleResult : {};
+    // Apollo Server's field order and trailing newline.
+    const { errors, data, extensions } = single;
+    return {
+      status: response.http.status ?? 200,
+      headers,
+      body: `${JSON.stringify({ errors, data, extensions })}\n`,
+    };
+  }
+
+  /** Apollo Server's request pipeline from a resolved operation on (`processGraphQLRequest`). */
+  private async execute(
+    executor: GatewayExecutor,
+    prepared: Prepared,
+    operation: OperationDefinitionNode,
+    graphqlRequest: { query: string; variables?: Record<string, unknown>; operationName?: string },
+    http: GraphQLHttpRequest,
+    contextValue: GatewayContext,
+  ): Promise<GraphQLResponse> {
+    const requestHeaders = new HeaderMap();
+    for (const [k, v] of Object.entries(http.headers))
+      if (v !== undefined) requestHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const response = {
+      http: { status: undefined as number | undefined, headers: new HeaderMap() },
+      body: undefined as GraphQLResponse['body'] | undefined,
+    };
+    const rc = {
+      logger: this.opts.logger,
+      cache: undefined,
+      schema: prepared.schema,
+      request: {
+        ...graphqlRequest,
+        http: {
+          method: http.method,
+          headers: requestHeaders,
+          search: http.search,
+          body: http.body,
+        },
+      },
+      response,
+      contextValue,
+      metrics: { persistedQueryHit: false, persistedQueryRegister: false },
+      overallCachePolicy: undefined,
+      requestIsBatched: false,
+      queryHash: prepared.queryHash,
+      source: graphqlRequest.query,
+      document: prepared.document,
+      operation,
+      operationName: operation.name?.value ?? null,
+      errors: undefined as readonly GraphQLError[] | undefined,
+    } as unknown as GraphQLRequestContext<GatewayContext> & {
+      errors?: readonly GraphQLError[];
+    };
+    const listeners = (
+      await Promise.all(this.opts.plugins.map((p) => p.requestDidStart?.(rc)))
+    ).filter((l): l is GraphQLRequestListener<GatewayContext> => !!l);
+    for (const l of listeners) {
+      for (const hook of Object.keys(l))
+        if (!KNOWN_HOOKS.has(hook)) throw new Error(`GatewayPipeline does not call ${hook}`);
+    }
+    const willSendResponse = () =>
+      Promise.all(listeners.map((l) => l.willSendResponse?.(rc as never)));
+    const didEncounterErrors = (errors: readonly GraphQLError[]) => {
+      rc.errors = errors;
+      return Promise.all(listeners.map((l) => l.didEncounterErrors?.(rc as never)));
+    };
+    const sendErrors = async (errors: GraphQLError[]) => {
+      await didEncounterErrors(errors);
+      const formatted = this.formatErrors(errors, response.http);
+      response.body = { kind: 'single', singleResult: { errors: formatted } };
+      response.http.status ??= 500;
+      await willSendResponse();
+      return response as GraphQLResponse;
+    };
+    await Promise.all(listeners.map((l) => l.didResolveSource?.(rc as never)));
+    try {
+      await Promise.all(listeners.map((l) => l.didResolveOperation?.(rc as never)));
+    } catch (err) {
+      return sendErrors([graphqlError(err)]);
+    }
+    const executionListeners = (
+      await Promise.all(listeners.map((l) => l.executionDidStart?.(rc as never)))
+    ).filter((l) => !!l);
+    try {
+      const result = await executor(this.gatewayRequestContext(rc, requestHeaders));
+      const resultErrors = result.errors?.map((e) =>
+        isBadUserInputError(e) ? userInputError(e) : e,
+      );
+      if (resultErrors) await didEncounterErrors(resultErrors);
+      const formatted = resultErrors && this.formatErrors(resultErrors, response.http);
+      // Apollo Server 5: variables that did not coerce (no data at all) are a 400.
+      if (resultErrors?.length && result.data === undefined) response.http.status ??= 400;
+      response.body = { kind: 'single', singleResult: { ...result, errors: formatted } };
+    } catch (err) {
+      const error = graphqlError(err);
+      await Promise.all(executionListeners.map((l) => l.executionDidEnd?.(error)));
+      return sendErrors([error]);
+    }
+    await Promise.all(executionListeners.map((l) => l.executionDidEnd?.()));
+    await willSendResponse();
+    return response as GraphQLResponse;
+  }
+
+  /**
+   * Apollo Server's formatting (`normalizeAndFormatErrors`): each error's `http` extension sets
+   * the answer's status and headers and is removed, its code defaults to INTERNAL_SERVER_ERROR,
+   * then `formatError`; an error in formatting becomes "Internal server error".
+   */
+  private formatErrors(
+    errors: readonly GraphQLError[],
+    http: { status?: number; headers: HeaderMap },
+  ): GraphQLFormattedError[] {
+    return errors.map((error) => {
+      try {
+        const extensions: Record<string, unknown> = {
+          ...error.extensions,
+          code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR',
+        };
+        const head = extensions.http as { status?: unknown; headers?: unknown } | undefined;
+        if (
+          head &&
+          typeof head === 'object' &&
+          (head.status === undefined || typeof head.status === 'number') &&
+          (head.headers === undefined || head.headers instanceof Map)
+        ) {
+          if (head.status !== undefined) http.status = head.status as number;
+          for (const [k, v] of (head.headers as Map<string, string> | undefined) ?? [])
+            http.headers.set(k, v);
+          delete extensions.http;
+        }
+        return this.opts.formatError({ ...error.toJSON(), extensions }, error);
+      } catch {
+        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      }
+    });
+  }
+
+  /** What Apollo Server hands its gateway's executor (`makeGatewayGraphQLRequestContext`). */
+  private gatewayRequestContext(
+    rc: GraphQLRequestContext<GatewayContext>,
+    headers: HeaderMap,
+  ): GatewayRequestContext {
+    const http = rc.request.http!;
+    const response = rc.response.http;
+    return {
+      request: {
+        query: rc.request.query,
+        operationName: rc.request.operationName,
+        variables: rc.request.variables,
+        http: {
+          method: http.method,
+          url: `https://unknown-url.invalid/${http.search && !http.search.startsWith('?') ? '?' : ''}${http.search}`,
+          headers: fetcherHeaders(headers),
+        },
+      },
+      response: {
+        http: {
+          headers: fetcherHeaders(response.headers),
+          get status() {
+            return response.status;
+          },
+          set status(status) {
+            response.status = status;
+          },
+        },
+      },
+      logger: this.opts.logger,
+      schema: rc.schema,
+      schemaHash: 'schemaHash no longer exists since Apollo Server 4' as never,
+      context: rc.contextValue,
+      cache: undefined as never,
+      queryHash: rc.queryHash!,
+      document: rc.document!,
+      source: rc.source!,
+      operationName: rc.operationName ?? null,
+      operation: rc.operation!,
+      errors: undefined,
+      metrics: rc.metrics,
+      debug: false,
+      overallCachePolicy: undefined,
+      requestIsBatched: false,
+    };
+  }
+}
+
+/** Parses and validates `query` as Apollo Server would, or null: a document Apollo Server answers. */
+function prepare(query: string, schema: GraphQLSchema, maxTokens: number): Prepared | null {
+  let document: DocumentNode;
+  try {
+    document = parse(query, { maxTokens });
+  } catch {
+    return null;
+  }
+  if (validate(schema, document, specifiedRules).length) return null;
+  // Introspection has rules and limits of its own (Apollo Server's NoIntrospection when it is off).
+  let introspection = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
+    },
+  });
+  if (introspection) return null;
+  return { schema, document, queryHash: createHash('sha256').update(query).digest('hex') };
+}
+
+const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json']);
+
+function essence(contentType: string | string[] | undefined): string {
+  return (header(contentType) ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function graphqlError(err: unknown): GraphQLError {
+  if (err instanceof GraphQLError) return err;
+  const error = err instanceof Error ? err : new Error(`Unexpected error value: ${String(err)}`);
+  return new GraphQLError(error.message, { originalError: error });
+}
+
+/** A variable that did not coerce, as graphql-js words it (Apollo Server's `UserInputError`). */
+function isBadUserInputError(e: GraphQLError): boolean {
+  const node = e.nodes?.length === 1 ? e.nodes[0] : undefined;
+  if (node?.kind !== Kind.VARIABLE_DEFINITION || e.extensions?.code != null) return false;
+  const name = node.variable.name.value;
+  return (
+    e.message.startsWith(`Variable "$${name}" has invalid value`) ||
+    e.message.startsWith(`Variable "$${name}" got invalid value `) ||
+    e.message.startsWith(`Variable "$${name}" of required type `) ||
+    e.message.startsWith(`Variable "$${name}" of non-null type `)
+  );
+}
+
+function userInputError(e: GraphQLError): GraphQLError {
+  return new GraphQLError(e.message, {
+    nodes: e.nodes,
+    originalError: e.originalError ?? e,
+    extensions: { ...e.extensions, code: 'BAD_USER_INPUT' },
+  });
+}
+
+/** The Fetch API `Headers` view of a header map that the gateway's executor reads. */
+function fetcherHeaders(map: HeaderMap) {
+  return {
+    get: (name: string) => map.get(name.toLowerCase()) ?? null,
+    has: (name: string) => map.has(name.toLowerCase()),
+    set: (name: string, value: string) => void map.set(name.toLowerCase(), value),
+    append: (name: string, value: string) => {
+      const key = name.toLowerCase();
+      const before = map.get(key);
+      map.set(key, before === undefined ? value : `${before}, ${value}`);
+    },
+    delete: (name: string) => void map.delete(name.toLowerCase()),
+    forEach: (fn: (value: string, key: string, parent: unknown) => void) =>
+      map.forEach((v, k) => fn(v, k, map)),
+    entries: () => map.entries(),
+    keys: () => map.keys(),
+    values: () => map.values(),
+    [Symbol.iterator]: () => map.entries(),
+  } as unknown as GatewayRequestContext['request']['http'] extends infer H
+    ? H extends { headers: infer T }
+      ? T
+      : never
+    : never;
+}
