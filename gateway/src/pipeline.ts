@@ -223,8 +223,13 @@ export class GatewayPipeline {
       await Promise.all(this.opts.plugins.map((p) => p.requestDidStart?.(rc)))
     ).filter((l): l is GraphQLRequestListener<GatewayContext> => !!l);
     for (const l of listeners) {
-      for (const hook of Object.keys(l))
-        if (!KNOWN_HOOKS.has(hook)) throw new Error(`GatewayPipeline does not call ${hook}`);
+      for (const hook of Object.keys(l)) {
+        if (KNOWN_HOOKS.has(hook)) continue;
+        // A plugin this pipeline cannot run as Apollo Server would: Apollo Server answers from
+        // now on (this request fails with 500).
+        this.executor = null;
+        throw new Error(`GatewayPipeline does not call ${hook}`);
+      }
     }
     const willSendResponse = () =>
       Promise.all(listeners.map((l) => l.willSendResponse?.(rc as never)));
