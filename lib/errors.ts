@@ -162,3 +162,46 @@ export function formatError(
     extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: ext.requestId },
   };
 }
+
+/** The status and headers an answer's errors ask for (their `http` extensions). */
+export interface ErrorsHead {
+  status?: number;
+  headers: Map<string, string>;
+}
+
+/**
+ * A result's errors as Apollo Server formats them (`normalizeAndFormatErrors`), for the paths
+ * that answer without it (lib/subgraph-executor, gateway/src/pipeline): each error's `http`
+ * extension sets `head`'s status and headers and is removed, its code defaults to
+ * INTERNAL_SERVER_ERROR, then `formatError`; an error in formatting becomes "Internal server
+ * error".
+ */
+export function formatResultErrors(
+  errors: readonly GraphQLError[],
+  head: ErrorsHead,
+): GraphQLFormattedError[] {
+  return errors.map((error) => {
+    try {
+      // graphql-jit's errors leave `extensions` undefined when the thrown error had none.
+      const extensions: Record<string, unknown> = {
+        ...error.extensions,
+        code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
+      };
+      const http = extensions.http as { status?: unknown; headers?: unknown } | undefined;
+      if (
+        http &&
+        typeof http === 'object' &&
+        (http.status === undefined || typeof http.status === 'number') &&
+        (http.headers === undefined || http.headers instanceof Map)
+      ) {
+        if (http.status !== undefined) head.status = http.status as number;
+        for (const [k, v] of (http.headers as Map<string, string> | undefined) ?? [])
+          head.headers.set(k, v);
+        delete extensions.http;
+      }
+      return formatError({ ...error.toJSON(), extensions }, error);
+    } catch {
+      return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+    }
+  });
+}

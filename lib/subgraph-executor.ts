@@ -15,7 +15,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
-import { formatError } from './errors.js';
+import { formatResultErrors, type ErrorsHead } from './errors.js';
 import { checkOperationInputs } from './input-edges.js';
 import { Lru } from './lru.js';
 import type { BaseContext } from './module.js';
@@ -95,21 +95,8 @@ export class SubgraphExecutor<C extends BaseContext> {
   }
 
   private prepare(query: string): Prepared | null {
-    let document: DocumentNode;
-    try {
-      document = parse(query);
-    } catch {
-      return null;
-    }
-    if (validate(this.schema, document, specifiedRules).length) return null;
-    // Apollo Server refuses introspection in production by a validation rule of its own.
-    let introspection = false;
-    visit(document, {
-      Field(node) {
-        if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
-      },
-    });
-    return introspection ? null : { document, operations: new Map() };
+    const document = validDocument(query, this.schema);
+    return document && { document, operations: new Map() };
   }
 
   /**
@@ -189,25 +176,9 @@ export class SubgraphExecutor<C extends BaseContext> {
     if (result.data === undefined) return undefined;
     if (!result.errors?.length) return { status: 200, result: { data: result.data } };
     await this.onErrors(contextValue, result.errors);
-    let status = 200;
-    const errors = result.errors.map((error) => {
-      // graphql-jit's errors leave `extensions` undefined when the thrown error had none.
-      const extensions: Record<string, unknown> = {
-        ...error.extensions,
-        code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR',
-      };
-      const http = extensions.http as { status?: unknown } | undefined;
-      if (http && typeof http === 'object') {
-        if (typeof http.status === 'number') status = http.status;
-        delete extensions.http;
-      }
-      try {
-        return formatError({ ...error.toJSON(), extensions }, error);
-      } catch {
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-    });
-    return { status, result: { errors, data: result.data } };
+    const head: ErrorsHead = { headers: new Map() };
+    const errors = formatResultErrors(result.errors, head);
+    return { status: head.status ?? 200, result: { errors, data: result.data } };
   }
 }
 
@@ -237,7 +208,33 @@ export function recursiveInputTypes(schema: GraphQLSchema): Set<string> {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+/**
+ * `query` parsed and validated as Apollo Server does (graphql-js's rules), or null: a document
+ * that fails, or one with introspection (Apollo Server refuses it in production by a validation
+ * rule of its own, and the gateway limits it apart), is Apollo Server's to answer.
+ */
+export function validDocument(
+  query: string,
+  schema: GraphQLSchema,
+  maxTokens?: number,
+): DocumentNode | null {
+  let document: DocumentNode;
+  try {
+    document = parse(query, maxTokens === undefined ? undefined : { maxTokens });
+  } catch {
+    return null;
+  }
+  if (validate(schema, document, specifiedRules).length) return null;
+  let introspection = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
+    },
+  });
+  return introspection ? null : document;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 

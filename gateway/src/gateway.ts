@@ -282,7 +282,6 @@ export class Gateway {
     ];
     this.pipeline = new GatewayPipeline({
       plugins,
-      formatError,
       maxTokens: opts.maxTokens,
       logger: quietLogger,
     });

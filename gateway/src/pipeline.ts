@@ -12,18 +12,14 @@ import {
   getOperationAST,
   GraphQLError,
   Kind,
-  parse,
-  specifiedRules,
-  validate,
-  visit,
   type DocumentNode,
-  type GraphQLFormattedError,
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
 import type { GraphQLHttpRequest, GraphQLHttpResponse } from '../../lib/http.js';
 import { Lru } from '../../lib/lru.js';
-import { answerMediaType } from '../../lib/subgraph-executor.js';
+import { formatResultErrors } from '../../lib/errors.js';
+import { answerMediaType, isRecord, validDocument } from '../../lib/subgraph-executor.js';
 import type { GatewayContext } from './context.js';
 
 /** What Apollo Server is given as its gateway, and the executor it gets from it. */
@@ -31,6 +27,7 @@ type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'
 type Loaded = Awaited<ReturnType<ApolloGateway['load']>>;
 type GatewayExecutor = Loaded['executor'];
 type GatewayRequestContext = Parameters<GatewayExecutor>[0];
+type FetcherHeaders = NonNullable<GatewayRequestContext['request']['http']>['headers'];
 
 /** Documents kept parsed and validated: clients send a few hundred distinct operations at most. */
 const DOCUMENTS = 1000;
@@ -90,7 +87,6 @@ export class GatewayPipeline {
        * its own defaults as it starts.
        */
       plugins: readonly ApolloServerPlugin<GatewayContext>[];
-      formatError: (formatted: GraphQLFormattedError, original: unknown) => GraphQLFormattedError;
       maxTokens: number;
       logger: GatewayRequestContext['logger'];
     },
@@ -121,7 +117,12 @@ export class GatewayPipeline {
   private prepared(query: string, schema: GraphQLSchema): Prepared | null {
     const known = this.documents.get(query);
     if (known !== undefined && (known === null || known.schema === schema)) return known;
-    const prepared = prepare(query, schema, this.opts.maxTokens);
+    const document = validDocument(query, schema, this.opts.maxTokens);
+    const prepared = document && {
+      schema,
+      document,
+      queryHash: createHash('sha256').update(query).digest('hex'),
+    };
     this.documents.set(query, prepared);
     return prepared;
   }
@@ -185,9 +186,16 @@ export class GatewayPipeline {
     http: GraphQLHttpRequest,
     contextValue: GatewayContext,
   ): Promise<GraphQLResponse> {
-    const requestHeaders = new HeaderMap();
-    for (const [k, v] of Object.entries(http.headers))
-      if (v !== undefined) requestHeaders.set(k, Array.isArray(v) ? v.join(', ') : v);
+    // Apollo Server's copy of the request's headers, made only if something reads it (none of
+    // the gateway's plugins does; its executor does outside production).
+    let headerMap: HeaderMap | undefined;
+    const requestHeaders = () => {
+      if (headerMap) return headerMap;
+      headerMap = new HeaderMap();
+      for (const [k, v] of Object.entries(http.headers))
+        if (v !== undefined) headerMap.set(k, Array.isArray(v) ? v.join(', ') : v);
+      return headerMap;
+    };
     const response = {
       http: { status: undefined as number | undefined, headers: new HeaderMap() },
       body: undefined as GraphQLResponse['body'] | undefined,
@@ -200,7 +208,9 @@ export class GatewayPipeline {
         ...graphqlRequest,
         http: {
           method: http.method,
-          headers: requestHeaders,
+          get headers() {
+            return requestHeaders();
+          },
           search: http.search,
           body: http.body,
         },
@@ -239,7 +249,7 @@ export class GatewayPipeline {
     };
     const sendErrors = async (errors: GraphQLError[]) => {
       await didEncounterErrors(errors);
-      const formatted = this.formatErrors(errors, response.http);
+      const formatted = formatResultErrors(errors, response.http);
       response.body = { kind: 'single', singleResult: { errors: formatted } };
       response.http.status ??= 500;
       await willSendResponse();
@@ -260,7 +270,7 @@ export class GatewayPipeline {
         isBadUserInputError(e) ? userInputError(e) : e,
       );
       if (resultErrors) await didEncounterErrors(resultErrors);
-      const formatted = resultErrors && this.formatErrors(resultErrors, response.http);
+      const formatted = resultErrors && formatResultErrors(resultErrors, response.http);
       // Apollo Server 5: variables that did not coerce (no data at all) are a 400.
       if (resultErrors?.length && result.data === undefined) response.http.status ??= 400;
       response.body = { kind: 'single', singleResult: { ...result, errors: formatted } };
@@ -274,44 +284,10 @@ export class GatewayPipeline {
     return response as GraphQLResponse;
   }
 
-  /**
-   * Apollo Server's formatting (`normalizeAndFormatErrors`): each error's `http` extension sets
-   * the answer's status and headers and is removed, its code defaults to INTERNAL_SERVER_ERROR,
-   * then `formatError`; an error in formatting becomes "Internal server error".
-   */
-  private formatErrors(
-    errors: readonly GraphQLError[],
-    http: { status?: number; headers: HeaderMap },
-  ): GraphQLFormattedError[] {
-    return errors.map((error) => {
-      try {
-        const extensions: Record<string, unknown> = {
-          ...error.extensions,
-          code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR',
-        };
-        const head = extensions.http as { status?: unknown; headers?: unknown } | undefined;
-        if (
-          head &&
-          typeof head === 'object' &&
-          (head.status === undefined || typeof head.status === 'number') &&
-          (head.headers === undefined || head.headers instanceof Map)
-        ) {
-          if (head.status !== undefined) http.status = head.status as number;
-          for (const [k, v] of (head.headers as Map<string, string> | undefined) ?? [])
-            http.headers.set(k, v);
-          delete extensions.http;
-        }
-        return this.opts.formatError({ ...error.toJSON(), extensions }, error);
-      } catch {
-        return { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
-      }
-    });
-  }
-
   /** What Apollo Server hands its gateway's executor (`makeGatewayGraphQLRequestContext`). */
   private gatewayRequestContext(
     rc: GraphQLRequestContext<GatewayContext>,
-    headers: HeaderMap,
+    headers: () => HeaderMap,
   ): GatewayRequestContext {
     const http = rc.request.http!;
     const response = rc.response.http;
@@ -328,7 +304,7 @@ export class GatewayPipeline {
       },
       response: {
         http: {
-          headers: fetcherHeaders(response.headers),
+          headers: fetcherHeaders(() => response.headers),
           get status() {
             return response.status;
           },
@@ -356,26 +332,6 @@ export class GatewayPipeline {
   }
 }
 
-/** Parses and validates `query` as Apollo Server would, or null: a document Apollo Server answers. */
-function prepare(query: string, schema: GraphQLSchema, maxTokens: number): Prepared | null {
-  let document: DocumentNode;
-  try {
-    document = parse(query, { maxTokens });
-  } catch {
-    return null;
-  }
-  if (validate(schema, document, specifiedRules).length) return null;
-  // Introspection has rules and limits of its own (Apollo Server's NoIntrospection when it is off).
-  let introspection = false;
-  visit(document, {
-    Field(node) {
-      if (node.name.value === '__schema' || node.name.value === '__type') introspection = true;
-    },
-  });
-  if (introspection) return null;
-  return { schema, document, queryHash: createHash('sha256').update(query).digest('hex') };
-}
-
 const JSON_TYPES = new Set(['application/json', 'application/graphql-response+json']);
 
 function essence(contentType: string | string[] | undefined): string {
@@ -384,10 +340,6 @@ function essence(contentType: string | string[] | undefined): string {
 
 function header(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function graphqlError(err: unknown): GraphQLError {
@@ -417,27 +369,21 @@ function userInputError(e: GraphQLError): GraphQLError {
   });
 }
 
-/** The Fetch API `Headers` view of a header map that the gateway's executor reads. */
-function fetcherHeaders(map: HeaderMap) {
+/** The Fetch API `Headers` view of a header map (made when first read) that the executor gets. */
+function fetcherHeaders(headers: () => HeaderMap): FetcherHeaders {
   return {
-    get: (name: string) => map.get(name.toLowerCase()) ?? null,
-    has: (name: string) => map.has(name.toLowerCase()),
-    set: (name: string, value: string) => void map.set(name.toLowerCase(), value),
+    get: (name: string) => headers().get(name.toLowerCase()) ?? null,
+    has: (name: string) => headers().has(name.toLowerCase()),
+    set: (name: string, value: string) => void headers().set(name.toLowerCase(), value),
     append: (name: string, value: string) => {
       const key = name.toLowerCase();
-      const before = map.get(key);
-      map.set(key, before === undefined ? value : `${before}, ${value}`);
+      const before = headers().get(key);
+      headers().set(key, before === undefined ? value : `${before}, ${value}`);
     },
-    delete: (name: string) => void map.delete(name.toLowerCase()),
-    forEach: (fn: (value: string, key: string, parent: unknown) => void) =>
-      map.forEach((v, k) => fn(v, k, map)),
-    entries: () => map.entries(),
-    keys: () => map.keys(),
-    values: () => map.values(),
-    [Symbol.iterator]: () => map.entries(),
-  } as unknown as GatewayRequestContext['request']['http'] extends infer H
-    ? H extends { headers: infer T }
-      ? T
-      : never
-    : never;
+    delete: (name: string) => void headers().delete(name.toLowerCase()),
+    entries: () => headers().entries(),
+    keys: () => headers().keys(),
+    values: () => headers().values(),
+    [Symbol.iterator]: () => headers().entries(),
+  };
 }
