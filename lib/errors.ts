@@ -148,6 +148,18 @@ export function formatError(
   if (code && CLIENT_DOCUMENT_CODES.has(code)) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }
+  // Apollo Server's own refusals of a request that carry no code name their 4xx status (a
+  // persisted query whose hash does not match its text).
+  const status = (original as { extensions?: { http?: { status?: unknown } } } | undefined)
+    ?.extensions?.http?.status;
+  if (
+    code === 'INTERNAL_SERVER_ERROR' &&
+    !(original as { extensions?: { code?: unknown } } | undefined)?.extensions?.code &&
+    typeof status === 'number' &&
+    status >= 400 &&
+    status < 500
+  )
+    return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   if (!code && formatted.message.startsWith('Variable "$')) {
     return { ...formatted, extensions: { ...ext, code: 'BAD_USER_INPUT' } };
   }

@@ -102,7 +102,7 @@ export class GatewayPipeline {
       load: async (options) => {
         const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
         this.executor = loaded.executor;
-        return loaded;
+        return { ...loaded, executor: resolvingOperation(loaded.executor) };
       },
       onSchemaLoadOrUpdate: (callback) =>
         gateway.onSchemaLoadOrUpdate((update) => {
@@ -367,6 +367,30 @@ function userInputError(e: GraphQLError): GraphQLError {
     originalError: e.originalError ?? e,
     extensions: { ...e.extensions, code: 'BAD_USER_INPUT' },
   });
+}
+
+/**
+ * The gateway's executor as Apollo Server calls it: a document without the operation the request
+ * names (an unknown name, or several operations and no name) is answered with graphql-js's error
+ * as a result, as Apollo Server's own execution answers it, so that Apollo Server reports it as
+ * the client's (OPERATION_RESOLUTION_FAILURE, 400); the gateway's executor throws instead, which
+ * Apollo Server reports as its own failure (500).
+ */
+function resolvingOperation(executor: GatewayExecutor): GatewayExecutor {
+  return (rc) => {
+    if (rc.operation) return executor(rc);
+    const operations = rc.document.definitions.filter(
+      (d) => d.kind === Kind.OPERATION_DEFINITION,
+    ).length;
+    const name = rc.request.operationName;
+    const message =
+      name != null
+        ? `Unknown operation named "${name}".`
+        : operations > 1
+          ? 'Must provide operation name if query contains multiple operations.'
+          : 'Must provide an operation.';
+    return Promise.resolve({ errors: [new GraphQLError(message)] });
+  };
 }
 
 /** The Fetch API `Headers` view of a header map (made when first read) that the executor gets. */

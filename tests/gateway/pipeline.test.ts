@@ -216,6 +216,33 @@ describe('the gateway pipeline', () => {
     expect(withoutRequestIds(r.direct.body)).toEqual(withoutRequestIds(r.viaApollo.body));
   });
 
+  it.each([
+    [
+      'an unknown operation name',
+      { query: FLOWS, operationName: 'Other' },
+      'Unknown operation named "Other".',
+    ],
+    [
+      'several operations and no name',
+      { query: 'query A { __typename } query B { __typename }' },
+      'Must provide operation name if query contains multiple operations.',
+    ],
+    [
+      'a persisted query whose hash is not its text’s',
+      {
+        query: '{ __typename }',
+        extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } },
+      },
+      'provided sha does not match query',
+    ],
+  ])('refuses %s as the client’s error (400 BAD_USER_INPUT, not 500)', async (_, body, message) => {
+    for (const s of [stack, prod]) {
+      const r = await post(s, body, { token: s === stack ? alice.token : undefined });
+      expect(r.status).toBe(400);
+      expect(r.body.errors).toEqual([{ message, extensions: { code: 'BAD_USER_INPUT' } }]);
+    }
+  });
+
   it('leaves a body Apollo Server would judge a CSRF risk to it', async () => {
     const pipeline = gatewayOf(stack).pipeline;
     const before = pipeline.answered;
