@@ -7,7 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackgroundService } from '../../lib/background.js';
 import { eventMatches, type EventFilterSpec, type LiveEvent } from '../../lib/event-filter.js';
+import { OutboxEvent } from '../../lib/outbox.js';
+import {
+  EVENT_EMITTED,
+  eventRows,
+  joinedWriteStats,
+  storeNewEventsJoined,
+} from '../../subgraphs/operations/src/event-store/emit.js';
 import { Event, EventRelated } from '../../subgraphs/operations/src/event-store/event.entity.js';
+import { testDatabase } from '../harness/services.js';
 import { createWorkspace, expectError } from '../harness/seed.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { ok } from './fixtures.js';
@@ -254,6 +262,95 @@ describe('emitEvents', () => {
       ]),
     ).toBe(1);
   });
+});
+
+describe('requests at the same moment', () => {
+  let ws: string;
+  let other: string;
+  const postgres = testDatabase() === 'postgres';
+  beforeAll(async () => {
+    ws = (await createWorkspace(alice, alice.accountId)).id;
+    other = (await createWorkspace(alice, alice.accountId)).id;
+  });
+  const one = (id: string, n: number) => ({
+    id,
+    event: 'acme.order.shipped',
+    resource: { id: `acme.order.${n}` },
+    related: [{ id: `acme.customer.${n}`, role: 'customer' }],
+    payload: { n },
+  });
+  /** `event.emitted` outbox rows of these event ids. */
+  const outboxRows = async (ids: string[]) =>
+    (
+      await db().find(
+        OutboxEvent,
+        { type: EVENT_EMITTED },
+        { orderBy: { seq: 'desc' }, limit: 500 },
+      )
+    )
+      .map((r) => (r.payload.event as { id: string }).id)
+      .filter((id) => ids.includes(id));
+  const stats = () => ({ ...joinedWriteStats(db())! });
+
+  it('each gets its own answer, every event is stored with its related row and one outbox row, in fewer statements on PostgreSQL', async () => {
+    const ids = Array.from({ length: 24 }, () => randomUUID());
+    const before = postgres ? stats() : null;
+    const answers = await Promise.all(
+      ids.map((id, n) => emitted(n % 2 ? other : ws, [one(id, n)])),
+    );
+    expect(answers).toEqual(ids.map(() => 1));
+    const events = await db().find(Event, { id: { $in: ids } });
+    expect(events.map((e) => [e.id, e.workspaceId, e.payload]).sort()).toEqual(
+      ids.map((id, n) => [id, n % 2 ? other : ws, { n }]).sort(),
+    );
+    expect(await db().count(EventRelated, { eventId: { $in: ids } })).toBe(24);
+    expect((await outboxRows(ids)).sort()).toEqual([...ids].sort());
+    if (postgres) {
+      const after = stats();
+      expect(after.callers - before!.callers).toBe(24);
+      // Requests that arrived while a statement ran went together in the next one.
+      expect(after.statements - before!.statements).toBeLessThan(24);
+    } else console.log('SQLite writes each request in its own transaction: nothing to join');
+  });
+
+  it('an id sent by several at once is stored once, for one of them', async () => {
+    const id = randomUUID();
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, n) => emitted(ws, [one(id, n)])),
+    );
+    expect(answers.reduce((a, b) => a + b, 0)).toBe(1);
+    expect(await db().count(Event, { id })).toBe(1);
+    expect(await db().count(EventRelated, { eventId: id })).toBe(1);
+    expect(await outboxRows([id])).toEqual([id]);
+  });
+
+  if (!postgres)
+    console.log('skipping the failing joined statement: statements are joined on PostgreSQL only');
+  it.runIf(postgres)(
+    'a statement that fails runs again for each caller alone: only the failing caller gets the error',
+    async () => {
+      const before = stats();
+      const rows = (workspaceId: string) => [eventRows({ ...one(randomUUID(), 0), workspaceId })];
+      const good = [rows(ws), rows(ws), rows(other)];
+      const first = storeNewEventsJoined(db(), good[0]!);
+      // Sent while the first runs: these go together, and the statement fails on the bad id.
+      const bad = storeNewEventsJoined(db(), rows('not-a-uuid')).then(
+        () => 'stored',
+        (err: Error) => err.name,
+      );
+      const rest = good.slice(1).map((r) => storeNewEventsJoined(db(), r));
+      expect((await first).length).toBe(1);
+      expect(await bad).not.toBe('stored');
+      for (const r of rest) expect((await r).length).toBe(1);
+      const ids = good.map((r) => r[0]!.event.id);
+      expect(await db().count(Event, { id: { $in: ids } })).toBe(3);
+      expect((await outboxRows(ids)).sort()).toEqual([...ids].sort());
+      const after = stats();
+      expect(after.retriedGroups - before.retriedGroups).toBe(1);
+      // The first alone, the group, then each of the group's three alone.
+      expect(after.statements - before.statements).toBe(5);
+    },
+  );
 });
 
 describe('queries', () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager, EntityName } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
+import { Coalescer } from '../../../../lib/coalesce.js';
 import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
 import { isPostgres } from '../../../../lib/db.js';
 import {
@@ -213,6 +214,70 @@ export async function storeNewEvents(
 }
 
 const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
+
+/** One caller's events for `storeNewEventsJoined`, with the entity manager it runs on. */
+interface JoinedWrite {
+  em: SqlEntityManager;
+  rows: readonly EventRows[];
+}
+
+/** Per database (driver): the callers whose events go together. */
+const joiners = new WeakMap<object, Coalescer<JoinedWrite, EventRows[]>>();
+
+/**
+ * PostgreSQL, outside a transaction, for events that fit one statement (`fitsOneStatement`):
+ * `storeNewEvents`, with the events of callers writing at the same moment in the same statement
+ * (lib/coalesce): under load one statement, one commit and one WAL flush serve many requests,
+ * where each request cost its own. Atomic for each caller as before (the statement is atomic for
+ * all of them), and each caller gets the events it stored: an event id two callers send in the
+ * same statement is stored for the first, and skipped for the second as if the first had
+ * committed before it. The statement runs on the first caller's entity manager (its log label,
+ * its trace); a statement that fails runs again for each caller alone.
+ */
+export function storeNewEventsJoined(
+  em: SqlEntityManager,
+  rows: readonly EventRows[],
+): Promise<EventRows[]> {
+  const driver = em.getDriver();
+  let joiner = joiners.get(driver);
+  if (!joiner) {
+    const c = chunkCosts(em);
+    joiner = new Coalescer<JoinedWrite, EventRows[]>({
+      run: runJoined,
+      cost: (w) => w.rows.reduce((sum, r) => sum + c.perEvent + r.related.length * c.perRelated, 0),
+      maxCost: MAX_PARAMS,
+    });
+    joiners.set(driver, joiner);
+  }
+  return rows.length ? joiner.submit({ em, rows }) : Promise.resolve([]);
+}
+
+/** The statistics of the joined writes on `em`'s database (tests, benchmarks). */
+export function joinedWriteStats(em: SqlEntityManager) {
+  return joiners.get(em.getDriver())?.stats;
+}
+
+/** Several callers' events as one statement; each caller's stored events. */
+async function runJoined(writes: readonly JoinedWrite[]): Promise<EventRows[][]> {
+  const key = (r: EventRows) => `${r.event.workspaceId}\u0000${r.event.id}`;
+  // An id a caller before it in the group sends too is left to that caller.
+  const sent = new Set<string>();
+  const included = new Set<EventRows>();
+  for (const w of writes)
+    for (const r of w.rows)
+      if (!sent.has(key(r))) {
+        sent.add(key(r));
+        included.add(r);
+      }
+  const em = writes[0]!.em;
+  const write = chunkStatement(em, [...included]);
+  const fresh = new Set(
+    (await boundQuery<{ workspace_id: string; id: string }[]>(em, write.sql, write.params)).map(
+      (r) => `${r.workspace_id}\u0000${r.id}`,
+    ),
+  );
+  return writes.map((w) => w.rows.filter((r) => included.has(r) && fresh.has(key(r))));
+}
 
 /**
  * PostgreSQL: a chunk's events, related rows and outbox rows as one statement. Several events

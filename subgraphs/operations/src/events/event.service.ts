@@ -15,6 +15,7 @@ import {
   eventRows,
   fitsOneStatement,
   storeNewEvents,
+  storeNewEventsJoined,
   toEventJson,
   type EmitSpec,
   type EventJson,
@@ -196,18 +197,16 @@ export class EventService {
       !s.id || (!seen.has(s.id) && !!seen.add(s.id)) ? [{ spec: s as EmitSpec, i }] : [],
     );
     if (!kept.some(({ i }) => recorded[i])) {
-      // The events alone: on PostgreSQL without a transaction when they are one statement.
-      const store = async (em: Em) =>
-        (
-          await storeNewEvents(
-            em,
-            kept.map(({ spec }) => eventRows(spec)),
-          )
-        ).length;
+      // The events alone: on PostgreSQL, when they are one statement, without a transaction
+      // and in the same statement as other requests' events of the moment.
       const one = fitsOneStatement(
         this.ctx.em,
         kept.map(({ spec }) => spec),
       );
+      const store = async (em: Em) => {
+        const rows = kept.map(({ spec }) => eventRows(spec));
+        return (await (one ? storeNewEventsJoined(em, rows) : storeNewEvents(em, rows))).length;
+      };
       return one ? this.ctx.autocommit(store) : this.ctx.plainTransaction(store);
     }
     // In order: a task-run state event's rows before the run it records, which is recorded only
