@@ -299,12 +299,12 @@ export class GatewayPipeline {
         http: {
           method: http.method,
           url: `https://unknown-url.invalid/${http.search && !http.search.startsWith('?') ? '?' : ''}${http.search}`,
-          headers: fetcherHeaders(headers),
+          headers: new HeadersView(headers),
         },
       },
       response: {
         http: {
-          headers: fetcherHeaders(() => response.headers),
+          headers: new HeadersView(() => response.headers),
           get status() {
             return response.status;
           },
@@ -393,21 +393,40 @@ function resolvingOperation(executor: GatewayExecutor): GatewayExecutor {
   };
 }
 
-/** The Fetch API `Headers` view of a header map (made when first read) that the executor gets. */
-function fetcherHeaders(headers: () => HeaderMap): FetcherHeaders {
-  return {
-    get: (name: string) => headers().get(name.toLowerCase()) ?? null,
-    has: (name: string) => headers().has(name.toLowerCase()),
-    set: (name: string, value: string) => void headers().set(name.toLowerCase(), value),
-    append: (name: string, value: string) => {
-      const key = name.toLowerCase();
-      const before = headers().get(key);
-      headers().set(key, before === undefined ? value : `${before}, ${value}`);
-    },
-    delete: (name: string) => void headers().delete(name.toLowerCase()),
-    entries: () => headers().entries(),
-    keys: () => headers().keys(),
-    values: () => headers().values(),
-    [Symbol.iterator]: () => headers().entries(),
-  };
+/**
+ * The Fetch API `Headers` view of a header map (made when first read) that the executor gets. A
+ * class: two of these per request, whose methods an object literal would create (and name)
+ * afresh each time.
+ */
+class HeadersView implements FetcherHeaders {
+  constructor(private readonly headers: () => HeaderMap) {}
+  get(name: string): string | null {
+    return this.headers().get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.headers().has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.headers().set(name.toLowerCase(), value);
+  }
+  append(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const before = this.headers().get(key);
+    this.headers().set(key, before === undefined ? value : `${before}, ${value}`);
+  }
+  delete(name: string): void {
+    this.headers().delete(name.toLowerCase());
+  }
+  entries(): IterableIterator<[string, string]> {
+    return this.headers().entries();
+  }
+  keys(): IterableIterator<string> {
+    return this.headers().keys();
+  }
+  values(): IterableIterator<string> {
+    return this.headers().values();
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.headers().entries();
+  }
 }
