@@ -246,6 +246,10 @@ export function storeNewEventsJoined(
       run: runJoined,
       cost: (w) => w.rows.reduce((sum, r) => sum + c.perEvent + r.related.length * c.perRelated, 0),
       maxCost: MAX_PARAMS,
+      // Two at once: a statement that waits (on a lock of a concurrent writer of the same id,
+      // say) does not hold up every other request's events; joins about as much under load
+      // (bench/RESULTS.md phase 18).
+      maxInFlight: 2,
     });
     joiners.set(driver, joiner);
   }
