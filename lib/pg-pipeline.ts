@@ -15,11 +15,28 @@
  * fails, the transaction is open and aborted, as it would be after a separate BEGIN, and the
  * caller's ROLLBACK ends it. A statement whose text holds several statements of its own is not
  * combined (its results would be ambiguous) and runs after a BEGIN of its own.
+ *
+ * The other end of a transaction the same way: a write whose result nobody reads (a plain
+ * transaction's last, lib/plain-sql `runLastWrites`) can be handed to `deferStatement`, and
+ * leaves in the same write as the connection's next statement, usually the COMMIT: its Parse (or
+ * Bind alone, once prepared), Bind and Execute go before that statement's messages, under the
+ * same Sync. PostgreSQL runs it first; when it fails, the statement after it is skipped and the
+ * transaction is aborted, so the error reaches whoever sent that statement (a failing COMMIT is
+ * then followed by a ROLLBACK, see `plainTransaction`), and a ROLLBACK drops it unsent.
  */
+import { createRequire } from 'node:module';
 import pg from 'pg';
+
+/** pg's own conversion of a bound value to its text (dates, buffers, arrays, JSON). */
+const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
+  prepareValue: (value: unknown, index: number) => unknown;
+};
 
 /** How many BEGINs went with a statement, and how many transactions needed no round trip. */
 export const deferredBegins = { combined: 0, skipped: 0 };
+
+/** How many writes went with the statement after them, and how many a ROLLBACK dropped. */
+export const deferredWrites = { combined: 0, dropped: 0 };
 
 type Callback = (err: Error | null, res?: unknown) => void;
 
@@ -38,19 +55,42 @@ interface PgQuery {
 
 interface PgConnection {
   parse(msg: { text: string; name?: string }): void;
-  bind(msg: { values: unknown[] }): void;
+  bind(msg: {
+    values: unknown[];
+    statement?: string;
+    valueMapper?: (value: unknown, index: number) => unknown;
+  }): void;
+  describe(msg: { type: 'P' | 'S'; name: string }): void;
   execute(msg: { rows?: number }): void;
+  parsedStatements: Record<string, string>;
 }
+
+/** A statement `deferStatement` holds for the connection's next one. */
+interface Deferred {
+  text: string;
+  values: unknown[];
+  name?: string;
+}
+
+/** What each wrapped client holds back: a BEGIN, or a write. */
+interface HeldBack {
+  begin: string | null;
+  write: Deferred | null;
+}
+
+const held = new WeakMap<pg.Client, HeldBack>();
 
 const BEGIN = /^\s*begin\b[^;]*;?\s*$/i;
 const END = /^\s*(commit|rollback)\s*;?\s*$/i;
+const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
 
 const EMPTY = (command: string) => ({ command, rowCount: null, rows: [], fields: [] });
 
 /** Wraps a pooled pg client's `query` so that its transactions' BEGINs travel with a statement. */
 export function deferBegin(client: pg.Client): pg.Client {
   const original = client.query.bind(client) as (...args: unknown[]) => unknown;
-  let pending: string | null = null;
+  const state: HeldBack = { begin: null, write: null };
+  held.set(client, state);
   const answer = (result: unknown, callback: Callback | undefined) => {
     if (callback) {
       process.nextTick(callback, null, result);
@@ -74,15 +114,25 @@ export function deferBegin(client: pg.Client): pg.Client {
     }
     const q = config as QueryConfig;
     const params = q.values ?? (Array.isArray(values) ? values : undefined);
-    if (pending === null) {
+    if (state.write) {
+      const write = state.write;
+      state.write = null;
+      if (ROLLBACK.test(q.text) && !params?.length) {
+        deferredWrites.dropped++;
+        return original(q, params, callback);
+      }
+      deferredWrites.combined++;
+      return after(original, write, { ...q, values: params ?? [] }, callback);
+    }
+    if (state.begin === null) {
       if (BEGIN.test(q.text) && !params?.length) {
-        pending = q.text;
+        state.begin = q.text;
         return answer(EMPTY('BEGIN'), callback);
       }
       return original(q, params, callback);
     }
-    const begin = pending;
-    pending = null;
+    const begin = state.begin;
+    state.begin = null;
     if (END.test(q.text) && !params?.length) {
       // A transaction without a statement: nothing was started, nothing to end.
       deferredBegins.skipped++;
@@ -141,6 +191,62 @@ function combined(
     const sep = /;\s*$/.test(begin) ? ' ' : '; ';
     query.text = `${begin}${sep}${query.text}`;
   }
+  original(query);
+  return promise;
+}
+
+/**
+ * Holds `write` back for `client`'s next statement (see the module's comment); false when it must
+ * be sent now: the client is not wrapped, its transaction's BEGIN or another write is held back
+ * already, or `write` is a named statement this connection has not prepared yet (its first run
+ * prepares it the usual way; pg records a name only for the statement it is running).
+ */
+export function deferStatement(client: pg.Client, write: Deferred): boolean {
+  const state = held.get(client);
+  if (!state || state.begin !== null || state.write) return false;
+  const connection = (client as unknown as { connection: PgConnection }).connection;
+  if (write.name && connection.parsedStatements[write.name] !== write.text) return false;
+  state.write = write;
+  return true;
+}
+
+/** Runs `write` then `q` in one write; answers with `q`'s result alone (or `write`'s error). */
+function after(
+  original: (...args: unknown[]) => unknown,
+  write: Deferred,
+  q: QueryConfig,
+  callback: Callback | undefined,
+): unknown {
+  let settle!: Callback;
+  const promise = callback
+    ? undefined
+    : new Promise((resolve, reject) => {
+        settle = (err, res) => (err ? reject(err) : resolve(res));
+      });
+  const done: Callback = (err, res) => {
+    // The held-back write's result comes first; the statement's is the last.
+    const result = Array.isArray(res) ? res[res.length - 1] : res;
+    (callback ?? settle)(err, err ? undefined : result);
+  };
+  // The extended protocol whatever `q` is, so that both go under one Sync.
+  const query = new pg.Query(
+    { ...q, queryMode: 'extended' } as never,
+    undefined,
+    done as never,
+  ) as unknown as PgQuery;
+  const prepare = query.prepare.bind(query);
+  query.prepare = (connection) => {
+    // Corked by pg around prepare: these and the statement's messages leave in one write.
+    if (!write.name) connection.parse({ text: write.text });
+    connection.bind({
+      statement: write.name ?? '',
+      values: write.values,
+      valueMapper: prepareValue,
+    });
+    connection.describe({ type: 'P', name: '' });
+    connection.execute({});
+    prepare(connection);
+  };
   original(query);
   return promise;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deferBegin } from '../../lib/pg-pipeline.js';
+import { deferBegin, deferStatement } from '../../lib/pg-pipeline.js';
 import { DATABASE_URL, requireService } from '../harness/services.js';
 
 /** A pooled-style client whose BEGINs are deferred, and a count of its round trips. */
@@ -137,5 +137,95 @@ describe.skipIf(!requireService('DATABASE_URL'))('BEGIN sent with the first stat
     });
     await client.query('ROLLBACK;');
     expect((await client.query({ name, text, values: [1] })).rows).toEqual([{ v: 'two' }]);
+  });
+});
+
+describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next statement', () => {
+  const t = `fp_deferred_${randomBytes(4).toString('hex')}`;
+  let a: Awaited<ReturnType<typeof connect>>;
+  beforeAll(async () => {
+    a = await connect();
+    await a.client.query(`create table ${t} (id int primary key, v jsonb, at timestamptz)`);
+  });
+  afterAll(async () => {
+    await a?.client.query(`drop table if exists ${t}`);
+    await a?.client.end();
+  });
+  const insert = (id: number, v: unknown = { id }, at = new Date(0)) => ({
+    text: `insert into ${t} values ($1, $2, $3)`,
+    values: [id, v, at],
+  });
+  const rows = async () =>
+    (await a.client.query(`select id, v, at from ${t} order by id`)).rows as {
+      id: number;
+      v: unknown;
+      at: Date;
+    }[];
+
+  it('goes with the COMMIT: one round trip for both, values bound as pg binds them', async () => {
+    const { client, trips } = a;
+    await client.query('BEGIN;');
+    await client.query({ text: `select count(*) from ${t}`, values: [] });
+    trips.n = 0;
+    const at = new Date('2026-12-07T10:00:00Z');
+    expect(deferStatement(client, insert(1, { nested: { ok: true } }, at))).toBe(true);
+    expect(trips.n).toBe(0);
+    await client.query('COMMIT;');
+    expect(trips.n).toBe(1);
+    expect(await rows()).toEqual([{ id: 1, v: { nested: { ok: true } }, at }]);
+  });
+
+  it('a failing write fails the COMMIT with its own error and leaves the transaction aborted until ROLLBACK', async () => {
+    const { client } = a;
+    await client.query('BEGIN;');
+    await client.query({ text: `insert into ${t} values ($1, null, null)`, values: [2] });
+    expect(deferStatement(client, insert(1))).toBe(true);
+    await expect(client.query('COMMIT;')).rejects.toMatchObject({ code: '23505' });
+    await expect(client.query('select 1')).rejects.toMatchObject({ code: '25P02' });
+    await client.query('ROLLBACK;');
+    expect((await rows()).map((r) => r.id)).toEqual([1]);
+  });
+
+  it('a ROLLBACK drops it unsent; a statement after it sees it and answers its own result', async () => {
+    const { client, trips } = a;
+    await client.query('BEGIN;');
+    await client.query({ text: `select 1`, values: [] });
+    expect(deferStatement(client, insert(3))).toBe(true);
+    trips.n = 0;
+    await client.query('ROLLBACK;');
+    expect(trips.n).toBe(1);
+    expect((await rows()).map((r) => r.id)).toEqual([1]);
+
+    await client.query('BEGIN;');
+    await client.query({ text: `select 1`, values: [] });
+    expect(deferStatement(client, insert(4))).toBe(true);
+    // One statement at a time is held back.
+    expect(deferStatement(client, insert(5))).toBe(false);
+    const seen = await client.query({ text: `select id from ${t} where id = $1`, values: [4] });
+    expect(seen.rows).toEqual([{ id: 4 }]);
+    await client.query('COMMIT;');
+    expect((await rows()).map((r) => r.id)).toEqual([1, 4]);
+  });
+
+  it('is not held back while the BEGIN is, nor as a named statement the connection has not prepared', async () => {
+    const { client, trips } = a;
+    await client.query('BEGIN;');
+    expect(deferStatement(client, insert(6))).toBe(false);
+    await client.query('ROLLBACK;');
+    const name = `fp_test_${randomBytes(3).toString('hex')}`;
+    const named = (id: number) => ({ ...insert(id), name });
+    await client.query('BEGIN;');
+    await client.query({ text: `select 1`, values: [] });
+    expect(deferStatement(client, named(6))).toBe(false);
+    await client.query(named(6));
+    await client.query('COMMIT;');
+    await client.query('BEGIN;');
+    await client.query({ text: `select 1`, values: [] });
+    expect(deferStatement(client, named(7))).toBe(true);
+    trips.n = 0;
+    await client.query('COMMIT;');
+    expect(trips.n).toBe(1);
+    expect((await rows()).map((r) => r.id)).toEqual([1, 4, 6, 7]);
+    expect(deferStatement(new pg.Client(), insert(8))).toBe(false);
   });
 });

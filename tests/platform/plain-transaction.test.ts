@@ -12,7 +12,9 @@ import {
   plainFirst,
   plainTransaction,
   PlainTransactionRefused,
+  runLastWrites,
 } from '../../lib/plain-sql.js';
+import { deferredWrites } from '../../lib/pg-pipeline.js';
 import { DATABASE_URL, requireService } from '../harness/services.js';
 import { everyStatement } from '../harness/stack.js';
 
@@ -87,6 +89,60 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
       }),
     ).rejects.toThrow(/duplicate key/);
     expect(await names()).toEqual(['one', 'two']);
+  });
+
+  it('sends its last writes with the COMMIT once the connection has prepared them; their error is the COMMIT’s, rolled back', async () => {
+    const insert = (id: number, name: string) => ({
+      sql: 'insert into item values (?, ?)',
+      params: [id, name],
+    });
+    /** Runs `id` as a transaction's last write until one goes with its COMMIT (each pooled
+     * connection prepares the statement on its first run); the statements of that one. */
+    const deferredRun = async (id: (attempt: number) => number) => {
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const before = deferredWrites.combined;
+        const { lines, stop } = everyStatement(counter);
+        const outcome = await plainTransaction(em(), async (tx) => {
+          await boundQuery(tx, 'select 1', []);
+          await runLastWrites(tx, [insert(id(attempt), `last ${attempt}`)]);
+        }).then(
+          () => null,
+          (err: Error) => err,
+        );
+        stop();
+        if (deferredWrites.combined > before) {
+          return { outcome, lines: lines.map((l) => l.replace(/ \[took.*$/, '')) };
+        }
+        if (outcome) expect(outcome.message).toMatch(/duplicate key/);
+      }
+      throw new Error('no write went with its COMMIT in 20 transactions');
+    };
+    const ok = await deferredRun((n) => 500 + n);
+    expect(ok.outcome).toBeNull();
+    expect(ok.lines).toEqual([
+      '[query] (plain) begin',
+      '[query] (plain) select 1',
+      '[query] (plain) insert into item values (?, ?)',
+      '[query] (plain) commit',
+    ]);
+    const stored = await names();
+    expect(stored.filter((n) => n.startsWith('last ')).length).toBeGreaterThan(0);
+    // A duplicate id: the COMMIT fails with the write's error, and the transaction is rolled back
+    // before its connection goes back to the pool.
+    const failed = await deferredRun(() => 1);
+    expect(failed.outcome?.message).toMatch(/duplicate key/);
+    expect(failed.lines).toEqual([
+      '[query] (plain) begin',
+      '[query] (plain) select 1',
+      '[query] (plain) insert into item values (?, ?)',
+      '[query] (plain) commit',
+      '[query] (plain) rollback',
+    ]);
+    expect(await names()).toEqual(stored);
+    // Every pooled connection still works (none was left in an aborted transaction).
+    for (let i = 0; i < 12; i++)
+      await plainTransaction(em(), (tx) => boundQuery(tx, 'select 1', []));
+    await boundQuery(em(), 'delete from item where id >= 500', [], 'run');
   });
 
   it('is isolated until it commits and holds its locks to the end', async () => {

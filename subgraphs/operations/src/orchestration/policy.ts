@@ -14,7 +14,7 @@ import {
   isPlain,
   readAlong,
   rememberAlong,
-  runWrites,
+  runLastWrites,
   updateStatement,
 } from '../../../../lib/plain-sql.js';
 import { CollisionStrategy, Deployment } from '../deployments/deployment.entity.js';
@@ -575,7 +575,8 @@ async function commit(
   }
   // Outbox rows the hooks (or the caller) recorded go first: events publish in their order.
   if (em.getUnitOfWork().getPersistStack().size) await em.flush();
-  await runWrites(em, [
+  // Sent with the transaction's COMMIT when nothing follows (lib/plain-sql `runLastWrites`).
+  await runLastWrites(em, [
     // The run first: a new one (lib/plain-sql newPlain) is inserted before what refers to it.
     updateStatement(em, kind === 'FLOW' ? FlowRun : TaskRun, run as FlowRun & TaskRun),
     insertStatement(em, RunState, [state]),
