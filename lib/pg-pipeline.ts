@@ -159,13 +159,15 @@ function oneStatement(text: string): boolean {
   return semi === -1 || semi === text.trimEnd().length - 1;
 }
 
-/** Runs `begin` and `q` in one write; answers with `q`'s result alone. */
-function combined(
-  original: (...args: unknown[]) => unknown,
-  begin: string,
+/**
+ * `q` as a pg query that runs after statements sent before it under its Sync, answering (through
+ * `callback`, or the promise returned when there is none) with `q`'s result alone: the results of
+ * the statements before it come first, `q`'s last.
+ */
+function lastResult(
   q: QueryConfig,
   callback: Callback | undefined,
-): unknown {
+): { query: PgQuery; promise: Promise<unknown> | undefined } {
   let settle!: Callback;
   const promise = callback
     ? undefined
@@ -173,11 +175,21 @@ function combined(
         settle = (err, res) => (err ? reject(err) : resolve(res));
       });
   const done: Callback = (err, res) => {
-    // BEGIN's result comes first; the statement's is the last.
     const result = Array.isArray(res) ? res[res.length - 1] : res;
     (callback ?? settle)(err, err ? undefined : result);
   };
   const query = new pg.Query(q as never, undefined, done as never) as unknown as PgQuery;
+  return { query, promise };
+}
+
+/** Runs `begin` and `q` in one write; answers with `q`'s result alone. */
+function combined(
+  original: (...args: unknown[]) => unknown,
+  begin: string,
+  q: QueryConfig,
+  callback: Callback | undefined,
+): unknown {
+  const { query, promise } = lastResult(q, callback);
   if (query.requiresPreparation()) {
     const prepare = query.prepare.bind(query);
     query.prepare = (connection) => {
@@ -217,23 +229,8 @@ function after(
   q: QueryConfig,
   callback: Callback | undefined,
 ): unknown {
-  let settle!: Callback;
-  const promise = callback
-    ? undefined
-    : new Promise((resolve, reject) => {
-        settle = (err, res) => (err ? reject(err) : resolve(res));
-      });
-  const done: Callback = (err, res) => {
-    // The held-back write's result comes first; the statement's is the last.
-    const result = Array.isArray(res) ? res[res.length - 1] : res;
-    (callback ?? settle)(err, err ? undefined : result);
-  };
   // The extended protocol whatever `q` is, so that both go under one Sync.
-  const query = new pg.Query(
-    { ...q, queryMode: 'extended' } as never,
-    undefined,
-    done as never,
-  ) as unknown as PgQuery;
+  const { query, promise } = lastResult({ ...q, queryMode: 'extended' }, callback);
   const prepare = query.prepare.bind(query);
   query.prepare = (connection) => {
     // Corked by pg around prepare: these and the statement's messages leave in one write.
