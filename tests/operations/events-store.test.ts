@@ -327,6 +327,21 @@ describe('requests at the same moment', () => {
     expect(await outboxRows([id])).toEqual([id]);
   });
 
+  it('inside a transaction, a caller’s events are the transaction’s own (rolled back with it)', async () => {
+    const before = stats();
+    const id = randomUUID();
+    const rolledBack = new Error('rolled back');
+    await expect(
+      db().transactional(async (tx) => {
+        const rows = [eventRows({ ...one(id, 0), workspaceId: ws })];
+        expect(await storeNewEventsJoined(tx as never, rows)).toEqual(rows);
+        throw rolledBack;
+      }),
+    ).rejects.toBe(rolledBack);
+    expect(await db().count(Event, { id })).toBe(0);
+    expect(stats()).toEqual(before);
+  });
+
   if (!postgres)
     console.log('skipping the failing joined statement: statements are joined on PostgreSQL only');
   it.runIf(postgres)(

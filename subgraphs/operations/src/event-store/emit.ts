@@ -232,12 +232,15 @@ const joiners = new WeakMap<object, Coalescer<JoinedWrite, EventRows[]>>();
  * all of them), and each caller gets the events it stored: an event id two callers send in the
  * same statement is stored for the first, and skipped for the second as if the first had
  * committed before it. The statement runs on the first caller's entity manager (its log label,
- * its trace); a statement that fails runs again for each caller alone.
+ * its trace); a statement that fails runs again for each caller alone. Elsewhere (SQLite, inside
+ * a transaction) `storeNewEvents` itself.
  */
 export function storeNewEventsJoined(
   em: SqlEntityManager,
   rows: readonly EventRows[],
 ): Promise<EventRows[]> {
+  // Inside a transaction the events are that transaction's: no one else's go with them.
+  if (!isPostgres(em) || em.getTransactionContext()) return storeNewEvents(em, rows);
   const driver = em.getDriver();
   let joiner = joiners.get(driver);
   if (!joiner) {
