@@ -191,15 +191,15 @@ export class PlainTransactionRefused extends Error {
   }
 }
 
+/** The plain transactions' contexts by the transaction context their entity manager holds. */
+const PLAIN_CONTEXTS = new WeakMap<object, PlainContext>();
+
 /**
  * The transaction context of `plainTransaction`: its client hands out the one connection to
  * `boundQuery`; any other use of the context or its client (knex's query builders read
  * `client.transacting`, MikroORM's nested transactions `transaction`, …) is refused and
  * remembered, so that a body catching the error still ends in a rollback.
  */
-/** The plain transactions' contexts by the transaction context their entity manager holds. */
-const PLAIN_CONTEXTS = new WeakMap<object, PlainContext>();
-
 class PlainContext {
   refused: PlainTransactionRefused | null = null;
   readonly guarded: object;
