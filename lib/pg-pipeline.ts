@@ -109,7 +109,11 @@ export function deferBegin(client: pg.Client): pg.Client {
     }
     // Submittables (cursors, streams) and anything this does not recognise go as they are.
     if (config === null || typeof config !== 'object' || 'submit' in config) {
-      if (typeof config !== 'string') return original(config, values, callback);
+      if (typeof config !== 'string') {
+        // It would run before the held-back write: refused, the write stays for the COMMIT.
+        if (state.write) throw new Error('pg-pipeline: a query object after a held-back write');
+        return original(config, values, callback);
+      }
       config = { text: config, ...(Array.isArray(values) ? { values } : {}) };
     }
     const q = config as QueryConfig;
@@ -121,8 +125,20 @@ export function deferBegin(client: pg.Client): pg.Client {
         deferredWrites.dropped++;
         return original(q, params, callback);
       }
-      deferredWrites.combined++;
-      return after(original, write, { ...q, values: params ?? [] }, callback);
+      if (oneStatement(q.text)) {
+        deferredWrites.combined++;
+        return after(original, write, { ...q, values: params ?? [] }, callback);
+      }
+      // Several statements in one text cannot go under the extended protocol: the write first.
+      return (
+        after(original, write, { text: 'select 1', values: [] }, undefined) as Promise<unknown>
+      ).then(
+        () => original(q, params, callback),
+        (err: Error) => {
+          if (callback) callback(err);
+          else throw err;
+        },
+      );
     }
     if (state.begin === null) {
       if (BEGIN.test(q.text) && !params?.length) {

@@ -207,6 +207,23 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
     expect((await rows()).map((r) => r.id)).toEqual([1, 4]);
   });
 
+  it('goes first before a text of several statements, and a query object after it is refused', async () => {
+    const { client } = a;
+    await client.query('BEGIN;');
+    await client.query({ text: `select 1`, values: [] });
+    expect(deferStatement(client, insert(9))).toBe(true);
+    const several = (await client.query(
+      `select count(*)::int as n from ${t} where id = 9; select 2 as two`,
+    )) as unknown as pg.QueryResult[];
+    expect(several.map((r) => r.rows)).toEqual([[{ n: 1 }], [{ two: 2 }]]);
+    expect(deferStatement(client, insert(10))).toBe(true);
+    // A cursor or stream would run before it: refused; the write still goes with the COMMIT.
+    expect(() => client.query(new pg.Query('select 1'))).toThrow(/held-back write/);
+    await client.query('COMMIT;');
+    expect((await rows()).map((r) => r.id)).toEqual(expect.arrayContaining([9, 10]));
+    await client.query(`delete from ${t} where id in (9, 10)`);
+  });
+
   it('is not held back while the BEGIN is, nor as a named statement the connection has not prepared', async () => {
     const { client, trips } = a;
     await client.query('BEGIN;');
