@@ -86,14 +86,10 @@ export async function executeGraphQLHttp<C extends BaseContext>(
   request: GraphQLHttpRequest,
   context: () => Promise<C>,
 ): Promise<GraphQLHttpResponse> {
-  const headers = new HeaderMap();
-  for (const [k, v] of Object.entries(request.headers)) {
-    if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-  }
   const result = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: {
       method: request.method,
-      headers,
+      headers: headerMapOf(request.headers),
       search: request.search,
       body: request.body,
     },
@@ -103,6 +99,31 @@ export async function executeGraphQLHttp<C extends BaseContext>(
   if (result.body.kind === 'complete') body = result.body.string;
   else for await (const chunk of result.body.asyncIterator) body += chunk;
   return { status: result.status ?? 200, headers: new Map(result.headers), body };
+}
+
+/**
+ * `request` answered by `direct` when it takes it (undefined: it does not), else by Apollo
+ * Server (`executeGraphQLHttp`). The request's context is built at most once, whichever answers:
+ * `direct` may build it and then step aside, and Apollo Server gets the same one.
+ */
+export async function answerGraphQLHttp<C extends BaseContext>(
+  apollo: ApolloServer<C>,
+  request: GraphQLHttpRequest,
+  context: () => Promise<C>,
+  direct?: (context: () => Promise<C>) => Promise<GraphQLHttpResponse | undefined>,
+): Promise<GraphQLHttpResponse> {
+  let built: Promise<C> | undefined;
+  const once = () => (built ??= context());
+  return (await direct?.(once)) ?? executeGraphQLHttp(apollo, request, once);
+}
+
+/** A request's headers as Apollo Server takes them (repeated ones joined). */
+export function headerMapOf(headers: GraphQLHttpRequest['headers']): HeaderMap {
+  const map = new HeaderMap();
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined) map.set(k, Array.isArray(v) ? v.join(', ') : v);
+  }
+  return map;
 }
 
 /** A request body over the limit (413). */
@@ -182,17 +203,15 @@ export function createHttpServer<C extends BaseContext>(opts: HttpOptions<C>): S
             });
         } else body = raw;
       }
-      let context: Promise<C> | undefined;
-      const contextOnce = () => (context ??= opts.context(req));
-      const answer =
-        (opts.direct && body && typeof body === 'object' && !Array.isArray(body)
-          ? await opts.direct(body as Record<string, unknown>, req, contextOnce)
-          : undefined) ??
-        (await executeGraphQLHttp(
-          opts.apollo,
-          { method: req.method ?? 'GET', headers: req.headers, search: url.search, body },
-          contextOnce,
-        ));
+      const direct = opts.direct;
+      const answer = await answerGraphQLHttp(
+        opts.apollo,
+        { method: req.method ?? 'GET', headers: req.headers, search: url.search, body },
+        () => opts.context(req),
+        direct && body && typeof body === 'object' && !Array.isArray(body)
+          ? (context) => direct(body as Record<string, unknown>, req, context)
+          : undefined,
+      );
       res.statusCode = answer.status;
       for (const [k, v] of Object.entries(opts.answerHeaders?.() ?? {})) res.setHeader(k, v);
       for (const [k, v] of answer.headers) {

@@ -22,7 +22,7 @@ import { disableApolloTelemetry } from '../../lib/env.js';
 import {
   bearer,
   createHttpServer,
-  executeGraphQLHttp,
+  answerGraphQLHttp,
   prefix,
   route,
   sendJson,
@@ -364,7 +364,7 @@ export class Gateway {
    * (authentication, operation limits, rate limit, request id and log, audit, error masking);
    * the REST layer's only way in. The client's address and user agent come from `req`.
    */
-  async execute(
+  execute(
     req: Pick<IncomingMessage, 'headers' | 'socket'>,
     credential: string | undefined,
     operation: { query: string; operationName: string; variables: Record<string, unknown> },
@@ -375,12 +375,11 @@ export class Gateway {
     };
     if (req.headers['user-agent']) headers['user-agent'] = req.headers['user-agent'];
     const request = { method: 'POST', headers, search: '', body: operation };
-    let context: Promise<GatewayContext> | undefined;
-    const contextOnce = () =>
-      (context ??= this.context(credential, clientInfo(req, this.opts.trustProxy ?? false)));
-    return (
-      (await this.pipeline.run(request, contextOnce)) ??
-      executeGraphQLHttp(this.apollo, request, contextOnce)
+    return answerGraphQLHttp(
+      this.apollo,
+      request,
+      () => this.context(credential, clientInfo(req, this.opts.trustProxy ?? false)),
+      (context) => this.pipeline.run(request, context),
     );
   }
 

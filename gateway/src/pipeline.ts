@@ -9,6 +9,7 @@ import {
 } from '@apollo/server';
 import type { ApolloGateway } from '@apollo/gateway';
 import {
+  execute as graphqlExecute,
   getOperationAST,
   GraphQLError,
   Kind,
@@ -16,7 +17,7 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import type { GraphQLHttpRequest, GraphQLHttpResponse } from '../../lib/http.js';
+import { headerMapOf, type GraphQLHttpRequest, type GraphQLHttpResponse } from '../../lib/http.js';
 import { Lru } from '../../lib/lru.js';
 import { formatResultErrors } from '../../lib/errors.js';
 import { answerMediaType, isRecord, validDocument } from '../../lib/subgraph-executor.js';
@@ -189,13 +190,7 @@ export class GatewayPipeline {
     // Apollo Server's copy of the request's headers, made only if something reads it (none of
     // the gateway's plugins does; its executor does outside production).
     let headerMap: HeaderMap | undefined;
-    const requestHeaders = () => {
-      if (headerMap) return headerMap;
-      headerMap = new HeaderMap();
-      for (const [k, v] of Object.entries(http.headers))
-        if (v !== undefined) headerMap.set(k, Array.isArray(v) ? v.join(', ') : v);
-      return headerMap;
-    };
+    const requestHeaders = () => (headerMap ??= headerMapOf(http.headers));
     const response = {
       http: { status: undefined as number | undefined, headers: new HeaderMap() },
       body: undefined as GraphQLResponse['body'] | undefined,
@@ -371,26 +366,21 @@ function userInputError(e: GraphQLError): GraphQLError {
 
 /**
  * The gateway's executor as Apollo Server calls it: a document without the operation the request
- * names (an unknown name, or several operations and no name) is answered with graphql-js's error
- * as a result, as Apollo Server's own execution answers it, so that Apollo Server reports it as
- * the client's (OPERATION_RESOLUTION_FAILURE, 400); the gateway's executor throws instead, which
- * Apollo Server reports as its own failure (500).
+ * names (an unknown name, or several operations and no name) is answered with graphql-js's own
+ * answer (its execution stops at resolving the operation: nothing runs), as Apollo Server's own
+ * execution answers it, so that Apollo Server reports it as the client's
+ * (OPERATION_RESOLUTION_FAILURE, 400); the gateway's executor throws instead, which Apollo
+ * Server reports as its own failure (500).
  */
 function resolvingOperation(executor: GatewayExecutor): GatewayExecutor {
-  return (rc) => {
-    if (rc.operation) return executor(rc);
-    const operations = rc.document.definitions.filter(
-      (d) => d.kind === Kind.OPERATION_DEFINITION,
-    ).length;
-    const name = rc.request.operationName;
-    const message =
-      name != null
-        ? `Unknown operation named "${name}".`
-        : operations > 1
-          ? 'Must provide operation name if query contains multiple operations.'
-          : 'Must provide an operation.';
-    return Promise.resolve({ errors: [new GraphQLError(message)] });
-  };
+  return async (rc) =>
+    rc.operation
+      ? executor(rc)
+      : ((await graphqlExecute({
+          schema: rc.schema,
+          document: rc.document,
+          operationName: rc.request.operationName,
+        })) as Awaited<ReturnType<GatewayExecutor>>);
 }
 
 /**

@@ -155,6 +155,11 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
     text: `insert into ${t} values ($1, $2, $3)`,
     values: [id, v, at],
   });
+  /** A transaction under way on `a`: its BEGIN sent, with a first statement. */
+  const underWay = async () => {
+    await a.client.query('BEGIN;');
+    await a.client.query({ text: `select 1`, values: [] });
+  };
   const rows = async () =>
     (await a.client.query(`select id, v, at from ${t} order by id`)).rows as {
       id: number;
@@ -188,16 +193,14 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
 
   it('a ROLLBACK drops it unsent; a statement after it sees it and answers its own result', async () => {
     const { client, trips } = a;
-    await client.query('BEGIN;');
-    await client.query({ text: `select 1`, values: [] });
+    await underWay();
     expect(deferStatement(client, insert(3))).toBe(true);
     trips.n = 0;
     await client.query('ROLLBACK;');
     expect(trips.n).toBe(1);
     expect((await rows()).map((r) => r.id)).toEqual([1]);
 
-    await client.query('BEGIN;');
-    await client.query({ text: `select 1`, values: [] });
+    await underWay();
     expect(deferStatement(client, insert(4))).toBe(true);
     // One statement at a time is held back.
     expect(deferStatement(client, insert(5))).toBe(false);
@@ -209,8 +212,7 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
 
   it('goes first before a text of several statements, and a query object after it is refused', async () => {
     const { client } = a;
-    await client.query('BEGIN;');
-    await client.query({ text: `select 1`, values: [] });
+    await underWay();
     expect(deferStatement(client, insert(9))).toBe(true);
     const several = (await client.query(
       `select count(*)::int as n from ${t} where id = 9; select 2 as two`,
@@ -231,13 +233,11 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
     await client.query('ROLLBACK;');
     const name = `fp_test_${randomBytes(3).toString('hex')}`;
     const named = (id: number) => ({ ...insert(id), name });
-    await client.query('BEGIN;');
-    await client.query({ text: `select 1`, values: [] });
+    await underWay();
     expect(deferStatement(client, named(6))).toBe(false);
     await client.query(named(6));
     await client.query('COMMIT;');
-    await client.query('BEGIN;');
-    await client.query({ text: `select 1`, values: [] });
+    await underWay();
     expect(deferStatement(client, named(7))).toBe(true);
     trips.n = 0;
     await client.query('COMMIT;');

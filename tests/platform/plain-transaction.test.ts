@@ -20,6 +20,13 @@ import { everyStatement } from '../harness/stack.js';
 
 type Em = Parameters<typeof boundQuery>[0];
 
+/** knex's PostgreSQL client as far as these tests use its pool. */
+interface PoolClient {
+  pool: { numFree(): number };
+  acquireConnection(): Promise<pg.Client>;
+  releaseConnection(connection: pg.Client): Promise<void>;
+}
+
 const schema = `fp_plaintx_${randomBytes(4).toString('hex')}`;
 
 /**
@@ -139,9 +146,23 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
       '[query] (plain) rollback',
     ]);
     expect(await names()).toEqual(stored);
-    // Every pooled connection still works (none was left in an aborted transaction).
-    for (let i = 0; i < 12; i++)
-      await plainTransaction(em(), (tx) => boundQuery(tx, 'select 1', []));
+    // Every idle pooled connection is outside any transaction (none was given back aborted or
+    // open): each is taken at once and asked whether its statement is its transaction's first.
+    const knex = (
+      orm.em.getConnection() as unknown as { getKnex(): { client: PoolClient } }
+    ).getKnex().client;
+    const idle = await Promise.all(
+      Array.from({ length: knex.pool.numFree() }, () => knex.acquireConnection()),
+    );
+    try {
+      expect(idle.length).toBeGreaterThan(0);
+      for (const c of idle) {
+        const { rows } = await c.query('select now() = statement_timestamp() as outside');
+        expect(rows).toEqual([{ outside: true }]);
+      }
+    } finally {
+      await Promise.all(idle.map((c) => knex.releaseConnection(c)));
+    }
     await boundQuery(em(), 'delete from item where id >= 500', [], 'run');
   });
 
