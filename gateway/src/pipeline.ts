@@ -22,6 +22,7 @@ import { Lru } from '../../lib/lru.js';
 import { formatResultErrors } from '../../lib/errors.js';
 import { answerMediaType, isRecord, validDocument } from '../../lib/subgraph-executor.js';
 import type { GatewayContext } from './context.js';
+import { compileVariableChecks } from './variables.js';
 
 /** What Apollo Server is given as its gateway, and the executor it gets from it. */
 type GatewayInterface = ApolloServerOptionsWithGateway<GatewayContext>['gateway'];
@@ -96,9 +97,10 @@ export class GatewayPipeline {
   /**
    * The gateway Apollo Server is given: `gateway` itself, except that this pipeline keeps what
    * Apollo Server gets from it: the executor it loads, and the API schema of each load or update
-   * (Apollo Server validates against that one).
+   * (Apollo Server validates against that one). Its variable check is compiled (./variables.ts).
    */
   wrap(gateway: ApolloGateway): GatewayInterface {
+    compileVariableChecks(gateway);
     return {
       load: async (options) => {
         const loaded = await gateway.load(options as Parameters<ApolloGateway['load']>[0]);
