@@ -713,7 +713,9 @@ export function insertWhereIn<T extends object>(
  * element by element, escaping every quote of every JSON value (a tenth of the CPU of a batch
  * of events). Rows are inserted in the order given; no instances, no rows (the same text).
  * `skipExisting` as in `insertStatement`; `newOnly` as in `insertWhereIn` (only the instances
- * whose key is among the rows another part of the statement returned).
+ * whose key is among the rows another part of the statement returned). `from`: the rows come from
+ * that relation of the statement (columns `fp_row`, `fp_ord`: a WITH query over the document of
+ * `jsonRowsDocument`, which other parts of the statement read too) instead of a bound document.
  */
 export function insertJsonRows<T extends object>(
   em: SqlEntityManager,
@@ -725,6 +727,7 @@ export function insertJsonRows<T extends object>(
       key: (instance: T, index: number) => unknown[];
       source: { name: string; columns: string[]; keyTypes: string[] };
     };
+    from?: string;
   } = {},
 ): Write {
   const table = tableOf(em, entity as EntityName<object>);
@@ -742,19 +745,50 @@ export function insertJsonRows<T extends object>(
     const keys = source.keyTypes.map((t, k) => `(v.fp_row->>${width + k})::${t}`);
     where = ` where (${keys.join(', ')}) in (select ${source.columns.join(', ')} from ${source.name})`;
   }
-  const rows = instances.map((instance, i) => {
-    const row: unknown[] = table.columns.map((c) => jsonValue((instance as Row)[c.prop], c));
-    if (opts.newOnly) for (const k of opts.newOnly.key(instance, i)) row.push(jsonValue(k, null));
-    return row;
-  });
   const sql =
     `insert into ${table.name} (${fields.join(', ')}) select ${values.join(', ')} ` +
-    `from jsonb_array_elements(?::jsonb) with ordinality as v(fp_row, fp_ord)${where} ` +
+    `from ${opts.from ? `${opts.from} as v` : JSON_ROWS}${where} ` +
     'order by v.fp_ord' +
     (opts.skipExisting
       ? ` on conflict do nothing returning ${opts.skipExisting.returning.join(', ')}`
       : '');
-  return { sql, params: [JSON.stringify(rows)] };
+  return {
+    sql,
+    params: opts.from ? [] : [jsonRowsDocument(em, entity, instances, opts.newOnly?.key)],
+  };
+}
+
+/** The rows of a bound `jsonRowsDocument`, in order: `v.fp_row` (a row), `v.fp_ord` (its place). */
+export const JSON_ROWS = 'jsonb_array_elements(?::jsonb) with ordinality as v(fp_row, fp_ord)';
+
+/**
+ * The document `insertJsonRows` binds: a JSON array of the instances' rows, each an array of its
+ * column values (in `jsonRowIndex` order), then the values of `key`, if given.
+ */
+export function jsonRowsDocument<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  instances: readonly T[],
+  key?: (instance: T, index: number) => unknown[],
+): string {
+  const table = tableOf(em, entity as EntityName<object>);
+  const rows = instances.map((instance, i) => {
+    const row: unknown[] = table.columns.map((c) => jsonValue((instance as Row)[c.prop], c));
+    if (key) for (const k of key(instance, i)) row.push(jsonValue(k, null));
+    return row;
+  });
+  return JSON.stringify(rows);
+}
+
+/** Where a property's value is in a row of `jsonRowsDocument` (for `v.fp_row->N` in a statement). */
+export function jsonRowIndex(
+  em: SqlEntityManager,
+  entity: EntityName<object>,
+  prop: string,
+): number {
+  const n = tableOf(em, entity).columns.findIndex((c) => c.prop === prop);
+  if (n < 0) throw new Error(`plain-sql: no column for ${prop}`);
+  return n;
 }
 
 /**

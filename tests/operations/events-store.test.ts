@@ -13,6 +13,7 @@ import {
   eventRows,
   joinedWriteStats,
   storeNewEventsJoined,
+  toEventJson,
 } from '../../subgraphs/operations/src/event-store/emit.js';
 import { Event, EventRelated } from '../../subgraphs/operations/src/event-store/event.entity.js';
 import { testDatabase } from '../harness/services.js';
@@ -215,6 +216,50 @@ describe('emitEvents', () => {
 
   it.each(cases)('refuses %s (BAD_USER_INPUT naming the field)', async (_name, event, field) => {
     expectError(await emit(ws, [event]), 'BAD_USER_INPUT', field);
+  });
+
+  it("announces each stored event with its JSON, whether it came alone or in a batch (the database builds a batch's)", async () => {
+    const ws = (await createWorkspace(alice, alice.accountId)).id;
+    const first = randomUUID();
+    const spec = (n: number, extra: Record<string, unknown> = {}) => ({
+      id: randomUUID(),
+      event: `acme.thing.${n}`,
+      occurred: new Date(Date.now() - n * 1000).toISOString(),
+      resource: { id: `acme.widget.${n}`, labels: { 'acme.colour': 'blue', 'acme.ünï': '✓' } },
+      related: [
+        { id: `acme.owner.${n}`, role: 'owner', labels: { 'acme.team': 'a' } },
+        { id: `acme.tag.${n}`, role: 'tag' },
+      ],
+      payload: { n, nested: { list: [1, 'two', null, { three: 3.5 }], empty: {} }, quote: '"\\' },
+      ...extra,
+    });
+    const alone = { ...spec(0), id: first };
+    const batch = [spec(1, { follows: first }), spec(2), spec(3, { payload: {} })];
+    expect(await emitted(ws, [alone])).toBe(1);
+    expect(await emitted(ws, batch)).toBe(3);
+    const ids = [alone, ...batch].map((e) => e.id);
+    const events = await db().find(Event, { id: { $in: ids } });
+    const announced = new Map(
+      (await db().find(OutboxEvent, { type: EVENT_EMITTED }, { orderBy: { seq: 'asc' } }))
+        .filter((o) => ids.includes((o.payload.event as { id: string }).id))
+        .map((o) => [(o.payload.event as { id: string }).id, o]),
+    );
+    expect([...announced.keys()]).toEqual(ids);
+    for (const e of events)
+      expect(announced.get(e.id)!.payload, e.name).toEqual({
+        workspaceId: ws,
+        event: toEventJson(e),
+      });
+    // And as the client sent it.
+    const third = announced.get(batch[0]!.id)!.payload.event as Record<string, unknown>;
+    expect(third).toMatchObject({
+      event: 'acme.thing.1',
+      occurred: batch[0]!.occurred,
+      follows: first,
+      payload: batch[0]!.payload,
+      resource: batch[0]!.resource,
+    });
+    expect(announced.get(batch[1]!.id)!.payload.event).toMatchObject({ follows: null });
   });
 
   it('names the failing event by index, and a failing batch stores nothing', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EntityManager, EntityName } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { Coalescer } from '../../../../lib/coalesce.js';
 import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
@@ -10,6 +10,9 @@ import {
   insertStatement,
   insertJsonRows,
   insertWhereIn,
+  JSON_ROWS,
+  jsonRowIndex,
+  jsonRowsDocument,
   MAX_PARAMS,
   paramsPerRow,
   runWrites,
@@ -68,6 +71,22 @@ export interface EmitSpec {
   /** A client-chosen id (de-duplication); new by default. */
   id?: string;
 }
+
+/**
+ * The properties of a stored event each field of its JSON holds (`toEventJson`; the database
+ * builds the same JSON from an event's row when it writes several events' outbox rows).
+ */
+const EVENT_JSON_PROPS: Record<keyof EventJson, keyof Event & string> = {
+  id: 'id',
+  workspaceId: 'workspaceId',
+  occurred: 'occurred',
+  received: 'received',
+  event: 'name',
+  resource: 'resource',
+  related: 'related',
+  payload: 'payload',
+  follows: 'follows',
+};
 
 export function toEventJson(e: Event): EventJson {
   return {
@@ -294,49 +313,83 @@ async function runJoined(writes: readonly JoinedWrite[]): Promise<EventRows[][]>
  * never varies either, and it runs cheaper).
  */
 function chunkStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
-  const several = chunk.length > 1;
-  const insert = <T extends object>(entity: EntityName<T>, rows: T[]): Write =>
-    several
-      ? insertJsonRows(em, entity, rows, SKIP_STORED)
-      : insertStatement(em, entity, rows, SKIP_STORED)[0]!;
-  const dependent = <T extends object>(
-    entity: EntityName<T>,
-    rows: T[],
-    key: (row: T, index: number) => unknown[],
-  ): Write | null =>
-    several
-      ? insertJsonRows(em, entity, rows, { newOnly: { key, source: NEW_EVENTS } })
-      : insertWhereIn(em, entity, rows, key, NEW_EVENTS);
+  if (chunk.length > 1) return severalEventsStatement(em, chunk);
   const parts = [
-    dependent(
+    insertWhereIn(
+      em,
       EventRelated,
-      chunk.flatMap((r) => r.related),
+      chunk[0]!.related,
       (r) => [r.workspaceId, r.eventId],
+      NEW_EVENTS,
     ),
-    dependent(
+    insertWhereIn(
+      em,
       OutboxEvent,
-      chunk.map((r) => r.outbox),
-      (_, i) => [chunk[i]!.event.workspaceId, chunk[i]!.event.id],
+      [chunk[0]!.outbox],
+      () => [chunk[0]!.event.workspaceId, chunk[0]!.event.id],
+      NEW_EVENTS,
     ),
   ].filter((w): w is Write => w !== null);
-  return newEventsStatement(
-    insert(
-      Event,
-      chunk.map((r) => r.event),
-    ),
-    parts,
-  );
+  return newEventsStatement(insertStatement(em, Event, [chunk[0]!.event], SKIP_STORED)[0]!, parts);
 }
 
 /** The events' INSERT and the writes that depend on it, as one statement naming the new events. */
-function newEventsStatement(events: Write, parts: readonly Write[]): Write {
+function newEventsStatement(events: Write, parts: readonly Write[], before = ''): Write {
   return {
     sql:
-      `with ${NEW_EVENTS.name} as (${events.sql})` +
+      `with ${before}${NEW_EVENTS.name} as (${events.sql})` +
       parts.map((w, i) => `, fp_w${i} as (${w.sql})`).join('') +
       ` select ${NEW_EVENTS.columns.join(', ')} from ${NEW_EVENTS.name}`,
     params: [...events.params, ...parts.flatMap((w) => w.params)],
   };
+}
+
+/** The WITH query over the bound document of several events' rows (columns fp_row, fp_ord). */
+const EVENT_ROWS = 'fp_events';
+
+/**
+ * Several events: their rows bound once, as one JSON document (lib/plain-sql
+ * `jsonRowsDocument`) that the events' INSERT reads, and that their `event.emitted` outbox rows'
+ * payloads are built from by the database (`jsonb_build_object` over the row's values): the
+ * event's JSON (resource, related resources, payload) was the larger part of the statement's
+ * text, and went twice, serialised here and parsed there once for the event and once for its
+ * outbox row. The payload stored is the one `toEventJson` makes (same fields, same values; jsonb
+ * keeps no key order), which the single-event statement binds.
+ */
+function severalEventsStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
+  const events = chunk.map((r) => r.event);
+  const related = insertJsonRows(
+    em,
+    EventRelated,
+    chunk.flatMap((r) => r.related),
+    { newOnly: { key: (r) => [r.workspaceId, r.eventId], source: NEW_EVENTS } },
+  );
+  const field = (prop: keyof Event & string) => `v.fp_row->${jsonRowIndex(em, Event, prop)}`;
+  const text = (prop: keyof Event & string) => `v.fp_row->>${jsonRowIndex(em, Event, prop)}`;
+  const eventJson = Object.entries(EVENT_JSON_PROPS)
+    .map(([key, prop]) => `'${key}', ${field(prop)}`)
+    .join(', ');
+  const outbox: Write = {
+    sql:
+      'insert into outbox (id, type, payload, occurred_at, actor, sent_at) ' +
+      `select (o.fp_row->>0)::uuid, o.fp_row->>1, jsonb_build_object('workspaceId', ` +
+      `${field('workspaceId')}, 'event', jsonb_build_object(${eventJson})), ` +
+      `(o.fp_row->>2)::timestamptz, nullif(o.fp_row->3, 'null'::jsonb), null ` +
+      `from ${EVENT_ROWS} as v join jsonb_array_elements(?::jsonb) with ordinality as ` +
+      `o(fp_row, fp_ord) on o.fp_ord = v.fp_ord where ((${text('workspaceId')})::uuid, ` +
+      `(${text('id')})::uuid) in (select ${NEW_EVENTS.columns.join(', ')} from ` +
+      `${NEW_EVENTS.name}) order by v.fp_ord`,
+    params: [
+      JSON.stringify(chunk.map(({ outbox: o }) => [o.id, o.type, o.occurredAt, o.actor ?? null])),
+    ],
+  };
+  const insertEvents = insertJsonRows(em, Event, events, { ...SKIP_STORED, from: EVENT_ROWS });
+  const statement = newEventsStatement(
+    insertEvents,
+    [related, outbox],
+    `${EVENT_ROWS} as (select v.fp_row, v.fp_ord from ${JSON_ROWS}), `,
+  );
+  return { sql: statement.sql, params: [jsonRowsDocument(em, Event, events), ...statement.params] };
 }
 
 /**
