@@ -18,14 +18,17 @@ export const MAX_BODY_DEPTH = 256;
 // PostgreSQL refuses it in text and JSON, and SQLite ends the string at it.
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
-// A UTF-16 surrogate without its partner: not text in any encoding the database stores.
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Node 20 has String.prototype.isWellFormed; TypeScript's es2022 library does not declare it. */
+type MaybeWellFormed = string & { isWellFormed(): boolean };
 
 /** Why a string may not be stored, or null when it may. */
 export function textProblem(value: string): string | null {
   if (CONTROL.test(value))
     return 'must not contain control characters (other than tab and line breaks)';
-  if (LONE_SURROGATE.test(value)) return 'is not valid Unicode text (an unpaired surrogate)';
+  // A UTF-16 surrogate without its partner: not text in any encoding the database stores.
+  if (!(value as MaybeWellFormed).isWellFormed())
+    return 'is not valid Unicode text (an unpaired surrogate)';
   return null;
 }
 
@@ -53,26 +56,50 @@ const tooDeep = (path: readonly string[]) =>
  * below `depth`. Iterative, so a hostile depth cannot exhaust the stack here either.
  */
 export function checkInputValue(value: unknown, path: string[], depth = 0): void {
-  const todo: [unknown, string[], number][] = [[value, path, depth]];
-  while (todo.length) {
-    const [v, p, d] = todo.pop()!;
+  // Where a value is: a chain of steps up to `path`, spelled out only for a refusal (a path per
+  // value was most of the cost of checking a batch of events).
+  const at = (step: Step | null): string[] => {
+    const keys: string[] = [];
+    for (let s = step; s; s = s.up) keys.push(s.key);
+    return [...path, ...keys.reverse()];
+  };
+  const values: unknown[] = [value];
+  const steps: (Step | null)[] = [null];
+  const depths: number[] = [depth];
+  while (values.length) {
+    const v = values.pop();
+    const step = steps.pop()!;
+    const d = depths.pop()!;
     if (typeof v === 'string') {
       const why = textProblem(v);
-      if (why) refuse(p, why);
+      if (why) refuse(at(step), why);
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (d >= MAX_INPUT_DEPTH) tooDeep(p);
+    if (d >= MAX_INPUT_DEPTH) tooDeep(at(step));
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) todo.push([v[i], [...p, String(i)], d + 1]);
+      for (let i = v.length - 1; i >= 0; i--) {
+        values.push(v[i]);
+        steps.push({ up: step, key: String(i) });
+        depths.push(d + 1);
+      }
       continue;
     }
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    for (const k in v) {
+      if (!Object.hasOwn(v, k)) continue;
       const why = textProblem(k);
-      if (why) refuse(p, `has a key that ${why}`);
-      todo.push([x, [...p, k], d + 1]);
+      if (why) refuse(at(step), `has a key that ${why}`);
+      values.push((v as Record<string, unknown>)[k]);
+      steps.push({ up: step, key: k });
+      depths.push(d + 1);
     }
   }
+}
+
+/** One step below a checked value's parent (`checkInputValue`). */
+interface Step {
+  up: Step | null;
+  key: string;
 }
 
 /** The same for a literal in the document (variables inside it are checked from their values). */

@@ -237,7 +237,7 @@ describe('emitEvents', () => {
     const batch = [spec(1, { follows: first }), spec(2), spec(3, { payload: {} })];
     expect(await emitted(ws, [alone])).toBe(1);
     expect(await emitted(ws, batch)).toBe(3);
-    const ids = [alone, ...batch].map((e) => e.id);
+    const ids: string[] = [alone, ...batch].map((e) => e.id);
     const events = await db().find(Event, { id: { $in: ids } });
     const announced = new Map(
       (await db().find(OutboxEvent, { type: EVENT_EMITTED }, { orderBy: { seq: 'asc' } }))

@@ -358,38 +358,57 @@ const EVENT_ROWS = 'fp_events';
  */
 function severalEventsStatement(em: SqlEntityManager, chunk: readonly EventRows[]): Write {
   const events = chunk.map((r) => r.event);
-  const related = insertJsonRows(
-    em,
-    EventRelated,
-    chunk.flatMap((r) => r.related),
-    { newOnly: { key: (r) => [r.workspaceId, r.eventId], source: NEW_EVENTS } },
-  );
+  return {
+    sql: severalEventsText(em),
+    params: [
+      jsonRowsDocument(em, Event, events),
+      jsonRowsDocument(
+        em,
+        EventRelated,
+        chunk.flatMap((r) => r.related),
+        RELATED_KEY,
+      ),
+      JSON.stringify(chunk.map(({ outbox: o }) => [o.id, o.type, o.occurredAt, o.actor ?? null])),
+    ],
+  };
+}
+
+/** A related row's event (its place among the new events). */
+const RELATED_KEY = (r: EventRelated) => [r.workspaceId, r.eventId];
+
+/** `severalEventsStatement`'s text, per ORM (it depends on the tables alone). */
+const SEVERAL_TEXTS = new WeakMap<object, string>();
+
+function severalEventsText(em: SqlEntityManager): string {
+  const known = SEVERAL_TEXTS.get(em.getMetadata());
+  if (known) return known;
   const field = (prop: keyof Event & string) => `v.fp_row->${jsonRowIndex(em, Event, prop)}`;
   const text = (prop: keyof Event & string) => `v.fp_row->>${jsonRowIndex(em, Event, prop)}`;
   const eventJson = Object.entries(EVENT_JSON_PROPS)
     .map(([key, prop]) => `'${key}', ${field(prop)}`)
     .join(', ');
-  const outbox: Write = {
-    sql:
-      'insert into outbox (id, type, payload, occurred_at, actor, sent_at) ' +
-      `select (o.fp_row->>0)::uuid, o.fp_row->>1, jsonb_build_object('workspaceId', ` +
-      `${field('workspaceId')}, 'event', jsonb_build_object(${eventJson})), ` +
-      `(o.fp_row->>2)::timestamptz, nullif(o.fp_row->3, 'null'::jsonb), null ` +
-      `from ${EVENT_ROWS} as v join jsonb_array_elements(?::jsonb) with ordinality as ` +
-      `o(fp_row, fp_ord) on o.fp_ord = v.fp_ord where ((${text('workspaceId')})::uuid, ` +
-      `(${text('id')})::uuid) in (select ${NEW_EVENTS.columns.join(', ')} from ` +
-      `${NEW_EVENTS.name}) order by v.fp_ord`,
-    params: [
-      JSON.stringify(chunk.map(({ outbox: o }) => [o.id, o.type, o.occurredAt, o.actor ?? null])),
-    ],
-  };
-  const insertEvents = insertJsonRows(em, Event, events, { ...SKIP_STORED, from: EVENT_ROWS });
-  const statement = newEventsStatement(
+  // Bound: the outbox rows' own columns (id, type, time, actor); the payload is the event's.
+  const outbox =
+    'insert into outbox (id, type, payload, occurred_at, actor, sent_at) ' +
+    `select (o.fp_row->>0)::uuid, o.fp_row->>1, jsonb_build_object('workspaceId', ` +
+    `${field('workspaceId')}, 'event', jsonb_build_object(${eventJson})), ` +
+    `(o.fp_row->>2)::timestamptz, nullif(o.fp_row->3, 'null'::jsonb), null ` +
+    `from ${EVENT_ROWS} as v join jsonb_array_elements(?::jsonb) with ordinality as ` +
+    `o(fp_row, fp_ord) on o.fp_ord = v.fp_ord where ((${text('workspaceId')})::uuid, ` +
+    `(${text('id')})::uuid) in (select ${NEW_EVENTS.columns.join(', ')} from ` +
+    `${NEW_EVENTS.name}) order by v.fp_ord`;
+  const related = insertJsonRows(em, EventRelated, [], {
+    newOnly: { key: RELATED_KEY, source: NEW_EVENTS },
+  });
+  const insertEvents = insertJsonRows(em, Event, [], { ...SKIP_STORED, from: EVENT_ROWS });
+  // The parameters: the events' document, the related rows', the outbox rows'.
+  const { sql } = newEventsStatement(
     insertEvents,
-    [related, outbox],
+    [related, { sql: outbox, params: [] }],
     `${EVENT_ROWS} as (select v.fp_row, v.fp_ord from ${JSON_ROWS}), `,
   );
-  return { sql: statement.sql, params: [jsonRowsDocument(em, Event, events), ...statement.params] };
+  SEVERAL_TEXTS.set(em.getMetadata(), sql);
+  return sql;
 }
 
 /**
