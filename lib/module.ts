@@ -225,10 +225,11 @@ export const compose = {
     // `lazy`, which builds that module's loaders onto the request's own object. The names come
     // from the first context, built in full (and checked for clashes).
     let lazy: object | null = null;
+    const members = Object.getOwnPropertyDescriptors(provided);
     return (base) => {
       const ctx: Record<string, unknown> = {};
       Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(base));
-      Object.defineProperties(ctx, Object.getOwnPropertyDescriptors(provided));
+      Object.defineProperties(ctx, members);
       if (lazy) {
         const loaders = Object.create(lazy) as Record<string | symbol, unknown>;
         loaders[CONTEXT] = ctx;

@@ -194,6 +194,12 @@ export class PlainTransactionRefused extends Error {
 /** The plain transactions' contexts by the transaction context their entity manager holds. */
 const PLAIN_CONTEXTS = new WeakMap<object, PlainContext>();
 
+/** Whether `em` runs in a plain transaction (`plainTransaction` on PostgreSQL). */
+export function inPlainTransaction(em: SqlEntityManager): boolean {
+  const context = em.getTransactionContext();
+  return context !== undefined && PLAIN_CONTEXTS.has(context);
+}
+
 /**
  * The transaction context of `plainTransaction`: its client hands out the one connection to
  * `boundQuery`; any other use of the context or its client (knex's query builders read

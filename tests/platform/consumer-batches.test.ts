@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
+import type { SqlEntityManager } from '@mikro-orm/knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InProcessBus, type DomainEvent } from '../../lib/bus.js';
 import {
@@ -14,7 +15,10 @@ import {
   HandledEvent,
   onlyWhen,
   PENDING_PROBE,
+  plainStatements,
 } from '../../lib/outbox.js';
+import { isPostgres } from '../../lib/db.js';
+import { boundQuery, inPlainTransaction, plainFallbacks } from '../../lib/plain-sql.js';
 import { automationState, createAutomation } from '../operations/automation-fixtures.js';
 import { createWorkspace } from '../harness/seed.js';
 import {
@@ -203,6 +207,76 @@ describe('consumer batches', () => {
     // And again: nothing changes.
     await bus.publish([a!, b!, c!, d!]);
     expect(await effects()).toEqual(all);
+    await bus.close?.();
+  });
+
+  it('handlers of plain statements apply a batch in a plain transaction; a type that needs the ORM goes to MikroORM’s from then on, applied once', async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const postgres = isPostgres(orm);
+    const bus = new InProcessBus();
+    const consumer = `test.plain.${uid()}`;
+    const effect = `${consumer}.effect`;
+    const seen: string[] = [];
+    // The effect: a row written by a plain statement in the consumer's transaction.
+    const record = async (p: { key: string }, em: EntityManager) => {
+      seen.push(`${p.key}:${inPlainTransaction(em as SqlEntityManager) ? 'plain' : 'orm'}`);
+      await boundQuery(
+        em as SqlEntityManager,
+        'insert into handled_event (consumer, event_id, handled_at) values (?, ?, ?)',
+        [effect, p.key, new Date()],
+        'run',
+      );
+    };
+    consumeEvents(orm, bus, consumer, {
+      'test.plain': plainStatements(async (p, em) => record(p, em)),
+      // Written first, then the ORM: the plain attempt is refused and rolled back.
+      'test.orm': plainStatements(async (p, em) => {
+        await record(p, em);
+        await em.count(HandledEvent, { consumer: effect });
+      }),
+    });
+    const event = (type: string): DomainEvent => {
+      const id = randomUUID();
+      return {
+        id,
+        type,
+        source: 'test',
+        occurredAt: new Date().toISOString(),
+        payload: { key: id },
+      };
+    };
+    const effects = async () =>
+      (await orm.em.fork().find(HandledEvent, { consumer: effect })).map((h) => h.eventId).sort();
+    const fallbacks = () => plainFallbacks.count;
+
+    const [a, b] = [event('test.plain'), event('test.plain')];
+    const before = fallbacks();
+    await bus.publish([a!, b!]);
+    expect(await effects()).toEqual([a!.id, b!.id].sort());
+    expect(seen).toEqual([
+      `${a!.id}:${postgres ? 'plain' : 'orm'}`,
+      `${b!.id}:${postgres ? 'plain' : 'orm'}`,
+    ]);
+    expect(fallbacks()).toBe(before);
+
+    seen.length = 0;
+    const [c, d] = [event('test.orm'), event('test.orm')];
+    await bus.publish([c!, d!]);
+    expect(await effects()).toEqual([a!.id, b!.id, c!.id, d!.id].sort());
+    if (postgres) {
+      // Tried plain (c), refused, rolled back; then both in MikroORM's transaction.
+      expect(seen).toEqual([`${c!.id}:plain`, `${c!.id}:orm`, `${d!.id}:orm`]);
+      expect(fallbacks()).toBe(before + 1);
+    } else console.log('SQLite: every consumer transaction is MikroORM’s (nothing to choose)');
+
+    // Learned: the next test.orm events go to MikroORM's at once; test.plain stays plain.
+    seen.length = 0;
+    const [e, f] = [event('test.orm'), event('test.plain')];
+    await bus.publish([e!]);
+    await bus.publish([f!]);
+    expect(seen).toEqual([`${e!.id}:orm`, `${f!.id}:${postgres ? 'plain' : 'orm'}`]);
+    expect(fallbacks()).toBe(before + (postgres ? 1 : 0));
+    expect(await effects()).toEqual([a, b, c, d, e, f].map((x) => x!.id).sort());
     await bus.close?.();
   });
 

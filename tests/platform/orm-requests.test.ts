@@ -93,7 +93,7 @@ describe.skipIf(testDatabase() !== 'postgres')('plain statements on PostgreSQL',
       await emit(n, related);
     const texts = new Set(
       stack.counters.operations.statements
-        .filter((s) => s.includes('with fp_new as (insert into event'))
+        .filter((s) => s.includes('fp_new as (insert into event'))
         .map((s) => s.replace(/ \[took [^\]]*\].*$/s, '')),
     );
     expect(texts.size).toBe(1);

@@ -14,6 +14,13 @@ describe('timeOrderedUuid', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('ends in 62 random bits (the same draw never comes twice)', () => {
+    const tails = Array.from({ length: 5000 }, () => timeOrderedUuid().slice(19).replace('-', ''));
+    expect(new Set(tails).size).toBe(tails.length);
+    // Each of the 16 hex places takes many values (a stuck or unfilled pool would not).
+    for (let i = 1; i < 16; i++) expect(new Set(tails.map((t) => t[i])).size).toBeGreaterThan(12);
+  });
+
   it('carries the time it was made in its first 48 bits', () => {
     const before = Date.now();
     const id = timeOrderedUuid();

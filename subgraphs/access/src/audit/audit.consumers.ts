@@ -8,6 +8,7 @@ import {
   ignoreEvent,
   OutboxEvent,
   outboxRow,
+  plainStatements,
   type ConsumerHandler,
 } from '../../../../lib/outbox.js';
 import { insertStatement } from '../../../../lib/plain-sql.js';
@@ -36,9 +37,11 @@ const PROJECTED = new Set([
  * that tell which accounts those are.
  */
 export const auditConsumers: Record<string, ConsumerHandler> = {
-  '*': async (payload: Payload | null, em, event) => {
+  // Statements only for most events (a plain transaction, lib/outbox `plainStatements`); those
+  // whose projection or routing needs the ORM are applied in MikroORM's once that shows.
+  '*': plainStatements(async (payload: Payload | null, em, event) => {
     await recordAuditEntries(em, event, payload ?? {});
-  },
+  }),
   // Not audited and not projected (run activity, stored events): no transaction per event.
   ...Object.fromEntries(
     Object.entries(AUDIT_ACTIONS)

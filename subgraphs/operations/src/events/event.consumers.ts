@@ -1,6 +1,6 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
-import type { ConsumerHandler } from '../../../../lib/outbox.js';
+import { plainStatements, type ConsumerHandler } from '../../../../lib/outbox.js';
 import { eventRows, storeNewEvents, SYSTEM_PREFIX } from '../event-store/emit.js';
 
 /** What the access subgraph announces for an audit entry of a workspace (`audit.recorded`). */
@@ -73,5 +73,6 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
 
 /** The operations subgraph's `events` consumer group: audit entries into the event store. */
 export const eventConsumers: Record<string, ConsumerHandler> = {
-  'audit.recorded': (p: AuditRecorded, em) => storeAuditEvent(em as Em, p),
+  // Statements only (a plain transaction, lib/outbox `plainStatements`): one per run created.
+  'audit.recorded': plainStatements((p: AuditRecorded, em) => storeAuditEvent(em as Em, p)),
 };
