@@ -4,7 +4,7 @@
  * transition. Each rule declares the (from, to) state types it governs; `from` null is a run
  * that has no state yet (its creation). `force` skips the `before` hooks, never the `after` ones.
  */
-import { forUpdate } from '../../../../lib/db.js';
+import { forUpdate, timeOrderedUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { OutboxEvent, outboxRow } from '../../../../lib/outbox.js';
 import {
@@ -538,14 +538,20 @@ async function commit(
 ): Promise<RunState> {
   const { em, run, kind, proposed, now, initial } = c;
   await runAfterHooks(c, rules);
-  const state = new RunState();
-  state.runId = run.id;
-  state.runKind = kind;
-  state.type = proposed.type;
-  state.name = proposed.name;
-  state.message = proposed.message;
-  state.details = proposed.details;
-  state.timestamp = now;
+  const plain = isPlain(run);
+  const fields = {
+    id: timeOrderedUuid(),
+    runId: run.id,
+    runKind: kind,
+    type: proposed.type,
+    name: proposed.name,
+    message: proposed.message,
+    details: proposed.details,
+    timestamp: now,
+  };
+  // Written with plain statements, the state is a plain object (an entity instance's fields are
+  // MikroORM accessors, each defined on the instance as it is first set); persisted, an entity.
+  const state = plain ? (fields as RunState) : Object.assign(new RunState(), fields);
   run.stateId = state.id;
   run.stateType = proposed.type;
   run.stateName = proposed.name;
@@ -566,7 +572,7 @@ async function commit(
     timestamp: now.toISOString(),
   });
   const event = stateEventRows(kind, run, initial, intended, state);
-  if (!isPlain(run)) {
+  if (!plain) {
     em.persist(state);
     em.persist(entityOf(OutboxEvent, changed));
     persistEventRows(em, event);
