@@ -7,7 +7,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FlowRun } from '../../subgraphs/operations/src/flow-runs/flow-run.entity.js';
-import { lockDetached, runWrites, updateStatement } from '../../lib/plain-sql.js';
+import {
+  lockDetached,
+  readDetached,
+  readDetachedWithRef,
+  runWrites,
+  updateStatement,
+} from '../../lib/plain-sql.js';
+import { Deployment } from '../../subgraphs/operations/src/deployments/deployment.entity.js';
+import { Flow } from '../../subgraphs/operations/src/flows/flow.entity.js';
 import { isPostgres } from '../../lib/db.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createWorkspace } from '../harness/seed.js';
@@ -125,17 +133,46 @@ describe('a transition in plain statements', () => {
       expect(res.createFlowRun.flow.id).toEqual(expect.any(String));
     });
     const reads = seen.filter((s) => /\] select /i.test(s));
-    // The deployment and its flow, once each (the field resolvers do not read them again).
-    // Plain statements name a table bare; MikroORM's quote it, on PostgreSQL with its schema.
+    // The deployment with its flow, in one statement (the field resolvers do not read them
+    // again). Plain statements name a table bare; MikroORM's quote it, on PostgreSQL with its
+    // schema.
     const from = (table: string) => new RegExp(`from (\\S+\\.)?[\`"]?${table}[\`"]?\\s`);
+    expect(reads, seen.join('\n')).toHaveLength(1);
+    expect(reads[0]).toMatch(from('deployment'));
+    expect(reads[0]).toMatch(/ left join flow as r on r\.id = t\.flow_id /);
+  });
+
+  it('reads a row and the row it refers to in one statement as each alone (readDetachedWithRef)', async () => {
+    const em = orm().em.fork();
+    const read = await readDetachedWithRef(
+      em,
+      Deployment,
+      { id: deploymentId, workspaceId },
+      Flow,
+      'flowId',
+    );
+    const deployment = await readDetached(em, Deployment, { id: deploymentId, workspaceId });
+    expect(read!.row).toEqual(deployment);
+    expect(read!.ref).toEqual(await readDetached(em, Flow, { id: deployment!.flowId }));
+    // Inside another workspace, or unknown: nothing.
+    const elsewhere = (await createWorkspace(owner, owner.accountId)).id;
     expect(
-      reads.filter((s) => from('deployment').test(s)),
-      seen.join('\n'),
-    ).toHaveLength(1);
+      await readDetachedWithRef(
+        em,
+        Deployment,
+        { id: deploymentId, workspaceId: elsewhere },
+        Flow,
+        'flowId',
+      ),
+    ).toBeNull();
     expect(
-      reads.filter((s) => from('flow').test(s)),
-      seen.join('\n'),
-    ).toHaveLength(1);
+      await readDetachedWithRef(em, Deployment, { id: randomUUID() }, Flow, 'flowId'),
+    ).toBeNull();
+    // A reference to no row: the row, and no referred one (a run's flow by its deployment id).
+    const run = await createRun(owner, { deploymentId });
+    const noRef = await readDetachedWithRef(em, FlowRun, { id: run.id }, Flow, 'deploymentId');
+    expect(noRef!.row.id).toBe(run.id);
+    expect(noRef!.ref).toBeNull();
   });
 
   it('stores what the unit of work stored: states, bookkeeping, events, outbox', async () => {

@@ -3,7 +3,13 @@ import { creatorOf, requireAuthenticated } from '../../../../lib/actor.js';
 import { UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import { accessibleFilter, authorize } from '../../../../lib/ability.js';
 import { byIdIn, forUpdate, isUuid, withinWorkspace } from '../../../../lib/db.js';
-import { lockDetached, newPlain, readDetached, updateChanged } from '../../../../lib/plain-sql.js';
+import {
+  lockDetached,
+  newPlain,
+  readDetached,
+  readDetachedWithRef,
+  updateChanged,
+} from '../../../../lib/plain-sql.js';
 import { badInput, forbidden, notFound } from '../../../../lib/errors.js';
 import type { Em } from '../../../../lib/orm.js';
 import { OutboxEvent, outboxRow, recordEvent } from '../../../../lib/outbox.js';
@@ -119,16 +125,21 @@ export class FlowRunService {
     // and these rows are only read, here and by the created run's fields (primed below).
     const em = this.ctx.em;
     if (input.deploymentId != null) {
-      deployment = isUuid(input.deploymentId)
-        ? await readDetached(em, Deployment, {
-            id: input.deploymentId,
-            workspaceId: input.workspaceId,
-          })
+      // The deployment and its flow in one statement.
+      const read = isUuid(input.deploymentId)
+        ? await readDetachedWithRef(
+            em,
+            Deployment,
+            { id: input.deploymentId, workspaceId: input.workspaceId },
+            Flow,
+            'flowId',
+          )
         : null;
+      deployment = read?.row ?? null;
       if (!deployment) throw notFound('Deployment');
       // Its (or its work pool's) access list applies: RUN or MANAGE on it, or NOT_FOUND if unlisted.
       await new DeploymentService(this.ctx).authorizeDeployment('run', deployment);
-      flow = await readDetached(em, Flow, { id: deployment.flowId });
+      flow = read!.ref;
     } else {
       flow = isUuid(input.flowId)
         ? await readDetached(em, Flow, { id: input.flowId, workspaceId: input.workspaceId })
