@@ -22,7 +22,10 @@
  * Bind alone, once prepared), Bind and Execute go before that statement's messages, under the
  * same Sync. PostgreSQL runs it first; when it fails, the statement after it is skipped and the
  * transaction is aborted, so the error reaches whoever sent that statement (a failing COMMIT is
- * then followed by a ROLLBACK, see `plainTransaction`), and a ROLLBACK drops it unsent.
+ * then followed by a ROLLBACK, see `plainTransaction`), and a ROLLBACK drops it unsent. A write
+ * held back while the BEGIN still is (the transaction's only statement) runs alone at the
+ * COMMIT, as its own transaction: one statement is atomic by itself, and this one round trip
+ * replaces two (BEGIN with the write, then COMMIT).
  */
 import { createRequire } from 'node:module';
 import pg from 'pg';
@@ -35,8 +38,11 @@ const { prepareValue } = createRequire(import.meta.url)('pg/lib/utils.js') as {
 /** How many BEGINs went with a statement, and how many transactions needed no round trip. */
 export const deferredBegins = { combined: 0, skipped: 0 };
 
-/** How many writes went with the statement after them, and how many a ROLLBACK dropped. */
-export const deferredWrites = { combined: 0, dropped: 0 };
+/**
+ * How many writes went with the statement after them, how many a ROLLBACK dropped, and how many
+ * were their transaction's only statement and ran alone.
+ */
+export const deferredWrites = { combined: 0, dropped: 0, alone: 0 };
 
 type Callback = (err: Error | null, res?: unknown) => void;
 
@@ -81,7 +87,10 @@ interface HeldBack {
 const held = new WeakMap<pg.Client, HeldBack>();
 
 const BEGIN = /^\s*begin\b[^;]*;?\s*$/i;
+/** A BEGIN with no options (isolation level, read only, …): the default transaction. */
+const PLAIN_BEGIN = /^\s*begin\s*;?\s*$/i;
 const END = /^\s*(commit|rollback)\s*;?\s*$/i;
+const COMMIT = /^\s*commit\s*;?\s*$/i;
 const ROLLBACK = /^\s*rollback\s*;?\s*$/i;
 
 const EMPTY = (command: string) => ({ command, rowCount: null, rows: [], fields: [] });
@@ -118,6 +127,43 @@ export function deferBegin(client: pg.Client): pg.Client {
     }
     const q = config as QueryConfig;
     const params = q.values ?? (Array.isArray(values) ? values : undefined);
+    if (state.write && state.begin !== null) {
+      // The write was held back with the BEGIN: nothing of the transaction has been sent.
+      const write = state.write;
+      const begin = state.begin;
+      state.write = null;
+      state.begin = null;
+      if (END.test(q.text) && !params?.length) {
+        if (!COMMIT.test(q.text)) {
+          deferredWrites.dropped++;
+          deferredBegins.skipped++;
+          return answer(EMPTY('ROLLBACK'), callback);
+        }
+        // The transaction's only statement: atomic by itself, it runs as its own transaction
+        // (one round trip, no BEGIN and COMMIT); its error is the COMMIT's.
+        deferredWrites.alone++;
+        const done = (
+          original({ text: write.text, values: write.values, name: write.name }) as Promise<unknown>
+        ).then(() => EMPTY('COMMIT'));
+        if (!callback) return done;
+        done.then(
+          (res) => callback!(null, res),
+          (err: Error) => callback!(err),
+        );
+        return undefined;
+      }
+      // A statement after it after all (rare: it was to be the last): BEGIN, the write, then
+      // that statement, each in turn; a failing write fails that statement with its error.
+      return (original(begin) as Promise<unknown>)
+        .then(() => original({ text: write.text, values: write.values, name: write.name }))
+        .then(
+          () => original(q, params, callback),
+          (err: Error) => {
+            if (callback) callback(err);
+            else throw err;
+          },
+        );
+    }
     if (state.write) {
       const write = state.write;
       state.write = null;
@@ -225,15 +271,21 @@ function combined(
 
 /**
  * Holds `write` back for `client`'s next statement (see the module's comment); false when it must
- * be sent now: the client is not wrapped, its transaction's BEGIN or another write is held back
- * already, or `write` is a named statement this connection has not prepared yet (its first run
- * prepares it the usual way; pg records a name only for the statement it is running).
+ * be sent now: the client is not wrapped, another write is held back already, its transaction's
+ * BEGIN is held back with options (an isolation level, say), or `write` is a named statement
+ * this connection has not prepared yet while the transaction is under way (its first run
+ * prepares it the usual way; pg records a name only for the statement it is running). Held back
+ * with a plain BEGIN (the transaction has sent nothing yet), a COMMIT next runs it alone, as its
+ * own transaction: one round trip where BEGIN with the write and then COMMIT took two.
  */
 export function deferStatement(client: pg.Client, write: Deferred): boolean {
   const state = held.get(client);
-  if (!state || state.begin !== null || state.write) return false;
+  if (!state || state.write) return false;
+  if (state.begin !== null && !PLAIN_BEGIN.test(state.begin)) return false;
   const connection = (client as unknown as { connection: PgConnection }).connection;
-  if (write.name && connection.parsedStatements[write.name] !== write.text) return false;
+  // (With the BEGIN held back, it goes as a query of its own: pg prepares it then if need be.)
+  if (state.begin === null && write.name && connection.parsedStatements[write.name] !== write.text)
+    return false;
   state.write = write;
   return true;
 }

@@ -17,6 +17,7 @@ import {
 import { Deployment } from '../../subgraphs/operations/src/deployments/deployment.entity.js';
 import { Flow } from '../../subgraphs/operations/src/flows/flow.entity.js';
 import { isPostgres } from '../../lib/db.js';
+import { deferredWrites } from '../../lib/pg-pipeline.js';
 import { startStack, type Actor, type Stack } from '../harness/stack.js';
 import { createWorkspace } from '../harness/seed.js';
 import {
@@ -123,6 +124,7 @@ describe('a transition in plain statements', () => {
   });
 
   it('a created run answers its flow and deployment from the rows it read (as Prefect’s REST asks)', async () => {
+    const alone = deferredWrites.alone;
     const seen = await statementsOf(async () => {
       const res = await ok(
         owner,
@@ -140,6 +142,9 @@ describe('a transition in plain statements', () => {
     expect(reads, seen.join('\n')).toHaveLength(1);
     expect(reads[0]).toMatch(from('deployment'));
     expect(reads[0]).toMatch(/ left join flow as r on r\.id = t\.flow_id /);
+    // Its transaction's one write (run, state, event, outbox) ran alone, without BEGIN and
+    // COMMIT: one round trip (lib/pg-pipeline).
+    if (postgres()) expect(deferredWrites.alone - alone).toBe(1);
   });
 
   it('reads a row and the row it refers to in one statement as each alone (readDetachedWithRef)', async () => {

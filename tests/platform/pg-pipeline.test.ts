@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deferBegin, deferStatement } from '../../lib/pg-pipeline.js';
+import { deferBegin, deferredWrites, deferStatement } from '../../lib/pg-pipeline.js';
 import { DATABASE_URL, requireService } from '../harness/services.js';
 
 /** A pooled-style client whose BEGINs are deferred, and a count of its round trips. */
@@ -226,11 +226,67 @@ describe.skipIf(!requireService('DATABASE_URL'))('a write sent with the next sta
     await client.query(`delete from ${t} where id in (9, 10)`);
   });
 
-  it('is not held back while the BEGIN is, nor as a named statement the connection has not prepared', async () => {
+  it('held back with the BEGIN (the only statement), runs alone at the COMMIT: one round trip, its error the COMMIT’s', async () => {
     const { client, trips } = a;
+    const before = { ...deferredWrites };
+    trips.n = 0;
     await client.query('BEGIN;');
-    expect(deferStatement(client, insert(6))).toBe(false);
+    expect(deferStatement(client, insert(11, { alone: true }))).toBe(true);
+    expect(trips.n).toBe(0);
+    await client.query('COMMIT;');
+    expect(trips.n).toBe(1);
+    expect((await rows()).find((r) => r.id === 11)?.v).toEqual({ alone: true });
+    expect(deferredWrites.alone - before.alone).toBe(1);
+
+    // Failing: the COMMIT's error; nothing written, and the connection goes on.
+    await client.query('BEGIN;');
+    expect(deferStatement(client, insert(11))).toBe(true);
+    await expect(client.query('COMMIT;')).rejects.toMatchObject({ code: '23505' });
+    await client.query('ROLLBACK;'); // what plainTransaction sends then: harmless
+    expect((await client.query('select 1 as one')).rows).toEqual([{ one: 1 }]);
+
+    // A ROLLBACK drops both: nothing sent.
+    trips.n = 0;
+    await client.query('BEGIN;');
+    expect(deferStatement(client, insert(12))).toBe(true);
     await client.query('ROLLBACK;');
+    expect(trips.n).toBe(0);
+    expect((await rows()).map((r) => r.id)).not.toContain(12);
+
+    // A statement after it: BEGIN, the write, then the statement, which sees it, all in one
+    // transaction (the ROLLBACK undoes the write).
+    await client.query('BEGIN;');
+    expect(deferStatement(client, insert(13))).toBe(true);
+    const seen = await client.query({ text: `select id from ${t} where id = $1`, values: [13] });
+    expect(seen.rows).toEqual([{ id: 13 }]);
+    await client.query('ROLLBACK;');
+    expect((await rows()).map((r) => r.id)).not.toContain(13);
+
+    // A named statement the connection has not prepared: held back all the same (it goes as a
+    // query of its own, prepared then); and a statement after it sees it, in the transaction.
+    const name = `fp_alone_${randomBytes(3).toString('hex')}`;
+    await client.query('BEGIN;');
+    expect(deferStatement(client, { ...insert(15), name })).toBe(true);
+    await client.query('COMMIT;');
+    await client.query('BEGIN;');
+    expect(deferStatement(client, { ...insert(16), name })).toBe(true);
+    expect(
+      (await client.query({ text: `select count(*)::int as n from ${t} where id in (15, 16)` }))
+        .rows,
+    ).toEqual([{ n: 2 }]);
+    await client.query('ROLLBACK;');
+    expect((await rows()).map((r) => r.id)).toContain(15);
+    expect((await rows()).map((r) => r.id)).not.toContain(16);
+
+    // A BEGIN with options is not left out: the write is not held back.
+    await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE;');
+    expect(deferStatement(client, insert(14))).toBe(false);
+    await client.query('ROLLBACK;');
+    await client.query(`delete from ${t} where id in (11, 15)`);
+  });
+
+  it('is not held back as a named statement the connection has not prepared', async () => {
+    const { client, trips } = a;
     const name = `fp_test_${randomBytes(3).toString('hex')}`;
     const named = (id: number) => ({ ...insert(id), name });
     await underWay();
