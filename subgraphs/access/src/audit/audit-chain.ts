@@ -6,7 +6,7 @@ import type { Em } from '../../../../lib/orm.js';
 import {
   insertStatement,
   lockDetached,
-  runWrites,
+  runLastWrites,
   updateStatement,
   type Write,
 } from '../../../../lib/plain-sql.js';
@@ -173,7 +173,10 @@ export async function appendEntries(
     head.headId = e.id;
     entries.push(e);
   }
-  await runWrites(sqlEm, [
+  // Nothing reads what they return: in the consumer's plain transaction they leave with the
+  // next statement (the next event's, or the COMMIT: lib/plain-sql `runLastWrites`); the head
+  // kept for the transaction (`lockedHead`) is what they write.
+  await runLastWrites(sqlEm, [
     insertStatement(sqlEm, AuditEvent, entries),
     updateStatement(sqlEm, AuditChain, head),
     withEntries(entries),
