@@ -514,7 +514,7 @@ const PLAIN = new WeakSet<ConsumerHandler>();
 /**
  * A handler whose effects are plain statements on its transaction (lib/plain-sql `boundQuery`,
  * `runWrites`) and nothing else: no call out, no in-process state, no ORM in the common case. A
- * delivery whose handlers are all such runs in a plain transaction (`plainFirst`: 120–135 µs of
+ * delivery whose handlers are all such runs in a plain transaction (lib/plain-sql: 120–135 µs of
  * CPU for BEGIN, a statement and COMMIT against 260–340 through `em.transactional`), and again
  * in MikroORM's from the start when a handler turns out to need the ORM after all (its
  * statements until then rolled back: hence nothing but statements).
@@ -592,7 +592,8 @@ export function consumeEvents(
   /**
    * A transaction for these events' handlers: plain when they are all `plainStatements` (and
    * none of the types needed the ORM before), else MikroORM's; a plain one refused runs again in
-   * MikroORM's, and its types go there from then on.
+   * MikroORM's (as `plainFirst` does), and the delivery's types go there from then on (all of
+   * them: which one needed it is not known; at worst a type is applied as before this existed).
    */
   const transaction = async (
     todo: readonly [DomainEvent, ConsumerHandler][],

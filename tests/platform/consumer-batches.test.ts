@@ -61,6 +61,12 @@ const countingAutomation = (workspaceId: string, name: string, expect: string, t
 /** Every statement of the operations subgraph from now on (see the harness's `everyStatement`). */
 const everyStatement = () => everyOperationsStatement(stack.counters.operations);
 
+/** A domain event of `type` whose payload's key is its id. */
+const event = (type: string): DomainEvent => {
+  const id = randomUUID();
+  return { id, type, source: 'test', occurredAt: new Date().toISOString(), payload: { key: id } };
+};
+
 describe('consumer batches', () => {
   it('the bookkeeping of a batch of 50 events costs the statements of a batch of 5', async () => {
     const ws = await createWorkspace(owner, owner.accountId);
@@ -171,16 +177,6 @@ describe('consumer batches', () => {
         record(p, em);
       },
     });
-    const event = (type: string): DomainEvent => {
-      const id = randomUUID();
-      return {
-        id,
-        type,
-        source: 'test',
-        occurredAt: new Date().toISOString(),
-        payload: { key: id },
-      };
-    };
     const [a, b, c, d] = [
       event('test.ok'),
       event('test.ok'),
@@ -235,16 +231,6 @@ describe('consumer batches', () => {
         await em.count(HandledEvent, { consumer: effect });
       }),
     });
-    const event = (type: string): DomainEvent => {
-      const id = randomUUID();
-      return {
-        id,
-        type,
-        source: 'test',
-        occurredAt: new Date().toISOString(),
-        payload: { key: id },
-      };
-    };
     const effects = async () =>
       (await orm.em.fork().find(HandledEvent, { consumer: effect })).map((h) => h.eventId).sort();
     const fallbacks = () => plainFallbacks.count;
