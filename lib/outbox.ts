@@ -9,13 +9,7 @@ import {
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
 import { isPostgres } from './db.js';
-import {
-  boundQuery,
-  entityOf,
-  plainFallbacks,
-  plainTransaction,
-  PlainTransactionRefused,
-} from './plain-sql.js';
+import { boundQuery, entityOf, plainFirst, plainTransaction } from './plain-sql.js';
 import type { Em, Orm } from './orm.js';
 import { errorField, log } from './log.js';
 import { busLag, outboxLag } from './metrics.js';
@@ -592,8 +586,8 @@ export function consumeEvents(
   /**
    * A transaction for these events' handlers: plain when they are all `plainStatements` (and
    * none of the types needed the ORM before), else MikroORM's; a plain one refused runs again in
-   * MikroORM's (as `plainFirst` does), and the delivery's types go there from then on (all of
-   * them: which one needed it is not known; at worst a type is applied as before this existed).
+   * MikroORM's (`plainFirst`), and the delivery's types go there from then on (all of them:
+   * which one needed it is not known; at worst a type is applied as before this existed).
    */
   const transaction = async (
     todo: readonly [DomainEvent, ConsumerHandler][],
@@ -602,14 +596,9 @@ export function consumeEvents(
     const em = orm.em.fork(BACKGROUND);
     if (!todo.every(([e, h]) => isPlainHandler(h) && !needsOrm.has(e.type)))
       return em.transactional(fn);
-    try {
-      await plainTransaction(em, fn);
-    } catch (err) {
-      if (!(err instanceof PlainTransactionRefused)) throw err;
+    await plainFirst(em, fn, () => {
       for (const [e] of todo) needsOrm.add(e.type);
-      plainFallbacks.count++;
-      await orm.em.fork(BACKGROUND).transactional(fn);
-    }
+    });
   };
   const applyOne = async (event: DomainEvent, handler: ConsumerHandler) => {
     try {

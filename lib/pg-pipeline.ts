@@ -107,6 +107,13 @@ export function deferBegin(client: pg.Client): pg.Client {
     }
     return Promise.resolve(result);
   };
+  /** A held-back statement (a BEGIN's text, or a write) sent as a query of its own. */
+  const send = (statement: string | Deferred) =>
+    original(
+      typeof statement === 'string'
+        ? statement
+        : { text: statement.text, values: statement.values, name: statement.name },
+    ) as Promise<unknown>;
   (client as unknown as { query: unknown }).query = (
     config: string | QueryConfig | { submit: unknown },
     values?: unknown,
@@ -142,27 +149,15 @@ export function deferBegin(client: pg.Client): pg.Client {
         // The transaction's only statement: atomic by itself, it runs as its own transaction
         // (one round trip, no BEGIN and COMMIT); its error is the COMMIT's.
         deferredWrites.alone++;
-        const done = (
-          original({ text: write.text, values: write.values, name: write.name }) as Promise<unknown>
-        ).then(() => EMPTY('COMMIT'));
-        if (!callback) return done;
-        done.then(
-          (res) => callback!(null, res),
-          (err: Error) => callback!(err),
-        );
-        return undefined;
+        return sendAfter(send(write), () => answer(EMPTY('COMMIT'), callback), callback);
       }
       // A statement after it after all (rare: it was to be the last): BEGIN, the write, then
       // that statement, each in turn; a failing write fails that statement with its error.
-      return (original(begin) as Promise<unknown>)
-        .then(() => original({ text: write.text, values: write.values, name: write.name }))
-        .then(
-          () => original(q, params, callback),
-          (err: Error) => {
-            if (callback) callback(err);
-            else throw err;
-          },
-        );
+      return sendAfter(
+        send(begin).then(() => send(write)),
+        () => original(q, params, callback),
+        callback,
+      );
     }
     if (state.write) {
       const write = state.write;
@@ -176,14 +171,10 @@ export function deferBegin(client: pg.Client): pg.Client {
         return after(original, write, { ...q, values: params ?? [] }, callback);
       }
       // Several statements in one text cannot go under the extended protocol: the write first.
-      return (
-        after(original, write, { text: 'select 1', values: [] }, undefined) as Promise<unknown>
-      ).then(
+      return sendAfter(
+        after(original, write, { text: 'select 1', values: [] }, undefined) as Promise<unknown>,
         () => original(q, params, callback),
-        (err: Error) => {
-          if (callback) callback(err);
-          else throw err;
-        },
+        callback,
       );
     }
     if (state.begin === null) {
@@ -200,19 +191,27 @@ export function deferBegin(client: pg.Client): pg.Client {
       deferredBegins.skipped++;
       return answer(EMPTY(q.text.trim().split(/\s|;/)[0]!.toUpperCase()), callback);
     }
-    if (!oneStatement(q.text)) {
-      return (original(begin) as Promise<unknown>).then(
-        () => original(q, params, callback),
-        (err: Error) => {
-          if (callback) callback(err);
-          else throw err;
-        },
-      );
-    }
+    if (!oneStatement(q.text))
+      return sendAfter(send(begin), () => original(q, params, callback), callback);
     deferredBegins.combined++;
     return combined(original, begin, { ...q, values: params }, callback);
   };
   return client;
+}
+
+/**
+ * `next()` once `first` has gone through; when `first` fails, its error is the answer (through
+ * `callback`, or the promise returned) and `next` is not called.
+ */
+function sendAfter(
+  first: Promise<unknown>,
+  next: () => unknown,
+  callback: Callback | undefined,
+): Promise<unknown> {
+  return first.then(next, (err: Error) => {
+    if (callback) callback(err);
+    else throw err;
+  });
 }
 
 /** A text of one statement (no `;` but a trailing one): its results stay those of one statement. */

@@ -167,12 +167,15 @@ export async function plainTransaction<T>(
 export async function plainFirst<T>(
   em: SqlEntityManager,
   fn: (em: SqlEntityManager) => Promise<T>,
+  /** Called when the plain attempt was refused, before the second one. */
+  onRefused?: () => void,
 ): Promise<T> {
   try {
     return await plainTransaction(em, fn);
   } catch (err) {
     if (!(err instanceof PlainTransactionRefused)) throw err;
     plainFallbacks.count++;
+    onRefused?.();
     return em.transactional((tx) => fn(tx as SqlEntityManager));
   }
 }
@@ -194,10 +197,15 @@ export class PlainTransactionRefused extends Error {
 /** The plain transactions' contexts by the transaction context their entity manager holds. */
 const PLAIN_CONTEXTS = new WeakMap<object, PlainContext>();
 
+/** The plain transaction `em` runs in, if any (`plainTransaction` on PostgreSQL). */
+function plainContextOf(em: SqlEntityManager): PlainContext | undefined {
+  const context = em.getTransactionContext() as object | undefined;
+  return context && PLAIN_CONTEXTS.get(context);
+}
+
 /** Whether `em` runs in a plain transaction (`plainTransaction` on PostgreSQL). */
 export function inPlainTransaction(em: SqlEntityManager): boolean {
-  const context = em.getTransactionContext();
-  return context !== undefined && PLAIN_CONTEXTS.has(context);
+  return plainContextOf(em) !== undefined;
 }
 
 /**
@@ -520,18 +528,11 @@ export async function readDetachedWithRef<T extends object, R extends object>(
   const other = keyedTable(em, ref as EntityName<object>);
   const link = table.byProp.get(via);
   if (!link) throw new Error(`plain-sql: ${table.meta.className} has no column for ${via}`);
-  const where = [`t.${table.primaryKey.field} = ?`];
-  const params: unknown[] = [key.id];
-  if (key.workspaceId != null) {
-    const workspace = table.byProp.get('workspaceId');
-    if (!workspace) throw new Error(`plain-sql: ${table.meta.className} has no workspaceId`);
-    where.push(`t.${workspace.field} = ?`);
-    params.push(key.workspaceId);
-  }
+  const { where, params } = keyCondition(table, key);
   const columns = other.columns.map((c, n) => `r.${c.field} as fp_ref_${n}`).join(', ');
   const sql =
     `select t.*, ${columns} from ${table.name} as t left join ${other.name} as r ` +
-    `on r.${other.primaryKey.field} = t.${link.field} where ${where.join(' and ')} limit 1`;
+    `on r.${other.primaryKey.field} = t.${link.field} where ${where} limit 1`;
   const rows = await boundQuery<Row[]>(em, sql, params, 'all');
   if (!rows.length) return null;
   const row = rows[0]!;
@@ -540,13 +541,10 @@ export async function readDetachedWithRef<T extends object, R extends object>(
     referred[c.field] = row[`fp_ref_${n}`];
     delete row[`fp_ref_${n}`];
   });
-  const postgres = isPostgres(em);
-  const [instance] = detachRows(em, entity, [row]);
-  SNAPSHOTS.set(instance!, snapshot(table, instance as Row, postgres));
-  if (referred[other.primaryKey.field] == null) return { row: instance!, ref: null };
-  const [refInstance] = detachRows(em, ref, [referred]);
-  SNAPSHOTS.set(refInstance!, snapshot(other, refInstance as Row, postgres));
-  return { row: instance!, ref: refInstance! };
+  return {
+    row: detached(em, entity, table, row),
+    ref: referred[other.primaryKey.field] == null ? null : detached(em, ref, other, referred),
+  };
 }
 
 async function detachedRow<T extends object>(
@@ -557,19 +555,11 @@ async function detachedRow<T extends object>(
   along: Record<string, string> = {},
 ): Promise<T | null> {
   const table = keyedTable(em, entity as EntityName<object>);
-  const postgres = isPostgres(em);
-  const where = [`t.${table.primaryKey.field} = ?`];
-  const params: unknown[] = [key.id];
-  if (key.workspaceId != null) {
-    const workspace = table.columns.find((c) => c.prop === 'workspaceId');
-    if (!workspace) throw new Error(`plain-sql: ${table.meta.className} has no workspaceId`);
-    where.push(`t.${workspace.field} = ?`);
-    params.push(key.workspaceId);
-  }
+  const { where, params } = keyCondition(table, key);
   const names = Object.keys(along);
   const extra = names.map((n) => `, (${along[n]}) as fp_along_${n}`).join('');
   const sql =
-    `select t.*${extra} from ${table.name} as t where ${where.join(' and ')} limit 1` +
+    `select t.*${extra} from ${table.name} as t where ${where} limit 1` +
     (lock ? ' for no key update of t' : '');
   const rows = await boundQuery<Row[]>(em, sql, params, 'all');
   if (!rows.length) return null;
@@ -579,9 +569,35 @@ async function detachedRow<T extends object>(
     values[n] = row[`fp_along_${n}`] ?? null;
     delete row[`fp_along_${n}`];
   }
+  const instance = detached(em, entity, table, row);
+  if (names.length) ALONG.set(instance, values);
+  return instance;
+}
+
+/** The condition on a row (aliased `t`) of `key`: its primary key, inside its workspace if given. */
+function keyCondition(
+  table: Table & { primaryKey: Column },
+  key: { id: string; workspaceId?: string | null },
+): { where: string; params: unknown[] } {
+  if (key.workspaceId == null)
+    return { where: `t.${table.primaryKey.field} = ?`, params: [key.id] };
+  const workspace = table.byProp.get('workspaceId');
+  if (!workspace) throw new Error(`plain-sql: ${table.meta.className} has no workspaceId`);
+  return {
+    where: `t.${table.primaryKey.field} = ? and t.${workspace.field} = ?`,
+    params: [key.id, key.workspaceId],
+  };
+}
+
+/** A row as read as a detached instance, with the snapshot `updateChanged` compares against. */
+function detached<T extends object>(
+  em: SqlEntityManager,
+  entity: EntityName<T>,
+  table: Table,
+  row: Row,
+): T {
   const [instance] = detachRows(em, entity, [row]);
-  SNAPSHOTS.set(instance!, snapshot(table, instance as Row, postgres));
-  if (names.length) ALONG.set(instance!, values);
+  SNAPSHOTS.set(instance!, snapshot(table, instance as Row, isPostgres(em)));
   return instance!;
 }
 
@@ -985,17 +1001,19 @@ async function joined(em: SqlEntityManager, writes: readonly Write[]): Promise<v
  * `runWrites` for the last writes of a plain transaction (nothing reads their result): on
  * PostgreSQL, as one statement that leaves with the transaction's next statement, its COMMIT
  * (lib/pg-pipeline `deferStatement`): a round trip less per transaction, and the locks it holds
- * released one round trip sooner. Their error, if any, is the COMMIT's: `plainTransaction` then
- * rolls back and throws it, so the body must not expect to catch it itself. Anywhere else (SQLite,
- * MikroORM's transactions, more than one statement's parameters, a connection that has not
- * prepared the statement yet) exactly `runWrites`. Logged and counted like every statement.
+ * released one round trip sooner; when they are the transaction's only statement, that statement
+ * alone, without BEGIN and COMMIT. Their error, if any, is the COMMIT's (or the next statement's,
+ * when one follows after all): `plainTransaction` then rolls back and throws it, so the body must
+ * not expect to catch it itself. Anywhere else (SQLite, MikroORM's transactions, more than one
+ * statement's parameters, a connection that has not prepared the statement while its
+ * transaction is under way) exactly `runWrites`. Logged and counted like every statement.
  */
 export async function runLastWrites(
   em: SqlEntityManager,
   writes: readonly (Write | readonly Write[] | null)[],
 ): Promise<void> {
   const all = writes.flat().filter((w): w is Write => w != null);
-  const context = isPostgres(em) ? PLAIN_CONTEXTS.get(em.getTransactionContext() ?? {}) : null;
+  const context = plainContextOf(em);
   if (!context || !all.length || all.reduce((n, w) => n + w.params.length, 0) > MAX_PARAMS)
     return runWrites(em, writes);
   const { sql, params } = joinedStatement(all);

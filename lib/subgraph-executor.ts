@@ -73,8 +73,8 @@ interface Prepared {
 export class SubgraphExecutor<C extends BaseContext> {
   /** Prepared documents by query text; null: answered by Apollo Server. */
   private readonly documents = new Lru<string, Prepared | null>(DOCUMENTS);
-  /** Input types whose values may nest without end (see `compile`). */
-  private readonly recursiveInputs: ReadonlySet<string>;
+  /** Input types graphql-jit's variable parsing cannot take (see `compile`). */
+  private readonly uncompilable: ReadonlySet<string>;
   /** Operations compiled so far (tests read it). */
   compilations = 0;
 
@@ -82,7 +82,7 @@ export class SubgraphExecutor<C extends BaseContext> {
     private readonly schema: GraphQLSchema,
     private readonly onErrors: ErrorsHook<C>,
   ) {
-    this.recursiveInputs = recursiveInputTypes(schema);
+    this.uncompilable = uncompilableInputTypes(schema);
   }
 
   /** The document of a query text when this executor may run it, else null. */
@@ -105,8 +105,8 @@ export class SubgraphExecutor<C extends BaseContext> {
    * without building an info object, an arguments map and a null-prototype result object per
    * field, which for a 100-run page was a quarter of the operations subgraph's CPU
    * (bench/RESULTS.md, phase 14). Null, and graphql-js executes it, for an operation with a
-   * variable of a recursive input type (graphql-jit's generated variable parsing would unfold
-   * it without end) or one graphql-jit does not compile.
+   * variable of an input type graphql-jit's variable parsing cannot take
+   * (`uncompilableInputTypes`) or one graphql-jit does not compile.
    */
   private compile(
     prepared: Prepared,
@@ -120,7 +120,7 @@ export class SubgraphExecutor<C extends BaseContext> {
     }
     if (entry.query !== undefined) return entry.query;
     entry.query = null;
-    if (this.takesRecursiveInput(operation)) return null;
+    if (takesInputOf(this.schema, operation, this.uncompilable)) return null;
     try {
       const compiled = compileQuery(this.schema, prepared.document, operationName ?? undefined);
       if (!isCompiledQuery(compiled)) return null;
@@ -130,13 +130,6 @@ export class SubgraphExecutor<C extends BaseContext> {
       // graphql-js executes it.
     }
     return entry.query;
-  }
-
-  private takesRecursiveInput(operation: OperationDefinitionNode): boolean {
-    return (operation.variableDefinitions ?? []).some((v) => {
-      const type = typeFromAST(this.schema, v.type);
-      return !type || this.recursiveInputs.has(getNamedType(type).name);
-    });
   }
 
   /**
@@ -206,6 +199,41 @@ export function recursiveInputTypes(schema: GraphQLSchema): Set<string> {
   for (const type of Object.values(schema.getTypeMap()))
     if (isInputObjectType(type) && reachesCycle(type.name, new Set())) out.add(type.name);
   return out;
+}
+
+/**
+ * The input types graphql-jit's generated variable parsing cannot take: those whose values may
+ * nest without end (`recursiveInputTypes`: it would unfold them forever), and `@oneOf` types
+ * with every input type that can hold one (it does not know their rule, and would accept what
+ * graphql-js refuses).
+ */
+export function uncompilableInputTypes(schema: GraphQLSchema): Set<string> {
+  const out = recursiveInputTypes(schema);
+  const holdsOneOf = (name: string, seen: Set<string>): boolean => {
+    if (out.has(name)) return true;
+    const type = schema.getType(name);
+    if (!isInputObjectType(type) || seen.has(name)) return false;
+    seen.add(name);
+    return (
+      type.isOneOf ||
+      Object.values(type.getFields()).some((f) => holdsOneOf(getNamedType(f.type).name, seen))
+    );
+  };
+  for (const type of Object.values(schema.getTypeMap()))
+    if (isInputObjectType(type) && holdsOneOf(type.name, new Set())) out.add(type.name);
+  return out;
+}
+
+/** Whether a variable of `operation` is of one of `types` (or of a type `schema` lacks). */
+export function takesInputOf(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  types: ReadonlySet<string>,
+): boolean {
+  return (operation.variableDefinitions ?? []).some((v) => {
+    const type = typeFromAST(schema, v.type);
+    return !type || types.has(getNamedType(type).name);
+  });
 }
 
 /**

@@ -10,22 +10,14 @@
  * request on, and only its verdict is used. Variables it accepts are variables graphql-js
  * accepts (its checks are graphql-js's, or stricter: a custom scalar's NaN); variables it
  * refuses go to graphql-js, so a client gets graphql-js's own errors, as before. Operations it
- * cannot take go to graphql-js: a variable of an input type that nests without end (the
- * generated code would unfold it forever) or of a `@oneOf` input type (graphql-jit does not
- * know the rule), an operation it fails to compile, and every request while tracing is on
- * (Apollo Gateway's validation span stays).
+ * cannot take go to graphql-js: a variable of an input type its variable parsing cannot take
+ * (lib/subgraph-executor `uncompilableInputTypes`, as in the subgraphs), an operation it fails
+ * to compile, and every request while tracing is on (Apollo Gateway's validation span stays).
  */
 import type { ApolloGateway } from '@apollo/gateway';
-import {
-  getNamedType,
-  isInputObjectType,
-  typeFromAST,
-  type GraphQLError,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import type { GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import { createRequire } from 'node:module';
-import { recursiveInputTypes } from '../../lib/subgraph-executor.js';
+import { takesInputOf, uncompilableInputTypes } from '../../lib/subgraph-executor.js';
 import { tracingEnabled } from '../../lib/tracing.js';
 
 /**
@@ -52,34 +44,7 @@ interface Validating {
 export const variableChecks = { compiled: 0, graphqlJs: 0 };
 
 /** Per API schema: the input types the compiled check must not take. */
-const refused = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
-
-function refusedInputs(schema: GraphQLSchema): ReadonlySet<string> {
-  let out = refused.get(schema);
-  if (!out) {
-    const set = recursiveInputTypes(schema);
-    // A @oneOf type, and every input type whose values can hold one.
-    const oneOf = new Set<string>();
-    const holdsOneOf = (name: string, seen: Set<string>): boolean => {
-      if (oneOf.has(name)) return true;
-      const type = schema.getType(name);
-      if (!isInputObjectType(type) || seen.has(name)) return false;
-      seen.add(name);
-      if (
-        (type as { isOneOf?: boolean }).isOneOf === true ||
-        Object.values(type.getFields()).some((f) => holdsOneOf(getNamedType(f.type).name, seen))
-      ) {
-        oneOf.add(name);
-        return true;
-      }
-      return false;
-    };
-    for (const type of Object.values(schema.getTypeMap()))
-      if (isInputObjectType(type) && holdsOneOf(type.name, new Set())) set.add(type.name);
-    refused.set(schema, (out = set));
-  }
-  return out;
-}
+const uncompilable = new WeakMap<GraphQLSchema, ReadonlySet<string>>();
 
 /**
  * The compiled check of `operation`'s variables against `schema`, or null when graphql-js is to
@@ -89,14 +54,11 @@ export function compileVariableCheck(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
 ): Check | null {
-  const definitions = operation.variableDefinitions ?? [];
-  const skip = refusedInputs(schema);
-  for (const d of definitions) {
-    const type = typeFromAST(schema, d.type);
-    if (!type || skip.has(getNamedType(type).name)) return null;
-  }
+  let types = uncompilable.get(schema);
+  if (!types) uncompilable.set(schema, (types = uncompilableInputTypes(schema)));
+  if (takesInputOf(schema, operation, types)) return null;
   try {
-    return compileVariableParsing(schema, definitions) as Check;
+    return compileVariableParsing(schema, operation.variableDefinitions ?? []) as Check;
   } catch {
     return null;
   }

@@ -7,12 +7,17 @@
  */
 import { createHash } from 'node:crypto';
 import type { Server } from 'node:http';
-import { buildSchema } from 'graphql';
+import { buildSchema, getVariableValues, parse, type OperationDefinitionNode } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { closeServer, listen } from '../../lib/http.js';
 import { NO_GRANTS, type Grants, type Principal } from '../../lib/principal.js';
 import type { Subgraph } from '../../lib/subgraph.js';
-import { recursiveInputTypes } from '../../lib/subgraph-executor.js';
+import {
+  recursiveInputTypes,
+  takesInputOf,
+  uncompilableInputTypes,
+} from '../../lib/subgraph-executor.js';
+import { compileVariableParsing, failToParseVariables } from '../../gateway/src/variables.js';
 import { createWorkspace } from '../harness/seed.js';
 import { startStack, uid, type Actor, type Stack } from '../harness/stack.js';
 
@@ -223,5 +228,29 @@ describe('the subgraph executor', () => {
       input Plain { leaf: Leaf, list: [Leaf!] }
       type Query { f(a: Filter, b: UsesFilter, c: A, d: Plain): Int }`);
     expect([...recursiveInputTypes(schema)].sort()).toEqual(['A', 'B', 'Filter', 'UsesFilter']);
+  });
+
+  it('leaves to graphql-js the @oneOf input types and those that hold one, besides the recursive', () => {
+    const schema = buildSchema(`
+      input Leaf { a: Int }
+      input Filter { leaf: Leaf, and: [Filter!] }
+      input Choice @oneOf { byId: ID, byName: String }
+      input HoldsChoice { choice: [Choice!], leaf: Leaf }
+      input Plain { leaf: Leaf }
+      type Query { f(a: Filter, b: HoldsChoice, c: Plain, d: Choice): Int }`);
+    expect([...uncompilableInputTypes(schema)].sort()).toEqual(['Choice', 'Filter', 'HoldsChoice']);
+    const op = (vars: string) =>
+      parse(`query(${vars}) { __typename }`).definitions[0] as OperationDefinitionNode;
+    const types = uncompilableInputTypes(schema);
+    expect(takesInputOf(schema, op('$c: Plain, $n: Int'), types)).toBe(false);
+    expect(takesInputOf(schema, op('$c: Plain, $h: [HoldsChoice]'), types)).toBe(true);
+    expect(takesInputOf(schema, op('$x: Unknown'), types)).toBe(true);
+    // Why: graphql-jit's parsing accepts two fields of a @oneOf value, graphql-js refuses them.
+    const d = op('$d: Choice!');
+    const value = { d: { byId: '1', byName: 'x' } };
+    expect(getVariableValues(schema, d.variableDefinitions!, value).errors).toHaveLength(1);
+    expect(
+      failToParseVariables(compileVariableParsing(schema, d.variableDefinitions!)(value)),
+    ).toBeFalsy();
   });
 });

@@ -540,7 +540,6 @@ async function commit(
   await runAfterHooks(c, rules);
   const plain = isPlain(run);
   const fields = {
-    id: timeOrderedUuid(),
     runId: run.id,
     runKind: kind,
     type: proposed.type,
@@ -551,7 +550,10 @@ async function commit(
   };
   // Written with plain statements, the state is a plain object (an entity instance's fields are
   // MikroORM accessors, each defined on the instance as it is first set); persisted, an entity.
-  const state = plain ? (fields as RunState) : Object.assign(new RunState(), fields);
+  // (The entity makes its own id; the plain object takes one the same way.)
+  const state: RunState = plain
+    ? { id: timeOrderedUuid(), ...fields }
+    : Object.assign(new RunState(), fields);
   run.stateId = state.id;
   run.stateType = proposed.type;
   run.stateName = proposed.name;
