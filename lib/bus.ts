@@ -14,6 +14,13 @@ export interface DomainEvent<P = Record<string, unknown>> {
   payload: P;
   /** Who caused it; absent on events recorded before actors were. */
   actor?: EventActor | null;
+  /**
+   * What the relay read for the consumers in the statement that took the event from the outbox
+   * (PostgreSQL: `ModuleDefinition.outboxHints`), as of that moment, as a consumer's own read
+   * just after it would have seen it. A consumer may use a hint instead of that read, and reads
+   * for itself when the hint is absent (SQLite, another relay, an event from before hints).
+   */
+  hints?: Record<string, unknown>;
 }
 
 export type EventHandler = (event: DomainEvent) => Promise<void> | void;

@@ -135,12 +135,19 @@ export class OutboxRelay {
   private stopped = false;
   private started = false;
 
+  /** PostgreSQL: the statement that takes pending rows, with the consumers' hints. */
+  private readonly takeText: string;
+
   constructor(
     private readonly orm: Orm,
     private readonly bus: Bus,
     private readonly source: string,
     private readonly pollMs = 1000,
-  ) {}
+    /** SQL expressions over an outbox row, read with it for the consumers (`DomainEvent.hints`). */
+    hints: OutboxHints = {},
+  ) {
+    this.takeText = takePendingText(hints);
+  }
 
   start(): void {
     this.stopped = false;
@@ -213,7 +220,7 @@ export class OutboxRelay {
    */
   private lockedBatch(): Promise<number> {
     return plainTransaction(this.orm.em.fork(BACKGROUND), async (em) => {
-      const rows = await takePending(em, new Date());
+      const rows = await takePending(em, this.takeText, new Date());
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
       observeLag(rows, this.source, new Date());
@@ -258,6 +265,8 @@ interface PendingRow {
   payload: Record<string, unknown>;
   occurredAt: Date;
   actor: EventActor | null;
+  /** The consumers' hints read with the row (PostgreSQL), those not null. */
+  hints?: Record<string, unknown>;
 }
 
 /** SQLite hands back JSON columns as text and dates as epoch milliseconds; PostgreSQL as values and text. */
@@ -269,6 +278,30 @@ function dateColumn(value: unknown): Date {
 }
 
 const PENDING_COLUMNS = 'seq, id, type, payload, occurred_at, actor';
+
+/**
+ * Values a subgraph's consumers would each read right after the relay took an event, read in the
+ * relay's statement instead (PostgreSQL): name → an SQL expression over the outbox row's columns
+ * (`type`, `payload`, …), null when it does not apply. It must not fail on any row (a failing
+ * expression would stop the relay): guard casts of payload fields.
+ */
+export type OutboxHints = Record<string, string>;
+
+/**
+ * For an outbox hint: a payload field as a uuid, or null when it is not one (a guarded cast: a
+ * cast that fails would fail the relay's statement).
+ */
+export function payloadUuid(field: string): string {
+  if (!HINT_NAME.test(field)) throw new Error(`payload field ${field}: letters and digits`);
+  const text = `outbox.payload->>'${field}'`;
+  return `(case when ${text} ~ '${UUID_PATTERN}' then (${text})::uuid end)`;
+}
+
+const UUID_PATTERN =
+  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+const HINT_PREFIX = 'fp_hint_';
+const HINT_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
 
 /** The relay timer's question: does any row wait to be published (one indexed lookup, no lock)? */
 export const PENDING_PROBE = 'select seq from outbox where sent_at is null limit 1';
@@ -293,19 +326,30 @@ async function pendingRows(em: Em): Promise<PendingRow[]> {
  * PostgreSQL: the oldest pending rows no other transaction holds, locked and marked sent at `at`,
  * in order.
  */
-async function takePending(em: Em, at: Date): Promise<PendingRow[]> {
-  const rows: Record<string, unknown>[] = await boundQuery(
-    em,
-    `update outbox set sent_at = ? where seq in (select seq from outbox where sent_at is null ` +
-      `order by seq asc limit ${BATCH} for update skip locked) returning ${PENDING_COLUMNS}`,
-    [at],
-    'all',
-    LOGGED,
-  );
+async function takePending(em: Em, text: string, at: Date): Promise<PendingRow[]> {
+  const rows: Record<string, unknown>[] = await boundQuery(em, text, [at], 'all', LOGGED);
   return rows.map(pendingRow).sort((a, b) => a.seq - b.seq);
 }
 
+/** The relay's statement on PostgreSQL, returning each row's hints as `fp_hint_<name>`. */
+function takePendingText(hints: OutboxHints): string {
+  const extra = Object.entries(hints).map(([name, sql]) => {
+    if (!HINT_NAME.test(name)) throw new Error(`outbox hint name ${name}: letters and digits`);
+    return `, (${sql}) as "${HINT_PREFIX}${name}"`;
+  });
+  return (
+    `update outbox set sent_at = ? where seq in (select seq from outbox where sent_at is null ` +
+    `order by seq asc limit ${BATCH} for update skip locked) ` +
+    `returning ${PENDING_COLUMNS}${extra.join('')}`
+  );
+}
+
 function pendingRow(r: Record<string, unknown>): PendingRow {
+  let hints: Record<string, unknown> | undefined;
+  for (const key in r) {
+    if (!key.startsWith(HINT_PREFIX) || r[key] == null) continue;
+    (hints ??= {})[key.slice(HINT_PREFIX.length)] = r[key];
+  }
   return {
     seq: Number(r.seq),
     id: String(r.id),
@@ -313,6 +357,7 @@ function pendingRow(r: Record<string, unknown>): PendingRow {
     payload: jsonColumn<Record<string, unknown>>(r.payload),
     occurredAt: dateColumn(r.occurred_at),
     actor: r.actor == null ? null : jsonColumn<EventActor>(r.actor),
+    hints,
   };
 }
 
@@ -372,6 +417,7 @@ function toDomainEvent(row: PendingRow, source: string): DomainEvent {
     occurredAt: row.occurredAt.toISOString(),
     payload: row.payload,
     actor: row.actor,
+    ...(row.hints && { hints: row.hints }),
   };
 }
 

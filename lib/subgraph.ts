@@ -154,7 +154,13 @@ export class Subgraph<C extends BaseContext = BaseContext> implements SubgraphRu
       csrfPrevention: false,
     });
     this.executor = new SubgraphExecutor<C>(schema, denialsAudit);
-    this.relay = new OutboxRelay(orm, opts.bus, def.name, opts.relayPollMs ?? 1000);
+    this.relay = new OutboxRelay(
+      orm,
+      opts.bus,
+      def.name,
+      opts.relayPollMs ?? 1000,
+      compose.outboxHints(def),
+    );
     this.counters = opts.counters ?? new MemoryWindowCounter();
     this.contextFor = compose.context(def, this);
   }

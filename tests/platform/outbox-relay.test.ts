@@ -3,11 +3,19 @@
  * SKIP LOCKED) and publishes them in the same transaction: a pass whose publishing fails leaves
  * its rows pending, and the next pass publishes them, in order, once. Its timer, the net for rows no
  * commit published, asks whether anything is pending in one statement before it opens a pass.
+ * On PostgreSQL the statement that takes the rows also reads the consumers' hints for them.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus, DomainEvent } from '../../lib/bus.js';
+import { isPostgres } from '../../lib/db.js';
 import { OutboxRelay, PENDING_PROBE, recordEvent } from '../../lib/outbox.js';
 import { boundQuery } from '../../lib/plain-sql.js';
+import {
+  automationsOutboxHints,
+  REVISION_HINT,
+} from '../../subgraphs/operations/src/automations/evaluation/automation-cache.js';
+import { EVENT_EMITTED } from '../../subgraphs/operations/src/event-store/emit.js';
 import { startStack, uid, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
@@ -99,6 +107,45 @@ describe('the outbox relay', () => {
       );
     } finally {
       spy.mockRestore();
+      await relay.stop();
+    }
+  });
+
+  it("reads the consumers' hints with the rows it takes (PostgreSQL): the automations' revision of an event's workspace, none where a hint does not apply", async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const published: DomainEvent[] = [];
+    const bus = {
+      publish: async (events: DomainEvent[]) => void published.push(...events),
+    } as unknown as Bus;
+    const relay = new OutboxRelay(orm, bus, 'operations', 60_000, automationsOutboxHints);
+    relay.start();
+    const [never, bumped] = [randomUUID(), randomUUID()];
+    await boundQuery(
+      orm.em.fork(),
+      'insert into automation_revision (workspace_id, revision) values (?, ?)',
+      [bumped, 3],
+      'run',
+    );
+    const key = uid();
+    const payloads = [
+      { workspaceId: never, key },
+      { workspaceId: bumped, key },
+      // A workspace id the cast would refuse, and none: no hint, and the relay goes on.
+      { workspaceId: `${never}'x`, key },
+      { key },
+    ];
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        for (const p of payloads) recordEvent(em, EVENT_EMITTED, p);
+        recordEvent(em, `test.other-${key}`, { workspaceId: bumped, key });
+      });
+      await relay.flush();
+      const mine = published.filter((e) => e.payload.key === key);
+      expect(mine).toHaveLength(5);
+      const hints = mine.map((e) => e.hints?.[REVISION_HINT]);
+      if (isPostgres(orm)) expect(hints).toEqual([0, 3, undefined, undefined, undefined]);
+      else expect(mine.every((e) => e.hints === undefined)).toBe(true);
+    } finally {
       await relay.stop();
     }
   });

@@ -3,6 +3,7 @@ import type { OperationsContext } from '../context.js';
 import { Automation } from './automation.entity.js';
 import { AutomationResolver, WorkspaceAutomationsResolver } from './automation.resolver.js';
 import { AutomationBucket } from './evaluation/bucket.entity.js';
+import { automationsOutboxHints } from './evaluation/automation-cache.js';
 import { automationConsumers } from './evaluation/consumer.js';
 import { proactiveWindowsService } from './evaluation/proactive.service.js';
 import { AutomationRevision } from './evaluation/revision.entity.js';
@@ -16,5 +17,6 @@ export const automationsModule = defineModule<OperationsContext>({
   resolvers: [AutomationResolver, WorkspaceAutomationsResolver],
   entities: [Automation, AutomationBucket, AutomationRevision, WebhookDelivery],
   consumerGroups: (sub) => ({ automations: automationConsumers(sub) }),
+  outboxHints: automationsOutboxHints,
   jobs: (sub) => [proactiveWindowsService(sub), webhookDeliveryService(sub)],
 });

@@ -1,6 +1,6 @@
 import { defineModule } from '../../../../lib/module.js';
 import type { OperationsContext } from '../context.js';
-import { pushConsumers } from './push.consumers.js';
+import { pushConsumers, pushOutboxHints } from './push.consumers.js';
 import { FlowRunCredential, PushSubmission } from './push-entities.js';
 import { pushService, pushSettingsOf } from './push.service.js';
 import './push.context.js';
@@ -17,5 +17,6 @@ export const pushPoolsModule = defineModule<OperationsContext>({
   entities: [PushSubmission, FlowRunCredential],
   provides: (sub) => ({ pushSettings: () => pushSettingsOf(sub) }),
   consumers: (sub) => pushConsumers(sub),
+  outboxHints: pushOutboxHints,
   jobs: (sub) => [pushService(sub)],
 });

@@ -1,7 +1,13 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import type { Em } from '../../../../lib/orm.js';
-import { filteredBy, onlyWhen, type ConsumerHandler } from '../../../../lib/outbox.js';
+import {
+  filteredBy,
+  onlyWhen,
+  payloadUuid,
+  type ConsumerHandler,
+  type OutboxHints,
+} from '../../../../lib/outbox.js';
 import { boundQuery } from '../../../../lib/plain-sql.js';
 import { TERMINAL, type StateType } from '../orchestration/state-type.js';
 import type { SubgraphRuntime } from '../../../../lib/module.js';
@@ -10,15 +16,34 @@ import { FLOW_RUN_PURGED, purgedRunIds, type PurgedRuns } from '../flow-runs/flo
 import { FlowRunCredential, PushSubmission } from './push-entities.js';
 import { pushSettingsOf } from './push.service.js';
 
+const STATE_CHANGED = 'flow-run.state-changed';
+
 const isTerminal = (p: { to?: { type?: string } } | null) => TERMINAL.has(p?.to?.type as StateType);
 
 const runIdOf = (e: DomainEvent) => (e.payload as { runId?: string } | null)?.runId;
 
+const OPEN_CREDENTIAL_HINT = 'openRunCredential';
+
+/**
+ * Whether a terminal state's run has a credential not yet revoked, read by the relay with the
+ * event (PostgreSQL; lib/outbox `OutboxHints`).
+ */
+export const pushOutboxHints: OutboxHints = {
+  [OPEN_CREDENTIAL_HINT]:
+    `case when outbox.type = '${STATE_CHANGED}' and outbox.payload->'to'->>'type' in ` +
+    `(${[...TERMINAL].map((t) => `'${t}'`).join(', ')}) and ${payloadUuid('runId')} is not null ` +
+    `then exists (select 1 from flow_run_credential as c ` +
+    `where c.flow_run_id = ${payloadUuid('runId')} and c.revoked_at is null) end`,
+};
+
 /**
  * The events of runs that have a credential not yet revoked (most runs are not pushed and have
- * none): read in one statement, outside any transaction, before the consumer's transaction.
+ * none): the relay's hint, or read in one statement, outside any transaction, before the
+ * consumer's transaction.
  */
 async function withOpenCredentials(events: DomainEvent[], em: Em): Promise<DomainEvent[]> {
+  const hinted = (e: DomainEvent) => e.hints?.[OPEN_CREDENTIAL_HINT];
+  if (events.every((e) => typeof hinted(e) === 'boolean')) return events.filter(hinted);
   const ids = [...new Set(events.map(runIdOf).filter(isUuid))];
   if (!ids.length) return [];
   const rows: { flow_run_id: string }[] = await boundQuery(
@@ -41,7 +66,7 @@ async function withOpenCredentials(events: DomainEvent[], em: Em): Promise<Domai
 export const pushConsumers = (
   sub: SubgraphRuntime<OperationsContext>,
 ): Record<string, ConsumerHandler> => ({
-  'flow-run.state-changed': onlyWhen(
+  [STATE_CHANGED]: onlyWhen(
     isTerminal,
     filteredBy(
       withOpenCredentials,

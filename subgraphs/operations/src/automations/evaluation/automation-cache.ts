@@ -1,6 +1,8 @@
 import { boundQuery } from '../../../../../lib/plain-sql.js';
 import type { Em } from '../../../../../lib/orm.js';
-import { BACKGROUND_LABEL } from '../../../../../lib/outbox.js';
+import type { DomainEvent } from '../../../../../lib/bus.js';
+import { BACKGROUND_LABEL, payloadUuid, type OutboxHints } from '../../../../../lib/outbox.js';
+import { EVENT_EMITTED } from '../../event-store/emit.js';
 import type { AutomationData } from '../actions/action.types.js';
 import { Automation } from '../automation.entity.js';
 import {
@@ -41,6 +43,27 @@ export function compile(a: Automation): CompiledAutomation {
 
 const MAX_WORKSPACES = 10_000;
 
+/** The hint the relay reads with each `event.emitted` row (`automationsOutboxHints`). */
+export const REVISION_HINT = 'automationsRevision';
+
+/**
+ * The revision of the event's workspace, read by the relay with the event (PostgreSQL): 0 when
+ * the workspace never had an automation, null for other events and malformed workspace ids.
+ */
+export const automationsOutboxHints: OutboxHints = {
+  [REVISION_HINT]:
+    `case when outbox.type = '${EVENT_EMITTED}' and ${payloadUuid('workspaceId')} is not null ` +
+    `then coalesce((select r.revision from automation_revision as r ` +
+    `where r.workspace_id = ${payloadUuid('workspaceId')}), 0) end`,
+};
+
+/** The hinted revision of a delivered event, when the relay read one. */
+export function hintedRevision(event: DomainEvent): number | undefined {
+  const v = event.hints?.[REVISION_HINT];
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+}
+
 /** Revision bumps made by this process (any workspace): a transaction's memo is then stale. */
 let localBumps = 0;
 
@@ -65,6 +88,21 @@ export class AutomationCache {
    * workspace per batch rather than per event, read again after this process bumped any.
    */
   private readonly readIn = new WeakMap<Em, Map<string, { revision: number; bumps: number }>>();
+
+  /**
+   * `enabledIn` when the workspace's revision is known already (the relay's hint, read just before
+   * the delivery): no read when it is 0 (no automation was ever made there) or the cached list's.
+   */
+  async enabledAt(
+    em: Em,
+    workspaceId: string,
+    revision: number | undefined,
+  ): Promise<CompiledAutomation[]> {
+    if (revision === 0) return [];
+    const cached = this.byWorkspace.get(workspaceId);
+    if (revision !== undefined && cached?.revision === revision) return cached.automations;
+    return this.enabledIn(em, workspaceId);
+  }
 
   async enabledIn(em: Em, workspaceId: string): Promise<CompiledAutomation[]> {
     const revision = await this.revisionIn(em, workspaceId);

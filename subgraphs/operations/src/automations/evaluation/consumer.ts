@@ -5,7 +5,7 @@ import type { DomainEvent } from '../../../../../lib/bus.js';
 import type { SubgraphRuntime } from '../../../../../lib/module.js';
 import type { OperationsContext } from '../../context.js';
 import { EVENT_EMITTED, resourceId, type EventJson } from '../../event-store/emit.js';
-import { AutomationCache } from './automation-cache.js';
+import { AutomationCache, hintedRevision } from './automation-cache.js';
 import { depthOf, Evaluation, MAX_CHAIN_DEPTH } from './evaluation.js';
 
 /**
@@ -18,7 +18,8 @@ export function automationConsumers(
   cache = new AutomationCache(),
 ): Record<string, ConsumerHandler> {
   // Most workspaces have no automation: their events are passed over before any transaction
-  // (lib/outbox `filteredBy`), after one read of each workspace's revision per delivery.
+  // (lib/outbox `filteredBy`), after one read of each workspace's revision per delivery, or none
+  // when the relay read it with the event (its hint: PostgreSQL).
   const workspaceOf = (e: DomainEvent) =>
     (e.payload as { workspaceId?: unknown } | null)?.workspaceId;
   const withAutomations = async (events: DomainEvent[], em: Em) => {
@@ -26,7 +27,7 @@ export function automationConsumers(
     for (const e of events) {
       const ws = workspaceOf(e);
       if (typeof ws === 'string' && isUuid(ws) && !has.has(ws))
-        has.set(ws, (await cache.enabledIn(em, ws)).length > 0);
+        has.set(ws, (await cache.enabledAt(em, ws, hintedRevision(e))).length > 0);
     }
     // Events without a valid workspace stay: the handler decides (and passes them over).
     return events.filter((e) => has.get(workspaceOf(e)) !== false);
