@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOrm, QueryCounter, type Orm } from '../../lib/orm.js';
@@ -261,5 +262,40 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
       }),
     ).rejects.toThrow('bad input');
     expect(plainFallbacks.count).toBe(before + 1);
+  });
+  it('without a statement log (production) runs the same: rows, converted errors, a rollback', async () => {
+    // Statements skip MikroORM's query log when nothing reads it (lib/plain-sql `logged`).
+    const quiet = await createOrm({
+      name: 'plaintx-quiet',
+      entities: [...OUTBOX_ENTITIES],
+      migrations: { sqlite: [], postgresql: [] },
+      migrate: false,
+      database: { kind: 'postgresql', url: DATABASE_URL!, schema },
+    });
+    try {
+      expect(quiet.config.getLogger().isEnabled('query')).toBe(false);
+      const q = () => quiet.em.fork() as unknown as Em;
+      const { lines, stop } = everyStatement(counter);
+      await plainTransaction(q(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [901, 'quiet'], 'run');
+      });
+      const read = () =>
+        boundQuery<{ id: number }[]>(q(), 'select id from item where id > ?', [900]);
+      expect(await read()).toEqual([{ id: 901 }]);
+      await expect(
+        plainTransaction(q(), async (tx) => {
+          await boundQuery(tx, 'insert into item values (?, ?)', [902, 'gone'], 'run');
+          await boundQuery(tx, 'insert into item values (?, ?)', [901, 'again'], 'run');
+        }),
+      ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+      await expect(
+        boundQuery(q(), 'insert into item values (?, ?)', [901, 'again'], 'run'),
+      ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
+      expect(await read()).toEqual([{ id: 901 }]);
+      stop();
+      expect(lines).toEqual([]);
+    } finally {
+      await quiet.close(true);
+    }
   });
 });
