@@ -16,9 +16,10 @@ export interface DomainEvent<P = Record<string, unknown>> {
   actor?: EventActor | null;
   /**
    * What the relay read for the consumers in the statement that took the event from the outbox
-   * (PostgreSQL: `ModuleDefinition.outboxHints`), as of that moment, as a consumer's own read
-   * just after it would have seen it. A consumer may use a hint instead of that read, and reads
-   * for itself when the hint is absent (SQLite, another relay, an event from before hints).
+   * (PostgreSQL: `ModuleDefinition.outboxHints`), as of that moment: in-process, what a
+   * consumer's own read just after would have seen; through Redis, what was true when the event
+   * was taken, however late it is applied. A consumer may use a hint instead of that read, and
+   * reads for itself when the hint is absent (SQLite, another relay, an event from before hints).
    */
   hints?: Record<string, unknown>;
 }

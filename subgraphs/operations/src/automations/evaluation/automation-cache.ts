@@ -90,8 +90,10 @@ export class AutomationCache {
   private readonly readIn = new WeakMap<Em, Map<string, { revision: number; bumps: number }>>();
 
   /**
-   * `enabledIn` when the workspace's revision is known already (the relay's hint, read just before
-   * the delivery): no read when it is 0 (no automation was ever made there) or the cached list's.
+   * `enabledIn` when the workspace's revision is known already (the relay's hint, read when it
+   * took the event): no read when it is 0 (no automation was ever made there) or the cached
+   * list's. An automation made after the event was taken does not see it, even when the event is
+   * applied later (through Redis); one that was there is read afresh when the cache is older.
    */
   async enabledAt(
     em: Em,
