@@ -3,7 +3,8 @@ import type { SqlEntityManager } from '@mikro-orm/knex';
 import { randomFillSync } from 'node:crypto';
 import { conflict } from './errors.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A uuid's text (any case). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Ids are UUIDs; anything else cannot name a row (and must not reach a uuid column on PostgreSQL). */
 export function isUuid(value: string | null | undefined): value is string {

@@ -8,7 +8,7 @@ import {
 } from '@mikro-orm/core';
 import { currentActor, runAsActor, systemActor, type EventActor } from './actor.js';
 import type { Bus, DomainEvent } from './bus.js';
-import { isPostgres } from './db.js';
+import { isPostgres, UUID } from './db.js';
 import { boundQuery, entityOf, plainFirst, plainTransaction } from './plain-sql.js';
 import type { Em, Orm } from './orm.js';
 import { errorField, log } from './log.js';
@@ -136,7 +136,7 @@ export class OutboxRelay {
   private started = false;
 
   /** PostgreSQL: the statement that takes pending rows, with the consumers' hints. */
-  private readonly takeText: string;
+  private readonly take: TakeStatement;
 
   constructor(
     private readonly orm: Orm,
@@ -146,7 +146,7 @@ export class OutboxRelay {
     /** SQL expressions over an outbox row, read with it for the consumers (`DomainEvent.hints`). */
     hints: OutboxHints = {},
   ) {
-    this.takeText = takePendingText(hints);
+    this.take = takeStatement(hints);
   }
 
   start(): void {
@@ -220,7 +220,7 @@ export class OutboxRelay {
    */
   private lockedBatch(): Promise<number> {
     return plainTransaction(this.orm.em.fork(BACKGROUND), async (em) => {
-      const rows = await takePending(em, this.takeText, new Date());
+      const rows = await takePending(em, this.take, new Date());
       if (!rows.length) return 0;
       await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
       observeLag(rows, this.source, new Date());
@@ -294,11 +294,9 @@ export type OutboxHints = Record<string, string>;
 export function payloadUuid(field: string): string {
   if (!HINT_NAME.test(field)) throw new Error(`payload field ${field}: letters and digits`);
   const text = `outbox.payload->>'${field}'`;
-  return `(case when ${text} ~ '${UUID_PATTERN}' then (${text})::uuid end)`;
+  // `isUuid`'s pattern, case-insensitive as it is.
+  return `(case when ${text} ~* '${UUID.source}' then (${text})::uuid end)`;
 }
-
-const UUID_PATTERN =
-  '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
 
 const HINT_PREFIX = 'fp_hint_';
 const HINT_NAME = /^[A-Za-z][A-Za-z0-9]*$/;
@@ -319,36 +317,44 @@ async function pendingRows(em: Em): Promise<PendingRow[]> {
     'all',
     LOGGED,
   );
-  return rows.map(pendingRow);
+  return rows.map((r) => pendingRow(r));
 }
 
 /**
  * PostgreSQL: the oldest pending rows no other transaction holds, locked and marked sent at `at`,
  * in order.
  */
-async function takePending(em: Em, text: string, at: Date): Promise<PendingRow[]> {
-  const rows: Record<string, unknown>[] = await boundQuery(em, text, [at], 'all', LOGGED);
-  return rows.map(pendingRow).sort((a, b) => a.seq - b.seq);
+async function takePending(em: Em, take: TakeStatement, at: Date): Promise<PendingRow[]> {
+  const rows: Record<string, unknown>[] = await boundQuery(em, take.text, [at], 'all', LOGGED);
+  return rows.map((r) => pendingRow(r, take.hints)).sort((a, b) => a.seq - b.seq);
 }
 
-/** The relay's statement on PostgreSQL, returning each row's hints as `fp_hint_<name>`. */
-function takePendingText(hints: OutboxHints): string {
+/** The relay's statement on PostgreSQL, and the names of the hints it returns with each row. */
+interface TakeStatement {
+  text: string;
+  hints: string[];
+}
+
+function takeStatement(hints: OutboxHints): TakeStatement {
   const extra = Object.entries(hints).map(([name, sql]) => {
     if (!HINT_NAME.test(name)) throw new Error(`outbox hint name ${name}: letters and digits`);
     return `, (${sql}) as "${HINT_PREFIX}${name}"`;
   });
-  return (
-    `update outbox set sent_at = ? where seq in (select seq from outbox where sent_at is null ` +
-    `order by seq asc limit ${BATCH} for update skip locked) ` +
-    `returning ${PENDING_COLUMNS}${extra.join('')}`
-  );
+  return {
+    text:
+      `update outbox set sent_at = ? where seq in (select seq from outbox where sent_at is null ` +
+      `order by seq asc limit ${BATCH} for update skip locked) ` +
+      `returning ${PENDING_COLUMNS}${extra.join('')}`,
+    hints: Object.keys(hints),
+  };
 }
 
-function pendingRow(r: Record<string, unknown>): PendingRow {
-  let hints: Record<string, unknown> | undefined;
-  for (const key in r) {
-    if (!key.startsWith(HINT_PREFIX) || r[key] == null) continue;
-    (hints ??= {})[key.slice(HINT_PREFIX.length)] = r[key];
+/** An outbox row as read, with the hints named `hints` (returned as `fp_hint_<name>`) not null. */
+function pendingRow(r: Record<string, unknown>, hints: readonly string[] = []): PendingRow {
+  let found: Record<string, unknown> | undefined;
+  for (const name of hints) {
+    const value = r[HINT_PREFIX + name];
+    if (value != null) (found ??= {})[name] = value;
   }
   return {
     seq: Number(r.seq),
@@ -357,7 +363,7 @@ function pendingRow(r: Record<string, unknown>): PendingRow {
     payload: jsonColumn<Record<string, unknown>>(r.payload),
     occurredAt: dateColumn(r.occurred_at),
     actor: r.actor == null ? null : jsonColumn<EventActor>(r.actor),
-    hints,
+    hints: found,
   };
 }
 

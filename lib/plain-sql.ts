@@ -70,9 +70,11 @@ function logged<T>(
   run: () => Promise<T>,
   context: () => Record<string, unknown>,
 ): Promise<T> {
-  if (!em.config.getLogger().isEnabled('query')) return run();
+  if (!logsStatements(em)) return run();
   return (em.getConnection() as unknown as RawConnection).executeQuery(sql, run, context());
 }
+
+const logsStatements = (em: SqlEntityManager) => em.config.getLogger().isEnabled('query');
 
 /**
  * Runs `sql` with `params` bound (`?` placeholders; knex numbers them for PostgreSQL) in the
@@ -1041,12 +1043,12 @@ export async function runLastWrites(
   });
   if (!deferred) return runWrites(em, writes);
   // Logged now, as it is handed over (it runs with the next statement).
-  await logged(
-    em,
-    sql,
-    async () => undefined,
-    () => ({ query: sql, params, ...em.getLoggerContext() }),
-  );
+  if (logsStatements(em))
+    await (em.getConnection() as unknown as RawConnection).executeQuery(
+      sql,
+      async () => undefined,
+      { query: sql, params, ...em.getLoggerContext() },
+    );
   for (const w of all) w.done?.();
 }
 

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createOrm, QueryCounter, type Orm } from '../../lib/orm.js';
 import { OUTBOX_ENTITIES } from '../../lib/outbox.js';
 import { OutboxEvent, outboxRow } from '../../lib/outbox.js';
@@ -275,7 +275,10 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
     try {
       expect(quiet.config.getLogger().isEnabled('query')).toBe(false);
       const q = () => quiet.em.fork() as unknown as Em;
-      const { lines, stop } = everyStatement(counter);
+      const log = vi.spyOn(
+        quiet.em.getConnection() as unknown as { executeQuery: () => Promise<unknown> },
+        'executeQuery',
+      );
       await plainTransaction(q(), async (tx) => {
         await boundQuery(tx, 'insert into item values (?, ?)', [901, 'quiet'], 'run');
       });
@@ -292,8 +295,8 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
         boundQuery(q(), 'insert into item values (?, ?)', [901, 'again'], 'run'),
       ).rejects.toBeInstanceOf(UniqueConstraintViolationException);
       expect(await read()).toEqual([{ id: 901 }]);
-      stop();
-      expect(lines).toEqual([]);
+      // None of them went through MikroORM's query log.
+      expect(log).not.toHaveBeenCalled();
     } finally {
       await quiet.close(true);
     }

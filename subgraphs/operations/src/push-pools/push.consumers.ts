@@ -25,13 +25,13 @@ const runIdOf = (e: DomainEvent) => (e.payload as { runId?: string } | null)?.ru
 const OPEN_CREDENTIAL_HINT = 'openRunCredential';
 
 /**
- * Whether a terminal state's run has a credential not yet revoked, read by the relay with the
- * event (PostgreSQL; lib/outbox `OutboxHints`).
+ * Whether a terminal state's run has a credential not yet revoked (false for a malformed run id),
+ * read by the relay with the event (PostgreSQL; lib/outbox `OutboxHints`).
  */
 export const pushOutboxHints: OutboxHints = {
   [OPEN_CREDENTIAL_HINT]:
     `case when outbox.type = '${STATE_CHANGED}' and outbox.payload->'to'->>'type' in ` +
-    `(${[...TERMINAL].map((t) => `'${t}'`).join(', ')}) and ${payloadUuid('runId')} is not null ` +
+    `(${[...TERMINAL].map((t) => `'${t}'`).join(', ')}) ` +
     `then exists (select 1 from flow_run_credential as c ` +
     `where c.flow_run_id = ${payloadUuid('runId')} and c.revoked_at is null) end`,
 };

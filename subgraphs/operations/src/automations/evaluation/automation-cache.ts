@@ -47,21 +47,20 @@ const MAX_WORKSPACES = 10_000;
 export const REVISION_HINT = 'automationsRevision';
 
 /**
- * The revision of the event's workspace, read by the relay with the event (PostgreSQL): 0 when
- * the workspace never had an automation, null for other events and malformed workspace ids.
+ * The revision of an `event.emitted` event's workspace, read by the relay with the event
+ * (PostgreSQL): 0 when the workspace never had an automation (nor has a malformed id, which the
+ * consumer passes over before asking); null for other events.
  */
 export const automationsOutboxHints: OutboxHints = {
   [REVISION_HINT]:
-    `case when outbox.type = '${EVENT_EMITTED}' and ${payloadUuid('workspaceId')} is not null ` +
-    `then coalesce((select r.revision from automation_revision as r ` +
-    `where r.workspace_id = ${payloadUuid('workspaceId')}), 0) end`,
+    `case when outbox.type = '${EVENT_EMITTED}' then coalesce((select r.revision ` +
+    `from automation_revision as r where r.workspace_id = ${payloadUuid('workspaceId')}), 0) end`,
 };
 
 /** The hinted revision of a delivered event, when the relay read one. */
 export function hintedRevision(event: DomainEvent): number | undefined {
   const v = event.hints?.[REVISION_HINT];
-  const n = typeof v === 'string' ? Number(v) : v;
-  return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+  return Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined;
 }
 
 /** Revision bumps made by this process (any workspace): a transaction's memo is then stale. */
