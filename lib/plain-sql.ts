@@ -153,6 +153,8 @@ export async function plainTransaction<T>(
     await run('begin');
     open = true;
     const result = await fn(tx);
+    // What the body gathered for its end (`gatherForCommit`), in the order it first came.
+    for (const gathered of context.gathered.values()) await gathered.flush(tx, gathered.items);
     // What MikroORM would flush at commit: nothing, or the ORM was needed after all.
     await tx.flush();
     if (context.refused) throw context.refused;
@@ -226,6 +228,37 @@ export function inPlainTransaction(em: SqlEntityManager): boolean {
   return plainContextOf(em) !== undefined;
 }
 
+/** Items gathered under one key of a plain transaction, and what writes them at its end. */
+interface Gathered<T> {
+  items: T[];
+  flush: (em: SqlEntityManager, items: T[]) => Promise<void>;
+}
+
+/**
+ * Holds `item` for `flush`, which the plain transaction `em` runs in calls once, after its body
+ * and before its COMMIT, with every item gathered under `key` in the order they came (one
+ * `flush` per key, keys in the order they first came; the first call's `flush` is the one
+ * used). For writes that each event of a delivery makes alike (an audit entry, a stored event):
+ * the delivery's go as one statement where each event's went as its own, and with the COMMIT
+ * when `flush` ends in `runLastWrites`. A `flush` that fails fails the transaction (rolled
+ * back, its error thrown). False outside a plain transaction (SQLite, MikroORM's transactions):
+ * the caller writes now. Nothing the transaction does after gathering may read what was
+ * gathered from the database, since it is not there yet.
+ */
+export function gatherForCommit<T>(
+  em: SqlEntityManager,
+  key: object,
+  item: T,
+  flush: (em: SqlEntityManager, items: T[]) => Promise<void>,
+): boolean {
+  const context = plainContextOf(em);
+  if (!context) return false;
+  const gathered = context.gathered.get(key) as Gathered<T> | undefined;
+  if (gathered) gathered.items.push(item);
+  else context.gathered.set(key, { items: [item], flush } as Gathered<unknown>);
+  return true;
+}
+
 /**
  * The transaction context of `plainTransaction`: its client hands out the one connection to
  * `boundQuery`; any other use of the context or its client (knex's query builders read
@@ -235,6 +268,8 @@ export function inPlainTransaction(em: SqlEntityManager): boolean {
 class PlainContext {
   refused: PlainTransactionRefused | null = null;
   readonly guarded: object;
+  /** What `gatherForCommit` holds for the end of the transaction, by key. */
+  readonly gathered = new Map<object, Gathered<unknown>>();
 
   constructor(readonly connection: PgClient) {
     const client: KnexClient = {

@@ -19,6 +19,9 @@ import {
 } from '../../lib/outbox.js';
 import { isPostgres } from '../../lib/db.js';
 import { boundQuery, inPlainTransaction, plainFallbacks } from '../../lib/plain-sql.js';
+import { verifyChain } from '../../subgraphs/access/src/audit/audit-chain.js';
+import { auditConsumers } from '../../subgraphs/access/src/audit/audit.consumers.js';
+import { eventConsumers } from '../../subgraphs/operations/src/events/event.consumers.js';
 import { automationState, createAutomation } from '../operations/automation-fixtures.js';
 import { createWorkspace } from '../harness/seed.js';
 import {
@@ -269,6 +272,89 @@ describe('consumer batches', () => {
     expect(fallbacks()).toBe(before + (postgres ? 1 : 0));
     expect(await effects()).toEqual([a, b, c, d, e, f].map((x) => x!.id).sort());
     await bus.close?.();
+  });
+
+  it('the audit entries of a delivery are stored as events with one statement (PostgreSQL), each once', async () => {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const bus = new InProcessBus();
+    consumeEvents(orm, bus, `test.audit-events.${uid()}`, eventConsumers);
+    const workspaceId = randomUUID();
+    const announcement = (i: number): DomainEvent => ({
+      ...event('audit.recorded'),
+      payload: {
+        workspaceId,
+        accountId: randomUUID(),
+        entryId: randomUUID(),
+        action: 'flow_run.created',
+        resourceType: 'FlowRun',
+        resourceId: randomUUID(),
+        occurredAt: new Date().toISOString(),
+        actor: { type: 'USER', id: randomUUID(), apiKeyId: null },
+        summary: { i },
+      },
+    });
+    const { lines, stop } = everyStatement();
+    /** The statements that insert events for one delivery of n entries. */
+    const inserts = async (n: number) => {
+      lines.length = 0;
+      await bus.publish(Array.from({ length: n }, (_, i) => announcement(i)));
+      return lines.filter((l) => /insert into .?event.? /.test(l)).length;
+    };
+    const stored = async () =>
+      (
+        await boundQuery<{ n: number | string }[]>(
+          orm.em.fork(),
+          'select count(*) as n from event where workspace_id = ?',
+          [workspaceId],
+        )
+      )[0]!.n;
+    try {
+      const [two, ten] = [await inserts(2), await inserts(10)];
+      if (isPostgres(orm)) expect([two, ten]).toEqual([1, 1]);
+      else expect([two, ten]).toEqual([2, 10]); // SQLite: an insert per event, as before
+      expect(Number(await stored())).toBe(12);
+      // Delivered again (the bus's retry): every entry is stored once.
+      const again = announcement(0);
+      await bus.publish([again, again, announcement(1)]);
+      expect(Number(await stored())).toBe(14);
+    } finally {
+      stop();
+      await bus.close?.();
+    }
+  });
+
+  it('the audit entries of a delivery go into their chain with one statement (PostgreSQL), in order, the chain intact', async () => {
+    const orm = stack.running.subgraphs.access!.orm;
+    const bus = new InProcessBus();
+    consumeEvents(orm, bus, `test.audit-chain.${uid()}`, auditConsumers);
+    const key = uid();
+    const audited = (i: number): DomainEvent => ({
+      ...event('test.audited'),
+      payload: { accountId: owner.accountId, id: `${key}-${i}`, i },
+    });
+    const { lines, stop } = everyOperationsStatement(stack.counters.access);
+    const inserts = async (n: number) => {
+      lines.length = 0;
+      await bus.publish(Array.from({ length: n }, (_, i) => audited(i)));
+      return lines.filter((l) => /insert into .?audit_event.? /.test(l)).length;
+    };
+    try {
+      const [two, ten] = [await inserts(2), await inserts(10)];
+      if (isPostgres(orm)) expect([two, ten]).toEqual([1, 1]);
+      else expect([two, ten]).toEqual([2, 10]); // SQLite: an insert per event, as before
+      const entries = await boundQuery<{ resource_id: string }[]>(
+        orm.em.fork(),
+        'select resource_id from audit_event where account_id = ? and resource_id like ? order by seq',
+        [owner.accountId, `${key}-%`],
+      );
+      expect(entries.map((e) => e.resource_id)).toEqual(
+        [...Array(2).keys(), ...Array(10).keys()].map((i) => `${key}-${i}`),
+      );
+      expect(await verifyChain(orm.em.fork(), owner.accountId)).toMatchObject({ ok: true });
+    } finally {
+      stop();
+      await bus.close?.();
+    }
   });
 
   it('events a predicate passes over cost no statement and no mark; a chain runs the parts that want them', async () => {

@@ -3,20 +3,21 @@
  * SKIP LOCKED) and publishes them in the same transaction: a pass whose publishing fails leaves
  * its rows pending, and the next pass publishes them, in order, once. Its timer, the net for rows no
  * commit published, asks whether anything is pending in one statement before it opens a pass.
- * On PostgreSQL the statement that takes the rows also reads the consumers' hints for them.
+ * On PostgreSQL the statement that takes the rows also reads the consumers' hints for them, and
+ * a pass takes the rows of the passes queued behind it in its own transaction.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Bus, DomainEvent } from '../../lib/bus.js';
 import { isPostgres } from '../../lib/db.js';
-import { OutboxRelay, PENDING_PROBE, recordEvent } from '../../lib/outbox.js';
+import { chainedTakes, OutboxRelay, PENDING_PROBE, recordEvent } from '../../lib/outbox.js';
 import { boundQuery } from '../../lib/plain-sql.js';
 import {
   automationsOutboxHints,
   REVISION_HINT,
 } from '../../subgraphs/operations/src/automations/evaluation/automation-cache.js';
 import { EVENT_EMITTED } from '../../subgraphs/operations/src/event-store/emit.js';
-import { startStack, uid, type Stack } from '../harness/stack.js';
+import { everyStatement, startStack, uid, type Stack } from '../harness/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -147,6 +148,109 @@ describe('the outbox relay', () => {
       else expect(mine.every((e) => e.hints === undefined)).toBe(true);
     } finally {
       await relay.stop();
+    }
+  });
+  /** A relay whose bus holds its first publish until `open()`, and fails where `failing` says. */
+  function gatedRelay(failing: (call: number) => boolean = () => false) {
+    const orm = stack.running.subgraphs.operations!.orm;
+    const published: DomainEvent[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    let calls = 0;
+    let held = false;
+    const bus = {
+      publish: async (events: DomainEvent[]) => {
+        const call = ++calls;
+        if (call === 1) {
+          held = true;
+          await gate;
+        }
+        if (failing(call)) throw new Error(`publish ${call} fails`);
+        published.push(...events);
+      },
+    } as unknown as Bus;
+    const relay = new OutboxRelay(orm, bus, 'operations', 60_000);
+    relay.start();
+    const commit = (type: string, from: number, count: number) =>
+      orm.em.fork().transactional(async (em) => {
+        for (let i = from; i < from + count; i++) recordEvent(em, type, { i });
+      });
+    const sent = async (type: string) =>
+      (
+        await boundQuery<{ sent_at: unknown }[]>(
+          orm.em.fork(),
+          'select sent_at from outbox where type = ? order by seq',
+          [type],
+        )
+      ).map((r) => r.sent_at != null);
+    const whenHeld = () => vi.waitFor(() => expect(held).toBe(true), { timeout: 5_000 });
+    return { orm, relay, published, open, commit, sent, whenHeld };
+  }
+
+  it('takes the rows of the passes queued behind it in its own transaction (PostgreSQL): a COMMIT less, every row once, in order, each caller answered once its rows are sent', async () => {
+    const type = `test.chain-${uid()}`;
+    const r = gatedRelay();
+    const statements = everyStatement(stack.counters.operations);
+    const served = chainedTakes.count;
+    try {
+      await r.commit(type, 0, 2);
+      const first = r.relay.flush();
+      await r.whenHeld();
+      // Two commits while the pass publishes: both ask for a pass, which they share.
+      await r.commit(type, 2, 2);
+      const second = r.relay.flush();
+      await r.commit(type, 4, 1);
+      const third = r.relay.flush();
+      expect(third).toBe(second);
+      const answered: boolean[][] = [];
+      void second.then(async () => answered.push(await r.sent(type)));
+      r.open();
+      await Promise.all([first, second, third]);
+      const mine = r.published.filter((e) => e.type === type);
+      expect(mine.map((e) => e.payload.i)).toEqual([0, 1, 2, 3, 4]);
+      await vi.waitFor(() => expect(answered).toHaveLength(1));
+      expect(answered[0]).toEqual([true, true, true, true, true]);
+      const commits = statements.lines.filter((l) => /^\[query\] \(outbox\) commit/.test(l));
+      if (isPostgres(r.orm)) {
+        expect(chainedTakes.count).toBe(served + 1);
+        // One transaction for both passes.
+        expect(commits).toHaveLength(1);
+      } else {
+        // SQLite: a pass each, no transaction (nothing to chain).
+        expect(chainedTakes.count).toBe(served);
+      }
+    } finally {
+      statements.stop();
+      await r.relay.stop();
+    }
+  });
+
+  it('runs the passes it served again when its transaction fails (PostgreSQL): their rows and its own are published by them, none lost', async () => {
+    const type = `test.chain-fail-${uid()}`;
+    // The second publish fails: on PostgreSQL the chained take's, so the whole transaction.
+    const r = gatedRelay((call) => call === 2);
+    try {
+      await r.commit(type, 0, 2);
+      const first = r.relay.flush();
+      await r.whenHeld();
+      await r.commit(type, 2, 2);
+      const second = r.relay.flush();
+      r.open();
+      if (isPostgres(r.orm)) {
+        await expect(first).rejects.toThrow('publish 2 fails');
+        // Rolled back: the first rows are pending again, and the served pass publishes all.
+        await second;
+        expect(await r.sent(type)).toEqual([true, true, true, true]);
+        const last = r.published.filter((e) => e.type === type).slice(-4);
+        expect(last.map((e) => e.payload.i)).toEqual([0, 1, 2, 3]);
+      } else {
+        // SQLite: nothing chains; the first pass sent its rows, the second caller's pass failed.
+        await first;
+        await expect(second).rejects.toThrow('publish 2 fails');
+        expect(await r.sent(type)).toEqual([true, true, false, false]);
+      }
+    } finally {
+      await r.relay.stop();
     }
   });
 });

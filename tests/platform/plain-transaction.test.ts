@@ -9,6 +9,7 @@ import { OutboxEvent, outboxRow } from '../../lib/outbox.js';
 import {
   boundQuery,
   entityOf,
+  gatherForCommit,
   plainFallbacks,
   plainFirst,
   plainTransaction,
@@ -165,6 +166,61 @@ describe.skipIf(!requireService('DATABASE_URL'))('a plain transaction (PostgreSQ
       await Promise.all(idle.map((c) => knex.releaseConnection(c)));
     }
     await boundQuery(em(), 'delete from item where id >= 500', [], 'run');
+  });
+
+  it('gathers items for one write per key before its COMMIT, in order; a failing one rolls back; none outside it', async () => {
+    const inserts = { key: 'inserts' };
+    const notes = { key: 'notes' };
+    const flushes: string[] = [];
+    const insertAll = async (tx: Em, items: [number, string][]) => {
+      flushes.push(`items ${items.map(([id]) => id).join(',')}`);
+      await runLastWrites(tx, [
+        {
+          sql: `insert into item values ${items.map(() => '(?, ?)').join(', ')}`,
+          params: items.flat(),
+        },
+      ]);
+    };
+    const { lines, stop } = everyStatement(counter);
+    await plainTransaction(em(), async (tx) => {
+      expect(gatherForCommit(tx, inserts, [700, 'g0'] as [number, string], insertAll)).toBe(true);
+      expect(
+        gatherForCommit(tx, notes, 'a note', async (_tx, items: string[]) => {
+          flushes.push(`notes ${items.join(',')}`);
+        }),
+      ).toBe(true);
+      // Another flush given later under the same key is not used: the first one is.
+      gatherForCommit(tx, inserts, [701, 'g1'] as [number, string], async () => {
+        flushes.push('never');
+      });
+      await boundQuery(tx, 'select 1', []);
+      // Not written yet: the body reads nothing it gathered.
+      expect(await boundQuery(tx, 'select name from item where id >= 700', [])).toEqual([]);
+    });
+    stop();
+    expect(flushes).toEqual(['items 700,701', 'notes a note']);
+    expect(lines.map((l) => l.replace(/ \[took.*$/, ''))).toEqual([
+      '[query] (plain) begin',
+      '[query] (plain) select 1',
+      '[query] (plain) select name from item where id >= 700',
+      '[query] (plain) insert into item values (?, ?), (?, ?)',
+      '[query] (plain) commit',
+    ]);
+    expect((await names()).filter((n) => n.startsWith('g'))).toEqual(['g0', 'g1']);
+    // A write at the end that fails (a duplicate id) fails the transaction: nothing of it stays.
+    await expect(
+      plainTransaction(em(), async (tx) => {
+        await boundQuery(tx, 'insert into item values (?, ?)', [710, 'kept?'], 'run');
+        gatherForCommit(tx, inserts, [700, 'again'] as [number, string], insertAll);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    expect(await boundQuery(em(), 'select id from item where id = 710', [])).toEqual([]);
+    // Outside a plain transaction the caller writes itself.
+    expect(gatherForCommit(em(), inserts, [720, 'no'] as [number, string], insertAll)).toBe(false);
+    await orm.em.fork().transactional(async (tx) => {
+      expect(gatherForCommit(tx as unknown as Em, inserts, [721, 'no'], insertAll)).toBe(false);
+    });
+    await boundQuery(em(), 'delete from item where id >= 700', [], 'run');
   });
 
   it('is isolated until it commits and holds its locks to the end', async () => {

@@ -3,12 +3,13 @@ import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/knex';
 import { forUpdate } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
+import { OutboxEvent } from '../../../../lib/outbox.js';
 import {
+  gatherForCommit,
   insertStatement,
   lockDetached,
   runLastWrites,
   updateStatement,
-  type Write,
 } from '../../../../lib/plain-sql.js';
 import { AuditChain, AuditEvent } from './audit-event.entity.js';
 import { ActorType } from '../../../../lib/graphql-enums.js';
@@ -143,16 +144,26 @@ async function lockedHead(em: EntityManager, accountId: string): Promise<AuditCh
   return head;
 }
 
+/** Entries appended to a chain, and the outbox rows that announce them. */
+interface Appended {
+  entries: AuditEvent[];
+  announcements: OutboxEvent[];
+}
+
 /**
  * Appends entries to one account's chain, in order, under its lock: the entries, the head's new
- * position and what `withEntries` adds for them (the consumer's announcements of the entries)
- * are written together, one statement on PostgreSQL.
+ * position and `announce`'s outbox rows for them (the consumer's announcements of the entries,
+ * made here, in the caller's actor context) are written together, one statement on PostgreSQL.
+ * In a plain transaction (the audit consumer's) what every event of the delivery appends to the
+ * chain is written once, at its end, with its COMMIT (lib/plain-sql `gatherForCommit`): one
+ * statement for the delivery where each event's was its own; the head kept for the transaction
+ * (`lockedHead`) numbers and links them in the meantime.
  */
 export async function appendEntries(
   em: EntityManager,
   accountId: string,
   drafts: AuditDraft[],
-  withEntries: (entries: AuditEvent[]) => Write[] = () => [],
+  announce: (entry: AuditEvent) => OutboxEvent[] = () => [],
 ): Promise<AuditEvent[]> {
   if (!drafts.length) return [];
   const sqlEm = em as unknown as SqlEntityManager;
@@ -173,15 +184,30 @@ export async function appendEntries(
     head.headId = e.id;
     entries.push(e);
   }
-  // Nothing reads what they return: in the consumer's plain transaction they leave with the
-  // next statement (the next event's, or the COMMIT: lib/plain-sql `runLastWrites`); the head
-  // kept for the transaction (`lockedHead`) is what they write.
-  await runLastWrites(sqlEm, [
-    insertStatement(sqlEm, AuditEvent, entries),
-    updateStatement(sqlEm, AuditChain, head),
-    withEntries(entries),
-  ]);
+  const appended: Appended = { entries, announcements: entries.flatMap(announce) };
+  const write = (tx: SqlEntityManager, all: Appended[]) =>
+    // Nothing reads what they return: they leave with the transaction's next statement,
+    // usually its COMMIT (lib/plain-sql `runLastWrites`).
+    runLastWrites(tx, appendWrites(tx, head, all));
+  if (!gatherForCommit(sqlEm, head, appended, write)) await write(sqlEm, [appended]);
   return entries;
+}
+
+/** The entries, the head where they leave it, and their announcements. */
+function appendWrites(em: SqlEntityManager, head: AuditChain, all: Appended[]) {
+  return [
+    insertStatement(
+      em,
+      AuditEvent,
+      all.flatMap((a) => a.entries),
+    ),
+    updateStatement(em, AuditChain, head),
+    insertStatement(
+      em,
+      OutboxEvent,
+      all.flatMap((a) => a.announcements),
+    ),
+  ];
 }
 
 export type ChainBreak = 'SEQUENCE' | 'LINK' | 'HASH' | 'MISSING_TAIL';

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/knex';
 import { actorTypeOf, type EventActor } from '../../../../lib/actor.js';
 import type { DomainEvent } from '../../../../lib/bus.js';
 import { isUuid } from '../../../../lib/db.js';
@@ -11,7 +10,6 @@ import {
   plainStatements,
   type ConsumerHandler,
 } from '../../../../lib/outbox.js';
-import { insertStatement } from '../../../../lib/plain-sql.js';
 import { AUDIT_ACTIONS, AUDIT_RECORDED, mapEvent } from './audit-actions.js';
 import { appendEntries, lockChain } from './audit-chain.js';
 import { AuditMembership, AuditWorkspace, type AuditEvent } from './audit-event.entity.js';
@@ -70,7 +68,8 @@ export async function recordAuditEntries(
   const workspaceId = isUuid(p.workspaceId as string) ? (p.workspaceId as string) : null;
   // Sorted, so that two consumers locking several chains never wait on each other in a cycle.
   for (const accountId of accountIds.sort()) {
-    // The entry, the head's move and the entry's announcement: one statement on PostgreSQL.
+    // The entry, the head's move and the entry's announcement: one statement on PostgreSQL
+    // (with the other events' of the delivery, at its end: `appendEntries`).
     await appendEntries(
       em,
       accountId,
@@ -84,12 +83,7 @@ export async function recordAuditEntries(
           ...mapped,
         },
       ],
-      (entries) =>
-        insertStatement(
-          em as SqlEntityManager,
-          OutboxEvent,
-          entries.flatMap(workspaceEntryAnnouncement),
-        ),
+      workspaceEntryAnnouncement,
     );
   }
 }

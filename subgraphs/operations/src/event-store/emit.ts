@@ -15,6 +15,7 @@ import {
   jsonRowsDocument,
   MAX_PARAMS,
   paramsPerRow,
+  runLastWrites,
   runWrites,
   type Write,
 } from '../../../../lib/plain-sql.js';
@@ -233,6 +234,32 @@ export async function storeNewEvents(
 }
 
 const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
+
+/**
+ * `storeNewEvents` for writes nobody reads back: the stored ids are not returned, and in a
+ * plain transaction on PostgreSQL the last statement leaves with the COMMIT (lib/plain-sql
+ * `runLastWrites`). An id given twice is stored once (the first).
+ */
+export async function storeNewEventsLast(
+  em: SqlEntityManager,
+  rows: readonly EventRows[],
+): Promise<void> {
+  const seen = new Set<string>();
+  const distinct = rows.filter((r) => {
+    const key = `${r.event.workspaceId}\u0000${r.event.id}`;
+    return !seen.has(key) && seen.add(key);
+  });
+  if (!isPostgres(em) || !distinct.length) {
+    await storeNewEvents(em, distinct);
+    return;
+  }
+  const chunks = statementChunks(em, distinct);
+  for (const chunk of chunks.slice(0, -1)) {
+    const write = chunkStatement(em, chunk);
+    await boundQuery(em, write.sql, write.params);
+  }
+  await runLastWrites(em, [chunkStatement(em, chunks[chunks.length - 1]!)]);
+}
 
 /** One caller's events for `storeNewEventsJoined`, with the entity manager it runs on. */
 interface JoinedWrite {

@@ -1,7 +1,13 @@
 import { isUuid } from '../../../../lib/db.js';
 import type { Em } from '../../../../lib/orm.js';
 import { plainStatements, type ConsumerHandler } from '../../../../lib/outbox.js';
-import { eventRows, storeNewEvents, SYSTEM_PREFIX } from '../event-store/emit.js';
+import { gatherForCommit } from '../../../../lib/plain-sql.js';
+import {
+  eventRows,
+  storeNewEvents,
+  storeNewEventsLast,
+  SYSTEM_PREFIX,
+} from '../event-store/emit.js';
 
 /** What the access subgraph announces for an audit entry of a workspace (`audit.recorded`). */
 interface AuditRecorded {
@@ -49,6 +55,7 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
   const occurred = new Date(p.occurredAt);
   // Plain statements (lib/plain-sql): one per run created, every one audited. A redelivered
   // entry (its handled mark pruned) is skipped by `storeNewEvents`: it stores new ids only.
+  // The row is made here, under this event's actor and trace (its `event.emitted` outbox row).
   const rows = eventRows({
     id: p.entryId,
     workspaceId: p.workspaceId,
@@ -68,8 +75,13 @@ export async function storeAuditEvent(em: Em, p: AuditRecorded): Promise<void> {
       summary: p.summary ?? {},
     },
   });
-  await storeNewEvents(em, [rows]);
+  // In the consumer's plain transaction the delivery's entries are stored at its end, in one
+  // statement that leaves with the COMMIT (lib/plain-sql `gatherForCommit`).
+  if (!gatherForCommit(em, GATHERED, rows, storeNewEventsLast)) await storeNewEvents(em, [rows]);
 }
+
+/** The key of the audit events a consumer transaction gathers (`gatherForCommit`). */
+const GATHERED: object = { name: 'audit events' };
 
 /** The operations subgraph's `events` consumer group: audit entries into the event store. */
 export const eventConsumers: Record<string, ConsumerHandler> = {
