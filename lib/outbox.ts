@@ -242,19 +242,23 @@ export class OutboxRelay {
    */
   private async lockedBatch(): Promise<number> {
     const served: QueuedPass[] = [];
-    const taken = await plainTransaction(this.orm.em.fork(BACKGROUND), async (em) => {
-      for (let takes = 1; ; takes++) {
-        const rows = await takePending(em, this.take, new Date());
-        if (rows.length) {
-          await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
-          observeLag(rows, this.source, new Date());
+    const taken = await plainTransaction(
+      this.orm.em as Em,
+      async (em) => {
+        for (let takes = 1; ; takes++) {
+          const rows = await takePending(em, this.take, new Date());
+          if (rows.length) {
+            await this.bus.publish(rows.map((r) => toDomainEvent(r, this.source)));
+            observeLag(rows, this.source, new Date());
+          }
+          // A full batch: more may wait, taken by the next pass in a transaction of its own.
+          if (rows.length >= BATCH || takes >= CHAINED_TAKES || !this.queued) return rows.length;
+          served.push(this.queued);
+          this.queued = undefined;
         }
-        // A full batch: more may wait, taken by the next pass in a transaction of its own.
-        if (rows.length >= BATCH || takes >= CHAINED_TAKES || !this.queued) return rows.length;
-        served.push(this.queued);
-        this.queued = undefined;
-      }
-    });
+      },
+      LOGGED,
+    );
     for (const queued of served) queued.served = true;
     chainedTakes.count += served.length;
     return taken;
@@ -677,12 +681,16 @@ export function consumeEvents(
     todo: readonly [DomainEvent, ConsumerHandler][],
     fn: (em: Em) => Promise<void>,
   ): Promise<void> => {
-    const em = orm.em.fork(BACKGROUND);
     if (!todo.every(([e, h]) => isPlainHandler(h) && !needsOrm.has(e.type)))
-      return em.transactional(fn);
-    await plainFirst(em, fn, () => {
-      for (const [e] of todo) needsOrm.add(e.type);
-    });
+      return orm.em.fork(BACKGROUND).transactional(fn);
+    await plainFirst(
+      orm.em as Em,
+      fn,
+      () => {
+        for (const [e] of todo) needsOrm.add(e.type);
+      },
+      LOGGED,
+    );
   };
   const applyOne = async (event: DomainEvent, handler: ConsumerHandler) => {
     try {

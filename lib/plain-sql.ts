@@ -130,12 +130,21 @@ export async function boundQuery<T = Row[]>(
 export async function plainTransaction<T>(
   em: SqlEntityManager,
   fn: (em: SqlEntityManager) => Promise<T>,
+  /**
+   * The log label of its statements, `em`'s own by default. With one the body's entity manager
+   * is a fresh fork of `em` (background work: `em` may be the ORM's global one, forked once,
+   * here, instead of twice), without `em`'s identity map.
+   */
+  loggerContext?: Record<string, unknown>,
 ): Promise<T> {
-  if (!isPostgres(em)) return em.transactional((tx) => fn(tx as SqlEntityManager));
+  if (!isPostgres(em))
+    return (
+      loggerContext ? em.fork({ loggerContext, disableContextResolution: true }) : em
+    ).transactional((tx) => fn(tx as SqlEntityManager));
   const conn = em.getConnection() as unknown as RawConnection;
   const pool = conn.getKnex().client;
   const connection = await pool.acquireConnection();
-  const label = em.getLoggerContext();
+  const label = loggerContext ?? em.getLoggerContext();
   const run = (sql: string) =>
     logged(
       em,
@@ -146,7 +155,12 @@ export async function plainTransaction<T>(
       throw em.getDriver().convertException(err);
     });
   const context = new PlainContext(connection);
-  const tx = em.fork({ clear: false, loggerContext: label }) as SqlEntityManager;
+  // Background work (a label given) starts from nothing; a request's keeps what it loaded.
+  const tx = (
+    loggerContext
+      ? em.fork({ loggerContext, disableContextResolution: true })
+      : em.fork({ clear: false, loggerContext: label })
+  ) as SqlEntityManager;
   tx.setTransactionContext(context.guarded);
   let open = false;
   try {
@@ -155,8 +169,9 @@ export async function plainTransaction<T>(
     const result = await fn(tx);
     // What the body gathered for its end (`gatherForCommit`), in the order it first came.
     for (const gathered of context.gathered.values()) await gathered.flush(tx, gathered.items);
-    // What MikroORM would flush at commit: nothing, or the ORM was needed after all.
-    await tx.flush();
+    // What MikroORM would flush at commit: nothing, or the ORM was needed after all (asked
+    // only when it holds an entity: its flush of nothing costs more than most statements).
+    if (!nothingToFlush(tx)) await tx.flush();
     if (context.refused) throw context.refused;
     open = false;
     try {
@@ -176,6 +191,15 @@ export async function plainTransaction<T>(
   }
 }
 
+/** Whether MikroORM's unit of work of `em` holds no entity at all: its flush would write nothing. */
+function nothingToFlush(em: SqlEntityManager): boolean {
+  const uow = em.getUnitOfWork();
+  if (uow.getPersistStack().size || uow.getRemoveStack().size || uow.getOrphanRemoveStack().size)
+    return false;
+  for (const _ of uow.getIdentityMap()) return false;
+  return true;
+}
+
 /**
  * `fn` in a plain transaction (`plainTransaction`) and, when it turns out to need the ORM's
  * (a rarer branch: a deployment's concurrency slot, a subflow's parent task, …), again from the
@@ -189,14 +213,18 @@ export async function plainFirst<T>(
   fn: (em: SqlEntityManager) => Promise<T>,
   /** Called when the plain attempt was refused, before the second one. */
   onRefused?: () => void,
+  /** The log label of its statements (see `plainTransaction`). */
+  loggerContext?: Record<string, unknown>,
 ): Promise<T> {
   try {
-    return await plainTransaction(em, fn);
+    return await plainTransaction(em, fn, loggerContext);
   } catch (err) {
     if (!(err instanceof PlainTransactionRefused)) throw err;
     plainFallbacks.count++;
     onRefused?.();
-    return em.transactional((tx) => fn(tx as SqlEntityManager));
+    return (
+      loggerContext ? em.fork({ loggerContext, disableContextResolution: true }) : em
+    ).transactional((tx) => fn(tx as SqlEntityManager));
   }
 }
 
