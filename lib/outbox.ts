@@ -122,11 +122,6 @@ export function outboxEvent(type: string, payload: Record<string, unknown>): Out
   return entityOf(OutboxEvent, outboxRow(type, payload));
 }
 
-/**
- * Publishes outbox rows to the bus in order and marks them sent. Runs after every commit that
- * wrote events (`flush`) and on a timer (rows left by a crash). On PostgreSQL the rows are
- * locked with SKIP LOCKED so several instances never publish the same row concurrently.
- */
 /** A pass waiting for the running one: what its callers await, and whether another served it. */
 interface QueuedPass {
   done: Promise<void>;
@@ -139,6 +134,11 @@ const CHAINED_TAKES = 8;
 /** Queued passes served by the transaction of the pass before them, so far (tests and benches). */
 export const chainedTakes = { count: 0 };
 
+/**
+ * Publishes outbox rows to the bus in order and marks them sent. Runs after every commit that
+ * wrote events (`flush`) and on a timer (rows left by a crash). On PostgreSQL the rows are
+ * locked with SKIP LOCKED so several instances never publish the same row concurrently.
+ */
 export class OutboxRelay {
   private running: Promise<void> = Promise.resolve();
   /** The pass waiting for the running one, which new callers join. */
@@ -202,7 +202,8 @@ export class OutboxRelay {
    * Publishes everything pending; one pass at a time. A caller gets a pass that starts after its
    * call (so it publishes what the caller committed before); callers arriving while a pass runs
    * share the one queued after it, so concurrent commits are published (and consumed) as one
-   * batch instead of a pass each.
+   * batch instead of a pass each. On PostgreSQL the running pass may serve the queued one in
+   * its own transaction (`lockedBatch`): its callers are answered once that has committed.
    */
   flush(): Promise<void> {
     if (this.queued) return this.queued.done;

@@ -351,6 +351,19 @@ describe('consumer batches', () => {
         [...Array(2).keys(), ...Array(10).keys()].map((i) => `${key}-${i}`),
       );
       expect(await verifyChain(orm.em.fork(), owner.accountId)).toMatchObject({ ok: true });
+      // Two chains in one delivery: one statement still, each chain intact.
+      const other = await stack.signUp();
+      lines.length = 0;
+      await bus.publish(
+        [owner, other, owner].map((a, i) => ({
+          ...event('test.audited'),
+          payload: { accountId: a.accountId, id: `${key}-both-${i}`, i },
+        })),
+      );
+      const both = lines.filter((l) => /insert into .?audit_event.? /.test(l)).length;
+      expect(both).toBe(isPostgres(orm) ? 1 : 3);
+      for (const a of [owner, other])
+        expect(await verifyChain(orm.em.fork(), a.accountId)).toMatchObject({ ok: true });
     } finally {
       stop();
       await bus.close?.();

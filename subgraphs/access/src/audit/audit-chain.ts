@@ -144,20 +144,24 @@ async function lockedHead(em: EntityManager, accountId: string): Promise<AuditCh
   return head;
 }
 
-/** Entries appended to a chain, and the outbox rows that announce them. */
+/** Entries appended to a chain (its head locked for the transaction), and their announcements. */
 interface Appended {
+  head: AuditChain;
   entries: AuditEvent[];
   announcements: OutboxEvent[];
 }
+
+/** The key under which a plain transaction gathers its appends (`gatherForCommit`). */
+const APPENDS: object = { name: 'audit appends' };
 
 /**
  * Appends entries to one account's chain, in order, under its lock: the entries, the head's new
  * position and `announce`'s outbox rows for them (the consumer's announcements of the entries,
  * made here, in the caller's actor context) are written together, one statement on PostgreSQL.
- * In a plain transaction (the audit consumer's) what every event of the delivery appends to the
- * chain is written once, at its end, with its COMMIT (lib/plain-sql `gatherForCommit`): one
- * statement for the delivery where each event's was its own; the head kept for the transaction
- * (`lockedHead`) numbers and links them in the meantime.
+ * In a plain transaction (the audit consumer's) what every event of the delivery appends, to
+ * one chain or several, is written once, at its end, with its COMMIT (lib/plain-sql
+ * `gatherForCommit`): one statement for the delivery where each event's was its own; the heads
+ * kept for the transaction (`lockedHead`) number and link the entries in the meantime.
  */
 export async function appendEntries(
   em: EntityManager,
@@ -184,30 +188,32 @@ export async function appendEntries(
     head.headId = e.id;
     entries.push(e);
   }
-  const appended: Appended = { entries, announcements: entries.flatMap(announce) };
-  const write = (tx: SqlEntityManager, all: Appended[]) =>
-    // Nothing reads what they return: they leave with the transaction's next statement,
-    // usually its COMMIT (lib/plain-sql `runLastWrites`).
-    runLastWrites(tx, appendWrites(tx, head, all));
-  if (!gatherForCommit(sqlEm, head, appended, write)) await write(sqlEm, [appended]);
+  const appended: Appended = { head, entries, announcements: entries.flatMap(announce) };
+  if (!gatherForCommit(sqlEm, APPENDS, appended, writeAppended))
+    await writeAppended(sqlEm, [appended]);
   return entries;
 }
 
-/** The entries, the head where they leave it, and their announcements. */
-function appendWrites(em: SqlEntityManager, head: AuditChain, all: Appended[]) {
-  return [
+/**
+ * The entries, each head where they leave it, and their announcements. Nothing reads what they
+ * return: they leave with the transaction's next statement, usually its COMMIT (lib/plain-sql
+ * `runLastWrites`).
+ */
+function writeAppended(em: SqlEntityManager, all: Appended[]): Promise<void> {
+  const heads = [...new Set(all.map((a) => a.head))];
+  return runLastWrites(em, [
     insertStatement(
       em,
       AuditEvent,
       all.flatMap((a) => a.entries),
     ),
-    updateStatement(em, AuditChain, head),
+    ...heads.map((head) => updateStatement(em, AuditChain, head)),
     insertStatement(
       em,
       OutboxEvent,
       all.flatMap((a) => a.announcements),
     ),
-  ];
+  ]);
 }
 
 export type ChainBreak = 'SEQUENCE' | 'LINK' | 'HASH' | 'MISSING_TAIL';
