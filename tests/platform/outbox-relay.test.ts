@@ -183,8 +183,18 @@ describe('the outbox relay', () => {
           [type],
         )
       ).map((r) => r.sent_at != null);
-    const whenHeld = () => vi.waitFor(() => expect(held).toBe(true), { timeout: 5_000 });
-    return { orm, relay, published, open, commit, sent, whenHeld };
+    /**
+     * Rows 0–1 committed and a pass for them, held in its publish; then rows 2–3 committed and
+     * a pass asked for: the two callers' promises.
+     */
+    const heldThenQueued = async (type: string) => {
+      await commit(type, 0, 2);
+      const first = relay.flush();
+      await vi.waitFor(() => expect(held).toBe(true), { timeout: 5_000 });
+      await commit(type, 2, 2);
+      return [first, relay.flush()] as const;
+    };
+    return { orm, relay, published, open, commit, sent, heldThenQueued };
   }
 
   it('takes the rows of the passes queued behind it in its own transaction (PostgreSQL): a COMMIT less, every row once, in order, each caller answered once its rows are sent', async () => {
@@ -193,12 +203,8 @@ describe('the outbox relay', () => {
     const statements = everyStatement(stack.counters.operations);
     const served = chainedTakes.count;
     try {
-      await r.commit(type, 0, 2);
-      const first = r.relay.flush();
-      await r.whenHeld();
       // Two commits while the pass publishes: both ask for a pass, which they share.
-      await r.commit(type, 2, 2);
-      const second = r.relay.flush();
+      const [first, second] = await r.heldThenQueued(type);
       await r.commit(type, 4, 1);
       const third = r.relay.flush();
       expect(third).toBe(second);
@@ -230,11 +236,7 @@ describe('the outbox relay', () => {
     // The second publish fails: on PostgreSQL the chained take's, so the whole transaction.
     const r = gatedRelay((call) => call === 2);
     try {
-      await r.commit(type, 0, 2);
-      const first = r.relay.flush();
-      await r.whenHeld();
-      await r.commit(type, 2, 2);
-      const second = r.relay.flush();
+      const [first, second] = await r.heldThenQueued(type);
       r.open();
       if (isPostgres(r.orm)) {
         await expect(first).rejects.toThrow('publish 2 fails');
