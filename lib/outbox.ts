@@ -244,7 +244,7 @@ export class OutboxRelay {
   private async lockedBatch(): Promise<number> {
     const served: QueuedPass[] = [];
     const taken = await plainTransaction(
-      this.orm.em as Em,
+      this.orm.em,
       async (em) => {
         for (let takes = 1; ; takes++) {
           const rows = await takePending(em, this.take, new Date());
@@ -685,7 +685,7 @@ export function consumeEvents(
     if (!todo.every(([e, h]) => isPlainHandler(h) && !needsOrm.has(e.type)))
       return orm.em.fork(BACKGROUND).transactional(fn);
     await plainFirst(
-      orm.em as Em,
+      orm.em,
       fn,
       () => {
         for (const [e] of todo) needsOrm.add(e.type);

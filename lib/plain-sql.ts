@@ -137,10 +137,7 @@ export async function plainTransaction<T>(
    */
   loggerContext?: Record<string, unknown>,
 ): Promise<T> {
-  if (!isPostgres(em))
-    return (
-      loggerContext ? em.fork({ loggerContext, disableContextResolution: true }) : em
-    ).transactional((tx) => fn(tx as SqlEntityManager));
+  if (!isPostgres(em)) return ormTransaction(em, fn, loggerContext);
   const conn = em.getConnection() as unknown as RawConnection;
   const pool = conn.getKnex().client;
   const connection = await pool.acquireConnection();
@@ -191,6 +188,16 @@ export async function plainTransaction<T>(
   }
 }
 
+/** `fn` in MikroORM's transaction: on a fresh fork of `em` with that log label, when given. */
+function ormTransaction<T>(
+  em: SqlEntityManager,
+  fn: (em: SqlEntityManager) => Promise<T>,
+  loggerContext?: Record<string, unknown>,
+): Promise<T> {
+  const on = loggerContext ? em.fork({ loggerContext, disableContextResolution: true }) : em;
+  return on.transactional((tx) => fn(tx as SqlEntityManager));
+}
+
 /** Whether MikroORM's unit of work of `em` holds no entity at all: its flush would write nothing. */
 function nothingToFlush(em: SqlEntityManager): boolean {
   const uow = em.getUnitOfWork();
@@ -222,9 +229,7 @@ export async function plainFirst<T>(
     if (!(err instanceof PlainTransactionRefused)) throw err;
     plainFallbacks.count++;
     onRefused?.();
-    return (
-      loggerContext ? em.fork({ loggerContext, disableContextResolution: true }) : em
-    ).transactional((tx) => fn(tx as SqlEntityManager));
+    return ormTransaction(em, fn, loggerContext);
   }
 }
 

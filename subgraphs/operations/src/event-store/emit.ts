@@ -204,10 +204,9 @@ export async function storeNewEvents(
   rows: readonly EventRows[],
 ): Promise<EventRows[]> {
   if (!rows.length) return [];
-  const key = (workspaceId: string, id: string) => `${workspaceId}\u0000${id}`;
   const fresh = new Set<string>();
   const storedOf = (of: readonly EventRows[]) =>
-    of.filter((r) => fresh.has(key(r.event.workspaceId, r.event.id)));
+    of.filter((r) => fresh.has(eventKey(r.event.workspaceId, r.event.id)));
   if (!isPostgres(em)) {
     for (const w of insertStatement(
       em,
@@ -216,7 +215,7 @@ export async function storeNewEvents(
       SKIP_STORED,
     ))
       for (const r of await boundQuery<{ workspace_id: string; id: string }[]>(em, w.sql, w.params))
-        fresh.add(key(r.workspace_id, r.id));
+        fresh.add(eventKey(r.workspace_id, r.id));
     const stored = storedOf(rows);
     await runWrites(em, dependentWrites(em, stored));
     return stored;
@@ -228,12 +227,26 @@ export async function storeNewEvents(
       write.sql,
       write.params,
     );
-    for (const r of stored) fresh.add(key(r.workspace_id, r.id));
+    for (const r of stored) fresh.add(eventKey(r.workspace_id, r.id));
   }
   return storedOf(rows);
 }
 
 const SKIP_STORED = { skipExisting: { returning: NEW_EVENTS.columns } };
+
+/** An event's identity: its id is unique within its workspace. */
+const eventKey = (workspaceId: string, id: string) => `${workspaceId}\u0000${id}`;
+
+/** The rows without those whose event id an earlier row has (in its workspace). */
+function firstOfEachId(rows: readonly EventRows[]): EventRows[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => {
+    const key = eventKey(r.event.workspaceId, r.event.id);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
 
 /**
  * `storeNewEvents` for writes nobody reads back: the stored ids are not returned, and in a
@@ -244,11 +257,7 @@ export async function storeNewEventsLast(
   em: SqlEntityManager,
   rows: readonly EventRows[],
 ): Promise<void> {
-  const seen = new Set<string>();
-  const distinct = rows.filter((r) => {
-    const key = `${r.event.workspaceId}\u0000${r.event.id}`;
-    return !seen.has(key) && seen.add(key);
-  });
+  const distinct = firstOfEachId(rows);
   if (!isPostgres(em) || !distinct.length) {
     await storeNewEvents(em, distinct);
     return;
@@ -312,24 +321,19 @@ export function joinedWriteStats(em: SqlEntityManager) {
 
 /** Several callers' events as one statement; each caller's stored events. */
 async function runJoined(writes: readonly JoinedWrite[]): Promise<EventRows[][]> {
-  const key = (r: EventRows) => `${r.event.workspaceId}\u0000${r.event.id}`;
   // An id a caller before it in the group sends too is left to that caller.
-  const sent = new Set<string>();
-  const included = new Set<EventRows>();
-  for (const w of writes)
-    for (const r of w.rows)
-      if (!sent.has(key(r))) {
-        sent.add(key(r));
-        included.add(r);
-      }
+  const included = firstOfEachId(writes.flatMap((w) => w.rows));
   const em = writes[0]!.em;
-  const write = chunkStatement(em, [...included]);
+  const write = chunkStatement(em, included);
   const fresh = new Set(
     (await boundQuery<{ workspace_id: string; id: string }[]>(em, write.sql, write.params)).map(
-      (r) => `${r.workspace_id}\u0000${r.id}`,
+      (r) => eventKey(r.workspace_id, r.id),
     ),
   );
-  return writes.map((w) => w.rows.filter((r) => included.has(r) && fresh.has(key(r))));
+  const sent = new Set(included);
+  return writes.map((w) =>
+    w.rows.filter((r) => sent.has(r) && fresh.has(eventKey(r.event.workspaceId, r.event.id))),
+  );
 }
 
 /**
